@@ -1,0 +1,166 @@
+"""S3 blob store: claim-check storage for originals, OCR output, training sets and models.
+
+Every botocore error is translated here (`map_s3_errors`): missing keys are permanent,
+unreachable or failing endpoints are transient.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+)
+
+from docroute.errors import BlobNotFoundError, StorageUnavailableError
+from docroute.settings import S3Settings
+
+logger = logging.getLogger(__name__)
+
+_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """An `s3://bucket/key` reference."""
+
+    bucket: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    @classmethod
+    def parse(cls, ref: str) -> BlobRef:
+        if not ref.startswith("s3://") or "/" not in ref[5:]:
+            raise ValueError(f"not an s3:// reference: {ref!r}")
+        bucket, key = ref[5:].split("/", 1)
+        return cls(bucket, key)
+
+
+@contextmanager
+def map_s3_errors(what: str) -> Iterator[None]:
+    """Translate botocore errors raised inside the block into docroute errors."""
+    try:
+        yield
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _NOT_FOUND:
+            raise BlobNotFoundError(f"{what}: not found") from exc
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if status >= 500 or code in {"SlowDown", "RequestTimeout", "ServiceUnavailable"}:
+            raise StorageUnavailableError(f"{what}: S3 answered {code}") from exc
+        raise StorageUnavailableError(f"{what}: S3 refused ({code})") from exc
+    except (BotoConnectionError, BotoCoreError) as exc:
+        raise StorageUnavailableError(f"{what}: S3 unreachable: {exc}") from exc
+
+
+class BlobStore:
+    """Bytes and JSON in one bucket.
+
+    Usage::
+
+        store = BlobStore(settings.s3)
+        ref = store.put("originals/sha256/ab..", data, content_type="application/pdf")
+        data = store.get(str(ref))
+    """
+
+    def __init__(self, settings: S3Settings) -> None:
+        self.bucket = settings.bucket
+        self._client = boto3.client(
+            "s3",
+            endpoint_url=settings.endpoint_url,
+            region_name=settings.region,
+            aws_access_key_id=_secret(settings.access_key_id),
+            aws_secret_access_key=_secret(settings.secret_access_key),
+            config=Config(
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+    def ref(self, key: str) -> BlobRef:
+        return BlobRef(self.bucket, key)
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket when it is missing (local and test servers)."""
+        with map_s3_errors(f"bucket {self.bucket}"):
+            try:
+                self._client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) not in _NOT_FOUND:
+                    raise
+                self._client.create_bucket(Bucket=self.bucket)
+
+    def put(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> BlobRef:
+        with map_s3_errors(f"put {key}"):
+            self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return self.ref(key)
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> bool:
+        """Write only when the key does not exist; True when this call wrote it."""
+        with map_s3_errors(f"put-if-absent {key}"):
+            try:
+                self._client.put_object(
+                    Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, IfNoneMatch="*"
+                )
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in {"PreconditionFailed", "412"}:
+                    return False
+                raise
+        return True
+
+    def get(self, ref_or_key: str) -> bytes:
+        key = self._key(ref_or_key)
+        with map_s3_errors(f"get {key}"):
+            return self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def exists(self, ref_or_key: str) -> bool:
+        key = self._key(ref_or_key)
+        try:
+            with map_s3_errors(f"head {key}"):
+                self._client.head_object(Bucket=self.bucket, Key=key)
+        except BlobNotFoundError:
+            return False
+        return True
+
+    def put_json(self, key: str, value: Any) -> BlobRef:
+        return self.put(key, json.dumps(value, ensure_ascii=False).encode(), content_type="application/json")
+
+    def get_json(self, ref_or_key: str) -> Any:
+        return json.loads(self.get(ref_or_key))
+
+    def list_keys(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        with map_s3_errors(f"list {prefix}"):
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
+
+    def delete(self, ref_or_key: str) -> None:
+        key = self._key(ref_or_key)
+        with map_s3_errors(f"delete {key}"):
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+
+    def _key(self, ref_or_key: str) -> str:
+        if ref_or_key.startswith("s3://"):
+            ref = BlobRef.parse(ref_or_key)
+            if ref.bucket != self.bucket:
+                raise BlobNotFoundError(f"{ref} is outside bucket {self.bucket}")
+            return ref.key
+        return ref_or_key
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None

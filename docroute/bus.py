@@ -1,0 +1,197 @@
+"""The stream loop every pipeline service runs: faust consumes, a handler decides, the bus
+produces the handler's events, waits for the broker, and only then lets the offset commit.
+
+Handlers are plain functions `Event -> list[Outgoing]` run in a worker thread (OCR and
+embedding are CPU-bound and must not stall heartbeats). What the bus does with an error
+depends on its branch (see `docroute.errors`): permanent -> `document.failed` on the
+dead-letter topic, commit, move on; transient -> back off and retry the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError
+
+from docroute import metrics, topics
+from docroute.contracts._generated import DocumentFailed, Original
+from docroute.errors import PermanentError, TransientError
+from docroute.events import Event, Outgoing, decode, encode, new_event, stable_id
+from docroute.health import Health, serve_health
+from docroute.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Event[Any]], Sequence[Outgoing]]
+# Called after the broker acknowledged a handler's output, before the offset commits.
+ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
+MAX_BACKOFF_S = 30.0
+
+
+class StreamService:
+    """One pipeline service: a consumer group named after it, one handler per input topic.
+
+    Usage::
+
+        service = StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received})
+        service.health.add_check("engine", engine.loaded)
+        service.run()  # blocks until SIGTERM/SIGINT
+    """
+
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        routes: Mapping[str, Handler],
+        *,
+        on_produced: ProducedHook | None = None,
+    ) -> None:
+        self.name = name
+        self._on_produced = on_produced
+        self.settings = settings
+        self.health = Health()
+        self._routes = dict(routes)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-handler")
+        self._assigned = False
+        self.app = self._build_app()
+        self.health.add_check("broker", lambda: self._assigned)
+
+    def run(self) -> None:
+        """Serve health endpoints and consume until stopped."""
+        serve_health(self.health, self.settings.health_host, self.settings.health_port)
+        worker = faust.Worker(self.app, loglevel=self.settings.log_level, override_logging=False)
+        worker.execute_from_commandline()
+
+    def _build_app(self) -> faust.App:
+        kafka = self.settings.kafka
+        app = faust.App(
+            f"docroute-{self.name}",
+            broker=[f"kafka://{server}" for server in kafka.servers],
+            broker_session_timeout=kafka.session_timeout_ms / 1000,
+            broker_heartbeat_interval=kafka.heartbeat_interval_ms / 1000,
+            broker_commit_interval=1.0,
+            consumer_auto_offset_reset="earliest",
+            key_serializer="raw",
+            value_serializer="raw",
+            producer_acks=-1,
+            topic_allow_declare=False,
+            topic_disable_leader=True,
+            web_enabled=False,
+            autodiscover=False,
+        )
+        for topic_name, handler in self._routes.items():
+            self._add_agent(app, topic_name, handler)
+
+        @app.timer(interval=1.0)
+        async def _beat() -> None:
+            self.health.beat()
+
+        @app.on_rebalance_complete.connect
+        async def _rebalanced(sender: Any, **kwargs: Any) -> None:
+            self._assigned = True
+
+        return app
+
+    def _add_agent(self, app: faust.App, topic_name: str, handler: Handler) -> None:
+        topic = app.topic(topic_name, key_type=bytes, value_type=bytes)
+
+        async def consume(stream: Any) -> None:
+            async for event in stream.events():
+                await self._process(event.message, handler)
+
+        app.agent(topic, name=f"{self.name}.{topic_name}")(consume)
+
+    async def _process(self, message: Any, handler: Handler) -> None:
+        """Handle one message until it is produced or dead-lettered; never gives up on transients."""
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        event_type = "unknown"
+        attempt = 0
+        while True:
+            try:
+                event = decode(message.value)
+                event_type = event.type
+                outgoing = await loop.run_in_executor(self._executor, handler, event)
+                await self._produce(outgoing)
+                if self._on_produced is not None and outgoing:
+                    await loop.run_in_executor(self._executor, self._on_produced, event, outgoing)
+                outcome = "ok"
+                break
+            except TransientError as exc:
+                await self._back_off(attempt, type(exc).__name__, exc, message)
+                attempt += 1
+            except KafkaError as exc:
+                await self._back_off(attempt, "BrokerUnavailableError", exc, message)
+                attempt += 1
+            except PermanentError as exc:
+                await self._dead_letter(message, exc)
+                outcome = "dead_lettered"
+                break
+            except Exception as exc:  # noqa: BLE001 - a bug on one message must not stall the partition
+                logger.exception("handler failed", extra=_where(message))
+                await self._dead_letter(message, PermanentError(f"internal error: {exc!r}"[:1000], reason_code="internal_error"))
+                outcome = "dead_lettered"
+                break
+        metrics.MESSAGES_PROCESSED.labels(self.name, event_type, outcome).inc()
+        metrics.PROCESSING_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
+
+    async def _produce(self, outgoing: Sequence[Outgoing]) -> None:
+        for item in outgoing:
+            await self.app.producer.send_and_wait(item.topic, item.key.encode(), encode(item.event), partition=None, timestamp=None, headers=None)
+
+    async def _back_off(self, attempt: int, error: str, exc: Exception, message: Any) -> None:
+        delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
+        metrics.TRANSIENT_ERRORS.labels(self.name, error).inc()
+        logger.warning("transient failure, retrying in %.1fs: %s", delay, exc, extra=_where(message))
+        await asyncio.sleep(delay)
+
+    async def _dead_letter(self, message: Any, exc: PermanentError) -> None:
+        event = _try_decode(message.value)
+        data = event.data if event is not None else None
+        document_id = _attr(data, "document_id") or _attr(data, "sample_id") or (message.key or b"").decode(errors="replace") or None
+        failed = DocumentFailed(
+            document_id=str(document_id) if document_id else None,
+            workflow_id=str(_attr(data, "workflow_id")) if _attr(data, "workflow_id") else None,
+            stage=self.name,
+            reason_code=exc.reason_code,
+            reason=str(exc)[:2000],
+            original=Original(
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                event_id=event.id if event else None,
+                event_type=event.type if event else None,
+                excerpt=None if event else bytes(message.value or b"")[:500].decode(errors="replace"),
+            ),
+            blob_ref=_attr(_attr(data, "blob"), "ref"),
+            filename=_attr(_attr(data, "origin"), "filename"),
+        )
+        dead = new_event(
+            "document.failed", failed, source=self.name, subject=failed.document_id,
+            event_id=stable_id("failed", message.topic, message.partition, message.offset),
+        )
+        key = failed.document_id or "unknown"
+        logger.warning("dead-lettered (%s): %s", exc.reason_code, exc, extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code})
+        metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
+        await self._produce([Outgoing(topics.DEAD_LETTER, key, dead)])
+
+
+def _try_decode(raw: bytes | None) -> Event[Any] | None:
+    try:
+        return decode(raw or b"")
+    except PermanentError:
+        return None
+
+
+def _attr(obj: Any, name: str) -> Any:
+    return getattr(obj, name, None) if obj is not None else None
+
+
+def _where(message: Any) -> dict[str, Any]:
+    return {"topic": message.topic, "partition": message.partition, "offset": message.offset}

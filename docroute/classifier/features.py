@@ -1,0 +1,179 @@
+"""TF-IDF in numpy and the standard library, reproducing scikit-learn's `TfidfVectorizer`.
+
+The fitted state is plain data (settings, vocabulary, idf), so the classify service needs no
+pickled sklearn object. Analysis, fitting and transform follow sklearn 1.x exactly for
+`lowercase=True, smooth_idf=True, sublinear_tf=True, norm="l2"` and the default token pattern;
+`tests/unit/classifier/test_features.py` checks this against sklearn itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+
+Analyzer = Literal["word", "char_wb", "char"]
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+@dataclass(frozen=True)
+class TfidfConfig:
+    """How text becomes terms: analyzer, n-gram range, pruning and a length cap."""
+
+    analyzer: Analyzer = "word"
+    ngram_range: tuple[int, int] = (1, 1)
+    min_df: int = 1
+    max_features: int | None = None
+    # Bounds analysis cost on 50-page documents; the first pages decide the class.
+    max_chars: int = 20_000
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as JSON-ready data."""
+        return {
+            "analyzer": self.analyzer,
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "max_chars": self.max_chars,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TfidfConfig:
+        """Rebuild settings written by `to_dict`; raises ValueError/TypeError/KeyError if bad."""
+        analyzer = data["analyzer"]
+        low, high = (int(n) for n in data["ngram_range"])
+        if analyzer not in ("word", "char_wb", "char") or not 1 <= low <= high:
+            raise ValueError(f"bad TF-IDF settings: {dict(data)}")
+        max_features = data["max_features"]
+        return cls(
+            analyzer=cast(Analyzer, analyzer),
+            ngram_range=(low, high),
+            min_df=int(data["min_df"]),
+            max_features=None if max_features is None else int(max_features),
+            max_chars=int(data["max_chars"]),
+        )
+
+
+def _word_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Word n-grams as sklearn's `_word_ngrams` builds them (unigrams first, space-joined)."""
+    tokens = _TOKEN.findall(text)
+    if high == 1:
+        return tokens
+    out = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(tokens)) + 1):
+        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+def _char_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams across word boundaries, as sklearn's `_char_ngrams`."""
+    text = _WHITE_SPACES.sub(" ", text)
+    out = list(text) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(text)) + 1):
+        out.extend(text[i : i + n] for i in range(len(text) - n + 1))
+    return out
+
+
+def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams inside space-padded words, as sklearn's `_char_wb_ngrams`."""
+    out: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            out.append(padded[:n])
+            if n >= length:
+                # sklearn emits a word no longer than n once, whole, and skips longer n.
+                break
+            out.extend(padded[i : i + n] for i in range(1, length - n + 1))
+    return out
+
+
+_ANALYZERS: dict[str, Callable[[str, int, int], list[str]]] = {
+    "word": _word_ngrams,
+    "char": _char_ngrams,
+    "char_wb": _char_wb_ngrams,
+}
+
+
+def analyze(text: str, config: TfidfConfig) -> list[str]:
+    """Return the terms of `text` under `config`, in document order."""
+    low, high = config.ngram_range
+    return _ANALYZERS[config.analyzer](text[: config.max_chars].lower(), low, high)
+
+
+def count_terms(texts: Iterable[str], config: TfidfConfig) -> list[Counter[str]]:
+    """Analyse each text once into term counts (training reuses them for fit and transform)."""
+    return [Counter(analyze(text, config)) for text in texts]
+
+
+@dataclass(frozen=True, eq=False)
+class TfidfState:
+    """A fitted TF-IDF: settings, sorted vocabulary and smoothed idf (float64, like sklearn)."""
+
+    config: TfidfConfig
+    vocabulary: tuple[str, ...]
+    idf: npt.NDArray[np.float64]
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.idf.shape != (len(self.vocabulary),):
+            raise ValueError(f"idf has shape {self.idf.shape}, vocabulary {len(self.vocabulary)}")
+        index = {term: i for i, term in enumerate(self.vocabulary)}
+        if len(index) != len(self.vocabulary):
+            raise ValueError("vocabulary has duplicate terms")
+        object.__setattr__(self, "_index", index)
+
+    @property
+    def size(self) -> int:
+        """Number of features this block produces."""
+        return len(self.vocabulary)
+
+    def transform(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Return dense L2-normalised sublinear TF-IDF rows, shape (len(texts), size)."""
+        return self.transform_counts(count_terms(texts, self.config))
+
+    def transform_counts(self, counts: Sequence[Counter[str]]) -> npt.NDArray[np.float64]:
+        """Transform term counts from `count_terms` (same config) into TF-IDF rows."""
+        out = np.zeros((len(counts), self.size), dtype=np.float64)
+        for row, doc in enumerate(counts):
+            hits = [(self._index[t], c) for t, c in doc.items() if t in self._index]
+            if not hits:
+                continue
+            cols = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))
+            tf = np.fromiter((c for _, c in hits), dtype=np.float64, count=len(hits))
+            values = (np.log(tf) + 1.0) * self.idf[cols]
+            out[row, cols] = values / np.sqrt(np.dot(values, values))
+        return out
+
+
+def fit_tfidf(texts: Sequence[str], config: TfidfConfig) -> TfidfState:
+    """Fit vocabulary and idf on `texts` exactly as sklearn's `TfidfVectorizer.fit` would."""
+    return fit_counts(count_terms(texts, config), config)
+
+
+def fit_counts(counts: Sequence[Counter[str]], config: TfidfConfig) -> TfidfState:
+    """Fit from term counts of `count_terms`; an empty vocabulary is allowed (no features)."""
+    doc_freq: Counter[str] = Counter()
+    term_freq: Counter[str] = Counter()
+    for doc in counts:
+        doc_freq.update(doc.keys())
+        term_freq.update(doc)
+    terms = sorted(t for t, df in doc_freq.items() if df >= config.min_df)
+    if config.max_features is not None and len(terms) > config.max_features:
+        # sklearn keeps the most frequent terms; the same float64 argsort breaks ties alike.
+        order = np.argsort(-np.array([term_freq[t] for t in terms], dtype=np.float64))
+        terms = sorted(terms[i] for i in order[: config.max_features])
+    n_docs = len(counts)
+    idf = np.array(
+        [math.log((1 + n_docs) / (1 + doc_freq[t])) + 1.0 for t in terms], dtype=np.float64
+    )
+    return TfidfState(config=config, vocabulary=tuple(terms), idf=idf)

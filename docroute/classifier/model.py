@@ -1,0 +1,278 @@
+"""The trained classifier: linear weights over [embedding | TF-IDF blocks], temperature-scaled.
+
+A model is plain data. `save()` writes two files, `model.safetensors` (arrays) and `model.json`
+(everything else); nothing is pickled, so loading a model runs no code from the artifact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from docroute.classifier.artifact import decode_artifact, encode_artifact
+from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.features import TfidfConfig, TfidfState
+from docroute.classifier.novelty import cosine_similarities, novelty_scores
+
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class FeatureLayout:
+    """Feature order and block weights: embedding first, then each TF-IDF block in order."""
+
+    embedding_dim: int
+    embedding_weight: float
+    tfidf_weights: tuple[float, ...]
+
+
+class Neighbour(NamedTuple):
+    """A training sample close to a document."""
+
+    sample_id: str
+    label: str
+    similarity: float
+
+
+def assemble_features(
+    embeddings: npt.NDArray[np.floating],
+    tfidf_rows: Sequence[npt.NDArray[np.floating]],
+    layout: FeatureLayout,
+) -> F32:
+    """Concatenate the weighted blocks; training and prediction both build features here."""
+    blocks = [np.asarray(embeddings, dtype=np.float32) * np.float32(layout.embedding_weight)]
+    blocks += [
+        np.asarray(rows, dtype=np.float32) * np.float32(weight)
+        for rows, weight in zip(tfidf_rows, layout.tfidf_weights, strict=True)
+    ]
+    return np.hstack(blocks)
+
+
+def softmax(logits: npt.NDArray[np.floating]) -> F32:
+    """Row-wise softmax, shifted by the row maximum so large logits do not overflow."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassifierModel:
+    """A trained, calibrated document classifier for one workflow.
+
+    Usage::
+
+        probs = model.predict_proba(texts, embedder.embed(texts))   # (n, len(model.labels))
+        files = model.save(); same = ClassifierModel.load(files)
+    """
+
+    labels: tuple[str, ...]
+    embedder_id: str
+    coef: F32
+    intercept: F32
+    temperature: float
+    tfidf: tuple[TfidfState, ...]
+    layout: FeatureLayout
+    training_embeddings: npt.NDArray[np.float16]
+    training_sample_ids: tuple[str, ...]
+    training_labels: tuple[str, ...]
+    unknown_threshold: float
+    version: str
+    created_at: str
+    novelty_k: int = 3
+
+    def __post_init__(self) -> None:
+        self._validate()
+
+    @property
+    def n_features(self) -> int:
+        """Length of the feature vector the weights expect."""
+        return self.layout.embedding_dim + sum(state.size for state in self.tfidf)
+
+    def features(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
+        """Build the weighted feature matrix for `texts` and their embeddings."""
+        embeddings = np.asarray(embeddings)
+        if embeddings.shape != (len(texts), self.layout.embedding_dim):
+            raise ValueError(
+                f"embeddings have shape {embeddings.shape}, expected "
+                f"({len(texts)}, {self.layout.embedding_dim}) from {self.embedder_id}"
+            )
+        return assemble_features(
+            embeddings, [state.transform(texts) for state in self.tfidf], self.layout
+        )
+
+    def logits(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
+        """Return uncalibrated logits, shape (n, n_classes)."""
+        return self.features(texts, embeddings) @ self.coef.T + self.intercept
+
+    def predict_proba(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
+        """Return calibrated probabilities softmax(logits / T), columns in `labels` order."""
+        return softmax(self.logits(texts, embeddings) / self.temperature)
+
+    def novelty(self, embeddings: npt.NDArray[np.floating]) -> F32:
+        """Return 1 - mean cosine similarity to the k nearest training documents, per row.
+
+        A document scoring above `unknown_threshold` looks like none of the training samples.
+        """
+        return novelty_scores(np.atleast_2d(embeddings), self.training_embeddings, self.novelty_k)
+
+    def nearest_samples(
+        self, embeddings: npt.NDArray[np.floating], k: int = 5
+    ) -> list[list[Neighbour]]:
+        """Return the `k` most similar training samples for each embedding row, closest first."""
+        sims = cosine_similarities(np.atleast_2d(embeddings), self.training_embeddings)
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        return [
+            [
+                Neighbour(self.training_sample_ids[j], self.training_labels[j], float(row[j]))
+                for j in idx
+            ]
+            for row, idx in zip(sims, order, strict=True)
+        ]
+
+    def save(self) -> dict[str, bytes]:
+        """Return the artifact files: `model.safetensors` and `model.json`."""
+        arrays = {
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "training_embeddings": self.training_embeddings,
+        }
+        arrays.update({f"tfidf.{i}.idf": state.idf for i, state in enumerate(self.tfidf)})
+        metadata = {
+            "labels": list(self.labels),
+            "embedder_id": self.embedder_id,
+            "temperature": self.temperature,
+            "layout": {
+                "embedding_dim": self.layout.embedding_dim,
+                "embedding_weight": self.layout.embedding_weight,
+                "tfidf_weights": list(self.layout.tfidf_weights),
+            },
+            "tfidf": [
+                {"config": state.config.to_dict(), "vocabulary": list(state.vocabulary)}
+                for state in self.tfidf
+            ],
+            "training_sample_ids": list(self.training_sample_ids),
+            "training_labels": list(self.training_labels),
+            "unknown_threshold": self.unknown_threshold,
+            "novelty_k": self.novelty_k,
+            "version": self.version,
+            "created_at": self.created_at,
+        }
+        return encode_artifact(arrays, metadata)
+
+    @classmethod
+    def load(cls, files: Mapping[str, bytes]) -> ClassifierModel:
+        """Rebuild a model from `save()` output.
+
+        :raises ModelArtifactError: when a file is missing, malformed or inconsistent.
+        """
+        arrays, meta = decode_artifact(files)
+        try:
+            layout = meta["layout"]
+            tfidf = tuple(
+                TfidfState(
+                    config=TfidfConfig.from_dict(block["config"]),
+                    vocabulary=_strings(block["vocabulary"]),
+                    idf=_float64(arrays[f"tfidf.{i}.idf"]),
+                )
+                for i, block in enumerate(meta["tfidf"])
+            )
+            extra = sorted(set(arrays) - _array_names(len(tfidf)))
+            if extra:
+                raise ModelArtifactError(f"unexpected arrays in artifact: {extra}")
+            return cls(
+                labels=_strings(meta["labels"]),
+                embedder_id=str(meta["embedder_id"]),
+                coef=arrays["coef"],
+                intercept=arrays["intercept"],
+                temperature=float(meta["temperature"]),
+                tfidf=tfidf,
+                layout=FeatureLayout(
+                    embedding_dim=int(layout["embedding_dim"]),
+                    embedding_weight=float(layout["embedding_weight"]),
+                    tfidf_weights=tuple(float(w) for w in layout["tfidf_weights"]),
+                ),
+                training_embeddings=arrays["training_embeddings"],
+                training_sample_ids=_strings(meta["training_sample_ids"]),
+                training_labels=_strings(meta["training_labels"]),
+                unknown_threshold=float(meta["unknown_threshold"]),
+                version=str(meta["version"]),
+                created_at=str(meta["created_at"]),
+                novelty_k=int(meta["novelty_k"]),
+            )
+        except ModelArtifactError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ModelArtifactError(f"malformed model artifact: {exc!r}") from exc
+
+    def _validate(self) -> None:
+        """Check every invariant predict_proba relies on; raises ModelArtifactError."""
+        n_classes, n_train = len(self.labels), len(self.training_sample_ids)
+        dim = self.layout.embedding_dim
+        checks = [
+            (n_classes >= 2, "a model needs at least 2 labels"),
+            (len(set(self.labels)) == n_classes, "labels are not unique"),
+            (all(isinstance(x, str) and x for x in self.labels), "labels must be non-empty text"),
+            (bool(self.embedder_id), "embedder_id is empty"),
+            (dim > 0, "embedding_dim must be positive"),
+            (len(self.layout.tfidf_weights) == len(self.tfidf), "one weight per TF-IDF block"),
+            (_finite_array(self.coef, np.float32, (n_classes, self.n_features)), "bad coef"),
+            (_finite_array(self.intercept, np.float32, (n_classes,)), "bad intercept"),
+            (np.isfinite(self.temperature) and self.temperature > 0, "temperature must be > 0"),
+            (
+                _finite_array(self.training_embeddings, np.float16, (n_train, dim)),
+                "bad training_embeddings",
+            ),
+            (len(self.training_labels) == n_train, "one training label per sample"),
+            (set(self.training_labels) <= set(self.labels), "training label outside labels"),
+            (len(set(self.training_sample_ids)) == n_train, "training sample ids not unique"),
+            (bool(np.isfinite(self.unknown_threshold)), "unknown_threshold is not finite"),
+            (self.novelty_k >= 1, "novelty_k must be >= 1"),
+            (_is_timestamp(self.created_at), "created_at is not an ISO 8601 timestamp"),
+            (bool(self.version), "version is empty"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ModelArtifactError(f"invalid classifier model: {message}")
+
+
+def _finite_array(value: object, dtype: type[np.generic], shape: tuple[int, ...]) -> bool:
+    """True if `value` is a finite ndarray of exactly this dtype and shape."""
+    return (
+        isinstance(value, np.ndarray)
+        and value.dtype == dtype
+        and value.shape == shape
+        and bool(np.isfinite(value).all())
+    )
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """Return a JSON list of strings as a tuple; anything else is malformed."""
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ModelArtifactError(f"expected a list of strings, got {type(value).__name__}")
+    return tuple(value)
+
+
+def _float64(value: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Return idf as float64, refusing other dtypes rather than silently converting."""
+    if value.dtype != np.float64 or value.ndim != 1 or not np.isfinite(value).all():
+        raise ModelArtifactError(f"idf must be finite 1-D float64, got {value.dtype}{value.shape}")
+    return value
+
+
+def _array_names(n_tfidf: int) -> set[str]:
+    """Names of the arrays a model with `n_tfidf` blocks stores."""
+    return {"coef", "intercept", "training_embeddings"} | {f"tfidf.{i}.idf" for i in range(n_tfidf)}
+
+
+def _is_timestamp(value: str) -> bool:
+    """True if `value` parses as an ISO 8601 timestamp."""
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -1,0 +1,632 @@
+# Generated from schemas/ by docroute.contracts.generate: do not edit.
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+from typing_extensions import TypeAliasType
+from uuid import UUID
+
+
+class Contracts(RootModel[Any]):
+    root: Annotated[Any, Field(title="Contracts")]
+
+
+class Blob(BaseModel):
+    """
+    Claim check for the stored original.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    ref: Annotated[str, Field(max_length=1024, pattern="^s3://[^/]+/.+")]
+    """
+    Where the original bytes are: s3://bucket/originals/sha256/<hex>.
+    """
+    sha256: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    """
+    SHA-256 of the original bytes, hex.
+    """
+    size: Annotated[int, Field(ge=0)]
+    """
+    Size of the original in bytes.
+    """
+    media_type: Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
+    """
+    Type detected from the file's magic bytes.
+    """
+
+
+ProbabilitiesAdditionalProperty = TypeAliasType(
+    "ProbabilitiesAdditionalProperty", Annotated[float, Field(ge=0.0, le=1.0)]
+)
+
+
+class DocumentClassified(BaseModel):
+    """
+    Probabilities per class from one model version.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id; also the Kafka key and the CloudEvents subject.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    purpose: Literal["processing", "training", "preview"]
+    """
+    Why the document entered the pipeline: `processing` is routed; `training` becomes a labelled sample; `preview` runs a candidate model without routing.
+    """
+    blob: Blob
+    """
+    Claim check for the stored original.
+    """
+    ocr_ref: Annotated[str, Field(max_length=1024, pattern="^s3://[^/]+/.+")]
+    """
+    The OCR JSON in S3.
+    """
+    page_count: Annotated[int, Field(ge=1)]
+    """
+    Pages in the document.
+    """
+    model_version: Annotated[int, Field(ge=0)]
+    """
+    Model version used; 0 means no model yet.
+    """
+    embedder_id: str | None = None
+    """
+    Embedder of that version; null without a model.
+    """
+    probabilities: dict[str, ProbabilitiesAdditionalProperty]
+    """
+    Calibrated probability for every class of the model version; sums to 1.
+    """
+    predicted_class: str | None = None
+    """
+    Most probable class, null without a model.
+    """
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    Probability of the predicted class (0 without a model).
+    """
+    unknown: bool | None = None
+    """
+    True when the document is unlike every class of the training set.
+    """
+
+
+class Original(BaseModel):
+    """
+    Where the failed message was.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    topic: str
+    """
+    Topic of the failed message.
+    """
+    partition: int | None = None
+    """
+    Partition of the failed message.
+    """
+    offset: int | None = None
+    """
+    Offset of the failed message.
+    """
+    event_id: str | None = None
+    """
+    CloudEvents id of the failed message, if it parsed.
+    """
+    event_type: str | None = None
+    """
+    CloudEvents type of the failed message, if it parsed.
+    """
+    excerpt: Annotated[str | None, Field(max_length=2000)] = None
+    """
+    Start of the raw message, when it did not parse.
+    """
+
+
+class DocumentFailed(BaseModel):
+    """
+    Dead letter: a message that could not be processed, with its reason and the original reference.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: str | None = None
+    """
+    Document id when known.
+    """
+    workflow_id: str | None = None
+    """
+    Workflow key when known.
+    """
+    stage: Literal["ingest", "ocr", "classify", "router", "trainer", "api"]
+    """
+    Service that gave up.
+    """
+    reason_code: Annotated[str, Field(pattern="^[a-z_]+$")]
+    """
+    Machine-readable reason.
+    """
+    reason: Annotated[str, Field(max_length=2000)]
+    """
+    Human-readable reason, shown by the API.
+    """
+    original: Original
+    """
+    Where the failed message was.
+    """
+    blob_ref: str | None = None
+    """
+    The stored original, when there is one.
+    """
+    filename: str | None = None
+    """
+    File name, when known.
+    """
+
+
+class Origin(BaseModel):
+    """
+    Which door the document came through and what it was called there.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    door: Literal["mailroom", "upload"]
+    """
+    `mailroom` (mailroom.incoming topic) or `upload` (HTTP API).
+    """
+    filename: Annotated[str, Field(max_length=255)]
+    """
+    File name as sent, without directories.
+    """
+    mail_id: Annotated[str | None, Field(max_length=200)] = None
+    """
+    Id of the mail item (mailroom door).
+    """
+    member_path: Annotated[str | None, Field(max_length=1024)] = None
+    """
+    Path of the member inside a zip archive, when expanded from one.
+    """
+    upload_id: Annotated[str | None, Field(max_length=200)] = None
+    """
+    Id of the HTTP upload (upload door).
+    """
+
+
+class DocumentReceived(BaseModel):
+    """
+    A document passed intake: type detected, caps checked, original stored under its hash.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id; also the Kafka key and the CloudEvents subject.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    purpose: Literal["processing", "training", "preview"]
+    """
+    Why the document entered the pipeline: `processing` is routed; `training` becomes a labelled sample; `preview` runs a candidate model without routing.
+    """
+    label: Annotated[str | None, Field(max_length=100)] = None
+    """
+    Class the sample is labelled with (training only); null when unlabelled.
+    """
+    parent_id: Annotated[str | None, Field(max_length=200)] = None
+    """
+    The upload or mail item the document came from.
+    """
+    origin: Origin
+    """
+    Which door the document came through and what it was called there.
+    """
+    blob: Blob
+    """
+    Claim check for the stored original.
+    """
+    page_count: Annotated[int, Field(ge=1)]
+    """
+    Pages (PDF pages or image frames).
+    """
+
+
+class DocumentRouted(BaseModel):
+    """
+    Routing decision: to extract.<class> or to review.pending, and why.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id; also the Kafka key and the CloudEvents subject.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    route: Literal["extract", "review"]
+    """
+    `extract` (confident) or `review` (doubtful, unknown or no model).
+    """
+    topic: str
+    """
+    Topic the document was sent to.
+    """
+    document_class: str | None = None
+    """
+    Class routed to (extract) or predicted (review); null without a model.
+    """
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    Probability of the predicted class.
+    """
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    Threshold applied to this class.
+    """
+    model_version: Annotated[int, Field(ge=0)]
+    """
+    Model version that classified it.
+    """
+    reason: Annotated[str, Field(max_length=500)]
+    """
+    Why this route, in words.
+    """
+    probabilities: dict[str, ProbabilitiesAdditionalProperty]
+    """
+    Calibrated probability for every class of the model version; sums to 1.
+    """
+    blob: Blob
+    """
+    Claim check for the stored original.
+    """
+    ocr_ref: Annotated[str, Field(max_length=1024, pattern="^s3://[^/]+/.+")]
+    """
+    The OCR JSON in S3.
+    """
+    page_count: Annotated[int, Field(ge=1)]
+    """
+    Pages in the document.
+    """
+
+
+class DocumentTextExtracted(BaseModel):
+    """
+    Text of the relevant pages extracted; words with boxes live in S3.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id; also the Kafka key and the CloudEvents subject.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    purpose: Literal["processing", "training", "preview"]
+    """
+    Why the document entered the pipeline: `processing` is routed; `training` becomes a labelled sample; `preview` runs a candidate model without routing.
+    """
+    label: Annotated[str | None, Field(max_length=100)] = None
+    """
+    Class the sample is labelled with (training only); null when unlabelled.
+    """
+    blob: Blob
+    """
+    Claim check for the stored original.
+    """
+    ocr_ref: Annotated[str, Field(max_length=1024, pattern="^s3://[^/]+/.+")]
+    """
+    The OCR JSON (pages, words, boxes, confidences) in S3.
+    """
+    page_count: Annotated[int, Field(ge=1)]
+    """
+    Pages in the document.
+    """
+    pages_used: list[int]
+    """
+    0-based indexes of the pages read for classification.
+    """
+    sources: list[Literal["text-layer", "tesseract", "paddle"]]
+    """
+    How each used page was read.
+    """
+    text_chars: Annotated[int, Field(ge=0)]
+    """
+    Characters of text extracted.
+    """
+    text_preview: Annotated[str | None, Field(max_length=500)] = None
+    """
+    First characters of the text, for logs and review lists.
+    """
+
+
+class Attachment(BaseModel):
+    """
+    One attachment: exactly one of inline base64 (size-capped) or an S3 reference.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    filename: Annotated[str, Field(max_length=255)]
+    """
+    File name of the attachment.
+    """
+    content_base64: str | None = None
+    """
+    Inline content, base64; capped by the intake's inline limit.
+    """
+    s3_ref: Annotated[str | None, Field(max_length=1024, pattern="^s3://[^/]+/.+")] = (
+        None
+    )
+    """
+    Reference to the attachment in S3 instead of inline content.
+    """
+    document_id: UUID | None = None
+    """
+    Document id chosen by the sender (the API's upload door); derived from the mail id when absent.
+    """
+
+
+class MailReceived(BaseModel):
+    """
+    A mail item on mailroom.incoming: attachments inline or by S3 reference, for one workflow.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    mail_id: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    Sender's id of the mail item; document ids derive from it, so a redelivered mail yields the same documents.
+    """
+    door: Literal["mailroom", "upload"] | None = None
+    """
+    `mailroom` for mail items from outside; `upload` for files the HTTP API took in.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    purpose: Literal["processing", "training", "preview"] | None = None
+    """
+    Why the document entered the pipeline: `processing` is routed; `training` becomes a labelled sample; `preview` runs a candidate model without routing.
+    """
+    label: Annotated[str | None, Field(max_length=100)] = None
+    """
+    Class the sample is labelled with (training only); null when unlabelled.
+    """
+    sender: Annotated[str | None, Field(max_length=320)] = None
+    """
+    Sender address, informational.
+    """
+    subject: Annotated[str | None, Field(max_length=1000)] = None
+    """
+    Mail subject, informational.
+    """
+    attachments: Annotated[list[Attachment], Field(max_length=100, min_length=1)]
+    """
+    The attachments; each becomes one document (a zip: one per member).
+    """
+
+
+class Metrics(BaseModel):
+    """
+    Cross-validated figures.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    accuracy: float
+    """
+    Cross-validated accuracy.
+    """
+    macro_f1: float
+    """
+    Cross-validated macro-F1.
+    """
+    ece: float | None = None
+    """
+    Expected calibration error after temperature scaling.
+    """
+    n_samples: int
+    """
+    Labelled samples trained on.
+    """
+    training_seconds: float | None = None
+    """
+    Wall time of training and evaluation.
+    """
+
+
+class ModelPublished(BaseModel):
+    """
+    An immutable model version was published to S3.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    version: Annotated[int, Field(ge=1)]
+    """
+    Version number, from 1.
+    """
+    artifact_ref: Annotated[str, Field(max_length=1024, pattern="^s3://[^/]+/.+")]
+    """
+    Prefix of the version in S3: s3://bucket/models/<workflow>/v<N>/.
+    """
+    embedder_id: str
+    """
+    Embedder the version was trained with; prediction must use the same.
+    """
+    labels: list[str]
+    """
+    Classes the version predicts.
+    """
+    metrics: Metrics
+    """
+    Cross-validated figures.
+    """
+    live: bool
+    """
+    True when this version now serves predictions.
+    """
+
+
+class SampleLabelled(BaseModel):
+    """
+    A training sample got a label (or lost it: label null).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    sample_id: UUID
+    """
+    Sample id (the document id of the training upload).
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    label: Annotated[str | None, Field(max_length=100)]
+    """
+    Class the sample is labelled with (training only); null when unlabelled.
+    """
+    ocr_ref: Annotated[str, Field(max_length=1024, pattern="^s3://[^/]+/.+")]
+    """
+    The sample's OCR JSON in S3.
+    """
+    labelled_by: Annotated[str | None, Field(max_length=200)] = None
+    """
+    Who labelled it.
+    """
+
+
+class TrainingRequested(BaseModel):
+    """
+    Someone asked for a new model version now.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    request_id: UUID
+    """
+    Id of the request.
+    """
+    requested_by: Annotated[str | None, Field(max_length=200)] = None
+    """
+    Who asked.
+    """
+
+
+class DocumentSpec(BaseModel):
+    """
+    How to read the documents.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    cropping: bool
+    """
+    Crop photographed/scanned pages to the document before OCR.
+    """
+    character_set: Literal["latin", "japanese"]
+    """
+    Latin languages or Japanese.
+    """
+    text_style: Literal["printed", "handwritten", "both"]
+    """
+    Which text to consider.
+    """
+    relevant_pages: str | None = None
+    """
+    Pages used for classification: null (all), 'first N', '1,3', '1-3'.
+    """
+    ocr_engine: Literal["tesseract", "paddle"] | None = None
+    """
+    OCR engine for pages without a text layer.
+    """
+
+
+ClassThresholdsAdditionalProperty = TypeAliasType(
+    "ClassThresholdsAdditionalProperty", Annotated[float, Field(ge=0.0, le=1.0)]
+)
+
+
+class WorkflowUpdated(BaseModel):
+    """
+    The full current settings of a workflow (last event per key wins).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    name: Annotated[str, Field(max_length=200)]
+    """
+    Display name.
+    """
+    labels: list[str]
+    """
+    Active class labels.
+    """
+    document_spec: DocumentSpec
+    """
+    How to read the documents.
+    """
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    Confidence at or above which a document is routed automatically.
+    """
+    class_thresholds: dict[str, ClassThresholdsAdditionalProperty]
+    """
+    Per-class overrides of the threshold.
+    """
+    retrain_every: Annotated[int, Field(ge=1)]
+    """
+    Train a new version after this many new labels.
+    """
+    archived: bool
+    """
+    Archived workflows accept no documents.
+    """

@@ -1,0 +1,164 @@
+"""CloudEvents envelopes around the typed contracts, validated against `schemas/` at both ends.
+
+Usage::
+
+    event = new_event("document.received", DocumentReceived(...), source="ingest",
+                      subject=document_id, event_id=stable_id("received", document_id))
+    raw = encode(event)          # validates; a violation here is our bug and raises
+    again = decode(raw)          # validates; a violation here is bad input: InvalidEventError
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+from jsonschema import Draft202012Validator, FormatChecker
+from pydantic import BaseModel, ValidationError
+
+from docroute.contracts import _generated as contracts
+from docroute.contracts.schemas import load_schemas, schema_urn
+from docroute.errors import InvalidEventError
+
+M = TypeVar("M", bound=BaseModel)
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "mail.received": contracts.MailReceived,
+    "document.received": contracts.DocumentReceived,
+    "document.text_extracted": contracts.DocumentTextExtracted,
+    "document.classified": contracts.DocumentClassified,
+    "document.routed": contracts.DocumentRouted,
+    "document.failed": contracts.DocumentFailed,
+    "sample.labelled": contracts.SampleLabelled,
+    "training.requested": contracts.TrainingRequested,
+    "model.published": contracts.ModelPublished,
+    "workflow.updated": contracts.WorkflowUpdated,
+}
+CURRENT_VERSION: dict[str, int] = {event_type: 1 for event_type in EVENT_MODELS}
+_NAMESPACE = uuid.UUID("6f1c2d3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f")
+
+
+class ContractViolationError(AssertionError):
+    """An event we produce does not match its schema: a bug, so the process stops."""
+
+
+@dataclass(frozen=True)
+class Event(Generic[M]):
+    """One CloudEvent with typed data."""
+
+    type: str
+    data: M
+    source: str
+    id: str
+    subject: str | None = None
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event to produce, the topic it goes to and its key (the document id)."""
+
+    topic: str
+    key: str
+    event: Event[Any]
+
+
+def stable_id(*parts: object) -> str:
+    """Deterministic event id, so a redelivered step emits the same id again."""
+    return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
+
+
+def new_event(
+    event_type: str,
+    data: M,
+    *,
+    source: str,
+    subject: str | None = None,
+    event_id: str | None = None,
+) -> Event[M]:
+    """Wrap typed data in an envelope; `event_id` defaults to a random UUID."""
+    return Event(
+        type=event_type,
+        data=data,
+        source=f"/docroute/{source}",
+        id=event_id or str(uuid.uuid4()),
+        subject=subject,
+        version=CURRENT_VERSION[event_type],
+    )
+
+
+def encode(event: Event[Any]) -> bytes:
+    """Serialise and validate an outbound event."""
+    envelope = {
+        "specversion": "1.0",
+        "id": event.id,
+        "source": event.source,
+        "type": event.type,
+        "time": event.time.isoformat(),
+        "subject": event.subject,
+        "dataschema": schema_urn(event.type, event.version),
+        "datacontenttype": "application/json",
+        "data": event.data.model_dump(mode="json", exclude_none=False),
+    }
+    errors = _errors(envelope)
+    if errors:
+        raise ContractViolationError(f"outbound {event.type} violates its schema: {errors}")
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(raw: bytes | str) -> Event[Any]:
+    """Parse and validate an inbound event; raises InvalidEventError with the reason."""
+    try:
+        envelope = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidEventError(f"message is not JSON: {exc}") from exc
+    if not isinstance(envelope, dict):
+        raise InvalidEventError("message is not a JSON object")
+    errors = _errors(envelope)
+    if errors:
+        raise InvalidEventError(f"{envelope.get('type', 'message')} violates its schema: {errors}")
+    model = EVENT_MODELS[envelope["type"]]
+    try:
+        data = model.model_validate(envelope["data"])
+    except ValidationError as exc:
+        raise InvalidEventError(f"{envelope['type']} data: {exc}") from exc
+    return Event(
+        type=envelope["type"],
+        data=data,
+        source=envelope["source"],
+        id=envelope["id"],
+        subject=envelope.get("subject"),
+        time=datetime.fromisoformat(envelope["time"]),
+        version=int(envelope["dataschema"].rsplit(":v", 1)[-1]),
+    )
+
+
+def _errors(envelope: dict[str, Any]) -> str | None:
+    """Schema errors of an envelope and its data, joined; None when valid."""
+    envelope_errors = list(_validator("envelope", 1).iter_errors(envelope))
+    if envelope_errors:
+        return "; ".join(_describe(e) for e in envelope_errors[:5])
+    event_type = envelope["type"]
+    try:
+        version = int(envelope["dataschema"].rsplit(":v", 1)[-1])
+        validator = _validator(event_type, version)
+    except (KeyError, ValueError):
+        return f"unknown event type/version {event_type} {envelope['dataschema']}"
+    data_errors = list(validator.iter_errors(envelope["data"]))
+    return "; ".join(_describe(e) for e in data_errors[:5]) or None
+
+
+def _describe(error: Any) -> str:
+    path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+    return f"{path}: {error.message[:300]}"
+
+
+@cache
+def _validator(event_type: str, version: int) -> Draft202012Validator:
+    schema = load_schemas()[(event_type, version)]
+    return Draft202012Validator(schema, format_checker=FormatChecker())

@@ -1,0 +1,123 @@
+"""Settings shared by every service: Kafka, S3, database, logging, health.
+
+Environment variables use the prefix `DOCROUTE_` and `__` for nesting
+(`DOCROUTE_KAFKA__BOOTSTRAP_SERVERS`). The standard names `KAFKA_BOOTSTRAP_SERVERS`,
+`AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+`AWS_REGION` and `DATABASE_URL` are honoured too, below the prefixed ones.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+
+class KafkaSettings(BaseModel):
+    """How to reach the broker."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    # Joins wait half the session timeout: short timeouts keep rebalances to seconds.
+    session_timeout_ms: int = 6000
+    heartbeat_interval_ms: int = 1000
+    partitions: int = 6
+    replication_factor: int = 1
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+
+    @property
+    def servers(self) -> list[str]:
+        return [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()]
+
+
+class S3Settings(BaseModel):
+    """Where blobs live."""
+
+    model_config = ConfigDict(frozen=True)
+
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+    bucket: str = "docroute"
+
+
+class DatabaseSettings(BaseModel):
+    """The API's database (PostgreSQL in production, SQLite for the embedded default)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str = "sqlite:///docroute.db"
+
+
+class ServiceSettings(BaseSettings):
+    """What every docroute process needs; services subclass it with their own knobs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DOCROUTE_",
+        env_nested_delimiter="__",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    s3: S3Settings = S3Settings()
+    database: DatabaseSettings = DatabaseSettings()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    health_host: str = "127.0.0.1"
+    # 0 picks a free port (tests); deployments set a fixed one.
+    health_port: int = 0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _StandardEnvSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+
+_STANDARD_NAMES: dict[str, tuple[str, str]] = {
+    "KAFKA_BOOTSTRAP_SERVERS": ("kafka", "bootstrap_servers"),
+    "AWS_ENDPOINT_URL": ("s3", "endpoint_url"),
+    "AWS_ENDPOINT_URL_S3": ("s3", "endpoint_url"),
+    "AWS_ACCESS_KEY_ID": ("s3", "access_key_id"),
+    "AWS_SECRET_ACCESS_KEY": ("s3", "secret_access_key"),
+    "AWS_REGION": ("s3", "region"),
+    "DATABASE_URL": ("database", "url"),
+}
+
+
+class _StandardEnvSource(PydanticBaseSettingsSource):
+    """Reads the well-known, unprefixed variable names that Kafka, AWS and 12-factor tools use."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, dict[str, str]] = {}
+        for name, (group, key) in _STANDARD_NAMES.items():
+            if os.environ.get(name):
+                values.setdefault(group, {})[key] = os.environ[name]
+        return values

@@ -1,0 +1,47 @@
+"""The routing policy: probabilities and thresholds in, a route and its reason out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from docroute.topics import REVIEW_PENDING, extract_topic
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """Where a document goes and why."""
+
+    route: Literal["extract", "review"]
+    topic: str
+    document_class: str | None
+    confidence: float
+    threshold: float
+    reason: str
+
+
+def choose_route(
+    *,
+    predicted_class: str | None,
+    confidence: float,
+    unknown: bool,
+    model_version: int,
+    threshold: float,
+    class_thresholds: dict[str, float],
+) -> RouteDecision:
+    """Extract when confident enough for the predicted class; review otherwise."""
+    applied = class_thresholds.get(predicted_class, threshold) if predicted_class else threshold
+
+    def review(reason: str) -> RouteDecision:
+        return RouteDecision("review", REVIEW_PENDING, predicted_class, confidence, applied, reason)
+
+    if model_version == 0 or predicted_class is None:
+        return review("no trained model yet for this workflow")
+    if unknown:
+        return review(f"unlike every class seen in training (nearest: {predicted_class})")
+    if confidence < applied:
+        return review(f"confidence {confidence:.2f} for {predicted_class} is below the threshold {applied:.2f}")
+    return RouteDecision(
+        "extract", extract_topic(predicted_class), predicted_class, confidence, applied,
+        f"confidence {confidence:.2f} for {predicted_class} reaches the threshold {applied:.2f}",
+    )

@@ -1,0 +1,109 @@
+"""Turns `document.classified` into a routing decision, once per document."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from docroute import metrics, topics
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import DocumentClassified, DocumentRouted
+from docroute.errors import BlobNotFoundError
+from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.workflows import WorkflowDirectory
+from services.router.core import choose_route
+
+logger = logging.getLogger(__name__)
+
+
+class RouterHandler:
+    """Decides a route once per document and records it, so a redelivery repeats no route.
+
+    The decision record (`routes/<document>.json`, written only if absent) holds the routed
+    event and whether the broker acknowledged it; a redelivered message after acknowledgement
+    emits nothing, one before it emits the same event (same id) again.
+    """
+
+    def __init__(self, workflows: WorkflowDirectory, store: BlobStore) -> None:
+        self._workflows = workflows
+        self._store = store
+
+    def on_classified(self, event: Event[DocumentClassified]) -> Sequence[Outgoing]:
+        doc = event.data
+        if doc.purpose != "processing":
+            return []
+        document_id = str(doc.document_id)
+        record = self._record(document_id)
+        if record is not None and record["sent"]:
+            logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
+            return []
+        if record is None:
+            routed = self._decide(doc)
+            record = {"sent": False, "routed": routed.model_dump(mode="json")}
+            if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):
+                record = self._store.get_json(_key(document_id))  # another replica decided first
+        routed = DocumentRouted.model_validate(record["routed"])
+        routed_event = new_event(
+            "document.routed", routed, source="router", subject=document_id,
+            event_id=stable_id("routed", document_id),
+        )
+        return [
+            Outgoing(routed.topic, document_id, routed_event),
+            Outgoing(topics.DOCUMENT_ROUTED, document_id, routed_event),
+        ]
+
+    def mark_sent(self, event: Event[Any], outgoing: Sequence[Outgoing]) -> None:
+        """Record that the route reached the broker; called by the bus after acknowledgement."""
+        routed: DocumentRouted = outgoing[0].event.data
+        self._store.put_json(_key(str(routed.document_id)), {"sent": True, "routed": routed.model_dump(mode="json")})
+        metrics.ROUTED.labels(routed.route, routed.document_class or "none").inc()
+        metrics.DOCUMENTS.labels("router").inc()
+        logger.info(
+            "routed to %s: %s", routed.topic, routed.reason,
+            extra={"document_id": str(routed.document_id), "workflow_id": str(routed.workflow_id), "route": routed.route},
+        )
+
+    def _decide(self, doc: DocumentClassified) -> DocumentRouted:
+        workflow = self._workflows.get(str(doc.workflow_id))
+        decision = choose_route(
+            predicted_class=doc.predicted_class,
+            confidence=doc.confidence,
+            unknown=bool(doc.unknown),
+            model_version=doc.model_version,
+            threshold=workflow.threshold,
+            class_thresholds=dict(workflow.class_thresholds),
+        )
+        if doc.predicted_class:
+            metrics.CONFIDENCE.labels(doc.predicted_class).observe(doc.confidence)
+        return DocumentRouted(
+            document_id=doc.document_id,
+            workflow_id=doc.workflow_id,
+            route=decision.route,
+            topic=decision.topic,
+            document_class=decision.document_class,
+            confidence=decision.confidence,
+            threshold=decision.threshold,
+            model_version=doc.model_version,
+            reason=decision.reason,
+            probabilities=doc.probabilities,
+            blob=doc.blob,
+            ocr_ref=doc.ocr_ref,
+            page_count=doc.page_count,
+        )
+
+    def _record(self, document_id: str) -> dict[str, Any] | None:
+        try:
+            record: dict[str, Any] = self._store.get_json(_key(document_id))
+        except BlobNotFoundError:
+            return None
+        return record
+
+
+def _key(document_id: str) -> str:
+    return f"routes/{document_id}.json"
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value).encode()

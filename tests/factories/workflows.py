@@ -1,0 +1,35 @@
+"""Workflows for tests that run services without the API: published straight to the topic."""
+
+from __future__ import annotations
+
+import uuid
+
+from docroute import topics
+from docroute.contracts._generated import DocumentSpec, WorkflowUpdated
+from docroute.events import Outgoing, new_event
+from docroute.kafka import EventProducer
+
+
+def publish_workflow(
+    producer: EventProducer,
+    *,
+    labels: list[str],
+    threshold: float = 0.8,
+    class_thresholds: dict[str, float] | None = None,
+    cropping: bool = False,
+    ocr_engine: str = "tesseract",
+    relevant_pages: str | None = None,
+) -> str:
+    """Publish a `workflow.updated` for a new workflow and return its key."""
+    workflow_id = str(uuid.uuid4())
+    workflow = WorkflowUpdated(
+        workflow_id=workflow_id, name=f"test {workflow_id[:8]}", labels=labels,
+        document_spec=DocumentSpec(
+            cropping=cropping, character_set="latin", text_style="printed",
+            relevant_pages=relevant_pages, ocr_engine=ocr_engine,
+        ),
+        threshold=threshold, class_thresholds=class_thresholds or {}, retrain_every=20, archived=False,
+    )
+    event = new_event("workflow.updated", workflow, source="test", subject=workflow_id)
+    producer.send([Outgoing(topics.WORKFLOW_UPDATED, workflow_id, event)])
+    return workflow_id
