@@ -233,7 +233,7 @@ class DocumentReceived(BaseModel):
     """
     parent_id: Annotated[str | None, Field(max_length=200)] = None
     """
-    The upload or mail item the document came from.
+    Document id of the zip archive this document was a member of; null otherwise.
     """
     origin: Origin
     """

@@ -1,0 +1,69 @@
+"""The `docroute` command: run the embedded default, one service, or operations tasks."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import runpy
+import signal
+import sys
+from pathlib import Path
+
+from docroute.embedded import PIPELINE_SERVICES, EmbeddedStack
+from docroute.kafka import provision_topics
+from docroute.logging import configure_logging
+from docroute.settings import ServiceSettings
+
+logger = logging.getLogger("docroute")
+
+SERVICES = (*PIPELINE_SERVICES, "api")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="docroute", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run broker, S3, database, every service and the API on 127.0.0.1")
+    up.add_argument("--data-dir", type=Path, default=Path(".docroute"), help="where everything is kept")
+    up.add_argument("--api-port", type=int, default=8080)
+    service = commands.add_parser("service", help="run one service in the foreground")
+    service.add_argument("name", choices=SERVICES)
+    topics = commands.add_parser("topics", help="create the pipeline topics")
+    topics.add_argument("action", choices=["create"])
+    args = parser.parse_args(argv)
+
+    if args.command == "service":
+        # Services are separate deployables; the CLI only starts them by module name.
+        runpy.run_module(f"services.{args.name}", run_name="__main__", alter_sys=True)
+        return 0
+    settings = ServiceSettings()
+    configure_logging("cli", settings.log_level)
+    if args.command == "topics":
+        created = provision_topics(settings.kafka)
+        logger.info("created %d topics", len(created))
+        return 0
+    return _up(args.data_dir, args.api_port)
+
+
+def _up(data_dir: Path, api_port: int) -> int:
+    stack = EmbeddedStack(data_dir, api_port)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        stack.start()
+        stack.wait()
+    except KeyboardInterrupt:
+        logger.info("stopping")
+        return 0
+    except RuntimeError as exc:
+        logger.error("%s", exc)
+        return 1
+    finally:
+        stack.stop()
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # stop like Ctrl-C: every child gets SIGTERM in reverse order
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The embedded default: broker, S3, database and every service on 127.0.0.1, with all data
+under one directory so workflows, samples, models and documents survive a restart.
+
+Anything configured from outside (KAFKA_BOOTSTRAP_SERVERS, an S3 endpoint, DATABASE_URL) is
+used instead of starting the local one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docroute.blobstore import BlobStore
+from docroute.kafka import provision_topics
+from docroute.processes import (
+    HOST,
+    LOCAL_S3_KEY,
+    ManagedProcess,
+    free_port,
+    start_broker,
+    start_s3_server,
+    start_service,
+)
+from docroute.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_SERVICES = ("ingest", "ocr", "classify", "router", "trainer")
+BROKER_BUCKET = "tansu"
+
+
+@dataclass
+class EmbeddedStack:
+    """Starts what is missing, then the services; `stop()` stops all in reverse order."""
+
+    data_dir: Path
+    api_port: int = 8080
+    processes: list[ManagedProcess] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> None:
+        configured = ServiceSettings()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        logs = self.data_dir / "logs"
+        env = dict(os.environ)
+        s3_endpoint = configured.s3.endpoint_url
+        if s3_endpoint is None:
+            s3 = start_s3_server(self.data_dir / "s3", logs)
+            self.processes.append(s3)
+            s3_endpoint = f"http://{HOST}:{s3.port}"
+            env.update(DOCROUTE_S3__ENDPOINT_URL=s3_endpoint, DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
+                       DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY)
+            _create_bucket(s3_endpoint, BROKER_BUCKET)
+        if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ and "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS" not in os.environ:
+            # Tansu keeps its log in the local S3 server, so topics survive a restart too.
+            broker = start_broker(logs, s3_endpoint=s3_endpoint, bucket=BROKER_BUCKET)
+            self.processes.append(broker)
+            env["DOCROUTE_KAFKA__BOOTSTRAP_SERVERS"] = f"{HOST}:{broker.port}"
+        if "DATABASE_URL" not in os.environ and "DOCROUTE_DATABASE__URL" not in os.environ:
+            env["DOCROUTE_DATABASE__URL"] = f"sqlite:///{(self.data_dir / 'docroute.db').resolve()}"
+        env.setdefault("HF_HUB_OFFLINE", "1")
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self.env = env
+        settings = _settings_from(env)
+        BlobStore(settings.s3).ensure_bucket()
+        provision_topics(settings.kafka)
+        for name in PIPELINE_SERVICES:
+            self.processes.append(start_service(name, {**env, "DOCROUTE_HEALTH_PORT": str(free_port())}, logs))
+        self.processes.append(
+            start_service("api", {**env, "DOCROUTE_PORT": str(self.api_port)}, logs, port=self.api_port)
+        )
+        logger.info("docroute is up: API on http://%s:%d/docs, logs in %s", HOST, self.api_port, logs)
+
+    def wait(self) -> None:
+        """Block until a process dies (then say which) or the user interrupts."""
+        while True:
+            for process in self.processes:
+                if not process.running():
+                    raise RuntimeError(f"{process.name} stopped unexpectedly; see {process.log_path}")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+
+
+def _settings_from(env: dict[str, str]) -> ServiceSettings:
+    previous = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return ServiceSettings()
+    finally:
+        os.environ.clear()
+        os.environ.update(previous)
+
+
+def _create_bucket(endpoint: str, bucket: str) -> None:
+    from docroute.settings import S3Settings
+
+    BlobStore(S3Settings(endpoint_url=endpoint, bucket=bucket, access_key_id=LOCAL_S3_KEY,
+                         secret_access_key=LOCAL_S3_KEY)).ensure_bucket()

@@ -1,0 +1,187 @@
+"""Intake: type by magic bytes, caps, page counts and zip expansion.
+
+Every file either becomes an `AcceptedFile` or a `RejectedFile` with a reason code; nothing
+is dropped silently except archive clutter (`__MACOSX/`, `.DS_Store`, folders).
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import pypdfium2
+from PIL import Image, UnidentifiedImageError
+
+from docroute.filetypes import detect_media_type
+
+_CLUTTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """Caps that protect the pipeline from huge or hostile input."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 200
+    max_zip_members: int = 500
+    max_zip_total_bytes: int = 512 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+    max_image_pixels: int = 120_000_000
+
+
+@dataclass(frozen=True)
+class AcceptedFile:
+    """A document fit for the pipeline."""
+
+    filename: str
+    member_path: str | None
+    data: bytes
+    media_type: str
+    page_count: int
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """A file that cannot be processed, and why."""
+
+    filename: str
+    member_path: str | None
+    reason_code: str
+    reason: str
+
+
+IntakeResult = AcceptedFile | RejectedFile
+
+
+def take_in(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResult]:
+    """Check one received file; a zip yields one result per member."""
+    name = PurePosixPath(filename.replace("\\", "/")).name or "unnamed"
+    if len(data) > limits.max_file_bytes:
+        return [_too_large(name, None, len(data), limits)]
+    if detect_media_type(data) == "application/zip":
+        return _expand_zip(name, data, limits)
+    return [_check_document(name, None, data, limits)]
+
+
+def _check_document(filename: str, member_path: str | None, data: bytes, limits: IntakeLimits) -> IntakeResult:
+    media_type = detect_media_type(data)
+    if not data:
+        return RejectedFile(filename, member_path, "empty_file", "the file is empty")
+    if media_type is None:
+        return RejectedFile(
+            filename, member_path, "unsupported_type",
+            "not a PDF, PNG, JPEG, TIFF or ZIP file (judged by its content, not its name)",
+        )
+    if media_type == "application/zip":
+        return RejectedFile(filename, member_path, "zip_nesting", "zip archives inside zip archives are not expanded")
+    try:
+        pages = _count_pages(data, media_type, limits)
+    except _Unreadable as exc:
+        return RejectedFile(filename, member_path, exc.reason_code, str(exc))
+    if pages > limits.max_pages:
+        return RejectedFile(filename, member_path, "too_many_pages", f"{pages} pages; the limit is {limits.max_pages}")
+    return AcceptedFile(filename, member_path, data, media_type, pages)
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason_code: str, message: str) -> None:
+        super().__init__(message)
+        self.reason_code = reason_code
+
+
+def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
+    if media_type == "application/pdf":
+        try:
+            pdf = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise _Unreadable("encrypted_file", "the PDF is password-protected") from exc
+            raise _Unreadable("corrupt_file", f"the PDF cannot be read: {exc}") from exc
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > limits.max_image_pixels:
+                    raise _Unreadable("too_large", f"{image.width}x{image.height} pixels is more than the limit")
+                frames = getattr(image, "n_frames", 1)
+                image.verify()
+                return int(frames)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _Unreadable("too_large", f"the image is too large to decode safely: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _Unreadable("corrupt_file", f"the image cannot be read: {exc}") from exc
+
+
+def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResult]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+        return [RejectedFile(filename, None, "corrupt_file", f"the zip archive cannot be read: {exc}")]
+    files = [m for m in members if not m.is_dir() and not any(c in m.filename for c in _CLUTTER)]
+    if not files:
+        return [RejectedFile(filename, None, "empty_archive", "the zip archive holds no files")]
+    if len(files) > limits.max_zip_members:
+        return [RejectedFile(filename, None, "zip_bomb", f"{len(files)} members; the limit is {limits.max_zip_members}")]
+    declared = sum(m.file_size for m in files)
+    if declared > limits.max_zip_total_bytes:
+        return [RejectedFile(filename, None, "zip_bomb", f"expands to {declared} bytes; the limit is {limits.max_zip_total_bytes}")]
+    return [_read_member(archive, member, filename, limits) for member in files]
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, filename: str, limits: IntakeLimits) -> IntakeResult:
+    path = member.filename
+    name = PurePosixPath(path.replace("\\", "/")).name
+    unsafe = _unsafe_path_reason(member)
+    if unsafe:
+        return RejectedFile(name or filename, path, "unsafe_path", unsafe)
+    if member.flag_bits & 0x1:
+        return RejectedFile(name, path, "encrypted_file", "the zip member is password-protected")
+    if member.file_size > limits.max_file_bytes:
+        return _too_large(name, path, member.file_size, limits)
+    if member.compress_size and member.file_size / member.compress_size > limits.max_compression_ratio:
+        return RejectedFile(name, path, "zip_bomb", f"compression ratio above {limits.max_compression_ratio:.0f}:1")
+    try:
+        with archive.open(member) as stream:
+            # Read one byte past the cap: headers can lie about the size.
+            content = stream.read(limits.max_file_bytes + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        return RejectedFile(name, path, "corrupt_file", f"the zip member cannot be read: {exc}")
+    if len(content) > limits.max_file_bytes:
+        return _too_large(name, path, len(content), limits)
+    return _check_document(name, path, content, limits)
+
+
+def _unsafe_path_reason(member: zipfile.ZipInfo) -> str | None:
+    path = member.filename.replace("\\", "/")
+    parts = PurePosixPath(path).parts
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return f"absolute path {member.filename!r} in the archive"
+    if ".." in parts:
+        return f"path {member.filename!r} climbs out of the archive"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return f"{member.filename!r} is a symbolic link"
+    return None
+
+
+def _too_large(filename: str, member_path: str | None, size: int, limits: IntakeLimits) -> RejectedFile:
+    return RejectedFile(filename, member_path, "too_large", f"{size} bytes; the limit is {limits.max_file_bytes} bytes")
+
+
+def folder_label(member_path: str | None, labels: list[str]) -> str | None:
+    """The class a zip member's top folder names (case-insensitive), if any."""
+    if not member_path:
+        return None
+    parts = PurePosixPath(member_path.replace("\\", "/")).parts
+    if len(parts) < 2:
+        return None
+    by_lower = {label.lower(): label for label in labels}
+    return by_lower.get(parts[-2].lower()) or by_lower.get(parts[0].lower())

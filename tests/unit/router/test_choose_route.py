@@ -1,0 +1,33 @@
+"""The routing policy."""
+
+from __future__ import annotations
+
+from services.router.core import choose_route
+
+
+def _route(**overrides: object):
+    args = dict(predicted_class="W-9", confidence=0.9, unknown=False, model_version=3, threshold=0.8, class_thresholds={})
+    args.update(overrides)
+    return choose_route(**args)  # type: ignore[arg-type]
+
+
+def test_confident_goes_to_its_extraction_topic() -> None:
+    decision = _route()
+    assert (decision.route, decision.topic, decision.threshold) == ("extract", "extract.w-9", 0.8)
+
+
+def test_threshold_is_inclusive() -> None:
+    assert _route(confidence=0.8).route == "extract"
+    assert _route(confidence=0.7999).route == "review"
+
+
+def test_class_threshold_overrides_workflow_threshold() -> None:
+    decision = _route(class_thresholds={"W-9": 0.95})
+    assert (decision.route, decision.threshold) == ("review", 0.95)
+    assert "below the threshold 0.95" in decision.reason
+
+
+def test_no_model_and_unknown_go_to_review() -> None:
+    assert "no trained model" in _route(model_version=0, predicted_class=None, confidence=0.0).reason
+    unknown = _route(unknown=True, confidence=0.99)
+    assert unknown.route == "review" and "unlike every class" in unknown.reason
