@@ -18,6 +18,8 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+)
+from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 

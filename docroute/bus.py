@@ -133,7 +133,7 @@ class StreamService:
                 await self._dead_letter(message, exc)
                 outcome = "dead_lettered"
                 break
-            except Exception as exc:  # noqa: BLE001 - a bug on one message must not stall the partition
+            except Exception as exc:
                 logger.exception("handler failed", extra=_where(message))
                 await self._dead_letter(message, PermanentError(f"internal error: {exc!r}"[:1000], reason_code="internal_error"))
                 outcome = "dead_lettered"

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-MediaType = Literal[
-    "application/pdf", "image/png", "image/jpeg", "image/tiff", "application/zip"
-]
+MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff", "application/zip"]
 
 ACCEPTED_MEDIA_TYPES: Final[tuple[MediaType, ...]] = (
     "application/pdf",

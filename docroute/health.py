@@ -41,7 +41,7 @@ def serve_health(health: Health, host: str, port: int) -> ThreadingHTTPServer:
     """Start the HTTP thread; returns the server (its `server_port` is the bound port)."""
 
     class _Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             if self.path == "/metrics":
                 self._reply(200, generate_latest(), CONTENT_TYPE_LATEST)
             elif self.path == "/healthz":

@@ -151,6 +151,10 @@ class DocumentFailed(BaseModel):
     """
     Workflow key when known.
     """
+    parent_id: str | None = None
+    """
+    Document id of the zip archive a rejected member came from; null otherwise.
+    """
     stage: Literal["ingest", "ocr", "classify", "router", "trainer", "api"]
     """
     Service that gave up.

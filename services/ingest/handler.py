@@ -47,12 +47,14 @@ class IngestHandler:
             try:
                 data = self._read(attachment)
             except _AttachmentError as exc:
-                outgoing.append(self._failed(event, document_id, attachment.filename, None, exc.reason_code, str(exc)))
+                rejected = RejectedFile(attachment.filename, None, exc.reason_code, str(exc))
+                outgoing.append(self._failed(event, document_id, rejected, None))
                 continue
             for result in take_in(attachment.filename, data, self._limits):
                 member_id = document_id if result.member_path is None else stable_id("member", document_id, result.member_path)
                 if isinstance(result, RejectedFile):
-                    outgoing.append(self._failed(event, member_id, result.filename, result.member_path, result.reason_code, result.reason))
+                    parent_id = document_id if result.member_path else None
+                    outgoing.append(self._failed(event, member_id, result, parent_id))
                     continue
                 label = mail.label or (folder_label(result.member_path, list(workflow.labels)) if mail.purpose == "training" else None)
                 outgoing.append(self._received(mail, result, member_id, document_id, label))
@@ -100,11 +102,11 @@ class IngestHandler:
                           event_id=stable_id("received", document_id))
         return Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)
 
-    def _failed(self, event: Event[MailReceived], document_id: str, filename: str, member_path: str | None,
-                reason_code: str, reason: str) -> Outgoing:
-        where = f"{filename} ({member_path})" if member_path else filename
+    def _failed(self, event: Event[MailReceived], document_id: str, rejected: RejectedFile, parent_id: str | None) -> Outgoing:
+        filename, reason_code, reason = rejected.filename, rejected.reason_code, rejected.reason
+        where = f"{filename} ({rejected.member_path})" if rejected.member_path else filename
         failed = DocumentFailed(
-            document_id=document_id, workflow_id=str(event.data.workflow_id), stage="ingest",
+            document_id=document_id, workflow_id=str(event.data.workflow_id), parent_id=parent_id, stage="ingest",
             reason_code=reason_code, reason=f"{where}: {reason}",
             original=Original(topic=topics.INGEST_UPLOADS if event.data.door == "upload" else topics.MAILROOM_INCOMING,
                               event_id=event.id, event_type=event.type),

@@ -1,0 +1,16 @@
+"""Prometheus metrics of the API (the shared ones are in docroute.metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+UPLOADS = Counter(
+    "docroute_api_uploads_total",
+    "Files taken in at the upload door, by purpose and outcome (accepted, failed).",
+    ["purpose", "outcome"],
+)
+PROJECTED = Counter(
+    "docroute_api_projected_total",
+    "Events the API's projection applied to its database, by event type and outcome.",
+    ["event_type", "outcome"],
+)

@@ -1,0 +1,87 @@
+"""The events the API emits, built from values: no I/O here."""
+
+from __future__ import annotations
+
+import uuid
+
+from docroute import topics
+from docroute.contracts._generated import (
+    Attachment,
+    DocumentSpec,
+    MailReceived,
+    SampleLabelled,
+    TrainingRequested,
+    WorkflowUpdated,
+)
+from docroute.events import Outgoing, new_event, stable_id
+from services.api.models import Workflow
+
+SOURCE = "api"
+
+
+def workflow_updated(workflow: Workflow) -> Outgoing:
+    """The workflow's full settings; the last event per key wins (key = workflow id)."""
+    data = WorkflowUpdated(
+        workflow_id=workflow.id,
+        name=workflow.name,
+        labels=list(workflow.labels),
+        document_spec=DocumentSpec.model_validate(workflow.document_spec),
+        threshold=workflow.threshold,
+        class_thresholds=dict(workflow.class_thresholds),
+        retrain_every=workflow.retrain_every,
+        archived=workflow.archived,
+    )
+    event = new_event("workflow.updated", data, source=SOURCE, subject=str(workflow.id))
+    return Outgoing(topics.WORKFLOW_UPDATED, key=str(workflow.id), event=event)
+
+
+def upload_received(
+    *,
+    workflow_id: uuid.UUID,
+    document_id: uuid.UUID,
+    upload_id: str,
+    s3_ref: str,
+    filename: str,
+    purpose: str,
+    label: str | None,
+) -> Outgoing:
+    """A file taken in at the upload door, for ingest (key = document id)."""
+    data = MailReceived(
+        mail_id=upload_id,
+        door="upload",
+        workflow_id=workflow_id,
+        purpose=purpose,  # type: ignore[arg-type]  # checked by the route
+        label=label,
+        attachments=[Attachment(filename=filename, s3_ref=s3_ref, document_id=document_id)],
+    )
+    event = new_event(
+        "mail.received",
+        data,
+        source=SOURCE,
+        subject=str(document_id),
+        event_id=stable_id("upload", upload_id),
+    )
+    return Outgoing(topics.INGEST_UPLOADS, key=str(document_id), event=event)
+
+
+def training_requested(workflow_id: uuid.UUID, request_id: uuid.UUID) -> Outgoing:
+    data = TrainingRequested(workflow_id=workflow_id, request_id=request_id)
+    event = new_event("training.requested", data, source=SOURCE, subject=str(workflow_id))
+    return Outgoing(topics.TRAINING_REQUESTED, key=str(workflow_id), event=event)
+
+
+def sample_labelled(
+    *, document_id: uuid.UUID, workflow_id: uuid.UUID, label: str, ocr_ref: str
+) -> Outgoing:
+    """A training upload's text is ready: it is now a labelled sample (key = document id)."""
+    data = SampleLabelled(
+        sample_id=document_id, workflow_id=workflow_id, label=label, ocr_ref=ocr_ref
+    )
+    event = new_event(
+        "sample.labelled",
+        data,
+        source=SOURCE,
+        subject=str(document_id),
+        event_id=stable_id("labelled", document_id, label, ocr_ref),
+    )
+    return Outgoing(topics.SAMPLE_LABELLED, key=str(document_id), event=event)

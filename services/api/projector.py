@@ -1,0 +1,185 @@
+"""One function per event type the API projects: the event's facts into the database row.
+
+Upserts are idempotent and a status never moves backwards (`status.advance`), so redelivered or
+out-of-order events leave the same row. The only output is `sample.labelled`, for labelled
+training uploads once their text is extracted.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from docroute.contracts._generated import (
+    DocumentClassified,
+    DocumentFailed,
+    DocumentReceived,
+    DocumentRouted,
+    DocumentTextExtracted,
+    ModelPublished,
+)
+from docroute.events import Event, Outgoing
+from services.api import outgoing
+from services.api.models import Document, ModelVersion
+from services.api.status import advance, is_final
+
+logger = logging.getLogger(__name__)
+
+
+def document_row(
+    session: Session, document_id: uuid.UUID, workflow_id: uuid.UUID | None
+) -> Document:
+    """The document's row, created when this is the first the API hears of it (zip members,
+    mailroom documents)."""
+    document = session.get(Document, document_id)
+    if document is None:
+        document = Document(id=document_id, workflow_id=workflow_id, status="received")
+        session.add(document)
+    elif document.workflow_id is None:
+        document.workflow_id = workflow_id
+    return document
+
+
+def on_received(session: Session, data: DocumentReceived) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.purpose = data.purpose
+    doc.label = data.label if data.label is not None else doc.label
+    doc.parent_id = data.parent_id
+    doc.door = data.origin.door
+    doc.filename = data.origin.filename
+    doc.member_path = data.origin.member_path
+    doc.upload_id = doc.upload_id or data.origin.upload_id
+    doc.blob_ref, doc.sha256 = data.blob.ref, data.blob.sha256
+    doc.size, doc.media_type = data.blob.size, data.blob.media_type
+    doc.page_count = data.page_count
+    doc.status = advance(doc.status, "received")
+    return []
+
+
+def on_text_extracted(session: Session, data: DocumentTextExtracted) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.purpose = data.purpose
+    doc.label = data.label if data.label is not None else doc.label
+    doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
+    doc.blob_ref = doc.blob_ref or data.blob.ref
+    doc.status = advance(doc.status, "extracted")
+    if data.purpose != "training" or not doc.label:
+        return []
+    logger.info(
+        "sample labelled %s",
+        doc.label,
+        extra={"document_id": doc.id, "workflow_id": data.workflow_id},
+    )
+    return [
+        outgoing.sample_labelled(
+            document_id=data.document_id,
+            workflow_id=data.workflow_id,
+            label=doc.label,
+            ocr_ref=data.ocr_ref,
+        )
+    ]
+
+
+def on_classified(session: Session, data: DocumentClassified) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.purpose = data.purpose
+    doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
+    _set_prediction(doc, data.probabilities, data.predicted_class, data.confidence)
+    doc.model_version = data.model_version
+    doc.embedder_id = data.embedder_id[:300] if data.embedder_id else None
+    doc.status = advance(doc.status, "classified")
+    return []
+
+
+def on_routed(session: Session, data: DocumentRouted) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
+    _set_prediction(doc, data.probabilities, data.document_class, data.confidence)
+    doc.model_version = data.model_version
+    doc.route, doc.route_topic, doc.route_reason = data.route, data.topic, data.reason
+    doc.threshold = data.threshold
+    doc.status = advance(doc.status, "routed" if data.route == "extract" else "review")
+    logger.info(
+        "routed to %s",
+        data.topic,
+        extra={"document_id": doc.id, "workflow_id": data.workflow_id, "route": data.route},
+    )
+    return []
+
+
+def on_failed(session: Session, data: DocumentFailed) -> list[Outgoing]:
+    document_id, workflow_id = _uuid(data.document_id), _uuid(data.workflow_id)
+    extra = {"document_id": data.document_id, "workflow_id": data.workflow_id}
+    if document_id is None:
+        logger.warning("dead letter without a document id: %s", data.reason, extra=extra)
+        return []
+    doc = document_row(session, document_id, workflow_id)
+    if is_final(doc.status) and doc.status != "failed":
+        logger.warning("dead letter after %s, kept %s", doc.status, doc.status, extra=extra)
+        return []
+    doc.status = "failed"
+    doc.failed_stage, doc.reason_code, doc.reason = data.stage, data.reason_code, data.reason
+    doc.blob_ref = doc.blob_ref or data.blob_ref
+    doc.filename = doc.filename or data.filename
+    logger.info("failed at %s: %s", data.stage, data.reason_code, extra=extra)
+    return []
+
+
+def on_model_published(session: Session, data: ModelPublished) -> list[Outgoing]:
+    row = session.get(ModelVersion, (data.workflow_id, data.version))
+    if row is None:
+        row = ModelVersion(workflow_id=data.workflow_id, version=data.version)
+        session.add(row)
+    row.artifact_ref, row.embedder_id = data.artifact_ref, data.embedder_id[:300]
+    row.labels, row.metrics = list(data.labels), data.metrics.model_dump(mode="json")
+    row.live = data.live
+    if data.live:
+        session.flush()
+        session.execute(
+            update(ModelVersion)
+            .where(ModelVersion.workflow_id == data.workflow_id)
+            .where(ModelVersion.version != data.version)
+            .values(live=False)
+        )
+    logger.info(
+        "model version %s published",
+        data.version,
+        extra={"workflow_id": data.workflow_id, "version": data.version},
+    )
+    return []
+
+
+HANDLERS: dict[str, Callable[[Session, Any], list[Outgoing]]] = {
+    "document.received": on_received,
+    "document.text_extracted": on_text_extracted,
+    "document.classified": on_classified,
+    "document.routed": on_routed,
+    "document.failed": on_failed,
+    "model.published": on_model_published,
+}
+
+
+def apply(session: Session, event: Event[Any]) -> list[Outgoing]:
+    """Project one event; returns the events to produce once the transaction commits."""
+    handler = HANDLERS.get(event.type)
+    return handler(session, event.data) if handler else []
+
+
+def _set_prediction(
+    doc: Document, probabilities: dict[str, float], predicted: str | None, confidence: float
+) -> None:
+    doc.probabilities = dict(probabilities)
+    doc.predicted_class = predicted
+    doc.confidence = confidence
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""One router per resource: workflows, samples, processing, documents, health."""

@@ -1,0 +1,215 @@
+"""Request and response models of the HTTP API (storage models are in `models.py`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from docroute.page_selection import validate_relevant_pages
+from docroute.topics import class_slug, extract_topic
+
+PAGES_HELP = "'all', 'first N', 'last N' or 1-based pages and ranges such as '1,3' or '1-3,5-'"
+
+
+def normalize_relevant_pages(value: str | None) -> str | None:
+    """The canonical spec (the OCR service's grammar); None means every page."""
+    canonical = validate_relevant_pages(value)
+    return None if canonical == "all" else canonical
+
+
+class DocumentSpecIn(BaseModel):
+    """How to read the workflow's documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cropping: bool = False
+    character_set: Literal["latin", "japanese"] = "latin"
+    text_style: Literal["printed", "handwritten", "both"] = "printed"
+    relevant_pages: str | None = Field(default=None, description=PAGES_HELP)
+    ocr_engine: Literal["tesseract", "paddle"] = "tesseract"
+
+    @field_validator("relevant_pages")
+    @classmethod
+    def _pages(cls, value: str | None) -> str | None:
+        return normalize_relevant_pages(value)
+
+
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class WorkflowCreate(BaseModel):
+    """Body of POST /workflows."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    labels: list[Label] = Field(min_length=2, max_length=200)
+    document_spec: DocumentSpecIn = DocumentSpecIn()
+    threshold: Probability = 0.8
+    class_thresholds: dict[str, Probability] = Field(default_factory=dict)
+    retrain_every: int = Field(default=20, ge=1, le=100_000)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: list[str]) -> list[str]:
+        slugs: dict[str, str] = {}
+        for label in labels:
+            try:
+                slug = class_slug(label)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from exc
+            if slug in slugs:
+                raise ValueError(
+                    f"labels {slugs[slug]!r} and {label!r} are not unique: "
+                    f"both route to {extract_topic(label)!r}"
+                )
+            slugs[slug] = label
+        return labels
+
+    @model_validator(mode="after")
+    def _thresholds_name_labels(self) -> WorkflowCreate:
+        unknown = sorted(set(self.class_thresholds) - set(self.labels))
+        if unknown:
+            raise ValueError(f"class_thresholds name classes that are not labels: {unknown}")
+        return self
+
+
+class WorkflowPublic(BaseModel):
+    """A workflow as the API shows it; `key` is what uploads are addressed to."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: uuid.UUID = Field(validation_alias="id")
+    name: str
+    description: str
+    labels: list[str]
+    document_spec: DocumentSpecIn
+    threshold: float
+    class_thresholds: dict[str, float]
+    retrain_every: int
+    archived: bool
+    extract_topics: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+
+    @model_validator(mode="after")
+    def _topics(self) -> WorkflowPublic:
+        if not self.extract_topics:
+            self.extract_topics = {label: extract_topic(label) for label in self.labels}
+        return self
+
+
+class DocumentAccepted(BaseModel):
+    """Answer of the upload door (202): the document id to ask GET /documents/{id} about."""
+
+    document_id: uuid.UUID
+    workflow_id: uuid.UUID
+    status: str
+    url: str | None = None
+
+
+class TrainingAccepted(BaseModel):
+    """Answer of POST /workflows/{key}/train (202)."""
+
+    request_id: uuid.UUID
+    workflow_id: uuid.UUID
+
+
+class VersionPublic(BaseModel):
+    """A published model version."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    live: bool
+    embedder_id: str
+    labels: list[str]
+    metrics: dict[str, object]
+    artifact_ref: str
+    published_at: datetime
+
+
+class Classification(BaseModel):
+    """Confidence of one class."""
+
+    model_config = ConfigDict(
+        validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    document_class: str = Field(alias="class")
+    confidence: float
+
+
+class RouteInfo(BaseModel):
+    """Where the router sent the document and why."""
+
+    route: str
+    topic: str | None
+    reason: str | None
+    threshold: float | None
+
+
+class Failure(BaseModel):
+    """Why a document was dead-lettered."""
+
+    stage: str | None
+    reason_code: str | None
+    reason: str | None
+
+
+class OcrWordOut(BaseModel):
+    text: str
+    confidence: float
+    box: list[int]
+
+
+class OcrPageOut(BaseModel):
+    index: int
+    width: int | None = None
+    height: int | None = None
+    source: str | None = None
+    cropped: bool = False
+    mean_confidence: float | None = None
+    text: str
+    words: list[OcrWordOut] = Field(default_factory=list)
+
+
+class OcrOut(BaseModel):
+    """The document's text (pages read, joined) and, per page, the words with boxes."""
+
+    text: str
+    pages: list[OcrPageOut]
+
+
+class DocumentPublic(BaseModel):
+    """What the database knows about a document."""
+
+    document_id: uuid.UUID
+    workflow_id: uuid.UUID | None
+    status: str
+    purpose: str | None
+    label: str | None
+    filename: str | None
+    media_type: str | None
+    page_count: int | None
+    parent_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProcessingResult(DocumentPublic):
+    """The full result: classes, route, OCR, failure and, for a zip, its member documents."""
+
+    predicted_class: str | None = None
+    confidence: float | None = None
+    classifications: list[Classification] = Field(default_factory=list)
+    route: RouteInfo | None = None
+    model_version: int | None = None
+    ocr: OcrOut | None = None
+    failure: Failure | None = None
+    members: list[ProcessingResult] = Field(default_factory=list)

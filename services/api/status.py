@@ -1,0 +1,54 @@
+"""Document status: its order, which statuses are final, and a zip's status from its members.
+
+    received < extracted < classified < routed | review | failed
+
+A status never moves backwards: events arrive from several topics in no global order and may be
+redelivered, so an older event must not undo a newer one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final, Literal
+
+Status = Literal["received", "extracted", "classified", "routed", "review", "failed"]
+
+RANK: Final[dict[str, int]] = {
+    "received": 0,
+    "extracted": 1,
+    "classified": 2,
+    "routed": 3,
+    "review": 3,
+    "failed": 3,
+}
+FINAL: Final[frozenset[str]] = frozenset({"routed", "review", "failed"})
+
+
+def advance(current: str | None, new: str) -> str:
+    """The status after an event reporting `new`: only a higher rank replaces the current one."""
+    if current is None or RANK[new] > RANK[current]:
+        return new
+    return current
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL
+
+
+def aggregate(own: str, members: Iterable[str]) -> str:
+    """Status of an upload that expanded into members (a zip).
+
+    Its own final status (the archive itself was rejected) wins. Otherwise it is as far as its
+    slowest member; once every member is final: `routed` when all were routed, `failed` when all
+    failed, and `review` for any mix, since someone has to look.
+    """
+    statuses = list(members)
+    if is_final(own) or not statuses:
+        return own
+    if not all(is_final(s) for s in statuses):
+        return min(statuses, key=RANK.__getitem__)
+    if all(s == "routed" for s in statuses):
+        return "routed"
+    if all(s == "failed" for s in statuses):
+        return "failed"
+    return "review"

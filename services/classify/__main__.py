@@ -1,0 +1,3 @@
+from services.classify.main import run
+
+run()

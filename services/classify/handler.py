@@ -1,0 +1,60 @@
+"""Turns `document.text_extracted` into `document.classified`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from docroute import metrics, topics
+from docroute.blobstore import BlobStore
+from docroute.classifier.embedders import load_embedder
+from docroute.contracts._generated import DocumentClassified, DocumentTextExtracted
+from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.ocr_result import OcrDocument
+from services.classify.adapters import ModelRegistry
+from services.classify.core import Prediction, predict
+
+logger = logging.getLogger(__name__)
+
+
+class ClassifyHandler:
+    """Predicts with the workflow's live version; training samples pass through untouched."""
+
+    def __init__(self, store: BlobStore, models: ModelRegistry, max_text_chars: int) -> None:
+        self._store = store
+        self._models = models
+        self._max_text_chars = max_text_chars
+
+    def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
+        doc = event.data
+        if doc.purpose == "training":
+            return []  # samples feed the trainer, not the router
+        document_id = str(doc.document_id)
+        model = self._models.live(str(doc.workflow_id))
+        if model is None:
+            prediction = Prediction.no_model()
+        else:
+            text = OcrDocument.from_json(self._store.get(doc.ocr_ref)).text[: self._max_text_chars]
+            prediction = predict(model, load_embedder(model.embedder_id), text)
+        classified = DocumentClassified(
+            document_id=doc.document_id,
+            workflow_id=doc.workflow_id,
+            purpose=doc.purpose,
+            blob=doc.blob,
+            ocr_ref=doc.ocr_ref,
+            page_count=doc.page_count,
+            model_version=prediction.model_version,
+            embedder_id=prediction.embedder_id,
+            probabilities=prediction.probabilities,
+            predicted_class=prediction.predicted_class,
+            confidence=prediction.confidence,
+            unknown=prediction.unknown,
+        )
+        metrics.DOCUMENTS.labels("classify").inc()
+        logger.info(
+            "classified as %s (%.2f) by v%d", prediction.predicted_class, prediction.confidence,
+            prediction.model_version, extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)},
+        )
+        out = new_event("document.classified", classified, source="classify", subject=document_id,
+                        event_id=stable_id("classified", document_id, prediction.model_version))
+        return [Outgoing(topics.DOCUMENT_CLASSIFIED, document_id, out)]

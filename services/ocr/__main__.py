@@ -1,0 +1,3 @@
+from services.ocr.main import run
+
+run()

@@ -1,0 +1,153 @@
+"""Document bytes -> ``OcrDocument``: text layer where a PDF has one, else crop + OCR."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from docroute.ocr_result import (
+    OcrDocument,
+    OcrLanguage,
+    OcrPage,
+    mean_confidence,
+    words_to_text,
+)
+from docroute.page_selection import parse_relevant_pages
+from services.ocr.core.crop import crop_document
+from services.ocr.core.engine import OcrEngine
+from services.ocr.core.errors import PageSelectionError, UnsupportedMediaTypeError
+from services.ocr.core.images import count_image_pages, load_image_pages
+from services.ocr.core.pdf import PdfFile, has_text_layer
+
+logger = logging.getLogger(__name__)
+
+MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/tiff"})
+# A4 at 300 dpi: larger uncropped photos only slow the engine down without reading better.
+MAX_OCR_SIDE = 3508
+
+
+def select_pages(spec: str | None, page_count: int, max_pages: int) -> list[int]:
+    """The first ``max_pages`` of the pages ``spec`` selects.
+
+    :raises PageSelectionError: when ``spec`` is unreadable or selects no page.
+    """
+    if max_pages < 1:
+        raise ValueError(f"max_pages must be >= 1, not {max_pages}")
+    indexes = parse_relevant_pages(spec, page_count)
+    if not indexes:
+        raise PageSelectionError(
+            f"relevant pages {spec!r} select none of the document's {page_count} pages"
+        )
+    # Bounds the OCR cost per document; a document's class shows on its first pages.
+    return indexes[:max_pages]
+
+
+def ocr_page(
+    index: int, image: Image.Image, *, cropping: bool, language: OcrLanguage, engine: OcrEngine
+) -> OcrPage:
+    """OCR one page image, cutting the page out of a photo first when ``cropping``."""
+    cropped = False
+    if cropping:
+        result = crop_document(np.asarray(image))
+        if result.cropped:
+            image, cropped = Image.fromarray(result.image), True
+    if max(image.size) > MAX_OCR_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_OCR_SIDE, MAX_OCR_SIDE), Image.Resampling.LANCZOS)
+    words = engine.recognize(image, language)
+    return OcrPage(
+        index=index,
+        width=image.width,
+        height=image.height,
+        source=engine.name,
+        cropped=cropped,
+        text=words_to_text(words),
+        words=tuple(words),
+        mean_confidence=mean_confidence(words),
+    )
+
+
+@dataclass(frozen=True)
+class _Ocr:
+    """How pages without a text layer are OCR'd."""
+
+    cropping: bool
+    language: OcrLanguage
+    engine: OcrEngine
+
+    def page(self, index: int, image: Image.Image) -> OcrPage:
+        """OCR page ``index``."""
+        return ocr_page(
+            index, image, cropping=self.cropping, language=self.language, engine=self.engine
+        )
+
+
+def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:
+    """Page count and pages of a PDF: text layer when present, else rendered and OCR'd."""
+    pages = []
+    with PdfFile(data) as pdf:
+        for index in select_pages(spec, pdf.page_count, max_pages):
+            layer = pdf.text_layer(index)
+            if has_text_layer(layer.text):
+                pages.append(OcrPage(
+                    index=index, width=layer.width, height=layer.height, source="text-layer",
+                    text=layer.text.strip(), words=layer.words,
+                    mean_confidence=mean_confidence(layer.words),
+                ))
+            else:
+                pages.append(ocr.page(index, pdf.render(index)))
+        return pdf.page_count, pages
+
+
+def _image_pages(
+    data: bytes, spec: str | None, max_pages: int, ocr: _Ocr
+) -> tuple[int, list[OcrPage]]:
+    """Page count and OCR'd pages of a PNG/JPEG/TIFF document."""
+    page_count = count_image_pages(data)
+    indexes = select_pages(spec, page_count, max_pages)
+    images = load_image_pages(data, indexes)
+    return page_count, [
+        ocr.page(index, image) for index, image in zip(indexes, images, strict=True)
+    ]
+
+
+def extract_document(
+    data: bytes,
+    media_type: MediaType,
+    *,
+    document_id: str,
+    relevant_pages: str | None,
+    cropping: bool,
+    language: OcrLanguage,
+    engine: OcrEngine,
+    max_pages: int,
+) -> OcrDocument:
+    """Text of the relevant pages of a document (at most ``max_pages``), page by page.
+
+    :raises OcrInputError: (subclasses) for corrupt, encrypted or unsupported documents and
+        page selections that select nothing.
+    """
+    started = time.perf_counter()
+    ocr = _Ocr(cropping=cropping, language=language, engine=engine)
+    if media_type == "application/pdf":
+        page_count, pages = _pdf_pages(data, relevant_pages, max_pages, ocr)
+    elif media_type in IMAGE_TYPES:
+        page_count, pages = _image_pages(data, relevant_pages, max_pages, ocr)
+    else:
+        raise UnsupportedMediaTypeError(f"cannot OCR media type {media_type!r}")
+    logger.info(
+        "extracted %d of %d pages in %.2f s (%s)",
+        len(pages), page_count, time.perf_counter() - started,
+        ",".join(page.source for page in pages),
+        extra={"document_id": document_id},
+    )
+    return OcrDocument(
+        document_id=document_id, engine=engine.name, language=language,
+        page_count=page_count, pages=tuple(pages),
+    )

@@ -1,0 +1,70 @@
+"""Turns `document.received` into `document.text_extracted`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from docroute import metrics, topics
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import DocumentReceived, DocumentTextExtracted
+from docroute.errors import PermanentError
+from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.workflows import WorkflowDirectory
+from services.ocr.adapters import EngineSet
+from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
+from services.ocr.core.extract import extract_document
+
+logger = logging.getLogger(__name__)
+
+_REASONS: dict[type[OcrInputError], str] = {
+    CorruptDocumentError: "corrupt_file",
+    EncryptedDocumentError: "encrypted_file",
+}
+
+
+class OcrHandler:
+    """Reads the relevant pages with the workflow's document spec."""
+
+    def __init__(self, store: BlobStore, workflows: WorkflowDirectory, engines: EngineSet, max_pages: int) -> None:
+        self._store = store
+        self._workflows = workflows
+        self._engines = engines
+        self._max_pages = max_pages
+
+    def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
+        doc = event.data
+        document_id = str(doc.document_id)
+        spec = self._workflows.get(str(doc.workflow_id)).document_spec
+        data = self._store.get(doc.blob.ref)
+        engine = self._engines.get(spec.ocr_engine or "tesseract")
+        try:
+            result = extract_document(
+                data, doc.blob.media_type, document_id=document_id, relevant_pages=spec.relevant_pages,
+                cropping=spec.cropping, language=spec.character_set, engine=engine, max_pages=self._max_pages,
+            )
+        except OcrInputError as exc:
+            raise PermanentError(str(exc), reason_code=_REASONS.get(type(exc), "unreadable_document")) from exc
+        ocr_ref = self._store.put(f"ocr/{document_id}.json", result.to_json(), content_type="application/json")
+        for page in result.pages:
+            metrics.PAGES.labels("ocr", page.source).inc()
+        metrics.DOCUMENTS.labels("ocr").inc()
+        text = result.text
+        extracted = DocumentTextExtracted(
+            document_id=doc.document_id,
+            workflow_id=doc.workflow_id,
+            purpose=doc.purpose,
+            label=doc.label,
+            blob=doc.blob,
+            ocr_ref=str(ocr_ref),
+            page_count=doc.page_count,
+            pages_used=[page.index for page in result.pages],
+            sources=[page.source for page in result.pages],
+            text_chars=len(text),
+            text_preview=text[:500],
+        )
+        logger.info("read %d pages (%s), %d chars", len(result.pages), ",".join(sorted({p.source for p in result.pages})),
+                    len(text), extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)})
+        out = new_event("document.text_extracted", extracted, source="ocr", subject=document_id,
+                        event_id=stable_id("text_extracted", document_id))
+        return [Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, out)]

@@ -1,0 +1,32 @@
+"""Wiring: settings -> logging -> OCR engines + S3 + workflow directory -> handler -> stream loop."""
+
+from __future__ import annotations
+
+import os
+
+from docroute import topics
+from docroute.blobstore import BlobStore
+from docroute.bus import StreamService
+from docroute.logging import configure_logging
+from docroute.workflows import WorkflowDirectory
+from services.ocr.adapters import EngineSet
+from services.ocr.handler import OcrHandler
+from services.ocr.settings import OcrSettings
+
+
+def run() -> None:
+    # Tesseract's OpenMP threads fight each other across processes: one thread each, one process per core.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    settings = OcrSettings()
+    configure_logging("ocr", settings.log_level)
+    engines = EngineSet(
+        tessdata_dir=settings.tessdata_dir,
+        paddle_detection_model_dir=settings.paddle_detection_model_dir,
+        paddle_recognition_model_dir=settings.paddle_recognition_model_dir,
+    )
+    for name in settings.warm_engines:
+        engines.get(name)
+    workflows = WorkflowDirectory(settings.kafka)
+    workflows.start()
+    handler = OcrHandler(BlobStore(settings.s3), workflows, engines, settings.max_pages)
+    StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received}).run()

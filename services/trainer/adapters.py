@@ -1,0 +1,100 @@
+"""The trainer's S3 layout: labelled sets, counters and published versions.
+
+    trainsets/<workflow>/samples/<sample>.json   {label, ocr_ref, event_id}
+    trainsets/<workflow>/state.json              {new_labels}
+    models/<workflow>/v<N>/                      model.safetensors, model.json, metrics.json,
+                                                 manifest.json (written last, only if absent)
+    models/<workflow>/triggers/<trigger>.json    {version}: a redelivered trigger trains no twice
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from docroute.blobstore import BlobStore
+from docroute.errors import BlobNotFoundError
+
+
+@dataclass(frozen=True)
+class LabelledSample:
+    sample_id: str
+    label: str
+    ocr_ref: str
+
+
+class TrainingStore:
+    """Reads and writes the trainer's objects in S3."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    def put_sample(self, workflow_id: str, sample_id: str, record: dict[str, Any]) -> dict[str, Any] | None:
+        """Store a label; returns the record it replaced."""
+        previous = self._json_or_none(self._sample_key(workflow_id, sample_id))
+        self.store.put_json(self._sample_key(workflow_id, sample_id), record)
+        return previous
+
+    def remove_sample(self, workflow_id: str, sample_id: str) -> dict[str, Any] | None:
+        previous = self._json_or_none(self._sample_key(workflow_id, sample_id))
+        if previous is not None:
+            self.store.delete(self._sample_key(workflow_id, sample_id))
+        return previous
+
+    def samples(self, workflow_id: str) -> list[LabelledSample]:
+        records = []
+        for key in sorted(self.store.list_keys(f"trainsets/{workflow_id}/samples/")):
+            record = self.store.get_json(key)
+            records.append(LabelledSample(key.rsplit("/", 1)[1].removesuffix(".json"), record["label"], record["ocr_ref"]))
+        return records
+
+    def new_label_count(self, workflow_id: str) -> int:
+        state = self._json_or_none(f"trainsets/{workflow_id}/state.json") or {}
+        return int(state.get("new_labels", 0))
+
+    def set_new_label_count(self, workflow_id: str, count: int) -> None:
+        self.store.put_json(f"trainsets/{workflow_id}/state.json", {"new_labels": count})
+
+    def version_for_trigger(self, workflow_id: str, trigger_id: str) -> int | None:
+        record = self._json_or_none(f"models/{workflow_id}/triggers/{trigger_id}.json")
+        return int(record["version"]) if record else None
+
+    def latest_version(self, workflow_id: str) -> int:
+        versions = [int(m.group(1)) for key in self.store.list_keys(f"models/{workflow_id}/v")
+                    if (m := re.search(r"/v(\d+)/manifest\.json$", key))]
+        return max(versions, default=0)
+
+    def publish(self, workflow_id: str, trigger_id: str, files: dict[str, bytes], manifest: dict[str, Any]) -> int:
+        """Write a new immutable version: claim its number with the manifest (written only if
+        absent), then write the files; `model.published`, sent after this, makes it visible."""
+        version = self.latest_version(workflow_id) + 1
+        while not self.store.put_if_absent(
+            f"models/{workflow_id}/v{version}/manifest.json",
+            json.dumps({**manifest, "version": version}).encode(),
+            content_type="application/json",
+        ):
+            version += 1
+        for name, data in files.items():
+            self.store.put(f"models/{workflow_id}/v{version}/{name}", data)
+        self.store.put_json(f"models/{workflow_id}/triggers/{trigger_id}.json", {"version": version})
+        return version
+
+    def manifest(self, workflow_id: str, version: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.store.get_json(f"models/{workflow_id}/v{version}/manifest.json")
+        return result
+
+    def artifact_ref(self, workflow_id: str, version: int) -> str:
+        return str(self.store.ref(f"models/{workflow_id}/v{version}/"))
+
+    def _json_or_none(self, key: str) -> dict[str, Any] | None:
+        try:
+            value: dict[str, Any] = self.store.get_json(key)
+        except BlobNotFoundError:
+            return None
+        return value
+
+    @staticmethod
+    def _sample_key(workflow_id: str, sample_id: str) -> str:
+        return f"trainsets/{workflow_id}/samples/{sample_id}.json"

@@ -1,0 +1,275 @@
+"""Train a calibrated classifier from a few labelled samples per class.
+
+Recipe (see docs/embedders.md for the measurements behind it): multinomial logistic regression
+on [embedding | word TF-IDF | char TF-IDF], a large C because sklearn's C=1 is badly
+under-confident at this size, then one temperature fitted on stratified out-of-fold logits.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
+from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_features, softmax
+from docroute.classifier.novelty import novelty_scores
+from docroute.errors import PermanentError
+from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+# Temperature search range: below 0.05 or above 20 the logits are broken, not miscalibrated.
+_LOG_T_BOUNDS = (float(np.log(0.05)), float(np.log(20.0)))
+
+
+class InsufficientDataError(PermanentError, ValueError):
+    """Too few labelled samples to train and evaluate a classifier."""
+
+    reason_code = "insufficient_training_data"
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Hyperparameters; the defaults are the best measured on the bench (docs/embedders.md)."""
+
+    C: float = 30.0
+    embedding_weight: float = 1.0
+    tfidf: tuple[TfidfConfig, ...] = (
+        TfidfConfig(analyzer="word", ngram_range=(1, 2)),
+        # Character n-grams survive OCR typos and cover Japanese, which has no spaces.
+        TfidfConfig(analyzer="char_wb", ngram_range=(2, 4), max_features=30_000),
+    )
+    tfidf_weights: tuple[float, ...] = (1.0, 1.0)
+    # Also fit every sample with its TF-IDF blocks zeroed, at this sample weight, so the
+    # embedding weights classify on their own when a document shares no words with the
+    # training set (another language). 0 turns it off.
+    embedding_dropout: float = 0.25
+    max_folds: int = 5
+    max_iter: int = 2000
+    novelty_k: int = 3
+    unknown_quantile: float = 0.99
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    """The model, its out-of-fold report and the out-of-fold probabilities (rows = samples)."""
+
+    model: ClassifierModel
+    report: EvaluationReport
+    oof_probabilities: F32
+
+
+def train_classifier(
+    texts: Sequence[str],
+    embeddings: npt.NDArray[np.floating],
+    labels: Sequence[str],
+    *,
+    sample_ids: Sequence[str],
+    embedder_id: str,
+    version: str,
+    seed: int = 0,
+    config: TrainingConfig | None = None,
+) -> TrainingResult:
+    """Train, calibrate and evaluate a classifier; probabilities' columns are sorted labels.
+
+    :raises InsufficientDataError: when fewer than 2 classes have at least 2 samples.
+    :raises ValueError: when inputs disagree in length or embeddings are not finite.
+    """
+    config = config or TrainingConfig()
+    # These matrices are small: extra BLAS threads only spin. On a busy 2-core machine
+    # OpenBLAS's default threading made one training 8x slower (32 s instead of 4 s).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train(texts, embeddings, labels, sample_ids, embedder_id, version, seed, config)
+
+
+def _train(
+    texts: Sequence[str],
+    embeddings: npt.NDArray[np.floating],
+    labels: Sequence[str],
+    sample_ids: Sequence[str],
+    embedder_id: str,
+    version: str,
+    seed: int,
+    config: TrainingConfig,
+) -> TrainingResult:
+    """Body of `train_classifier`, run under one BLAS thread."""
+    started = time.perf_counter()
+    emb = _check_inputs(texts, embeddings, labels, sample_ids)
+    class_names = tuple(sorted(set(labels)))
+    y = np.array([class_names.index(label) for label in labels], dtype=np.int64)
+    n_folds = _fold_count(Counter(labels), config.max_folds)
+
+    counts = [count_terms(texts, block) for block in config.tfidf]
+    states = tuple(fit_counts(c, block) for c, block in zip(counts, config.tfidf, strict=True))
+    layout = FeatureLayout(emb.shape[1], config.embedding_weight, config.tfidf_weights)
+    rows = [state.transform_counts(c) for state, c in zip(states, counts, strict=True)]
+    features = assemble_features(emb, rows, layout)
+
+    folds = stratified_folds(y, n_folds, seed)
+    oof_logits = _out_of_fold_logits(features, y, folds, len(class_names), layout, config)
+    usable = np.isfinite(oof_logits[np.arange(len(y)), y])
+    temperature = fit_temperature(oof_logits[usable], y[usable])
+    coef, intercept = _fit_linear(features, y, len(class_names), layout, config)
+    oof_probabilities = softmax(oof_logits / temperature)
+
+    loo = novelty_scores(emb, emb, config.novelty_k, exclude_self=True)
+    model = ClassifierModel(
+        labels=class_names,
+        embedder_id=embedder_id,
+        coef=coef,
+        intercept=intercept,
+        temperature=temperature,
+        tfidf=states,
+        layout=layout,
+        training_embeddings=emb.astype(np.float16),
+        training_sample_ids=tuple(sample_ids),
+        training_labels=tuple(labels),
+        unknown_threshold=float(np.quantile(loo, config.unknown_quantile)),
+        version=version,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        novelty_k=config.novelty_k,
+    )
+    report = evaluate_predictions(y, oof_probabilities, class_names)
+    report = replace(
+        report,
+        training_seconds=round(time.perf_counter() - started, 3),
+        warnings=_data_warnings(Counter(labels)),
+    )
+    return TrainingResult(model=model, report=report, oof_probabilities=oof_probabilities)
+
+
+def stratified_folds(y: npt.NDArray[np.int64], n_folds: int, seed: int) -> npt.NDArray[np.int64]:
+    """Assign each sample a fold so every class is spread evenly over the folds."""
+    rng = np.random.default_rng(seed)
+    order = np.concatenate([rng.permutation(np.flatnonzero(y == c)) for c in np.unique(y)])
+    folds = np.empty(len(y), dtype=np.int64)
+    # Dealing the class-grouped order round-robin keeps both classes and fold sizes balanced.
+    folds[order] = np.arange(len(y)) % n_folds
+    return folds
+
+
+def fit_temperature(logits: npt.NDArray[np.floating], y: npt.NDArray[np.int64]) -> float:
+    """Return the T > 0 minimising the cross-entropy of softmax(logits / T) (1.0 without data).
+
+    Targets are smoothed by 1 / (n + 2) (Laplace's rule): n correct out-of-fold predictions
+    are no evidence for a confidence of 1 - 1e-20, which plain NLL on separable data would give.
+    """
+    if len(y) == 0:
+        return 1.0
+    z = np.asarray(logits, dtype=np.float64)
+    # Classes unseen in a fold (-inf logits) get no target mass, so they cannot drag T around.
+    seen = np.isfinite(z)
+    smoothing = 1.0 / (len(y) + 2)
+    targets = np.where(seen, smoothing / seen.sum(axis=1, keepdims=True), 0.0)
+    targets[np.arange(len(y)), y] += 1.0 - smoothing
+
+    def nll(log_t: float) -> float:
+        log_p = log_softmax(z / np.exp(log_t), axis=1)
+        return float(-(targets * np.where(seen, log_p, 0.0)).sum(axis=1).mean())
+
+    result = minimize_scalar(nll, bounds=_LOG_T_BOUNDS, method="bounded")
+    return float(np.exp(result.x))
+
+
+def _check_inputs(
+    texts: Sequence[str],
+    embeddings: npt.NDArray[np.floating],
+    labels: Sequence[str],
+    sample_ids: Sequence[str],
+) -> F32:
+    """Validate input lengths and values; return embeddings as float32."""
+    emb = np.asarray(embeddings, dtype=np.float32)
+    n = len(texts)
+    if emb.ndim != 2 or emb.shape[0] != n or len(labels) != n or len(sample_ids) != n:
+        raise ValueError(
+            f"{n} texts, {len(labels)} labels, {len(sample_ids)} sample ids and embeddings "
+            f"of shape {emb.shape}: they must describe the same samples"
+        )
+    if not np.isfinite(emb).all():
+        raise ValueError("embeddings contain NaN or infinity")
+    if len(set(sample_ids)) != n:
+        raise ValueError("sample ids must be unique")
+    return emb
+
+
+def _fold_count(class_counts: Counter[str], max_folds: int) -> int:
+    """Return k for k-fold: the smallest usable class count, capped at max_folds, at least 2."""
+    usable = {label: n for label, n in class_counts.items() if n >= 2}
+    if len(usable) < 2:
+        lacking = sorted(label for label, n in class_counts.items() if n < 2)
+        detail = f"; too few samples: {', '.join(lacking)}" if lacking else ""
+        raise InsufficientDataError(
+            f"training needs at least 2 classes with at least 2 samples each, got "
+            f"{dict(sorted(class_counts.items()))}{detail}"
+        )
+    return max(2, min(max_folds, min(usable.values())))
+
+
+def _data_warnings(class_counts: Counter[str]) -> tuple[str, ...]:
+    """Explain figures that cannot be trusted because a class has a single sample."""
+    return tuple(
+        f"class {label!r} has 1 sample: it is never predicted out-of-fold, add more samples"
+        for label, n in sorted(class_counts.items())
+        if n < 2
+    )
+
+
+def _out_of_fold_logits(
+    features: F32,
+    y: npt.NDArray[np.int64],
+    folds: npt.NDArray[np.int64],
+    n_classes: int,
+    layout: FeatureLayout,
+    config: TrainingConfig,
+) -> F64:
+    """Logits of each sample from a model that did not see it; -inf for unseen classes."""
+    logits = np.full((len(y), n_classes), -np.inf, dtype=np.float64)
+    for fold in np.unique(folds):
+        train, test = folds != fold, folds == fold
+        present = np.unique(y[train])
+        # A class whose only sample is in this fold cannot be predicted here: -inf keeps it
+        # at probability 0 and out of the temperature fit.
+        remap = np.searchsorted(present, y[train])
+        coef, intercept = _fit_linear(features[train], remap, len(present), layout, config)
+        logits[np.ix_(test, present)] = features[test] @ coef.T + intercept
+    return logits
+
+
+def _fit_linear(
+    features: F32,
+    y: npt.NDArray[np.int64],
+    n_classes: int,
+    layout: FeatureLayout,
+    config: TrainingConfig,
+) -> tuple[F32, F32]:
+    """Fit multinomial logistic regression; return (n_classes, d) weights and intercepts."""
+    weights = np.ones(len(y))
+    if config.embedding_dropout > 0 and features.shape[1] > layout.embedding_dim:
+        embedding_only = features.copy()
+        embedding_only[:, layout.embedding_dim :] = 0.0
+        features, y = np.vstack([features, embedding_only]), np.concatenate([y, y])
+        weights = np.concatenate([weights, np.full(len(weights), config.embedding_dropout)])
+    lr = LogisticRegression(C=config.C, max_iter=config.max_iter)
+    with warnings.catch_warnings():
+        # Separable few-shot data never fully converges at large C; the weights are still
+        # far past the point where predictions change, and calibration absorbs the scale.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lr.fit(features, y, sample_weight=weights)
+    coef, intercept = lr.coef_, lr.intercept_
+    if n_classes == 2:
+        # sklearn stores one row for two classes; +-z/2 gives softmax == sigmoid(z).
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return coef.astype(np.float32), intercept.astype(np.float32)

@@ -1,0 +1,120 @@
+"""Keeps labelled sets and turns labels or requests into published model versions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from docroute import metrics, topics
+from docroute.classifier.embedders import load_embedder
+from docroute.contracts._generated import Metrics, ModelPublished, SampleLabelled, TrainingRequested
+from docroute.errors import PermanentError
+from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.ocr_result import OcrDocument
+from docroute.workflows import WorkflowDirectory
+from services.trainer.adapters import TrainingStore
+from services.trainer.core import InsufficientDataError, train_classifier
+
+logger = logging.getLogger(__name__)
+
+
+class TrainerHandler:
+    """One workflow's events arrive in order on one partition (keyed by workflow)."""
+
+    def __init__(self, store: TrainingStore, workflows: WorkflowDirectory, embedder_id: str, max_text_chars: int) -> None:
+        self._store = store
+        self._workflows = workflows
+        self._embedder_id = embedder_id
+        self._max_text_chars = max_text_chars
+        self._texts: dict[str, str] = {}  # ocr_ref -> text; OCR output is immutable
+
+    def on_sample_labelled(self, event: Event[SampleLabelled]) -> Sequence[Outgoing]:
+        sample = event.data
+        workflow_id, sample_id = str(sample.workflow_id), str(sample.sample_id)
+        if sample.label is None:
+            self._store.remove_sample(workflow_id, sample_id)
+            return []
+        record = {"label": sample.label, "ocr_ref": sample.ocr_ref, "event_id": event.id}
+        previous = self._store.put_sample(workflow_id, sample_id, record)
+        if previous is not None and previous.get("event_id") == event.id:
+            return []  # redelivered: counted already
+        count = self._store.new_label_count(workflow_id) + 1
+        workflow = self._workflows.get(workflow_id)
+        if count < workflow.retrain_every:
+            self._store.set_new_label_count(workflow_id, count)
+            return []
+        logger.info("%d new labels: training", count, extra={"workflow_id": workflow_id})
+        return self._train(workflow_id, trigger_id=event.id, requested_by=None)
+
+    def on_training_requested(self, event: Event[TrainingRequested]) -> Sequence[Outgoing]:
+        request = event.data
+        self._workflows.get(str(request.workflow_id))
+        return self._train(str(request.workflow_id), trigger_id=str(request.request_id), requested_by=request.requested_by)
+
+    def _train(self, workflow_id: str, *, trigger_id: str, requested_by: str | None) -> Sequence[Outgoing]:
+        version = self._store.version_for_trigger(workflow_id, trigger_id)
+        if version is None:
+            version = self._train_new_version(workflow_id, trigger_id, requested_by)
+        self._store.set_new_label_count(workflow_id, 0)
+        manifest = self._store.manifest(workflow_id, version)
+        published = ModelPublished(
+            workflow_id=workflow_id,
+            version=version,
+            artifact_ref=self._store.artifact_ref(workflow_id, version),
+            embedder_id=manifest["embedder_id"],
+            labels=manifest["labels"],
+            metrics=Metrics(**manifest["metrics"]),
+            live=True,
+        )
+        event = new_event("model.published", published, source="trainer", subject=workflow_id,
+                          event_id=stable_id("published", workflow_id, version))
+        return [Outgoing(topics.MODEL_PUBLISHED, workflow_id, event)]
+
+    def _train_new_version(self, workflow_id: str, trigger_id: str, requested_by: str | None) -> int:
+        started = time.perf_counter()
+        samples = self._store.samples(workflow_id)
+        texts = [self._text(s.ocr_ref) for s in samples]
+        embedder = load_embedder(self._embedder_id)
+        embeddings = embedder.embed(texts) if texts else None
+        try:
+            result = train_classifier(
+                texts, embeddings, [s.label for s in samples], sample_ids=[s.sample_id for s in samples],
+                embedder_id=embedder.id, version=str(self._store.latest_version(workflow_id) + 1),
+            )
+        except InsufficientDataError as exc:
+            raise PermanentError(f"cannot train workflow {workflow_id}: {exc}", reason_code="insufficient_data") from exc
+        seconds = time.perf_counter() - started
+        report: dict[str, Any] = result.report.to_dict()
+        manifest = {
+            "workflow_id": workflow_id,
+            "embedder_id": embedder.id,
+            "labels": list(result.model.labels),
+            "trained_at": datetime.now(UTC).isoformat(),
+            "trigger_id": trigger_id,
+            "requested_by": requested_by,
+            "training_set": [s.sample_id for s in samples],
+            "metrics": {
+                "accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "ece": report.get("ece"),
+                "n_samples": len(samples), "training_seconds": round(seconds, 3),
+            },
+        }
+        files = {**result.model.save(), "metrics.json": _json(report)}
+        version = self._store.publish(workflow_id, trigger_id, files, manifest)
+        metrics.TRAINING_SECONDS.observe(seconds)
+        metrics.MODEL_ACCURACY.labels(workflow_id).set(report["accuracy"])
+        logger.info("published v%d (accuracy %.3f, %d samples, %.1fs)", version, report["accuracy"], len(samples), seconds,
+                    extra={"workflow_id": workflow_id, "version": version})
+        return version
+
+    def _text(self, ocr_ref: str) -> str:
+        if ocr_ref not in self._texts:
+            self._texts[ocr_ref] = OcrDocument.from_json(self._store.store.get(ocr_ref)).text[: self._max_text_chars]
+        return self._texts[ocr_ref]
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, indent=2).encode()

@@ -1,0 +1,24 @@
+"""Wiring: settings -> logging -> workflow directory + S3 -> handler -> stream loop."""
+
+from __future__ import annotations
+
+from docroute import topics
+from docroute.blobstore import BlobStore
+from docroute.bus import StreamService
+from docroute.classifier.embedders import load_embedder
+from docroute.logging import configure_logging
+from docroute.workflows import WorkflowDirectory
+from services.trainer.adapters import TrainingStore
+from services.trainer.handler import TrainerHandler
+from services.trainer.settings import TrainerSettings
+
+
+def run() -> None:
+    settings = TrainerSettings()
+    configure_logging("trainer", settings.log_level)
+    workflows = WorkflowDirectory(settings.kafka)
+    workflows.start()
+    load_embedder(settings.embedder).embed(["warm-up"])  # load weights before reporting ready
+    handler = TrainerHandler(TrainingStore(BlobStore(settings.s3)), workflows, settings.embedder, settings.max_text_chars)
+    routes = {topics.SAMPLE_LABELLED: handler.on_sample_labelled, topics.TRAINING_REQUESTED: handler.on_training_requested}
+    StreamService("trainer", settings, routes).run()

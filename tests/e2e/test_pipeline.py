@@ -1,0 +1,108 @@
+"""One workflow end to end, every service a real process on the real broker, S3 and database:
+3 classes x 10 labelled samples (text PDFs and scans), training, then new documents through
+both doors land on the right `extract.*` topic, and an ambiguous one in review."""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+import uuid
+
+import httpx
+import pytest
+
+from docroute import topics
+from docroute.contracts._generated import Attachment, MailReceived
+from docroute.events import Outgoing, new_event
+from tests.factories.documents import document_lines, make_scanned_image, make_text_pdf
+
+CLASSES = {"invoice": "invoice", "payslip": "payslip", "rental-contract": "rental_contract"}
+SAMPLES_PER_CLASS = 10
+SCANS_PER_CLASS = 3
+
+
+@pytest.fixture(scope="module")
+def pipeline(start_docroute_service):
+    for name in ("ingest", "ocr", "classify", "router", "trainer"):
+        start_docroute_service(name)
+    api = start_docroute_service("api")
+    with httpx.Client(base_url=f"http://127.0.0.1:{api.port}", timeout=90) as client:
+        yield client
+
+
+def _wait(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise TimeoutError(what)
+
+
+def test_documents_route_by_class_after_training(pipeline: httpx.Client, producer, topic_reader_factory):
+    rng = random.Random(11)
+    response = pipeline.post("/workflows", json={
+        "name": "mailroom e2e", "labels": list(CLASSES), "retrain_every": 1000,
+        "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
+    })
+    assert response.status_code == 201, response.text
+    key = response.json()["key"]
+
+    sample_ids = []
+    for label, kind in CLASSES.items():
+        for i in range(SAMPLES_PER_CLASS):
+            lines = document_lines(kind, rng)
+            scanned = i < SCANS_PER_CLASS
+            data = make_scanned_image(lines, background=i == 0) if scanned else make_text_pdf(lines)
+            name = f"{kind}-{i}.{'png' if scanned else 'pdf'}"
+            upload = pipeline.post(f"/workflows/{key}/samples", files={"file": (name, data)}, data={"label": label})
+            assert upload.status_code == 202, upload.text
+            sample_ids.append(upload.json()["document_id"])
+
+    def samples_extracted() -> bool:
+        statuses = [pipeline.get(f"/documents/{d}").json()["status"] for d in sample_ids]
+        assert "failed" not in statuses
+        return all(s == "extracted" for s in statuses)
+
+    _wait(samples_extracted, 240, "samples were not all OCR'd")
+    time.sleep(2)  # the API's projection emits sample.labelled as it sees each text; let the last land
+    assert pipeline.post(f"/workflows/{key}/train").status_code == 202
+
+    def trained() -> list:
+        versions = pipeline.get(f"/workflows/{key}/versions").json()
+        return [v for v in versions if v["metrics"]["n_samples"] == len(sample_ids)]
+
+    [version] = _wait(trained, 120, "no version trained on every sample")
+    assert version["metrics"]["accuracy"] >= 0.9
+
+    reader = topic_reader_factory(r"^(extract\..*|review\.pending)$")
+    # Door 1: HTTP upload, synchronous result.
+    invoice = make_text_pdf(document_lines("invoice", rng))
+    result = pipeline.post(f"/processing/{key}", params={"wait": 60}, files={"file": ("new.pdf", invoice)})
+    assert result.status_code == 200, result.text
+    body = result.json()
+    assert body["route"]["topic"] == "extract.invoice"
+    assert body["ocr"]["pages"][0]["source"] == "text-layer"
+    topic, _ = reader.wait_for(lambda t, e: str(e.data.document_id) == body["document_id"])
+    assert topic == "extract.invoice"
+
+    # Door 2: the mailroom topic, a scanned payslip.
+    mail_id = f"mail-{uuid.uuid4()}"
+    scan = make_scanned_image(document_lines("payslip", rng))
+    mail = MailReceived(mail_id=mail_id, workflow_id=key, attachments=[
+        Attachment(filename="payslip.png", content_base64=base64.b64encode(scan).decode())])
+    producer.send([Outgoing(topics.MAILROOM_INCOMING, mail_id, new_event("mail.received", mail, source="test"))])
+    topic, routed = reader.wait_for(lambda t, e: str(e.data.workflow_id) == key and e.data.blob.size == len(scan), 120)
+    assert topic == "extract.payslip"
+    assert pipeline.get(f"/documents/{routed.data.document_id}").json()["status"] == "routed"
+
+    # Ambiguous: half an invoice, half a payslip.
+    mixed = document_lines("invoice", rng)[:8] + document_lines("payslip", rng)[:8]
+    result = pipeline.post(f"/processing/{key}", params={"wait": 60},
+                           files={"file": ("mixed.pdf", make_text_pdf(mixed))})
+    assert result.status_code == 200, result.text
+    assert result.json()["route"]["route"] == "review"
+    topic, _ = reader.wait_for(lambda t, e: str(e.data.document_id) == result.json()["document_id"])
+    assert topic == topics.REVIEW_PENDING

@@ -1,0 +1,1 @@
+"""Factories that build test data: synthetic documents and their texts."""

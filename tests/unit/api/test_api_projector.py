@@ -1,0 +1,203 @@
+"""Projection handlers on an in-memory database: idempotent, never backwards, zip members."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from docroute import topics
+from docroute.contracts._generated import (
+    Blob,
+    DocumentClassified,
+    DocumentFailed,
+    DocumentReceived,
+    DocumentRouted,
+    DocumentTextExtracted,
+    Origin,
+    Original,
+)
+from docroute.events import new_event
+from services.api import crud, projector
+from services.api.models import Base, Document
+
+WORKFLOW = uuid.uuid4()
+BLOB = Blob(
+    ref="s3://b/originals/sha256/" + "a" * 64, sha256="a" * 64, size=10, media_type="image/png"
+)
+OCR = "s3://b/ocr/x.json"
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def apply(session: Session, event_type: str, data: Any) -> list[Any]:
+    out = projector.apply(session, new_event(event_type, data, source="test"))
+    session.commit()
+    return out
+
+
+def received(doc: uuid.UUID, **extra: Any) -> DocumentReceived:
+    origin = Origin(
+        door="upload",
+        filename=extra.pop("filename", "a.png"),
+        member_path=extra.pop("member", None),
+    )
+    return DocumentReceived(
+        document_id=doc,
+        workflow_id=WORKFLOW,
+        purpose=extra.pop("purpose", "processing"),
+        origin=origin,
+        blob=BLOB,
+        page_count=1,
+        **extra,
+    )
+
+
+def extracted(
+    doc: uuid.UUID, purpose: str = "processing", label: str | None = None
+) -> DocumentTextExtracted:
+    return DocumentTextExtracted(
+        document_id=doc,
+        workflow_id=WORKFLOW,
+        purpose=purpose,
+        label=label,
+        blob=BLOB,
+        ocr_ref=OCR,
+        page_count=1,
+        pages_used=[0],
+        sources=["tesseract"],
+        text_chars=5,
+    )
+
+
+def routed(doc: uuid.UUID, route: str = "extract") -> DocumentRouted:
+    return DocumentRouted(
+        document_id=doc,
+        workflow_id=WORKFLOW,
+        route=route,
+        topic="extract.a",
+        document_class="a",
+        confidence=0.9,
+        threshold=0.8,
+        model_version=1,
+        reason="a at 0.90 >= 0.80",
+        probabilities={"a": 0.9, "b": 0.1},
+        blob=BLOB,
+        ocr_ref=OCR,
+        page_count=1,
+    )
+
+
+def failed(doc: uuid.UUID | None) -> DocumentFailed:
+    return DocumentFailed(
+        document_id=str(doc) if doc else None,
+        workflow_id=str(WORKFLOW),
+        stage="ocr",
+        reason_code="ocr_failed",
+        reason="engine crashed",
+        original=Original(topic=topics.DOCUMENT_RECEIVED),
+    )
+
+
+def test_events_in_order_and_replayed(session: Session) -> None:
+    doc = uuid.uuid4()
+    apply(session, "document.received", received(doc))
+    apply(session, "document.text_extracted", extracted(doc))
+    classified = DocumentClassified(
+        document_id=doc,
+        workflow_id=WORKFLOW,
+        purpose="processing",
+        blob=BLOB,
+        ocr_ref=OCR,
+        page_count=1,
+        model_version=1,
+        embedder_id="e",
+        probabilities={"a": 0.9, "b": 0.1},
+        predicted_class="a",
+        confidence=0.9,
+    )
+    apply(session, "document.classified", classified)
+    assert session.get(Document, doc).status == "classified"
+    apply(session, "document.routed", routed(doc))
+    for event_type, data in [
+        ("document.received", received(doc)),
+        ("document.text_extracted", extracted(doc)),
+    ]:
+        apply(session, event_type, data)  # redelivered
+    row = session.get(Document, doc)
+    assert (row.status, row.route_topic, row.ocr_ref, row.model_version) == (
+        "routed",
+        "extract.a",
+        OCR,
+        1,
+    )
+    apply(session, "document.failed", failed(doc))
+    assert session.get(Document, doc).status == "routed"  # a final route is kept
+
+
+def test_review_and_dead_letter(session: Session) -> None:
+    review, dead = uuid.uuid4(), uuid.uuid4()
+    apply(session, "document.routed", routed(review, route="review"))
+    assert session.get(Document, review).status == "review"
+    apply(session, "document.failed", failed(dead))
+    row = session.get(Document, dead)
+    assert (row.status, row.failed_stage, row.reason_code, row.reason) == (
+        "failed",
+        "ocr",
+        "ocr_failed",
+        "engine crashed",
+    )
+    assert apply(session, "document.failed", failed(None)) == []
+
+
+def test_training_text_emits_sample_labelled_once_labelled(session: Session) -> None:
+    doc, unlabelled = uuid.uuid4(), uuid.uuid4()
+    session.add(
+        Document(id=doc, workflow_id=WORKFLOW, purpose="training", label="a", status="received")
+    )
+    session.commit()
+    [out] = apply(session, "document.text_extracted", extracted(doc, purpose="training"))
+    assert (out.topic, out.key, out.event.data.label, out.event.data.ocr_ref) == (
+        topics.SAMPLE_LABELLED,
+        str(doc),
+        "a",
+        OCR,
+    )
+    assert (
+        apply(session, "document.text_extracted", extracted(unlabelled, purpose="training")) == []
+    )
+    assert apply(session, "document.text_extracted", extracted(uuid.uuid4())) == []
+
+
+def test_zip_members_roll_up(session: Session) -> None:
+    parent = uuid.uuid4()
+    session.add(
+        Document(
+            id=parent,
+            workflow_id=WORKFLOW,
+            status="received",
+            upload_id="u-1",
+            media_type="application/zip",
+        )
+    )
+    session.commit()
+    first, second = uuid.uuid4(), uuid.uuid4()
+    apply(session, "document.received", received(first, parent_id=str(parent), member="x/1.png"))
+    apply(session, "document.received", received(second, parent_id=str(parent), member="x/2.png"))
+    assert [m.id for m in crud.members(session, session.get(Document, parent))] == [first, second]
+    apply(session, "document.routed", routed(first))
+    assert crud.effective_status(session, parent) == "received"
+    apply(session, "document.routed", routed(second, route="review"))
+    assert crud.effective_status(session, parent) == "review"
+    assert crud.effective_status(session, uuid.uuid4()) is None
