@@ -94,7 +94,7 @@ def _page_texts(docs: Sequence[Doc], n: int = 16, chars: int = 3000) -> list[str
 
 def _scenarios(docs: Sequence[Doc]) -> dict[str, tuple[list[int], dict[str, list[int]]]]:
     """Scenario name -> (training indices, test set name -> test indices)."""
-    test = {
+    test: dict[str, list[int]] = {
         lang: [i for i, d in enumerate(docs) if d.split == "test" and d.language == lang]
         for lang in LANGUAGES
     }
@@ -161,10 +161,14 @@ def run_worker(embedder_id: str, seed: int) -> dict[str, Any]:
     embedded: dict[str, np.ndarray] = {}
     for condition in CONDITIONS:
         texts = [getattr(d, condition) for d in docs]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         emb = embedded[condition] = embedder.embed(texts)
         seconds = time.perf_counter() - started
         figures[f"docs_per_s_{condition}"] = len(texts) / seconds
+        # CPU time (all threads) per document: steadier than wall time on a shared machine.
+        figures[f"cpu_ms_per_doc_{condition}"] = (
+            (time.process_time() - cpu_started) * 1e3 / len(texts)
+        )
         figures[f"mean_chars_{condition}"] = float(np.mean([len(t) for t in texts]))
         scores[condition] = _score(docs, condition, emb, embedder.id)
     train = [i for i, d in enumerate(docs) if d.split == "train" and d.language in ("en", "de")]
@@ -179,9 +183,10 @@ def run_worker(embedder_id: str, seed: int) -> dict[str, Any]:
     )
     figures["train_150_seconds"] = time.perf_counter() - started
     pages = _page_texts(build_corpus(seed + 1))
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     embedder.embed(pages)
     figures["pages_per_s_3000_chars"] = len(pages) / (time.perf_counter() - started)
+    figures["cpu_ms_per_page"] = (time.process_time() - cpu_started) * 1e3 / len(pages)
     figures.update(
         load_seconds=load_seconds,
         rss_load_mb=(rss_loaded - rss_before) / 2**20,
@@ -200,15 +205,18 @@ def _cell(scores: dict[str, Any], key: str) -> str:
 def print_tables(results: Sequence[dict[str, Any]]) -> None:
     """Print the figures as markdown tables."""
     print(
-        "| embedder | dim | load s | RSS after load MB | peak RSS MB | docs/s (short) "
-        "| pages/s (3,000 chars) |\n|---|---|---|---|---|---|---|"
+        "| embedder | dim | load s | RSS after load MB | peak RSS MB | docs/s | CPU ms/doc "
+        "| pages/s (3,000 chars) | CPU ms/page |\n|---|---|---|---|---|---|---|---|---|"
     )
     for r in results:
         print(
             f"| {r['embedder']} | {r['dim']} | {r['load_seconds']:.1f} | {r['rss_load_mb']:.0f} "
             f"| {r['peak_rss_mb']:.0f} | {r['docs_per_s_clean']:.1f} "
-            f"(~{r['mean_chars_clean']:.0f} chars) | {r['pages_per_s_3000_chars']:.1f} |"
+            f"| {r['cpu_ms_per_doc_clean']:.0f} | {r['pages_per_s_3000_chars']:.1f} "
+            f"| {r['cpu_ms_per_page']:.0f} |"
         )
+    chars = ", ".join(f"{r['embedder']} {r['mean_chars_clean']:.0f}" for r in results)
+    print(f"\ndocs/s and CPU ms/doc on the clean corpus; mean characters per document: {chars}")
     for condition in CONDITIONS:
         print(f"\n**{condition}** text, accuracy / macro-F1\n")
         langs = " | ".join(LANGUAGES)
@@ -221,6 +229,16 @@ def print_tables(results: Sequence[dict[str, Any]]) -> None:
                 b = " | ".join(_cell(s, f"b_within_{lang}|{lang}|{features}") for lang in LANGUAGES)
                 c = _cell(s, f"c_mixed|all|{features}")
                 print(f"| {r['embedder']} | {features} | {a} | {b} | {c} |")
+    print("\nMean confidence of the full classifier in (a), en/de/fr/ja (clean; ocr):\n")
+    for r in results:
+        conf = {
+            c: "/".join(
+                f"{r['scores'][c][f'a_en_to_all|{lang}|full']['mean_confidence']:.2f}"
+                for lang in LANGUAGES
+            )
+            for c in CONDITIONS
+        }
+        print(f"- {r['embedder']}: {conf['clean']}; {conf['ocr']}")
     seconds = ", ".join(f"{r['embedder']} {r['train_150_seconds']:.2f} s" for r in results)
     print(f"\nTraining the full classifier on 150 documents (incl. calibration): {seconds}")
 

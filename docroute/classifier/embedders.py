@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docroute.classifier.errors import UnknownEmbedderError
+from docroute.classifier.novelty import unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +53,8 @@ class Embedder(Protocol):
 
 
 def _normalised(vectors: npt.ArrayLike, dim: int) -> Embeddings:
-    """Return float32 rows of unit length; zero rows stay zero instead of becoming NaN."""
-    out = np.asarray(vectors, dtype=np.float32).reshape(-1, dim)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+    """Return (n, dim) float32 rows of unit length (models differ in how exactly they norm)."""
+    return unit_rows(np.asarray(vectors, dtype=np.float32).reshape(-1, dim))
 
 
 class SentenceTransformerEmbedder:

@@ -57,7 +57,7 @@ def softmax(logits: npt.NDArray[np.floating]) -> F32:
     """Row-wise softmax, shifted by the row maximum so large logits do not overflow."""
     z = np.asarray(logits, dtype=np.float64)
     z = np.exp(z - z.max(axis=1, keepdims=True))
-    return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
+    return np.asarray(z / z.sum(axis=1, keepdims=True), dtype=np.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +136,7 @@ class ClassifierModel:
 
     def save(self) -> dict[str, bytes]:
         """Return the artifact files: `model.safetensors` and `model.json`."""
-        arrays = {
+        arrays: dict[str, npt.NDArray[Any]] = {
             "coef": self.coef,
             "intercept": self.intercept,
             "training_embeddings": self.training_embeddings,

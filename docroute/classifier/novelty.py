@@ -10,9 +10,7 @@ def cosine_similarities(
     queries: npt.NDArray[np.floating], reference: npt.NDArray[np.floating]
 ) -> npt.NDArray[np.float32]:
     """Return (n_queries, n_reference) cosine similarities; zero vectors score 0."""
-    a = _unit_rows(queries)
-    b = _unit_rows(reference)
-    return a @ b.T
+    return np.asarray(unit_rows(queries) @ unit_rows(reference).T, dtype=np.float32)
 
 
 def novelty_scores(
@@ -35,11 +33,11 @@ def novelty_scores(
     if k <= 0 or sims.shape[0] == 0:
         return np.ones(sims.shape[0], dtype=np.float32)
     top = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
-    return (1.0 - top.mean(axis=1)).astype(np.float32)
+    return np.asarray(1.0 - top.mean(axis=1), dtype=np.float32)
 
 
-def _unit_rows(x: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
-    """Return float32 rows scaled to unit length (float16 storage loses the exact norm)."""
-    rows = np.asarray(x, dtype=np.float32)
+def unit_rows(x: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """Return 2-D float32 rows scaled to unit length; zero rows stay zero instead of NaN."""
+    rows = np.atleast_2d(np.asarray(x, dtype=np.float32))
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+    return np.asarray(rows / np.where(norms > 0, norms, 1.0), dtype=np.float32)

@@ -96,7 +96,8 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
     producer.send([Outgoing(topics.MAILROOM_INCOMING, mail_id, new_event("mail.received", mail, source="test"))])
     topic, routed = reader.wait_for(lambda t, e: str(e.data.workflow_id) == key and e.data.blob.size == len(scan), 120)
     assert topic == "extract.payslip"
-    assert pipeline.get(f"/documents/{routed.data.document_id}").json()["status"] == "routed"
+    _wait(lambda: pipeline.get(f"/documents/{routed.data.document_id}").json()["status"] == "routed", 30,
+          "the API never showed the mailroom document as routed")
 
     # Ambiguous: half an invoice, half a payslip.
     mixed = document_lines("invoice", rng)[:8] + document_lines("payslip", rng)[:8]

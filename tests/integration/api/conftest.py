@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -45,7 +46,8 @@ def serve(settings: ApiSettings) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def api_settings(settings: ServiceSettings, topics_ready: None, blobstore: Any) -> ApiSettings:
     """The API's settings for this run (the same DOCROUTE_* environment), database migrated."""
-    api = ApiSettings()
+    # A group of its own: API processes of other test modules must not share its partitions.
+    api = ApiSettings(consumer_group=f"docroute-api-test-{uuid.uuid4().hex[:8]}")
     upgrade(api.database.url)
     return api
 

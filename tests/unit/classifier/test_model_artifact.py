@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,7 +50,7 @@ def make_model(seed: int = 0) -> ClassifierModel:
 def _embeddings(n: int, seed: int = 1) -> np.ndarray:
     """Random unit vectors of the model's dimension."""
     x = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    return np.asarray(x / np.linalg.norm(x, axis=1, keepdims=True), dtype=np.float32)
 
 
 def test_predict_proba_rows_are_probabilities() -> None:
@@ -95,7 +96,7 @@ def test_artifact_json_is_readable_and_pickle_free() -> None:
     assert meta["labels"] == list(LABELS)
 
 
-def _edit_json(change: Callable[[dict[str, object]], None]) -> dict[str, bytes]:
+def _edit_json(change: Callable[[dict[str, Any]], object]) -> dict[str, bytes]:
     """Return the model's files with model.json modified by `change`."""
     files = make_model().save()
     meta = json.loads(files["model.json"])
@@ -103,7 +104,7 @@ def _edit_json(change: Callable[[dict[str, object]], None]) -> dict[str, bytes]:
     return {**files, "model.json": json.dumps(meta).encode()}
 
 
-def _edit_arrays(change: Callable[[dict[str, np.ndarray]], None]) -> dict[str, bytes]:
+def _edit_arrays(change: Callable[[dict[str, np.ndarray]], object]) -> dict[str, bytes]:
     """Return the model's files with model.safetensors modified by `change`."""
     files = make_model().save()
     arrays = dict(safetensors.numpy.load(files["model.safetensors"]))
