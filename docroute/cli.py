@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 def _up(data_dir: Path, api_port: int) -> int:
     stack = EmbeddedStack(data_dir, api_port)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (background jobs)
     try:
         stack.start()
         stack.wait()

@@ -23,6 +23,7 @@ from docroute.processes import (
     start_broker,
     start_s3_server,
     start_service,
+    stop_all,
 )
 from docroute.settings import ServiceSettings
 
@@ -83,7 +84,10 @@ class EmbeddedStack:
             time.sleep(1)
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
+        """Services first (together: each finishes its message and commits), then broker, then S3."""
+        infrastructure = [p for p in self.processes if p.name in ("broker", "s3")]
+        stop_all([p for p in self.processes if p not in infrastructure])
+        for process in reversed(infrastructure):
             process.stop()
         self.processes.clear()
 

@@ -36,6 +36,7 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     "sample.labelled": contracts.SampleLabelled,
     "training.requested": contracts.TrainingRequested,
     "model.published": contracts.ModelPublished,
+    "model.promoted": contracts.ModelPromoted,
     "workflow.updated": contracts.WorkflowUpdated,
 }
 CURRENT_VERSION: dict[str, int] = {event_type: 1 for event_type in EVENT_MODELS}

@@ -53,9 +53,14 @@ class ManagedProcess:
     port: int | None = None
     _log: IO[bytes] | None = field(default=None, repr=False)
 
-    def stop(self, timeout_s: float = 15.0) -> None:
+    def terminate(self) -> None:
+        """Ask the process to stop (SIGTERM) without waiting."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        if self.process.poll() is None:
+            self.terminate()
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
@@ -67,6 +72,14 @@ class ManagedProcess:
 
     def running(self) -> bool:
         return self.process.poll() is None
+
+
+def stop_all(processes: list[ManagedProcess], timeout_s: float = 20.0) -> None:
+    """Stop processes together: SIGTERM to all first, so their shutdowns overlap."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.stop(timeout_s)
 
 
 def spawn(name: str, argv: list[str], *, log_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> ManagedProcess:

@@ -16,6 +16,9 @@ DEAD_LETTER = "document.dead-letter"  # any service -> api: document.failed with
 SAMPLE_LABELLED = "sample.labelled"  # api -> trainer
 TRAINING_REQUESTED = "training.requested"  # api -> trainer
 MODEL_PUBLISHED = "model.published"  # trainer -> classify (every replica), api
+# model.promoted (api) shares the model.published topic: its one ordered partition decides
+# which version is live, the last event of either type winning.
+MODEL_PROMOTED = MODEL_PUBLISHED
 WORKFLOW_UPDATED = "workflow.updated"  # api -> every service (every replica)
 
 EXTRACT_PREFIX = "extract."

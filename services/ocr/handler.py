@@ -62,6 +62,7 @@ class OcrHandler:
             sources=[page.source for page in result.pages],
             text_chars=len(text),
             text_preview=text[:500],
+            model_version=doc.model_version,
         )
         logger.info("read %d pages (%s), %d chars", len(result.pages), ",".join(sorted({p.source for p in result.pages})),
                     len(text), extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)})

@@ -11,13 +11,20 @@ from typing import Any
 
 from docroute import metrics, topics
 from docroute.classifier.embedders import load_embedder
-from docroute.contracts._generated import Metrics, ModelPublished, SampleLabelled, TrainingRequested
-from docroute.errors import PermanentError
+from docroute.contracts._generated import (
+    Evaluation,
+    Metrics,
+    ModelPublished,
+    SampleLabelled,
+    TrainingRequested,
+)
 from docroute.events import Event, Outgoing, new_event, stable_id
 from docroute.ocr_result import OcrDocument
 from docroute.workflows import WorkflowDirectory
 from services.trainer.adapters import TrainingStore
-from services.trainer.core import InsufficientDataError, train_classifier
+from services.trainer.core import InsufficientDataError, TrainingConfig, train_classifier
+from services.trainer.core.gate import GateDecision
+from services.trainer.promotion import Candidate, LiveVersions, PromotionGate, recipe
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +32,13 @@ logger = logging.getLogger(__name__)
 class TrainerHandler:
     """One workflow's events arrive in order on one partition (keyed by workflow)."""
 
-    def __init__(self, store: TrainingStore, workflows: WorkflowDirectory, embedder_id: str, max_text_chars: int) -> None:
+    def __init__(
+        self, store: TrainingStore, workflows: WorkflowDirectory, embedder_id: str, max_text_chars: int,
+        versions: LiveVersions, config: TrainingConfig | None = None,
+    ) -> None:
         self._store = store
+        self._gate = PromotionGate(store, versions)
+        self._config = config or TrainingConfig()
         self._workflows = workflows
         self._embedder_id = embedder_id
         self._max_text_chars = max_text_chars
@@ -48,7 +60,13 @@ class TrainerHandler:
             self._store.set_new_label_count(workflow_id, count)
             return []
         logger.info("%d new labels: training", count, extra={"workflow_id": workflow_id})
-        return self._train(workflow_id, trigger_id=event.id, requested_by=None)
+        try:
+            return self._train(workflow_id, trigger_id=event.id, requested_by=None)
+        except InsufficientDataError as exc:
+            # Not the sample's fault: keep counting, the readiness report says what is missing.
+            self._store.set_new_label_count(workflow_id, count)
+            logger.info("not training yet: %s", exc, extra={"workflow_id": workflow_id})
+            return []
 
     def on_training_requested(self, event: Event[TrainingRequested]) -> Sequence[Outgoing]:
         request = event.data
@@ -61,6 +79,9 @@ class TrainerHandler:
             version = self._train_new_version(workflow_id, trigger_id, requested_by)
         self._store.set_new_label_count(workflow_id, 0)
         manifest = self._store.manifest(workflow_id, version)
+        # Versions from before the gate carry no decision: they went live.
+        decision = GateDecision.from_dict(manifest.get("promotion") or {"live": True, "reason": None,
+                                                                           "method": "first_version"})
         published = ModelPublished(
             workflow_id=workflow_id,
             version=version,
@@ -68,7 +89,9 @@ class TrainerHandler:
             embedder_id=manifest["embedder_id"],
             labels=manifest["labels"],
             metrics=Metrics(**manifest["metrics"]),
-            live=True,
+            live=decision.live,
+            reason=decision.reason,
+            evaluation=Evaluation(**decision.evaluation()) if "promotion" in manifest else None,
         )
         event = new_event("model.published", published, source="trainer", subject=workflow_id,
                           event_id=stable_id("published", workflow_id, version))
@@ -80,14 +103,14 @@ class TrainerHandler:
         texts = [self._text(s.ocr_ref) for s in samples]
         embedder = load_embedder(self._embedder_id)
         embeddings = embedder.embed(texts) if texts else None
-        try:
-            result = train_classifier(
-                texts, embeddings, [s.label for s in samples], sample_ids=[s.sample_id for s in samples],
-                embedder_id=embedder.id, version=str(self._store.latest_version(workflow_id) + 1),
-            )
-        except InsufficientDataError as exc:
-            raise PermanentError(f"cannot train workflow {workflow_id}: {exc}", reason_code="insufficient_data") from exc
+        labels, sample_ids = [s.label for s in samples], [s.sample_id for s in samples]
+        result = train_classifier(  # InsufficientDataError: a PermanentError with its reason
+            texts, embeddings, labels, sample_ids=sample_ids, embedder_id=embedder.id,
+            version=str(self._store.latest_version(workflow_id) + 1), config=self._config,
+        )
         seconds = time.perf_counter() - started
+        candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, self._config))
+        decision = self._gate.decide(workflow_id, candidate)
         report: dict[str, Any] = result.report.to_dict()
         manifest = {
             "workflow_id": workflow_id,
@@ -96,9 +119,11 @@ class TrainerHandler:
             "trained_at": datetime.now(UTC).isoformat(),
             "trigger_id": trigger_id,
             "requested_by": requested_by,
-            "training_set": [s.sample_id for s in samples],
+            "training_set": sample_ids,
+            "recipe": candidate.recipe,
+            "promotion": decision.to_dict(),
             "metrics": {
-                "accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "ece": report.get("ece"),
+                "accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "ece": report.get("expected_calibration_error"),
                 "n_samples": len(samples), "training_seconds": round(seconds, 3),
             },
         }

@@ -1,0 +1,69 @@
+"""ocr as a process: both engines on real images, the text layer, page selection, dead letters."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+
+from docroute import topics
+from docroute.contracts._generated import Blob, DocumentReceived, Origin
+from docroute.events import Outgoing, new_event
+from docroute.ocr_result import OcrDocument
+from tests.factories.documents import document_lines, make_encrypted_pdf, make_scanned_image, make_text_pdf
+from tests.factories.workflows import publish_workflow
+
+
+def _submit(producer, blobstore, workflow_id: str, data: bytes, media_type: str, pages: int = 1) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    ref = blobstore.put(f"originals/sha256/{digest}", data)
+    document_id = str(uuid.uuid4())
+    received = DocumentReceived(
+        document_id=document_id, workflow_id=workflow_id, purpose="processing",
+        origin=Origin(door="upload", filename="f"), page_count=pages,
+        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
+    )
+    event = new_event("document.received", received, source="test", subject=document_id)
+    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)])
+    return document_id
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,:;()").lower() for w in text.split() if len(w) > 3}
+
+
+def test_engines_text_layer_and_page_selection(start_docroute_service, producer, blobstore, topic_reader_factory):
+    rng = random.Random(5)
+    tesseract_flow = publish_workflow(producer, labels=["a", "b"], cropping=True, relevant_pages="first 1")
+    paddle_flow = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
+    start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["tesseract","paddle"]')
+    reader = topic_reader_factory(r"^(document\.text-extracted|document\.dead-letter)$")
+
+    photo_lines = document_lines("invoice", rng)
+    photo = _submit(producer, blobstore, tesseract_flow, make_scanned_image(photo_lines, format="JPEG"), "image/jpeg")
+    pdf = _submit(producer, blobstore, tesseract_flow, make_text_pdf(["Rental contract", "Landlord and tenant"], pages=3),
+                  "application/pdf", pages=3)
+    scan_lines = document_lines("payslip", rng)
+    paddle = _submit(producer, blobstore, paddle_flow, make_scanned_image(scan_lines, background=False), "image/png")
+    locked = _submit(producer, blobstore, tesseract_flow, make_encrypted_pdf(), "application/pdf")
+
+    def result(document_id: str):
+        return reader.wait_for(lambda t, e: e.subject == document_id, timeout_s=120)
+
+    topic, event = result(photo)
+    assert topic == topics.DOCUMENT_TEXT_EXTRACTED and event.data.sources == ["tesseract"]
+    ocr = OcrDocument.from_json(blobstore.get(event.data.ocr_ref))
+    assert ocr.pages[0].cropped
+    expected = _words(" ".join(photo_lines))
+    assert len(expected & _words(ocr.text)) / len(expected) >= 0.8
+
+    topic, event = result(pdf)
+    assert (event.data.sources, event.data.pages_used, event.data.page_count) == (["text-layer"], [0], 3)
+
+    topic, event = result(paddle)
+    assert event.data.sources == ["paddle"]
+    expected = _words(" ".join(scan_lines))
+    assert len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected) >= 0.7
+
+    topic, event = result(locked)
+    assert topic == topics.DEAD_LETTER and event.data.reason_code == "encrypted_file"
