@@ -92,6 +92,14 @@ class StreamService:
         async def _beat() -> None:
             self.health.beat()
 
+        @app.timer(interval=5.0)
+        async def _measure_lag() -> None:
+            for tp in app.consumer.assignment():
+                position = await app.consumer.position(tp)
+                if position is not None:
+                    lag = max(0, app.consumer.highwater(tp) - position)
+                    metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+
         @app.on_rebalance_complete.connect
         async def _rebalanced(sender: Any, **kwargs: Any) -> None:
             self._assigned = True

@@ -9,10 +9,12 @@ import signal
 import sys
 from pathlib import Path
 
+from docroute import cli_samples
 from docroute.embedded import PIPELINE_SERVICES, EmbeddedStack
 from docroute.kafka import provision_topics
 from docroute.logging import configure_logging
 from docroute.settings import ServiceSettings
+from docroute.trace import summarise, trace
 
 logger = logging.getLogger("docroute")
 
@@ -29,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     service.add_argument("name", choices=SERVICES)
     topics = commands.add_parser("topics", help="create the pipeline topics")
     topics.add_argument("action", choices=["create"])
+    trace_cmd = commands.add_parser("trace", help="show one document's path through the topics")
+    trace_cmd.add_argument("document_id")
+    cli_samples.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "samples":
+        return cli_samples.run(args)
 
     if args.command == "service":
         # Services are separate deployables; the CLI only starts them by module name.
@@ -37,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = ServiceSettings()
     configure_logging("cli", settings.log_level)
+    if args.command == "trace":
+        return _trace(settings, args.document_id)
     if args.command == "topics":
         created = provision_topics(settings.kafka)
         logger.info("created %d topics", len(created))
@@ -60,6 +69,15 @@ def _up(data_dir: Path, api_port: int) -> int:
     finally:
         stack.stop()
     return 0
+
+
+def _trace(settings: ServiceSettings, document_id: str) -> int:
+    hops = trace(settings.kafka, document_id)
+    for hop in hops:
+        sys.stdout.write(summarise(hop) + "\n")
+    if not hops:
+        sys.stderr.write(f"no events keyed {document_id} on the document topics\n")
+    return 0 if hops else 1
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -46,6 +46,11 @@ CONFIDENCE = Histogram(
     ["document_class"],
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99, 1.0),
 )
+CONSUMER_LAG = Gauge(
+    "docroute_consumer_lag_messages",
+    "Messages between a partition's high watermark and this consumer's position.",
+    ["service", "topic", "partition"],
+)
 MODEL_VERSION = Gauge(
     "docroute_model_version",
     "Model version serving predictions (0: none).",

@@ -23,10 +23,13 @@ SCANS_PER_CLASS = 3
 
 
 @pytest.fixture(scope="module")
-def pipeline(start_docroute_service):
-    for name in ("ingest", "ocr", "classify", "router", "trainer"):
-        start_docroute_service(name)
-    api = start_docroute_service("api")
+def services(start_docroute_service) -> dict:
+    return {name: start_docroute_service(name) for name in ("ingest", "ocr", "classify", "router", "trainer", "api")}
+
+
+@pytest.fixture(scope="module")
+def pipeline(services):
+    api = services["api"]
     with httpx.Client(base_url=f"http://127.0.0.1:{api.port}", timeout=90) as client:
         yield client
 
@@ -107,3 +110,38 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
     assert result.json()["route"]["route"] == "review"
     topic, _ = reader.wait_for(lambda t, e: str(e.data.document_id) == result.json()["document_id"])
     assert topic == topics.REVIEW_PENDING
+
+
+def _metric(port: int, name: str, **labels: str) -> float:
+    """Sum of a metric's samples with these labels, scraped from a service's /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def test_metrics_moved_as_the_documents_did(services, pipeline):
+    """Runs after the pipeline test in this module: 30 samples + 3 documents went through."""
+    port = {name: process.port for name, process in services.items()}
+    received = _metric(port["ingest"], "docroute_documents_total", stage="ingest")
+    assert received >= SAMPLES_PER_CLASS * len(CLASSES) + 3
+    assert _metric(port["ocr"], "docroute_pages_total", stage="ocr", source="text-layer") >= 2
+    assert _metric(port["ocr"], "docroute_pages_total", stage="ocr", source="tesseract") >= SCANS_PER_CLASS * len(CLASSES)
+    # Samples are not classified; the three new documents are.
+    assert _metric(port["classify"], "docroute_documents_total", stage="classify") == 3
+    assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="invoice") == 1
+    assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="payslip") == 1
+    assert _metric(port["router"], "docroute_routed_total", route="review") == 1
+    assert _metric(port["router"], "docroute_confidence_count") == 3
+    assert _metric(port["trainer"], "docroute_training_seconds_count") >= 1
+    assert _metric(port["classify"], "docroute_model_version") >= 1
+    assert _metric(port["ingest"], "docroute_messages_processed_total", service="ingest", outcome="dead_lettered") == 0
+    # Lag is measured every 5 s from the partitions' high watermarks; everything is consumed by now.
+    _wait(lambda: 'docroute_consumer_lag_messages{partition="0",service="ocr"' in httpx.get(
+        f"http://127.0.0.1:{port['ocr']}/metrics").text, 15, "ocr reports no lag gauge")
+    assert _metric(port["ocr"], "docroute_consumer_lag_messages", service="ocr", topic="document.received") == 0

@@ -55,3 +55,19 @@ def test_routes_by_threshold_and_never_twice(start_docroute_service, producer, t
     reader.poll(2000)
     routes = reader.matching(lambda t, e: e.subject == str(confident.document_id))
     assert len(routes) == 1
+
+
+def test_trace_shows_a_documents_path(start_docroute_service, producer, topic_reader_factory, settings):
+    from docroute.trace import summarise, trace
+
+    workflow_id = publish_workflow(producer, labels=["invoice", "w-9"])
+    start_docroute_service("router")
+    reader = topic_reader_factory(r"^document\.routed$")
+    doc = _classified(workflow_id, {"invoice": 0.97, "w-9": 0.03})
+    event = new_event("document.classified", doc, source="test", subject=str(doc.document_id))
+    producer.send([Outgoing(topics.DOCUMENT_CLASSIFIED, str(doc.document_id), event)])
+    reader.wait_for(lambda t, e: e.subject == str(doc.document_id))
+
+    hops = trace(settings.kafka, str(doc.document_id))
+    assert [hop.event.type for hop in hops] == ["document.classified", "document.routed"]
+    assert "extract -> extract.invoice" in summarise(hops[1])
