@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,8 @@ class EmbeddedStack:
             env["DOCROUTE_KAFKA__BOOTSTRAP_SERVERS"] = f"{HOST}:{broker.port}"
         if "DATABASE_URL" not in os.environ and "DOCROUTE_DATABASE__URL" not in os.environ:
             env["DOCROUTE_DATABASE__URL"] = f"sqlite:///{(self.data_dir / 'docroute.db').resolve()}"
+        if "DOCROUTE_ADMIN_API_KEY" not in env:
+            env["DOCROUTE_ADMIN_API_KEY"] = _admin_key(self.data_dir)
         env.setdefault("HF_HUB_OFFLINE", "1")
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
@@ -90,6 +93,16 @@ class EmbeddedStack:
         for process in reversed(infrastructure):
             process.stop()
         self.processes.clear()
+
+
+def _admin_key(data_dir: Path) -> str:
+    """The embedded default's admin API key: made once, kept (owner-only) under the data dir."""
+    path = data_dir / "admin-api-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    logger.info("admin API key: %s (send it as `Authorization: Bearer ...`)", path.resolve())
+    return path.read_text().strip()
 
 
 def _settings_from(env: dict[str, str]) -> ServiceSettings:
