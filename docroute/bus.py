@@ -32,6 +32,8 @@ Handler = Callable[[Event[Any]], Sequence[Outgoing]]
 # Called after the broker acknowledged a handler's output, before the offset commits.
 ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
 MAX_BACKOFF_S = 30.0
+# Below Kubernetes' terminationGracePeriodSeconds (60 s in deploy/k8s).
+DRAIN_TIMEOUT_S = 45.0
 
 
 class StreamService:
@@ -59,14 +61,24 @@ class StreamService:
         self._routes = dict(routes)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-handler")
         self._assigned = False
+        self._draining = False
+        self._in_flight = 0
         self.app = self._build_app()
         self.health.add_check("broker", lambda: self._assigned)
 
     def run(self) -> None:
         """Serve health endpoints and consume until stopped."""
         serve_health(self.health, self.settings.health_host, self.settings.health_port)
-        worker = faust.Worker(self.app, loglevel=self.settings.log_level, override_logging=False)
+        worker = _DrainingWorker(self.app, self._drain, loglevel=self.settings.log_level, override_logging=False)
         worker.execute_from_commandline()
+
+    async def _drain(self) -> None:
+        """On SIGTERM/SIGINT: take no new message, finish the one in flight, then let faust commit."""
+        self._draining = True
+        deadline = time.monotonic() + DRAIN_TIMEOUT_S
+        while self._in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        logger.info("drained; stopping")
 
     def _build_app(self) -> faust.App:
         kafka = self.settings.kafka
@@ -111,7 +123,13 @@ class StreamService:
 
         async def consume(stream: Any) -> None:
             async for event in stream.events():
-                await self._process(event.message, handler)
+                if self._draining:
+                    await asyncio.Event().wait()  # not acknowledged: redelivered after the restart
+                self._in_flight += 1
+                try:
+                    await self._process(event.message, handler)
+                finally:
+                    self._in_flight -= 1
 
         app.agent(topic, name=f"{self.name}.{topic_name}")(consume)
 
@@ -188,6 +206,18 @@ class StreamService:
         logger.warning("dead-lettered (%s): %s", exc.reason_code, exc, extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code})
         metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
         await self._produce([Outgoing(topics.DEAD_LETTER, key, dead)])
+
+
+class _DrainingWorker(faust.Worker):
+    """faust's worker, but a stop signal first waits for the message in flight."""
+
+    def __init__(self, app: faust.App, drain: Callable[[], Any], **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._drain = drain
+
+    async def _stop_on_signal(self, signal: Any) -> None:
+        await self._drain()
+        await super()._stop_on_signal(signal)
 
 
 def _try_decode(raw: bytes | None) -> Event[Any] | None:
