@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh
-	bash scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh --with-test-fonts
 	python3 -c 'import sys; assert sys.version_info >= (3, 11), "docroute needs Python >= 3.11"'
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

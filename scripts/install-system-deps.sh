@@ -28,6 +28,14 @@ declare -A PROBE=(
 ORDER=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-jpn
        tesseract-ocr-jpn-vert tesseract-ocr-osd libgl1 libglib2.0-0)
 
+# --with-test-fonts: the fonts the test suite renders its synthetic scans with (Latin and Japanese);
+# production images do not need them.
+if [[ "${1:-}" == "--with-test-fonts" ]]; then
+  PROBE[fonts-dejavu-core]="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+  PROBE[fonts-ipafont-gothic]="/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
+  ORDER+=(fonts-dejavu-core fonts-ipafont-gothic)
+fi
+
 has_lib() {
   local ldconfig
   ldconfig="$(command -v ldconfig || echo /sbin/ldconfig)"
@@ -38,6 +46,7 @@ has_lib() {
 is_installed() {  # package -> 0 when its probe is satisfied
   local pkg="$1" probe="${PROBE[$1]}"
   case "$probe" in
+    /*) [[ -e "$probe" ]] ;;
     *.traineddata) [[ -s "$TESSDATA_DIR/$probe" ]] ;;
     *.so.*) has_lib "$probe" ;;
     *) command -v "$probe" >/dev/null 2>&1 ;;
