@@ -146,7 +146,9 @@ class BlobStore:
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
         with map_s3_errors(f"list {prefix}"):
-            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for page in self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
                 keys.extend(item["Key"] for item in page.get("Contents", []))
         return keys
 

@@ -69,7 +69,9 @@ class StreamService:
     def run(self) -> None:
         """Serve health endpoints and consume until stopped."""
         serve_health(self.health, self.settings.health_host, self.settings.health_port)
-        worker = _DrainingWorker(self.app, self._drain, loglevel=self.settings.log_level, override_logging=False)
+        worker = _DrainingWorker(
+            self.app, self._drain, loglevel=self.settings.log_level, override_logging=False
+        )
         worker.execute_from_commandline()
 
     async def _drain(self) -> None:
@@ -161,7 +163,9 @@ class StreamService:
                 break
             except Exception as exc:
                 logger.exception("handler failed", extra=_where(message))
-                await self._dead_letter(message, PermanentError(f"internal error: {exc!r}"[:1000], reason_code="internal_error"))
+                await self._dead_letter(
+                    message, PermanentError(f"internal error: {exc!r}"[:1000], reason_code="internal_error")
+                )
                 outcome = "dead_lettered"
                 break
         metrics.MESSAGES_PROCESSED.labels(self.name, event_type, outcome).inc()
@@ -169,7 +173,14 @@ class StreamService:
 
     async def _produce(self, outgoing: Sequence[Outgoing]) -> None:
         for item in outgoing:
-            await self.app.producer.send_and_wait(item.topic, item.key.encode(), encode(item.event), partition=None, timestamp=None, headers=None)
+            await self.app.producer.send_and_wait(
+                item.topic,
+                item.key.encode(),
+                encode(item.event),
+                partition=None,
+                timestamp=None,
+                headers=None,
+            )
 
     async def _back_off(self, attempt: int, error: str, exc: Exception, message: Any) -> None:
         delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
@@ -180,7 +191,12 @@ class StreamService:
     async def _dead_letter(self, message: Any, exc: PermanentError) -> None:
         event = _try_decode(message.value)
         data = event.data if event is not None else None
-        document_id = _attr(data, "document_id") or _attr(data, "sample_id") or (message.key or b"").decode(errors="replace") or None
+        document_id = (
+            _attr(data, "document_id")
+            or _attr(data, "sample_id")
+            or (message.key or b"").decode(errors="replace")
+            or None
+        )
         failed = DocumentFailed(
             document_id=str(document_id) if document_id else None,
             workflow_id=str(_attr(data, "workflow_id")) if _attr(data, "workflow_id") else None,
@@ -199,11 +215,19 @@ class StreamService:
             filename=_attr(_attr(data, "origin"), "filename"),
         )
         dead = new_event(
-            "document.failed", failed, source=self.name, subject=failed.document_id,
+            "document.failed",
+            failed,
+            source=self.name,
+            subject=failed.document_id,
             event_id=stable_id("failed", message.topic, message.partition, message.offset),
         )
         key = failed.document_id or "unknown"
-        logger.warning("dead-lettered (%s): %s", exc.reason_code, exc, extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code})
+        logger.warning(
+            "dead-lettered (%s): %s",
+            exc.reason_code,
+            exc,
+            extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code},
+        )
         metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
         await self._produce([Outgoing(topics.DEAD_LETTER, key, dead)])
 

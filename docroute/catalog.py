@@ -115,7 +115,9 @@ class TopicView:
     def _connect(self) -> KafkaConsumer:
         try:
             return KafkaConsumer(
-                **client_options(self._settings), group_id=None, enable_auto_commit=False,
+                **client_options(self._settings),
+                group_id=None,
+                enable_auto_commit=False,
                 auto_offset_reset="earliest",
             )
         except KafkaError as exc:

@@ -53,10 +53,16 @@ class EmbeddedStack:
             s3 = start_s3_server(self.data_dir / "s3", logs)
             self.processes.append(s3)
             s3_endpoint = f"http://{HOST}:{s3.port}"
-            env.update(DOCROUTE_S3__ENDPOINT_URL=s3_endpoint, DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
-                       DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY)
+            env.update(
+                DOCROUTE_S3__ENDPOINT_URL=s3_endpoint,
+                DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
+                DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY,
+            )
             _create_bucket(s3_endpoint, BROKER_BUCKET)
-        if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ and "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS" not in os.environ:
+        if (
+            "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
+            and "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS" not in os.environ
+        ):
             # Tansu keeps its log in the local S3 server, so topics survive a restart too.
             broker = start_broker(logs, s3_endpoint=s3_endpoint, bucket=BROKER_BUCKET)
             self.processes.append(broker)
@@ -72,7 +78,9 @@ class EmbeddedStack:
         BlobStore(settings.s3).ensure_bucket()
         provision_topics(settings.kafka)
         for name in PIPELINE_SERVICES:
-            self.processes.append(start_service(name, {**env, "DOCROUTE_HEALTH_PORT": str(free_port())}, logs))
+            self.processes.append(
+                start_service(name, {**env, "DOCROUTE_HEALTH_PORT": str(free_port())}, logs)
+            )
         self.processes.append(
             start_service("api", {**env, "DOCROUTE_PORT": str(self.api_port)}, logs, port=self.api_port)
         )
@@ -118,5 +126,8 @@ def _settings_from(env: dict[str, str]) -> ServiceSettings:
 def _create_bucket(endpoint: str, bucket: str) -> None:
     from docroute.settings import S3Settings
 
-    BlobStore(S3Settings(endpoint_url=endpoint, bucket=bucket, access_key_id=LOCAL_S3_KEY,
-                         secret_access_key=LOCAL_S3_KEY)).ensure_bucket()
+    BlobStore(
+        S3Settings(
+            endpoint_url=endpoint, bucket=bucket, access_key_id=LOCAL_S3_KEY, secret_access_key=LOCAL_S3_KEY
+        )
+    ).ensure_bucket()

@@ -1,13 +1,13 @@
 """The error tree: the branch an error sits on decides what the bus does with the message.
 
-    DocrouteError
-    ├── PermanentError          bad input: dead-letter with a reason code, commit, move on
-    │   ├── InvalidEventError   a message that does not match its contract
-    │   ├── UnknownWorkflowError
-    │   └── BlobNotFoundError
-    └── TransientError          a dependency is down: back off, retry, do not commit
-        ├── BrokerUnavailableError
-        └── StorageUnavailableError
+DocrouteError
+├── PermanentError          bad input: dead-letter with a reason code, commit, move on
+│   ├── InvalidEventError   a message that does not match its contract
+│   ├── UnknownWorkflowError
+│   └── BlobNotFoundError
+└── TransientError          a dependency is down: back off, retry, do not commit
+    ├── BrokerUnavailableError
+    └── StorageUnavailableError
 """
 
 from __future__ import annotations

@@ -46,7 +46,10 @@ class EventProducer:
     def __init__(self, settings: KafkaSettings) -> None:
         try:
             self._producer = KafkaProducer(
-                **client_options(settings), acks="all", linger_ms=2, retries=5,
+                **client_options(settings),
+                acks="all",
+                linger_ms=2,
+                retries=5,
                 max_request_size=8 * 1024 * 1024,
             )
         except KafkaError as exc:
@@ -56,8 +59,7 @@ class EventProducer:
         """Produce every event in order and block until all are acknowledged."""
         try:
             futures = [
-                self._producer.send(o.topic, key=o.key.encode(), value=encode(o.event))
-                for o in outgoing
+                self._producer.send(o.topic, key=o.key.encode(), value=encode(o.event)) for o in outgoing
             ]
             for future in futures:
                 future.get(timeout=timeout_s)

@@ -9,8 +9,16 @@ from datetime import UTC, datetime
 
 # Fields that callers pass with `extra=` and that belong on the JSON line.
 CONTEXT_FIELDS = (
-    "document_id", "workflow_id", "event_type", "event_id",
-    "topic", "partition", "offset", "reason_code", "route", "version",
+    "document_id",
+    "workflow_id",
+    "event_type",
+    "event_id",
+    "topic",
+    "partition",
+    "offset",
+    "reason_code",
+    "route",
+    "version",
 )
 
 

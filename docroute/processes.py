@@ -82,7 +82,9 @@ def stop_all(processes: list[ManagedProcess], timeout_s: float = 20.0) -> None:
         process.stop(timeout_s)
 
 
-def spawn(name: str, argv: list[str], *, log_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> ManagedProcess:
+def spawn(
+    name: str, argv: list[str], *, log_dir: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> ManagedProcess:
     """Start `argv` with stdout/stderr to `log_dir/name.log`; waits for `port` when given."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
@@ -103,10 +105,14 @@ def start_s3_server(data_dir: Path, log_dir: Path, port: int | None = None) -> M
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     binary = shutil.which("localbucket", path=str(Path(sys.executable).parent)) or "localbucket"
-    return spawn("s3", [binary, str(data_dir), "--host", HOST, "--port", str(port)], log_dir=log_dir, port=port)
+    return spawn(
+        "s3", [binary, str(data_dir), "--host", HOST, "--port", str(port)], log_dir=log_dir, port=port
+    )
 
 
-def start_broker(log_dir: Path, port: int | None = None, *, s3_endpoint: str | None = None, bucket: str = "tansu") -> ManagedProcess:
+def start_broker(
+    log_dir: Path, port: int | None = None, *, s3_endpoint: str | None = None, bucket: str = "tansu"
+) -> ManagedProcess:
     """Tansu; in memory, or durable in `bucket` on the S3 server at `s3_endpoint`."""
     port = port or free_port()
     url = f"tcp://{HOST}:{port}"
@@ -115,12 +121,17 @@ def start_broker(log_dir: Path, port: int | None = None, *, s3_endpoint: str | N
     if s3_endpoint:
         argv += ["--storage-engine", f"s3://{bucket}/"]
         env.update(
-            AWS_ACCESS_KEY_ID=LOCAL_S3_KEY, AWS_SECRET_ACCESS_KEY=LOCAL_S3_KEY,
-            AWS_ENDPOINT=s3_endpoint, AWS_ALLOW_HTTP="true", AWS_DEFAULT_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID=LOCAL_S3_KEY,
+            AWS_SECRET_ACCESS_KEY=LOCAL_S3_KEY,
+            AWS_ENDPOINT=s3_endpoint,
+            AWS_ALLOW_HTTP="true",
+            AWS_DEFAULT_REGION="us-east-1",
         )
     return spawn("broker", argv, log_dir=log_dir, env=env, port=port)
 
 
-def start_service(name: str, env: dict[str, str], log_dir: Path, *, port: int | None = None) -> ManagedProcess:
+def start_service(
+    name: str, env: dict[str, str], log_dir: Path, *, port: int | None = None
+) -> ManagedProcess:
     """A docroute service as its own process: `python -m services.<name>`."""
     return spawn(name, [sys.executable, "-m", f"services.{name}"], log_dir=log_dir, env=env, port=port)

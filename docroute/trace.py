@@ -37,14 +37,21 @@ def summarise(hop: Hop) -> str:
     """One line per hop: when, where, what happened."""
     data = hop.event.data
     detail = {
-        "document.received": lambda: f"{data.origin.filename} {data.blob.media_type} {data.page_count}p via {data.origin.door}",
-        "document.text_extracted": lambda: f"{data.text_chars} chars from pages {data.pages_used} ({','.join(data.sources)})",
-        "document.classified": lambda: f"{data.predicted_class} {data.confidence:.2f} by v{data.model_version}"
-        + (" unknown" if data.unknown else ""),
+        "document.received": lambda: (
+            f"{data.origin.filename} {data.blob.media_type} {data.page_count}p via {data.origin.door}"
+        ),
+        "document.text_extracted": lambda: (
+            f"{data.text_chars} chars from pages {data.pages_used} ({','.join(data.sources)})"
+        ),
+        "document.classified": lambda: (
+            f"{data.predicted_class} {data.confidence:.2f} by v{data.model_version}"
+            + (" unknown" if data.unknown else "")
+        ),
         "document.routed": lambda: f"{data.route} -> {data.topic}: {data.reason}",
         "document.failed": lambda: f"{data.stage} gave up ({data.reason_code}): {data.reason}",
     }.get(hop.event.type, lambda: "")()
-    return f"{hop.event.time.isoformat(timespec='milliseconds')}  {hop.topic}[{hop.partition}]@{hop.offset}  {hop.event.type}  {detail}"
+    when = hop.event.time.isoformat(timespec="milliseconds")
+    return f"{when}  {hop.topic}[{hop.partition}]@{hop.offset}  {hop.event.type}  {detail}"
 
 
 def trace(settings: KafkaSettings, document_id: str, extra_topics: Iterable[str] = ()) -> list[Hop]:
@@ -53,7 +60,9 @@ def trace(settings: KafkaSettings, document_id: str, extra_topics: Iterable[str]
     try:
         wanted = set(DOCUMENT_TOPICS) | set(extra_topics)
         partitions = [
-            TopicPartition(topic, p) for topic in sorted(wanted) for p in sorted(consumer.partitions_for_topic(topic) or ())
+            TopicPartition(topic, p)
+            for topic in sorted(wanted)
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)

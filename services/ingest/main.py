@@ -18,8 +18,10 @@ def run() -> None:
     workflows = WorkflowDirectory(settings.kafka)
     workflows.start()
     limits = IntakeLimits(
-        max_file_bytes=settings.max_file_bytes, max_pages=settings.max_pages,
-        max_zip_members=settings.max_zip_members, max_zip_total_bytes=settings.max_zip_total_bytes,
+        max_file_bytes=settings.max_file_bytes,
+        max_pages=settings.max_pages,
+        max_zip_members=settings.max_zip_members,
+        max_zip_total_bytes=settings.max_zip_total_bytes,
     )
     handler = IngestHandler(workflows, BlobStore(settings.s3), limits, settings.max_inline_bytes)
     routes = {topics.MAILROOM_INCOMING: handler.on_mail, topics.INGEST_UPLOADS: handler.on_mail}

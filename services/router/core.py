@@ -40,8 +40,14 @@ def choose_route(
     if unknown:
         return review(f"unlike every class seen in training (nearest: {predicted_class})")
     if confidence < applied:
-        return review(f"confidence {confidence:.2f} for {predicted_class} is below the threshold {applied:.2f}")
+        return review(
+            f"confidence {confidence:.2f} for {predicted_class} is below the threshold {applied:.2f}"
+        )
     return RouteDecision(
-        "extract", extract_topic(predicted_class), predicted_class, confidence, applied,
+        "extract",
+        extract_topic(predicted_class),
+        predicted_class,
+        confidence,
+        applied,
         f"confidence {confidence:.2f} for {predicted_class} reaches the threshold {applied:.2f}",
     )

@@ -42,11 +42,16 @@ class RouterHandler:
         if record is None:
             routed = self._decide(doc)
             record = {"sent": False, "routed": routed.model_dump(mode="json")}
-            if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):
+            if not self._store.put_if_absent(
+                _key(document_id), _dump(record), content_type="application/json"
+            ):
                 record = self._store.get_json(_key(document_id))  # another replica decided first
         routed = DocumentRouted.model_validate(record["routed"])
         routed_event = new_event(
-            "document.routed", routed, source="router", subject=document_id,
+            "document.routed",
+            routed,
+            source="router",
+            subject=document_id,
             event_id=stable_id("routed", document_id),
         )
         return [
@@ -57,12 +62,20 @@ class RouterHandler:
     def mark_sent(self, event: Event[Any], outgoing: Sequence[Outgoing]) -> None:
         """Record that the route reached the broker; called by the bus after acknowledgement."""
         routed: DocumentRouted = outgoing[0].event.data
-        self._store.put_json(_key(str(routed.document_id)), {"sent": True, "routed": routed.model_dump(mode="json")})
+        self._store.put_json(
+            _key(str(routed.document_id)), {"sent": True, "routed": routed.model_dump(mode="json")}
+        )
         metrics.ROUTED.labels(routed.route, routed.document_class or "none").inc()
         metrics.DOCUMENTS.labels("router").inc()
         logger.info(
-            "routed to %s: %s", routed.topic, routed.reason,
-            extra={"document_id": str(routed.document_id), "workflow_id": str(routed.workflow_id), "route": routed.route},
+            "routed to %s: %s",
+            routed.topic,
+            routed.reason,
+            extra={
+                "document_id": str(routed.document_id),
+                "workflow_id": str(routed.workflow_id),
+                "route": routed.route,
+            },
         )
 
     def _decide(self, doc: DocumentClassified) -> DocumentRouted:

@@ -18,6 +18,8 @@ def run() -> None:
     workflows.start()
     handler = RouterHandler(workflows, BlobStore(settings.s3))
     StreamService(
-        "router", settings, {topics.DOCUMENT_CLASSIFIED: handler.on_classified},
+        "router",
+        settings,
+        {topics.DOCUMENT_CLASSIFIED: handler.on_classified},
         on_produced=handler.mark_sent,
     ).run()

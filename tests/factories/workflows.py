@@ -23,12 +23,20 @@ def publish_workflow(
     """Publish a `workflow.updated` for a new workflow and return its key."""
     workflow_id = str(uuid.uuid4())
     workflow = WorkflowUpdated(
-        workflow_id=workflow_id, name=f"test {workflow_id[:8]}", labels=labels,
+        workflow_id=workflow_id,
+        name=f"test {workflow_id[:8]}",
+        labels=labels,
         document_spec=DocumentSpec(
-            cropping=cropping, character_set="latin", text_style="printed",
-            relevant_pages=relevant_pages, ocr_engine=ocr_engine,
+            cropping=cropping,
+            character_set="latin",
+            text_style="printed",
+            relevant_pages=relevant_pages,
+            ocr_engine=ocr_engine,
         ),
-        threshold=threshold, class_thresholds=class_thresholds or {}, retrain_every=20, archived=False,
+        threshold=threshold,
+        class_thresholds=class_thresholds or {},
+        retrain_every=20,
+        archived=False,
     )
     event = new_event("workflow.updated", workflow, source="test", subject=workflow_id)
     producer.send([Outgoing(topics.WORKFLOW_UPDATED, workflow_id, event)])

@@ -67,27 +67,35 @@ def take_in(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResu
     return [_check_document(name, None, data, limits)]
 
 
-def _check_document(filename: str, member_path: str | None, data: bytes, limits: IntakeLimits) -> IntakeResult:
+def _check_document(
+    filename: str, member_path: str | None, data: bytes, limits: IntakeLimits
+) -> IntakeResult:
     media_type = detect_media_type(data)
     if not data:
         return RejectedFile(filename, member_path, "empty_file", "the file is empty")
     if media_type is None:
         return RejectedFile(
-            filename, member_path, "unsupported_type",
+            filename,
+            member_path,
+            "unsupported_type",
             "not a PDF, PNG, JPEG, TIFF or ZIP file (judged by its content, not its name)",
         )
     if media_type == "application/zip":
-        return RejectedFile(filename, member_path, "zip_nesting", "zip archives inside zip archives are not expanded")
+        return RejectedFile(
+            filename, member_path, "zip_nesting", "zip archives inside zip archives are not expanded"
+        )
     try:
         pages = _count_pages(data, media_type, limits)
-    except _Unreadable as exc:
+    except _UnreadableError as exc:
         return RejectedFile(filename, member_path, exc.reason_code, str(exc))
     if pages > limits.max_pages:
-        return RejectedFile(filename, member_path, "too_many_pages", f"{pages} pages; the limit is {limits.max_pages}")
+        return RejectedFile(
+            filename, member_path, "too_many_pages", f"{pages} pages; the limit is {limits.max_pages}"
+        )
     return AcceptedFile(filename, member_path, data, media_type, pages)
 
 
-class _Unreadable(Exception):
+class _UnreadableError(Exception):
     def __init__(self, reason_code: str, message: str) -> None:
         super().__init__(message)
         self.reason_code = reason_code
@@ -99,8 +107,8 @@ def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
             pdf = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError as exc:
             if "password" in str(exc).lower():
-                raise _Unreadable("encrypted_file", "the PDF is password-protected") from exc
-            raise _Unreadable("corrupt_file", f"the PDF cannot be read: {exc}") from exc
+                raise _UnreadableError("encrypted_file", "the PDF is password-protected") from exc
+            raise _UnreadableError("corrupt_file", f"the PDF cannot be read: {exc}") from exc
         try:
             return len(pdf)
         finally:
@@ -110,14 +118,16 @@ def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > limits.max_image_pixels:
-                    raise _Unreadable("too_large", f"{image.width}x{image.height} pixels is more than the limit")
+                    raise _UnreadableError(
+                        "too_large", f"{image.width}x{image.height} pixels is more than the limit"
+                    )
                 frames = getattr(image, "n_frames", 1)
                 image.verify()
                 return int(frames)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _Unreadable("too_large", f"the image is too large to decode safely: {exc}") from exc
+        raise _UnreadableError("too_large", f"the image is too large to decode safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _Unreadable("corrupt_file", f"the image cannot be read: {exc}") from exc
+        raise _UnreadableError("corrupt_file", f"the image cannot be read: {exc}") from exc
 
 
 def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResult]:
@@ -130,14 +140,27 @@ def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[Intake
     if not files:
         return [RejectedFile(filename, None, "empty_archive", "the zip archive holds no files")]
     if len(files) > limits.max_zip_members:
-        return [RejectedFile(filename, None, "zip_bomb", f"{len(files)} members; the limit is {limits.max_zip_members}")]
+        return [
+            RejectedFile(
+                filename, None, "zip_bomb", f"{len(files)} members; the limit is {limits.max_zip_members}"
+            )
+        ]
     declared = sum(m.file_size for m in files)
     if declared > limits.max_zip_total_bytes:
-        return [RejectedFile(filename, None, "zip_bomb", f"expands to {declared} bytes; the limit is {limits.max_zip_total_bytes}")]
+        return [
+            RejectedFile(
+                filename,
+                None,
+                "zip_bomb",
+                f"expands to {declared} bytes; the limit is {limits.max_zip_total_bytes}",
+            )
+        ]
     return [_read_member(archive, member, filename, limits) for member in files]
 
 
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, filename: str, limits: IntakeLimits) -> IntakeResult:
+def _read_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, filename: str, limits: IntakeLimits
+) -> IntakeResult:
     path = member.filename
     name = PurePosixPath(path.replace("\\", "/")).name
     unsafe = _unsafe_path_reason(member)
@@ -148,7 +171,9 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, filename: st
     if member.file_size > limits.max_file_bytes:
         return _too_large(name, path, member.file_size, limits)
     if member.compress_size and member.file_size / member.compress_size > limits.max_compression_ratio:
-        return RejectedFile(name, path, "zip_bomb", f"compression ratio above {limits.max_compression_ratio:.0f}:1")
+        return RejectedFile(
+            name, path, "zip_bomb", f"compression ratio above {limits.max_compression_ratio:.0f}:1"
+        )
     try:
         with archive.open(member) as stream:
             # Read one byte past the cap: headers can lie about the size.
@@ -173,7 +198,9 @@ def _unsafe_path_reason(member: zipfile.ZipInfo) -> str | None:
 
 
 def _too_large(filename: str, member_path: str | None, size: int, limits: IntakeLimits) -> RejectedFile:
-    return RejectedFile(filename, member_path, "too_large", f"{size} bytes; the limit is {limits.max_file_bytes} bytes")
+    return RejectedFile(
+        filename, member_path, "too_large", f"{size} bytes; the limit is {limits.max_file_bytes} bytes"
+    )
 
 
 def folder_label(member_path: str | None, labels: list[str]) -> str | None:

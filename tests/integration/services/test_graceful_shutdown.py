@@ -11,7 +11,9 @@ from tests.factories.workflows import publish_workflow
 from tests.integration.services.test_ocr_service import _submit
 
 
-def test_stop_during_ocr_finishes_and_commits(start_docroute_service, producer, blobstore, topic_reader_factory):
+def test_stop_during_ocr_finishes_and_commits(
+    start_docroute_service, producer, blobstore, topic_reader_factory
+):
     rng = random.Random(9)
     workflow_id = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
     ocr = start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["paddle"]')
@@ -28,4 +30,7 @@ def test_stop_during_ocr_finishes_and_commits(start_docroute_service, producer, 
     start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["paddle"]')
     marker = _submit(producer, blobstore, workflow_id, make_scanned_tiff([["Marker page"]]), "image/tiff")
     reader.wait_for(lambda t, e: e.subject == marker, timeout_s=90)
-    assert len(reader.matching(lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id)) == 1
+    assert (
+        len(reader.matching(lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id))
+        == 1
+    )

@@ -17,14 +17,18 @@ from tests.factories.workflows import publish_workflow
 def _mail(workflow_id: str, attachments: list[Attachment], **extra: object) -> tuple[str, Outgoing]:
     mail_id = f"mail-{uuid.uuid4()}"
     mail = MailReceived(mail_id=mail_id, workflow_id=workflow_id, attachments=attachments, **extra)
-    return mail_id, Outgoing(topics.MAILROOM_INCOMING, mail_id, new_event("mail.received", mail, source="test", subject=mail_id))
+    return mail_id, Outgoing(
+        topics.MAILROOM_INCOMING, mail_id, new_event("mail.received", mail, source="test", subject=mail_id)
+    )
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def test_mail_attachments_become_documents_or_dead_letters(start_docroute_service, producer, topic_reader_factory, blobstore):
+def test_mail_attachments_become_documents_or_dead_letters(
+    start_docroute_service, producer, topic_reader_factory, blobstore
+):
     workflow_id = publish_workflow(producer, labels=["invoice", "payslip"])
     start_docroute_service("ingest")
     reader = topic_reader_factory(r"^(document\.received|document\.dead-letter)$")
@@ -33,16 +37,23 @@ def test_mail_attachments_become_documents_or_dead_letters(start_docroute_servic
         zf.writestr("invoice/one.pdf", make_text_pdf(["Invoice 1"]))
         zf.writestr("../escape.pdf", make_text_pdf(["x"]))
     pdf = make_text_pdf(["Invoice 7"], pages=2)
-    mail_id, message = _mail(workflow_id, [
-        Attachment(filename="a.pdf", content_base64=_b64(pdf)),
-        Attachment(filename="scan.png", content_base64=_b64(make_scanned_image(["Payslip"]))),
-        Attachment(filename="batch.zip", content_base64=_b64(archive.getvalue())),
-        Attachment(filename="notes.txt", content_base64=_b64(b"just text")),
-    ], purpose="training")
+    _, message = _mail(
+        workflow_id,
+        [
+            Attachment(filename="a.pdf", content_base64=_b64(pdf)),
+            Attachment(filename="scan.png", content_base64=_b64(make_scanned_image(["Payslip"]))),
+            Attachment(filename="batch.zip", content_base64=_b64(archive.getvalue())),
+            Attachment(filename="notes.txt", content_base64=_b64(b"just text")),
+        ],
+        purpose="training",
+    )
     producer.send([message])
 
     def from_mail(topic: str, event) -> bool:
-        return getattr(event.data, "workflow_id", None) is not None and str(event.data.workflow_id) == workflow_id
+        return (
+            getattr(event.data, "workflow_id", None) is not None
+            and str(event.data.workflow_id) == workflow_id
+        )
 
     seen: list = []
     for _ in range(5):

@@ -19,8 +19,11 @@ def _submit(producer, blobstore, workflow_id: str, data: bytes, media_type: str,
     ref = blobstore.put(f"originals/sha256/{digest}", data)
     document_id = str(uuid.uuid4())
     received = DocumentReceived(
-        document_id=document_id, workflow_id=workflow_id, purpose="processing",
-        origin=Origin(door="upload", filename="f"), page_count=pages,
+        document_id=document_id,
+        workflow_id=workflow_id,
+        purpose="processing",
+        origin=Origin(door="upload", filename="f"),
+        page_count=pages,
         blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
     )
     event = new_event("document.received", received, source="test", subject=document_id)
@@ -32,7 +35,9 @@ def _words(text: str) -> set[str]:
     return {w.strip(".,:;()").lower() for w in text.split() if len(w) > 3}
 
 
-def test_engines_text_layer_and_page_selection(start_docroute_service, producer, blobstore, topic_reader_factory):
+def test_engines_text_layer_and_page_selection(
+    start_docroute_service, producer, blobstore, topic_reader_factory
+):
     rng = random.Random(5)
     tesseract_flow = publish_workflow(producer, labels=["a", "b"], cropping=True, relevant_pages="first 1")
     paddle_flow = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
@@ -40,11 +45,21 @@ def test_engines_text_layer_and_page_selection(start_docroute_service, producer,
     reader = topic_reader_factory(r"^(document\.text-extracted|document\.dead-letter)$")
 
     photo_lines = document_lines("invoice", rng)
-    photo = _submit(producer, blobstore, tesseract_flow, make_scanned_image(photo_lines, format="JPEG"), "image/jpeg")
-    pdf = _submit(producer, blobstore, tesseract_flow, make_text_pdf(["Rental contract", "Landlord and tenant"], pages=3),
-                  "application/pdf", pages=3)
+    photo = _submit(
+        producer, blobstore, tesseract_flow, make_scanned_image(photo_lines, format="JPEG"), "image/jpeg"
+    )
+    pdf = _submit(
+        producer,
+        blobstore,
+        tesseract_flow,
+        make_text_pdf(["Rental contract", "Landlord and tenant"], pages=3),
+        "application/pdf",
+        pages=3,
+    )
     scan_lines = document_lines("payslip", rng)
-    paddle = _submit(producer, blobstore, paddle_flow, make_scanned_image(scan_lines, background=False), "image/png")
+    paddle = _submit(
+        producer, blobstore, paddle_flow, make_scanned_image(scan_lines, background=False), "image/png"
+    )
     locked = _submit(producer, blobstore, tesseract_flow, make_encrypted_pdf(), "application/pdf")
 
     def result(document_id: str):
@@ -63,7 +78,10 @@ def test_engines_text_layer_and_page_selection(start_docroute_service, producer,
     topic, event = result(paddle)
     assert event.data.sources == ["paddle"]
     expected = _words(" ".join(scan_lines))
-    assert len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected) >= 0.7
+    assert (
+        len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected)
+        >= 0.7
+    )
 
     topic, event = result(locked)
     assert topic == topics.DEAD_LETTER and event.data.reason_code == "encrypted_file"

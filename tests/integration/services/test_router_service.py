@@ -13,15 +13,24 @@ from tests.factories.workflows import publish_workflow
 def _classified(workflow_id: str, probabilities: dict[str, float], version: int = 1) -> DocumentClassified:
     predicted = max(probabilities, key=probabilities.__getitem__) if probabilities else None
     return DocumentClassified(
-        document_id=uuid.uuid4(), workflow_id=workflow_id, purpose="processing",
+        document_id=uuid.uuid4(),
+        workflow_id=workflow_id,
+        purpose="processing",
         blob=Blob(ref="s3://b/originals/x", sha256="0" * 64, size=1, media_type="application/pdf"),
-        ocr_ref="s3://b/ocr/x.json", page_count=1, model_version=version if probabilities else 0,
-        embedder_id="usem3", probabilities=probabilities, predicted_class=predicted,
-        confidence=probabilities.get(predicted, 0.0) if predicted else 0.0, unknown=False,
+        ocr_ref="s3://b/ocr/x.json",
+        page_count=1,
+        model_version=version if probabilities else 0,
+        embedder_id="usem3",
+        probabilities=probabilities,
+        predicted_class=predicted,
+        confidence=probabilities.get(predicted, 0.0) if predicted else 0.0,
+        unknown=False,
     )
 
 
-def test_routes_by_threshold_and_never_twice(start_docroute_service, producer, topic_reader_factory, settings):
+def test_routes_by_threshold_and_never_twice(
+    start_docroute_service, producer, topic_reader_factory, settings
+):
     workflow_id = publish_workflow(producer, labels=["invoice", "w-9"], class_thresholds={"w-9": 0.95})
     start_docroute_service("router")
     reader = topic_reader_factory(r"^(extract\..*|review\.pending)$")
@@ -47,10 +56,12 @@ def test_routes_by_threshold_and_never_twice(start_docroute_service, producer, t
     again = new_event("document.classified", confident, source="test", subject=str(confident.document_id))
     marker = _classified(workflow_id, {"invoice": 0.99, "w-9": 0.01})
     marker_event = new_event("document.classified", marker, source="test", subject=str(marker.document_id))
-    producer.send([
-        Outgoing(topics.DOCUMENT_CLASSIFIED, str(confident.document_id), again),
-        Outgoing(topics.DOCUMENT_CLASSIFIED, str(marker.document_id), marker_event),
-    ])
+    producer.send(
+        [
+            Outgoing(topics.DOCUMENT_CLASSIFIED, str(confident.document_id), again),
+            Outgoing(topics.DOCUMENT_CLASSIFIED, str(marker.document_id), marker_event),
+        ]
+    )
     reader.wait_for(lambda t, e: e.subject == str(marker.document_id))
     reader.poll(2000)
     routes = reader.matching(lambda t, e: e.subject == str(confident.document_id))

@@ -31,12 +31,17 @@ def test_generated_models_are_fresh() -> None:
 
 
 def test_round_trip_and_cloudevents_attributes() -> None:
-    event = new_event("training.requested", TrainingRequested(workflow_id=uuid.uuid4(), request_id=uuid.uuid4()),
-                      source="api")
+    event = new_event(
+        "training.requested",
+        TrainingRequested(workflow_id=uuid.uuid4(), request_id=uuid.uuid4()),
+        source="api",
+    )
     raw = encode(event)
     again = decode(raw)
     assert again.data == event.data and again.id == event.id
-    assert b'"specversion":"1.0"' in raw and b'"dataschema":"urn:docroute:schema:training.requested:v1"' in raw
+    assert (
+        b'"specversion":"1.0"' in raw and b'"dataschema":"urn:docroute:schema:training.requested:v1"' in raw
+    )
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"specversion":"1.0"}'])
@@ -46,6 +51,8 @@ def test_inbound_garbage_is_invalid_event(raw: bytes) -> None:
 
 
 def test_outbound_violation_is_a_bug() -> None:
-    bad = TrainingRequested.model_construct(workflow_id=uuid.uuid4(), request_id=uuid.uuid4(), requested_by="x" * 201)
+    bad = TrainingRequested.model_construct(
+        workflow_id=uuid.uuid4(), request_id=uuid.uuid4(), requested_by="x" * 201
+    )
     with pytest.raises(ContractViolationError):
         encode(new_event("training.requested", bad, source="api"))

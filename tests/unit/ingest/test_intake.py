@@ -64,13 +64,22 @@ def test_caps_size_and_pages() -> None:
 
 
 def test_zip_expands_to_one_result_per_member_and_skips_clutter() -> None:
-    archive = _zip({"invoice/a.pdf": make_text_pdf(["a"]), "w-9/b.png": make_scanned_image(["b"]),
-                    "__MACOSX/._a.pdf": b"junk", "notes.txt": b"plain text"})
+    archive = _zip(
+        {
+            "invoice/a.pdf": make_text_pdf(["a"]),
+            "w-9/b.png": make_scanned_image(["b"]),
+            "__MACOSX/._a.pdf": b"junk",
+            "notes.txt": b"plain text",
+        }
+    )
     results = take_in("batch.zip", archive, LIMITS)
     by_path = {r.member_path: r for r in results}
     assert set(by_path) == {"invoice/a.pdf", "w-9/b.png", "notes.txt"}
     assert isinstance(by_path["invoice/a.pdf"], AcceptedFile)
-    assert isinstance(by_path["notes.txt"], RejectedFile) and by_path["notes.txt"].reason_code == "unsupported_type"
+    assert (
+        isinstance(by_path["notes.txt"], RejectedFile)
+        and by_path["notes.txt"].reason_code == "unsupported_type"
+    )
 
 
 def test_zip_bomb_by_ratio_and_by_total() -> None:
@@ -91,9 +100,17 @@ def test_zip_nesting_and_unsafe_paths() -> None:
         link = zipfile.ZipInfo("link.pdf")
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(link, "/etc/passwd")
-    codes = {r.member_path: r.reason_code for r in take_in("x.zip", buffer.getvalue(), LIMITS) if isinstance(r, RejectedFile)}
-    assert codes == {"inner.zip": "zip_nesting", "../../etc/evil.pdf": "unsafe_path", "/abs.pdf": "unsafe_path",
-                     "link.pdf": "unsafe_path"}
+    codes = {
+        r.member_path: r.reason_code
+        for r in take_in("x.zip", buffer.getvalue(), LIMITS)
+        if isinstance(r, RejectedFile)
+    }
+    assert codes == {
+        "inner.zip": "zip_nesting",
+        "../../etc/evil.pdf": "unsafe_path",
+        "/abs.pdf": "unsafe_path",
+        "link.pdf": "unsafe_path",
+    }
 
 
 def test_corrupt_zip() -> None:

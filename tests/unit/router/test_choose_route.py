@@ -6,7 +6,14 @@ from services.router.core import choose_route
 
 
 def _route(**overrides: object):
-    args = dict(predicted_class="W-9", confidence=0.9, unknown=False, model_version=3, threshold=0.8, class_thresholds={})
+    args = dict(
+        predicted_class="W-9",
+        confidence=0.9,
+        unknown=False,
+        model_version=3,
+        threshold=0.8,
+        class_thresholds={},
+    )
     args.update(overrides)
     return choose_route(**args)  # type: ignore[arg-type]
 

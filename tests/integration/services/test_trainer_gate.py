@@ -1,0 +1,137 @@
+"""The promotion gate in the trainer's handler, on the real S3 and the real embedder: a version
+worse than the live one on the same evaluation stays a candidate, with the reason."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from docroute.blobstore import BlobStore
+from docroute.classifier.features import TfidfConfig
+from docroute.contracts._generated import (
+    DocumentSpec,
+    ModelPublished,
+    SampleLabelled,
+    TrainingRequested,
+    WorkflowUpdated,
+)
+from docroute.events import Event, Outgoing, new_event
+from docroute.model_versions import LiveModel, ModelLedger
+from services.trainer.adapters import TrainingStore
+from services.trainer.core import TrainingConfig
+from services.trainer.handler import TrainerHandler
+from tests.factories.samples import sample_text, store_ocr_text
+
+KINDS = ("invoice", "payslip")
+# A recipe that cannot tell documents apart: no embedding, one character feature.
+BLIND = TrainingConfig(
+    embedding_weight=0.0,
+    tfidf=(TfidfConfig(analyzer="char", ngram_range=(1, 1), max_features=1),),
+    tfidf_weights=(1.0,),
+)
+
+
+class _Workflows:
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow = WorkflowUpdated(
+            workflow_id=workflow_id,
+            name="gate",
+            labels=list(KINDS),
+            document_spec=DocumentSpec(cropping=False, character_set="latin", text_style="printed"),
+            threshold=0.8,
+            class_thresholds={},
+            retrain_every=1000,
+            archived=False,
+        )
+
+    def get(self, workflow_id: str) -> WorkflowUpdated:
+        return self.workflow
+
+
+class _Versions:
+    """The live version as classify would see it, fed with what the trainer publishes."""
+
+    def __init__(self) -> None:
+        self.ledger = ModelLedger()
+
+    def live(self, workflow_id: str) -> LiveModel | None:
+        return self.ledger.live.get(workflow_id)
+
+    def sync(self, timeout_s: float = 15.0) -> bool:
+        return True
+
+    def feed(self, outgoing: Sequence[Outgoing]) -> ModelPublished:
+        [item] = outgoing
+        self.ledger.apply(item.event)
+        return item.event.data
+
+
+@pytest.fixture(scope="module")
+def store(settings: Any) -> BlobStore:
+    store = BlobStore(settings.s3)
+    store.ensure_bucket()
+    return store
+
+
+def _label(
+    handler: TrainerHandler, store: BlobStore, workflow_id: str, rng: random.Random, per_kind: int
+) -> None:
+    for kind in KINDS:
+        for _ in range(per_kind):
+            sample_id = str(uuid.uuid4())
+            ocr_ref = store_ocr_text(store, sample_id, sample_text(kind, rng))
+            data = SampleLabelled(sample_id=sample_id, workflow_id=workflow_id, label=kind, ocr_ref=ocr_ref)
+            assert handler.on_sample_labelled(new_event("sample.labelled", data, source="test")) == []
+
+
+def _request(workflow_id: str, request_id: uuid.UUID | None = None) -> Event[Any]:
+    data = TrainingRequested(workflow_id=workflow_id, request_id=request_id or uuid.uuid4())
+    return new_event("training.requested", data, source="test")
+
+
+def test_a_worse_version_is_not_promoted(store: BlobStore) -> None:
+    workflow_id, rng = str(uuid.uuid4()), random.Random(5)
+    versions, workflows, training = _Versions(), _Workflows(workflow_id), TrainingStore(store)
+    good = TrainerHandler(training, workflows, "usem3", 20_000, versions)  # type: ignore[arg-type]
+    blind = TrainerHandler(training, workflows, "usem3", 20_000, versions, config=BLIND)  # type: ignore[arg-type]
+    _label(good, store, workflow_id, rng, per_kind=10)
+
+    first = versions.feed(good.on_training_requested(_request(workflow_id)))
+    assert (first.version, first.live, first.evaluation.method) == (1, True, "first_version")
+
+    # Nothing new since v1 and the same recipe: cross-validated on the same folds it is v1.
+    same = versions.feed(good.on_training_requested(_request(workflow_id)))
+    assert (same.version, same.live, same.evaluation.method) == (2, True, "same_folds")
+
+    # Nothing new, a worse recipe: v2's recipe re-run on the same folds beats it.
+    worse_recipe = versions.feed(blind.on_training_requested(_request(workflow_id)))
+    assert (worse_recipe.version, worse_recipe.live, worse_recipe.evaluation.method) == (
+        3,
+        False,
+        "same_folds",
+    )
+    assert worse_recipe.evaluation.candidate_accuracy < worse_recipe.evaluation.live_accuracy
+    assert "stays a candidate" in worse_recipe.reason
+    assert versions.live(workflow_id).version == 2
+
+    # New samples v2 never saw: v2 scored on them against the candidate's out-of-fold answers.
+    _label(good, store, workflow_id, rng, per_kind=4)
+    request = _request(workflow_id)
+    worse = versions.feed(blind.on_training_requested(request))
+    assert (worse.version, worse.live, worse.evaluation.method) == (4, False, "unseen_samples")
+    assert (worse.evaluation.n_samples, worse.evaluation.live_version) == (8, 2)
+    assert worse.evaluation.candidate_accuracy < worse.evaluation.live_accuracy
+    manifest = training.manifest(workflow_id, 4)
+    assert manifest["promotion"]["live"] is False and manifest["recipe"]["config"]["embedding_weight"] == 0.0
+
+    again = blind.on_training_requested(request)  # a redelivered request: same version, same verdict
+    assert again[0].event.data == worse
+
+    better = versions.feed(good.on_training_requested(_request(workflow_id)))
+    assert (better.version, better.live, better.evaluation.method) == (5, True, "unseen_samples")
+    assert better.evaluation.candidate_accuracy >= better.evaluation.live_accuracy
+    assert versions.live(workflow_id).version == 5
