@@ -1,0 +1,175 @@
+"""The measured phases on a running stack: samples, training, bursts, one-at-a-time documents."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import numpy as np
+
+from bench._corpus import LABELS, Doc
+from bench._events import EventLog, Mailroom, Submitted
+from bench._stack import Stack
+from docroute.blobstore import BlobRef, BlobStore
+from docroute.classifier.model import ClassifierModel
+
+STAGE_SPANS = (
+    ("ingest", None, "document.received"),
+    ("ocr", "document.received", "document.text_extracted"),
+    ("classify", "document.text_extracted", "document.classified"),
+    ("router", "document.classified", "document.routed"),
+    ("end-to-end", None, "document.routed"),
+)
+THRESHOLD = 0.8
+
+
+def create_workflow(api: httpx.Client) -> str:
+    response = api.post("/workflows", json={
+        "name": "bench", "labels": list(LABELS), "retrain_every": 100_000, "threshold": THRESHOLD,
+        "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
+    })
+    response.raise_for_status()
+    return str(response.json()["key"])
+
+
+def load_samples(log: EventLog, mailroom: Mailroom, stack: Stack, key: str, samples: list[Doc]) -> None:
+    """Send labelled samples and wait until the trainer has stored every one."""
+    ids = [s.document_id for s in mailroom.submit(samples, purpose="training", labelled=True)]
+    log.wait(lambda: all(i in log.labelled for i in ids), 300, "samples were not all labelled")
+    store = BlobStore(stack.s3)
+    deadline = time.monotonic() + 60
+    while len(store.list_keys(f"trainsets/{key}/samples/")) < len(ids):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the trainer did not store every sample")
+        time.sleep(0.3)
+
+
+def measure_training(api: httpx.Client, log: EventLog, mailroom: Mailroom, key: str, version: int,
+                     probe: Doc, interval_s: float = 0.5, timeout_s: float = 300) -> dict[str, Any]:
+    """POST /train, then probe with a document every `interval_s` until one is classified by
+    `version`: request -> model.published, and request -> first document.classified with it."""
+    requested = time.time()
+    api.post(f"/workflows/{key}/train").raise_for_status()
+    probes: list[Submitted] = []
+    last_probe = 0.0
+    while True:
+        serving = _first_classified(log, probes, version)
+        if serving is not None:
+            break
+        if time.time() - requested > timeout_s:
+            raise TimeoutError(f"version {version} never served after {timeout_s}s")
+        if time.monotonic() - last_probe >= interval_s:
+            probes += mailroom.submit([probe])
+            last_probe = time.monotonic()
+        time.sleep(0.05)
+    published = log.published_version(key, version)
+    if published is None:
+        raise RuntimeError(f"version {version} served without a model.published event")
+    log.wait_done([p.document_id for p in probes], 300)  # leave nothing in flight
+    at, data = published
+    return {
+        "version": version, "n_samples": data["metrics"]["n_samples"],
+        "training_seconds": data["metrics"]["training_seconds"], "accuracy": data["metrics"]["accuracy"],
+        "request_to_published_s": round(at - requested, 3),
+        "request_to_serving_s": round(serving - requested, 3),
+        "probes": len(probes), "probe_interval_s": interval_s, "artifact_ref": data["artifact_ref"],
+        "embedder_id": data["embedder_id"],
+    }
+
+
+def _first_classified(log: EventLog, probes: list[Submitted], version: int) -> float | None:
+    hits = [events.get("document.classified") for events in log.events_of([p.document_id for p in probes])]
+    times = [at for at, data in filter(None, hits) if data["model_version"] >= version]
+    return min(times) if times else None
+
+
+def load_model(stack: Stack, artifact_ref: str) -> ClassifierModel:
+    """The published artifact, read from S3 the way classify reads it."""
+    store, prefix = BlobStore(stack.s3), BlobRef.parse(artifact_ref).key
+    return ClassifierModel.load({n: store.get(prefix + n) for n in ("model.safetensors", "model.json")})
+
+
+@dataclass
+class Burst:
+    """One burst: what was sent, how long until the last route, and what the processes spent."""
+
+    submitted: list[Submitted]
+    pages: int
+    seconds: float
+    cpu_s: dict[str, float]
+    handled: dict[str, tuple[float, float]]
+
+
+def measure_burst(
+    log: EventLog, mailroom: Mailroom, stack: Stack, docs: list[Doc], timeout_s: float
+) -> Burst:
+    """Submit every document back to back; first submit -> the last document.routed's `time`."""
+    cpu_before, handled_before = stack.cpu_seconds(), stack.handling()
+    submitted = mailroom.submit(docs)
+    ids = [s.document_id for s in submitted]
+    log.wait_done(ids, timeout_s)
+    cpu_after, handled_after = stack.cpu_seconds(), stack.handling()
+    stack.check_running()
+    last = max(events.get("document.routed", (0.0, {}))[0] for events in log.events_of(ids))
+    return Burst(
+        submitted, sum(d.pages for d in docs), last - submitted[0].at,
+        {n: cpu_after[n] - cpu_before.get(n, 0.0) for n in cpu_after},
+        {n: (s - handled_before.get(n, (0.0, 0.0))[0], c - handled_before.get(n, (0.0, 0.0))[1])
+         for n, (s, c) in handled_after.items()},
+    )
+
+
+def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
+    """Median pages/s over the bursts; latencies, CPU and handler time pooled over all of them."""
+    rates = [b.pages / b.seconds for b in bursts]
+    pages = sum(b.pages for b in bursts)
+    names = {n for b in bursts for n in b.cpu_s}
+    handled = {n: [sum(b.handled.get(n, (0.0, 0.0))[i] for b in bursts) for i in (0, 1)] for n in names}
+    return {
+        "repeats": len(bursts), "docs": len(bursts[0].submitted), "pages": bursts[0].pages,
+        "pages_per_s": round(float(np.median(rates)), 3), "pages_per_s_runs": [round(r, 3) for r in rates],
+        "seconds_runs": [round(b.seconds, 3) for b in bursts],
+        **outcome(log, [s for b in bursts for s in b.submitted]),
+        "cpu_s_per_page": {n: round(sum(b.cpu_s.get(n, 0.0) for b in bursts) / pages, 4) for n in names},
+        "handling_s_per_message": {n: round(s / c, 4) for n, (s, c) in handled.items() if c},
+    }
+
+
+def measure_one_at_a_time(
+    log: EventLog, mailroom: Mailroom, docs: list[Doc], timeout_s: float
+) -> dict[str, Any]:
+    """Latency with an idle pipeline: each document waits for the previous one to be routed."""
+    submitted = []
+    for doc in docs:
+        [one] = mailroom.submit([doc])
+        log.wait_done([one.document_id], timeout_s)
+        submitted.append(one)
+    return {"docs": len(docs), **outcome(log, submitted)}
+
+
+def outcome(log: EventLog, submitted: list[Submitted]) -> dict[str, Any]:
+    """Failures, right classes and p50/p95 of each stage span over `submitted`."""
+    spans: dict[str, list[float]] = {name: [] for name, _, _ in STAGE_SPANS}
+    correct = 0
+    tracks = log.events_of([s.document_id for s in submitted])
+    for sub, events in zip(submitted, tracks, strict=True):
+        if "document.routed" not in events:
+            continue
+        correct += events["document.routed"][1].get("document_class") == sub.doc.kind
+        for name, start, end in STAGE_SPANS:
+            began = sub.at if start is None else events[start][0]
+            spans[name].append(events[end][0] - began)
+    return {
+        "failed": log.failed([s.document_id for s in submitted]),
+        "accuracy": round(correct / len(submitted), 3),
+        "latency_s": {name: percentiles(values) for name, values in spans.items()},
+    }
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": float("nan"), "p95": float("nan"), "n": 0}
+    p50, p95 = np.percentile(values, [50, 95])
+    return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "n": len(values)}

@@ -1,0 +1,212 @@
+"""The whole pipeline as separate processes, started as tests/fixtures/infra.py does: localbucket
+S3, Tansu, PostgreSQL (SQLite where none answers), then every service, each on 127.0.0.1.
+
+A sampler thread follows each process's RSS and CPU time with psutil; `stop()` stops them all
+and drops the database, and is safe to call twice.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psutil
+import psycopg
+from prometheus_client.parser import text_string_to_metric_families
+
+from docroute.blobstore import BlobStore
+from docroute.kafka import provision_topics
+from docroute.processes import (
+    HOST,
+    LOCAL_S3_KEY,
+    ManagedProcess,
+    free_port,
+    start_broker,
+    start_s3_server,
+    start_service,
+)
+from docroute.settings import KafkaSettings, S3Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("ingest", "ocr", "classify", "router", "trainer", "api")
+POSTGRES_ADMIN_URL = os.environ.get("DOCROUTE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+BUCKET = "docroute-bench"
+
+
+class Stack:
+    """Starts broker, S3, database and the six services; `stop()` undoes all of it."""
+
+    def __init__(self, run_dir: Path, *, database: str = "postgres", durable_broker: bool = False) -> None:
+        self.run_dir = run_dir
+        self.logs = run_dir / "logs"
+        self.database = database
+        self.durable_broker = durable_broker
+        self.processes: dict[str, ManagedProcess] = {}
+        self.ports: dict[str, int] = {}
+        self.database_url = ""
+        # The operator's key (DOCROUTE_ADMIN_API_KEY): the API asks for a key; the admin's has no rate limit.
+        self.admin_api_key = secrets.token_urlsafe(32)
+        self.kafka = KafkaSettings()
+        self.s3 = S3Settings()
+        self._pg_name: str | None = None
+        self._peak_rss: dict[str, int] = {}
+        self._handles: dict[str, psutil.Process] = {}
+        self._stop_sampling = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.ports['api']}"
+
+    def start(self, ready_timeout_s: float = 240.0) -> None:
+        """Start everything, services all at once, and wait until each answers /readyz."""
+        s3 = self._add(start_s3_server(self.run_dir / "s3", self.logs))
+        endpoint = f"http://{HOST}:{s3.port}"
+        self.s3 = S3Settings(endpoint_url=endpoint, bucket=BUCKET, access_key_id=LOCAL_S3_KEY,
+                             secret_access_key=LOCAL_S3_KEY)
+        BlobStore(self.s3).ensure_bucket()
+        if self.durable_broker:
+            BlobStore(S3Settings(endpoint_url=endpoint, bucket="tansu", access_key_id=LOCAL_S3_KEY,
+                                 secret_access_key=LOCAL_S3_KEY)).ensure_bucket()
+        broker = self._add(start_broker(self.logs, s3_endpoint=endpoint if self.durable_broker else None))
+        self.kafka = KafkaSettings(bootstrap_servers=f"{HOST}:{broker.port}", partitions=2)
+        self.database_url = self._create_database()
+        provision_topics(self.kafka)
+        self._sampler.start()
+        env = self._service_env()
+        for name in SERVICES:
+            port = self.ports[name] = free_port()
+            service_env = {**env, "DOCROUTE_HEALTH_PORT": str(port), "DOCROUTE_PORT": str(port)}
+            self._add(start_service(name, service_env, self.logs))
+        for name in SERVICES:
+            self._wait_ready(name, ready_timeout_s)
+
+    def check_running(self) -> None:
+        """Raise with the log's tail when a process has died."""
+        for name, process in self.processes.items():
+            if not process.running():
+                tail = process.log_path.read_text(errors="replace")[-2000:] if process.log_path else ""
+                raise RuntimeError(f"{name} exited with {process.process.returncode}:\n{tail}")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU seconds each process has used so far."""
+        out = {}
+        for name, handle in list(self._handles.items()):
+            try:
+                times = handle.cpu_times()
+                out[name] = times.user + times.system
+            except psutil.Error:
+                continue
+        return out
+
+    def handling(self) -> dict[str, tuple[float, float]]:
+        """Per stream service: (seconds, messages) its handlers took so far, produce included,
+        from `docroute_processing_seconds` on its /metrics."""
+        out = {}
+        for name in SERVICES[:-1]:
+            try:
+                text = httpx.get(f"http://{HOST}:{self.ports[name]}/metrics", timeout=5).text
+            except httpx.HTTPError:
+                continue
+            total = count = 0.0
+            for family in text_string_to_metric_families(text):
+                if family.name == "docroute_processing_seconds":
+                    for sample in family.samples:
+                        total += sample.value if sample.name.endswith("_sum") else 0.0
+                        count += sample.value if sample.name.endswith("_count") else 0.0
+            out[name] = (total, count)
+        return out
+
+    def peak_rss(self) -> dict[str, int]:
+        """Peak RSS per process in bytes: the kernel's high-water mark, else the sampled maximum."""
+        peaks = dict(self._peak_rss)
+        for name, process in self.processes.items():
+            try:
+                for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[name] = max(peaks.get(name, 0), int(line.split()[1]) * 1024)
+            except OSError:
+                continue
+        return peaks
+
+    def stop(self) -> None:
+        """Services together (SIGTERM to all first, so their shutdowns overlap), then broker, then S3."""
+        self._stop_sampling.set()
+        services = [p for name, p in self.processes.items() if name in SERVICES]
+        for process in services:
+            if process.running():
+                process.process.send_signal(signal.SIGTERM)
+        for process in [*services, *reversed([p for p in self.processes.values() if p not in services])]:
+            process.stop()
+        self.processes.clear()
+        if self._pg_name is not None:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+            self._pg_name = None
+
+    def _add(self, process: ManagedProcess) -> ManagedProcess:
+        self.processes[process.name] = process
+        self._handles[process.name] = psutil.Process(process.process.pid)
+        return process
+
+    def _create_database(self) -> str:
+        if self.database == "postgres":
+            name = f"docroute_bench_{uuid.uuid4().hex[:12]}"
+            try:
+                with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+            except psycopg.OperationalError as exc:
+                print(f"PostgreSQL unavailable at {POSTGRES_ADMIN_URL} ({exc}); using SQLite")
+            else:
+                self._pg_name = name
+                base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
+                return f"postgresql+psycopg://{base}/{name}"
+        self.database = "sqlite"
+        return f"sqlite:///{self.run_dir / 'docroute.db'}"
+
+    def _service_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "KAFKA_", "AWS_"))}
+        env.update(
+            DOCROUTE_KAFKA__BOOTSTRAP_SERVERS=self.kafka.bootstrap_servers,
+            DOCROUTE_KAFKA__PARTITIONS=str(self.kafka.partitions),
+            DOCROUTE_S3__ENDPOINT_URL=str(self.s3.endpoint_url),
+            DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
+            DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY,
+            DOCROUTE_S3__BUCKET=BUCKET,
+            DOCROUTE_DATABASE__URL=self.database_url,
+            DOCROUTE_ADMIN_API_KEY=self.admin_api_key,
+            DOCROUTE_LOG_LEVEL="INFO",
+            OMP_THREAD_LIMIT="1",
+            HF_HUB_OFFLINE="1",
+            PYTHONUNBUFFERED="1",
+            PYTHONPATH=str(ROOT),
+        )
+        return env
+
+    def _wait_ready(self, name: str, timeout_s: float) -> None:
+        url = f"http://{HOST}:{self.ports[name]}/readyz"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.check_running()
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{name} not ready after {timeout_s}s; see {self.processes[name].log_path}")
+
+    def _sample(self) -> None:
+        while not self._stop_sampling.wait(0.5):
+            for name, handle in list(self._handles.items()):
+                try:
+                    rss = handle.memory_info().rss
+                except psutil.Error:
+                    continue
+                self._peak_rss[name] = max(self._peak_rss.get(name, 0), rss)
