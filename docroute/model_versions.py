@@ -76,6 +76,9 @@ class ModelVersions:
     def start(self) -> None:
         self._view.start()
 
+    def stop(self) -> None:
+        self._view.stop()
+
     def sync(self, timeout_s: float = 15.0) -> bool:
         """Block until every event produced before the call is applied; True on success."""
         return self._view.sync(timeout_s)

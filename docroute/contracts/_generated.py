@@ -43,6 +43,64 @@ ProbabilitiesAdditionalProperty = TypeAliasType(
 )
 
 
+class Neighbour(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    sample_id: Annotated[str, Field(max_length=200)]
+    """
+    Id of the training sample (the document id of its upload).
+    """
+    label: Annotated[str, Field(max_length=100)]
+    """
+    Class the sample is labelled with.
+    """
+    similarity: Annotated[float, Field(ge=-1.0, le=1.0)]
+    """
+    Cosine similarity to the document, -1 to 1.
+    """
+
+
+class Term(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    term: Annotated[str, Field(max_length=100)]
+    """
+    A word or word pair, lower-cased.
+    """
+    weight: float
+    """
+    Its contribution to the logit of the predicted class.
+    """
+
+
+class Explanation(BaseModel):
+    """
+    Why the model chose `predicted_class`: the nearest labelled samples, the document's words that weighed most for it, and the distance behind `unknown`; null without a model.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    neighbours: Annotated[list[Neighbour], Field(max_length=5)]
+    """
+    The most similar labelled training samples (cosine similarity of embeddings), closest first.
+    """
+    terms: Annotated[list[Term], Field(max_length=10)]
+    """
+    Words of the document with the largest positive contribution to the predicted class's calibrated logit (TF-IDF value x coefficient), strongest first.
+    """
+    novelty: float
+    """
+    1 - mean cosine similarity to the nearest training samples: distance to the training set.
+    """
+    unknown_threshold: float
+    """
+    Distance above which the model version calls a document unknown.
+    """
+
+
 class DocumentClassified(BaseModel):
     """
     Probabilities per class from one model version.
@@ -98,6 +156,10 @@ class DocumentClassified(BaseModel):
     unknown: bool | None = None
     """
     True when the document is unlike every class of the training set.
+    """
+    explanation: Explanation | None = None
+    """
+    Why the model chose `predicted_class`: the nearest labelled samples, the document's words that weighed most for it, and the distance behind `unknown`; null without a model.
     """
 
 
@@ -479,7 +541,7 @@ class ModelPromoted(BaseModel):
     """
     action: Literal["promote", "pin", "rollback"]
     """
-    `promote`: live until a better version passes the gate; `pin`: live, and new versions stay candidates until another promotion; `rollback`: back to the version live before.
+    `promote`: live until a better version passes the gate; `pin`: live, and new versions stay candidates until another promotion; `rollback`: back to the version live before, pinned like `pin`.
     """
     pinned: bool
     """

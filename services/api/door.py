@@ -54,6 +54,7 @@ def check_file(data: bytes) -> MediaType:
 def safe_filename(name: str | None) -> str:
     """The file name without directories, at most 255 characters."""
     base = os.path.basename((name or "").replace("\\", "/")).strip()
+    base = "".join(c for c in base if c.isprintable())  # no NUL or control characters in the database
     return (base or "upload")[-255:]
 
 
@@ -66,8 +67,13 @@ def accept(
     filename: str,
     purpose: str,
     label: str | None,
+    batch_id: uuid.UUID | None = None,
+    model_version: int | None = None,
 ) -> DocumentAccepted:
-    """Record, store and announce one upload; raises TransientError (-> 503) when S3/broker fail."""
+    """Record, store and announce one upload; raises TransientError (-> 503) when S3/broker fail.
+
+    `batch_id` ties a training file to its upload batch; `model_version` is a preview's version.
+    """
     document_id = uuid.uuid4()
     upload_id = str(uuid.uuid4())
     log_extra = {"document_id": document_id, "workflow_id": workflow.id}
@@ -84,6 +90,7 @@ def accept(
                 filename=filename,
                 media_type=media_type,
                 size=len(data),
+                batch_id=batch_id,
             )
         )
         session.commit()
@@ -99,6 +106,7 @@ def accept(
                         filename=filename,
                         purpose=purpose,
                         label=label,
+                        model_version=model_version,
                     )
                 ]
             )

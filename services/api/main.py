@@ -7,22 +7,53 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from docroute.errors import TransientError
 from docroute.logging import configure_logging
 from services.api.adapters import Resources
 from services.api.db import upgrade
+from services.api.deps import get_current_key
 from services.api.limits import BodySizeLimit
+from services.api.openapi_workflow import API_DESCRIPTION
 from services.api.projection import Projection
-from services.api.routes import documents, health, processing, samples, workflows
+from services.api.ratelimit import RateLimiter
+from services.api.retention import RetentionSweeper
+from services.api.routes import (
+    annotations,
+    batches,
+    documents,
+    health,
+    keys,
+    labels,
+    preview,
+    processing,
+    readiness,
+    review,
+    samples,
+    thresholds,
+    thumbnails,
+    uploads,
+    usage,
+    versions,
+    webhooks,
+    workflow_docs,
+    workflows,
+)
 from services.api.settings import MIB, ApiSettings
+from services.api.webhooks import WebhookWorker
 
 logger = logging.getLogger(__name__)
 
 PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
+GUARDED_ROUTERS = (
+    workflows, labels, thumbnails, usage, workflow_docs, keys, samples, processing, documents,
+    batches, annotations, readiness, versions, preview, webhooks,
+    review, thresholds, uploads,
+)
 
 
 def create_app(settings: ApiSettings) -> FastAPI:
@@ -39,23 +70,51 @@ def create_app(settings: ApiSettings) -> FastAPI:
         if settings.projection_enabled:
             resources.projection = Projection(settings, resources.sessions, resources.producer)
             resources.projection.start()
+        # Deploy notifications: with the projection, since both are this process's consumers.
+        notifier = None
+        if settings.projection_enabled and settings.webhooks.enabled:
+            notifier = WebhookWorker(settings, resources.sessions)
+            notifier.start()
+        sweeper = None
+        if settings.retention_interval_s > 0:
+            sweeper = RetentionSweeper(resources, settings.retention_interval_s)
+            sweeper.start()
         app.state.resources = resources
         try:
             yield
         finally:
+            if sweeper is not None:
+                await run_in_threadpool(sweeper.stop)
+            if notifier is not None:
+                await run_in_threadpool(notifier.stop)
             await run_in_threadpool(resources.close)
 
     app = FastAPI(
         title="docroute",
         summary="Train your own document classifier; upload, classify and route documents.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
     )
+    app.state.rate_limiter = RateLimiter(settings.rate_limit.per_second, settings.rate_limit.burst)
+    if settings.admin_api_key is None:
+        logger.warning("DOCROUTE_ADMIN_API_KEY is not set: only minted workflow keys will work")
     # Multipart framing around the file: the file itself is capped exactly by the door.
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MIB)
     app.add_exception_handler(TransientError, _unavailable)
-    for module in (workflows, samples, processing, documents, health):
-        app.include_router(module.router)
+    app.add_exception_handler(DataError, _refused_by_database)
+    # Every router but health's needs an API key; WorkflowDep adds the workflow scope check.
+    for module in GUARDED_ROUTERS:
+        app.include_router(module.router, dependencies=[Depends(get_current_key)])
+    app.include_router(health.router)
     return app
+
+
+async def _refused_by_database(request: Request, exc: Exception) -> JSONResponse:
+    """A value validation let through and the database refused (a number out of range, NUL
+    in text): the client's input, so 422, logged so the missing validation gets added."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    logger.warning("%s %s: the database refused a value: %s", request.method, request.url.path, reason)
+    return JSONResponse({"detail": f"the database refused a value: {reason}"}, status_code=422)
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:

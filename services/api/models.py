@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, Uuid, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -36,6 +36,11 @@ class Workflow(Base):
     class_thresholds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     retrain_every: Mapped[int] = mapped_column(Integer, default=20)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Usage plan (monthly page allowance, see ApiSettings.usage) and the S3 ref of the thumbnail.
+    plan: Mapped[str] = mapped_column(String(50), default="free", server_default="free")
+    thumbnail_ref: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    # Processed documents older than this many days are deleted (S3 objects included); None keeps.
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -49,6 +54,9 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_workflow_id", "workflow_id"),
         Index("ix_documents_parent_id", "parent_id"),
+        # Listing a workflow's documents newest first; finding others that share an original.
+        Index("ix_documents_workflow_id_created_at", "workflow_id", "created_at"),
+        Index("ix_documents_sha256", "sha256"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -80,6 +88,20 @@ class Document(Base):
     failed_stage: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reason_code: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Training data: the upload batch, who labelled it and when (the time of its last
+    # `sample.labelled`), and whether it was taken out of the training set.
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    labelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    labelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sample_removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The classifier's "unknown" flag and explanation (nearest samples, strongest terms); the
+    # reviewer's verdict; deletion (the row stays, without its S3 objects, for the audit trail).
+    unknown: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reviewed_class: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -98,4 +120,7 @@ class ModelVersion(Base):
     labels: Mapped[list[str]] = mapped_column(JSON)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     live: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The promotion gate's verdict (why it went live or stayed a candidate) and its figures.
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -44,8 +44,10 @@ def upload_received(
     filename: str,
     purpose: str,
     label: str | None,
+    model_version: int | None = None,
 ) -> Outgoing:
-    """A file taken in at the upload door, for ingest (key = document id)."""
+    """A file taken in at the upload door, for ingest (key = document id); a preview names the
+    model version to classify with."""
     data = MailReceived(
         mail_id=upload_id,
         door="upload",
@@ -53,6 +55,7 @@ def upload_received(
         purpose=purpose,  # type: ignore[arg-type]  # checked by the route
         label=label,
         attachments=[Attachment(filename=filename, s3_ref=s3_ref, document_id=document_id)],
+        model_version=model_version,
     )
     event = new_event(
         "mail.received",
@@ -71,17 +74,33 @@ def training_requested(workflow_id: uuid.UUID, request_id: uuid.UUID) -> Outgoin
 
 
 def sample_labelled(
-    *, document_id: uuid.UUID, workflow_id: uuid.UUID, label: str, ocr_ref: str
+    *,
+    document_id: uuid.UUID,
+    workflow_id: uuid.UUID,
+    label: str | None,
+    ocr_ref: str,
+    labelled_by: str | None = None,
+    event_id: str | None = None,
 ) -> Outgoing:
-    """A training upload's text is ready: it is now a labelled sample (key = document id)."""
+    """A sample got a label; `label` None takes it out of the training set (its label was
+    retired, or the sample removed).
+
+    Key = workflow id: one trainer replica owns a workflow's set and sees its labels in order.
+    The default id is stable (a training upload's own label, which a replayed projection sends
+    again); a person's label passes a fresh one.
+    """
     data = SampleLabelled(
-        sample_id=document_id, workflow_id=workflow_id, label=label, ocr_ref=ocr_ref
+        sample_id=document_id,
+        workflow_id=workflow_id,
+        label=label,
+        ocr_ref=ocr_ref,
+        labelled_by=labelled_by,
     )
     event = new_event(
         "sample.labelled",
         data,
         source=SOURCE,
         subject=str(document_id),
-        event_id=stable_id("labelled", document_id, label, ocr_ref),
+        event_id=event_id or stable_id("labelled", document_id, label, ocr_ref),
     )
-    return Outgoing(topics.SAMPLE_LABELLED, key=str(document_id), event=event)
+    return Outgoing(topics.SAMPLE_LABELLED, key=str(workflow_id), event=event)

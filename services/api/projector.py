@@ -24,7 +24,7 @@ from docroute.contracts._generated import (
     ModelPublished,
 )
 from docroute.events import Event, Outgoing
-from services.api import outgoing
+from services.api import outgoing, usage, version_history
 from services.api.models import Document, ModelVersion
 from services.api.status import advance, is_final
 
@@ -48,7 +48,7 @@ def document_row(
 def on_received(session: Session, data: DocumentReceived) -> list[Outgoing]:
     doc = document_row(session, data.document_id, data.workflow_id)
     doc.purpose = data.purpose
-    doc.label = data.label if data.label is not None else doc.label
+    doc.label = data.label if data.label is not None and doc.labelled_at is None else doc.label
     doc.parent_id = data.parent_id
     doc.door = data.origin.door
     doc.filename = data.origin.filename
@@ -64,11 +64,12 @@ def on_received(session: Session, data: DocumentReceived) -> list[Outgoing]:
 def on_text_extracted(session: Session, data: DocumentTextExtracted) -> list[Outgoing]:
     doc = document_row(session, data.document_id, data.workflow_id)
     doc.purpose = data.purpose
-    doc.label = data.label if data.label is not None else doc.label
+    doc.label = data.label if data.label is not None and doc.labelled_at is None else doc.label
     doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
     doc.blob_ref = doc.blob_ref or data.blob.ref
     doc.status = advance(doc.status, "extracted")
-    if data.purpose != "training" or not doc.label:
+    # A replayed event must not undo a person's label or removal (they announced theirs).
+    if data.purpose != "training" or not doc.label or doc.labelled_at is not None:
         return []
     logger.info(
         "sample labelled %s",
@@ -92,18 +93,29 @@ def on_classified(session: Session, data: DocumentClassified) -> list[Outgoing]:
     _set_prediction(doc, data.probabilities, data.predicted_class, data.confidence)
     doc.model_version = data.model_version
     doc.embedder_id = data.embedder_id[:300] if data.embedder_id else None
+    doc.unknown = data.unknown
+    doc.explanation = data.explanation.model_dump(mode="json") if data.explanation else None
     doc.status = advance(doc.status, "classified")
     return []
 
 
 def on_routed(session: Session, data: DocumentRouted) -> list[Outgoing]:
     doc = document_row(session, data.document_id, data.workflow_id)
+    if doc.reviewed_at is not None:
+        return []  # a reviewer decided (review.py wrote the row); router replays change nothing
     doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
     _set_prediction(doc, data.probabilities, data.document_class, data.confidence)
     doc.model_version = data.model_version
     doc.route, doc.route_topic, doc.route_reason = data.route, data.topic, data.reason
     doc.threshold = data.threshold
     doc.status = advance(doc.status, "routed" if data.route == "extract" else "review")
+    usage.meter(
+        session,
+        document_id=data.document_id,
+        workflow_id=data.workflow_id,
+        purpose=doc.purpose,
+        pages=data.page_count,
+    )
     logger.info(
         "routed to %s",
         data.topic,
@@ -126,11 +138,13 @@ def on_failed(session: Session, data: DocumentFailed) -> list[Outgoing]:
     doc.failed_stage, doc.reason_code, doc.reason = data.stage, data.reason_code, data.reason
     doc.blob_ref = doc.blob_ref or data.blob_ref
     doc.filename = doc.filename or data.filename
+    doc.parent_id = doc.parent_id or data.parent_id  # a rejected zip member: its batch shows it
     logger.info("failed at %s: %s", data.stage, data.reason_code, extra=extra)
     return []
 
 
 def on_model_published(session: Session, data: ModelPublished) -> list[Outgoing]:
+    version_history.on_published(session, data)
     row = session.get(ModelVersion, (data.workflow_id, data.version))
     if row is None:
         row = ModelVersion(workflow_id=data.workflow_id, version=data.version)
@@ -138,6 +152,8 @@ def on_model_published(session: Session, data: ModelPublished) -> list[Outgoing]
     row.artifact_ref, row.embedder_id = data.artifact_ref, data.embedder_id[:300]
     row.labels, row.metrics = list(data.labels), data.metrics.model_dump(mode="json")
     row.live = data.live
+    row.reason = data.reason
+    row.evaluation = data.evaluation.model_dump(mode="json") if data.evaluation else None
     if data.live:
         session.flush()
         session.execute(
@@ -161,13 +177,16 @@ HANDLERS: dict[str, Callable[[Session, Any], list[Outgoing]]] = {
     "document.routed": on_routed,
     "document.failed": on_failed,
     "model.published": on_model_published,
+    "model.promoted": version_history.on_model_promoted,
 }
 
 
 def apply(session: Session, event: Event[Any]) -> list[Outgoing]:
     """Project one event; returns the events to produce once the transaction commits."""
     handler = HANDLERS.get(event.type)
-    return handler(session, event.data) if handler else []
+    if handler is None or _deleted(session, event.data):
+        return []
+    return handler(session, event.data)
 
 
 def _set_prediction(
@@ -183,3 +202,10 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value) if value else None
     except ValueError:
         return None
+
+
+def _deleted(session: Session, data: Any) -> bool:
+    """True when the event is about a deleted document: late or replayed events leave it deleted."""
+    document_id = _uuid(str(getattr(data, "document_id", "") or ""))
+    document = session.get(Document, document_id) if document_id else None
+    return document is not None and document.deleted_at is not None

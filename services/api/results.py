@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from docroute.blobstore import BlobStore
 from docroute.errors import BlobNotFoundError
 from services.api import crud
+from services.api.explanations import explanation_view, review_view, unknown_reason
 from services.api.models import Document
 from services.api.schemas import (
     Classification,
@@ -86,6 +87,10 @@ def build_result(
         classifications=classifications(document.probabilities),
         route=route,
         model_version=document.model_version,
+        unknown=document.unknown,
+        unknown_reason=unknown_reason(document),
+        explanation=explanation_view(document),
+        review=review_view(document),
         ocr=_load_ocr(blobstore, document),
         failure=failure,
         members=[build_result(session, blobstore, c, expand=False) for c in children],

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from docroute.page_selection import validate_relevant_pages
 from docroute.topics import class_slug, extract_topic
+from services.api.schemas_review import Explanation, ReviewInfo
 
 PAGES_HELP = "'all', 'first N', 'last N' or 1-based pages and ranges such as '1,3' or '1-3,5-'"
 
@@ -37,7 +38,22 @@ class DocumentSpecIn(BaseModel):
         return normalize_relevant_pages(value)
 
 
-Label = Annotated[str, Field(min_length=1, max_length=100)]
+def printable(value: str) -> str:
+    """No control characters (PostgreSQL refuses NUL in text; names are shown and logged)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(printable)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(printable)]
+Description = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -46,8 +62,8 @@ class WorkflowCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=2000)
+    name: Name
+    description: Description = ""
     labels: list[Label] = Field(min_length=2, max_length=200)
     document_spec: DocumentSpecIn = DocumentSpecIn()
     threshold: Probability = 0.8
@@ -94,6 +110,9 @@ class WorkflowPublic(BaseModel):
     retrain_every: int
     archived: bool
     extract_topics: dict[str, str] = Field(default_factory=dict)
+    plan: str = "free"
+    # Read from the stored S3 ref; shown as the path to GET it from (with an API key).
+    thumbnail_url: str | None = Field(default=None, validation_alias="thumbnail_ref")
     created_at: datetime
     updated_at: datetime
 
@@ -101,6 +120,8 @@ class WorkflowPublic(BaseModel):
     def _topics(self) -> WorkflowPublic:
         if not self.extract_topics:
             self.extract_topics = {label: extract_topic(label) for label in self.labels}
+        if self.thumbnail_url and not self.thumbnail_url.startswith("/"):
+            self.thumbnail_url = f"/workflows/{self.key}/thumbnail"
         return self
 
 
@@ -118,20 +139,6 @@ class TrainingAccepted(BaseModel):
 
     request_id: uuid.UUID
     workflow_id: uuid.UUID
-
-
-class VersionPublic(BaseModel):
-    """A published model version."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    version: int
-    live: bool
-    embedder_id: str
-    labels: list[str]
-    metrics: dict[str, object]
-    artifact_ref: str
-    published_at: datetime
 
 
 class Classification(BaseModel):
@@ -210,6 +217,10 @@ class ProcessingResult(DocumentPublic):
     classifications: list[Classification] = Field(default_factory=list)
     route: RouteInfo | None = None
     model_version: int | None = None
+    unknown: bool | None = Field(default=None, description="Unlike every class seen in training")
+    unknown_reason: str | None = None
+    explanation: Explanation | None = None
+    review: ReviewInfo | None = None
     ocr: OcrOut | None = None
     failure: Failure | None = None
     members: list[ProcessingResult] = Field(default_factory=list)

@@ -2,9 +2,57 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
 from docroute.settings import ServiceSettings
 
 MIB = 1024 * 1024
+MIN_ADMIN_KEY_CHARS = 24
+
+
+class RateLimitSettings(BaseModel):
+    """Token bucket per API key, in memory: each replica counts on its own."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Sustained requests per second; 0 turns the limit off. The admin key is not limited.
+    per_second: float = Field(default=10.0, ge=0)
+    burst: int = Field(default=50, ge=1)
+
+
+class UsageSettings(BaseModel):
+    """Plans (monthly page allowance, None = unlimited) and the credit price of a page/document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plans: dict[str, int | None] = {"free": 100, "starter": 5_000, "business": 50_000, "unlimited": None}
+    default_plan: str = "free"
+    credits_per_page: int = Field(default=15, ge=0)
+    credits_per_document: int = Field(default=30, ge=0)
+
+    @model_validator(mode="after")
+    def _default_plan_exists(self) -> UsageSettings:
+        if self.default_plan not in self.plans:
+            raise ValueError(f"default_plan {self.default_plan!r} is not one of {sorted(self.plans)}")
+        return self
+
+
+class WebhookSettings(BaseModel):
+    """Deploy notifications: delivery timeout and retries (exponential backoff)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Run the webhook consumer and sender in this process.
+    enabled: bool = True
+    timeout_s: float = Field(default=10.0, gt=0)
+    # Attempts before a delivery is marked failed; waits retry_base_s * 2**(attempt-1), capped.
+    max_attempts: int = Field(default=8, ge=1)
+    retry_base_s: float = Field(default=5.0, gt=0)
+    max_backoff_s: float = Field(default=3600.0, gt=0)
+    poll_s: float = Field(default=1.0, gt=0)
+    # Deliver to loopback and private networks too. Off by default: a webhook URL must not
+    # make the API probe the cluster's internal services (SSRF).
+    private_targets: bool = False
 
 
 class ApiSettings(ServiceSettings):
@@ -21,3 +69,21 @@ class ApiSettings(ServiceSettings):
     consumer_group: str = "docroute-api"
     # Run the projection consumer in this process (off only in tests that exercise the door alone).
     projection_enabled: bool = True
+    # `DOCROUTE_ADMIN_API_KEY`: the operator's key (workflows, API keys, plans). None: only minted
+    # workflow keys work, so nobody can create workflows.
+    admin_api_key: SecretStr | None = None
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    usage: UsageSettings = UsageSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+    max_thumbnail_bytes: int = 256 * 1024
+    # The OCR service's page cap (its DOCROUTE_MAX_PAGES), stated in the per-workflow API docs.
+    documented_max_pages: int = 200
+    # Seconds between retention sweeps (deleting documents past a workflow's retention_days); 0: off.
+    retention_interval_s: float = Field(default=3600.0, ge=0)
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value()) < MIN_ADMIN_KEY_CHARS:
+            raise ValueError(f"admin_api_key must be at least {MIN_ADMIN_KEY_CHARS} characters")
+        return key

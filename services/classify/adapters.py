@@ -1,17 +1,16 @@
-"""Model versions from S3, chosen by the `model.published` events every replica follows."""
+"""Model versions from S3, chosen by the `model.published`/`model.promoted` events every replica
+follows (docroute.model_versions: the last event wins)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
-from docroute import metrics, topics
+from docroute import metrics
 from docroute.blobstore import BlobRef, BlobStore
-from docroute.catalog import TopicView
 from docroute.classifier.model import ClassifierModel
-from docroute.contracts._generated import ModelPublished
-from docroute.events import Event
+from docroute.errors import PermanentError
+from docroute.model_versions import LiveModel, ModelVersions
 from docroute.settings import KafkaSettings
 
 logger = logging.getLogger(__name__)
@@ -22,22 +21,32 @@ class ModelRegistry:
 
     def __init__(self, settings: KafkaSettings, store: BlobStore) -> None:
         self._store = store
-        self._live: dict[str, ModelPublished] = {}
         self._cache: dict[tuple[str, int], ClassifierModel] = {}
         self._lock = threading.Lock()
-        self._view = TopicView(settings, topics.MODEL_PUBLISHED)
-        self._view.on_event(self._on_published)
+        self._versions = ModelVersions(settings)
+        self._versions.on_change(self._on_live_changed)
 
     def start(self) -> None:
-        self._view.start()
+        self._versions.start()
 
     def live(self, workflow_id: str) -> ClassifierModel | None:
         """The version serving this workflow, or None when it has no model yet."""
-        with self._lock:
-            published = self._live.get(workflow_id)
-        if published is None:
+        live = self._versions.live(workflow_id)
+        if live is None or live.artifact_ref is None:
             return None
-        return self.load(workflow_id, published.version, published.artifact_ref)
+        return self.load(workflow_id, live.version, live.artifact_ref)
+
+    def version(self, workflow_id: str, version: int) -> ClassifierModel:
+        """A published version, live or not (previews); raises PermanentError when unknown."""
+        ref = self._versions.artifact_ref(workflow_id, version)
+        if ref is None:
+            self._versions.sync()  # a preview can overtake the version's own event
+            ref = self._versions.artifact_ref(workflow_id, version)
+        if ref is None:
+            raise PermanentError(
+                f"workflow {workflow_id} has no model version {version}", reason_code="unknown_model_version"
+            )
+        return self.load(workflow_id, version, ref)
 
     def load(self, workflow_id: str, version: int, artifact_ref: str) -> ClassifierModel:
         key = (workflow_id, version)
@@ -52,12 +61,5 @@ class ModelRegistry:
             logger.info("loaded model v%d", version, extra={"workflow_id": workflow_id, "version": version})
         return model
 
-    def _on_published(self, event: Event[Any]) -> None:
-        published: ModelPublished = event.data
-        if not published.live:
-            return
-        workflow_id = str(published.workflow_id)
-        with self._lock:
-            # The last live event wins: a rollback republishes an older version as live.
-            self._live[workflow_id] = published
-        metrics.MODEL_VERSION.labels(workflow_id).set(published.version)
+    def _on_live_changed(self, workflow_id: str, live: LiveModel) -> None:
+        metrics.MODEL_VERSION.labels(workflow_id).set(live.version)

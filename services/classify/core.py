@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
+from services.classify.explain import Explanation, explain
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Prediction:
     confidence: float
     unknown: bool
     novelty: float | None = None
+    explanation: Explanation | None = None
 
     @classmethod
     def no_model(cls) -> Prediction:
@@ -31,12 +33,16 @@ def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction
     probabilities = model.predict_proba([text], embeddings)[0]
     novelty = float(model.novelty(embeddings)[0])
     best = int(probabilities.argmax())
+    explanation = explain(model, text, embeddings, best, novelty=novelty)
     return Prediction(
         model_version=int(model.version),
         embedder_id=model.embedder_id,
-        probabilities={label: round(float(p), 6) for label, p in zip(model.labels, probabilities, strict=True)},
+        probabilities={
+            label: round(float(p), 6) for label, p in zip(model.labels, probabilities, strict=True)
+        },
         predicted_class=model.labels[best],
         confidence=round(float(probabilities[best]), 6),
         unknown=novelty > model.unknown_threshold,
         novelty=novelty,
+        explanation=explanation,
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
 from docroute.classifier.embedders import load_embedder
+from docroute.contracts import _generated as contracts
 from docroute.contracts._generated import DocumentClassified, DocumentTextExtracted
 from docroute.events import Event, Outgoing, new_event, stable_id
 from docroute.ocr_result import OcrDocument
@@ -30,7 +31,10 @@ class ClassifyHandler:
         if doc.purpose == "training":
             return []  # samples feed the trainer, not the router
         document_id = str(doc.document_id)
-        model = self._models.live(str(doc.workflow_id))
+        workflow_id = str(doc.workflow_id)
+        # A preview names the (candidate) version to try; everything else uses the live one.
+        requested = doc.model_version if doc.purpose == "preview" else None
+        model = self._models.version(workflow_id, requested) if requested else self._models.live(workflow_id)
         if model is None:
             prediction = Prediction.no_model()
         else:
@@ -49,12 +53,37 @@ class ClassifyHandler:
             predicted_class=prediction.predicted_class,
             confidence=prediction.confidence,
             unknown=prediction.unknown,
+            explanation=_explanation(prediction),
         )
         metrics.DOCUMENTS.labels("classify").inc()
         logger.info(
-            "classified as %s (%.2f) by v%d", prediction.predicted_class, prediction.confidence,
-            prediction.model_version, extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)},
+            "classified as %s (%.2f) by v%d",
+            prediction.predicted_class,
+            prediction.confidence,
+            prediction.model_version,
+            extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)},
         )
-        out = new_event("document.classified", classified, source="classify", subject=document_id,
-                        event_id=stable_id("classified", document_id, prediction.model_version))
+        out = new_event(
+            "document.classified",
+            classified,
+            source="classify",
+            subject=document_id,
+            event_id=stable_id("classified", document_id, prediction.model_version),
+        )
         return [Outgoing(topics.DOCUMENT_CLASSIFIED, document_id, out)]
+
+
+def _explanation(prediction: Prediction) -> contracts.Explanation | None:
+    """The prediction's explanation as the event carries it (top 5 samples, top 10 terms)."""
+    found = prediction.explanation
+    if found is None:
+        return None
+    return contracts.Explanation(
+        neighbours=[
+            contracts.Neighbour(sample_id=n.sample_id[:200], label=n.label, similarity=n.similarity)
+            for n in found.neighbours
+        ],
+        terms=[contracts.Term(term=t.term, weight=t.weight) for t in found.terms],
+        novelty=found.novelty,
+        unknown_threshold=found.unknown_threshold,
+    )

@@ -26,7 +26,9 @@ _REASONS: dict[type[OcrInputError], str] = {
 class OcrHandler:
     """Reads the relevant pages with the workflow's document spec."""
 
-    def __init__(self, store: BlobStore, workflows: WorkflowDirectory, engines: EngineSet, max_pages: int) -> None:
+    def __init__(
+        self, store: BlobStore, workflows: WorkflowDirectory, engines: EngineSet, max_pages: int
+    ) -> None:
         self._store = store
         self._workflows = workflows
         self._engines = engines
@@ -40,12 +42,22 @@ class OcrHandler:
         engine = self._engines.get(spec.ocr_engine or "tesseract")
         try:
             result = extract_document(
-                data, doc.blob.media_type, document_id=document_id, relevant_pages=spec.relevant_pages,
-                cropping=spec.cropping, language=spec.character_set, engine=engine, max_pages=self._max_pages,
+                data,
+                doc.blob.media_type,
+                document_id=document_id,
+                relevant_pages=spec.relevant_pages,
+                cropping=spec.cropping,
+                language=spec.character_set,
+                engine=engine,
+                max_pages=self._max_pages,
             )
         except OcrInputError as exc:
-            raise PermanentError(str(exc), reason_code=_REASONS.get(type(exc), "unreadable_document")) from exc
-        ocr_ref = self._store.put(f"ocr/{document_id}.json", result.to_json(), content_type="application/json")
+            raise PermanentError(
+                str(exc), reason_code=_REASONS.get(type(exc), "unreadable_document")
+            ) from exc
+        ocr_ref = self._store.put(
+            f"ocr/{document_id}.json", result.to_json(), content_type="application/json"
+        )
         for page in result.pages:
             metrics.PAGES.labels("ocr", page.source).inc()
         metrics.DOCUMENTS.labels("ocr").inc()
@@ -64,8 +76,18 @@ class OcrHandler:
             text_preview=text[:500],
             model_version=doc.model_version,
         )
-        logger.info("read %d pages (%s), %d chars", len(result.pages), ",".join(sorted({p.source for p in result.pages})),
-                    len(text), extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)})
-        out = new_event("document.text_extracted", extracted, source="ocr", subject=document_id,
-                        event_id=stable_id("text_extracted", document_id))
+        logger.info(
+            "read %d pages (%s), %d chars",
+            len(result.pages),
+            ",".join(sorted({p.source for p in result.pages})),
+            len(text),
+            extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)},
+        )
+        out = new_event(
+            "document.text_extracted",
+            extracted,
+            source="ocr",
+            subject=document_id,
+            event_id=stable_id("text_extracted", document_id),
+        )
         return [Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, out)]

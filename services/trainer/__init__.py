@@ -1,4 +1,7 @@
 """trainer: consumes `sample.labelled` (keeps each workflow's labelled set in S3) and
 `training.requested`; trains after every N new labels or on request, evaluates by stratified
 cross-validation, publishes an immutable version `models/<workflow>/v<N>/` and emits
-`model.published`. Both topics are keyed by workflow, so one replica owns a workflow's set."""
+`model.published`: live only when the promotion gate finds it not worse than the live version on
+the same samples (promotion.py), a candidate with the reason otherwise. Follows the model.published
+topic (promotions included) to know the live version. Both input topics are keyed by workflow, so
+one replica owns a workflow's set."""

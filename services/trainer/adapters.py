@@ -1,10 +1,11 @@
 """The trainer's S3 layout: labelled sets, counters and published versions.
 
-    trainsets/<workflow>/samples/<sample>.json   {label, ocr_ref, event_id}
-    trainsets/<workflow>/state.json              {new_labels}
-    models/<workflow>/v<N>/                      model.safetensors, model.json, metrics.json,
-                                                 manifest.json (written last, only if absent)
-    models/<workflow>/triggers/<trigger>.json    {version}: a redelivered trigger trains no twice
+trainsets/<workflow>/samples/<sample>.json   {label, ocr_ref, event_id}
+trainsets/<workflow>/state.json              {new_labels}
+models/<workflow>/v<N>/                      model.safetensors, model.json, metrics.json,
+                                             evaluation.json (out-of-fold probabilities),
+                                             manifest.json (written last, only if absent)
+models/<workflow>/triggers/<trigger>.json    {version}: a redelivered trigger trains no twice
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class TrainingStore:
         records = []
         for key in sorted(self.store.list_keys(f"trainsets/{workflow_id}/samples/")):
             record = self.store.get_json(key)
-            records.append(LabelledSample(key.rsplit("/", 1)[1].removesuffix(".json"), record["label"], record["ocr_ref"]))
+            sample_id = key.rsplit("/", 1)[1].removesuffix(".json")
+            records.append(LabelledSample(sample_id, record["label"], record["ocr_ref"]))
         return records
 
     def new_label_count(self, workflow_id: str) -> int:
@@ -62,11 +64,16 @@ class TrainingStore:
         return int(record["version"]) if record else None
 
     def latest_version(self, workflow_id: str) -> int:
-        versions = [int(m.group(1)) for key in self.store.list_keys(f"models/{workflow_id}/v")
-                    if (m := re.search(r"/v(\d+)/manifest\.json$", key))]
+        versions = [
+            int(m.group(1))
+            for key in self.store.list_keys(f"models/{workflow_id}/v")
+            if (m := re.search(r"/v(\d+)/manifest\.json$", key))
+        ]
         return max(versions, default=0)
 
-    def publish(self, workflow_id: str, trigger_id: str, files: dict[str, bytes], manifest: dict[str, Any]) -> int:
+    def publish(
+        self, workflow_id: str, trigger_id: str, files: dict[str, bytes], manifest: dict[str, Any]
+    ) -> int:
         """Write a new immutable version: claim its number with the manifest (written only if
         absent), then write the files; `model.published`, sent after this, makes it visible."""
         version = self.latest_version(workflow_id) + 1

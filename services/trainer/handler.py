@@ -23,6 +23,7 @@ from docroute.ocr_result import OcrDocument
 from docroute.workflows import WorkflowDirectory
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import InsufficientDataError, TrainingConfig, train_classifier
+from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
 from services.trainer.promotion import Candidate, LiveVersions, PromotionGate, recipe
 
@@ -33,8 +34,13 @@ class TrainerHandler:
     """One workflow's events arrive in order on one partition (keyed by workflow)."""
 
     def __init__(
-        self, store: TrainingStore, workflows: WorkflowDirectory, embedder_id: str, max_text_chars: int,
-        versions: LiveVersions, config: TrainingConfig | None = None,
+        self,
+        store: TrainingStore,
+        workflows: WorkflowDirectory,
+        embedder_id: str,
+        max_text_chars: int,
+        versions: LiveVersions,
+        config: TrainingConfig | None = None,
     ) -> None:
         self._store = store
         self._gate = PromotionGate(store, versions)
@@ -71,7 +77,9 @@ class TrainerHandler:
     def on_training_requested(self, event: Event[TrainingRequested]) -> Sequence[Outgoing]:
         request = event.data
         self._workflows.get(str(request.workflow_id))
-        return self._train(str(request.workflow_id), trigger_id=str(request.request_id), requested_by=request.requested_by)
+        return self._train(
+            str(request.workflow_id), trigger_id=str(request.request_id), requested_by=request.requested_by
+        )
 
     def _train(self, workflow_id: str, *, trigger_id: str, requested_by: str | None) -> Sequence[Outgoing]:
         version = self._store.version_for_trigger(workflow_id, trigger_id)
@@ -80,8 +88,9 @@ class TrainerHandler:
         self._store.set_new_label_count(workflow_id, 0)
         manifest = self._store.manifest(workflow_id, version)
         # Versions from before the gate carry no decision: they went live.
-        decision = GateDecision.from_dict(manifest.get("promotion") or {"live": True, "reason": None,
-                                                                           "method": "first_version"})
+        decision = GateDecision.from_dict(
+            manifest.get("promotion") or {"live": True, "reason": None, "method": "first_version"}
+        )
         published = ModelPublished(
             workflow_id=workflow_id,
             version=version,
@@ -93,8 +102,13 @@ class TrainerHandler:
             reason=decision.reason,
             evaluation=Evaluation(**decision.evaluation()) if "promotion" in manifest else None,
         )
-        event = new_event("model.published", published, source="trainer", subject=workflow_id,
-                          event_id=stable_id("published", workflow_id, version))
+        event = new_event(
+            "model.published",
+            published,
+            source="trainer",
+            subject=workflow_id,
+            event_id=stable_id("published", workflow_id, version),
+        )
         return [Outgoing(topics.MODEL_PUBLISHED, workflow_id, event)]
 
     def _train_new_version(self, workflow_id: str, trigger_id: str, requested_by: str | None) -> int:
@@ -105,8 +119,13 @@ class TrainerHandler:
         embeddings = embedder.embed(texts) if texts else None
         labels, sample_ids = [s.label for s in samples], [s.sample_id for s in samples]
         result = train_classifier(  # InsufficientDataError: a PermanentError with its reason
-            texts, embeddings, labels, sample_ids=sample_ids, embedder_id=embedder.id,
-            version=str(self._store.latest_version(workflow_id) + 1), config=self._config,
+            texts,
+            embeddings,
+            labels,
+            sample_ids=sample_ids,
+            embedder_id=embedder.id,
+            version=str(self._store.latest_version(workflow_id) + 1),
+            config=self._config,
         )
         seconds = time.perf_counter() - started
         candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, self._config))
@@ -123,21 +142,32 @@ class TrainerHandler:
             "recipe": candidate.recipe,
             "promotion": decision.to_dict(),
             "metrics": {
-                "accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "ece": report.get("expected_calibration_error"),
-                "n_samples": len(samples), "training_seconds": round(seconds, 3),
+                "accuracy": report["accuracy"],
+                "macro_f1": report["macro_f1"],
+                "ece": report.get("expected_calibration_error"),
+                "n_samples": len(samples),
+                "training_seconds": round(seconds, 3),
             },
         }
-        files = {**result.model.save(), "metrics.json": _json(report)}
+        evaluation = out_of_fold_record(sample_ids, labels, result.model.labels, result.oof_probabilities)
+        files = {**result.model.save(), "metrics.json": _json(report), "evaluation.json": _json(evaluation)}
         version = self._store.publish(workflow_id, trigger_id, files, manifest)
         metrics.TRAINING_SECONDS.observe(seconds)
         metrics.MODEL_ACCURACY.labels(workflow_id).set(report["accuracy"])
-        logger.info("published v%d (accuracy %.3f, %d samples, %.1fs)", version, report["accuracy"], len(samples), seconds,
-                    extra={"workflow_id": workflow_id, "version": version})
+        logger.info(
+            "published v%d (accuracy %.3f, %d samples, %.1fs)",
+            version,
+            report["accuracy"],
+            len(samples),
+            seconds,
+            extra={"workflow_id": workflow_id, "version": version},
+        )
         return version
 
     def _text(self, ocr_ref: str) -> str:
         if ocr_ref not in self._texts:
-            self._texts[ocr_ref] = OcrDocument.from_json(self._store.store.get(ocr_ref)).text[: self._max_text_chars]
+            text = OcrDocument.from_json(self._store.store.get(ocr_ref)).text
+            self._texts[ocr_ref] = text[: self._max_text_chars]
         return self._texts[ocr_ref]
 
 

@@ -7,6 +7,7 @@ from docroute.blobstore import BlobStore
 from docroute.bus import StreamService
 from docroute.classifier.embedders import load_embedder
 from docroute.logging import configure_logging
+from docroute.model_versions import ModelVersions
 from docroute.workflows import WorkflowDirectory
 from services.trainer.adapters import TrainingStore
 from services.trainer.handler import TrainerHandler
@@ -19,6 +20,12 @@ def run() -> None:
     workflows = WorkflowDirectory(settings.kafka)
     workflows.start()
     load_embedder(settings.embedder).embed(["warm-up"])  # load weights before reporting ready
-    handler = TrainerHandler(TrainingStore(BlobStore(settings.s3)), workflows, settings.embedder, settings.max_text_chars)
-    routes = {topics.SAMPLE_LABELLED: handler.on_sample_labelled, topics.TRAINING_REQUESTED: handler.on_training_requested}
+    versions = ModelVersions(settings.kafka)  # which version is live: the promotion gate compares with it
+    versions.start()
+    store = TrainingStore(BlobStore(settings.s3))
+    handler = TrainerHandler(store, workflows, settings.embedder, settings.max_text_chars, versions)
+    routes = {
+        topics.SAMPLE_LABELLED: handler.on_sample_labelled,
+        topics.TRAINING_REQUESTED: handler.on_training_requested,
+    }
     StreamService("trainer", settings, routes).run()

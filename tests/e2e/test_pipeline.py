@@ -10,46 +10,29 @@ import time
 import uuid
 
 import httpx
-import pytest
 
 from docroute import topics
 from docroute.contracts._generated import Attachment, MailReceived
 from docroute.events import Outgoing, new_event
 from tests.factories.documents import document_lines, make_scanned_image, make_text_pdf
+from tests.fixtures.polling import wait_until
 
 CLASSES = {"invoice": "invoice", "payslip": "payslip", "rental-contract": "rental_contract"}
 SAMPLES_PER_CLASS = 10
 SCANS_PER_CLASS = 3
 
 
-@pytest.fixture(scope="module")
-def services(start_docroute_service) -> dict:
-    return {name: start_docroute_service(name) for name in ("ingest", "ocr", "classify", "router", "trainer", "api")}
-
-
-@pytest.fixture(scope="module")
-def pipeline(services):
-    api = services["api"]
-    with httpx.Client(base_url=f"http://127.0.0.1:{api.port}", timeout=90) as client:
-        yield client
-
-
-def _wait(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.5)
-    raise TimeoutError(what)
-
-
 def test_documents_route_by_class_after_training(pipeline: httpx.Client, producer, topic_reader_factory):
     rng = random.Random(11)
-    response = pipeline.post("/workflows", json={
-        "name": "mailroom e2e", "labels": list(CLASSES), "retrain_every": 1000,
-        "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
-    })
+    response = pipeline.post(
+        "/workflows",
+        json={
+            "name": "mailroom e2e",
+            "labels": list(CLASSES),
+            "retrain_every": 1000,
+            "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
+        },
+    )
     assert response.status_code == 201, response.text
     key = response.json()["key"]
 
@@ -60,7 +43,9 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
             scanned = i < SCANS_PER_CLASS
             data = make_scanned_image(lines, background=i == 0) if scanned else make_text_pdf(lines)
             name = f"{kind}-{i}.{'png' if scanned else 'pdf'}"
-            upload = pipeline.post(f"/workflows/{key}/samples", files={"file": (name, data)}, data={"label": label})
+            upload = pipeline.post(
+                f"/workflows/{key}/samples", files={"file": (name, data)}, data={"label": label}
+            )
             assert upload.status_code == 202, upload.text
             sample_ids.append(upload.json()["document_id"])
 
@@ -69,7 +54,7 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
         assert "failed" not in statuses
         return all(s == "extracted" for s in statuses)
 
-    _wait(samples_extracted, 240, "samples were not all OCR'd")
+    wait_until(samples_extracted, 240, "samples were not all OCR'd")
     time.sleep(2)  # the API's projection emits sample.labelled as it sees each text; let the last land
     assert pipeline.post(f"/workflows/{key}/train").status_code == 202
 
@@ -77,7 +62,7 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
         versions = pipeline.get(f"/workflows/{key}/versions").json()
         return [v for v in versions if v["metrics"]["n_samples"] == len(sample_ids)]
 
-    [version] = _wait(trained, 120, "no version trained on every sample")
+    [version] = wait_until(trained, 120, "no version trained on every sample")
     assert version["metrics"]["accuracy"] >= 0.9
 
     reader = topic_reader_factory(r"^(extract\..*|review\.pending)$")
@@ -94,18 +79,29 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
     # Door 2: the mailroom topic, a scanned payslip.
     mail_id = f"mail-{uuid.uuid4()}"
     scan = make_scanned_image(document_lines("payslip", rng))
-    mail = MailReceived(mail_id=mail_id, workflow_id=key, attachments=[
-        Attachment(filename="payslip.png", content_base64=base64.b64encode(scan).decode())])
-    producer.send([Outgoing(topics.MAILROOM_INCOMING, mail_id, new_event("mail.received", mail, source="test"))])
-    topic, routed = reader.wait_for(lambda t, e: str(e.data.workflow_id) == key and e.data.blob.size == len(scan), 120)
+    mail = MailReceived(
+        mail_id=mail_id,
+        workflow_id=key,
+        attachments=[Attachment(filename="payslip.png", content_base64=base64.b64encode(scan).decode())],
+    )
+    producer.send(
+        [Outgoing(topics.MAILROOM_INCOMING, mail_id, new_event("mail.received", mail, source="test"))]
+    )
+    topic, routed = reader.wait_for(
+        lambda t, e: str(e.data.workflow_id) == key and e.data.blob.size == len(scan), 120
+    )
     assert topic == "extract.payslip"
-    _wait(lambda: pipeline.get(f"/documents/{routed.data.document_id}").json()["status"] == "routed", 30,
-          "the API never showed the mailroom document as routed")
+    wait_until(
+        lambda: pipeline.get(f"/documents/{routed.data.document_id}").json()["status"] == "routed",
+        30,
+        "the API never showed the mailroom document as routed",
+    )
 
     # Ambiguous: half an invoice, half a payslip.
     mixed = document_lines("invoice", rng)[:8] + document_lines("payslip", rng)[:8]
-    result = pipeline.post(f"/processing/{key}", params={"wait": 60},
-                           files={"file": ("mixed.pdf", make_text_pdf(mixed))})
+    result = pipeline.post(
+        f"/processing/{key}", params={"wait": 60}, files={"file": ("mixed.pdf", make_text_pdf(mixed))}
+    )
     assert result.status_code == 200, result.text
     assert result.json()["route"]["route"] == "review"
     topic, _ = reader.wait_for(lambda t, e: str(e.data.document_id) == result.json()["document_id"])
@@ -131,7 +127,9 @@ def test_metrics_moved_as_the_documents_did(services, pipeline):
     received = _metric(port["ingest"], "docroute_documents_total", stage="ingest")
     assert received >= SAMPLES_PER_CLASS * len(CLASSES) + 3
     assert _metric(port["ocr"], "docroute_pages_total", stage="ocr", source="text-layer") >= 2
-    assert _metric(port["ocr"], "docroute_pages_total", stage="ocr", source="tesseract") >= SCANS_PER_CLASS * len(CLASSES)
+    assert _metric(
+        port["ocr"], "docroute_pages_total", stage="ocr", source="tesseract"
+    ) >= SCANS_PER_CLASS * len(CLASSES)
     # Samples are not classified; the three new documents are.
     assert _metric(port["classify"], "docroute_documents_total", stage="classify") == 3
     assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="invoice") == 1
@@ -140,8 +138,40 @@ def test_metrics_moved_as_the_documents_did(services, pipeline):
     assert _metric(port["router"], "docroute_confidence_count") == 3
     assert _metric(port["trainer"], "docroute_training_seconds_count") >= 1
     assert _metric(port["classify"], "docroute_model_version") >= 1
-    assert _metric(port["ingest"], "docroute_messages_processed_total", service="ingest", outcome="dead_lettered") == 0
+    assert (
+        _metric(
+            port["ingest"], "docroute_messages_processed_total", service="ingest", outcome="dead_lettered"
+        )
+        == 0
+    )
     # Lag is measured every 5 s from the partitions' high watermarks; everything is consumed by now.
-    _wait(lambda: 'docroute_consumer_lag_messages{partition="0",service="ocr"' in httpx.get(
-        f"http://127.0.0.1:{port['ocr']}/metrics").text, 15, "ocr reports no lag gauge")
-    assert _metric(port["ocr"], "docroute_consumer_lag_messages", service="ocr", topic="document.received") == 0
+    wait_until(
+        lambda: (
+            'docroute_consumer_lag_messages{partition="0",service="ocr"'
+            in httpx.get(f"http://127.0.0.1:{port['ocr']}/metrics").text
+        ),
+        15,
+        "ocr reports no lag gauge",
+    )
+    assert (
+        _metric(port["ocr"], "docroute_consumer_lag_messages", service="ocr", topic="document.received") == 0
+    )
+
+
+def test_every_event_on_the_wire_validates(pipeline, topic_reader_factory):
+    """Runs after the pipeline test: every message any service produced decodes against its schema."""
+    from docroute.events import EVENT_MODELS
+
+    reader = topic_reader_factory(r"^[a-z]+\.[a-z0-9.-]+$")  # docroute's topics; not faust's internal ones
+    # TopicReader decodes every record, validating envelope and data; a violation raises.
+    for _ in range(3):  # the first polls join the pattern subscription
+        reader.poll(2000)
+    while True:
+        before = len(reader.seen)
+        reader.poll(2000)
+        if len(reader.seen) == before:
+            break
+    seen_types = {event.type for _, event in reader.seen}
+    # The happy path dead-letters nothing and promotes no version by hand.
+    emitted = set(EVENT_MODELS) - {"document.failed", "model.promoted"}
+    assert emitted <= seen_types, f"never seen on the wire: {emitted - seen_types}"

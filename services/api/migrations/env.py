@@ -5,6 +5,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+# Imported for their tables: Base.metadata must hold every table.
+from services.api import (  # noqa: F401
+    models_access,
+    models_labels,
+    models_review,
+    models_training,
+    models_webhooks,
+)
 from services.api.models import Base
 
 config = context.config

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Request
 
-from services.api.deps import BlobStoreDep, SessionDep, parse_key
+from services.api.deps import BlobStoreDep, CurrentKey, SessionDep, parse_key, require_scope
 from services.api.models import Document
 from services.api.results import build_result
 from services.api.schemas import ProcessingResult
@@ -22,11 +22,13 @@ def document_url(request: Request, settings: ApiSettings, document_id: uuid.UUID
 
 @router.get("/{document_id}", response_model=ProcessingResult)
 def read_document(
-    document_id: str, session: SessionDep, blobstore: BlobStoreDep
+    document_id: str, session: SessionDep, blobstore: BlobStoreDep, principal: CurrentKey
 ) -> ProcessingResult:
     """Status, confidence per class, route, OCR, failure reason and, for a zip, its members."""
     key = parse_key(document_id)
     document = session.get(Document, key) if key else None
-    if document is None:
-        raise HTTPException(404, f"no document with id {document_id!r}")
+    missing = f"no document with id {document_id!r}"
+    if document is None or document.deleted_at is not None:
+        raise HTTPException(404, missing)
+    require_scope(principal, document.workflow_id, missing)
     return build_result(session, blobstore, document)

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.api import crud, door
 from services.api.adapters import Resources
-from services.api.deps import ResourcesDep, WorkflowDep
+from services.api.deps import MeteredWorkflowDep, ResourcesDep
 from services.api.models import Document
 from services.api.results import build_result
 from services.api.routes.documents import document_url
@@ -28,10 +28,13 @@ POLL_S = 0.2
     "/{key}",
     status_code=202,
     response_model=ProcessingResult | DocumentAccepted,
-    responses={200: {"model": ProcessingResult, "description": "Final result within `wait`"}},
+    responses={
+        200: {"model": ProcessingResult, "description": "Final result within `wait`"},
+        429: {"description": "Monthly page allowance used up, or the key's rate limit"},
+    },
 )
 async def process(
-    workflow: WorkflowDep,
+    workflow: MeteredWorkflowDep,
     resources: ResourcesDep,
     request: Request,
     response: Response,

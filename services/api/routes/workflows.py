@@ -1,18 +1,32 @@
-"""Workflows: create, read, ask for training, list model versions."""
+"""Workflows: create (admin), list, read, change, archive, ask for training, list model versions."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from docroute.kafka import provision_topics
 from docroute.topics import extract_topic
-from services.api import crud, outgoing
-from services.api.deps import ResourcesDep, SessionDep, WorkflowDep
-from services.api.schemas import TrainingAccepted, VersionPublic, WorkflowCreate, WorkflowPublic
+from services.api import crud, labels, outgoing
+from services.api.adapters import Resources
+from services.api.deps import (
+    AdminKey,
+    CurrentKey,
+    ResourcesDep,
+    SessionDep,
+    WorkflowAnyStateDep,
+    WorkflowDep,
+)
+from services.api.models import Workflow
+from services.api.schemas import TrainingAccepted, WorkflowCreate, WorkflowPublic
+from services.api.schemas_workflows import WorkflowUpdate
+from services.api.workflow_changes import apply_update, save_and_publish
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +35,18 @@ router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 @router.post("", status_code=201, response_model=WorkflowPublic)
 def create_workflow(
-    body: WorkflowCreate, session: SessionDep, resources: ResourcesDep
+    body: WorkflowCreate, session: SessionDep, resources: ResourcesDep, admin: AdminKey
 ) -> WorkflowPublic:
-    """Create a workflow: its row, its extraction topics, and `workflow.updated` for the services.
+    """Create a workflow (admin key): its row, its extraction topics, and `workflow.updated` for
+    the services. Then mint a key for it with POST /api-keys.
 
     All or nothing: the row commits only after the topics exist and the event is acknowledged.
     """
     workflow = crud.new_workflow(body)
+    workflow.plan = resources.settings.usage.default_plan
     session.add(workflow)
     session.flush()
+    labels.record_created(session, workflow, api_key_id=admin.key_id)
     provision_topics(resources.settings.kafka, extra=[extract_topic(x) for x in workflow.labels])
     resources.producer.send([outgoing.workflow_updated(workflow)])
     session.commit()
@@ -37,8 +54,68 @@ def create_workflow(
     return WorkflowPublic.model_validate(workflow)
 
 
+@router.get("", response_model=list[WorkflowPublic])
+def list_workflows(
+    session: SessionDep,
+    principal: CurrentKey,
+    include_archived: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[WorkflowPublic]:
+    """The workflows the key may use (every one for the admin key), oldest first."""
+    query = select(Workflow).order_by(Workflow.created_at, Workflow.id)
+    if not principal.admin:
+        query = query.where(Workflow.id.in_(principal.workflow_ids))
+    if not include_archived:
+        query = query.where(Workflow.archived.is_(False))
+    rows = session.scalars(query.limit(limit).offset(offset))
+    return [WorkflowPublic.model_validate(w) for w in rows]
+
+
 @router.get("/{key}", response_model=WorkflowPublic)
-def read_workflow(workflow: WorkflowDep) -> WorkflowPublic:
+def read_workflow(workflow: WorkflowAnyStateDep) -> WorkflowPublic:
+    """A workflow, archived or not."""
+    return WorkflowPublic.model_validate(workflow)
+
+
+@router.patch("/{key}", response_model=WorkflowPublic, responses={409: {"description": "Fixed setting"}})
+def update_workflow(
+    found: WorkflowDep, body: WorkflowUpdate, session: SessionDep, resources: ResourcesDep
+) -> WorkflowPublic:
+    """Change name, description, thresholds, retrain_every or the document spec.
+
+    Fixed after creation (409 naming the field): document_spec.character_set, text_style,
+    ocr_engine and cropping; relevant_pages once the workflow has a training sample. Every
+    change publishes the full `workflow.updated`.
+    """
+    workflow = session.get_one(Workflow, found.id)
+    if apply_update(session, workflow, body):
+        save_and_publish(session, resources, workflow)
+    return WorkflowPublic.model_validate(workflow)
+
+
+@router.post("/{key}/archive", response_model=WorkflowPublic)
+def archive_workflow(
+    found: WorkflowAnyStateDep, session: SessionDep, resources: ResourcesDep
+) -> WorkflowPublic:
+    """Archive: the workflow takes no documents (404 at its doors) until unarchived."""
+    return _set_archived(session, resources, found, archived=True)
+
+
+@router.post("/{key}/unarchive", response_model=WorkflowPublic)
+def unarchive_workflow(
+    found: WorkflowAnyStateDep, session: SessionDep, resources: ResourcesDep
+) -> WorkflowPublic:
+    return _set_archived(session, resources, found, archived=False)
+
+
+def _set_archived(
+    session: Session, resources: Resources, found: Workflow, *, archived: bool
+) -> WorkflowPublic:
+    workflow = session.get_one(Workflow, found.id)
+    if workflow.archived != archived:
+        workflow.archived = archived
+        save_and_publish(session, resources, workflow)
     return WorkflowPublic.model_validate(workflow)
 
 
@@ -51,9 +128,3 @@ async def request_training(workflow: WorkflowDep, resources: ResourcesDep) -> Tr
     )
     logger.info("training requested", extra={"workflow_id": workflow.id})
     return TrainingAccepted(request_id=request_id, workflow_id=workflow.id)
-
-
-@router.get("/{key}/versions", response_model=list[VersionPublic])
-def list_versions(workflow: WorkflowDep, session: SessionDep) -> list[VersionPublic]:
-    """Published model versions, newest first; `live` marks the one serving predictions."""
-    return [VersionPublic.model_validate(v) for v in crud.versions(session, workflow.id)]

@@ -132,3 +132,22 @@ def _class_metrics(confusion: npt.NDArray[np.int64], i: int) -> ClassMetrics:
     recall = tp / support if support else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return ClassMetrics(precision=precision, recall=recall, f1=f1, support=support)
+
+
+def out_of_fold_record(
+    sample_ids: Sequence[str],
+    labels: Sequence[str],
+    class_names: Sequence[str],
+    oof_probabilities: npt.NDArray[np.floating],
+) -> dict[str, Any]:
+    """The out-of-fold predictions as stored beside a version (`evaluation.json`), so that any
+    threshold can be judged later: per sample its true label and probabilities (`classes` order).
+    """
+    probs = np.round(np.asarray(oof_probabilities, dtype=np.float64), 5)
+    return {
+        "classes": list(class_names),
+        "samples": [
+            {"sample_id": sample_id, "label": label, "probabilities": row.tolist()}
+            for sample_id, label, row in zip(sample_ids, labels, probs, strict=True)
+        ],
+    }

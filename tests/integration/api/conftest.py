@@ -1,4 +1,8 @@
-"""The API served by uvicorn on a thread on 127.0.0.1, against the session's broker, S3 and DB."""
+"""The API served by uvicorn on a thread on 127.0.0.1, against the session's broker, S3 and DB.
+
+`api` is a client holding the admin key (the operator); `keyed_client(key)` makes a client with
+another key (or none), `mint_api_key(*workflow_keys)` mints a key scoped to some workflows.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,19 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from docroute.processes import HOST, free_port
 from docroute.settings import ServiceSettings
 from services.api.db import upgrade
 from services.api.main import create_app
 from services.api.settings import ApiSettings
+from tests.fixtures.auth import bearer
+from tests.fixtures.polling import wait_until
 
 
 @contextmanager
-def serve(settings: ApiSettings) -> Iterator[httpx.Client]:
+def serve(settings: ApiSettings, headers: dict[str, str] | None = None) -> Iterator[httpx.Client]:
     """Run the app on a free port until the block ends; yields a client bound to it."""
     port = free_port()
     config = uvicorn.Config(
@@ -36,7 +43,7 @@ def serve(settings: ApiSettings) -> Iterator[httpx.Client]:
             raise RuntimeError("the API did not start")
         time.sleep(0.05)
     try:
-        with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=90) as client:
+        with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=90, headers=headers) as client:
             yield client
     finally:
         server.should_exit = True
@@ -44,39 +51,62 @@ def serve(settings: ApiSettings) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def api_settings(settings: ServiceSettings, topics_ready: None, blobstore: Any) -> ApiSettings:
+def api_settings(
+    settings: ServiceSettings, topics_ready: None, blobstore: Any, admin_api_key: str
+) -> ApiSettings:
     """The API's settings for this run (the same DOCROUTE_* environment), database migrated."""
     # A group of its own: API processes of other test modules must not share its partitions.
-    api = ApiSettings(consumer_group=f"docroute-api-test-{uuid.uuid4().hex[:8]}")
+    api = ApiSettings(
+        consumer_group=f"docroute-api-test-{uuid.uuid4().hex[:8]}",
+        admin_api_key=SecretStr(admin_api_key),
+    )
     upgrade(api.database.url)
     return api
 
 
 @pytest.fixture(scope="module")
-def api(api_settings: ApiSettings) -> Iterator[httpx.Client]:
-    """The API with its projection, ready (database, broker, S3)."""
-    with serve(api_settings) as client:
+def api(api_settings: ApiSettings, admin_api_key: str) -> Iterator[httpx.Client]:
+    """The API with its projection, ready (database, broker, S3); the client holds the admin key."""
+    with serve(api_settings, bearer(admin_api_key)) as client:
         wait_until(lambda: client.get("/readyz").status_code == 200, timeout_s=60)
         yield client
 
 
 @pytest.fixture
-def serve_api(api_settings: ApiSettings) -> Iterator[Callable[..., Any]]:
-    """Start another API with some settings changed: `with serve_api(max_upload_bytes=10):`."""
+def serve_api(api_settings: ApiSettings, admin_api_key: str) -> Iterator[Callable[..., Any]]:
+    """Start another API with some settings changed: `with serve_api(max_upload_bytes=10):`.
+
+    Its client holds the admin key."""
 
     def start(**changes: Any) -> Any:
-        return serve(api_settings.model_copy(update={"projection_enabled": False, **changes}))
+        changed = api_settings.model_copy(update={"projection_enabled": False, **changes})
+        return serve(changed, bearer(admin_api_key))
 
     yield start
 
 
-def wait_until(predicate: Callable[[], Any], timeout_s: float = 30.0, what: str = "") -> Any:
-    """Poll `predicate` until it returns something truthy; that value is returned."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true after {timeout_s}s: {what or predicate}")
-        time.sleep(0.2)
+@pytest.fixture
+def keyed_client(api: httpx.Client) -> Iterator[Callable[[str | None], httpx.Client]]:
+    """`keyed_client(key)`: a client of the `api` server presenting `key` (None: no key)."""
+    clients: list[httpx.Client] = []
+
+    def make(key: str | None) -> httpx.Client:
+        client = httpx.Client(base_url=api.base_url, timeout=90, headers=bearer(key) if key else None)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def mint_api_key(api: httpx.Client) -> Callable[..., str]:
+    """`mint_api_key(*workflow_keys)`: a new key scoped to those workflows (the secret)."""
+
+    def mint(*workflow_keys: str, name: str = "test") -> str:
+        response = api.post("/api-keys", json={"name": name, "workflow_keys": list(workflow_keys)})
+        assert response.status_code == 201, response.text
+        return str(response.json()["key"])
+
+    return mint

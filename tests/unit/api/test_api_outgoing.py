@@ -64,7 +64,9 @@ def test_training_requested_and_sample_labelled() -> None:
     sample = outgoing.sample_labelled(
         document_id=sample_id, workflow_id=workflow_id, label="W-9", ocr_ref="s3://b/ocr/x.json"
     )
-    assert (sample.topic, sample.key) == (topics.SAMPLE_LABELLED, str(sample_id))
+    # Keyed by workflow: one trainer replica owns a workflow's labelled set.
+    assert (sample.topic, sample.key) == (topics.SAMPLE_LABELLED, str(workflow_id))
+    assert training.key == str(workflow_id)
     again = outgoing.sample_labelled(
         document_id=sample_id, workflow_id=workflow_id, label="W-9", ocr_ref="s3://b/ocr/x.json"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -170,7 +171,7 @@ def test_training_text_emits_sample_labelled_once_labelled(session: Session) -> 
     [out] = apply(session, "document.text_extracted", extracted(doc, purpose="training"))
     assert (out.topic, out.key, out.event.data.label, out.event.data.ocr_ref) == (
         topics.SAMPLE_LABELLED,
-        str(doc),
+        str(WORKFLOW),
         "a",
         OCR,
     )
@@ -201,3 +202,15 @@ def test_zip_members_roll_up(session: Session) -> None:
     apply(session, "document.routed", routed(second, route="review"))
     assert crud.effective_status(session, parent) == "review"
     assert crud.effective_status(session, uuid.uuid4()) is None
+
+
+def test_a_replayed_text_does_not_undo_a_persons_label(session: Session) -> None:
+    doc = uuid.uuid4()
+    session.add(Document(id=doc, workflow_id=WORKFLOW, purpose="training", label="a", status="received"))
+    session.commit()
+    assert len(apply(session, "document.text_extracted", extracted(doc, purpose="training", label="a"))) == 1
+    row = session.get_one(Document, doc)
+    row.label, row.labelled_at = "b", datetime.now(UTC)  # relabelled through the API
+    session.commit()
+    assert apply(session, "document.text_extracted", extracted(doc, purpose="training", label="a")) == []
+    assert session.get_one(Document, doc).label == "b"

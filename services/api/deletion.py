@@ -1,0 +1,125 @@
+"""Deleting a document: its S3 objects, its place in the training set, and its row's content.
+
+What goes: the OCR JSON (`ocr/<id>.json`), the router's decision record (`routes/<id>.json`),
+the original (`originals/sha256/<hash>`) unless another live document has the same bytes, the
+uploaded file (`uploads/<upload id>`) once no live document of that upload is left, and, for a
+document the trainer learns from (a labelled sample, or a reviewed document), its sample
+(`sample.labelled` with label null, sent first). A zip upload takes its members with it.
+The row stays, marked deleted and stripped of references and explanation, for the audit trail.
+
+Only documents the pipeline is done with can be deleted: a document in flight would have its
+objects written again by the next stage. Each step is idempotent, so a failed deletion (S3 or
+broker down: 503) can simply be retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from docroute.blobstore import BlobStore
+from docroute.events import Outgoing
+from services.api import crud, outgoing
+from services.api.adapters import LazyProducer
+from services.api.models import Document
+from services.api.models_review import DocumentAudit
+from services.api.status import aggregate, is_final
+
+logger = logging.getLogger(__name__)
+
+
+class StillProcessingError(Exception):
+    """The document (or a member of it) is still moving through the pipeline."""
+
+
+def delete_document(
+    session: Session, blobstore: BlobStore, producer: LazyProducer, document: Document, *, actor: str
+) -> list[uuid.UUID]:
+    """Delete `document` (and a zip's members); returns the ids deleted, commits.
+
+    :raises StillProcessingError: when it is not final yet.
+    :raises TransientError: when S3 or the broker fails (nothing is marked deleted then).
+    """
+    if document.deleted_at is not None:
+        return []
+    members = [m for m in crud.members(session, document) if m.deleted_at is None]
+    status = aggregate(document.status, [m.status for m in members])
+    if not is_final(status):
+        raise StillProcessingError(f"the document is still being processed (status {status}): try later")
+    doomed = [document, *members]
+    ids = {d.id for d in doomed}
+    removals = [_sample_removed(d) for d in doomed if _is_sample(d)]
+    if removals:
+        producer.send(removals)
+    for doc in doomed:
+        _delete_objects(session, blobstore, doc, ids)
+    now = datetime.now(UTC)
+    for doc in doomed:
+        session.add(_audit(doc, actor, now))
+        doc.deleted_at = now
+        doc.ocr_ref = doc.blob_ref = None
+        doc.explanation = None
+    session.commit()
+    logger.info(
+        "deleted %d document(s) by %s", len(doomed), actor,
+        extra={"document_id": document.id, "workflow_id": document.workflow_id},
+    )
+    return [d.id for d in doomed]
+
+
+def _is_sample(doc: Document) -> bool:
+    """True when the trainer holds this document as a labelled sample."""
+    if doc.ocr_ref is None or doc.workflow_id is None:
+        return False
+    trained_upload = doc.purpose == "training" and bool(doc.label) and not doc.sample_removed
+    return trained_upload or doc.reviewed_at is not None
+
+
+def _sample_removed(doc: Document) -> Outgoing:
+    assert doc.workflow_id is not None and doc.ocr_ref is not None
+    return outgoing.sample_labelled(
+        document_id=doc.id, workflow_id=doc.workflow_id, label=None, ocr_ref=doc.ocr_ref,
+        labelled_by="deletion",
+    )
+
+
+def _delete_objects(session: Session, blobstore: BlobStore, doc: Document, doomed: set[uuid.UUID]) -> None:
+    keys = [f"routes/{doc.id}.json"]
+    if doc.ocr_ref:
+        keys.append(doc.ocr_ref)
+    if doc.blob_ref and doc.sha256 and not _shared(session, Document.sha256 == doc.sha256, doomed):
+        keys.append(doc.blob_ref)
+    if doc.upload_id and not _shared(session, Document.upload_id == doc.upload_id, doomed):
+        keys.append(f"uploads/{doc.upload_id}")
+    for key in keys:
+        blobstore.delete(key)
+
+
+def _shared(session: Session, condition: object, doomed: set[uuid.UUID]) -> bool:
+    """True when a live document outside `doomed` matches `condition`."""
+    query = select(func.count()).select_from(Document).where(
+        condition, Document.deleted_at.is_(None), Document.id.not_in(doomed)  # type: ignore[arg-type]
+    )
+    return bool(session.scalar(query))
+
+
+def _audit(doc: Document, actor: str, at: datetime) -> DocumentAudit:
+    return DocumentAudit(
+        document_id=doc.id,
+        workflow_id=doc.workflow_id,
+        action="deleted",
+        actor=actor[:200],
+        at=at,
+        original_class=doc.predicted_class,
+        original_confidence=doc.confidence,
+        original_probabilities=dict(doc.probabilities) if doc.probabilities else None,
+        original_route=doc.route,
+        original_unknown=doc.unknown,
+        model_version=doc.model_version,
+        new_class=doc.reviewed_class,
+        detail=f"deleted with its S3 objects (status {doc.status})",
+    )

@@ -1,0 +1,114 @@
+"""Preview: run a candidate version on a document without routing it or counting it as usage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+
+from services.api import door
+from services.api.adapters import Resources
+from services.api.deps import ResourcesDep, WorkflowDep
+from services.api.models import Document, ModelVersion, Workflow
+from services.api.results import build_result
+from services.api.routes.documents import document_url
+from services.api.schemas import DocumentAccepted, ProcessingResult
+from services.api.version_history import live_state
+
+router = APIRouter(prefix="/processing", tags=["processing"])
+
+POLL_S = 0.2
+# A preview is done once classified: the router ignores previews, so it is never routed.
+DONE = frozenset({"classified", "failed"})
+
+
+@router.post(
+    "/{key}/preview",
+    status_code=202,
+    response_model=ProcessingResult | DocumentAccepted,
+    responses={
+        200: {"model": ProcessingResult, "description": "The candidate's classification within `wait`"},
+        409: {"description": "No candidate version to preview"},
+    },
+)
+async def preview(
+    workflow: WorkflowDep,
+    resources: ResourcesDep,
+    request: Request,
+    response: Response,
+    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG or TIFF (one document, not a zip)")],
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Version to try; default: the newest candidate")
+    ] = None,
+    wait: Annotated[float | None, Query(ge=0, description="Seconds to wait for the classification")] = None,
+) -> ProcessingResult | DocumentAccepted:
+    """Classify a document with a candidate version (OCR and classification as in production):
+    not routed, not metered, the live version untouched. The result's `model_version` says
+    which version answered."""
+    settings = resources.settings
+    chosen = await run_in_threadpool(_version, resources, workflow, version)
+    data = await door.read_capped(file, settings.max_upload_bytes)
+    media_type = door.check_file(data)
+    if media_type == "application/zip":
+        raise HTTPException(415, "a preview takes one document: send a PDF or an image, not a zip")
+    accepted = await run_in_threadpool(
+        door.accept,
+        resources,
+        workflow,
+        data=data,
+        media_type=media_type,
+        filename=door.safe_filename(file.filename),
+        purpose="preview",
+        label=None,
+        model_version=chosen,
+    )
+    accepted.url = document_url(request, settings, accepted.document_id)
+    if not wait:
+        return accepted
+    deadline = time.monotonic() + min(wait, settings.max_wait_s)
+    while (status := await run_in_threadpool(_status, resources, accepted.document_id)) not in DONE:
+        if time.monotonic() >= deadline:
+            accepted.status = status or accepted.status
+            return accepted
+        await asyncio.sleep(POLL_S)
+    response.status_code = 200
+    return await run_in_threadpool(_result, resources, accepted.document_id)
+
+
+def _version(resources: Resources, workflow: Workflow, requested: int | None) -> int:
+    """The requested version if published, else the newest candidate (newer than the live one)."""
+    with resources.sessions() as session:
+        if requested is not None:
+            if session.get(ModelVersion, (workflow.id, requested)) is None:
+                raise HTTPException(404, f"this workflow has no version {requested}")
+            return requested
+        live = live_state(session, workflow.id).version
+        newest = session.scalar(
+            select(ModelVersion.version)
+            .where(ModelVersion.workflow_id == workflow.id, ModelVersion.version > live)
+            .where(ModelVersion.live.is_(False))
+            .order_by(ModelVersion.version.desc())
+            .limit(1)
+        )
+    if newest is None:
+        raise HTTPException(
+            409, f"no candidate newer than the live v{live}: pass ?version=N to preview a published version"
+        )
+    return int(newest)
+
+
+def _status(resources: Resources, document_id: uuid.UUID) -> str | None:
+    with resources.sessions() as session:
+        doc = session.get(Document, document_id)
+        return doc.status if doc else None
+
+
+def _result(resources: Resources, document_id: uuid.UUID) -> ProcessingResult:
+    with resources.sessions() as session:
+        document = session.get_one(Document, document_id)
+        return build_result(session, resources.blobstore, document)

@@ -1,0 +1,117 @@
+"""Why a model chose a class: the nearest labelled samples and the terms that weighed most.
+
+The model is linear over [embedding | TF-IDF blocks], so the logit of a class is a sum of one
+contribution per feature: value x block weight x the class's coefficient. The TF-IDF part of that
+sum is attributed to the document's words: word n-grams directly, character n-grams shared out
+over the words they occur in (so " inv", "nvoi" and "oice " all count for "invoice").
+Contributions are divided by the temperature: they are in units of the calibrated logit.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from docroute.classifier.features import TfidfState, analyze, count_terms
+from docroute.classifier.model import ClassifierModel, Neighbour
+
+TOP_NEIGHBOURS = 5
+TOP_TERMS = 10
+MAX_TERM_CHARS = 100
+_STRIP = string.punctuation + "«»„“”‘’"
+
+
+@dataclass(frozen=True)
+class TermWeight:
+    """A word of the document and how much it pushed towards the predicted class."""
+
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Nearest training samples, strongest terms, and the distance behind the unknown flag."""
+
+    neighbours: tuple[Neighbour, ...]
+    terms: tuple[TermWeight, ...]
+    novelty: float
+    unknown_threshold: float
+
+
+def explain(
+    model: ClassifierModel,
+    text: str,
+    embeddings: npt.NDArray[np.floating],
+    class_index: int,
+    *,
+    novelty: float,
+    neighbours: int = TOP_NEIGHBOURS,
+    terms: int = TOP_TERMS,
+) -> Explanation:
+    """Explain the prediction of class `class_index` for one document and its embedding row."""
+    nearest = model.nearest_samples(np.atleast_2d(embeddings), k=neighbours)[0]
+    return Explanation(
+        neighbours=tuple(
+            Neighbour(n.sample_id, n.label, round(min(1.0, max(-1.0, n.similarity)), 4)) for n in nearest
+        ),
+        terms=strongest_terms(model, text, class_index, top=terms),
+        novelty=round(float(novelty), 4),
+        unknown_threshold=round(float(model.unknown_threshold), 4),
+    )
+
+
+def strongest_terms(
+    model: ClassifierModel, text: str, class_index: int, *, top: int = TOP_TERMS
+) -> tuple[TermWeight, ...]:
+    """The `top` words with the largest positive contribution to the class's logit."""
+    scores: defaultdict[str, float] = defaultdict(float)
+    coef = model.coef[class_index].astype(np.float64) / model.temperature
+    offset = model.layout.embedding_dim
+    for state, block_weight in zip(model.tfidf, model.layout.tfidf_weights, strict=True):
+        block = coef[offset : offset + state.size] * block_weight
+        offset += state.size
+        _add_block(scores, state, block, text)
+    ranked = sorted(((w, t) for t, w in scores.items() if w > 0 and t), key=lambda wt: (-wt[0], wt[1]))
+    return tuple(TermWeight(term[:MAX_TERM_CHARS], round(weight, 4)) for weight, term in ranked[:top])
+
+
+def _add_block(
+    scores: defaultdict[str, float], state: TfidfState, coef: npt.NDArray[np.float64], text: str
+) -> None:
+    """Add one TF-IDF block's contributions to `scores`, keyed by word (or word n-gram)."""
+    counts = count_terms([text], state.config)[0]
+    row = state.transform_counts([counts])[0]
+    hits = np.flatnonzero(row)
+    if not len(hits):
+        return
+    contribution = {state.vocabulary[j]: float(row[j] * coef[j]) for j in hits}
+    if state.config.analyzer == "word":
+        for term, value in contribution.items():
+            scores[term] += value
+        return
+    # Character n-grams: each occurrence carries an equal share of its n-gram's contribution.
+    for word, word_counts in _word_ngrams(text, state).items():
+        for gram, n in word_counts.items():
+            if gram in contribution:
+                scores[word] += contribution[gram] * n / counts[gram]
+
+
+def _word_ngrams(text: str, state: TfidfState) -> dict[str, Counter[str]]:
+    """Character n-gram counts per distinct word of `text`, under the block's settings."""
+    config = state.config
+    out: dict[str, Counter[str]] = {}
+    for raw in text[: config.max_chars].lower().split():
+        word = raw.strip(_STRIP)
+        if not word:
+            continue
+        grams = Counter(analyze(raw, config))
+        if word in out:
+            out[word].update(grams)
+        else:
+            out[word] = grams
+    return out

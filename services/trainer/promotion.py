@@ -1,0 +1,154 @@
+"""Runs the promotion gate (core/gate.py) for a freshly trained candidate.
+
+Reads what it compares against: the live version (from the `model.published` topic's events,
+through a `LiveVersions` port), its artifact and manifest in S3, and its embedder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from docroute.blobstore import BlobRef
+from docroute.classifier.embedders import load_embedder
+from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.features import TfidfConfig
+from docroute.classifier.model import ClassifierModel
+from docroute.model_versions import LiveModel
+from services.trainer.adapters import TrainingStore
+from services.trainer.core import TrainingConfig, TrainingResult, train_classifier
+from services.trainer.core.gate import (
+    GateDecision,
+    compare,
+    first_version,
+    pinned,
+    unseen_indexes,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class LiveVersions(Protocol):
+    """Which version serves a workflow (docroute.model_versions.ModelVersions)."""
+
+    def live(self, workflow_id: str) -> LiveModel | None: ...
+
+    def sync(self, timeout_s: float = 15.0) -> bool: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    """A trained version before it is published: its samples, texts, result and recipe."""
+
+    sample_ids: Sequence[str]
+    labels: Sequence[str]
+    texts: Sequence[str]
+    result: TrainingResult
+    recipe: dict[str, Any]
+
+    def oof_predictions(self, rows: Sequence[int]) -> list[str]:
+        """The candidate's out-of-fold class for each sample position in `rows`."""
+        best = self.result.oof_probabilities.argmax(axis=1)
+        return [self.result.model.labels[int(best[i])] for i in rows]
+
+
+def recipe(embedder_id: str, config: TrainingConfig) -> dict[str, Any]:
+    """What, besides the data, decides a model: the embedder and the hyperparameters."""
+    settings = asdict(config)
+    settings["tfidf"] = [block.to_dict() for block in config.tfidf]
+    settings["tfidf_weights"] = list(config.tfidf_weights)
+    return {"embedder_id": embedder_id, "config": settings}
+
+
+def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
+    settings = dict(data["config"])
+    settings["tfidf"] = tuple(TfidfConfig.from_dict(block) for block in settings["tfidf"])
+    settings["tfidf_weights"] = tuple(settings["tfidf_weights"])
+    return TrainingConfig(**settings)
+
+
+class PromotionGate:
+    """Decides whether a candidate goes live (see core/gate.py for the reasoning)."""
+
+    def __init__(self, store: TrainingStore, versions: LiveVersions) -> None:
+        self._store = store
+        self._versions = versions
+
+    def decide(self, workflow_id: str, candidate: Candidate) -> GateDecision:
+        # The trainer's own last version may still be in flight on the topic: catch up first.
+        self._versions.sync()
+        live = self._versions.live(workflow_id)
+        n = len(candidate.sample_ids)
+        if live is not None and live.pinned:
+            return pinned(live.version)
+        if live is None or live.version == 0 or live.artifact_ref is None:
+            return first_version(n)
+        try:
+            model = self._load(live.artifact_ref)
+        except ModelArtifactError as exc:
+            logger.warning(
+                "live v%d unreadable, not compared: %s", live.version, exc, extra={"workflow_id": workflow_id}
+            )
+            return GateDecision(
+                True,
+                f"the live v{live.version} cannot be read ({exc}): goes live",
+                "first_version",
+                live_version=live.version,
+                n_samples=n,
+            )
+        trained_on = dict(zip(model.training_sample_ids, model.training_labels, strict=True))
+        rows = unseen_indexes(candidate.sample_ids, candidate.labels, trained_on)
+        if rows:
+            texts = [candidate.texts[i] for i in rows]
+            probabilities = model.predict_proba(texts, load_embedder(model.embedder_id).embed(texts))
+            live_predictions = [model.labels[int(j)] for j in probabilities.argmax(axis=1)]
+            truth = [candidate.labels[i] for i in rows]
+            return compare(
+                truth,
+                candidate.oof_predictions(rows),
+                live_predictions,
+                method="unseen_samples",
+                live_version=live.version,
+            )
+        return self._same_folds(workflow_id, live.version, candidate)
+
+    def _same_folds(self, workflow_id: str, live_version: int, candidate: Candidate) -> GateDecision:
+        """Nothing unseen: cross-validate the live recipe on the candidate's folds."""
+        live_recipe = self._store.manifest(workflow_id, live_version).get("recipe")
+        everything = list(range(len(candidate.sample_ids)))
+        ours = candidate.oof_predictions(everything)
+        if live_recipe is None or live_recipe == candidate.recipe:
+            # The same recipe on the same data and folds is the candidate itself.
+            decision = compare(candidate.labels, ours, ours, method="same_folds", live_version=live_version)
+            return GateDecision(
+                **{
+                    **decision.to_dict(),
+                    "reason": (
+                        f"no samples v{live_version} has not seen, and the same recipe: cross-validated "
+                        f"on the same folds it scores the same ({decision.candidate_accuracy}): goes live"
+                    ),
+                }
+            )
+        embeddings = load_embedder(live_recipe["embedder_id"]).embed(list(candidate.texts))
+        rerun = train_classifier(
+            candidate.texts,
+            embeddings,
+            candidate.labels,
+            sample_ids=candidate.sample_ids,
+            embedder_id=live_recipe["embedder_id"],
+            version="gate",
+            config=config_from_recipe(live_recipe),
+        )
+        best = np.asarray(rerun.oof_probabilities).argmax(axis=1)
+        theirs = [rerun.model.labels[int(j)] for j in best]
+        return compare(candidate.labels, ours, theirs, method="same_folds", live_version=live_version)
+
+    def _load(self, artifact_ref: str) -> ClassifierModel:
+        prefix = BlobRef.parse(artifact_ref).key
+        return ClassifierModel.load(
+            {name: self._store.store.get(prefix + name) for name in ("model.safetensors", "model.json")}
+        )

@@ -1,0 +1,133 @@
+"""Usage on the live API: delivered documents are metered once, credits priced, the free plan's
+100 pages a month end in 429 with Retry-After, a larger plan reopens the door."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+
+import httpx
+
+from docroute import topics
+from docroute.contracts._generated import Blob, DocumentRouted
+from docroute.events import Outgoing, new_event
+from services.api.usage import month_of, next_month_start
+
+PDF = b"%PDF-1.4 hand-made"
+
+
+def create_workflow(api: httpx.Client) -> str:
+    response = api.post("/workflows", json={"name": "usage", "labels": ["invoice", "payslip"]})
+    assert response.status_code == 201, response.text
+    return str(response.json()["key"])
+
+
+def upload(client: httpx.Client, key: str) -> httpx.Response:
+    return client.post(f"/processing/{key}", files={"file": ("a.pdf", PDF)})
+
+
+def deliver(producer, blobstore, key: str, document_id: str, pages: int) -> None:
+    """The router's `document.routed` for a document (what meters it)."""
+    sha = hashlib.sha256(PDF).hexdigest()
+    routed = DocumentRouted(
+        document_id=document_id,
+        workflow_id=key,
+        route="extract",
+        topic="extract.invoice",
+        document_class="invoice",
+        confidence=0.9,
+        threshold=0.8,
+        model_version=1,
+        reason="invoice at 0.90 >= 0.80",
+        probabilities={"invoice": 0.9, "payslip": 0.1},
+        blob=Blob(
+            ref=str(blobstore.ref(f"x/{sha}")),
+            sha256=sha,
+            size=len(PDF),
+            media_type="application/pdf",
+        ),
+        ocr_ref=str(blobstore.ref(f"ocr/{document_id}.json")),
+        page_count=pages,
+    )
+    event = new_event("document.routed", routed, source="test", subject=document_id)
+    producer.send([Outgoing(topics.DOCUMENT_ROUTED, document_id, event)])
+
+
+def usage_once(api: httpx.Client, key: str, documents: int) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        report = api.get(f"/workflows/{key}/usage").json()
+        if report["documents"] >= documents or time.monotonic() > deadline:
+            return report
+        time.sleep(0.2)
+
+
+def test_delivered_documents_are_metered_once_and_priced(
+    api: httpx.Client, producer, blobstore
+) -> None:
+    key = create_workflow(api)
+    empty = api.get(f"/workflows/{key}/usage").json()
+    month = month_of(datetime.now(UTC))
+    assert (empty["month"], empty["plan"], empty["page_allowance"]) == (month, "free", 100)
+    assert (empty["pages"], empty["documents"], empty["credits"]["total"]) == (0, 0, 0)
+
+    first, second = (upload(api, key).json()["document_id"] for _ in range(2))
+    sample = api.post(f"/workflows/{key}/samples", files={"file": PDF}, data={"label": "invoice"})
+    deliver(producer, blobstore, key, first, pages=3)
+    deliver(producer, blobstore, key, first, pages=3)  # redelivered: counted once
+    deliver(producer, blobstore, key, sample.json()["document_id"], pages=5)  # training: free
+    deliver(producer, blobstore, key, second, pages=2)
+    report = usage_once(api, key, documents=2)
+    time.sleep(1)  # let anything counted twice show up
+    report = api.get(f"/workflows/{key}/usage").json()
+    assert (report["pages"], report["documents"], report["pages_left"]) == (5, 2, 95)
+    assert report["credits"] == {
+        "per_page": 15,
+        "per_document": 30,
+        "pages": 75,
+        "documents": 60,
+        "total": 135,
+    }
+    assert report["exhausted"] is False
+    assert report["resets_at"].startswith(next_month_start(month).isoformat()[:19])
+
+    old = api.get(f"/workflows/{key}/usage", params={"month": "2020-01"}).json()
+    assert (old["month"], old["pages"]) == ("2020-01", 0)
+    for bad in ("2020-13", "0000-01", "9999-12", "2020-1"):
+        assert api.get(f"/workflows/{key}/usage", params={"month": bad}).status_code == 422
+
+
+def test_over_the_free_plan_is_429_until_a_larger_plan(
+    api: httpx.Client, producer, blobstore, keyed_client, mint_api_key
+) -> None:
+    key = create_workflow(api)
+    client = keyed_client(mint_api_key(key))
+    document_id = upload(client, key).json()["document_id"]
+    deliver(producer, blobstore, key, document_id, pages=100)
+    assert usage_once(client, key, documents=1)["exhausted"] is True
+
+    refused = upload(client, key)
+    assert refused.status_code == 429
+    detail = refused.json()["detail"]
+    assert "100 of the 100 pages" in detail and "'free'" in detail
+    retry_after = int(refused.headers["Retry-After"])
+    expected = (next_month_start(month_of(datetime.now(UTC))) - datetime.now(UTC)).total_seconds()
+    assert abs(retry_after - expected) < 60
+    # Only processing is capped: samples and reads go on.
+    assert (
+        client.post(
+            f"/workflows/{key}/samples", files={"file": PDF}, data={"label": "invoice"}
+        ).status_code
+        == 202
+    )
+    assert client.get(f"/workflows/{key}").status_code == 200
+
+    plans = {p["name"]: p for p in client.get("/plans").json()}
+    assert plans["free"] == {"name": "free", "monthly_pages": 100, "default": True}
+    assert plans["unlimited"]["monthly_pages"] is None
+    assert api.put(f"/workflows/{key}/plan", json={"plan": "gold"}).status_code == 422
+    changed = api.put(f"/workflows/{key}/plan", json={"plan": "starter"})
+    assert changed.status_code == 200 and changed.json()["plan"] == "starter"
+    assert upload(client, key).status_code == 202
+    assert client.get(f"/workflows/{key}/usage").json()["page_allowance"] == 5000

@@ -1,0 +1,56 @@
+"""Webhook signing, event names and backoff."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+
+from docroute import topics
+from docroute.contracts._generated import Blob, DocumentRouted
+from docroute.events import new_event
+from services.api.settings import WebhookSettings
+from services.api.webhooks import backoff_s, event_names, private_target, sign
+
+
+def test_signature_is_the_hex_hmac_sha256_of_the_body() -> None:
+    body = b'{"type":"model.published"}'
+    expected = hmac.new(b"whsec_x", body, hashlib.sha256).hexdigest()
+    assert sign("whsec_x", body) == f"sha256={expected}"
+
+
+def test_a_review_route_is_also_review_pending() -> None:
+    def routed(route: str) -> DocumentRouted:
+        return DocumentRouted(
+            document_id=uuid.uuid4(),
+            workflow_id=uuid.uuid4(),
+            route=route,
+            topic=topics.REVIEW_PENDING,
+            document_class=None,
+            confidence=0.3,
+            threshold=0.8,
+            model_version=1,
+            reason="low",
+            probabilities={},
+            blob=Blob(ref="s3://b/k", sha256="a" * 64, size=1, media_type="application/pdf"),
+            ocr_ref="s3://b/o",
+            page_count=1,
+        )
+
+    assert event_names(new_event("document.routed", routed("review"), source="t")) == [
+        "document.routed",
+        "review.pending",
+    ]
+    assert event_names(new_event("document.routed", routed("extract"), source="t")) == ["document.routed"]
+
+
+def test_backoff_doubles_up_to_the_cap() -> None:
+    settings = WebhookSettings(retry_base_s=2, max_backoff_s=10)
+    assert [backoff_s(settings, n) for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
+
+
+def test_private_targets_are_named() -> None:
+    assert "non-public" in (private_target("http://127.0.0.1:8080/hook") or "")
+    assert "non-public" in (private_target("http://10.1.2.3/hook") or "")
+    assert "non-public" in (private_target("http://[::1]/hook") or "")
+    assert private_target("http://93.184.215.14/hook") is None
