@@ -69,8 +69,9 @@ class StreamService:
     def run(self) -> None:
         """Serve health endpoints and consume until stopped."""
         serve_health(self.health, self.settings.health_host, self.settings.health_port)
+        # quiet: no banner or spinner on stdout, which carries JSON log lines only.
         worker = _DrainingWorker(
-            self.app, self._drain, loglevel=self.settings.log_level, override_logging=False
+            self.app, self._drain, loglevel=self.settings.log_level, override_logging=False, quiet=True
         )
         worker.execute_from_commandline()
 
