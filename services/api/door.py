@@ -11,6 +11,7 @@ import os
 import uuid
 
 from fastapi import HTTPException, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from docroute.errors import BrokerUnavailableError, TransientError
 from docroute.filetypes import MediaType, detect_media_type
@@ -56,6 +57,34 @@ def safe_filename(name: str | None) -> str:
     base = os.path.basename((name or "").replace("\\", "/")).strip()
     base = "".join(c for c in base if c.isprintable())  # no NUL or control characters in the database
     return (base or "upload")[-255:]
+
+
+async def take_upload(
+    resources: Resources,
+    workflow: Workflow,
+    file: UploadFile,
+    *,
+    purpose: str,
+    label: str | None = None,
+    model_version: int | None = None,
+    allow_zip: bool = True,
+) -> DocumentAccepted:
+    """The door for one uploaded file: read it (capped), check its type, then `accept` it."""
+    data = await read_capped(file, resources.settings.max_upload_bytes)
+    media_type = check_file(data)
+    if not allow_zip and media_type == "application/zip":
+        raise HTTPException(415, "this endpoint takes one document: send a PDF or an image, not a zip")
+    return await run_in_threadpool(
+        accept,
+        resources,
+        workflow,
+        data=data,
+        media_type=media_type,
+        filename=safe_filename(file.filename),
+        purpose=purpose,
+        label=label,
+        model_version=model_version,
+    )
 
 
 def accept(

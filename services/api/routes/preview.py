@@ -52,20 +52,8 @@ async def preview(
     which version answered."""
     settings = resources.settings
     chosen = await run_in_threadpool(_version, resources, workflow, version)
-    data = await door.read_capped(file, settings.max_upload_bytes)
-    media_type = door.check_file(data)
-    if media_type == "application/zip":
-        raise HTTPException(415, "a preview takes one document: send a PDF or an image, not a zip")
-    accepted = await run_in_threadpool(
-        door.accept,
-        resources,
-        workflow,
-        data=data,
-        media_type=media_type,
-        filename=door.safe_filename(file.filename),
-        purpose="preview",
-        label=None,
-        model_version=chosen,
+    accepted = await door.take_upload(
+        resources, workflow, file, purpose="preview", model_version=chosen, allow_zip=False
     )
     accepted.url = document_url(request, settings, accepted.document_id)
     if not wait:

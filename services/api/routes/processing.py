@@ -39,24 +39,11 @@ async def process(
     request: Request,
     response: Response,
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF or ZIP")],
-    wait: Annotated[
-        float | None, Query(ge=0, description="Seconds to wait for the final result")
-    ] = None,
+    wait: Annotated[float | None, Query(ge=0, description="Seconds to wait for the final result")] = None,
 ) -> ProcessingResult | DocumentAccepted:
     """Accept a document (202); with `wait`, answer 200 with the result if it is final in time."""
     settings = resources.settings
-    data = await door.read_capped(file, settings.max_upload_bytes)
-    media_type = door.check_file(data)
-    accepted = await run_in_threadpool(
-        door.accept,
-        resources,
-        workflow,
-        data=data,
-        media_type=media_type,
-        filename=door.safe_filename(file.filename),
-        purpose="processing",
-        label=None,
-    )
+    accepted = await door.take_upload(resources, workflow, file, purpose="processing")
     accepted.url = document_url(request, settings, accepted.document_id)
     if not wait:
         return accepted
