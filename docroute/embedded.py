@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from docroute.blobstore import BlobStore
 from docroute.kafka import provision_topics
 from docroute.processes import (
@@ -26,7 +28,7 @@ from docroute.processes import (
     start_service,
     stop_all,
 )
-from docroute.settings import ServiceSettings
+from docroute.settings import S3Settings, ServiceSettings
 
 logger = logging.getLogger(__name__)
 
@@ -48,25 +50,34 @@ class EmbeddedStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         logs = self.data_dir / "logs"
         env = dict(os.environ)
-        s3_endpoint = configured.s3.endpoint_url
-        if s3_endpoint is None:
+        s3_settings, kafka_settings = configured.s3, configured.kafka
+        local_s3 = s3_settings.endpoint_url is None
+        if local_s3:
             s3 = start_s3_server(self.data_dir / "s3", logs)
             self.processes.append(s3)
-            s3_endpoint = f"http://{HOST}:{s3.port}"
+            s3_settings = S3Settings(
+                endpoint_url=f"http://{HOST}:{s3.port}",
+                bucket=s3_settings.bucket,
+                access_key_id=SecretStr(LOCAL_S3_KEY),
+                secret_access_key=SecretStr(LOCAL_S3_KEY),
+            )
             env.update(
-                DOCROUTE_S3__ENDPOINT_URL=s3_endpoint,
+                DOCROUTE_S3__ENDPOINT_URL=str(s3_settings.endpoint_url),
                 DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
                 DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY,
             )
-            _create_bucket(s3_endpoint, BROKER_BUCKET)
+            BlobStore(s3_settings.model_copy(update={"bucket": BROKER_BUCKET})).ensure_bucket()
         if (
             "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
             and "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS" not in os.environ
         ):
-            # Tansu keeps its log in the local S3 server, so topics survive a restart too.
-            broker = start_broker(logs, s3_endpoint=s3_endpoint, bucket=BROKER_BUCKET)
+            # Tansu keeps its log in the local S3 server, so topics survive a restart too (with an
+            # external S3 whose credentials Tansu does not get, it runs in memory).
+            broker_s3 = s3_settings.endpoint_url if local_s3 else None
+            broker = start_broker(logs, s3_endpoint=broker_s3, bucket=BROKER_BUCKET)
             self.processes.append(broker)
-            env["DOCROUTE_KAFKA__BOOTSTRAP_SERVERS"] = f"{HOST}:{broker.port}"
+            kafka_settings = kafka_settings.model_copy(update={"bootstrap_servers": f"{HOST}:{broker.port}"})
+            env["DOCROUTE_KAFKA__BOOTSTRAP_SERVERS"] = kafka_settings.bootstrap_servers
         if "DATABASE_URL" not in os.environ and "DOCROUTE_DATABASE__URL" not in os.environ:
             env["DOCROUTE_DATABASE__URL"] = f"sqlite:///{(self.data_dir / 'docroute.db').resolve()}"
         if "DOCROUTE_ADMIN_API_KEY" not in env:
@@ -74,9 +85,8 @@ class EmbeddedStack:
         env.setdefault("HF_HUB_OFFLINE", "1")
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
-        settings = _settings_from(env)
-        BlobStore(settings.s3).ensure_bucket()
-        provision_topics(settings.kafka)
+        BlobStore(s3_settings).ensure_bucket()
+        provision_topics(kafka_settings)
         for name in PIPELINE_SERVICES:
             self.processes.append(
                 start_service(name, {**env, "DOCROUTE_HEALTH_PORT": str(free_port())}, logs)
@@ -111,23 +121,3 @@ def _admin_key(data_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(32))
     logger.info("admin API key: %s (send it as `Authorization: Bearer ...`)", path.resolve())
     return path.read_text().strip()
-
-
-def _settings_from(env: dict[str, str]) -> ServiceSettings:
-    previous = dict(os.environ)
-    os.environ.update(env)
-    try:
-        return ServiceSettings()
-    finally:
-        os.environ.clear()
-        os.environ.update(previous)
-
-
-def _create_bucket(endpoint: str, bucket: str) -> None:
-    from docroute.settings import S3Settings
-
-    BlobStore(
-        S3Settings(
-            endpoint_url=endpoint, bucket=bucket, access_key_id=LOCAL_S3_KEY, secret_access_key=LOCAL_S3_KEY
-        )
-    ).ensure_bucket()
