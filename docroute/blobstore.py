@@ -105,6 +105,15 @@ class BlobStore:
                     raise
                 self._client.create_bucket(Bucket=self.bucket)
 
+    def reachable(self) -> bool:
+        """True when the bucket answers (readiness probes)."""
+        try:
+            with map_s3_errors(f"bucket {self.bucket}"):
+                self._client.head_bucket(Bucket=self.bucket)
+        except (StorageUnavailableError, BlobNotFoundError):
+            return False
+        return True
+
     def put(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> BlobRef:
         with map_s3_errors(f"put {key}"):
             self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

@@ -20,6 +20,7 @@ import faust
 from aiokafka.errors import KafkaError
 
 from docroute import metrics, topics
+from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentFailed, Original
 from docroute.errors import PermanentError, TransientError
 from docroute.events import Event, Outgoing, decode, encode, new_event, stable_id
@@ -65,6 +66,7 @@ class StreamService:
         self._in_flight = 0
         self.app = self._build_app()
         self.health.add_check("broker", lambda: self._assigned)
+        self.health.add_check("s3", BlobStore(settings.s3).reachable)
 
     def run(self) -> None:
         """Serve health endpoints and consume until stopped."""

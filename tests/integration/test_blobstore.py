@@ -1,0 +1,47 @@
+"""The S3 adapter against the real local S3 server: claim checks, conditional writes, errors."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from docroute.blobstore import BlobRef, BlobStore
+from docroute.errors import BlobNotFoundError, StorageUnavailableError
+from docroute.processes import LOCAL_S3_KEY, free_port
+from docroute.settings import S3Settings
+
+
+def test_round_trip_refs_and_put_if_absent(blobstore: BlobStore) -> None:
+    key = f"test/{uuid.uuid4()}"
+    ref = blobstore.put(key, b"one")
+    assert str(ref) == f"s3://{blobstore.bucket}/{key}" and BlobRef.parse(str(ref)) == ref
+    assert blobstore.get(str(ref)) == b"one"
+    assert blobstore.put_if_absent(key, b"two") is False
+    assert blobstore.get(key) == b"one"
+    assert blobstore.put_if_absent(key + "-new", b"two") is True
+    assert blobstore.list_keys(key) == [key, key + "-new"]
+    blobstore.delete(key)
+    assert not blobstore.exists(key)
+    assert blobstore.reachable()
+
+
+def test_missing_is_permanent_and_unreachable_is_transient(blobstore: BlobStore) -> None:
+    with pytest.raises(BlobNotFoundError):
+        blobstore.get(f"test/{uuid.uuid4()}")
+    with pytest.raises(BlobNotFoundError):
+        blobstore.get("s3://another-bucket/x")
+    closed = BlobStore(
+        S3Settings(
+            endpoint_url=f"http://127.0.0.1:{free_port()}",
+            bucket="b",
+            access_key_id=LOCAL_S3_KEY,
+            secret_access_key=LOCAL_S3_KEY,
+        )
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailableError):
+        closed.get("x")
+    assert not closed.reachable()
+    assert time.monotonic() - started < 30
