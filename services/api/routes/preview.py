@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
@@ -14,15 +11,13 @@ from sqlalchemy import select
 from services.api import door
 from services.api.adapters import Resources
 from services.api.deps import ResourcesDep, WorkflowDep
-from services.api.models import Document, ModelVersion, Workflow
-from services.api.results import build_result
+from services.api.models import ModelVersion, Workflow
 from services.api.routes.documents import document_url
 from services.api.schemas import DocumentAccepted, ProcessingResult
 from services.api.version_history import live_state
+from services.api.waiting import result_within
 
 router = APIRouter(prefix="/processing", tags=["processing"])
-
-POLL_S = 0.2
 # A preview is done once classified: the router ignores previews, so it is never routed.
 DONE = frozenset({"classified", "failed"})
 
@@ -58,14 +53,7 @@ async def preview(
     accepted.url = document_url(request, settings, accepted.document_id)
     if not wait:
         return accepted
-    deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    while (status := await run_in_threadpool(_status, resources, accepted.document_id)) not in DONE:
-        if time.monotonic() >= deadline:
-            accepted.status = status or accepted.status
-            return accepted
-        await asyncio.sleep(POLL_S)
-    response.status_code = 200
-    return await run_in_threadpool(_result, resources, accepted.document_id)
+    return await result_within(resources, accepted, wait, response, DONE.__contains__)
 
 
 def _version(resources: Resources, workflow: Workflow, requested: int | None) -> int:
@@ -88,15 +76,3 @@ def _version(resources: Resources, workflow: Workflow, requested: int | None) ->
             409, f"no candidate newer than the live v{live}: pass ?version=N to preview a published version"
         )
     return int(newest)
-
-
-def _status(resources: Resources, document_id: uuid.UUID) -> str | None:
-    with resources.sessions() as session:
-        doc = session.get(Document, document_id)
-        return doc.status if doc else None
-
-
-def _result(resources: Resources, document_id: uuid.UUID) -> ProcessingResult:
-    with resources.sessions() as session:
-        document = session.get_one(Document, document_id)
-        return build_result(session, resources.blobstore, document)

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from fastapi.concurrency import run_in_threadpool
 
-from services.api import crud, door
-from services.api.adapters import Resources
+from services.api import door
 from services.api.deps import MeteredWorkflowDep, ResourcesDep
-from services.api.models import Document
-from services.api.results import build_result
 from services.api.routes.documents import document_url
 from services.api.schemas import DocumentAccepted, ProcessingResult
 from services.api.status import is_final
+from services.api.waiting import result_within
 
 router = APIRouter(prefix="/processing", tags=["processing"])
-
-POLL_S = 0.2
 
 
 @router.post(
@@ -47,26 +39,4 @@ async def process(
     accepted.url = document_url(request, settings, accepted.document_id)
     if not wait:
         return accepted
-    deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    while True:
-        current = await run_in_threadpool(_status, resources, accepted.document_id)
-        if current is not None and is_final(current):
-            response.status_code = 200
-            return await run_in_threadpool(_result, resources, accepted.document_id)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            accepted.status = current or accepted.status
-            return accepted
-        await asyncio.sleep(min(POLL_S, remaining))
-
-
-def _status(resources: Resources, document_id: uuid.UUID) -> str | None:
-    with resources.sessions() as session:
-        return crud.effective_status(session, document_id)
-
-
-def _result(resources: Resources, document_id: uuid.UUID) -> ProcessingResult:
-    with resources.sessions() as session:
-        document = session.get(Document, document_id)
-        assert document is not None  # its row was committed before it was accepted
-        return build_result(session, resources.blobstore, document)
+    return await result_within(resources, accepted, wait, response, is_final)
