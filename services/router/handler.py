@@ -10,7 +10,6 @@ from typing import Any
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentClassified, DocumentRouted
-from docroute.errors import BlobNotFoundError
 from docroute.events import Event, Outgoing, new_event, stable_id
 from docroute.workflows import WorkflowDirectory
 from services.router.core import choose_route
@@ -35,17 +34,13 @@ class RouterHandler:
         if doc.purpose != "processing":
             return []
         document_id = str(doc.document_id)
-        record = self._record(document_id)
-        if record is not None and record["sent"]:
-            logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
-            return []
-        if record is None:
-            routed = self._decide(doc)
-            record = {"sent": False, "routed": routed.model_dump(mode="json")}
-            if not self._store.put_if_absent(
-                _key(document_id), _dump(record), content_type="application/json"
-            ):
-                record = self._store.get_json(_key(document_id))  # another replica decided first
+        record = {"sent": False, "routed": self._decide(doc).model_dump(mode="json")}
+        # Claim the decision in one round trip; a redelivery finds the first one and keeps it.
+        if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):
+            record = self._store.get_json(_key(document_id))
+            if record["sent"]:
+                logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
+                return []
         routed = DocumentRouted.model_validate(record["routed"])
         routed_event = new_event(
             "document.routed",
@@ -66,6 +61,8 @@ class RouterHandler:
             _key(str(routed.document_id)), {"sent": True, "routed": routed.model_dump(mode="json")}
         )
         metrics.ROUTED.labels(routed.route, routed.document_class or "none").inc()
+        if routed.document_class:
+            metrics.CONFIDENCE.labels(routed.document_class).observe(routed.confidence)
         metrics.DOCUMENTS.labels("router").inc()
         logger.info(
             "routed to %s: %s",
@@ -88,8 +85,6 @@ class RouterHandler:
             threshold=workflow.threshold,
             class_thresholds=dict(workflow.class_thresholds),
         )
-        if doc.predicted_class:
-            metrics.CONFIDENCE.labels(doc.predicted_class).observe(doc.confidence)
         return DocumentRouted(
             document_id=doc.document_id,
             workflow_id=doc.workflow_id,
@@ -105,13 +100,6 @@ class RouterHandler:
             ocr_ref=doc.ocr_ref,
             page_count=doc.page_count,
         )
-
-    def _record(self, document_id: str) -> dict[str, Any] | None:
-        try:
-            record: dict[str, Any] = self._store.get_json(_key(document_id))
-        except BlobNotFoundError:
-            return None
-        return record
 
 
 def _key(document_id: str) -> str:
