@@ -34,6 +34,7 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     "document.routed": contracts.DocumentRouted,
     "document.failed": contracts.DocumentFailed,
     "sample.labelled": contracts.SampleLabelled,
+    "sample.deleted": contracts.SampleDeleted,
     "training.requested": contracts.TrainingRequested,
     "model.published": contracts.ModelPublished,
     "model.promoted": contracts.ModelPromoted,

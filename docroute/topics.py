@@ -20,6 +20,7 @@ MODEL_PUBLISHED = "model.published"  # trainer -> classify (every replica), api
 # which version is live, the last event of either type winning.
 MODEL_PROMOTED = MODEL_PUBLISHED
 WORKFLOW_UPDATED = "workflow.updated"  # api -> every service (every replica)
+SAMPLE_DELETED = "sample.deleted"  # api -> classify (every replica): forget deleted samples now
 
 EXTRACT_PREFIX = "extract."
 
@@ -47,6 +48,7 @@ PIPELINE_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(TRAINING_REQUESTED),
     TopicSpec(MODEL_PUBLISHED, partitions=1),
     TopicSpec(WORKFLOW_UPDATED, partitions=1),
+    TopicSpec(SAMPLE_DELETED, partitions=1),
 )
 
 

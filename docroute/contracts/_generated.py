@@ -675,6 +675,28 @@ class ModelPublished(BaseModel):
     """
 
 
+class SampleDeleted(BaseModel):
+    """
+    Documents a model may hold as training samples were deleted: every model version of the workflow must forget them now (embeddings, nearest samples), not at the next training. The same ids are recorded in S3 under models/<workflow>/deleted/ before this event is sent.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the samples belonged to.
+    """
+    sample_ids: Annotated[list[UUID], Field(max_length=10000, min_length=1)]
+    """
+    Ids of the deleted documents (the sample ids the models store).
+    """
+    deleted_by: Annotated[str | None, Field(max_length=200)] = None
+    """
+    Who deleted them: an API key's name, or retention.
+    """
+
+
 class SampleLabelled(BaseModel):
     """
     A training sample got a label (or lost it: label null).
@@ -762,6 +784,30 @@ ClassThresholdsAdditionalProperty = TypeAliasType(
 )
 
 
+ClassTopicsAdditionalProperty = TypeAliasType(
+    "ClassTopicsAdditionalProperty",
+    Annotated[str, Field(max_length=249, min_length=1, pattern="^[A-Za-z0-9._-]+$")],
+)
+
+
+class Routing(BaseModel):
+    """
+    Where the workflow's confident documents go, per class. Absent: the shared default (extract.<class>), what every workflow did before.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    naming: Literal["shared", "per_workflow"]
+    """
+    shared: extract.<class>; per_workflow: extract.<workflow key>.<class>.
+    """
+    class_topics: dict[str, ClassTopicsAdditionalProperty] | None = None
+    """
+    Topics the operator named per class; they override the naming.
+    """
+
+
 class WorkflowUpdated(BaseModel):
     """
     The full current settings of a workflow (last event per key wins).
@@ -801,4 +847,8 @@ class WorkflowUpdated(BaseModel):
     archived: bool
     """
     Archived workflows accept no documents.
+    """
+    routing: Routing | None = None
+    """
+    Where the workflow's confident documents go, per class. Absent: the shared default (extract.<class>), what every workflow did before.
     """

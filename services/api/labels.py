@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from docroute.events import Outgoing
 from docroute.topics import class_slug, extract_topic
-from services.api import outgoing
+from services.api import outgoing, routing
 from services.api.models import Document, Workflow
 from services.api.models_labels import LabelChange, WorkflowLabel
 from services.api.schemas_workflows import LabelChangePublic, LabelPublic
@@ -85,6 +85,10 @@ def _sync(workflow: Workflow, rows: Sequence[WorkflowLabel], renamed: dict[str, 
     workflow.labels = active
     thresholds = {renamed.get(k, k): v for k, v in workflow.class_thresholds.items()}
     workflow.class_thresholds = {k: v for k, v in thresholds.items() if k in active}
+    if workflow.routing and workflow.routing.get("class_topics"):
+        named = {renamed.get(k, k): v for k, v in workflow.routing["class_topics"].items()}
+        class_topics = {k: v for k, v in named.items() if k in active}
+        workflow.routing = {**workflow.routing, "class_topics": class_topics}
 
 
 def _clash(
@@ -221,15 +225,15 @@ def public(session: Session, workflow: Workflow) -> list[LabelPublic]:
     for change in changes:
         history.setdefault(change.label_id, []).append(LabelChangePublic.model_validate(change))
     shown = sorted(rows, key=lambda r: (r.retired_at is not None, r.id))
-    return [one(r, history.get(r.id, [])) for r in shown]
+    return [one(workflow, r, history.get(r.id, [])) for r in shown]
 
 
-def one(row: WorkflowLabel, history: list[LabelChangePublic]) -> LabelPublic:
+def one(workflow: Workflow, row: WorkflowLabel, history: list[LabelChangePublic]) -> LabelPublic:
     return LabelPublic(
         id=row.id,
         name=row.name,
         status="retired" if row.retired_at else "active",
-        extract_topic=extract_topic(row.name),
+        extract_topic=routing.topic_of(workflow, row.name),
         created_at=row.created_at,
         retired_at=row.retired_at,
         history=history,

@@ -41,10 +41,10 @@ class Workflow(Base):
     thumbnail_ref: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     # Processed documents older than this many days are deleted (S3 objects included); None keeps.
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Class -> topic rule (docroute.routing.Routing.to_dict()); None: the shared extract.<class>.
+    routing: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class Document(Base):
@@ -103,9 +103,7 @@ class Document(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class ModelVersion(Base):

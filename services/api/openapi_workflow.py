@@ -3,7 +3,8 @@
 `workflow_openapi` narrows the full document to what a workflow's key holder calls (its
 `/processing`, `/workflows/{key}/...` and `/documents/...` operations), puts the key into the
 paths, makes every class field an enum of the workflow's labels, adds `x-codeSamples` (curl,
-Python, JavaScript) to the processing operation and states the limits.
+Python, JavaScript) to the processing operation, states the limits and the Kafka topics each
+class is routed to (`info.x-docroute-routing`), which an extraction team subscribes to.
 """
 
 from __future__ import annotations
@@ -117,8 +118,10 @@ def workflow_openapi(
     classes: list[str],
     server_url: str,
     lim: dict[str, Any],
+    routing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The full document narrowed to one workflow, its classes as enums, snippets and limits."""
+    """The full document narrowed to one workflow, its classes as enums, snippets, limits and
+    routing (`{"naming": ..., "topics": {class: topic}}`)."""
     doc = copy.deepcopy(full)
     paths: dict[str, Any] = {}
     for template, item in doc.get("paths", {}).items():
@@ -126,9 +129,7 @@ def workflow_openapi(
             continue
         for operation in item.values():
             params = operation.get("parameters", [])
-            operation["parameters"] = [
-                p for p in params if (p.get("in"), p.get("name")) != ("path", "key")
-            ]
+            operation["parameters"] = [p for p in params if (p.get("in"), p.get("name")) != ("path", "key")]
         paths[template.replace("{key}", workflow_id)] = item
     doc["paths"] = paths
     process = paths.get(f"/processing/{workflow_id}", {}).get("post")
@@ -145,12 +146,24 @@ def workflow_openapi(
         **doc.get("info", {}),
         "title": f"docroute workflow {name}",
         "description": f"Classes: {', '.join(classes)}.\n\n**Limits**\n\n{_limits_text(lim)}\n"
+        + (f"**Routing**\n\n{_routing_text(routing)}\n" if routing else "")
         + API_DESCRIPTION,
         "x-docroute-limits": lim,
     }
+    if routing:
+        doc["info"]["x-docroute-routing"] = routing
     doc["servers"] = [{"url": server_url}]
     _prune_components(doc)
     return doc
+
+
+def _routing_text(routing: dict[str, Any]) -> str:
+    lines = "".join(f"- `{label}` -> `{topic}`\n" for label, topic in routing["topics"].items())
+    return (
+        "Confident documents are published on the Kafka topic of their class (a "
+        "`document.routed` event, key = document id); the others wait on "
+        f"`{routing['review_topic']}` for a person.\n{lines}"
+    )
 
 
 def _enum_classes(schemas: dict[str, Any], classes: list[str]) -> None:

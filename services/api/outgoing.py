@@ -9,6 +9,8 @@ from docroute.contracts._generated import (
     Attachment,
     DocumentSpec,
     MailReceived,
+    Routing,
+    SampleDeleted,
     SampleLabelled,
     TrainingRequested,
     WorkflowUpdated,
@@ -30,6 +32,8 @@ def workflow_updated(workflow: Workflow) -> Outgoing:
         class_thresholds=dict(workflow.class_thresholds),
         retrain_every=workflow.retrain_every,
         archived=workflow.archived,
+        # Absent while the workflow keeps the shared default: readers from before it agree.
+        routing=Routing.model_validate(workflow.routing) if workflow.routing else None,
     )
     event = new_event("workflow.updated", data, source=SOURCE, subject=str(workflow.id))
     return Outgoing(topics.WORKFLOW_UPDATED, key=str(workflow.id), event=event)
@@ -104,3 +108,23 @@ def sample_labelled(
         event_id=event_id or stable_id("labelled", document_id, label, ocr_ref),
     )
     return Outgoing(topics.SAMPLE_LABELLED, key=str(workflow_id), event=event)
+
+
+def sample_deleted(
+    workflow_id: uuid.UUID, sample_ids: list[uuid.UUID], *, deleted_by: str | None
+) -> Outgoing:
+    """Deleted documents every classify replica must drop from its models now (key =
+    workflow id; one partition, read whole by every replica)."""
+    data = SampleDeleted(
+        workflow_id=workflow_id,
+        sample_ids=sample_ids,
+        deleted_by=deleted_by[:200] if deleted_by else None,
+    )
+    event = new_event(
+        "sample.deleted",
+        data,
+        source=SOURCE,
+        subject=str(workflow_id),
+        event_id=stable_id("deleted", workflow_id, *sorted(str(i) for i in sample_ids)),
+    )
+    return Outgoing(topics.SAMPLE_DELETED, key=str(workflow_id), event=event)

@@ -1,7 +1,8 @@
 """Review: a person confirms or corrects a document's class; it is then routed and learnt from.
 
-Confirming or correcting a document sends it to `extract.<class>` (a `document.routed` with
-route `extract`, also on `document.routed` for the projection and webhooks), makes it a labelled
+Confirming or correcting a document sends it to its class's topic in the workflow's routing
+(`extract.<class>` by default: a `document.routed` with route `extract`, also on
+`document.routed` for the projection and webhooks), makes it a labelled
 sample (`sample.labelled`, the document's OCR as its text) and records who did what in the
 audit trail. A document is reviewed once: the same verdict again answers the same outcome and
 sends nothing; a different one is a conflict.
@@ -25,8 +26,7 @@ from docroute import topics
 from docroute.contracts._generated import Blob, DocumentRouted
 from docroute.errors import TransientError
 from docroute.events import Outgoing, new_event, stable_id
-from docroute.topics import extract_topic
-from services.api import outgoing
+from services.api import outgoing, routing
 from services.api.adapters import LazyProducer
 from services.api.models import Document, Workflow
 from services.api.models_review import DocumentAudit
@@ -67,7 +67,7 @@ def review(
     _check_reviewable(document)
     before = {name: getattr(document, name) for name in _RESTORED}
     action = "confirmed" if verdict.document_class == document.predicted_class else "corrected"
-    topic = extract_topic(verdict.document_class)
+    topic = routing.topic_of(workflow, verdict.document_class)
     reason = f"{action} by {verdict.reviewer}"
     already_there = document.route == "extract" and document.route_topic == topic
     events = [_sample_labelled(document, verdict)]
@@ -110,7 +110,7 @@ def outcome(document: Document) -> ReviewOutcome:
         original_class=document.predicted_class,
         reviewer=document.reviewed_by or "",
         reviewed_at=document.reviewed_at,
-        topic=extract_topic(document.reviewed_class),
+        topic=document.route_topic or "",
     )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from docroute.page_selection import validate_relevant_pages
+from docroute.routing import Routing, RoutingNaming, topic_name_problem
 from docroute.topics import class_slug, extract_topic
 from services.api.schemas_review import Explanation, ReviewInfo
 
@@ -55,6 +56,39 @@ Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(print
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(printable)]
 Description = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+ROUTING_HELP = (
+    "Where confident documents go, per class. naming `shared` (default): extract.<class>, one "
+    "topic per class across workflows; `per_workflow`: extract.<workflow key>.<class>. "
+    "class_topics names a topic for a class (Kafka topic rules; not one of docroute's own "
+    "topics nor another workflow's extract.<key>.). Set and changed with the admin key only."
+)
+
+
+def _topic_name(value: str) -> str:
+    why = topic_name_problem(value)
+    if why:
+        raise ValueError(why)
+    return value
+
+
+TopicName = Annotated[str, Field(min_length=1, max_length=249), AfterValidator(_topic_name)]
+
+
+class RoutingIn(BaseModel):
+    """A workflow's routing rule (see ROUTING_HELP); a change replaces the whole rule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    naming: RoutingNaming = Field(
+        default="shared",
+        description="shared: extract.<class>; per_workflow: extract.<workflow key>.<class>",
+    )
+    class_topics: dict[Label, TopicName] = Field(
+        default_factory=dict, max_length=200, description="Topic per class, overriding naming"
+    )
+
+    def rule(self) -> Routing:
+        return Routing(self.naming, dict(self.class_topics))
 
 
 class WorkflowCreate(BaseModel):
@@ -69,6 +103,7 @@ class WorkflowCreate(BaseModel):
     threshold: Probability = 0.8
     class_thresholds: dict[str, Probability] = Field(default_factory=dict)
     retrain_every: int = Field(default=20, ge=1, le=100_000)
+    routing: RoutingIn = Field(default_factory=RoutingIn, description=ROUTING_HELP)
 
     @field_validator("labels")
     @classmethod
@@ -92,6 +127,9 @@ class WorkflowCreate(BaseModel):
         unknown = sorted(set(self.class_thresholds) - set(self.labels))
         if unknown:
             raise ValueError(f"class_thresholds name classes that are not labels: {unknown}")
+        unknown = sorted(set(self.routing.class_topics) - set(self.labels))
+        if unknown:
+            raise ValueError(f"routing.class_topics name classes that are not labels: {unknown}")
         return self
 
 
@@ -109,17 +147,24 @@ class WorkflowPublic(BaseModel):
     class_thresholds: dict[str, float]
     retrain_every: int
     archived: bool
-    extract_topics: dict[str, str] = Field(default_factory=dict)
+    routing: RoutingIn = Field(default_factory=RoutingIn, description=ROUTING_HELP)
+    extract_topics: dict[str, str] = Field(
+        default_factory=dict, description="The topic each class's confident documents go to"
+    )
     plan: str = "free"
     # Read from the stored S3 ref; shown as the path to GET it from (with an API key).
     thumbnail_url: str | None = Field(default=None, validation_alias="thumbnail_ref")
     created_at: datetime
     updated_at: datetime
 
+    @field_validator("routing", mode="before")
+    @classmethod
+    def _routing(cls, value: object) -> object:
+        return RoutingIn() if value is None else value  # null column: the shared default
+
     @model_validator(mode="after")
     def _topics(self) -> WorkflowPublic:
-        if not self.extract_topics:
-            self.extract_topics = {label: extract_topic(label) for label in self.labels}
+        self.extract_topics = self.routing.rule().topic_map(str(self.key), self.labels)
         if self.thumbnail_url and not self.thumbnail_url.startswith("/"):
             self.thumbnail_url = f"/workflows/{self.key}/thumbnail"
         return self
@@ -144,9 +189,7 @@ class TrainingAccepted(BaseModel):
 class Classification(BaseModel):
     """Confidence of one class."""
 
-    model_config = ConfigDict(
-        validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
-    )
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
 
     document_class: str = Field(alias="class")
     confidence: float

@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.api.schemas import (
     PAGES_HELP,
+    ROUTING_HELP,
     Description,
     Label,
     Name,
     Probability,
+    RoutingIn,
     normalize_relevant_pages,
 )
 
@@ -41,9 +43,7 @@ class DocumentSpecPatch(BaseModel):
 
     @model_validator(mode="after")
     def _no_nulls(self) -> DocumentSpecPatch:
-        nulls = [
-            f for f in self.model_fields_set if f != "relevant_pages" and getattr(self, f) is None
-        ]
+        nulls = [f for f in self.model_fields_set if f != "relevant_pages" and getattr(self, f) is None]
         if nulls:
             raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
         return self
@@ -63,6 +63,9 @@ class WorkflowUpdate(BaseModel):
         default=None, description="Replaces every per-class threshold; keys are active labels"
     )
     retrain_every: int | None = Field(default=None, ge=1, le=100_000)
+    routing: RoutingIn | None = Field(
+        default=None, description=f"{ROUTING_HELP} Replaces the whole rule; 403 with a workflow key."
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> WorkflowUpdate:
@@ -88,9 +91,7 @@ class LabelChangePublic(BaseModel):
     action: Literal["created", "added", "renamed", "retired", "restored"]
     old_name: str | None
     new_name: str | None
-    api_key_id: uuid.UUID | None = Field(
-        description="Key that made the change; null: the admin key"
-    )
+    api_key_id: uuid.UUID | None = Field(description="Key that made the change; null: the admin key")
     changed_at: datetime
 
 

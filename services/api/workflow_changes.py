@@ -12,6 +12,8 @@ text every training sample was read into, and a model trained on one text cannot
 OCR service reads only the relevant pages of samples too, so afterwards the samples' text and new
 documents' text would come from different pages. Everything else (name, description,
 thresholds, retrain_every) may change at any time, and labels change through their own endpoints.
+The routing (class -> topic) changes with the admin key only: a topic decides which extraction
+service, and so which team, receives the documents (`docroute.routing`).
 
 Every change is published as the workflow's full `workflow.updated` event (the services learn
 settings only from it); the database commits only once the broker has acknowledged it.
@@ -28,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from docroute.events import Outgoing
 from docroute.kafka import provision_topics
-from docroute.topics import extract_topic
-from services.api import outgoing
+from docroute.routing import Routing
+from services.api import outgoing, routing
 from services.api.adapters import Resources
 from services.api.models import Document, Workflow
 from services.api.schemas_workflows import WorkflowUpdate
@@ -53,9 +55,7 @@ def refuse(field: str, why: str) -> HTTPException:
 
 
 def has_training_samples(session: Session, workflow: Workflow) -> bool:
-    query = select(Document.id).where(
-        Document.workflow_id == workflow.id, Document.purpose == "training"
-    )
+    query = select(Document.id).where(Document.workflow_id == workflow.id, Document.purpose == "training")
     return session.scalars(query.limit(1)).first() is not None
 
 
@@ -69,9 +69,7 @@ def apply_update(session: Session, workflow: Workflow, body: WorkflowUpdate) -> 
         if spec.get(name) == value:
             continue
         if name in FIXED_SPEC_FIELDS:
-            raise refuse(
-                f"document_spec.{name}", f"it is fixed after creation ({FIXED_SPEC_FIELDS[name]})"
-            )
+            raise refuse(f"document_spec.{name}", f"it is fixed after creation ({FIXED_SPEC_FIELDS[name]})")
         if name == "relevant_pages" and has_training_samples(session, workflow):
             raise refuse(
                 "document_spec.relevant_pages",
@@ -89,11 +87,28 @@ def apply_update(session: Session, workflow: Workflow, body: WorkflowUpdate) -> 
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"class_thresholds name classes that are not active labels: {unknown}",
             )
+    rule = fields.pop("routing", None)
+    if rule is not None and _set_routing(workflow, Routing.from_dict(rule)):
+        changed.append("routing")
     for name, value in fields.items():
         if getattr(workflow, name) != value:
             setattr(workflow, name, value)
             changed.append(name)
     return changed
+
+
+def _set_routing(workflow: Workflow, rule: Routing) -> bool:
+    """Replace the routing rule (422 for classes it names that are not active labels)."""
+    unknown = sorted(set(rule.class_topics) - set(workflow.labels))
+    if unknown:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"routing.class_topics name classes that are not active labels: {unknown}",
+        )
+    if routing.rule_of(workflow) == rule:
+        return False
+    workflow.routing = rule.to_dict()
+    return True
 
 
 def save_and_publish(
@@ -103,13 +118,20 @@ def save_and_publish(
     *,
     new_labels: Iterable[str] = (),
     extra: Iterable[Outgoing] = (),
+    routing_changed: bool = False,
 ) -> None:
-    """Provision topics for `new_labels`, publish `workflow.updated` (then `extra`), commit.
+    """Check the routing, provision the topics of the workflow's classes (every one when the
+    routing changed, else `new_labels`'), publish `workflow.updated` (then `extra`), commit.
 
-    All or nothing: when the broker fails, the session rolls back and the caller gets 503.
+    All or nothing: when the broker fails, the session rolls back and the caller gets 503; a
+    topic that cannot be used (422) changes nothing.
     """
+    new_labels = list(new_labels)
+    if routing_changed or new_labels:
+        routing.check(workflow)
     session.flush()
-    topics = [extract_topic(label) for label in new_labels]
+    labels = workflow.labels if routing_changed else new_labels
+    topics = sorted(set(routing.topics_of(workflow, labels).values()))
     if topics:
         provision_topics(resources.settings.kafka, extra=topics)
     resources.producer.send([outgoing.workflow_updated(workflow), *extra])

@@ -1,11 +1,13 @@
-"""The routing policy: probabilities and thresholds in, a route and its reason out."""
+"""The routing policy: probabilities, thresholds and the workflow's class -> topic rule in, a
+route, its topic and its reason out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-from docroute.topics import REVIEW_PENDING, extract_topic
+from docroute.routing import Routing
+from docroute.topics import REVIEW_PENDING
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,11 @@ def choose_route(
     model_version: int,
     threshold: float,
     class_thresholds: dict[str, float],
+    workflow_id: str,
+    routing: Routing | None = None,
 ) -> RouteDecision:
-    """Extract when confident enough for the predicted class; review otherwise."""
+    """Extract (to the class's topic in the workflow's `routing`, default `extract.<class>`)
+    when confident enough for the predicted class; review otherwise."""
     applied = class_thresholds.get(predicted_class, threshold) if predicted_class else threshold
 
     def review(reason: str) -> RouteDecision:
@@ -45,7 +50,7 @@ def choose_route(
         )
     return RouteDecision(
         "extract",
-        extract_topic(predicted_class),
+        (routing or Routing()).topic_for(workflow_id, predicted_class),
         predicted_class,
         confidence,
         applied,

@@ -9,8 +9,9 @@ from typing import Any
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import DocumentClassified, DocumentRouted
+from docroute.contracts._generated import DocumentClassified, DocumentRouted, WorkflowUpdated
 from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.routing import Routing
 from docroute.workflows import WorkflowDirectory
 from services.router.core import choose_route
 
@@ -84,6 +85,8 @@ class RouterHandler:
             model_version=doc.model_version,
             threshold=workflow.threshold,
             class_thresholds=dict(workflow.class_thresholds),
+            workflow_id=str(doc.workflow_id),
+            routing=_routing(workflow),
         )
         return DocumentRouted(
             document_id=doc.document_id,
@@ -100,6 +103,14 @@ class RouterHandler:
             ocr_ref=doc.ocr_ref,
             page_count=doc.page_count,
         )
+
+
+def _routing(workflow: WorkflowUpdated) -> Routing:
+    """The workflow's class -> topic rule; absent (older events) is the shared default."""
+    rule = workflow.routing
+    if rule is None:
+        return Routing()
+    return Routing(rule.naming, dict(rule.class_topics or {}))
 
 
 def _key(document_id: str) -> str:

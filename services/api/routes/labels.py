@@ -91,4 +91,4 @@ def _change(
     else:
         session.commit()  # label rows made on first sight of an older workflow
     query = select(LabelChange).where(LabelChange.label_id == row.id).order_by(LabelChange.id)
-    return labels.one(row, [LabelChangePublic.model_validate(c) for c in session.scalars(query)])
+    return labels.one(workflow, row, [LabelChangePublic.model_validate(c) for c in session.scalars(query)])

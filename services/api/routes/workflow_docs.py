@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from services.api import usage
+from docroute.topics import REVIEW_PENDING
+from services.api import routing, usage
 from services.api.deps import SessionDep, SettingsDep, WorkflowAnyStateDep
 from services.api.models import ModelVersion
 from services.api.openapi_workflow import limits, snippets, workflow_openapi
@@ -31,8 +32,8 @@ def read_workflow_openapi(
     workflow: WorkflowAnyStateDep, request: Request, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:
     """This workflow's OpenAPI document: its endpoints with the key filled in, the result's class
-    fields as an enum of its classes, code snippets (`x-codeSamples`) and the limits
-    (`info.x-docroute-limits`)."""
+    fields as an enum of its classes, code snippets (`x-codeSamples`), the limits
+    (`info.x-docroute-limits`) and the Kafka topic of each class (`info.x-docroute-routing`)."""
     live = session.scalars(
         select(ModelVersion.labels).where(
             ModelVersion.workflow_id == workflow.id, ModelVersion.live.is_(True)
@@ -48,13 +49,16 @@ def read_workflow_openapi(
         classes=classes,
         server_url=_base_url(request, settings),
         lim=limits(settings, settings.usage.plans[plan]),
+        routing={
+            "naming": routing.rule_of(workflow).naming,
+            "topics": routing.topics_of(workflow, classes),
+            "review_topic": REVIEW_PENDING,
+        },
     )
     return JSONResponse(doc)
 
 
 @router.get("/{key}/snippets", response_model=Snippets)
-def read_snippets(
-    workflow: WorkflowAnyStateDep, request: Request, settings: SettingsDep
-) -> Snippets:
+def read_snippets(workflow: WorkflowAnyStateDep, request: Request, settings: SettingsDep) -> Snippets:
     """curl, Python and JavaScript calls of this workflow's processing endpoint."""
     return snippets(f"{_base_url(request, settings)}/processing/{workflow.id}")

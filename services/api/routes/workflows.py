@@ -6,14 +6,13 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docroute.kafka import provision_topics
-from docroute.topics import extract_topic
-from services.api import crud, labels, outgoing
+from services.api import crud, labels, outgoing, routing
 from services.api.adapters import Resources
 from services.api.deps import (
     AdminKey,
@@ -37,17 +36,20 @@ router = APIRouter(prefix="/workflows", tags=["workflows"])
 def create_workflow(
     body: WorkflowCreate, session: SessionDep, resources: ResourcesDep, admin: AdminKey
 ) -> WorkflowPublic:
-    """Create a workflow (admin key): its row, its extraction topics, and `workflow.updated` for
-    the services. Then mint a key for it with POST /api-keys.
+    """Create a workflow (admin key): its row, its extraction topics (`routing`: shared
+    extract.<class>, per-workflow extract.<key>.<class>, or named per class), and
+    `workflow.updated` for the services. Then mint a key for it with POST /api-keys.
 
     All or nothing: the row commits only after the topics exist and the event is acknowledged.
     """
     workflow = crud.new_workflow(body)
     workflow.plan = resources.settings.usage.default_plan
+    workflow.routing = body.routing.rule().to_dict()
+    routing.check(workflow)
     session.add(workflow)
     session.flush()
     labels.record_created(session, workflow, api_key_id=admin.key_id)
-    provision_topics(resources.settings.kafka, extra=[extract_topic(x) for x in workflow.labels])
+    provision_topics(resources.settings.kafka, extra=sorted(set(routing.topics_of(workflow).values())))
     resources.producer.send([outgoing.workflow_updated(workflow)])
     session.commit()
     logger.info("workflow %r created", workflow.name, extra={"workflow_id": workflow.id})
@@ -78,19 +80,34 @@ def read_workflow(workflow: WorkflowAnyStateDep) -> WorkflowPublic:
     return WorkflowPublic.model_validate(workflow)
 
 
-@router.patch("/{key}", response_model=WorkflowPublic, responses={409: {"description": "Fixed setting"}})
+@router.patch(
+    "/{key}",
+    response_model=WorkflowPublic,
+    responses={
+        403: {"description": "Routing changed without the admin key"},
+        409: {"description": "Fixed setting"},
+    },
+)
 def update_workflow(
-    found: WorkflowDep, body: WorkflowUpdate, session: SessionDep, resources: ResourcesDep
+    found: WorkflowDep,
+    body: WorkflowUpdate,
+    session: SessionDep,
+    resources: ResourcesDep,
+    principal: CurrentKey,
 ) -> WorkflowPublic:
-    """Change name, description, thresholds, retrain_every or the document spec.
+    """Change name, description, thresholds, retrain_every, the document spec or (admin key
+    only) the routing.
 
     Fixed after creation (409 naming the field): document_spec.character_set, text_style,
     ocr_engine and cropping; relevant_pages once the workflow has a training sample. Every
     change publishes the full `workflow.updated`.
     """
+    if body.routing is not None and not principal.admin:
+        raise HTTPException(403, "routing decides which team receives the documents: admin key only")
     workflow = session.get_one(Workflow, found.id)
-    if apply_update(session, workflow, body):
-        save_and_publish(session, resources, workflow)
+    changed = apply_update(session, workflow, body)
+    if changed:
+        save_and_publish(session, resources, workflow, routing_changed="routing" in changed)
     return WorkflowPublic.model_validate(workflow)
 
 
@@ -123,8 +140,6 @@ def _set_archived(
 async def request_training(workflow: WorkflowDep, resources: ResourcesDep) -> TrainingAccepted:
     """Ask the trainer for a new model version now (it answers with `model.published`)."""
     request_id = uuid.uuid4()
-    await run_in_threadpool(
-        resources.producer.send, [outgoing.training_requested(workflow.id, request_id)]
-    )
+    await run_in_threadpool(resources.producer.send, [outgoing.training_requested(workflow.id, request_id)])
     logger.info("training requested", extra={"workflow_id": workflow.id})
     return TrainingAccepted(request_id=request_id, workflow_id=workflow.id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from docroute.routing import Routing
 from services.router.core import choose_route
+
+WORKFLOW = "5a0c3a4e-1f2b-4c3d-8e9f-0a1b2c3d4e5f"
 
 
 def _route(**overrides: object):
@@ -13,6 +16,7 @@ def _route(**overrides: object):
         model_version=3,
         threshold=0.8,
         class_thresholds={},
+        workflow_id=WORKFLOW,
     )
     args.update(overrides)
     return choose_route(**args)  # type: ignore[arg-type]
@@ -38,3 +42,19 @@ def test_no_model_and_unknown_go_to_review() -> None:
     assert "no trained model" in _route(model_version=0, predicted_class=None, confidence=0.0).reason
     unknown = _route(unknown=True, confidence=0.99)
     assert unknown.route == "review" and "unlike every class" in unknown.reason
+
+
+def test_per_workflow_naming_puts_the_workflow_key_in_the_topic() -> None:
+    decision = _route(routing=Routing("per_workflow"))
+    assert decision.topic == f"extract.{WORKFLOW}.w-9"
+
+
+def test_operator_topic_overrides_the_naming_for_its_class_only() -> None:
+    routing = Routing("per_workflow", {"W-9": "acme-tax-forms"})
+    assert _route(routing=routing).topic == "acme-tax-forms"
+    assert _route(routing=routing, predicted_class="Invoice").topic == f"extract.{WORKFLOW}.invoice"
+
+
+def test_review_ignores_the_routing() -> None:
+    decision = _route(routing=Routing("per_workflow", {"W-9": "acme"}), confidence=0.5)
+    assert (decision.route, decision.topic) == ("review", "review.pending")
