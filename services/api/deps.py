@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Iterator, Sequence
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, params, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -57,8 +60,29 @@ def parse_key(key: str) -> uuid.UUID | None:
         return None
 
 
-_BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
-_API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <API key>`")
+_BOTH_HEADERS = (
+    " Send the key in one of the two headers; a request that sends both must send the same key"
+    " in each (400 otherwise). `Authorization` with another scheme than Bearer is ignored."
+)
+_BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`." + _BOTH_HEADERS)
+_API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="`X-API-Key: <API key>`." + _BOTH_HEADERS
+)
+
+
+def presented_key(bearer: HTTPAuthorizationCredentials | None, api_key: str | None) -> str | None:
+    """The key a request presents; 400 when its two headers carry different keys.
+
+    No precedence: a proxy that sets one header while the client sets the other would
+    otherwise decide, silently, which key (and whose workflows) the request uses.
+    """
+    bearer_key = bearer.credentials if bearer else None
+    if bearer_key and api_key and not hmac.compare_digest(bearer_key.encode(), api_key.encode()):
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            "`Authorization: Bearer` and `X-API-Key` carry different keys: send one key, in one header",
+        )
+    return api_key or bearer_key
 
 
 def get_current_key(
@@ -68,7 +92,7 @@ def get_current_key(
     api_key: Annotated[str | None, Depends(_API_KEY_HEADER)],
 ) -> Principal:
     """Who calls: 401 without a valid key, 429 past the key's rate limit (not for the admin)."""
-    token = api_key or (bearer.credentials if bearer else None)
+    token = presented_key(bearer, api_key)
     challenge = {"WWW-Authenticate": "Bearer"}
     if not token:
         detail = "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
@@ -93,6 +117,54 @@ def get_current_key(
 CurrentKey = Annotated[Principal, Depends(get_current_key)]
 
 
+async def refuse_repeated_form_fields(request: Request) -> None:
+    """422 when a form field the route takes once (`file`, `label`) comes more than once, or
+    when a form's text holds NUL: otherwise the last part would win and the others vanish."""
+    single = single_form_fields(request.scope.get("route"))
+    if single is None:
+        return
+    form = await request.form()  # FastAPI has parsed it already: this is the same, cached form
+    errors = [
+        {"loc": ("body", name), "type": "field_repeated", "msg": f"send one `{name}` part, not several"}
+        for name in single
+        if len(form.getlist(name)) > 1
+    ]
+    errors += [
+        {"loc": ("body", name), "type": "string_nul", "msg": "the text holds a NUL character (\\u0000)"}
+        for name, value in form.multi_items()
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def single_form_fields(route: object) -> list[str] | None:
+    """Names of the form fields `route` takes one of; None when it takes no form."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return None
+    fields = [f for f in _body_params(dependant) if isinstance(f.field_info, params.Form)]
+    if not fields:
+        return None
+    return [f.alias for f in fields if not _takes_many(f.field_info.annotation)]
+
+
+def _body_params(dependant: Any) -> Iterator[Any]:
+    yield from dependant.body_params
+    for sub in dependant.dependencies:
+        yield from _body_params(sub)
+
+
+def _takes_many(annotation: object) -> bool:
+    """`list[UploadFile]`, `list[str] | None`, ...: a field a form may repeat."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_takes_many(arg) for arg in get_args(annotation))
+    return origin in (list, tuple, set, frozenset) or (
+        isinstance(origin, type) and issubclass(origin, Sequence) and origin is not str
+    )
+
+
 def require_admin(principal: CurrentKey) -> Principal:
     """403 unless the caller holds the admin key."""
     if not principal.admin:
@@ -109,9 +181,7 @@ def require_scope(principal: Principal, workflow_id: uuid.UUID | None, what: str
         raise HTTPException(status.HTTP_404_NOT_FOUND, what)
 
 
-def _load_workflow(
-    key: str, resources: Resources, principal: Principal, *, archived_too: bool
-) -> Workflow:
+def _load_workflow(key: str, resources: Resources, principal: Principal, *, archived_too: bool) -> Workflow:
     workflow_id = parse_key(key)
     workflow = None
     if workflow_id is not None and principal.can_use(workflow_id):
