@@ -16,7 +16,7 @@ import numpy as np
 from bench._corpus import Doc
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.model import ClassifierModel
-from services.ingest.core import AcceptedFile, IntakeLimits, take_in
+from docroute.intake import AcceptedFile, IntakeLimits, take_in
 from services.router.core import choose_route
 
 IN_PROCESS_STAGES = ("ingest", "ocr", "classify", "route")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -59,6 +59,45 @@ class DatabaseSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     url: str = "sqlite:///docroute.db"
+
+
+class UsageSettings(BaseModel):
+    """Plans (monthly page allowance, None = unlimited) and the credit price of a page/document.
+
+    Both doors enforce the allowance (the API and ingest's mailroom door), so both read these.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    plans: dict[str, int | None] = {"free": 100, "starter": 5_000, "business": 50_000, "unlimited": None}
+    default_plan: str = "free"
+    credits_per_page: int = Field(default=15, ge=0)
+    credits_per_document: int = Field(default=30, ge=0)
+
+    @model_validator(mode="after")
+    def _default_plan_exists(self) -> UsageSettings:
+        if self.default_plan not in self.plans:
+            raise ValueError(f"default_plan {self.default_plan!r} is not one of {sorted(self.plans)}")
+        return self
+
+
+class MailroomSettings(BaseModel):
+    """The mailroom door's trust rule (`DOCROUTE_MAILROOM__...`; schemas/README.md, trust model).
+
+    An attachment's `s3_ref` may name only the inbox: `s3://<inbox_bucket>/<inbox_prefix>...`,
+    with `<workflow_id>/` after the prefix when `inbox_per_workflow`. Over-allowance mail gets
+    `quota_policy`: `dead_letter` (the default: refused with `quota_exceeded`, like the HTTP
+    door's 429), `hold` (retried until pages free up; blocks its partition, so one tenant only)
+    or `meter_only` (accepted and metered past the allowance, for plans billed by overage).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    # None: the product bucket (DOCROUTE_S3__BUCKET), where the prefix must stay clear of its objects.
+    inbox_bucket: str | None = None
+    inbox_prefix: str = "inbox/"
+    inbox_per_workflow: bool = True
+    quota_policy: Literal["hold", "dead_letter", "meter_only"] = "dead_letter"
 
 
 class ServiceSettings(BaseSettings):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import HTTPException, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from services.api.adapters import Resources
 from services.api.models import Document, Workflow
 from services.api.models_training import TrainingBatch
 from services.api.schemas_training import BatchFailure, BatchProgress, RejectedFile
+from services.api.settings import ApiSettings
 from services.api.status import RANK
 
 logger = logging.getLogger(__name__)
@@ -60,18 +62,21 @@ def labels_for(
 
 
 async def read_files(
-    files: Sequence[UploadFile], labels: Sequence[str | None], limit: int
+    files: Sequence[UploadFile], labels: Sequence[str | None], settings: ApiSettings
 ) -> tuple[list[IncomingFile], list[RejectedFile]]:
-    """Read and check each file; bad ones are rejected with a reason, not the whole request."""
+    """Read and check each file (ingest's intake, `door.count_pages`); bad ones are rejected
+    with their reason, not the whole request."""
     accepted, rejected = [], []
+    limits = door.intake_limits(settings)
     for upload, label in zip(files, labels, strict=True):
         filename = door.safe_filename(upload.filename)
         try:
-            data = await door.read_capped(upload, limit)
+            data = await door.read_capped(upload, settings.max_upload_bytes)
             media_type = door.check_file(data)
-        except HTTPException as exc:
-            code = {413: "too_large", 415: "unsupported_type"}.get(exc.status_code, "empty_file")
-            rejected.append(RejectedFile(filename=filename, reason_code=code, reason=str(exc.detail)))
+            await run_in_threadpool(door.count_pages, filename, data, limits)
+        except door.RefusedFileError as exc:
+            reason = str(exc.detail)
+            rejected.append(RejectedFile(filename=filename, reason_code=exc.reason_code, reason=reason))
             continue
         accepted.append(IncomingFile(filename, data, media_type, label))
     return accepted, rejected

@@ -1,4 +1,5 @@
-"""Storage models of access and metering: API keys with their workflow scopes, usage records.
+"""Storage models of access and metering: API keys with their workflow scopes, usage records,
+the page ledger's tables.
 
 Only a salted hash of each key's secret is stored; the secret is shown once, when minted.
 """
@@ -11,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from docroute import quota
 from services.api.models import Base, utcnow
 
 
@@ -52,3 +54,8 @@ class UsageRecord(Base):
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     pages: Mapped[int] = mapped_column(Integer)
     metered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# The page ledger's tables (docroute/quota.py, migration 0005), in Base.metadata like every table.
+QUOTA_COUNTERS = quota.COUNTERS.to_metadata(Base.metadata)
+QUOTA_RESERVATIONS = quota.RESERVATIONS.to_metadata(Base.metadata)

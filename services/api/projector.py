@@ -135,6 +135,7 @@ def on_failed(session: Session, data: DocumentFailed) -> list[Outgoing]:
         logger.warning("dead letter after %s, kept %s", doc.status, doc.status, extra=extra)
         return []
     doc.status = "failed"
+    usage.release(session, [document_id])  # its pages were reserved at the door; nothing was delivered
     doc.failed_stage, doc.reason_code, doc.reason = data.stage, data.reason_code, data.reason
     doc.blob_ref = doc.blob_ref or data.blob_ref
     doc.filename = doc.filename or data.filename

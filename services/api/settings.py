@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from docroute.settings import ServiceSettings
+from docroute.settings import ServiceSettings, UsageSettings
 
 MIB = 1024 * 1024
 MIN_ADMIN_KEY_CHARS = 24
@@ -18,23 +18,6 @@ class RateLimitSettings(BaseModel):
     # Sustained requests per second; 0 turns the limit off. The admin key is not limited.
     per_second: float = Field(default=10.0, ge=0)
     burst: int = Field(default=50, ge=1)
-
-
-class UsageSettings(BaseModel):
-    """Plans (monthly page allowance, None = unlimited) and the credit price of a page/document."""
-
-    model_config = ConfigDict(frozen=True)
-
-    plans: dict[str, int | None] = {"free": 100, "starter": 5_000, "business": 50_000, "unlimited": None}
-    default_plan: str = "free"
-    credits_per_page: int = Field(default=15, ge=0)
-    credits_per_document: int = Field(default=30, ge=0)
-
-    @model_validator(mode="after")
-    def _default_plan_exists(self) -> UsageSettings:
-        if self.default_plan not in self.plans:
-            raise ValueError(f"default_plan {self.default_plan!r} is not one of {sorted(self.plans)}")
-        return self
 
 
 class WebhookSettings(BaseModel):

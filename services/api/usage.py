@@ -7,9 +7,11 @@ counts nothing), in the month (UTC) of delivery. A zip is not a document: its me
 Training samples and previews are never routed, so never metered; nor are documents that fail
 (nothing was delivered). Mailroom documents are metered like uploads.
 
-The allowance is checked when `POST /processing/{key}` accepts a document: once the month's pages
-reach the plan's allowance, it answers 429 until the next month. Pages are known only after OCR,
-so the document that crosses the allowance is still processed.
+The allowance holds under bursts: the door counts a document's pages (`docroute.intake`) and
+reserves them in the page ledger (`docroute.quota`) in the same transaction that records the
+document; a document whose pages do not fit beside those used and those reserved by documents in
+flight gets 429. Delivery settles the reservation (the pages become used), a failure releases it.
+Ingest's mailroom door reserves through the same ledger (its policy: services/ingest/quota_gate.py).
 
 Credits: `pages x credits_per_page + documents x credits_per_document` (15 and 30 by default,
 natif.ai's prices); set either price to 0 to charge by pages or documents only.
@@ -26,6 +28,7 @@ from fastapi import HTTPException, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from docroute import quota
 from services.api.models import Workflow
 from services.api.models_access import UsageRecord
 from services.api.settings import UsageSettings
@@ -33,12 +36,11 @@ from services.api.settings import UsageSettings
 logger = logging.getLogger(__name__)
 
 NOT_METERED = frozenset({"training", "preview"})
+# Retry-After when only reservations of documents in flight block a document (seconds).
+IN_FLIGHT_RETRY_S = 30
 
 
-def month_of(moment: datetime) -> str:
-    """`YYYY-MM` of a moment, in UTC."""
-    moment = moment.astimezone(UTC)
-    return f"{moment.year:04d}-{moment.month:02d}"
+month_of = quota.month_of
 
 
 def month_start(month: str) -> datetime:
@@ -62,20 +64,67 @@ def meter(
     pages: int | None,
     at: datetime | None = None,
 ) -> bool:
-    """Record one delivered document (in the caller's transaction); False when not metered."""
-    if purpose in NOT_METERED or session.get(UsageRecord, document_id) is not None:
+    """Record one delivered document and settle its reserved pages (in the caller's transaction);
+    False when not metered."""
+    if purpose in NOT_METERED or _metered(session, document_id):
+        quota.release(session.connection(), [document_id])
         return False
     at = at or datetime.now(UTC)
+    pages = max(pages or 1, 1)
     session.add(
         UsageRecord(
             document_id=document_id,
             workflow_id=workflow_id,
             month=month_of(at),
-            pages=max(pages or 1, 1),
+            pages=pages,
             metered_at=at,
         )
     )
+    quota.settle(session.connection(), document_id, workflow_id, pages, at)
     return True
+
+
+def _metered(session: Session, document_id: uuid.UUID) -> bool:
+    # A batch of events may meter a document twice before the session flushes.
+    pending = any(isinstance(o, UsageRecord) and o.document_id == document_id for o in session.new)
+    return pending or session.get(UsageRecord, document_id) is not None
+
+
+def release(session: Session, document_ids: list[uuid.UUID]) -> None:
+    """Give back the pages reserved for documents that failed (in the caller's transaction)."""
+    quota.release(session.connection(), document_ids)
+
+
+def reserve(
+    session: Session,
+    settings: UsageSettings,
+    workflow: Workflow,
+    charges: list[quota.Charge],
+    now: datetime | None = None,
+) -> None:
+    """Reserve the pages of documents entering at the door; 429 when they do not fit.
+
+    Runs in the caller's transaction (which also records the documents): a refusal leaves
+    nothing behind once the caller rolls back.
+    """
+    now = now or datetime.now(UTC)
+    plan = plan_of(settings, workflow)
+    refusal = quota.reserve(session.connection(), workflow.id, charges, settings.plans[plan], now)
+    if refusal is None:
+        return
+    session.rollback()
+    if refusal.fits_after_deliveries:
+        # Only documents in flight stand in the way; some may fail and give their pages back.
+        wait_s, when = IN_FLIGHT_RETRY_S, "retry once documents in flight are done"
+    else:
+        resets_at = next_month_start(refusal.month)
+        wait_s = max(1, int((resets_at - now).total_seconds()))
+        when = f"processing resumes at {resets_at.isoformat()} or with a larger plan"
+    raise HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"{refusal.describe(plan)}; {when}",
+        headers={"Retry-After": str(wait_s)},
+    )
 
 
 def totals(session: Session, workflow_id: uuid.UUID, month: str) -> tuple[int, int]:
@@ -129,9 +178,7 @@ class MonthUsage:
         return next_month_start(self.month)
 
 
-def month_usage(
-    session: Session, settings: UsageSettings, workflow: Workflow, month: str
-) -> MonthUsage:
+def month_usage(session: Session, settings: UsageSettings, workflow: Workflow, month: str) -> MonthUsage:
     plan = plan_of(settings, workflow)
     pages, documents = totals(session, workflow.id, month)
     return MonthUsage(
@@ -148,7 +195,8 @@ def month_usage(
 def refuse_over_allowance(
     session: Session, settings: UsageSettings, workflow: Workflow, now: datetime | None = None
 ) -> None:
-    """429 with `Retry-After` (seconds to the next month) once this month's pages are used up."""
+    """429 with `Retry-After` (seconds to the next month) once this month's pages are used up:
+    a quick check before an upload is read; `reserve` is the one that holds under bursts."""
     now = now or datetime.now(UTC)
     used = month_usage(session, settings, workflow, month_of(now))
     if not used.exhausted:

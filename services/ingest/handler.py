@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import logging
 import uuid
@@ -20,80 +18,98 @@ from docroute.contracts._generated import (
     Origin,
     Original,
 )
-from docroute.errors import BlobNotFoundError
+from docroute.errors import PermanentError
 from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.intake import (
+    AcceptedFile,
+    IntakeLimits,
+    RejectedFile,
+    member_document_id,
+    sample_label,
+    take_in,
+    unknown_label_reason,
+)
 from docroute.workflows import WorkflowDirectory
-from services.ingest.core import AcceptedFile, IntakeLimits, RejectedFile, take_in
-from services.ingest.core.intake import folder_label
+from services.ingest.attachments import AttachmentReader, AttachmentRefusedError, Door
+from services.ingest.quota_gate import QuotaGate
 
 logger = logging.getLogger(__name__)
 
+_TOPICS: dict[Door, str] = {"mailroom": topics.MAILROOM_INCOMING, "upload": topics.INGEST_UPLOADS}
+
 
 class IngestHandler:
-    """One intake path for both doors."""
+    """One intake path for both doors; each door's messages are trusted only as far as their
+    producers are (see services.ingest.core and schemas/README.md, trust model)."""
 
     def __init__(
-        self, workflows: WorkflowDirectory, store: BlobStore, limits: IntakeLimits, max_inline_bytes: int
+        self,
+        workflows: WorkflowDirectory,
+        store: BlobStore,
+        reader: AttachmentReader,
+        limits: IntakeLimits,
+        quota: QuotaGate,
     ) -> None:
         self._workflows = workflows
         self._store = store
+        self._reader = reader
         self._limits = limits
-        self._max_inline_bytes = max_inline_bytes
+        self._quota = quota
 
-    def on_mail(self, event: Event[MailReceived]) -> Sequence[Outgoing]:
+    def on_mailroom(self, event: Event[MailReceived]) -> Sequence[Outgoing]:
+        """`mailroom.incoming`: mail from gateways outside docroute."""
+        return self._take(event, "mailroom")
+
+    def on_upload(self, event: Event[MailReceived]) -> Sequence[Outgoing]:
+        """`ingest.uploads`: files the API's upload door took in (and reserved pages for)."""
+        return self._take(event, "upload")
+
+    def _take(self, event: Event[MailReceived], door: Door) -> Sequence[Outgoing]:
         mail = event.data
+        if (mail.door or "mailroom") != door:
+            raise PermanentError(
+                f"a mail on {_TOPICS[door]} cannot claim door {mail.door!r}", reason_code="door_mismatch"
+            )
         workflow = self._workflows.get(str(mail.workflow_id))  # unknown: the whole mail is dead-lettered
+        labels = list(workflow.labels)
+        purpose = mail.purpose or "processing"
+        label = mail.label if purpose == "training" else None
         outgoing: list[Outgoing] = []
         for index, attachment in enumerate(mail.attachments):
-            document_id = str(
-                attachment.document_id or stable_id("attachment", mail.mail_id, index, attachment.filename)
-            )
-            try:
-                data = self._read(attachment)
-            except _AttachmentError as exc:
-                rejected = RejectedFile(attachment.filename, None, exc.reason_code, str(exc))
-                outgoing.append(self._failed(event, document_id, rejected, None))
+            document_id = _document_id(mail, index, attachment, door)
+            refused = _refused_attachment(attachment, door, unknown_label_reason(label, labels))
+            if refused is None:
+                try:
+                    data = self._reader.read(attachment, door, str(mail.workflow_id))
+                except AttachmentRefusedError as exc:
+                    refused = RejectedFile(attachment.filename, None, exc.reason_code, str(exc))
+            if refused is not None:
+                outgoing.append(self._failed(event, door, document_id, refused, None))
                 continue
             for result in take_in(attachment.filename, data, self._limits):
-                member_id = (
-                    document_id
-                    if result.member_path is None
-                    else stable_id("member", document_id, result.member_path)
-                )
+                member_id = member_document_id(document_id, result.member_path)
+                parent_id = document_id if result.member_path else None
+                if isinstance(result, AcceptedFile) and door == "mailroom" and purpose == "processing":
+                    over = self._quota.refusal(mail.workflow_id, member_id, result.page_count)
+                    if over:
+                        result = RejectedFile(result.filename, result.member_path, "quota_exceeded", over)
                 if isinstance(result, RejectedFile):
-                    parent_id = document_id if result.member_path else None
-                    outgoing.append(self._failed(event, member_id, result, parent_id))
+                    outgoing.append(self._failed(event, door, member_id, result, parent_id))
                     continue
-                label = mail.label or (
-                    folder_label(result.member_path, list(workflow.labels))
-                    if mail.purpose == "training"
-                    else None
+                member_label = (
+                    sample_label(result.member_path, label, labels) if purpose == "training" else None
                 )
-                outgoing.append(self._received(mail, result, member_id, document_id, label))
+                outgoing.append(self._received(mail, door, result, member_id, document_id, member_label))
         return outgoing
 
-    def _read(self, attachment: Attachment) -> bytes:
-        if (attachment.content_base64 is None) == (attachment.s3_ref is None):
-            raise _AttachmentError(
-                "invalid_attachment", "an attachment needs exactly one of content_base64 and s3_ref"
-            )
-        if attachment.content_base64 is not None:
-            if len(attachment.content_base64) * 3 // 4 > self._max_inline_bytes:
-                raise _AttachmentError(
-                    "too_large",
-                    f"inline attachments are capped at {self._max_inline_bytes} bytes; send an s3_ref",
-                )
-            try:
-                return base64.b64decode(attachment.content_base64, validate=True)
-            except (binascii.Error, ValueError) as exc:
-                raise _AttachmentError("invalid_attachment", f"content_base64 is not base64: {exc}") from exc
-        try:
-            return self._store.get(str(attachment.s3_ref))
-        except BlobNotFoundError as exc:
-            raise _AttachmentError("blob_not_found", f"{attachment.s3_ref} does not exist") from exc
-
     def _received(
-        self, mail: MailReceived, accepted: AcceptedFile, document_id: str, parent_id: str, label: str | None
+        self,
+        mail: MailReceived,
+        door: Door,
+        accepted: AcceptedFile,
+        document_id: str,
+        parent_id: str,
+        label: str | None,
     ) -> Outgoing:
         digest = hashlib.sha256(accepted.data).hexdigest()
         key = f"originals/sha256/{digest}"
@@ -105,10 +121,10 @@ class IngestHandler:
             label=label,
             parent_id=parent_id if accepted.member_path else None,
             origin=Origin(
-                door=mail.door or "mailroom",
+                door=door,
                 filename=accepted.filename[:255],
-                mail_id=mail.mail_id if mail.door != "upload" else None,
-                upload_id=mail.mail_id if mail.door == "upload" else None,
+                mail_id=mail.mail_id if door == "mailroom" else None,
+                upload_id=mail.mail_id if door == "upload" else None,
                 member_path=accepted.member_path,
             ),
             blob=Blob(
@@ -138,7 +154,12 @@ class IngestHandler:
         return Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)
 
     def _failed(
-        self, event: Event[MailReceived], document_id: str, rejected: RejectedFile, parent_id: str | None
+        self,
+        event: Event[MailReceived],
+        door: Door,
+        document_id: str,
+        rejected: RejectedFile,
+        parent_id: str | None,
     ) -> Outgoing:
         filename, reason_code, reason = rejected.filename, rejected.reason_code, rejected.reason
         where = f"{filename} ({rejected.member_path})" if rejected.member_path else filename
@@ -150,7 +171,7 @@ class IngestHandler:
             reason_code=reason_code,
             reason=f"{where}: {reason}",
             original=Original(
-                topic=topics.INGEST_UPLOADS if event.data.door == "upload" else topics.MAILROOM_INCOMING,
+                topic=_TOPICS[door],
                 event_id=event.id,
                 event_type=event.type,
             ),
@@ -170,7 +191,23 @@ class IngestHandler:
         return Outgoing(topics.DEAD_LETTER, document_id, dead)
 
 
-class _AttachmentError(Exception):
-    def __init__(self, reason_code: str, message: str) -> None:
-        super().__init__(message)
-        self.reason_code = reason_code
+def _document_id(mail: MailReceived, index: int, attachment: Attachment, door: Door) -> str:
+    """The API names its uploads' ids; a mail's derive from its workflow, id and attachment, so
+    a redelivered mail repeats them and another workflow's mail can never name them."""
+    if door == "upload" and attachment.document_id is not None:
+        return str(attachment.document_id)
+    return stable_id("attachment", mail.workflow_id, mail.mail_id, index, attachment.filename)
+
+
+def _refused_attachment(attachment: Attachment, door: Door, unknown_label: str | None) -> RejectedFile | None:
+    """What the door refuses before reading: a label the workflow lacks, an id a sender chose."""
+    if unknown_label:
+        return RejectedFile(attachment.filename, None, "unknown_label", unknown_label)
+    if door == "mailroom" and attachment.document_id is not None:
+        return RejectedFile(
+            attachment.filename,
+            None,
+            "document_id_forbidden",
+            "mailroom attachments may not choose their document id (ids derive from the mail)",
+        )
+    return None

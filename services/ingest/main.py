@@ -1,20 +1,28 @@
-"""Wiring: settings -> logging -> workflow directory + S3 -> handler -> stream loop."""
+"""Wiring: settings -> logging -> workflow directory, S3, page ledger -> handler -> stream loop."""
 
 from __future__ import annotations
 
 from docroute import topics
 from docroute.blobstore import BlobStore
 from docroute.bus import StreamService
+from docroute.intake import IntakeLimits
 from docroute.logging import configure_logging
+from docroute.quota import Ledger
 from docroute.workflows import WorkflowDirectory
-from services.ingest.core import IntakeLimits
+from services.ingest.attachments import AttachmentReader
+from services.ingest.core import Inbox
 from services.ingest.handler import IngestHandler
+from services.ingest.quota_gate import QuotaGate
 from services.ingest.settings import IngestSettings
 
 
 def run() -> None:
     settings = IngestSettings()
     configure_logging("ingest", settings.log_level)
+    mailroom = settings.mailroom
+    inbox = Inbox.configured(
+        mailroom.inbox_bucket, mailroom.inbox_prefix, mailroom.inbox_per_workflow, settings.s3.bucket
+    )
     workflows = WorkflowDirectory(settings.kafka)
     workflows.start()
     limits = IntakeLimits(
@@ -23,6 +31,12 @@ def run() -> None:
         max_zip_members=settings.max_zip_members,
         max_zip_total_bytes=settings.max_zip_total_bytes,
     )
-    handler = IngestHandler(workflows, BlobStore(settings.s3), limits, settings.max_inline_bytes)
-    routes = {topics.MAILROOM_INCOMING: handler.on_mail, topics.INGEST_UPLOADS: handler.on_mail}
+    store = BlobStore(settings.s3)
+    inbox_store = BlobStore(settings.s3.model_copy(update={"bucket": inbox.bucket}))
+    reader = AttachmentReader(store, inbox_store, inbox, settings.max_inline_bytes)
+    ledger = None
+    if mailroom.quota_policy != "meter_only":
+        ledger = Ledger(settings.database.url, settings.usage.plans, settings.usage.default_plan)
+    handler = IngestHandler(workflows, store, reader, limits, QuotaGate(ledger, mailroom.quota_policy))
+    routes = {topics.MAILROOM_INCOMING: handler.on_mailroom, topics.INGEST_UPLOADS: handler.on_upload}
     StreamService("ingest", settings, routes).run()

@@ -95,7 +95,7 @@ async def _add(
     """Check the request, count its files into the batch (a new one without `batch_id`) and
     schedule their handing-on."""
     chosen = batches.labels_for(files, label, labels, workflow)
-    incoming, rejected = await batches.read_files(files, chosen, resources.settings.max_upload_bytes)
+    incoming, rejected = await batches.read_files(files, chosen, resources.settings)
     with resources.sessions() as session:
         if batch_id is None:
             batch = batches.open_batch(session, workflow.id, created_by)

@@ -8,8 +8,9 @@ import uuid
 import httpx
 
 from services.api.settings import RateLimitSettings
+from tests.factories.documents import make_text_pdf
 
-PDF = b"%PDF-1.4 hand-made"
+PDF = make_text_pdf(["hand-made"])  # a real PDF: the door counts its pages
 
 
 def create_workflow(api: httpx.Client, name: str = "access") -> str:

@@ -13,8 +13,9 @@ from docroute import topics
 from docroute.contracts._generated import Blob, DocumentTextExtracted
 from docroute.events import Outgoing, new_event
 from docroute.kafka import client_options
+from tests.factories.documents import make_text_pdf
 
-PDF = b"%PDF-1.4 hand-made"
+PDF = make_text_pdf(["hand-made"])  # a real PDF: the door counts its pages
 
 
 def create_workflow(api: httpx.Client) -> str:

@@ -28,9 +28,10 @@ from docroute.contracts._generated import (
 )
 from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
+from tests.factories.documents import make_text_pdf
 
 LABELS = ["invoice", "payslip"]
-PDF = b"%PDF-1.4 hand-made"
+PDF = make_text_pdf(["hand-made"])  # a real PDF: the door counts its pages
 
 
 def eventually(predicate: Callable[[], Any], timeout_s: float = 30.0) -> Any:

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from services.api.main import create_app
 from services.api.settings import ApiSettings
+from tests.factories.documents import make_text_pdf
 from tests.fixtures.auth import bearer
 
 MAX_EXAMPLES = 12
@@ -54,7 +55,7 @@ def real_ids(api: httpx.Client) -> None:
     body = {"name": "fuzzed", "labels": ["invoice", "payslip", "memo"]}
     key = api.post("/workflows", json=body).json()["key"]
     labels = [str(label["id"]) for label in api.get(f"/workflows/{key}/labels").json()]
-    document = api.post(f"/processing/{key}", files={"file": ("a.pdf", b"%PDF-1.4 hand-made")})
+    document = api.post(f"/processing/{key}", files={"file": ("a.pdf", make_text_pdf(["hand-made"]))})
     REAL_IDS.update(key=[key], label_id=labels, document_id=[document.json()["document_id"]])
 
 

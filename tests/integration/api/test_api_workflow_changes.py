@@ -9,6 +9,8 @@ import uuid
 import httpx
 from PIL import Image
 
+from tests.factories.documents import make_text_pdf
+
 LABELS = ["Invoice", "Pay Slip", "W-9"]
 
 
@@ -99,7 +101,7 @@ def test_fixed_settings_are_refused_naming_the_field(api: httpx.Client) -> None:
         ).status_code
         == 200
     )
-    pdf = b"%PDF-1.4 hand-made"
+    pdf = make_text_pdf(["hand-made"])
     sample = api.post(f"/workflows/{key}/samples", files={"file": pdf}, data={"label": "Invoice"})
     assert sample.status_code == 202
     refused = api.patch(f"/workflows/{key}", json={"document_spec": {"relevant_pages": "first 1"}})

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.factories.documents import make_text_pdf
+
 LABELS = ["Invoice", "Pay Slip", "W-9"]
 
 
@@ -85,7 +87,7 @@ def test_snippets_run_as_written(
     }
     if shutil.which(program[language][0]) is None:
         pytest.skip(f"{program[language][0]} is not installed")
-    (tmp_path / "document.pdf").write_bytes(b"%PDF-1.4 hand-made")
+    (tmp_path / "document.pdf").write_bytes(make_text_pdf(["hand-made"]))
     with serve_api(max_wait_s=0.2) as server:  # wait=30 is capped: the answer is the 202
         source = server.get(f"/workflows/{key}/snippets").json()[language]
         (tmp_path / program[language][1]).write_text(source)

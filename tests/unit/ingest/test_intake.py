@@ -8,8 +8,16 @@ import zipfile
 
 import pytest
 
-from services.ingest.core import AcceptedFile, IntakeLimits, RejectedFile, take_in
-from services.ingest.core.intake import folder_label
+from docroute.intake import (
+    AcceptedFile,
+    IntakeLimits,
+    RejectedFile,
+    folder_label,
+    member_document_id,
+    sample_label,
+    take_in,
+    unknown_label_reason,
+)
 from tests.factories.documents import make_corrupt_pdf, make_scanned_image, make_text_pdf
 
 LIMITS = IntakeLimits()
@@ -124,3 +132,26 @@ def test_folder_label_matches_case_insensitively() -> None:
     assert folder_label("batch/w-9/b.pdf", labels) == "W-9"
     assert folder_label("a.pdf", labels) is None
     assert folder_label("other/a.pdf", labels) is None
+
+
+def test_a_sample_takes_its_class_folder_first_and_never_an_unknown_folder() -> None:
+    labels = ["invoice", "Pay Slip"]
+    assert sample_label("pay slip/a.pdf", "invoice", labels) == "Pay Slip"
+    assert sample_label("no-such-label/a.pdf", None, labels) is None
+    assert sample_label("no-such-label/a.pdf", "invoice", labels) == "invoice"
+    assert sample_label(None, "invoice", labels) == "invoice"
+
+
+def test_only_active_labels_may_label_a_sample() -> None:
+    labels = ["invoice", "payslip"]
+    assert unknown_label_reason(None, labels) is None
+    assert unknown_label_reason("invoice", labels) is None
+    reason = unknown_label_reason("no-such-label", labels)
+    assert reason is not None and "no-such-label" in reason and "invoice" in reason
+    assert unknown_label_reason("Invoice", labels) is not None  # exact, as the HTTP door
+
+
+def test_zip_members_get_the_ids_ingest_gives_them() -> None:
+    assert member_document_id("d1", None) == "d1"
+    assert member_document_id("d1", "a/b.pdf") == member_document_id("d1", "a/b.pdf")
+    assert member_document_id("d1", "a/b.pdf") != member_document_id("d2", "a/b.pdf")

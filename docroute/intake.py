@@ -1,7 +1,11 @@
-"""Intake: type by magic bytes, caps, page counts and zip expansion.
+"""Intake, the one rule of both doors: type by magic bytes, caps, page counts, zip expansion,
+and the label a training document may carry.
 
-Every file either becomes an `AcceptedFile` or a `RejectedFile` with a reason code; nothing
-is dropped silently except archive clutter (`__MACOSX/`, `.DS_Store`, folders).
+The HTTP door (the API) runs it to refuse bad files at once and to know the pages it reserves
+against the plan; ingest runs it again on every `mail.received` (uploads and the mailroom),
+so a message that skipped the API meets the same checks. Every file either becomes an
+`AcceptedFile` or a `RejectedFile` with a reason code; nothing is dropped silently except
+archive clutter (`__MACOSX/`, `.DS_Store`, folders).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import PurePosixPath
 import pypdfium2
 from PIL import Image, UnidentifiedImageError
 
+from docroute.events import stable_id
 from docroute.filetypes import detect_media_type
 
 _CLUTTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
@@ -212,3 +217,21 @@ def folder_label(member_path: str | None, labels: list[str]) -> str | None:
         return None
     by_lower = {label.lower(): label for label in labels}
     return by_lower.get(parts[-2].lower()) or by_lower.get(parts[0].lower())
+
+
+def member_document_id(parent_id: str, member_path: str | None) -> str:
+    """The document id of a file taken in: the upload's own, or one derived per zip member
+    (the API reserves pages under the ids ingest will give the members)."""
+    return parent_id if member_path is None else stable_id("member", parent_id, member_path)
+
+
+def sample_label(member_path: str | None, given: str | None, labels: list[str]) -> str | None:
+    """The label a training document gets: its zip class folder's, else the one sent with it."""
+    return folder_label(member_path, labels) or given
+
+
+def unknown_label_reason(label: str | None, labels: list[str]) -> str | None:
+    """Why `label` may not label a sample (it is not one of the workflow's active labels)."""
+    if label is None or label in labels:
+        return None
+    return f"label {label[:100]!r} is not one of the workflow's labels {labels}"

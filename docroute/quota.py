@@ -1,0 +1,248 @@
+"""The page ledger both doors share: pages reserved while documents are in flight, settled
+when they are delivered, released when they fail.
+
+One counter row per (workflow, month) holds `used_pages` (delivered, as metered) and
+`reserved_pages` (accepted, not yet delivered). A door reserves with one conditional UPDATE,
+`reserved += p WHERE used + reserved + p <= allowance`: PostgreSQL re-checks the condition on
+the locked row after a concurrent writer commits, SQLite runs one writer at a time, so a burst
+can never take more pages than the allowance. One row per reserved document makes every step
+idempotent (a redelivered mail reserves nothing twice, a replayed event settles nothing twice).
+
+The tables belong to the API's migrations (`services/api/migrations`, revision 0005); this module
+names only the columns it uses. Callers pass a `Connection` inside their own transaction (the API
+passes its session's) or use `Ledger`, which opens one per call (ingest).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    case,
+    create_engine,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from docroute.errors import TransientError
+
+logger = logging.getLogger(__name__)
+
+_metadata = MetaData()
+
+COUNTERS = Table(
+    "quota_counters",
+    _metadata,
+    Column("workflow_id", Uuid, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("used_pages", Integer, nullable=False),
+    Column("reserved_pages", Integer, nullable=False),
+)
+RESERVATIONS = Table(
+    "quota_reservations",
+    _metadata,
+    Column("document_id", Uuid, primary_key=True),
+    Column("workflow_id", Uuid, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("reserved_at", DateTime(timezone=True), nullable=False),
+)
+_USAGE_RECORDS = Table("usage_records", _metadata, Column("document_id", Uuid, primary_key=True))
+_WORKFLOWS = Table("workflows", _metadata, Column("id", Uuid, primary_key=True), Column("plan", String(50)))
+
+
+class LedgerUnavailableError(TransientError):
+    """The ledger's database did not answer, or a concurrent write collided: retry."""
+
+
+def month_of(moment: datetime) -> str:
+    """`YYYY-MM` of a moment, in UTC."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why pages were not reserved: the month's figures when the door said no."""
+
+    month: str
+    allowance: int
+    used: int
+    reserved: int
+    pages: int
+
+    @property
+    def fits_after_deliveries(self) -> bool:
+        """True when only documents in flight stand in the way (they may yet fail and free pages)."""
+        return self.used + self.pages <= self.allowance
+
+    def describe(self, plan: str) -> str:
+        return (
+            f"monthly page allowance: this document's {self.pages} pages do not fit; plan {plan!r} "
+            f"allows {self.allowance} pages in {self.month}, {self.used} are used and "
+            f"{self.reserved} reserved by documents in flight"
+        )
+
+
+Charge = tuple[uuid.UUID, int]  # (document id, pages)
+
+
+def reserve(
+    conn: Connection,
+    workflow_id: uuid.UUID,
+    charges: Sequence[Charge],
+    allowance: int | None,
+    now: datetime | None = None,
+) -> Refusal | None:
+    """Reserve the pages of documents not yet reserved or metered, all or none; None when done.
+
+    Runs in the caller's transaction; the caller commits (or rolls back on a refusal).
+    """
+    month = month_of(now or datetime.now(UTC))
+    # A write first: SQLite then takes its write lock before anything is read.
+    _ensure_counter(conn, workflow_id, month)
+    new = _not_yet_charged(conn, charges)
+    pages = sum(p for _, p in new)
+    if not new:
+        return None
+    counter = (COUNTERS.c.workflow_id == workflow_id) & (COUNTERS.c.month == month)
+    statement = update(COUNTERS).where(counter).values(reserved_pages=COUNTERS.c.reserved_pages + pages)
+    if allowance is not None:
+        fits = COUNTERS.c.used_pages + COUNTERS.c.reserved_pages + pages <= allowance
+        statement = statement.where(fits)
+    if conn.execute(statement).rowcount != 1:
+        used, reserved = conn.execute(
+            select(COUNTERS.c.used_pages, COUNTERS.c.reserved_pages).where(counter)
+        ).one()
+        return Refusal(month, allowance or 0, int(used), int(reserved), pages)
+    at = now or datetime.now(UTC)
+    conn.execute(
+        insert(RESERVATIONS),
+        [
+            {"document_id": d, "workflow_id": workflow_id, "month": month, "pages": p, "reserved_at": at}
+            for d, p in new
+        ],
+    )
+    return None
+
+
+def release(conn: Connection, document_ids: Sequence[uuid.UUID]) -> int:
+    """Give back the pages reserved for these documents (failed, not delivered); pages freed."""
+    freed = 0
+    for document_id in document_ids:
+        row = conn.execute(select(RESERVATIONS).where(RESERVATIONS.c.document_id == document_id)).first()
+        if row is None:
+            continue
+        gone = conn.execute(delete(RESERVATIONS).where(RESERVATIONS.c.document_id == document_id))
+        if gone.rowcount != 1:
+            continue  # a concurrent settle or release took it
+        counter = (COUNTERS.c.workflow_id == row.workflow_id) & (COUNTERS.c.month == row.month)
+        reserved = COUNTERS.c.reserved_pages
+        left = case((reserved >= row.pages, reserved - row.pages), else_=0)
+        conn.execute(update(COUNTERS).where(counter).values(reserved_pages=left))
+        freed += int(row.pages)
+    return freed
+
+
+def settle(
+    conn: Connection, document_id: uuid.UUID, workflow_id: uuid.UUID, pages: int, at: datetime
+) -> None:
+    """A document was delivered and metered: its reservation becomes `pages` used in `at`'s month."""
+    release(conn, [document_id])
+    month = month_of(at)
+    _ensure_counter(conn, workflow_id, month)
+    counter = (COUNTERS.c.workflow_id == workflow_id) & (COUNTERS.c.month == month)
+    conn.execute(update(COUNTERS).where(counter).values(used_pages=COUNTERS.c.used_pages + pages))
+
+
+def month_figures(conn: Connection, workflow_id: uuid.UUID, month: str) -> tuple[int, int]:
+    """(used, reserved) pages of a workflow's month; zeros before its first document."""
+    row = conn.execute(
+        select(COUNTERS.c.used_pages, COUNTERS.c.reserved_pages).where(
+            (COUNTERS.c.workflow_id == workflow_id) & (COUNTERS.c.month == month)
+        )
+    ).first()
+    return (int(row.used_pages), int(row.reserved_pages)) if row else (0, 0)
+
+
+def plan_of(conn: Connection, workflow_id: uuid.UUID) -> str | None:
+    """The plan the API stored for the workflow; None when the database does not know it."""
+    plan = conn.execute(select(_WORKFLOWS.c.plan).where(_WORKFLOWS.c.id == workflow_id)).scalar()
+    return str(plan) if plan is not None else None
+
+
+def _ensure_counter(conn: Connection, workflow_id: uuid.UUID, month: str) -> None:
+    values = {"workflow_id": workflow_id, "month": month, "used_pages": 0, "reserved_pages": 0}
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(COUNTERS).values(values).on_conflict_do_nothing())
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sqlite.insert(COUNTERS).values(values).on_conflict_do_nothing())
+    else:
+        raise NotImplementedError(f"the page ledger supports PostgreSQL and SQLite, not {conn.dialect.name}")
+
+
+def _not_yet_charged(conn: Connection, charges: Sequence[Charge]) -> list[Charge]:
+    ids = [d for d, _ in charges]
+    reserved = set(
+        conn.scalars(select(RESERVATIONS.c.document_id).where(RESERVATIONS.c.document_id.in_(ids)))
+    )
+    metered = set(
+        conn.scalars(select(_USAGE_RECORDS.c.document_id).where(_USAGE_RECORDS.c.document_id.in_(ids)))
+    )
+    return [(d, max(p, 1)) for d, p in charges if d not in reserved | metered]
+
+
+class Ledger:
+    """The ledger over its own engine, one transaction per call (for ingest)."""
+
+    def __init__(self, url: str, plans: Mapping[str, int | None], default_plan: str) -> None:
+        if url.startswith("sqlite"):
+            self._engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+        else:
+            self._engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+        self._plans = dict(plans)
+        self._default_plan = default_plan
+
+    def reserve(self, workflow_id: uuid.UUID, charges: Sequence[Charge]) -> tuple[str, Refusal | None]:
+        """(the workflow's plan, None) when reserved, (plan, Refusal) when the allowance is used up."""
+        with self._transaction() as conn:
+            plan = plan_of(conn, workflow_id) or self._default_plan
+            if plan not in self._plans:
+                plan = self._default_plan
+            return plan, reserve(conn, workflow_id, charges, self._plans[plan])
+
+    def release(self, document_ids: Sequence[uuid.UUID]) -> None:
+        with self._transaction() as conn:
+            release(conn, document_ids)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except (OperationalError, InterfaceError, IntegrityError) as exc:
+            # IntegrityError: a concurrent call reserved the same document first; retrying settles it.
+            raise LedgerUnavailableError(f"page ledger: {exc}"[:500]) from exc
