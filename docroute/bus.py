@@ -22,9 +22,11 @@ from aiokafka.errors import KafkaError
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentFailed, Original
+from docroute.draining import Drain, DrainingWorker, exit_if_handler_busy
 from docroute.errors import PermanentError, TransientError
 from docroute.events import Event, Outgoing, decode, encode, new_event, stable_id
 from docroute.health import Health, serve_health
+from docroute.lag import LagGauge
 from docroute.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -33,8 +35,6 @@ Handler = Callable[[Event[Any]], Sequence[Outgoing]]
 # Called after the broker acknowledged a handler's output, before the offset commits.
 ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
 MAX_BACKOFF_S = 30.0
-# Below Kubernetes' terminationGracePeriodSeconds (60 s in deploy/k8s).
-DRAIN_TIMEOUT_S = 45.0
 
 
 class StreamService:
@@ -62,8 +62,7 @@ class StreamService:
         self._routes = dict(routes)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-handler")
         self._assigned = False
-        self._draining = False
-        self._in_flight = 0
+        self._drain = Drain(name, settings.shutdown_grace_s)
         self.app = self._build_app()
         self.health.add_check("broker", lambda: self._assigned)
         self.health.add_check("s3", BlobStore(settings.s3).reachable)
@@ -71,19 +70,16 @@ class StreamService:
     def run(self) -> None:
         """Serve health endpoints and consume until stopped."""
         serve_health(self.health, self.settings.health_host, self.settings.health_port)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         # quiet: no banner or spinner on stdout, which carries JSON log lines only.
-        worker = _DrainingWorker(
+        worker = DrainingWorker(
             self.app, self._drain, loglevel=self.settings.log_level, override_logging=False, quiet=True
         )
-        worker.execute_from_commandline()
-
-    async def _drain(self) -> None:
-        """On SIGTERM/SIGINT: take no new message, finish the one in flight, then let faust commit."""
-        self._draining = True
-        deadline = time.monotonic() + DRAIN_TIMEOUT_S
-        while self._in_flight and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        logger.info("drained; stopping")
+        try:
+            worker.execute_from_commandline()
+        except SystemExit as exc:
+            exit_if_handler_busy(self._drain, exc.code if isinstance(exc.code, int) else 1)
+            raise
 
     def _build_app(self) -> faust.App:
         kafka = self.settings.kafka
@@ -93,6 +89,8 @@ class StreamService:
             broker_session_timeout=kafka.session_timeout_ms / 1000,
             broker_heartbeat_interval=kafka.heartbeat_interval_ms / 1000,
             broker_commit_interval=1.0,
+            # Per service: faust's default is `<name>-data` in the working directory.
+            datadir=str(self.settings.data_dir / f"docroute-{self.name}-data"),
             consumer_auto_offset_reset="earliest",
             key_serializer="raw",
             value_serializer="raw",
@@ -109,13 +107,15 @@ class StreamService:
         async def _beat() -> None:
             self.health.beat()
 
+        lag = LagGauge(self.name)
+
         @app.timer(interval=5.0)
         async def _measure_lag() -> None:
-            for tp in app.consumer.assignment():
-                position = await app.consumer.position(tp)
-                if position is not None:
-                    lag = max(0, app.consumer.highwater(tp) - position)
-                    metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+            # A metric must never stop the pipeline: faust crashes the service when a timer raises.
+            try:
+                await lag.measure(app.consumer)
+            except Exception:
+                logger.warning("consumer lag not measured", exc_info=True)
 
         @app.on_rebalance_complete.connect
         async def _rebalanced(sender: Any, **kwargs: Any) -> None:
@@ -127,14 +127,18 @@ class StreamService:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes)
 
         async def consume(stream: Any) -> None:
-            async for event in stream.events():
-                if self._draining:
+            # Acknowledged by hand, once handled: faust acks the current event when the stream is
+            # closed, which would commit a message given up at shutdown.
+            manual = stream.noack()
+            async for event in manual.events():
+                if self._drain.requested:
                     await asyncio.Event().wait()  # not acknowledged: redelivered after the restart
-                self._in_flight += 1
+                self._drain.taken()
                 try:
                     await self._process(event.message, handler)
+                    await manual.ack(event)
                 finally:
-                    self._in_flight -= 1
+                    self._drain.released()
 
         app.agent(topic, name=f"{self.name}.{topic_name}")(consume)
 
@@ -148,10 +152,12 @@ class StreamService:
             try:
                 event = decode(message.value)
                 event_type = event.type
-                outgoing = await loop.run_in_executor(self._executor, handler, event)
+                outgoing = await loop.run_in_executor(self._executor, self._drain.in_thread(handler, event))
                 await self._produce(outgoing)
                 if self._on_produced is not None and outgoing:
-                    await loop.run_in_executor(self._executor, self._on_produced, event, outgoing)
+                    await loop.run_in_executor(
+                        self._executor, self._drain.in_thread(self._on_produced, event, outgoing)
+                    )
                 outcome = "ok"
                 break
             except TransientError as exc:
@@ -233,18 +239,6 @@ class StreamService:
         )
         metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
         await self._produce([Outgoing(topics.DEAD_LETTER, key, dead)])
-
-
-class _DrainingWorker(faust.Worker):
-    """faust's worker, but a stop signal first waits for the message in flight."""
-
-    def __init__(self, app: faust.App, drain: Callable[[], Any], **kwargs: Any) -> None:
-        super().__init__(app, **kwargs)
-        self._drain = drain
-
-    async def _stop_on_signal(self, signal: Any) -> None:
-        await self._drain()
-        await super()._stop_on_signal(signal)
 
 
 def _try_decode(raw: bytes | None) -> Event[Any] | None:

@@ -66,3 +66,8 @@ MODEL_ACCURACY = Gauge(
     "Cross-validated accuracy of the latest version.",
     ["workflow"],
 )
+MESSAGES_IN_FLIGHT = Gauge(
+    "docroute_messages_in_flight",
+    "Messages a service is handling now (taken from the topic, not yet committed).",
+    ["service"],
+)

@@ -9,6 +9,8 @@ Environment variables use the prefix `DOCROUTE_` and `__` for nesting
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -118,6 +120,11 @@ class ServiceSettings(BaseSettings):
     health_host: str = "127.0.0.1"
     # 0 picks a free port (tests); deployments set a fixed one.
     health_port: int = 0
+    # Local state (faust's data folder): never the working directory.
+    data_dir: Path = Path(tempfile.gettempdir()) / "docroute"
+    # SIGTERM finishes the message in flight if it ends within this, else gives it up uncommitted;
+    # below Kubernetes' terminationGracePeriodSeconds (60 s in deploy/k8s).
+    shutdown_grace_s: float = 45.0
 
     @classmethod
     def settings_customise_sources(

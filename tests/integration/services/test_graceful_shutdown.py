@@ -1,36 +1,90 @@
-"""SIGTERM finishes the message in flight and commits it: nothing lost, nothing done twice."""
+"""SIGTERM during OCR: a message that ends within the grace period is finished and committed
+(nothing lost, nothing done twice); one that does not is given up uncommitted and redelivered,
+and the service exits within its grace period either way."""
 
 from __future__ import annotations
 
 import random
 import time
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 from docroute import topics
+from docroute.processes import HOST, ManagedProcess
 from tests.factories.documents import document_lines, make_scanned_tiff
 from tests.factories.workflows import publish_workflow
+from tests.fixtures.polling import wait_until
 from tests.integration.services.test_ocr_service import _submit
+
+PADDLE = '["paddle"]'
+# Shorter than two PaddleOCR pages take (7-10 CPU-s each).
+SHORT_GRACE_S = 6.0
+
+
+def _in_flight(service: ManagedProcess) -> float:
+    """`docroute_messages_in_flight` from the service's /metrics (0 when not yet reported)."""
+    try:
+        text = httpx.get(f"http://{HOST}:{service.port}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name == "docroute_messages_in_flight":
+            return sum(sample.value for sample in family.samples)
+    return 0.0
+
+
+def _two_page_scan(seed: int) -> bytes:
+    rng = random.Random(seed)
+    return make_scanned_tiff([document_lines("invoice", rng), document_lines("payslip", rng)])
+
+
+def _extracted(reader, document_id: str) -> list:
+    return reader.matching(lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id)
 
 
 def test_stop_during_ocr_finishes_and_commits(
     start_docroute_service, producer, blobstore, topic_reader_factory
 ):
-    rng = random.Random(9)
     workflow_id = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
-    ocr = start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["paddle"]')
+    ocr = start_docroute_service("ocr", DOCROUTE_WARM_ENGINES=PADDLE)
     reader = topic_reader_factory(r"^document\.text-extracted$")
-    # Two PaddleOCR pages take several seconds: long enough to stop the service mid-way.
-    tiff = make_scanned_tiff([document_lines("invoice", rng), document_lines("payslip", rng)])
-    document_id = _submit(producer, blobstore, workflow_id, tiff, "image/tiff", pages=2)
-    time.sleep(3)
+    document_id = _submit(producer, blobstore, workflow_id, _two_page_scan(9), "image/tiff", pages=2)
+    wait_until(lambda: _in_flight(ocr) == 1, 90, "OCR never took the document")
+
     ocr.terminate()
     _, event = reader.wait_for(lambda t, e: e.subject == document_id, timeout_s=90)
     assert event.data.pages_used == [0, 1]
-    ocr.process.wait(60)
+    assert ocr.process.wait(60) == 0
 
-    start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["paddle"]')
+    again = start_docroute_service("ocr", DOCROUTE_WARM_ENGINES=PADDLE)
     marker = _submit(producer, blobstore, workflow_id, make_scanned_tiff([["Marker page"]]), "image/tiff")
     reader.wait_for(lambda t, e: e.subject == marker, timeout_s=90)
-    assert (
-        len(reader.matching(lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id))
-        == 1
+    assert len(_extracted(reader, document_id)) == 1
+    again.stop()  # the next test starts its own, with other settings
+
+
+def test_stop_during_long_ocr_gives_it_up_within_grace_and_it_is_redelivered(
+    start_docroute_service, producer, blobstore, topic_reader_factory
+):
+    workflow_id = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
+    ocr = start_docroute_service(
+        "ocr", DOCROUTE_WARM_ENGINES=PADDLE, DOCROUTE_SHUTDOWN_GRACE_S=str(SHORT_GRACE_S)
     )
+    reader = topic_reader_factory(r"^document\.text-extracted$")
+    document_id = _submit(producer, blobstore, workflow_id, _two_page_scan(10), "image/tiff", pages=2)
+    wait_until(lambda: _in_flight(ocr) == 1, 90, "OCR never took the document")
+
+    signalled = time.monotonic()
+    ocr.terminate()
+    ocr.process.wait(SHORT_GRACE_S + 10)
+    assert time.monotonic() - signalled < SHORT_GRACE_S + 5
+    assert ocr.log_path is not None and "gave up 1 message(s)" in ocr.log_path.read_text()
+    assert _extracted(reader, document_id) == []
+
+    start_docroute_service("ocr", DOCROUTE_WARM_ENGINES=PADDLE)
+    _, event = reader.wait_for(lambda t, e: e.subject == document_id, timeout_s=120)
+    assert event.data.pages_used == [0, 1]
+    marker = _submit(producer, blobstore, workflow_id, make_scanned_tiff([["Marker page"]]), "image/tiff")
+    reader.wait_for(lambda t, e: e.subject == marker, timeout_s=90)
+    assert len(_extracted(reader, document_id)) == 1
