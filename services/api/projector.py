@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import (
@@ -24,22 +24,27 @@ from docroute.contracts._generated import (
     ModelPublished,
 )
 from docroute.events import Event, Outgoing
-from services.api import outgoing, usage, version_history
+from services.api import event_positions, outgoing, usage, version_history
+from services.api.event_positions import PositionedEvent, document_id_of
 from services.api.models import Document, ModelVersion
 from services.api.status import advance, is_final
 
 logger = logging.getLogger(__name__)
 
+# session.info key: the batch's documents by id, loaded in one query (None: not in the database).
+_BATCH_DOCUMENTS = "projector.batch_documents"
 
-def document_row(
-    session: Session, document_id: uuid.UUID, workflow_id: uuid.UUID | None
-) -> Document:
+
+def document_row(session: Session, document_id: uuid.UUID, workflow_id: uuid.UUID | None) -> Document:
     """The document's row, created when this is the first the API hears of it (zip members,
     mailroom documents)."""
-    document = session.get(Document, document_id)
+    document = _known_document(session, document_id)
     if document is None:
         document = Document(id=document_id, workflow_id=workflow_id, status="received")
         session.add(document)
+        batch = session.info.get(_BATCH_DOCUMENTS)
+        if batch is not None:
+            batch[document_id] = document
     elif document.workflow_id is None:
         document.workflow_id = workflow_id
     return document
@@ -190,6 +195,25 @@ def apply(session: Session, event: Event[Any]) -> list[Outgoing]:
     return handler(session, event.data)
 
 
+def apply_batch(session: Session, events: Sequence[PositionedEvent]) -> list[Outgoing]:
+    """Project a poll's events in order and record their positions, in the caller's transaction.
+
+    The batch's documents are loaded in one query up front, so an event costs no lookup of its
+    own and new rows are not flushed one by one (what made catching up slow).
+    """
+    ids = {i for e in events if (i := document_id_of(e.event.data)) is not None}
+    loaded = session.scalars(select(Document).where(Document.id.in_(ids))) if ids else ()
+    session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d in loaded}
+    try:
+        produce: list[Outgoing] = []
+        for positioned in events:
+            produce += apply(session, positioned.event)
+        event_positions.record(session, events)
+    finally:
+        session.info.pop(_BATCH_DOCUMENTS, None)
+    return produce
+
+
 def _set_prediction(
     doc: Document, probabilities: dict[str, float], predicted: str | None, confidence: float
 ) -> None:
@@ -205,8 +229,15 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
+def _known_document(session: Session, document_id: uuid.UUID) -> Document | None:
+    batch = session.info.get(_BATCH_DOCUMENTS)
+    if batch is not None and document_id in batch:
+        return batch[document_id]
+    return session.get(Document, document_id)
+
+
 def _deleted(session: Session, data: Any) -> bool:
     """True when the event is about a deleted document: late or replayed events leave it deleted."""
-    document_id = _uuid(str(getattr(data, "document_id", "") or ""))
-    document = session.get(Document, document_id) if document_id else None
+    document_id = document_id_of(data)
+    document = _known_document(session, document_id) if document_id else None
     return document is not None and document.deleted_at is not None

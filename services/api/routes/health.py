@@ -1,4 +1,13 @@
-"""Probes and metrics: `/healthz` (alive), `/readyz` (database, broker, S3), `/metrics`."""
+"""Probes and metrics: `/healthz` (alive), `/readyz` (database, broker, S3), `/metrics`.
+
+Both probes carry the projection's detail (state, lag per topic, last applied event; see
+`projection_health.py`). Being behind does not make the API unready: every replica writes the
+one shared database, so taking a replica out of the Service makes no one's view fresher, while
+a backlog would take every replica out at once and stop uploads, which do not need the
+projection. Clients see staleness in the detail instead. A broker that is gone does make it
+unready (the projection has not joined its group; uploads cannot be produced either), and a
+projection that is stuck or failed with a bug makes `/healthz` 503.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +27,15 @@ READY_PROBE_KEY = "health/readyz-probe"
 
 @router.get("/healthz")
 def healthz(resources: ResourcesDep) -> JSONResponse:
-    """Alive: the process answers and, when it runs, the projection thread is not stuck."""
+    """Alive: the process answers and, when it runs, the projection thread is neither stuck nor
+    failing with an unexpected error. Reconnecting to a broker that is gone is alive."""
     projection = resources.projection
-    alive = projection is None or projection.alive()
-    return JSONResponse({"alive": alive}, status_code=200 if alive else 503)
+    if projection is None:
+        return JSONResponse({"alive": True})
+    health = projection.health()
+    alive = projection.alive() and health.state != "failed"
+    body = {"alive": alive, "projection": health.as_dict()}
+    return JSONResponse(body, status_code=200 if alive else 503)
 
 
 @router.get("/readyz")
@@ -34,7 +48,10 @@ def readyz(resources: ResourcesDep) -> JSONResponse:
         "s3": _s3_ok(resources),
     }
     ready = all(checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    body: dict[str, object] = {"ready": ready, "checks": checks}
+    if resources.projection is not None:
+        body["projection"] = resources.projection.health().as_dict()
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/metrics")
