@@ -6,8 +6,8 @@ A model is plain data. `save()` writes two files, `model.safetensors` (arrays) a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -101,9 +101,7 @@ class ClassifierModel:
                 f"embeddings have shape {embeddings.shape}, expected "
                 f"({len(texts)}, {self.layout.embedding_dim}) from {self.embedder_id}"
             )
-        return assemble_features(
-            embeddings, [state.transform(texts) for state in self.tfidf], self.layout
-        )
+        return assemble_features(embeddings, [state.transform(texts) for state in self.tfidf], self.layout)
 
     def logits(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
         """Return uncalibrated logits, shape (n, n_classes)."""
@@ -120,19 +118,28 @@ class ClassifierModel:
         """
         return novelty_scores(np.atleast_2d(embeddings), self.training_embeddings, self.novelty_k)
 
-    def nearest_samples(
-        self, embeddings: npt.NDArray[np.floating], k: int = 5
-    ) -> list[list[Neighbour]]:
+    def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:
         """Return the `k` most similar training samples for each embedding row, closest first."""
         sims = cosine_similarities(np.atleast_2d(embeddings), self.training_embeddings)
         order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
         return [
-            [
-                Neighbour(self.training_sample_ids[j], self.training_labels[j], float(row[j]))
-                for j in idx
-            ]
+            [Neighbour(self.training_sample_ids[j], self.training_labels[j], float(row[j])) for j in idx]
             for row, idx in zip(sims, order, strict=True)
         ]
+
+    def without_samples(self, sample_ids: Collection[str]) -> ClassifierModel:
+        """This model with those training samples forgotten (deleted documents): their rows
+        leave the embeddings behind nearest samples and the "unknown" distance. The weights keep
+        what they learnt until the next training. Returns `self` when it holds none of them."""
+        keep = [i for i, s in enumerate(self.training_sample_ids) if s not in sample_ids]
+        if len(keep) == len(self.training_sample_ids):
+            return self
+        return replace(
+            self,
+            training_embeddings=self.training_embeddings[keep],
+            training_sample_ids=tuple(self.training_sample_ids[i] for i in keep),
+            training_labels=tuple(self.training_labels[i] for i in keep),
+        )
 
     def save(self) -> dict[str, bytes]:
         """Return the artifact files: `model.safetensors` and `model.json`."""

@@ -7,9 +7,15 @@ document the trainer learns from (a labelled sample, or a reviewed document), it
 (`sample.labelled` with label null, sent first). A zip upload takes its members with it.
 The row stays, marked deleted and stripped of references and explanation, for the audit trail.
 
+A document some model version may hold as a training sample (a read training upload, even one
+removed from the training set since, or a reviewed document) is also forgotten by the live
+models at once: its id is recorded in S3 beside the workflow's versions and announced on
+`sample.deleted`, so classify drops its embedding and never shows it among the nearest samples
+again, before and after a restart (docroute.sample_deletions).
+
 Only documents the pipeline is done with can be deleted: a document in flight would have its
-objects written again by the next stage. Each step is idempotent, so a failed deletion (S3 or
-broker down: 503) can simply be retried.
+objects written again by the next stage (a training upload is done once its text is read).
+Each step is idempotent, so a failed deletion (S3 or broker down: 503) can simply be retried.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from docroute.blobstore import BlobStore
 from docroute.events import Outgoing
+from docroute.sample_deletions import record_deleted
 from services.api import crud, outgoing
 from services.api.adapters import LazyProducer
 from services.api.models import Document
@@ -48,13 +55,14 @@ def delete_document(
         return []
     members = [m for m in crud.members(session, document) if m.deleted_at is None]
     status = aggregate(document.status, [m.status for m in members])
-    if not is_final(status):
+    if not (is_final(status) or (document.purpose == "training" and status == "extracted")):
         raise StillProcessingError(f"the document is still being processed (status {status}): try later")
     doomed = [document, *members]
     ids = {d.id for d in doomed}
-    removals = [_sample_removed(d) for d in doomed if _is_sample(d)]
-    if removals:
-        producer.send(removals)
+    events = [_sample_removed(d) for d in doomed if _is_sample(d)]
+    events += _forget_in_models(blobstore, [d for d in doomed if _in_models(d)], actor)
+    if events:
+        producer.send(events)
     for doc in doomed:
         _delete_objects(session, blobstore, doc, ids)
     now = datetime.now(UTC)
@@ -65,7 +73,9 @@ def delete_document(
         doc.explanation = None
     session.commit()
     logger.info(
-        "deleted %d document(s) by %s", len(doomed), actor,
+        "deleted %d document(s) by %s",
+        len(doomed),
+        actor,
         extra={"document_id": document.id, "workflow_id": document.workflow_id},
     )
     return [d.id for d in doomed]
@@ -79,10 +89,33 @@ def _is_sample(doc: Document) -> bool:
     return trained_upload or doc.reviewed_at is not None
 
 
+def _in_models(doc: Document) -> bool:
+    """True when some model version may hold this document as a training sample."""
+    if doc.ocr_ref is None or doc.workflow_id is None:
+        return False
+    return doc.purpose == "training" or doc.reviewed_at is not None
+
+
+def _forget_in_models(blobstore: BlobStore, docs: list[Document], actor: str) -> list[Outgoing]:
+    """Record the ids in S3 (read by every model load), then the event for live replicas."""
+    by_workflow: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for doc in docs:
+        assert doc.workflow_id is not None  # _in_models
+        by_workflow.setdefault(doc.workflow_id, []).append(doc.id)
+    events = []
+    for workflow_id, sample_ids in by_workflow.items():
+        record_deleted(blobstore, str(workflow_id), [str(i) for i in sample_ids], deleted_by=actor)
+        events.append(outgoing.sample_deleted(workflow_id, sample_ids, deleted_by=actor))
+    return events
+
+
 def _sample_removed(doc: Document) -> Outgoing:
     assert doc.workflow_id is not None and doc.ocr_ref is not None
     return outgoing.sample_labelled(
-        document_id=doc.id, workflow_id=doc.workflow_id, label=None, ocr_ref=doc.ocr_ref,
+        document_id=doc.id,
+        workflow_id=doc.workflow_id,
+        label=None,
+        ocr_ref=doc.ocr_ref,
         labelled_by="deletion",
     )
 
@@ -101,8 +134,14 @@ def _delete_objects(session: Session, blobstore: BlobStore, doc: Document, doome
 
 def _shared(session: Session, condition: object, doomed: set[uuid.UUID]) -> bool:
     """True when a live document outside `doomed` matches `condition`."""
-    query = select(func.count()).select_from(Document).where(
-        condition, Document.deleted_at.is_(None), Document.id.not_in(doomed)  # type: ignore[arg-type]
+    query = (
+        select(func.count())
+        .select_from(Document)
+        .where(
+            condition,
+            Document.deleted_at.is_(None),
+            Document.id.not_in(doomed),  # type: ignore[arg-type]
+        )
     )
     return bool(session.scalar(query))
 

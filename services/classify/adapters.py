@@ -1,33 +1,44 @@
 """Model versions from S3, chosen by the `model.published`/`model.promoted` events every replica
-follows (docroute.model_versions: the last event wins)."""
+follows (docroute.model_versions: the last event wins), without the samples deleted since they
+were trained (`sample.deleted`, also followed by every replica, and the S3 record read at load:
+docroute.sample_deletions)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
-from docroute import metrics
+from docroute import metrics, topics
 from docroute.blobstore import BlobRef, BlobStore
+from docroute.catalog import TopicView
 from docroute.classifier.model import ClassifierModel
 from docroute.errors import PermanentError
+from docroute.events import Event
 from docroute.model_versions import LiveModel, ModelVersions
+from docroute.sample_deletions import read_deleted
 from docroute.settings import KafkaSettings
 
 logger = logging.getLogger(__name__)
 
 
 class ModelRegistry:
-    """The live model version per workflow, loaded from S3 once and cached."""
+    """The live model version per workflow, loaded from S3 once and cached, deleted samples
+    forgotten: at load (the S3 record) and in every cached version as `sample.deleted` arrives."""
 
     def __init__(self, settings: KafkaSettings, store: BlobStore) -> None:
         self._store = store
         self._cache: dict[tuple[str, int], ClassifierModel] = {}
+        self._deleted: dict[str, set[str]] = {}  # workflow -> sample ids, from the topic
         self._lock = threading.Lock()
         self._versions = ModelVersions(settings)
         self._versions.on_change(self._on_live_changed)
+        self._deletions = TopicView(settings, topics.SAMPLE_DELETED)
+        self._deletions.on_event(self._on_samples_deleted)
 
     def start(self) -> None:
         self._versions.start()
+        self._deletions.start()
 
     def live(self, workflow_id: str) -> ClassifierModel | None:
         """The version serving this workflow, or None when it has no model yet."""
@@ -55,11 +66,28 @@ class ModelRegistry:
         if model is None:
             prefix = BlobRef.parse(artifact_ref).key
             files = {name: self._store.get(prefix + name) for name in ("model.safetensors", "model.json")}
-            model = ClassifierModel.load(files)
+            model = ClassifierModel.load(files).without_samples(read_deleted(self._store, workflow_id))
             with self._lock:
+                # Deletions announced while it loaded: the S3 listing may predate them.
+                model = model.without_samples(self._deleted.get(workflow_id, set()))
                 self._cache[key] = model
-            logger.info("loaded model v%d", version, extra={"workflow_id": workflow_id, "version": version})
+            logger.info(
+                "loaded model v%d (%d samples kept)",
+                version,
+                len(model.training_sample_ids),
+                extra={"workflow_id": workflow_id, "version": version},
+            )
         return model
+
+    def _on_samples_deleted(self, event: Event[Any]) -> None:
+        workflow_id = str(event.data.workflow_id)
+        gone = {str(i) for i in event.data.sample_ids}
+        with self._lock:
+            self._deleted.setdefault(workflow_id, set()).update(gone)
+            for key, model in self._cache.items():
+                if key[0] == workflow_id:
+                    self._cache[key] = model.without_samples(gone)
+        logger.info("forgot %d deleted samples", len(gone), extra={"workflow_id": workflow_id})
 
     def _on_live_changed(self, workflow_id: str, live: LiveModel) -> None:
         metrics.MODEL_VERSION.labels(workflow_id).set(live.version)

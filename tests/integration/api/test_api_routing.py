@@ -85,7 +85,8 @@ def test_operator_topic_per_class_is_applied_after_a_change(
     start_docroute_service("router")
     reader = topic_reader_factory(r"^(acme-tax-forms|extract\..*)$")
     changed = api.patch(
-        f"/workflows/{key}", json={"routing": {"naming": "per_workflow", "class_topics": {"w-9": "acme-tax-forms"}}}
+        f"/workflows/{key}",
+        json={"routing": {"naming": "per_workflow", "class_topics": {"w-9": "acme-tax-forms"}}},
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["extract_topics"] == {
