@@ -16,11 +16,12 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import faust
-from faust.exceptions import ConsumerNotStarted
+from faust.exceptions import AlreadyConfiguredWarning, ConsumerNotStarted
 
 from docroute import metrics
 
@@ -101,7 +102,9 @@ class DrainingWorker(faust.Worker):
                 grace_s,
             )
         # Unacknowledged now means given up (or taken while draining): faust must not wait for them.
-        self.app.conf.stream_wait_empty = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AlreadyConfiguredWarning)  # changed late on purpose
+            self.app.conf.stream_wait_empty = False
         with contextlib.suppress(ConsumerNotStarted):  # stopped before it ever joined
             await self.app.consumer.commit()
         await super()._stop_on_signal(signal)

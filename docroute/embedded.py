@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from docroute.blobstore import BlobStore
+from docroute.errors import BrokerUnavailableError
 from docroute.kafka import provision_topics
 from docroute.processes import (
     HOST,
@@ -26,91 +27,121 @@ from docroute.processes import (
     start_broker,
     start_s3_server,
     start_service,
-    stop_all,
+    wait_for_port,
 )
-from docroute.settings import S3Settings, ServiceSettings
+from docroute.restart_policy import RestartPolicy
+from docroute.settings import KafkaSettings, S3Settings, ServiceSettings
+from docroute.supervisor import Supervisor
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_SERVICES = ("ingest", "ocr", "classify", "router", "trainer")
 BROKER_BUCKET = "tansu"
+API_START_TIMEOUT_S = 60.0
 
 
 @dataclass
 class EmbeddedStack:
-    """Starts what is missing, then the services; `stop()` stops all in reverse order."""
+    """Starts what is missing, then the services, and restarts any that exits (see `wait`);
+    `stop()` stops all in reverse order."""
 
     data_dir: Path
     api_port: int = 8080
-    processes: list[ManagedProcess] = field(default_factory=list)
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
     env: dict[str, str] = field(default_factory=dict)
+    supervisor: Supervisor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.data_dir = self.data_dir.resolve()
+        self.supervisor = Supervisor(self.policy)
+
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        return self.supervisor.processes
 
     def start(self) -> None:
         configured = ServiceSettings()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         logs = self.data_dir / "logs"
         env = dict(os.environ)
-        s3_settings, kafka_settings = configured.s3, configured.kafka
-        local_s3 = s3_settings.endpoint_url is None
-        if local_s3:
-            s3 = start_s3_server(self.data_dir / "s3", logs)
-            self.processes.append(s3)
-            s3_settings = S3Settings(
-                endpoint_url=f"http://{HOST}:{s3.port}",
-                bucket=s3_settings.bucket,
-                access_key_id=SecretStr(LOCAL_S3_KEY),
-                secret_access_key=SecretStr(LOCAL_S3_KEY),
-            )
-            env.update(
-                DOCROUTE_S3__ENDPOINT_URL=str(s3_settings.endpoint_url),
-                DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
-                DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY,
-            )
-            BlobStore(s3_settings.model_copy(update={"bucket": BROKER_BUCKET})).ensure_bucket()
-        if (
-            "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
-            and "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS" not in os.environ
-        ):
-            # Tansu keeps its log in the local S3 server, so topics survive a restart too (with an
-            # external S3 whose credentials Tansu does not get, it runs in memory).
-            broker_s3 = s3_settings.endpoint_url if local_s3 else None
-            broker = start_broker(logs, s3_endpoint=broker_s3, bucket=BROKER_BUCKET)
-            self.processes.append(broker)
-            kafka_settings = kafka_settings.model_copy(update={"bootstrap_servers": f"{HOST}:{broker.port}"})
-            env["DOCROUTE_KAFKA__BOOTSTRAP_SERVERS"] = kafka_settings.bootstrap_servers
+        s3_settings = self._start_s3(configured.s3, env, logs)
+        # Tansu keeps its log in the local S3 server, so topics survive a restart too (with an
+        # external S3 whose credentials Tansu does not get, it runs in memory).
+        storage = s3_settings.endpoint_url if configured.s3.endpoint_url is None else None
+        kafka_settings = self._start_broker(configured.kafka, storage, env, logs)
         if "DATABASE_URL" not in os.environ and "DOCROUTE_DATABASE__URL" not in os.environ:
-            env["DOCROUTE_DATABASE__URL"] = f"sqlite:///{(self.data_dir / 'docroute.db').resolve()}"
+            env["DOCROUTE_DATABASE__URL"] = f"sqlite:///{self.data_dir / 'docroute.db'}"
         if "DOCROUTE_ADMIN_API_KEY" not in env:
             env["DOCROUTE_ADMIN_API_KEY"] = _admin_key(self.data_dir)
+        env.setdefault("DOCROUTE_DATA_DIR", str(self.data_dir / "services"))
         env.setdefault("HF_HUB_OFFLINE", "1")
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.env = env
         BlobStore(s3_settings).ensure_bucket()
         provision_topics(kafka_settings)
         for name in PIPELINE_SERVICES:
-            self.processes.append(
-                start_service(name, {**env, "DOCROUTE_HEALTH_PORT": str(free_port())}, logs)
-            )
-        self.processes.append(
-            start_service("api", {**env, "DOCROUTE_PORT": str(self.api_port)}, logs, port=self.api_port)
-        )
+            service_env = {**env, "DOCROUTE_HEALTH_PORT": str(free_port())}
+            self.supervisor.launch(name, partial(start_service, name, service_env, logs))
+        api_env = {**env, "DOCROUTE_PORT": str(self.api_port)}
+        # Restarts do not wait for the port: a slow start is not a crash.
+        api = self.supervisor.launch("api", partial(start_service, "api", api_env, logs))
+        try:
+            wait_for_port(self.api_port, timeout_s=API_START_TIMEOUT_S, process=api.process)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"api failed to start ({exc}); see {api.log_path}") from exc
         logger.info("docroute is up: API on http://%s:%d/docs, logs in %s", HOST, self.api_port, logs)
 
     def wait(self) -> None:
-        """Block until a process dies (then say which) or the user interrupts."""
-        while True:
-            for process in self.processes:
-                if not process.running():
-                    raise RuntimeError(f"{process.name} stopped unexpectedly; see {process.log_path}")
-            time.sleep(1)
+        """Restart whatever exits, with backoff; raises CrashLoopError when one keeps crashing."""
+        self.supervisor.watch()
 
     def stop(self) -> None:
         """Services first (together: each finishes its message and commits), then broker, then S3."""
-        infrastructure = [p for p in self.processes if p.name in ("broker", "s3")]
-        stop_all([p for p in self.processes if p not in infrastructure])
-        for process in reversed(infrastructure):
-            process.stop()
-        self.processes.clear()
+        self.supervisor.stop()
+
+    def _start_s3(self, settings: S3Settings, env: dict[str, str], logs: Path) -> S3Settings:
+        """The local S3 server, unless one is configured; restarted on its port and folder."""
+        if settings.endpoint_url is not None:
+            return settings
+        port = free_port()
+        self.supervisor.launch(
+            "s3", partial(start_s3_server, self.data_dir / "s3", logs, port), infrastructure=True
+        )
+        local = S3Settings(
+            endpoint_url=f"http://{HOST}:{port}",
+            bucket=settings.bucket,
+            access_key_id=SecretStr(LOCAL_S3_KEY),
+            secret_access_key=SecretStr(LOCAL_S3_KEY),
+        )
+        env.update(
+            DOCROUTE_S3__ENDPOINT_URL=str(local.endpoint_url),
+            DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
+            DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY,
+        )
+        BlobStore(local.model_copy(update={"bucket": BROKER_BUCKET})).ensure_bucket()
+        return local
+
+    def _start_broker(
+        self, settings: KafkaSettings, storage: str | None, env: dict[str, str], logs: Path
+    ) -> KafkaSettings:
+        """Tansu, unless a broker is configured; restarted on its port and storage."""
+        if "KAFKA_BOOTSTRAP_SERVERS" in os.environ or "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS" in os.environ:
+            return settings
+        port = free_port()
+        local = settings.model_copy(update={"bootstrap_servers": f"{HOST}:{port}"})
+
+        def launch() -> ManagedProcess:
+            broker = start_broker(logs, port, s3_endpoint=storage, bucket=BROKER_BUCKET)
+            try:
+                provision_topics(local)  # after a restart in memory, the topics are gone
+            except BrokerUnavailableError as exc:
+                broker.stop()
+                raise RuntimeError(f"broker started but took no topics: {exc}") from exc
+            return broker
+
+        self.supervisor.launch("broker", launch, infrastructure=True)
+        env["DOCROUTE_KAFKA__BOOTSTRAP_SERVERS"] = local.bootstrap_servers
+        return local
 
 
 def _admin_key(data_dir: Path) -> str:

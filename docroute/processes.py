@@ -97,6 +97,9 @@ def spawn(
         except (RuntimeError, TimeoutError) as exc:
             managed.stop()
             raise RuntimeError(f"{name} failed to start ({exc}); see {log_path}") from exc
+        except BaseException:
+            managed.stop()  # interrupted (Ctrl-C) while it started: leave no orphan behind
+            raise
     return managed
 
 
