@@ -1,7 +1,8 @@
 """Retention: delete documents older than their workflow's `retention_days`, S3 objects included.
 
 Processed documents only (processing and preview): training samples are the training set and
-leave it through annotation. `sweep()` does one pass and is what the API's `RetentionSweeper`
+leave it through annotation. A reviewed document is a sample too: deleting it here also makes
+the live models forget it at once (`deletion.py`, `sample.deleted`). `sweep()` does one pass and is what the API's `RetentionSweeper`
 thread runs every `retention_interval_s`, and what POST /workflows/{key}/retention/run runs at
 once. Several API replicas may sweep together: each document is locked while it is deleted, and
 deleting a deleted document does nothing.
