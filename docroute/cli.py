@@ -13,10 +13,17 @@ from docroute import cli_samples
 from docroute.embedded import PIPELINE_SERVICES, EmbeddedStack
 from docroute.kafka import provision_topics
 from docroute.logging import configure_logging
-from docroute.restart_policy import RestartPolicy
 from docroute.settings import ServiceSettings
-from docroute.supervisor import CrashLoopError
-from docroute.trace import summarise, trace
+from docroute.trace import (
+    SCAN_WINDOW,
+    TraceError,
+    TraceSettings,
+    describe,
+    read_positions,
+    recorded_positions,
+    scan,
+    summarise,
+)
 
 logger = logging.getLogger("docroute")
 
@@ -29,19 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="run broker, S3, database, every service and the API on 127.0.0.1")
     up.add_argument("--data-dir", type=Path, default=Path(".docroute"), help="where everything is kept")
     up.add_argument("--api-port", type=int, default=8080)
-    up.add_argument(
-        "--crash-loop",
-        type=_crash_loop,
-        default=(RestartPolicy.loop_crashes, RestartPolicy.loop_window_s),
-        metavar="CRASHES/SECONDS",
-        help="stop everything when one process crashes this often (default 5/120); below, restart it",
-    )
     service = commands.add_parser("service", help="run one service in the foreground")
     service.add_argument("name", choices=SERVICES)
     topics = commands.add_parser("topics", help="create the pipeline topics")
     topics.add_argument("action", choices=["create"])
     trace_cmd = commands.add_parser("trace", help="show one document's path through the topics")
     trace_cmd.add_argument("document_id")
+    trace_cmd.add_argument("--api-url", help="the API that recorded the positions (DOCROUTE_API_URL)")
+    trace_cmd.add_argument(
+        "--data-dir", type=Path, default=Path(".docroute"), help="read the embedded admin key here"
+    )
     cli_samples.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "samples":
@@ -51,31 +55,21 @@ def main(argv: list[str] | None = None) -> int:
         # Services are separate deployables; the CLI only starts them by module name.
         runpy.run_module(f"services.{args.name}", run_name="__main__", alter_sys=True)
         return 0
+    if args.command == "trace":
+        trace_settings = TraceSettings()
+        configure_logging("cli", trace_settings.log_level)
+        return _trace(trace_settings, args)
     settings = ServiceSettings()
     configure_logging("cli", settings.log_level)
-    if args.command == "trace":
-        return _trace(settings, args.document_id)
     if args.command == "topics":
         created = provision_topics(settings.kafka)
         logger.info("created %d topics", len(created))
         return 0
-    crashes, window_s = args.crash_loop
-    policy = RestartPolicy(loop_crashes=crashes, loop_window_s=window_s)
-    return _up(EmbeddedStack(args.data_dir, args.api_port, policy))
+    return _up(args.data_dir, args.api_port)
 
 
-def _crash_loop(value: str) -> tuple[int, float]:
-    crashes, _, seconds = value.partition("/")
-    try:
-        parsed = int(crashes), float(seconds)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected CRASHES/SECONDS such as 5/120, got {value!r}") from None
-    if parsed[0] < 1 or parsed[1] <= 0:
-        raise argparse.ArgumentTypeError(f"expected positive numbers, got {value!r}")
-    return parsed
-
-
-def _up(stack: EmbeddedStack) -> int:
+def _up(data_dir: Path, api_port: int) -> int:
+    stack = EmbeddedStack(data_dir, api_port)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (background jobs)
     try:
@@ -84,9 +78,6 @@ def _up(stack: EmbeddedStack) -> int:
     except KeyboardInterrupt:
         logger.info("stopping")
         return 0
-    except CrashLoopError as exc:
-        logger.error("stopping everything: %s", exc)
-        return 1
     except RuntimeError as exc:
         logger.error("%s", exc)
         return 1
@@ -95,13 +86,39 @@ def _up(stack: EmbeddedStack) -> int:
     return 0
 
 
-def _trace(settings: ServiceSettings, document_id: str) -> int:
-    hops = trace(settings.kafka, document_id)
-    for hop in hops:
+def _trace(settings: TraceSettings, args: argparse.Namespace) -> int:
+    """Positions from the API, then exactly those records; a bounded scan when the API cannot
+    say. Exit 0: events shown; 1: none found; 2: the broker did not answer."""
+    document_id, api_url = args.document_id, args.api_url or settings.api_url
+    try:
+        positions = recorded_positions(api_url, _api_key(settings, args.data_dir), document_id)
+    except TraceError as exc:
+        sys.stderr.write(
+            f"positions unknown ({exc}); scanning the newest {SCAN_WINDOW} records per partition\n"
+        )
+        positions = None
+    try:
+        found = read_positions(settings.kafka, positions) if positions else scan(settings.kafka, document_id)
+    except TraceError as exc:
+        sys.stderr.write(f"{exc}\n")
+        for position in positions or ():
+            sys.stdout.write(describe(position) + "  (as the API recorded it)\n")
+        return 2
+    for hop in found.hops:
         sys.stdout.write(summarise(hop) + "\n")
-    if not hops:
-        sys.stderr.write(f"no events keyed {document_id} on the document topics\n")
-    return 0 if hops else 1
+    if not found.hops:
+        sys.stderr.write(
+            f"no events of {document_id} found ({found.method}, {found.records_read} records read)\n"
+        )
+    return 0 if found.hops else 1
+
+
+def _api_key(settings: TraceSettings, data_dir: Path) -> str | None:
+    """DOCROUTE_ADMIN_API_KEY, else the embedded default's key file."""
+    if settings.admin_api_key is not None:
+        return settings.admin_api_key.get_secret_value()
+    key_file = data_dir / "admin-api-key"
+    return key_file.read_text().strip() if key_file.is_file() else None
 
 
 def _interrupt(signum: int, frame: object) -> None:

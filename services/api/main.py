@@ -25,6 +25,7 @@ from services.api.retention import RetentionSweeper
 from services.api.routes import (
     annotations,
     batches,
+    document_events,
     documents,
     health,
     keys,
@@ -52,7 +53,7 @@ PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
 GUARDED_ROUTERS = (
     workflows, labels, thumbnails, usage, workflow_docs, keys, samples, processing, documents,
     batches, annotations, readiness, versions, preview, webhooks,
-    review, thresholds, uploads,
+    review, thresholds, uploads, document_events,
 )
 
 
