@@ -13,7 +13,9 @@ from docroute import cli_samples
 from docroute.embedded import PIPELINE_SERVICES, EmbeddedStack
 from docroute.kafka import provision_topics
 from docroute.logging import configure_logging
+from docroute.restart_policy import RestartPolicy
 from docroute.settings import ServiceSettings
+from docroute.supervisor import CrashLoopError
 from docroute.trace import (
     SCAN_WINDOW,
     TraceError,
@@ -36,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="run broker, S3, database, every service and the API on 127.0.0.1")
     up.add_argument("--data-dir", type=Path, default=Path(".docroute"), help="where everything is kept")
     up.add_argument("--api-port", type=int, default=8080)
+    up.add_argument(
+        "--crash-loop",
+        type=_crash_loop,
+        default=(RestartPolicy.loop_crashes, RestartPolicy.loop_window_s),
+        metavar="CRASHES/SECONDS",
+        help="stop everything when one process crashes this often (default 5/120); below, restart it",
+    )
     service = commands.add_parser("service", help="run one service in the foreground")
     service.add_argument("name", choices=SERVICES)
     topics = commands.add_parser("topics", help="create the pipeline topics")
@@ -65,11 +74,23 @@ def main(argv: list[str] | None = None) -> int:
         created = provision_topics(settings.kafka)
         logger.info("created %d topics", len(created))
         return 0
-    return _up(args.data_dir, args.api_port)
+    crashes, window_s = args.crash_loop
+    policy = RestartPolicy(loop_crashes=crashes, loop_window_s=window_s)
+    return _up(EmbeddedStack(args.data_dir, args.api_port, policy))
 
 
-def _up(data_dir: Path, api_port: int) -> int:
-    stack = EmbeddedStack(data_dir, api_port)
+def _crash_loop(value: str) -> tuple[int, float]:
+    crashes, _, seconds = value.partition("/")
+    try:
+        parsed = int(crashes), float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected CRASHES/SECONDS such as 5/120, got {value!r}") from None
+    if parsed[0] < 1 or parsed[1] <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive numbers, got {value!r}")
+    return parsed
+
+
+def _up(stack: EmbeddedStack) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (background jobs)
     try:
@@ -78,6 +99,9 @@ def _up(data_dir: Path, api_port: int) -> int:
     except KeyboardInterrupt:
         logger.info("stopping")
         return 0
+    except CrashLoopError as exc:
+        logger.error("stopping everything: %s", exc)
+        return 1
     except RuntimeError as exc:
         logger.error("%s", exc)
         return 1
