@@ -72,9 +72,7 @@ def send(producer: EventProducer, topic: str, event_type: str, document_id: str,
     producer.send([Outgoing(topic, document_id, event)])
 
 
-def received(
-    store: BlobStore, workflow_id: str, document_id: str, **extra: Any
-) -> DocumentReceived:
+def received(store: BlobStore, workflow_id: str, document_id: str, **extra: Any) -> DocumentReceived:
     fields: dict[str, Any] = {"purpose": "processing", "page_count": 2, **extra}
     origin = Origin(
         door="mailroom",
@@ -240,9 +238,7 @@ def test_training_text_becomes_a_labelled_sample(
         sources=["tesseract"],
         text_chars=11,
     )
-    send(
-        producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted
-    )
+    send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
     _, event = reader.wait_for(lambda t, e: str(e.data.sample_id) == document_id, timeout_s=30)
     assert (event.data.label, event.data.ocr_ref) == ("payslip", ocr_ref)
     assert str(event.data.workflow_id) == workflow_id
@@ -327,9 +323,7 @@ def test_zip_members_are_listed_under_their_upload(
             topics.DOCUMENT_RECEIVED,
             "document.received",
             member_id,
-            received(
-                blobstore, workflow_id, member_id, parent_id=zip_id, member_path=name, filename=name
-            ),
+            received(blobstore, workflow_id, member_id, parent_id=zip_id, member_path=name, filename=name),
         )
     eventually(lambda: len(api.get(f"/documents/{zip_id}").json()["members"]) == 2)
     assert api.get(f"/documents/{zip_id}").json()["status"] == "received"
@@ -352,3 +346,36 @@ def test_zip_members_are_listed_under_their_upload(
     result = eventually(status_is(api, zip_id, "routed")).json()
     assert [m["filename"] for m in result["members"]] == ["a.pdf", "b.pdf"]
     assert all(m["route"]["topic"] == "extract.payslip" for m in result["members"])
+
+
+def test_probes_say_how_far_the_projection_is(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore
+) -> None:
+    workflow_id, document_id = create_workflow(api), str(uuid.uuid4())
+    send(
+        producer,
+        topics.DOCUMENT_RECEIVED,
+        "document.received",
+        document_id,
+        received(blobstore, workflow_id, document_id),
+    )
+    eventually(status_is(api, document_id, "received"))
+
+    def caught_up() -> Any:
+        projection = api.get("/readyz").json()["projection"]
+        return projection["state"] == "current" and projection["total_lag"] == 0 and projection
+
+    projection = eventually(caught_up)
+    assert set(projection["lag"]) <= {
+        topics.DOCUMENT_RECEIVED,
+        topics.DOCUMENT_TEXT_EXTRACTED,
+        topics.DOCUMENT_CLASSIFIED,
+        topics.DOCUMENT_ROUTED,
+        topics.DEAD_LETTER,
+        topics.MODEL_PUBLISHED,
+    }
+    assert topics.DOCUMENT_RECEIVED in projection["lag"]
+    assert projection["last_applied_at"] is not None
+    assert projection["applied_events"] >= 1
+    health = api.get("/healthz").json()
+    assert health["alive"] is True and health["projection"]["state"] == "current"

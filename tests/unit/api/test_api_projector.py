@@ -24,12 +24,12 @@ from docroute.contracts._generated import (
 )
 from docroute.events import new_event
 from services.api import crud, projector
+from services.api.event_positions import PositionedEvent, positions_of
 from services.api.models import Base, Document
+from services.api.models_access import UsageRecord
 
 WORKFLOW = uuid.uuid4()
-BLOB = Blob(
-    ref="s3://b/originals/sha256/" + "a" * 64, sha256="a" * 64, size=10, media_type="image/png"
-)
+BLOB = Blob(ref="s3://b/originals/sha256/" + "a" * 64, sha256="a" * 64, size=10, media_type="image/png")
 OCR = "s3://b/ocr/x.json"
 
 
@@ -65,9 +65,7 @@ def received(doc: uuid.UUID, **extra: Any) -> DocumentReceived:
     )
 
 
-def extracted(
-    doc: uuid.UUID, purpose: str = "processing", label: str | None = None
-) -> DocumentTextExtracted:
+def extracted(doc: uuid.UUID, purpose: str = "processing", label: str | None = None) -> DocumentTextExtracted:
     return DocumentTextExtracted(
         document_id=doc,
         workflow_id=WORKFLOW,
@@ -164,9 +162,7 @@ def test_review_and_dead_letter(session: Session) -> None:
 
 def test_training_text_emits_sample_labelled_once_labelled(session: Session) -> None:
     doc, unlabelled = uuid.uuid4(), uuid.uuid4()
-    session.add(
-        Document(id=doc, workflow_id=WORKFLOW, purpose="training", label="a", status="received")
-    )
+    session.add(Document(id=doc, workflow_id=WORKFLOW, purpose="training", label="a", status="received"))
     session.commit()
     [out] = apply(session, "document.text_extracted", extracted(doc, purpose="training"))
     assert (out.topic, out.key, out.event.data.label, out.event.data.ocr_ref) == (
@@ -175,9 +171,7 @@ def test_training_text_emits_sample_labelled_once_labelled(session: Session) -> 
         "a",
         OCR,
     )
-    assert (
-        apply(session, "document.text_extracted", extracted(unlabelled, purpose="training")) == []
-    )
+    assert apply(session, "document.text_extracted", extracted(unlabelled, purpose="training")) == []
     assert apply(session, "document.text_extracted", extracted(uuid.uuid4())) == []
 
 
@@ -214,3 +208,43 @@ def test_a_replayed_text_does_not_undo_a_persons_label(session: Session) -> None
     session.commit()
     assert apply(session, "document.text_extracted", extracted(doc, purpose="training", label="a")) == []
     assert session.get_one(Document, doc).label == "b"
+
+
+def positioned(offset: int, topic: str, event_type: str, data: Any) -> PositionedEvent:
+    return PositionedEvent(topic, 0, offset, new_event(event_type, data, source="test"))
+
+
+def test_a_batch_applies_a_new_documents_events_and_records_their_positions(session: Session) -> None:
+    doc, dead = uuid.uuid4(), uuid.uuid4()
+    batch = [
+        positioned(10, topics.DOCUMENT_RECEIVED, "document.received", received(doc)),
+        positioned(11, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", extracted(doc)),
+        positioned(12, topics.DOCUMENT_ROUTED, "document.routed", routed(doc)),
+        positioned(13, topics.DEAD_LETTER, "document.failed", failed(dead)),
+        positioned(14, topics.DEAD_LETTER, "document.failed", failed(None)),  # names no document
+    ]
+    for _ in range(2):  # the second time: a replay after a lost offset commit
+        assert projector.apply_batch(session, batch) == []
+        session.commit()
+    row = session.get_one(Document, doc)
+    assert (row.status, row.route_topic, row.filename, row.ocr_ref) == ("routed", "extract.a", "a.png", OCR)
+    assert session.get_one(Document, dead).status == "failed"
+    assert [(p.topic, p.offset, p.event_type) for p in positions_of(session, doc)] == [
+        (topics.DOCUMENT_RECEIVED, 10, "document.received"),
+        (topics.DOCUMENT_TEXT_EXTRACTED, 11, "document.text_extracted"),
+        (topics.DOCUMENT_ROUTED, 12, "document.routed"),
+    ]
+    assert [p.offset for p in positions_of(session, dead)] == [13]
+    assert session.query(UsageRecord).filter_by(document_id=doc).count() == 1  # metered once
+
+
+def test_a_batch_leaves_a_deleted_document_deleted(session: Session) -> None:
+    doc = uuid.uuid4()
+    session.add(Document(id=doc, workflow_id=WORKFLOW, status="routed", deleted_at=datetime.now(UTC)))
+    session.commit()
+    projector.apply_batch(
+        session, [positioned(3, topics.DOCUMENT_RECEIVED, "document.received", received(doc))]
+    )
+    session.commit()
+    row = session.get_one(Document, doc)
+    assert (row.status, row.filename, row.deleted_at is not None) == ("routed", None, True)
