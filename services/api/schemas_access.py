@@ -71,7 +71,10 @@ class UsageReport(BaseModel):
     page_allowance: int | None = Field(description="Pages per month; null: unlimited")
     pages: int
     documents: int
-    pages_left: int | None
+    pages_reserved: int = Field(
+        default=0, description="Pages of accepted documents still in flight, held against the allowance"
+    )
+    pages_left: int | None = Field(description="Pages a new document may still have (reserved ones deducted)")
     exhausted: bool = Field(description="True: POST /processing answers 429 until resets_at")
     resets_at: datetime
     credits: Credits

@@ -160,10 +160,13 @@ class MonthUsage:
     documents: int
     credits_per_page: int
     credits_per_document: int
+    pages_reserved: int = 0
 
     @property
     def pages_left(self) -> int | None:
-        return None if self.page_allowance is None else max(self.page_allowance - self.pages, 0)
+        if self.page_allowance is None:
+            return None
+        return max(self.page_allowance - self.pages - self.pages_reserved, 0)
 
     @property
     def exhausted(self) -> bool:
@@ -181,6 +184,7 @@ class MonthUsage:
 def month_usage(session: Session, settings: UsageSettings, workflow: Workflow, month: str) -> MonthUsage:
     plan = plan_of(settings, workflow)
     pages, documents = totals(session, workflow.id, month)
+    _, reserved = quota.month_figures(session.connection(), workflow.id, month)
     return MonthUsage(
         month=month,
         plan=plan,
@@ -189,6 +193,7 @@ def month_usage(session: Session, settings: UsageSettings, workflow: Workflow, m
         documents=documents,
         credits_per_page=settings.credits_per_page,
         credits_per_document=settings.credits_per_document,
+        pages_reserved=reserved,
     )
 
 

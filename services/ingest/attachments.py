@@ -49,7 +49,7 @@ class AttachmentReader:
             forbidden = mailroom_ref_reason(ref, self._inbox, workflow_id)
             store = self._inbox_store
         if forbidden:
-            raise AttachmentRefusedError("s3_ref_forbidden", f"s3_ref {ref[:300]!r} refused: {forbidden}")
+            raise AttachmentRefusedError("ref_forbidden", f"s3_ref {ref[:300]!r} refused: {forbidden}")
         try:
             return store.get(ref)
         except BlobNotFoundError as exc:

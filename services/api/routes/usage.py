@@ -32,11 +32,11 @@ def read_usage(
     """Pages and documents metered in the month, what the plan allows, and the credits.
 
     Metered: processing documents whose result was delivered (routed or sent to review), in
-    the month of delivery; previews, training samples and failed documents are free.
+    the month of delivery; previews, training samples and failed documents are free. Reserved:
+    pages of documents accepted and still in flight; they count against the allowance until
+    delivered (then metered) or failed (then given back).
     """
-    used = usage.month_usage(
-        session, settings.usage, workflow, month or usage.month_of(datetime.now(UTC))
-    )
+    used = usage.month_usage(session, settings.usage, workflow, month or usage.month_of(datetime.now(UTC)))
     return UsageReport(
         workflow_key=workflow.id,
         month=used.month,
@@ -44,6 +44,7 @@ def read_usage(
         page_allowance=used.page_allowance,
         pages=used.pages,
         documents=used.documents,
+        pages_reserved=used.pages_reserved,
         pages_left=used.pages_left,
         exhausted=used.exhausted,
         resets_at=used.resets_at,

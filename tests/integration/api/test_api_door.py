@@ -20,6 +20,7 @@ from docroute.processes import HOST, free_port
 from docroute.settings import ServiceSettings
 from services.api.models import Document
 from services.api.settings import ApiSettings
+from tests.factories.documents import make_corrupt_pdf, make_encrypted_pdf, make_text_pdf
 
 LABELS = ["Invoice", "Pay Slip", "W-9"]
 
@@ -197,6 +198,7 @@ def test_s3_down_is_503_and_the_document_is_marked_failed(
     assert (document.status, document.reason_code) == ("failed", "storage_unavailable")
     shown = api.get(f"/documents/{document.id}").json()
     assert shown["failure"]["reason_code"] == "storage_unavailable"
+    assert api.get(f"/workflows/{key}/usage").json()["pages_reserved"] == 0  # its page given back
 
 
 def test_zip_upload_is_accepted(api: httpx.Client, topic_reader_factory) -> None:
@@ -204,10 +206,45 @@ def test_zip_upload_is_accepted(api: httpx.Client, topic_reader_factory) -> None
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("a.pdf", make_pdf())
+        zf.writestr("b.pdf", make_text_pdf(["three pages"], pages=3))
+        zf.writestr("notes.txt", b"left to ingest, which dead-letters it")
     response = api.post(f"/processing/{key}", files={"file": ("batch.zip", archive.getvalue())})
     assert response.status_code == 202
     shown = api.get(f"/documents/{response.json()['document_id']}").json()
     assert shown["media_type"] == "application/zip"
+    assert api.get(f"/workflows/{key}/usage").json()["pages_reserved"] == 4  # its members' pages
+
+
+def test_the_door_refuses_what_ingest_would_refuse(api: httpx.Client, serve_api) -> None:
+    """One intake rule: the API runs ingest's checks and answers with their reason codes."""
+    key = create_workflow(api)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(600):
+            zf.writestr(f"{i}.pdf", b"x")
+    empty = io.BytesIO()
+    with zipfile.ZipFile(empty, "w") as zf:
+        zf.writestr("__MACOSX/._a.pdf", b"clutter")
+    cases = {
+        "corrupt_file": make_corrupt_pdf(),
+        "encrypted_file": make_encrypted_pdf(),
+        "zip_bomb": bomb.getvalue(),
+        "empty_archive": empty.getvalue(),
+    }
+    for code, data in cases.items():
+        for path in (f"/processing/{key}", f"/workflows/{key}/samples"):
+            response = api.post(path, files={"file": ("f.pdf", data)}, data={"label": "Invoice"})
+            assert response.status_code == 422, (code, path, response.text)
+            assert f"({code})" in response.json()["detail"], response.text
+    with serve_api(documented_max_pages=2) as capped:
+        response = capped.post(f"/processing/{key}", files={"file": ("a.pdf", make_text_pdf(["x"], pages=3))})
+        assert response.status_code == 422 and "(too_many_pages)" in response.json()["detail"]
+    batch = api.post(
+        f"/workflows/{key}/batches",
+        files=[("files", ("bad.pdf", make_corrupt_pdf())), ("files", ("good.pdf", make_pdf()))],
+        data={"label": "Invoice"},
+    ).json()
+    assert [(r["filename"], r["reason_code"]) for r in batch["rejected"]] == [("bad.pdf", "corrupt_file")]
 
 
 def test_probes_and_metrics(api: httpx.Client) -> None:

@@ -1,19 +1,22 @@
 """Usage on the live API: delivered documents are metered once, credits priced, the free plan's
-100 pages a month end in 429 with Retry-After, a larger plan reopens the door."""
+100 pages a month end in 429 with Retry-After, a larger plan reopens the door; pages are reserved
+at the door, so a burst never takes more than the allowance, and a failure gives them back."""
 
 from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
 
 from docroute import topics
-from docroute.contracts._generated import Blob, DocumentRouted
+from docroute.contracts._generated import Blob, DocumentFailed, DocumentRouted, Original
 from docroute.events import Outgoing, new_event
 from services.api.usage import month_of, next_month_start
 from tests.factories.documents import make_text_pdf
+from tests.fixtures.polling import wait_until
 
 PDF = make_text_pdf(["hand-made"])  # a real PDF: the door counts its pages
 
@@ -64,9 +67,7 @@ def usage_once(api: httpx.Client, key: str, documents: int) -> dict:
         time.sleep(0.2)
 
 
-def test_delivered_documents_are_metered_once_and_priced(
-    api: httpx.Client, producer, blobstore
-) -> None:
+def test_delivered_documents_are_metered_once_and_priced(api: httpx.Client, producer, blobstore) -> None:
     key = create_workflow(api)
     empty = api.get(f"/workflows/{key}/usage").json()
     month = month_of(datetime.now(UTC))
@@ -117,9 +118,7 @@ def test_over_the_free_plan_is_429_until_a_larger_plan(
     assert abs(retry_after - expected) < 60
     # Only processing is capped: samples and reads go on.
     assert (
-        client.post(
-            f"/workflows/{key}/samples", files={"file": PDF}, data={"label": "invoice"}
-        ).status_code
+        client.post(f"/workflows/{key}/samples", files={"file": PDF}, data={"label": "invoice"}).status_code
         == 202
     )
     assert client.get(f"/workflows/{key}").status_code == 200
@@ -132,3 +131,58 @@ def test_over_the_free_plan_is_429_until_a_larger_plan(
     assert changed.status_code == 200 and changed.json()["plan"] == "starter"
     assert upload(client, key).status_code == 202
     assert client.get(f"/workflows/{key}/usage").json()["page_allowance"] == 5000
+
+
+def test_a_burst_never_takes_more_pages_than_the_allowance(
+    api: httpx.Client, keyed_client, mint_api_key, producer, blobstore
+) -> None:
+    """Issue 12: 40 documents at once to a free workflow took 444 pages of 100."""
+    key = create_workflow(api)
+    elevens = [make_text_pdf([f"invoice {i}"], pages=11) for i in range(40)]
+    clients = [keyed_client(mint_api_key(key)) for _ in range(4)]  # rate limits are per key
+
+    def send(i: int) -> httpx.Response:
+        return clients[i % 4].post(f"/processing/{key}", files={"file": (f"{i}.pdf", elevens[i])})
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(send, range(40)))
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) == {202, 429}, codes
+    assert codes.count(202) == 9  # 99 pages; a tenth would make 110 of 100
+    refused = next(a for a in answers if a.status_code == 429)
+    assert "11 pages do not fit" in refused.json()["detail"]
+    assert int(refused.headers["Retry-After"]) == 30  # in flight: they may yet fail and free pages
+    report = api.get(f"/workflows/{key}/usage").json()
+    assert (report["pages"], report["pages_reserved"], report["pages_left"]) == (0, 99, 1)
+
+    # Delivery turns a reservation into used pages: none counted twice, none freed.
+    delivered = next(a.json()["document_id"] for a in answers if a.status_code == 202)
+    deliver(producer, blobstore, key, delivered, pages=11)
+    wait_until(lambda: api.get(f"/workflows/{key}/usage").json()["pages_reserved"] == 88, 30, "not settled")
+    report = api.get(f"/workflows/{key}/usage").json()
+    assert (report["pages"], report["pages_reserved"], report["pages_left"]) == (11, 88, 1)
+
+
+def test_a_failed_document_gives_its_pages_back(api: httpx.Client, producer) -> None:
+    key = create_workflow(api)
+    fifty = make_text_pdf(["statement"], pages=50)
+    first, second = (api.post(f"/processing/{key}", files={"file": ("a.pdf", fifty)}) for _ in range(2))
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert api.post(f"/processing/{key}", files={"file": ("a.pdf", PDF)}).status_code == 429
+    document_id = first.json()["document_id"]
+    failed = DocumentFailed(
+        document_id=document_id,
+        workflow_id=key,
+        stage="ocr",
+        reason_code="corrupt_file",
+        reason="the page cannot be rendered",
+        original=Original(topic=topics.DOCUMENT_RECEIVED, event_type="document.received"),
+    )
+    event = new_event("document.failed", failed, source="test", subject=document_id)
+    producer.send([Outgoing(topics.DEAD_LETTER, document_id, event)])
+    wait_until(
+        lambda: api.get(f"/workflows/{key}/usage").json()["pages_reserved"] == 50,
+        30,
+        "the failed document's pages were not given back",
+    )
+    assert api.post(f"/processing/{key}", files={"file": ("a.pdf", PDF)}).status_code == 202
