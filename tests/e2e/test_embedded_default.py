@@ -46,11 +46,16 @@ def _ready(port: int | str) -> bool:
         return False
 
 
-def _child(up: subprocess.Popen[bytes], service: str) -> psutil.Process | None:
-    """The running process of `service` that `docroute up` started."""
+# How each child's command line ends in its name.
+_PROGRAMS = {"ocr": "services.ocr", "api": "services.api", "s3": "localbucket"}
+
+
+def _child(up: subprocess.Popen[bytes], name: str) -> psutil.Process | None:
+    """The running process `name` that `docroute up` started."""
     for child in psutil.Process(up.pid).children():
         try:
-            if f"services.{service}" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
+            running = child.status() != psutil.STATUS_ZOMBIE
+            if running and any(arg.endswith(_PROGRAMS[name]) for arg in child.cmdline()):
                 return child
         except psutil.NoSuchProcess:
             continue
@@ -130,7 +135,7 @@ def _kill_and_check_restarts(up: subprocess.Popen[bytes], port: int, data_dir: P
     )
     assert created.status_code == 201, created.text
     key = created.json()["key"]
-    killed = {name: wait_until(lambda n=name: _child(up, n), 60, f"no {name}") for name in ("ocr", "api")}
+    killed = {name: wait_until(lambda n=name: _child(up, n), 60, f"no {name}") for name in _PROGRAMS}
     for process in killed.values():
         process.kill()
 
@@ -142,10 +147,12 @@ def _kill_and_check_restarts(up: subprocess.Popen[bytes], port: int, data_dir: P
     wait_until(lambda: _ready(port), 180, "restarted api never ready")
     logs = data_dir.resolve() / "logs"
     said = log_path.read_text()
-    assert f"ocr was killed by SIGKILL (exit code -9); restart 1 in 1.0s; see {logs / 'ocr.log'}" in said
-    assert f"api was killed by SIGKILL (exit code -9); restart 1 in 1.0s; see {logs / 'api.log'}" in said
+    for name in _PROGRAMS:
+        assert (
+            f"{name} was killed by SIGKILL (exit code -9); restart 1 in 1.0s; see {logs / name}.log" in said
+        )
 
-    # The restarted stack serves: a sample goes through the door, ingest and the new OCR.
+    # The restarted stack serves: a sample goes through the door, S3, ingest and the new OCR.
     rng = random.Random(3)
     upload = httpx.post(
         f"http://127.0.0.1:{port}/workflows/{key}/samples",
