@@ -23,6 +23,7 @@ from bench._corpus import Doc
 from docroute import topics
 from docroute.contracts._generated import Attachment, MailReceived
 from docroute.events import encode, new_event
+from docroute.intake import mail_document_id
 from docroute.kafka import client_options
 from docroute.settings import KafkaSettings
 
@@ -144,11 +145,13 @@ class Mailroom:
         """Encode every mail first, then produce them back to back and wait for the acks."""
         encoded = []
         for doc in docs:
-            document_id, mail_id = str(uuid.uuid4()), f"bench-{uuid.uuid4()}"
+            mail_id = f"bench-{uuid.uuid4()}"
+            # The mailroom derives document ids (senders may not choose them): the same rule here.
+            document_id = mail_document_id(self._workflow_id, mail_id, 0, doc.filename)
             mail = MailReceived(
                 mail_id=mail_id, workflow_id=uuid.UUID(self._workflow_id), door="mailroom", purpose=purpose,
                 label=doc.kind if labelled else None,
-                attachments=[Attachment(filename=doc.filename, document_id=uuid.UUID(document_id),
+                attachments=[Attachment(filename=doc.filename,
                                         content_base64=base64.b64encode(doc.data).decode())],
             )
             event = new_event("mail.received", mail, source="bench")

@@ -219,6 +219,12 @@ def folder_label(member_path: str | None, labels: list[str]) -> str | None:
     return by_lower.get(parts[-2].lower()) or by_lower.get(parts[0].lower())
 
 
+def mail_document_id(workflow_id: object, mail_id: str, index: int, filename: str) -> str:
+    """The document id of a mail's attachment: derived, never chosen by the sender, so a
+    redelivered mail repeats it and another workflow's mail can never name it."""
+    return stable_id("attachment", workflow_id, mail_id, index, filename)
+
+
 def member_document_id(parent_id: str, member_path: str | None) -> str:
     """The document id of a file taken in: the upload's own, or one derived per zip member
     (the API reserves pages under the ids ingest will give the members)."""

@@ -40,7 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
 from docroute.errors import TransientError
 
@@ -70,7 +70,7 @@ _WORKFLOWS = Table("workflows", _metadata, Column("id", Uuid, primary_key=True),
 
 
 class LedgerUnavailableError(TransientError):
-    """The ledger's database did not answer, or a concurrent write collided: retry."""
+    """The ledger's database did not answer, is not migrated yet, or a write collided: retry."""
 
 
 def month_of(moment: datetime) -> str:
@@ -243,6 +243,7 @@ class Ledger:
         try:
             with self._engine.begin() as conn:
                 yield conn
-        except (OperationalError, InterfaceError, IntegrityError) as exc:
-            # IntegrityError: a concurrent call reserved the same document first; retrying settles it.
+        except (OperationalError, InterfaceError, IntegrityError, ProgrammingError) as exc:
+            # IntegrityError: a concurrent call reserved the same document first; ProgrammingError:
+            # the API has not migrated the database yet. Retrying settles both.
             raise LedgerUnavailableError(f"page ledger: {exc}"[:500]) from exc

@@ -24,6 +24,7 @@ from docroute.intake import (
     AcceptedFile,
     IntakeLimits,
     RejectedFile,
+    mail_document_id,
     member_document_id,
     sample_label,
     take_in,
@@ -77,7 +78,7 @@ class IngestHandler:
         outgoing: list[Outgoing] = []
         for index, attachment in enumerate(mail.attachments):
             document_id = _document_id(mail, index, attachment, door)
-            refused = _refused_attachment(attachment, door, unknown_label_reason(label, labels))
+            refused = _refused_attachment(attachment, unknown_label_reason(label, labels))
             if refused is None:
                 try:
                     data = self._reader.read(attachment, door, str(mail.workflow_id))
@@ -192,22 +193,15 @@ class IngestHandler:
 
 
 def _document_id(mail: MailReceived, index: int, attachment: Attachment, door: Door) -> str:
-    """The API names its uploads' ids; a mail's derive from its workflow, id and attachment, so
-    a redelivered mail repeats them and another workflow's mail can never name them."""
+    """The API names its uploads' ids; a mail's derive from it (`mail_document_id`): an id a
+    mailroom sender chose is ignored, so no mail can name another workflow's document."""
     if door == "upload" and attachment.document_id is not None:
         return str(attachment.document_id)
-    return stable_id("attachment", mail.workflow_id, mail.mail_id, index, attachment.filename)
+    return mail_document_id(mail.workflow_id, mail.mail_id, index, attachment.filename)
 
 
-def _refused_attachment(attachment: Attachment, door: Door, unknown_label: str | None) -> RejectedFile | None:
-    """What the door refuses before reading: a label the workflow lacks, an id a sender chose."""
+def _refused_attachment(attachment: Attachment, unknown_label: str | None) -> RejectedFile | None:
+    """What the door refuses before reading: a label the workflow lacks."""
     if unknown_label:
         return RejectedFile(attachment.filename, None, "unknown_label", unknown_label)
-    if door == "mailroom" and attachment.document_id is not None:
-        return RejectedFile(
-            attachment.filename,
-            None,
-            "document_id_forbidden",
-            "mailroom attachments may not choose their document id (ids derive from the mail)",
-        )
     return None

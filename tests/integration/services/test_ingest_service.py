@@ -17,7 +17,8 @@ from sqlalchemy import create_engine
 
 from docroute import quota, topics
 from docroute.contracts._generated import Attachment, MailReceived
-from docroute.events import Outgoing, new_event, stable_id
+from docroute.events import Outgoing, new_event
+from docroute.intake import mail_document_id
 from docroute.processes import HOST
 from services.api.db import upgrade
 from tests.factories.documents import make_scanned_image, make_text_pdf
@@ -183,7 +184,7 @@ def test_the_mailroom_quota_policies(start_docroute_service, producer, topic_rea
         pdf = make_text_pdf([f"invoice {uuid.uuid4()}"], pages=pages)
         mail_id, message = _mail(workflow_id, [Attachment(filename="a.pdf", content_base64=_b64(pdf))])
         producer.send([message])
-        document_id = stable_id("attachment", workflow_id, mail_id, 0, "a.pdf")
+        document_id = mail_document_id(workflow_id, mail_id, 0, "a.pdf")
         return reader.wait_for(lambda t, e: str(e.data.document_id) == document_id, timeout_s)
 
     start_docroute_service("ingest").stop()  # the module's ingest runs with the default plans
