@@ -3,6 +3,12 @@ under one directory so workflows, samples, models and documents survive a restar
 
 Anything configured from outside (KAFKA_BOOTSTRAP_SERVERS, an S3 endpoint, DATABASE_URL) is
 used instead of starting the local one.
+
+A child that dies is started again the same way (`docroute.supervisor`): services and the API
+resume from their committed offsets; the S3 server on its port and folder (nothing is lost but
+requests in progress, which clients retry); the broker on its port and storage, then its topics
+are provisioned again. A broker in memory (with an external S3) comes back empty: what it held
+is lost, and the log says so.
 """
 
 from __future__ import annotations
@@ -130,13 +136,18 @@ class EmbeddedStack:
         port = free_port()
         local = settings.model_copy(update={"bootstrap_servers": f"{HOST}:{port}"})
 
+        started: list[ManagedProcess] = []
+
         def launch() -> ManagedProcess:
+            if started and storage is None:
+                logger.warning("the broker kept its log in memory: messages not yet consumed are lost")
             broker = start_broker(logs, port, s3_endpoint=storage, bucket=BROKER_BUCKET)
             try:
                 provision_topics(local)  # after a restart in memory, the topics are gone
             except BrokerUnavailableError as exc:
                 broker.stop()
                 raise RuntimeError(f"broker started but took no topics: {exc}") from exc
+            started.append(broker)
             return broker
 
         self.supervisor.launch("broker", launch, infrastructure=True)

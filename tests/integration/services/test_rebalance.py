@@ -22,6 +22,7 @@ PARTITIONS = 2  # DOCROUTE_KAFKA__PARTITIONS of the test run
 
 def _lag_partitions(service: ManagedProcess) -> set[str]:
     """Partitions of document.received whose lag `service` reports."""
+    assert service.running(), f"{service.name} stopped; see {service.log_path}"
     text = httpx.get(f"http://{HOST}:{service.port}/metrics", timeout=5).text
     return {
         sample.labels["partition"]
