@@ -185,6 +185,8 @@ class Projection:
         try:
             self._apply(batch)
         except _DATABASE_ERRORS as exc:
+            with self._lock:
+                self._last_error = f"{type(exc).__name__}: {exc}"
             assigned = consumer.assignment()
             for tp, records in batch.items():
                 if tp in assigned:

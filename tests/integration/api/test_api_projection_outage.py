@@ -22,7 +22,7 @@ from docroute.blobstore import BlobStore
 from docroute.errors import BrokerUnavailableError
 from docroute.kafka import EventProducer, provision_topics
 from docroute.processes import HOST, ManagedProcess, start_broker
-from docroute.settings import KafkaSettings
+from docroute.settings import KafkaSettings, ServiceSettings
 from tests.factories.pipeline_events import FakeDocument
 from tests.fixtures.polling import wait_until
 
@@ -154,3 +154,46 @@ def test_a_broker_killed_and_started_again_is_reconnected_to(
         assert projection_state(api)["reconnects"] >= 1
     finally:
         replacement.stop()
+
+
+def test_a_durable_broker_restarted_keeps_the_projection_going(
+    serve_api: Callable[..., Any],
+    blobstore: BlobStore,
+    run_dir: Path,
+    s3_endpoint: str,
+    settings: ServiceSettings,
+) -> None:
+    """Tansu on S3 storage, stopped (SIGTERM) and started again on the same storage and port."""
+    bucket = f"tansu-{uuid.uuid4().hex[:8]}"
+    BlobStore(settings.s3.model_copy(update={"bucket": bucket})).ensure_bucket()
+    logs = run_dir / "logs" / f"durable-{bucket}"
+    broker = start_broker(logs, s3_endpoint=s3_endpoint, bucket=bucket)
+    port, kafka = broker.port, kafka_of(broker)
+    provision_topics(kafka)
+    group = f"docroute-api-durable-{uuid.uuid4().hex[:8]}"
+    try:
+        with serve_api(projection_enabled=True, kafka=kafka, consumer_group=group) as api:
+            wait_until(lambda: api.get("/readyz").status_code == 200, timeout_s=60, what="API ready")
+            producer = EventProducer(kafka)
+            before = processed(blobstore, 3)
+            for doc in before:
+                doc.send_processed(producer, PROBABILITIES, route="extract")
+            producer.close()
+            wait_until(lambda: routed(api, before), timeout_s=30, what="documents before the restart")
+
+            broker.stop()
+            wait_until(lambda: projection_state(api)["state"] == "reconnecting", timeout_s=30, what="noticed")
+            broker = start_broker(logs, port=port, s3_endpoint=s3_endpoint, bucket=bucket)
+            returned = time.monotonic()
+            producer = EventProducer(kafka)
+            after = processed(blobstore, 5)
+            for doc in after:
+                send_until_acknowledged(producer, [doc])
+            producer.close()
+            wait_until(
+                lambda: routed(api, after), timeout_s=VISIBLE_WITHIN_S, what="documents after the restart"
+            )
+            assert time.monotonic() - returned < VISIBLE_WITHIN_S
+            assert routed(api, before)  # nothing the database held was lost or rewound
+    finally:
+        broker.stop()
