@@ -172,6 +172,6 @@ def test_every_event_on_the_wire_validates(pipeline, topic_reader_factory):
         if len(reader.seen) == before:
             break
     seen_types = {event.type for _, event in reader.seen}
-    # The happy path dead-letters nothing and promotes no version by hand.
-    emitted = set(EVENT_MODELS) - {"document.failed", "model.promoted"}
+    # The happy path dead-letters nothing, promotes no version by hand and deletes no sample.
+    emitted = set(EVENT_MODELS) - {"document.failed", "model.promoted", "sample.deleted"}
     assert emitted <= seen_types, f"never seen on the wire: {emitted - seen_types}"
