@@ -459,11 +459,11 @@ class Attachment(BaseModel):
         None
     )
     """
-    Reference to the attachment in S3 instead of inline content.
+    Reference to the attachment in S3 instead of inline content. On mailroom.incoming only the operator's inbox (s3://<inbox bucket>/<inbox prefix><workflow_id>/...); on ingest.uploads only the API's uploads/<upload id>. Anything else is dead-lettered with ref_forbidden (schemas/README.md, the doors' trust model).
     """
     document_id: UUID | None = None
     """
-    Document id chosen by the sender (the API's upload door); derived from the mail id when absent.
+    Document id chosen by the API's upload door (ingest.uploads). Ignored on mailroom.incoming, where ids derive from the workflow, mail id, attachment position and filename.
     """
 
 
