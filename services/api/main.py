@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 
 from docroute.errors import TransientError
 from docroute.logging import configure_logging
 from services.api.adapters import Resources
 from services.api.db import upgrade
-from services.api.deps import get_current_key
+from services.api.deps import get_current_key, refuse_repeated_form_fields
+from services.api.errors import add_error_handlers
+from services.api.input_guard import InputGuard
 from services.api.limits import BodySizeLimit
 from services.api.openapi_workflow import API_DESCRIPTION
 from services.api.projection import Projection
@@ -51,9 +51,25 @@ logger = logging.getLogger(__name__)
 
 PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
 GUARDED_ROUTERS = (
-    workflows, labels, thumbnails, usage, workflow_docs, keys, samples, processing, documents,
-    batches, annotations, readiness, versions, preview, webhooks,
-    review, thresholds, uploads, document_events,
+    workflows,
+    labels,
+    thumbnails,
+    usage,
+    workflow_docs,
+    keys,
+    samples,
+    processing,
+    documents,
+    batches,
+    annotations,
+    readiness,
+    versions,
+    preview,
+    webhooks,
+    review,
+    thresholds,
+    uploads,
+    document_events,
 )
 
 
@@ -99,33 +115,17 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit.per_second, settings.rate_limit.burst)
     if settings.admin_api_key is None:
         logger.warning("DOCROUTE_ADMIN_API_KEY is not set: only minted workflow keys will work")
+    # NaN, lone surrogates, NUL: refused before any route (inside the body cap, the outer layer).
+    app.add_middleware(InputGuard)
     # Multipart framing around the file: the file itself is capped exactly by the door.
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_upload_bytes + MIB)
-    app.add_exception_handler(TransientError, _unavailable)
-    app.add_exception_handler(DataError, _refused_by_database)
+    add_error_handlers(app)
     # Every router but health's needs an API key; WorkflowDep adds the workflow scope check.
+    guards = [Depends(get_current_key), Depends(refuse_repeated_form_fields)]
     for module in GUARDED_ROUTERS:
-        app.include_router(module.router, dependencies=[Depends(get_current_key)])
+        app.include_router(module.router, dependencies=guards)
     app.include_router(health.router)
     return app
-
-
-async def _refused_by_database(request: Request, exc: Exception) -> JSONResponse:
-    """A value validation let through and the database refused (a number out of range, NUL
-    in text): the client's input, so 422, logged so the missing validation gets added."""
-    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-    logger.warning("%s %s: the database refused a value: %s", request.method, request.url.path, reason)
-    return JSONResponse({"detail": f"the database refused a value: {reason}"}, status_code=422)
-
-
-async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """A dependency (broker, S3) is down: 503, try again later."""
-    logger.warning("%s %s: %s", request.method, request.url.path, exc)
-    return JSONResponse(
-        {"detail": f"a dependency is unavailable, try again later: {exc}"},
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
 
 
 class _QuietProbes(logging.Filter):

@@ -10,8 +10,8 @@ through `mailroom.incoming`, behind the bad message in its partition).
 Reusable by every file here: `api` (admin client), `client_for(key)`, `mint_api_key(*keys)`,
 `new_workflow()`, `workflow_key`, `mailroom` (send events or raw bytes), `intake_events` (a
 reader of `document.received`, `document.dead-letter` and `document.text-extracted`),
-`dead_letter_for(document_id)` and `good_document`. Settings the stack runs under are in
-`STACK_ENV`.
+`dead_letter_for(document_id)`, `upload_refusal(response)` and `good_document`. Settings the
+stack runs under are in `STACK_ENV`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ MIB = 1024 * 1024
 STACK_ENV = {
     "DOCROUTE_MAX_UPLOAD_BYTES": str(4 * MIB),
     "DOCROUTE_MAX_FILE_BYTES": str(4 * MIB),
-    "DOCROUTE_MAX_INLINE_BYTES": str(1 * MIB),
+    "DOCROUTE_MAX_INLINE_BYTES": str(256 * 1024),
     "DOCROUTE_MAX_ZIP_MEMBERS": "20",
     "DOCROUTE_MAX_PAGES": "5",
     "DOCROUTE_USAGE__DEFAULT_PLAN": "unlimited",
@@ -92,7 +92,7 @@ def client_for(stack: Stack) -> Iterator[Callable[..., httpx.Client]]:
     """`client_for(key, **headers)`: a client of the stack's API presenting `key` (None: none)."""
     clients: list[httpx.Client] = []
 
-    def make(key: str | None, **headers: str) -> httpx.Client:
+    def make(key: str | None, **headers: str | bytes) -> httpx.Client:
         client = httpx.Client(
             base_url=stack.api_url, timeout=60, headers={**(bearer(key) if key else {}), **headers}
         )
@@ -140,6 +140,15 @@ def mint_api_key(api: httpx.Client) -> Callable[..., str]:
     return mint
 
 
+@dataclass(frozen=True)
+class SentMail:
+    """What identifies a mail on the topic: its message key, event id and mail id."""
+
+    key: str
+    event_id: str
+    mail_id: str
+
+
 class Mailroom:
     """Writes to `mailroom.incoming` as an outside producer would: events, or any bytes."""
 
@@ -147,12 +156,12 @@ class Mailroom:
         self._producer = producer
         self._raw = raw
 
-    def send(self, mail: MailReceived, key: str | None = None) -> str:
-        """Publish `mail` (key: its mail id unless given); returns the key."""
+    def send(self, mail: MailReceived, key: str | None = None) -> SentMail:
+        """Publish `mail` (key: its mail id unless given)."""
         key = key or mail.mail_id
         event = new_event("mail.received", mail, source="adversarial", subject=mail.mail_id)
         self._producer.send([Outgoing(topics.MAILROOM_INCOMING, key, event)])
-        return key
+        return SentMail(key=key, event_id=event.id, mail_id=mail.mail_id)
 
     def send_raw(self, value: bytes, key: str) -> None:
         """Publish bytes as they are, unchecked."""
@@ -173,13 +182,9 @@ def mail_with(workflow_id: str, *attachments: Attachment, **fields: Any) -> Mail
     )
 
 
-def inline(data: bytes, filename: str = "a.pdf", document_id: str | None = None) -> Attachment:
-    """An inline attachment with a known document id (a fresh one unless given)."""
-    return Attachment(
-        filename=filename,
-        content_base64=base64.b64encode(data).decode(),
-        document_id=document_id or str(uuid.uuid4()),
-    )
+def inline(data: bytes, filename: str = "a.pdf") -> Attachment:
+    """An inline attachment (its document id derives from the mail)."""
+    return Attachment(filename=filename, content_base64=base64.b64encode(data).decode())
 
 
 @pytest.fixture(scope="package")
@@ -192,14 +197,16 @@ def intake_events(settings: ServiceSettings, topics_ready: None) -> Iterator[Top
 
 @pytest.fixture(scope="package")
 def dead_letter_for(intake_events: TopicReader) -> Callable[..., DocumentFailed]:
-    """`dead_letter_for(id)`: the dead letter of document `id`, or of one of its zip members."""
+    """`dead_letter_for(id)`: the dead letter of document `id` (or of one of its zip members),
+    or of the message with event id or key `id` (a mail, or bytes that are not one)."""
 
-    def find(document_id: str, timeout_s: float = 60) -> DocumentFailed:
+    def find(wanted: str, timeout_s: float = 60) -> DocumentFailed:
         def about(topic: str, event: Event[Any]) -> bool:
             data = event.data
-            return topic == topics.DEAD_LETTER and document_id in (
+            return topic == topics.DEAD_LETTER and wanted in (
                 str(data.document_id),
                 str(data.parent_id),
+                str(data.original.event_id),
             )
 
         _, event = intake_events.wait_for(about, timeout_s)
@@ -207,6 +214,35 @@ def dead_letter_for(intake_events: TopicReader) -> Callable[..., DocumentFailed]
         return failed
 
     return find
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How an upload was refused: at the door (`status` 4xx) or by ingest (`status` 202)."""
+
+    status: int
+    reason_code: str
+    reason: str
+
+
+@pytest.fixture(scope="package")
+def upload_refusal(dead_letter_for: Callable[..., DocumentFailed]) -> Callable[[httpx.Response], Refusal]:
+    """`upload_refusal(response)`: the reason code of a refused upload, from the door's 4xx
+    (its detail ends in `(reason_code)`) or from the dead letter of the accepted document."""
+
+    def refusal(response: httpx.Response) -> Refusal:
+        if response.status_code == 202:
+            failed = dead_letter_for(response.json()["document_id"])
+            assert failed.original.topic == topics.INGEST_UPLOADS, failed
+            return Refusal(202, failed.reason_code, failed.reason)
+        assert 400 <= response.status_code < 500, response.text
+        assert len(response.text) < 2000, "the refusal repeats too much of the input"
+        detail = response.json()["detail"]
+        code = re.search(r"\((\w+)\)$", detail) if isinstance(detail, str) else None
+        assert code, f"no reason code in {detail!r}"
+        return Refusal(response.status_code, code[1], detail)
+
+    return refusal
 
 
 class GoodDocument:
@@ -225,9 +261,15 @@ class GoodDocument:
 
     def via_mailroom(self, partition_key: str | None = None) -> None:
         """A good mail; with the bad message's key it lands behind it in the same partition."""
-        attachment = inline(GOOD_PDF, "good.pdf")
-        self._mailroom.send(mail_with(self._workflow_key, attachment), key=partition_key)
-        self.wait_until_read(str(attachment.document_id))
+        sent = self._mailroom.send(
+            mail_with(self._workflow_key, inline(GOOD_PDF, "good.pdf")), key=partition_key
+        )
+
+        def received(topic: str, event: Event[Any]) -> bool:
+            return topic == topics.DOCUMENT_RECEIVED and event.data.origin.mail_id == sent.mail_id
+
+        _, event = self._events.wait_for(received, timeout_s=90)
+        self.wait_until_read(str(event.data.document_id))
 
     def wait_until_read(self, document_id: str) -> None:
         def read(topic: str, event: Event[Any]) -> bool:
