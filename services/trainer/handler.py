@@ -55,6 +55,7 @@ class TrainerHandler:
         workflow_id, sample_id = str(sample.workflow_id), str(sample.sample_id)
         if sample.label is None:
             self._store.remove_sample(workflow_id, sample_id)
+            self._texts.pop(sample.ocr_ref, None)  # a deleted sample's text leaves memory too
             return []
         record = {"label": sample.label, "ocr_ref": sample.ocr_ref, "event_id": event.id}
         previous = self._store.put_sample(workflow_id, sample_id, record)
