@@ -18,7 +18,8 @@ from services.api.settings import MIB, ApiSettings
 
 API_DESCRIPTION = """\
 **Authentication.** Every endpoint but `/healthz`, `/readyz` and `/metrics` needs an API key, sent
-as `Authorization: Bearer <key>` or `X-API-Key: <key>`. The operator's admin key
+as `Authorization: Bearer <key>` or `X-API-Key: <key>` (both only with the same key: two different
+keys are 400, neither header takes precedence). The operator's admin key
 (`DOCROUTE_ADMIN_API_KEY`) creates workflows, mints keys (`POST /api-keys`) and sets plans; a
 minted key sees only its workflows, and any other workflow is 404 to it.
 

@@ -41,9 +41,7 @@ def test_every_endpoint_but_the_probes_needs_a_key(api: httpx.Client, keyed_clie
         assert anonymous.get(probe).status_code == 200
 
 
-def test_a_key_for_workflow_a_cannot_see_workflow_b(
-    api: httpx.Client, keyed_client, mint_api_key
-) -> None:
+def test_a_key_for_workflow_a_cannot_see_workflow_b(api: httpx.Client, keyed_client, mint_api_key) -> None:
     a, b = create_workflow(api, "A"), create_workflow(api, "B")
     client = keyed_client(mint_api_key(a))
     assert client.get(f"/workflows/{a}").status_code == 200
@@ -126,9 +124,7 @@ def test_a_revoked_key_stops_working_and_stays_listed(api: httpx.Client, keyed_c
     assert api.delete(f"/api-keys/{uuid.uuid4()}").status_code == 404
 
 
-def test_the_rate_limit_answers_429_with_retry_after(
-    api: httpx.Client, serve_api, mint_api_key
-) -> None:
+def test_the_rate_limit_answers_429_with_retry_after(api: httpx.Client, serve_api, mint_api_key) -> None:
     a = create_workflow(api)
     secret = mint_api_key(a)
     with serve_api(rate_limit=RateLimitSettings(per_second=0.5, burst=3)) as limited:
@@ -141,3 +137,29 @@ def test_the_rate_limit_answers_429_with_retry_after(
         assert "per API key and replica" in refused.json()["detail"]
         # The admin key (the operator) is not limited.
         assert all(limited.get(f"/workflows/{a}").status_code == 200 for _ in range(5))
+
+
+def test_two_headers_with_different_keys_are_refused_not_resolved(
+    api: httpx.Client, keyed_client, mint_api_key
+) -> None:
+    """No precedence between `Authorization` and `X-API-Key`: different keys are a 400, so a
+    proxy that adds one header cannot silently decide whose workflows a request sees."""
+    a = create_workflow(api)
+    secret = mint_api_key(a)
+    anonymous = keyed_client(None)
+    both = {"Authorization": f"Bearer {secret}", "X-API-Key": secret}
+    assert anonymous.get(f"/workflows/{a}", headers=both).status_code == 200
+    for headers in (
+        {"Authorization": f"Bearer {secret}", "X-API-Key": "drk_" + "0" * 32 + "_other"},
+        {"X-API-Key": secret},  # and the admin key as Bearer: the `api` client's own header
+    ):
+        client = api if "Authorization" not in headers else anonymous
+        refused = client.get(f"/workflows/{a}", headers=headers)
+        assert refused.status_code == 400, refused.text
+        assert "different keys" in refused.json()["detail"]
+    # Another scheme than Bearer is not a key: the X-API-Key decides.
+    basic = {"Authorization": "Basic dXNlcjpwYXNz", "X-API-Key": secret}
+    assert anonymous.get(f"/workflows/{a}", headers=basic).status_code == 200
+
+    schemes = api.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert all("same key" in scheme["description"] for scheme in schemes.values())
