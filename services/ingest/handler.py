@@ -12,11 +12,9 @@ from docroute.blobstore import BlobStore
 from docroute.contracts._generated import (
     Attachment,
     Blob,
-    DocumentFailed,
     DocumentReceived,
     MailReceived,
     Origin,
-    Original,
 )
 from docroute.errors import PermanentError
 from docroute.events import Event, Outgoing, new_event, stable_id
@@ -32,6 +30,7 @@ from docroute.intake import (
 )
 from docroute.workflows import WorkflowDirectory
 from services.ingest.attachments import AttachmentReader, AttachmentRefusedError, Door
+from services.ingest.dead_letters import dead_letter
 from services.ingest.quota_gate import QuotaGate
 
 logger = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class IngestHandler:
                 except AttachmentRefusedError as exc:
                     refused = RejectedFile(attachment.filename, None, exc.reason_code, str(exc))
             if refused is not None:
-                outgoing.append(self._failed(event, door, document_id, refused, None))
+                outgoing.append(dead_letter(event, _TOPICS[door], document_id, refused, None))
                 continue
             for result in take_in(attachment.filename, data, self._limits):
                 member_id = member_document_id(document_id, result.member_path)
@@ -95,7 +94,7 @@ class IngestHandler:
                     if over:
                         result = RejectedFile(result.filename, result.member_path, "quota_exceeded", over)
                 if isinstance(result, RejectedFile):
-                    outgoing.append(self._failed(event, door, member_id, result, parent_id))
+                    outgoing.append(dead_letter(event, _TOPICS[door], member_id, result, parent_id))
                     continue
                 member_label = (
                     sample_label(result.member_path, label, labels) if purpose == "training" else None
@@ -153,43 +152,6 @@ class IngestHandler:
             event_id=stable_id("received", document_id),
         )
         return Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)
-
-    def _failed(
-        self,
-        event: Event[MailReceived],
-        door: Door,
-        document_id: str,
-        rejected: RejectedFile,
-        parent_id: str | None,
-    ) -> Outgoing:
-        filename, reason_code, reason = rejected.filename, rejected.reason_code, rejected.reason
-        where = f"{filename} ({rejected.member_path})" if rejected.member_path else filename
-        failed = DocumentFailed(
-            document_id=document_id,
-            workflow_id=str(event.data.workflow_id),
-            parent_id=parent_id,
-            stage="ingest",
-            reason_code=reason_code,
-            reason=f"{where}: {reason}",
-            original=Original(
-                topic=_TOPICS[door],
-                event_id=event.id,
-                event_type=event.type,
-            ),
-            filename=filename[:255],
-        )
-        metrics.DEAD_LETTERED.labels("ingest", reason_code).inc()
-        logger.warning(
-            "rejected %s: %s", where, reason, extra={"document_id": document_id, "reason_code": reason_code}
-        )
-        dead = new_event(
-            "document.failed",
-            failed,
-            source="ingest",
-            subject=document_id,
-            event_id=stable_id("failed", "ingest", document_id),
-        )
-        return Outgoing(topics.DEAD_LETTER, document_id, dead)
 
 
 def _document_id(mail: MailReceived, index: int, attachment: Attachment, door: Door) -> str:
