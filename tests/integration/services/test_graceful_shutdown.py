@@ -1,19 +1,23 @@
 """SIGTERM during OCR: a message that ends within the grace period is finished and committed
 (nothing lost, nothing done twice); one that does not is given up uncommitted and redelivered,
-and the service exits within its grace period either way."""
+and the service exits within its grace period either way, even with the broker gone."""
 
 from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from docroute import topics
-from docroute.processes import HOST, ManagedProcess
+from docroute.kafka import provision_topics
+from docroute.processes import HOST, ManagedProcess, free_port, start_broker, start_service
+from docroute.settings import KafkaSettings
 from tests.factories.documents import document_lines, make_scanned_tiff
 from tests.factories.workflows import publish_workflow
+from tests.fixtures.infra import wait_until_ready
 from tests.fixtures.polling import wait_until
 from tests.integration.services.test_ocr_service import _submit
 
@@ -88,3 +92,29 @@ def test_stop_during_long_ocr_gives_it_up_within_grace_and_it_is_redelivered(
     marker = _submit(producer, blobstore, workflow_id, make_scanned_tiff([["Marker page"]]), "image/tiff")
     reader.wait_for(lambda t, e: e.subject == marker, timeout_s=90)
     assert len(_extracted(reader, document_id)) == 1
+
+
+def test_stop_while_the_broker_is_gone_still_ends_within_grace(service_env, run_dir: Path, blobstore):
+    logs = run_dir / "logs" / "broker-gone"
+    broker = start_broker(logs)
+    port = free_port()
+    bootstrap = f"{HOST}:{broker.port}"
+    provision_topics(KafkaSettings(bootstrap_servers=bootstrap, partitions=2))
+    env = {
+        **service_env,
+        "DOCROUTE_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+        "DOCROUTE_HEALTH_PORT": str(port),
+        "DOCROUTE_SHUTDOWN_GRACE_S": str(SHORT_GRACE_S),
+    }
+    router = start_service("router", env, logs, port=port)
+    try:
+        wait_until_ready(router, port, 120)
+        broker.process.kill()
+        broker.stop()
+        signalled = time.monotonic()
+        router.terminate()
+        router.process.wait(SHORT_GRACE_S + 10)
+        assert time.monotonic() - signalled < SHORT_GRACE_S + 5
+    finally:
+        router.stop()
+        broker.stop()
