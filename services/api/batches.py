@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docroute.errors import TransientError
+from docroute.intake import unknown_label_reason
 from services.api import door
 from services.api.adapters import Resources
 from services.api.models import Document, Workflow
@@ -55,9 +56,12 @@ def labels_for(
         chosen = [x.strip() or None for x in labels]
     else:
         chosen = [label.strip() or None if label is not None else None] * len(files)
-    unknown = sorted({x for x in chosen if x is not None and x not in workflow.labels})
+    labels = list(workflow.labels)
+    unknown = sorted({x for x in chosen if x is not None and unknown_label_reason(x, labels)})
     if unknown:
-        raise HTTPException(422, f"labels {unknown} are not among the workflow's labels {workflow.labels}")
+        raise HTTPException(
+            422, f"labels {unknown} are not among the workflow's labels {workflow.labels} (unknown_label)"
+        )
     return chosen
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
+from docroute.intake import unknown_label_reason
 from services.api import door
 from services.api.deps import ResourcesDep, WorkflowDep
 from services.api.routes.documents import document_url
@@ -23,8 +24,9 @@ async def upload_sample(
     label: Annotated[str, Form(description="One of the workflow's labels")],
 ) -> DocumentAccepted:
     """Accept a labelled sample; once its text is extracted it goes to the trainer."""
-    if label not in workflow.labels:
-        raise HTTPException(422, f"label {label!r} is not one of the workflow's labels {workflow.labels}")
+    unknown = unknown_label_reason(label, list(workflow.labels))
+    if unknown:
+        raise HTTPException(422, f"{unknown} (unknown_label)")
     accepted = await door.take_upload(resources, workflow, file, purpose="training", label=label)
     accepted.url = document_url(request, resources.settings, accepted.document_id)
     return accepted
