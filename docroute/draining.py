@@ -91,15 +91,14 @@ class DrainingWorker(faust.Worker):
         grace_s = self._drain.grace_s
         _arm_watchdog(grace_s)
         logger.info("stopping: finishing the message in flight (grace %.0fs)", grace_s)
-        reserve_s = min(STOP_RESERVE_S, grace_s / 2)
-        drained = await self._drain.wait(time.monotonic() + grace_s - reserve_s)
-        if drained:
+        waited_s = grace_s - min(STOP_RESERVE_S, grace_s / 2)
+        if await self._drain.wait(time.monotonic() + waited_s):
             logger.info("drained; stopping")
         else:
             logger.warning(
                 "gave up %d message(s) still being handled after %.0fs: not committed, redelivered",
                 self._drain.in_flight,
-                grace_s,
+                waited_s,
             )
         # Unacknowledged now means given up (or taken while draining): faust must not wait for them.
         with warnings.catch_warnings():

@@ -83,9 +83,16 @@ def stop_all(processes: list[ManagedProcess], timeout_s: float = 20.0) -> None:
 
 
 def spawn(
-    name: str, argv: list[str], *, log_dir: Path, env: dict[str, str] | None = None, port: int | None = None
+    name: str,
+    argv: list[str],
+    *,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    start_timeout_s: float = 30.0,
 ) -> ManagedProcess:
-    """Start `argv` with stdout/stderr to `log_dir/name.log`; waits for `port` when given."""
+    """Start `argv` with stdout/stderr to `log_dir/name.log`; waits up to `start_timeout_s` for
+    `port` when given."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = log_path.open("ab")
@@ -93,7 +100,7 @@ def spawn(
     managed = ManagedProcess(name, process, log_path, port, log)
     if port is not None:
         try:
-            wait_for_port(port, process=process)
+            wait_for_port(port, start_timeout_s, process=process)
         except (RuntimeError, TimeoutError) as exc:
             managed.stop()
             raise RuntimeError(f"{name} failed to start ({exc}); see {log_path}") from exc
@@ -132,8 +139,13 @@ def start_broker(
     return spawn("broker", argv, log_dir=log_dir, env=env, port=port)
 
 
+# Services load their models before they serve health: minutes on a busy machine.
+SERVICE_START_TIMEOUT_S = 180.0
+
+
 def start_service(
     name: str, env: dict[str, str], log_dir: Path, *, port: int | None = None
 ) -> ManagedProcess:
     """A docroute service as its own process: `python -m services.<name>`."""
-    return spawn(name, [sys.executable, "-m", f"services.{name}"], log_dir=log_dir, env=env, port=port)
+    argv = [sys.executable, "-m", f"services.{name}"]
+    return spawn(name, argv, log_dir=log_dir, env=env, port=port, start_timeout_s=SERVICE_START_TIMEOUT_S)
