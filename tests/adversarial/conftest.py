@@ -197,17 +197,14 @@ def intake_events(settings: ServiceSettings, topics_ready: None) -> Iterator[Top
 
 @pytest.fixture(scope="package")
 def dead_letter_for(intake_events: TopicReader) -> Callable[..., DocumentFailed]:
-    """`dead_letter_for(id)`: the dead letter of document `id` (or of one of its zip members),
-    or of the message with event id or key `id` (a mail, or bytes that are not one)."""
+    """`dead_letter_for(*ids)`: the first dead letter of document `id` (or of one of its zip
+    members), or of the message with event id or key `id` (a mail, or bytes that are not one)."""
 
-    def find(wanted: str, timeout_s: float = 60) -> DocumentFailed:
+    def find(*wanted: str, timeout_s: float = 60) -> DocumentFailed:
         def about(topic: str, event: Event[Any]) -> bool:
             data = event.data
-            return topic == topics.DEAD_LETTER and wanted in (
-                str(data.document_id),
-                str(data.parent_id),
-                str(data.original.event_id),
-            )
+            names = {str(data.document_id), str(data.parent_id), str(data.original.event_id)}
+            return topic == topics.DEAD_LETTER and not names.isdisjoint(wanted)
 
         _, event = intake_events.wait_for(about, timeout_s)
         failed: DocumentFailed = event.data

@@ -171,3 +171,29 @@ def test_a_form_text_with_nul_is_refused(api: httpx.Client, workflow_key: str, g
     assert response.status_code == 422, response.text
     assert [e["type"] for e in response.json()["detail"]] == ["string_nul"]
     good_document.via_upload()
+
+
+NON_FINITE_QUERIES = {
+    "nan-wait": "/processing/{key}?wait=nan",
+    "minus-infinity-wait": "/processing/{key}?wait=-inf",
+    "nan-min-confidence": "/workflows/{key}/documents?min_confidence=nan",
+    "infinity-max-confidence": "/workflows/{key}/documents?max_confidence=Infinity",
+    "nan-limit": "/workflows/{key}/documents?limit=nan",
+    "20-digit-version": "/processing/{key}/preview?version=99999999999999999999",
+}
+
+
+@pytest.mark.parametrize("case", list(NON_FINITE_QUERIES))
+def test_non_finite_query_numbers_are_refused_with_422(
+    api: httpx.Client, workflow_key: str, good_document: Any, case: str
+) -> None:
+    """The validation error quotes the value back: as text, since JSON has no NaN."""
+    path = NON_FINITE_QUERIES[case].replace("{key}", workflow_key)
+    if path.startswith("/processing"):
+        response = api.post(path, files={"file": ("a.pdf", b"%PDF-1.4 x")})
+    else:
+        response = api.get(path)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"][0] == "query" and error["msg"]
+    good_document.via_upload()
