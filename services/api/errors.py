@@ -39,14 +39,14 @@ def _escape(char: str) -> str:
     return ascii(char)[1:-1]
 
 
-def input_excerpt(value: Any) -> str | int | bool | None:
+def input_excerpt(value: Any) -> str | int | float | bool | None:
     """What an error may repeat of the input: a scalar, shortened; nothing of lists, objects, files."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
         return value if abs(value) < 10**15 else safe_text(str(value), EXCERPT_CHARS)
     if isinstance(value, float):
-        return str(value) if not math.isfinite(value) else value  # type: ignore[return-value]
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
         return safe_text(value, EXCERPT_CHARS)
     return None
