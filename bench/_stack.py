@@ -2,7 +2,8 @@
 S3, Tansu, PostgreSQL (SQLite where none answers), then every service, each on 127.0.0.1.
 
 A sampler thread follows each process's RSS and CPU time with psutil; `stop()` stops them all
-and drops the database, and is safe to call twice.
+and drops the database, and is safe to call twice. `restart()` stops one process with a signal
+and starts it again as it was (same port, same environment; the broker on the same storage).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Stack:
         self.kafka = KafkaSettings()
         self.s3 = S3Settings()
         self._pg_name: str | None = None
+        self._service_envs: dict[str, dict[str, str]] = {}
+        self._broker_storage: str | None = None
         self._peak_rss: dict[str, int] = {}
         self._handles: dict[str, psutil.Process] = {}
         self._stop_sampling = threading.Event()
@@ -68,13 +71,21 @@ class Stack:
         """Start everything, services all at once, and wait until each answers /readyz."""
         s3 = self._add(start_s3_server(self.run_dir / "s3", self.logs))
         endpoint = f"http://{HOST}:{s3.port}"
-        self.s3 = S3Settings(endpoint_url=endpoint, bucket=BUCKET, access_key_id=LOCAL_S3_KEY,
-                             secret_access_key=LOCAL_S3_KEY)
+        self.s3 = S3Settings(
+            endpoint_url=endpoint, bucket=BUCKET, access_key_id=LOCAL_S3_KEY, secret_access_key=LOCAL_S3_KEY
+        )
         BlobStore(self.s3).ensure_bucket()
         if self.durable_broker:
-            BlobStore(S3Settings(endpoint_url=endpoint, bucket="tansu", access_key_id=LOCAL_S3_KEY,
-                                 secret_access_key=LOCAL_S3_KEY)).ensure_bucket()
-        broker = self._add(start_broker(self.logs, s3_endpoint=endpoint if self.durable_broker else None))
+            BlobStore(
+                S3Settings(
+                    endpoint_url=endpoint,
+                    bucket="tansu",
+                    access_key_id=LOCAL_S3_KEY,
+                    secret_access_key=LOCAL_S3_KEY,
+                )
+            ).ensure_bucket()
+        self._broker_storage = endpoint if self.durable_broker else None
+        broker = self._add(start_broker(self.logs, s3_endpoint=self._broker_storage))
         self.kafka = KafkaSettings(bootstrap_servers=f"{HOST}:{broker.port}", partitions=2)
         self.database_url = self._create_database()
         provision_topics(self.kafka)
@@ -83,9 +94,30 @@ class Stack:
         for name in SERVICES:
             port = self.ports[name] = free_port()
             service_env = {**env, "DOCROUTE_HEALTH_PORT": str(port), "DOCROUTE_PORT": str(port)}
+            self._service_envs[name] = service_env
             self._add(start_service(name, service_env, self.logs))
         for name in SERVICES:
             self._wait_ready(name, ready_timeout_s)
+
+    def restart(self, name: str, sig: signal.Signals, stop_timeout_s: float = 60.0) -> float:
+        """Stop `name` with `sig` (SIGKILL after `stop_timeout_s`) and start it again as it was;
+        returns the seconds it took to exit. Does not wait for readiness: see `wait_ready`."""
+        process = self.processes[name]
+        began = time.monotonic()
+        if process.running():
+            process.process.send_signal(sig)
+        process.stop(stop_timeout_s)  # waits; SIGTERM then SIGKILL if it is still there
+        exited = time.monotonic() - began
+        if name == "broker":
+            port = process.port
+            self._add(start_broker(self.logs, port, s3_endpoint=self._broker_storage))
+        else:
+            self._add(start_service(name, self._service_envs[name], self.logs))
+        return exited
+
+    def wait_ready(self, name: str, timeout_s: float = 240.0) -> None:
+        """Until the service `name` answers /readyz with 200."""
+        self._wait_ready(name, timeout_s)
 
     def check_running(self) -> None:
         """Raise with the log's tail when a process has died."""
