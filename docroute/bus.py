@@ -24,7 +24,7 @@ from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentFailed, Original
 from docroute.draining import Drain, DrainingWorker, exit_if_handler_busy
 from docroute.errors import PermanentError, TransientError
-from docroute.events import Event, Outgoing, decode, encode, new_event, stable_id
+from docroute.events import Event, Outgoing, decode, emit, encode
 from docroute.health import Health, serve_health
 from docroute.lag import LagGauge
 from docroute.settings import ServiceSettings
@@ -223,14 +223,15 @@ class StreamService:
             blob_ref=_attr(_attr(data, "blob"), "ref"),
             filename=_attr(_attr(data, "origin"), "filename"),
         )
-        dead = new_event(
+        dead = emit(
+            topics.DEAD_LETTER,
             "document.failed",
             failed,
             source=self.name,
-            subject=failed.document_id,
-            event_id=stable_id("failed", message.topic, message.partition, message.offset),
+            key=failed.document_id or "unknown",
+            step="failed",
+            about=(message.topic, message.partition, message.offset),  # a message fails once
         )
-        key = failed.document_id or "unknown"
         logger.warning(
             "dead-lettered (%s): %s",
             exc.reason_code,
@@ -238,7 +239,7 @@ class StreamService:
             extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code},
         )
         metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
-        await self._produce([Outgoing(topics.DEAD_LETTER, key, dead)])
+        await self._produce([dead])
 
 
 def _try_decode(raw: bytes | None) -> Event[Any] | None:

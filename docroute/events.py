@@ -2,9 +2,9 @@
 
 Usage::
 
-    event = new_event("document.received", DocumentReceived(...), source="ingest",
-                      subject=document_id, event_id=stable_id("received", document_id))
-    raw = encode(event)          # validates; a violation here is our bug and raises
+    out = emit(topics.DOCUMENT_RECEIVED, "document.received", DocumentReceived(...),
+               source="ingest", key=document_id, step="received")
+    raw = encode(out.event)      # validates; a violation here is our bug and raises
     again = decode(raw)          # validates; a violation here is bad input: InvalidEventError
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -92,6 +93,32 @@ def new_event(
         subject=subject,
         version=CURRENT_VERSION[event_type],
     )
+
+
+def emit(
+    topic: str,
+    event_type: str,
+    data: BaseModel,
+    *,
+    source: str,
+    key: str,
+    step: str | None,
+    about: Sequence[object] | None = None,
+    subject: str | None = None,
+) -> Outgoing:
+    """The event a step emits, ready for the bus: the one home of the idempotency rule.
+
+    The rule: an event's id is derived from the step that made it and what that step acted on,
+    `stable_id(step, *about)` (`about` defaults to the key, the document id), never from time
+    or chance. A redelivered input replays the same step on the same thing and so emits the
+    same id again, and consumers drop the duplicate by id. Put into `about` everything that
+    makes two emissions different facts (the model version that classified, the label given).
+    `step=None` is for an event that begins a new fact and replays nothing (a person's request
+    at the API): it gets a fresh random id. `subject` defaults to the key.
+    """
+    event_id = stable_id(step, *(about if about is not None else (key,))) if step else None
+    event = new_event(event_type, data, source=source, subject=subject or key, event_id=event_id)
+    return Outgoing(topic, key, event)
 
 
 def encode(event: Event[Any]) -> bytes:

@@ -118,7 +118,7 @@ def _announce(producer: LazyProducer, doc: Document, new: str | None, by: str | 
                 label=new,
                 ocr_ref=doc.ocr_ref,
                 labelled_by=by[:200] if by else None,
-                event_id=str(uuid.uuid4()),  # each person's label is a new fact
+                step=None,  # each person's label is a new fact
             )
         ]
     )

@@ -15,7 +15,7 @@ from docroute.contracts._generated import (
     TrainingRequested,
     WorkflowUpdated,
 )
-from docroute.events import Outgoing, new_event, stable_id
+from docroute.events import Outgoing, emit
 from services.api.models import Workflow
 
 SOURCE = "api"
@@ -35,8 +35,8 @@ def workflow_updated(workflow: Workflow) -> Outgoing:
         # Absent while the workflow keeps the shared default: readers from before it agree.
         routing=Routing.model_validate(workflow.routing) if workflow.routing else None,
     )
-    event = new_event("workflow.updated", data, source=SOURCE, subject=str(workflow.id))
-    return Outgoing(topics.WORKFLOW_UPDATED, key=str(workflow.id), event=event)
+    key = str(workflow.id)
+    return emit(topics.WORKFLOW_UPDATED, "workflow.updated", data, source=SOURCE, key=key, step=None)
 
 
 def upload_received(
@@ -61,20 +61,21 @@ def upload_received(
         attachments=[Attachment(filename=filename, s3_ref=s3_ref, document_id=document_id)],
         model_version=model_version,
     )
-    event = new_event(
+    return emit(
+        topics.INGEST_UPLOADS,
         "mail.received",
         data,
         source=SOURCE,
-        subject=str(document_id),
-        event_id=stable_id("upload", upload_id),
+        key=str(document_id),
+        step="upload",
+        about=(upload_id,),
     )
-    return Outgoing(topics.INGEST_UPLOADS, key=str(document_id), event=event)
 
 
 def training_requested(workflow_id: uuid.UUID, request_id: uuid.UUID) -> Outgoing:
     data = TrainingRequested(workflow_id=workflow_id, request_id=request_id)
-    event = new_event("training.requested", data, source=SOURCE, subject=str(workflow_id))
-    return Outgoing(topics.TRAINING_REQUESTED, key=str(workflow_id), event=event)
+    key = str(workflow_id)
+    return emit(topics.TRAINING_REQUESTED, "training.requested", data, source=SOURCE, key=key, step=None)
 
 
 def sample_labelled(
@@ -84,14 +85,15 @@ def sample_labelled(
     label: str | None,
     ocr_ref: str,
     labelled_by: str | None = None,
-    event_id: str | None = None,
+    step: str | None = "labelled",
 ) -> Outgoing:
     """A sample got a label; `label` None takes it out of the training set (its label was
     retired, or the sample removed).
 
     Key = workflow id: one trainer replica owns a workflow's set and sees its labels in order.
-    The default id is stable (a training upload's own label, which a replayed projection sends
-    again); a person's label passes a fresh one.
+    The id derives from `step` and the sample, label and text (a training upload's own label,
+    which a replayed projection sends again, keeps its id); a person's label passes
+    `step=None`, a new fact with a fresh id.
     """
     data = SampleLabelled(
         sample_id=document_id,
@@ -100,14 +102,16 @@ def sample_labelled(
         ocr_ref=ocr_ref,
         labelled_by=labelled_by,
     )
-    event = new_event(
+    return emit(
+        topics.SAMPLE_LABELLED,
         "sample.labelled",
         data,
         source=SOURCE,
+        key=str(workflow_id),
         subject=str(document_id),
-        event_id=event_id or stable_id("labelled", document_id, label, ocr_ref),
+        step=step,
+        about=(document_id, label, ocr_ref),
     )
-    return Outgoing(topics.SAMPLE_LABELLED, key=str(workflow_id), event=event)
 
 
 def sample_deleted(
@@ -120,11 +124,12 @@ def sample_deleted(
         sample_ids=sample_ids,
         deleted_by=deleted_by[:200] if deleted_by else None,
     )
-    event = new_event(
+    return emit(
+        topics.SAMPLE_DELETED,
         "sample.deleted",
         data,
         source=SOURCE,
-        subject=str(workflow_id),
-        event_id=stable_id("deleted", workflow_id, *sorted(str(i) for i in sample_ids)),
+        key=str(workflow_id),
+        step="deleted",
+        about=(workflow_id, *sorted(str(i) for i in sample_ids)),
     )
-    return Outgoing(topics.SAMPLE_DELETED, key=str(workflow_id), event=event)

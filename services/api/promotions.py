@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from docroute import topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import ModelPromoted
-from docroute.events import Outgoing, new_event
+from docroute.events import emit
 from services.api import version_files
 from services.api.adapters import LazyProducer
 from services.api.models import ModelVersion, Workflow
@@ -100,8 +100,8 @@ def change(
         requested_by=requested_by[:200] if requested_by else None,
         reason=reason,
     )
-    event = new_event("model.promoted", data, source="api", subject=str(workflow.id))
-    producer.send([Outgoing(topics.MODEL_PROMOTED, key=str(workflow.id), event=event)])
+    key = str(workflow.id)
+    producer.send([emit(topics.MODEL_PROMOTED, "model.promoted", data, source="api", key=key, step=None)])
     return PromotionAccepted(
         workflow_id=workflow.id, version=version, previous_version=state.version, action=action, pinned=pinned
     )

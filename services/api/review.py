@@ -15,7 +15,7 @@ row is put back as it was and the caller gets 503.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from docroute import topics
 from docroute.contracts._generated import Blob, DocumentRouted
 from docroute.errors import TransientError
-from docroute.events import Outgoing, new_event, stable_id
+from docroute.events import Outgoing, emit
 from services.api import outgoing, routing
 from services.api.adapters import LazyProducer
 from services.api.models import Document, Workflow
@@ -76,7 +76,9 @@ def review(
     now = datetime.now(UTC)
     audit = _audit(document, action, verdict, now)
     document.reviewed_class, document.reviewed_by, document.reviewed_at = (
-        verdict.document_class, verdict.reviewer, now,
+        verdict.document_class,
+        verdict.reviewer,
+        now,
     )
     document.label, document.labelled_by, document.labelled_at = verdict.document_class, verdict.reviewer, now
     if not already_there:
@@ -94,7 +96,10 @@ def review(
         session.commit()
         raise
     logger.info(
-        "%s as %s by %s", action, verdict.document_class, verdict.reviewer,
+        "%s as %s by %s",
+        action,
+        verdict.document_class,
+        verdict.reviewer,
         extra={"document_id": document.id, "workflow_id": document.workflow_id, "topic": topic},
     )
     return outcome(document)
@@ -153,12 +158,16 @@ def _routed(
         ocr_ref=document.ocr_ref,
         page_count=document.page_count,
     )
-    event = new_event(
-        "document.routed", routed, source="api", subject=str(document.id),
-        event_id=stable_id("reviewed", document.id, verdict.document_class),
+    to_destination = emit(
+        topic,
+        "document.routed",
+        routed,
+        source="api",
+        key=str(document.id),
+        step="reviewed",
+        about=(document.id, verdict.document_class),
     )
-    key = str(document.id)
-    return [Outgoing(topic, key, event), Outgoing(topics.DOCUMENT_ROUTED, key, event)]
+    return [to_destination, replace(to_destination, topic=topics.DOCUMENT_ROUTED)]
 
 
 def _sample_labelled(document: Document, verdict: Verdict) -> Outgoing:
@@ -170,7 +179,7 @@ def _sample_labelled(document: Document, verdict: Verdict) -> Outgoing:
         label=verdict.document_class,
         ocr_ref=document.ocr_ref,
         labelled_by=verdict.reviewer,
-        event_id=stable_id("review-label", document.id, verdict.document_class),
+        step="review-label",
     )
 
 

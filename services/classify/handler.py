@@ -10,7 +10,7 @@ from docroute.blobstore import BlobStore
 from docroute.classifier.embedders import load_embedder
 from docroute.contracts import _generated as contracts
 from docroute.contracts._generated import DocumentClassified, DocumentTextExtracted
-from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.events import Event, Outgoing, emit
 from docroute.ocr_result import OcrDocument
 from services.classify.adapters import ModelRegistry
 from services.classify.core import Prediction, predict
@@ -63,14 +63,17 @@ class ClassifyHandler:
             prediction.model_version,
             extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)},
         )
-        out = new_event(
-            "document.classified",
-            classified,
-            source="classify",
-            subject=document_id,
-            event_id=stable_id("classified", document_id, prediction.model_version),
-        )
-        return [Outgoing(topics.DOCUMENT_CLASSIFIED, document_id, out)]
+        return [
+            emit(
+                topics.DOCUMENT_CLASSIFIED,
+                "document.classified",
+                classified,
+                source="classify",
+                key=document_id,
+                step="classified",
+                about=(document_id, prediction.model_version),
+            )
+        ]
 
 
 def _explanation(prediction: Prediction) -> contracts.Explanation | None:

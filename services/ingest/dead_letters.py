@@ -7,7 +7,7 @@ import logging
 
 from docroute import metrics, topics
 from docroute.contracts._generated import DocumentFailed, MailReceived, Original
-from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.events import Event, Outgoing, emit
 from docroute.intake import RejectedFile
 
 logger = logging.getLogger(__name__)
@@ -41,11 +41,12 @@ def dead_letter(
     logger.warning(
         "rejected %s: %s", where, reason, extra={"document_id": document_id, "reason_code": reason_code}
     )
-    dead = new_event(
+    return emit(
+        topics.DEAD_LETTER,
         "document.failed",
         failed,
         source="ingest",
-        subject=document_id,
-        event_id=stable_id("failed", "ingest", document_id),
+        key=document_id,
+        step="failed",
+        about=("ingest", document_id),  # the document at this stage; other stages fail it apart
     )
-    return Outgoing(topics.DEAD_LETTER, document_id, dead)

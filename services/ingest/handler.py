@@ -17,7 +17,7 @@ from docroute.contracts._generated import (
     Origin,
 )
 from docroute.errors import PermanentError
-from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.events import Event, Outgoing, emit
 from docroute.intake import (
     AcceptedFile,
     IntakeLimits,
@@ -144,14 +144,14 @@ class IngestHandler:
             accepted.page_count,
             extra={"document_id": document_id, "workflow_id": str(mail.workflow_id)},
         )
-        event = new_event(
+        return emit(
+            topics.DOCUMENT_RECEIVED,
             "document.received",
             received,
             source="ingest",
-            subject=document_id,
-            event_id=stable_id("received", document_id),
+            key=document_id,
+            step="received",
         )
-        return Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)
 
 
 def _document_id(mail: MailReceived, index: int, attachment: Attachment, door: Door) -> str:

@@ -9,7 +9,7 @@ from docroute import metrics, topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentReceived, DocumentTextExtracted
 from docroute.errors import PermanentError
-from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.events import Event, Outgoing, emit
 from docroute.workflows import WorkflowDirectory
 from services.ocr.adapters import EngineSet
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
@@ -83,11 +83,13 @@ class OcrHandler:
             len(text),
             extra={"document_id": document_id, "workflow_id": str(doc.workflow_id)},
         )
-        out = new_event(
-            "document.text_extracted",
-            extracted,
-            source="ocr",
-            subject=document_id,
-            event_id=stable_id("text_extracted", document_id),
-        )
-        return [Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, out)]
+        return [
+            emit(
+                topics.DOCUMENT_TEXT_EXTRACTED,
+                "document.text_extracted",
+                extracted,
+                source="ocr",
+                key=document_id,
+                step="text_extracted",
+            )
+        ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentClassified, DocumentRouted, WorkflowUpdated
-from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.events import Event, Outgoing, emit
 from docroute.routing import Routing
 from docroute.workflows import WorkflowDirectory
 from services.router.core import choose_route
@@ -43,17 +44,10 @@ class RouterHandler:
                 logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
                 return []
         routed = DocumentRouted.model_validate(record["routed"])
-        routed_event = new_event(
-            "document.routed",
-            routed,
-            source="router",
-            subject=document_id,
-            event_id=stable_id("routed", document_id),
+        to_destination = emit(
+            routed.topic, "document.routed", routed, source="router", key=document_id, step="routed"
         )
-        return [
-            Outgoing(routed.topic, document_id, routed_event),
-            Outgoing(topics.DOCUMENT_ROUTED, document_id, routed_event),
-        ]
+        return [to_destination, replace(to_destination, topic=topics.DOCUMENT_ROUTED)]
 
     def mark_sent(self, event: Event[Any], outgoing: Sequence[Outgoing]) -> None:
         """Record that the route reached the broker; called by the bus after acknowledgement."""

@@ -18,7 +18,7 @@ from docroute.contracts._generated import (
     SampleLabelled,
     TrainingRequested,
 )
-from docroute.events import Event, Outgoing, new_event, stable_id
+from docroute.events import Event, Outgoing, emit
 from docroute.ocr_result import OcrDocument
 from docroute.workflows import WorkflowDirectory
 from services.trainer.adapters import TrainingStore
@@ -103,14 +103,17 @@ class TrainerHandler:
             reason=decision.reason,
             evaluation=Evaluation(**decision.evaluation()) if "promotion" in manifest else None,
         )
-        event = new_event(
-            "model.published",
-            published,
-            source="trainer",
-            subject=workflow_id,
-            event_id=stable_id("published", workflow_id, version),
-        )
-        return [Outgoing(topics.MODEL_PUBLISHED, workflow_id, event)]
+        return [
+            emit(
+                topics.MODEL_PUBLISHED,
+                "model.published",
+                published,
+                source="trainer",
+                key=workflow_id,
+                step="published",
+                about=(workflow_id, version),
+            )
+        ]
 
     def _train_new_version(self, workflow_id: str, trigger_id: str, requested_by: str | None) -> int:
         started = time.perf_counter()
