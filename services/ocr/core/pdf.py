@@ -139,9 +139,7 @@ class PdfFile:
                 page.close()
 
 
-def _read_text_layer(
-    page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, size: tuple[int, int]
-) -> TextLayer:
+def _read_text_layer(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, size: tuple[int, int]) -> TextLayer:
     """Walk the characters of ``textpage`` once, collecting text and word boxes."""
     text: list[str] = []
     words: list[OcrWord] = []
@@ -151,8 +149,9 @@ def _read_text_layer(
 
     def flush() -> None:
         if word:
-            words.append(OcrWord(text="".join(word), confidence=1.0, line=line,
-                                 box=_device_box(page, size, box)))
+            words.append(
+                OcrWord(text="".join(word), confidence=1.0, line=line, box=_device_box(page, size, box))
+            )
             word.clear()
             box.clear()
 
@@ -166,41 +165,25 @@ def _read_text_layer(
             line += char == "\n"
             continue
         left, bottom, right, top = textpage.get_charbox(index)
-        box[:] = [left, bottom, right, top] if not box else [
-            min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top)]
+        box[:] = (
+            [left, bottom, right, top]
+            if not box
+            else [min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top)]
+        )
         word.append(char)
     flush()
     return TextLayer("".join(text), tuple(words), size[0], size[1])
 
 
-def _device_box(page: pdfium.PdfPage, size: tuple[int, int], box: list[float]) -> tuple[
-    int, int, int, int
-]:
+def _device_box(page: pdfium.PdfPage, size: tuple[int, int], box: list[float]) -> tuple[int, int, int, int]:
     """PDF-space ``box`` (left, bottom, right, top) as pixels ``[x0, y0, x1, y1]``."""
     points = []
     for x, y in ((box[0], box[1]), (box[2], box[3])):
         device_x, device_y = ctypes.c_int(), ctypes.c_int()
         # PageToDevice applies the page's /Rotate and crop box, as rendering does.
-        pdfium_c.FPDF_PageToDevice(page, 0, 0, size[0], size[1], 0, x, y,
-                                   ctypes.byref(device_x), ctypes.byref(device_y))
+        pdfium_c.FPDF_PageToDevice(
+            page, 0, 0, size[0], size[1], 0, x, y, ctypes.byref(device_x), ctypes.byref(device_y)
+        )
         points.append((device_x.value, device_y.value))
     (ax, ay), (bx, by) = points
     return (max(min(ax, bx), 0), max(min(ay, by), 0), max(ax, bx), max(ay, by))
-
-
-def count_pages(data: bytes) -> int:
-    """Number of pages of the PDF ``data``."""
-    with PdfFile(data) as pdf:
-        return pdf.page_count
-
-
-def page_text(data: bytes, index: int) -> str:
-    """Embedded text of page ``index`` (0-based) of the PDF ``data``."""
-    with PdfFile(data) as pdf:
-        return pdf.text_layer(index).text
-
-
-def render_page(data: bytes, index: int, dpi: int = RENDER_DPI) -> Image.Image:
-    """Page ``index`` (0-based) of the PDF ``data`` as an RGB image at ``dpi``."""
-    with PdfFile(data) as pdf:
-        return pdf.render(index, dpi)

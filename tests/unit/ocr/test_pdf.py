@@ -6,13 +6,7 @@ import numpy as np
 import pytest
 
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError
-from services.ocr.core.pdf import (
-    PdfFile,
-    count_pages,
-    has_text_layer,
-    page_text,
-    render_page,
-)
+from services.ocr.core.pdf import PdfFile, has_text_layer
 from tests.factories.documents import (
     make_corrupt_pdf,
     make_encrypted_pdf,
@@ -29,11 +23,13 @@ def text_pdf() -> bytes:
 
 
 def test_count_pages(text_pdf: bytes) -> None:
-    assert count_pages(text_pdf) == 3
+    with PdfFile(text_pdf) as pdf:
+        assert pdf.page_count == 3
 
 
 def test_page_text_reads_the_text_layer_in_order(text_pdf: bytes) -> None:
-    text = page_text(text_pdf, 1)
+    with PdfFile(text_pdf) as pdf:
+        text = pdf.text_layer(1).text
     assert text.splitlines()[: len(LINES)] == LINES
     assert "Page 2 of 3" in text
     assert "\r" not in text
@@ -55,14 +51,20 @@ def test_text_layer_words_have_boxes_inside_the_200_dpi_page(text_pdf: bytes) ->
 
 
 def test_japanese_text_layer() -> None:
-    text = page_text(make_text_pdf(["請求書", "合計: ¥12,000"]), 0)
+    with PdfFile(make_text_pdf(["請求書", "合計: ¥12,000"])) as pdf:
+        text = pdf.text_layer(0).text
     assert text.startswith("請求書\n合計: ¥12,000")
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("", False), ("   \n\n  ", False), ("Scanned by CamScanner", False), ("x" * 40, True),
-     ("Invoice number A-71503, total due $4,723.50", True)],
+    [
+        ("", False),
+        ("   \n\n  ", False),
+        ("Scanned by CamScanner", False),
+        ("x" * 40, True),
+        ("Invoice number A-71503, total due $4,723.50", True),
+    ],
 )
 def test_has_text_layer_needs_some_real_characters(text: str, expected: bool) -> None:
     assert has_text_layer(text) is expected
@@ -70,29 +72,30 @@ def test_has_text_layer_needs_some_real_characters(text: str, expected: bool) ->
 
 def test_image_only_pdf_has_no_text_layer() -> None:
     scanned = make_image_pdf(LINES, pages=2, noise=False)
-    assert count_pages(scanned) == 2
-    assert not has_text_layer(page_text(scanned, 0))
+    with PdfFile(scanned) as pdf:
+        assert pdf.page_count == 2
+        assert not has_text_layer(pdf.text_layer(0).text)
 
 
 def test_render_page_is_rgb_at_200_dpi(text_pdf: bytes) -> None:
-    image = render_page(text_pdf, 0)
-    assert image.mode == "RGB"
-    assert image.size == (1654, 2339)
-    assert render_page(text_pdf, 0, dpi=100).size == (827, 1170)
     with PdfFile(text_pdf) as pdf:
+        image = pdf.render(0)
+        assert image.mode == "RGB"
+        assert image.size == (1654, 2339)
+        assert pdf.render(0, dpi=100).size == (827, 1170)
         assert (pdf.text_layer(0, dpi=100).width, pdf.text_layer(0, dpi=100).height) == (827, 1170)
     # Text is drawn: the page is not blank.
     assert np.asarray(image).min() < 100
 
 
 def test_page_index_out_of_range(text_pdf: bytes) -> None:
-    with pytest.raises(IndexError):
-        page_text(text_pdf, 3)
+    with PdfFile(text_pdf) as pdf, pytest.raises(IndexError):
+        pdf.text_layer(3)
 
 
 def test_encrypted_pdf_raises_encrypted_document_error() -> None:
     with pytest.raises(EncryptedDocumentError):
-        count_pages(make_encrypted_pdf())
+        PdfFile(make_encrypted_pdf())
 
 
 @pytest.mark.parametrize(
@@ -102,4 +105,4 @@ def test_encrypted_pdf_raises_encrypted_document_error() -> None:
 )
 def test_corrupt_pdf_raises_corrupt_document_error(data: bytes) -> None:
     with pytest.raises(CorruptDocumentError):
-        count_pages(data)
+        PdfFile(data)
