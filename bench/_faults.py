@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,57 +132,77 @@ class RoutedLog:
             self.tally.failed.setdefault(document_id, []).append(data["reason_code"])
 
 
-class MailStream:
-    """Sends one `mail.received` per document, as a mail gateway would: a plain (not idempotent)
-    producer that sends again what the broker did not acknowledge; a repeat is harmless, as
-    ingest derives the same document id from the same mail."""
+Mail = tuple[str, bytes, bytes]  # document id, key, encoded mail.received
 
-    def __init__(self, settings: KafkaSettings, workflow_id: str) -> None:
-        self._producer = KafkaProducer(
-            **client_options(settings),
-            acks="all",
-            linger_ms=5,
-            enable_idempotence=False,
-            max_request_size=16 << 20,
-        )
+
+class MailStream:
+    """Sends one `mail.received` per document as `gateways` mail gateways would, side by side:
+    plain (not idempotent) producers that send again what the broker did not acknowledge; a
+    repeat is harmless, as ingest derives the same document id from the same mail. Two
+    gateways write the same partitions at once, as the broker's storage must allow."""
+
+    def __init__(self, settings: KafkaSettings, workflow_id: str, gateways: int = 2) -> None:
+        self._producers = [
+            KafkaProducer(
+                **client_options(settings),
+                acks="all",
+                linger_ms=5,
+                enable_idempotence=False,
+                max_request_size=16 << 20,
+            )
+            for _ in range(gateways)
+        ]
         self._workflow_id = workflow_id
 
     def send(self, docs: list[Doc], timeout_s: float = 120.0) -> list[str]:
         """Send every document until acknowledged; returns their document ids."""
-        pending = {}
-        for doc in docs:
-            mail_id = f"faults-{uuid.uuid4()}"
-            mail = MailReceived(
-                mail_id=mail_id,
-                workflow_id=uuid.UUID(self._workflow_id),
-                door="mailroom",
-                attachments=[
-                    Attachment(filename=doc.filename, content_base64=base64.b64encode(doc.data).decode())
-                ],
-            )
-            document_id = mail_document_id(self._workflow_id, mail_id, 0, doc.filename)
-            event = new_event("mail.received", mail, source="faults")
-            pending[document_id] = (mail_id.encode(), encode(event))
-        ids = list(pending)
-        deadline = time.monotonic() + timeout_s
-        while pending:
-            futures = {
-                i: self._producer.send(topics.MAILROOM_INCOMING, key=key, value=value)
-                for i, (key, value) in pending.items()
-            }
-            for document_id, future in futures.items():
-                try:
-                    future.get(timeout=30)
-                    del pending[document_id]
-                except KafkaError:
-                    if time.monotonic() > deadline:
-                        raise
-            if pending:
-                time.sleep(1)
-        return ids
+        mails = [self._mail(doc) for doc in docs]
+        shares = [mails[i :: len(self._producers)] for i in range(len(self._producers))]
+        with ThreadPoolExecutor(len(self._producers)) as pool:
+            sending = [
+                pool.submit(_send_all, producer, share, timeout_s)
+                for producer, share in zip(self._producers, shares, strict=True)
+            ]
+            for done in sending:
+                done.result()
+        return [document_id for document_id, _, _ in mails]
 
     def close(self) -> None:
-        self._producer.close(timeout=5)
+        for producer in self._producers:
+            producer.close(timeout=5)
+
+    def _mail(self, doc: Doc) -> Mail:
+        mail_id = f"faults-{uuid.uuid4()}"
+        mail = MailReceived(
+            mail_id=mail_id,
+            workflow_id=uuid.UUID(self._workflow_id),
+            door="mailroom",
+            attachments=[
+                Attachment(filename=doc.filename, content_base64=base64.b64encode(doc.data).decode())
+            ],
+        )
+        event = new_event("mail.received", mail, source="faults")
+        document_id = mail_document_id(self._workflow_id, mail_id, 0, doc.filename)  # as ingest derives it
+        return document_id, mail_id.encode(), encode(event)
+
+
+def _send_all(producer: KafkaProducer, mails: list[Mail], timeout_s: float) -> None:
+    pending = {document_id: (key, value) for document_id, key, value in mails}
+    deadline = time.monotonic() + timeout_s
+    while pending:
+        futures = {
+            i: producer.send(topics.MAILROOM_INCOMING, key=key, value=value)
+            for i, (key, value) in pending.items()
+        }
+        for document_id, future in futures.items():
+            try:
+                future.get(timeout=30)
+                del pending[document_id]
+            except KafkaError:
+                if time.monotonic() > deadline:
+                    raise
+        if pending:
+            time.sleep(1)
 
 
 @dataclass
@@ -194,17 +215,26 @@ class FaultRun:
 
 
 def stream_with_faults(
-    stack: Stack, stream: MailStream, docs: list[Doc], sig: signal.Signals, targets: tuple[str, ...] = TARGETS
+    stack: Stack,
+    stream: MailStream,
+    docs: list[Doc],
+    sig: signal.Signals,
+    targets: tuple[str, ...] = TARGETS,
+    settle: bool = True,
 ) -> FaultRun:
     """Send `docs` in len(targets) + 1 chunks; after each of the first chunks, stop one target
-    with `sig` and start it again (not waiting for it: the next chunk flows meanwhile)."""
+    with `sig` and start it again. With `settle`, the next chunk waits until the restarted
+    service is ready again, so that each stop meets documents in flight, not a restart."""
     run = FaultRun()
     chunks = _chunks(docs, len(targets) + 1)
     for chunk, target in zip(chunks, [*targets, None], strict=True):
         run.ids += stream.send(chunk)
         run.last_sent_at = time.monotonic()
-        if target is not None:
-            run.exits.append((target, stack.restart(target, sig)))
+        if target is None:
+            continue
+        run.exits.append((target, stack.restart(target, sig)))
+        if settle and target != "broker":
+            stack.wait_ready(target)
     return run
 
 

@@ -1,0 +1,145 @@
+"""Lost, doubled and dead-lettered documents, and drain time, when every service and then the
+broker is stopped mid-stream (prints figures; not a test: tests/e2e/test_faults.py is).
+
+Run from the repository root::
+
+    .venv/bin/python bench/faults.py [--documents 1000] [--signals kill,term] [--json PATH] [--keep]
+
+For each signal (SIGKILL, SIGTERM), on a fresh stack (bench/_stack.py: the local S3 server,
+Tansu with its log in it, PostgreSQL, the six services as processes): a workflow of five
+classes trained on 6 text PDFs per class, then `--documents` one-page text PDFs sent to
+`mailroom.incoming` in 8 chunks; after each of the first 7 chunks one process is stopped with
+the signal and started again (ingest, ocr, classify, router, trainer, api; then the broker, on
+the same storage), the next chunk waiting until the service is ready again. Then, from the
+topics (`document.routed`, `document.dead-letter`, read whole): lost (neither routed nor
+dead-lettered), doubled (routed as two different events), copies (one event repeated: consumers
+drop them by id), dead-lettered (with reason codes); drain time (last mail acknowledged ->
+every document out); and how many documents the API reports otherwise than the topics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench`, `docroute`, `services`, `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from bench._corpus import text_docs, training_samples
+from bench._faults import (
+    MailStream,
+    RoutedLog,
+    api_statuses,
+    expected_statuses,
+    stream_with_faults,
+    trained_workflow,
+)
+from bench._stack import Stack
+
+SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM}
+
+
+def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool) -> dict[str, Any]:
+    """One fresh stack, one signal; returns the figures."""
+    rng = random.Random(seed)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"docroute-faults-{sig.name.lower()}-"))
+    stack = Stack(run_dir, durable_broker=True)
+    ok = False
+    try:
+        stack.start()
+        headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
+        with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
+            figures = _measure(stack, api, sig, documents, rng)
+        ok = True
+        return figures
+    finally:
+        stack.stop()
+        if ok and not keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            print(f"logs and data kept in {run_dir}", flush=True)
+
+
+def _measure(
+    stack: Stack, api: httpx.Client, sig: signal.Signals, documents: int, rng: random.Random
+) -> dict[str, Any]:
+    probe, *_ = text_docs(1, 1, rng, prefix="probe")
+    key = trained_workflow(stack, api, training_samples(6, rng), probe)
+    docs = text_docs(documents, 1, rng, prefix="faults")
+    log, stream = RoutedLog(stack.kafka), MailStream(stack.kafka, key)
+    try:
+        began = time.monotonic()
+        run = stream_with_faults(stack, stream, docs, sig)
+        drain_s = log.wait_done(run.ids, timeout_s=max(600.0, documents * 1.0))
+        tally = log.snapshot()
+    finally:
+        stream.close()
+        log.close()
+    expected = expected_statuses(tally, run.ids)
+    reported, deadline = api_statuses(api, run.ids), time.monotonic() + 60
+    while reported != expected and time.monotonic() < deadline:
+        time.sleep(2)
+        reported = api_statuses(api, run.ids)
+    stack.check_running()
+    return {
+        "signal": sig.name,
+        "documents": len(run.ids),
+        "lost": len(tally.lost(run.ids)),
+        "doubled": len(tally.doubled(run.ids)),
+        "copies": tally.copies(run.ids),
+        "dead_lettered": sum(1 for i in run.ids if i in tally.failed),
+        "dead_letter_reasons": dict(tally.dead_letter_reasons(run.ids)),
+        "drain_s": round(drain_s, 1),
+        "stream_s": round(run.last_sent_at - began, 1),
+        "api_disagrees": sum(1 for i in run.ids if reported.get(i) != expected.get(i)),
+        "exit_s": {target: round(seconds, 1) for target, seconds in run.exits},
+    }
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "signal   docs  lost  doubled  copies  dead-lettered  drain s  stream s  API disagrees",
+    ]
+    for r in results:
+        lines.append(
+            f"{r['signal']:<8} {r['documents']:>4}  {r['lost']:>4}  {r['doubled']:>7}  {r['copies']:>6}"
+            f"  {r['dead_lettered']:>13}  {r['drain_s']:>7}  {r['stream_s']:>8}  {r['api_disagrees']:>13}"
+        )
+    for r in results:
+        exits = ", ".join(f"{t} {s}s" for t, s in r["exit_s"].items())
+        lines.append(f"{r['signal']}: seconds to exit: {exits}")
+        if r["dead_letter_reasons"]:
+            lines.append(f"{r['signal']}: dead-letter reasons: {r['dead_letter_reasons']}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1000, help="documents per signal (default 1000)")
+    parser.add_argument("--signals", default="kill,term", help="comma-separated: kill, term")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also save the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep each run's directory (logs, S3 data)")
+    args = parser.parse_args()
+    results = []
+    for name in args.signals.split(","):
+        print(f"{name}: {args.documents} documents", flush=True)
+        results.append(run_once(SIGNALS[name], args.documents, args.seed, args.keep))
+    print(render(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
