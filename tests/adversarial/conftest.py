@@ -202,9 +202,12 @@ def dead_letter_for(intake_events: TopicReader) -> Callable[..., DocumentFailed]
 
     def find(*wanted: str, timeout_s: float = 60) -> DocumentFailed:
         def about(topic: str, event: Event[Any]) -> bool:
+            if topic != topics.DEAD_LETTER:
+                return False
             data = event.data
-            names = {str(data.document_id), str(data.parent_id), str(data.original.event_id)}
-            return topic == topics.DEAD_LETTER and not names.isdisjoint(wanted)
+            return not {str(data.document_id), str(data.parent_id), str(data.original.event_id)}.isdisjoint(
+                wanted
+            )
 
         _, event = intake_events.wait_for(about, timeout_s)
         failed: DocumentFailed = event.data
