@@ -122,7 +122,11 @@ def _trace(settings: TraceSettings, args: argparse.Namespace) -> int:
         )
         positions = None
     try:
-        found = read_positions(settings.kafka, positions) if positions else scan(settings.kafka, document_id)
+        found = read_positions(settings.kafka, document_id, positions) if positions else None
+        if found is not None and found.stale:
+            sys.stderr.write(f"{found.stale} recorded positions hold other records now; scanning instead\n")
+        if found is None or found.stale:
+            found = scan(settings.kafka, document_id)
     except TraceError as exc:
         sys.stderr.write(f"{exc}\n")
         for position in positions or ():

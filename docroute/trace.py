@@ -79,6 +79,7 @@ class Trace:
     hops: list[Hop] = field(default_factory=list)
     method: Literal["positions", "scan"] = "positions"
     records_read: int = 0
+    stale: int = 0
 
 
 def summarise(hop: Hop) -> str:
@@ -133,10 +134,15 @@ def recorded_positions(
 
 
 def read_positions(
-    settings: KafkaSettings, positions: Sequence[Position], deadline_s: float = BROKER_DEADLINE_S
+    settings: KafkaSettings,
+    document_id: str,
+    positions: Sequence[Position],
+    deadline_s: float = BROKER_DEADLINE_S,
 ) -> Trace:
-    """Read exactly the records at `positions` (seek, read one each)."""
+    """Read exactly the records at `positions` (seek, read one each). A record keyed by another
+    document (the broker's log was replaced since) counts in `stale`, not as a hop."""
     found = Trace(method="positions")
+    key = document_id.encode()
     with _Reader(settings, deadline_s) as reader:
         for position in positions:
             tp = TopicPartition(position.topic, position.partition)
@@ -147,9 +153,11 @@ def read_positions(
                 raise TraceError(
                     f"{position.topic}[{position.partition}]@{position.offset} is not on the broker"
                 )
-            hop = _hop(tp, record)
+            hop = _hop(tp, record) if record.key == key else None
             if hop is not None:
                 found.hops.append(hop)
+            else:
+                found.stale += 1
     found.hops.sort(key=lambda hop: hop.event.time)
     return found
 

@@ -37,8 +37,8 @@ def document_id_of(data: Any) -> uuid.UUID | None:
 
 
 def record(session: Session, events: Sequence[PositionedEvent]) -> int:
-    """Insert the positions of the events that name a document; a known position is skipped
-    (replays), in one statement. Returns how many rows were offered."""
+    """Record the positions of the events that name a document, in one statement; a known
+    position is overwritten (see `_upsert`). Returns how many rows were written."""
     rows = [
         {
             "topic": e.topic,
@@ -52,7 +52,7 @@ def record(session: Session, events: Sequence[PositionedEvent]) -> int:
         if (document_id := document_id_of(e.event.data)) is not None
     ]
     if rows:
-        session.execute(_insert_ignoring_duplicates(session), rows)
+        session.execute(_upsert(session), rows)
     return len(rows)
 
 
@@ -66,10 +66,14 @@ def positions_of(session: Session, document_id: uuid.UUID) -> list[EventPosition
     return list(session.scalars(query))
 
 
-def _insert_ignoring_duplicates(session: Session) -> Insert:
+def _upsert(session: Session) -> Insert:
+    """Insert, or overwrite what a position held: a replay writes the same values, and after the
+    broker's log was replaced (a broker in memory restarted) the position holds another event."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(EventPosition).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(EventPosition).on_conflict_do_nothing()
-    raise NotImplementedError(f"event positions on {dialect}: PostgreSQL and SQLite only")
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"event positions on {dialect}: PostgreSQL and SQLite only")
+    insert = postgresql.insert(EventPosition) if dialect == "postgresql" else sqlite.insert(EventPosition)
+    return insert.on_conflict_do_update(
+        index_elements=["topic", "partition", "offset"],
+        set_={name: insert.excluded[name] for name in ("document_id", "event_type", "event_time")},
+    )

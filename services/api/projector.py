@@ -27,12 +27,23 @@ from docroute.events import Event, Outgoing
 from services.api import event_positions, outgoing, usage, version_history
 from services.api.event_positions import PositionedEvent, document_id_of
 from services.api.models import Document, ModelVersion
+from services.api.models_access import UsageRecord
 from services.api.status import advance, is_final
 
 logger = logging.getLogger(__name__)
 
+_DOCUMENT_EVENTS = frozenset(
+    {
+        "document.received",
+        "document.text_extracted",
+        "document.classified",
+        "document.routed",
+        "document.failed",
+    }
+)
 # session.info key: the batch's documents by id, loaded in one query (None: not in the database).
 _BATCH_DOCUMENTS = "projector.batch_documents"
+_BATCH_USAGE = "projector.batch_usage"
 
 
 def document_row(session: Session, document_id: uuid.UUID, workflow_id: uuid.UUID | None) -> Document:
@@ -198,19 +209,31 @@ def apply(session: Session, event: Event[Any]) -> list[Outgoing]:
 def apply_batch(session: Session, events: Sequence[PositionedEvent]) -> list[Outgoing]:
     """Project a poll's events in order and record their positions, in the caller's transaction.
 
-    The batch's documents are loaded in one query up front, so an event costs no lookup of its
-    own and new rows are not flushed one by one (what made catching up slow).
+    The batch's documents and usage records are loaded in one query each up front, and document
+    events do not flush the session one by one (a lookup would autoflush every pending row): the
+    batch is flushed once, at commit. Handlers that query (model versions) see a flushed session.
     """
     ids = {i for e in events if (i := document_id_of(e.event.data)) is not None}
-    loaded = session.scalars(select(Document).where(Document.id.in_(ids))) if ids else ()
-    session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d in loaded}
+    documents = session.scalars(select(Document).where(Document.id.in_(ids))).all() if ids else []
+    session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d in documents}
+    routed = {e.event.data.document_id for e in events if e.event.type == "document.routed"}
+    # Held for the batch: the identity map keeps only weak references to loaded rows.
+    session.info[_BATCH_USAGE] = session.scalars(
+        select(UsageRecord).where(UsageRecord.document_id.in_(routed))
+    ).all()
     try:
         produce: list[Outgoing] = []
         for positioned in events:
-            produce += apply(session, positioned.event)
+            if positioned.event.type in _DOCUMENT_EVENTS:
+                with session.no_autoflush:
+                    produce += apply(session, positioned.event)
+            else:
+                session.flush()
+                produce += apply(session, positioned.event)
         event_positions.record(session, events)
     finally:
         session.info.pop(_BATCH_DOCUMENTS, None)
+        session.info.pop(_BATCH_USAGE, None)
     return produce
 
 

@@ -35,12 +35,20 @@ def processed_among_many(api: httpx.Client, producer: EventProducer, store: Blob
         if i == OTHERS // 2:
             target.send_processed(producer, {"invoice": 0.9, "payslip": 0.1}, route="extract")
         others[i % 2].send_processed(producer, {"invoice": 0.5, "payslip": 0.5}, route="review")
-    wait_until(
-        lambda: len(api.get(f"/documents/{target.document_id}/events").json()) == 4,
-        timeout_s=60,
-        what="the traced document's four positions recorded",
-    )
+    wait_for_positions(api, target.document_id)
     return target.document_id
+
+
+def wait_for_positions(api: httpx.Client, document_id: str) -> None:
+    """Until the projection recorded the document's four events; says how it fares if not."""
+    try:
+        wait_until(lambda: len(api.get(f"/documents/{document_id}/events").json()) == 4, timeout_s=60)
+    except TimeoutError as exc:
+        events, document = api.get(f"/documents/{document_id}/events"), api.get(f"/documents/{document_id}")
+        raise TimeoutError(
+            f"positions: {events.status_code} {events.text[:1000]}; document: {document.status_code}; "
+            f"projection: {api.get('/readyz').json()}"
+        ) from exc
 
 
 def test_trace_reads_only_the_documents_records(
@@ -53,11 +61,14 @@ def test_trace_reads_only_the_documents_records(
     document_id = processed_among_many(api, producer, blobstore)
 
     positions = recorded_positions(str(api.base_url), admin_api_key, document_id)
-    found = read_positions(settings.kafka, positions)
+    found = read_positions(settings.kafka, document_id, positions)
 
     assert [hop.event.type for hop in found.hops] == STAGES
     assert all(str(hop.event.data.document_id) == document_id for hop in found.hops)
-    assert (found.method, found.records_read) == ("positions", 4)
+    assert (found.method, found.records_read, found.stale) == ("positions", 4, 0)
+    # Positions that hold another document's records (a replaced log) are not taken for its hops.
+    elsewhere = read_positions(settings.kafka, str(uuid.uuid4()), positions)
+    assert (elsewhere.hops, elsewhere.stale) == ([], 4)
     # Without positions: a scan that finds the same hops but reads the other documents too.
     scanned = scan(settings.kafka, document_id)
     assert [hop.event.type for hop in scanned.hops] == STAGES
@@ -69,7 +80,7 @@ def test_trace_positions_need_a_key_that_may_see_the_document(
 ) -> None:
     doc = FakeDocument.store(blobstore, str(uuid.uuid4()), b"%PDF-1.4 scoped", text="INVOICE")
     doc.send_processed(producer, {"invoice": 0.9, "payslip": 0.1}, route="extract")
-    wait_until(lambda: len(api.get(f"/documents/{doc.document_id}/events").json()) == 4, timeout_s=30)
+    wait_for_positions(api, doc.document_id)
     assert keyed_client(None).get(f"/documents/{doc.document_id}/events").status_code == 401
     assert api.get(f"/documents/{uuid.uuid4()}/events").status_code == 404
 
@@ -84,7 +95,7 @@ def test_trace_says_when_the_broker_does_not_answer_and_shows_the_recorded_posit
 ) -> None:
     doc = FakeDocument.store(blobstore, str(uuid.uuid4()), b"%PDF-1.4 hung", text="INVOICE")
     doc.send_processed(producer, {"invoice": 0.9, "payslip": 0.1}, route="extract")
-    wait_until(lambda: len(api.get(f"/documents/{doc.document_id}/events").json()) == 4, timeout_s=30)
+    wait_for_positions(api, doc.document_id)
     hung = start_broker(run_dir / "logs" / f"trace-hung-{uuid.uuid4().hex[:6]}")
     try:
         provision_topics(KafkaSettings(bootstrap_servers=f"{HOST}:{hung.port}"))

@@ -248,3 +248,17 @@ def test_a_batch_leaves_a_deleted_document_deleted(session: Session) -> None:
     session.commit()
     row = session.get_one(Document, doc)
     assert (row.status, row.filename, row.deleted_at is not None) == ("routed", None, True)
+
+
+def test_a_position_holding_another_event_now_is_overwritten(session: Session) -> None:
+    """A broker whose log was replaced (in memory, restarted) hands out the same offsets again."""
+    old, new = uuid.uuid4(), uuid.uuid4()
+    projector.apply_batch(
+        session, [positioned(0, topics.DOCUMENT_RECEIVED, "document.received", received(old))]
+    )
+    projector.apply_batch(
+        session, [positioned(0, topics.DOCUMENT_RECEIVED, "document.received", received(new))]
+    )
+    session.commit()
+    assert positions_of(session, old) == []
+    assert [p.offset for p in positions_of(session, new)] == [0]
