@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 # Imported for their tables: Base.metadata must hold every table.
 from services.api import (  # noqa: F401
     models_access,
+    models_events,
     models_labels,
     models_review,
     models_training,
