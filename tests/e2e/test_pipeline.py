@@ -6,23 +6,26 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 import uuid
 
 import httpx
 
 from docroute import topics
+from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Attachment, MailReceived
 from docroute.events import Outgoing, new_event
 from tests.factories.documents import document_lines, make_scanned_image, make_text_pdf
 from tests.fixtures.polling import wait_until
+from tests.fixtures.training_set import holds_every_sample
 
 CLASSES = {"invoice": "invoice", "payslip": "payslip", "rental-contract": "rental_contract"}
 SAMPLES_PER_CLASS = 10
 SCANS_PER_CLASS = 3
 
 
-def test_documents_route_by_class_after_training(pipeline: httpx.Client, producer, topic_reader_factory):
+def test_documents_route_by_class_after_training(
+    pipeline: httpx.Client, producer, topic_reader_factory, blobstore: BlobStore
+):
     rng = random.Random(11)
     response = pipeline.post(
         "/workflows",
@@ -55,7 +58,7 @@ def test_documents_route_by_class_after_training(pipeline: httpx.Client, produce
         return all(s == "extracted" for s in statuses)
 
     wait_until(samples_extracted, 240, "samples were not all OCR'd")
-    time.sleep(2)  # the API's projection emits sample.labelled as it sees each text; let the last land
+    wait_until(holds_every_sample(blobstore, key, sample_ids), 60, "the trainer lacks some labels", 0.5)
     assert pipeline.post(f"/workflows/{key}/train").status_code == 202
 
     def trained() -> list:

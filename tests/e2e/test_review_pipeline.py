@@ -6,7 +6,6 @@ corrected document is routed to its extraction topic and joins the trainer's tra
 from __future__ import annotations
 
 import random
-import time
 
 import httpx
 import pytest
@@ -14,13 +13,14 @@ import pytest
 from docroute.blobstore import BlobStore
 from tests.factories.documents import document_lines, make_text_pdf
 from tests.fixtures.polling import wait_until
+from tests.fixtures.training_set import holds_every_sample
 
 CLASSES = {"invoice": "invoice", "payslip": "payslip", "rental-contract": "rental_contract"}
 SAMPLES_PER_CLASS = 8
 
 
 @pytest.fixture(scope="module")
-def trained(pipeline: httpx.Client) -> str:
+def trained(pipeline: httpx.Client, blobstore: BlobStore) -> str:
     rng = random.Random(5)
     response = pipeline.post(
         "/workflows", json={"name": "review e2e", "labels": list(CLASSES), "retrain_every": 1000}
@@ -41,7 +41,7 @@ def trained(pipeline: httpx.Client) -> str:
         180,
         "samples were not all read",
     )
-    time.sleep(2)  # the projection emits sample.labelled as it sees each text
+    wait_until(holds_every_sample(blobstore, key, sample_ids), 60, "the trainer lacks some labels", 0.5)
     assert pipeline.post(f"/workflows/{key}/train").status_code == 202
     wait_until(
         lambda: any(v["live"] for v in pipeline.get(f"/workflows/{key}/versions").json()),

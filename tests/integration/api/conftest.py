@@ -7,7 +7,6 @@ another key (or none), `mint_api_key(*workflow_keys)` mints a key scoped to some
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,17 +30,13 @@ from tests.fixtures.polling import wait_until
 def serve(settings: ApiSettings, headers: dict[str, str] | None = None) -> Iterator[httpx.Client]:
     """Run the app on a free port until the block ends; yields a client bound to it."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host=HOST, port=port, log_config=None, lifespan="on"
-    )
+    config = uvicorn.Config(create_app(settings), host=HOST, port=port, log_config=None, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the API did not start")
-        time.sleep(0.05)
+    wait_until(lambda: server.started or not thread.is_alive(), 30, "the API did not start", 0.05)
+    if not thread.is_alive():
+        raise RuntimeError("the API did not start")
     try:
         with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=90, headers=headers) as client:
             yield client

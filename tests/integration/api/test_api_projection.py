@@ -29,18 +29,10 @@ from docroute.contracts._generated import (
 from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
 from tests.factories.documents import make_text_pdf
+from tests.fixtures.polling import wait_until
 
 LABELS = ["invoice", "payslip"]
 PDF = make_text_pdf(["hand-made"])  # a real PDF: the door counts its pages
-
-
-def eventually(predicate: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true after {timeout_s}s")
-        time.sleep(0.2)
-    return value
 
 
 def status_is(api: httpx.Client, document_id: str, status: str) -> Callable[[], Any]:
@@ -148,7 +140,7 @@ def test_received_then_routed_is_the_full_result(
         document_id,
         received(blobstore, workflow_id, document_id),
     )
-    eventually(status_is(api, document_id, "received"))
+    wait_until(status_is(api, document_id, "received"))
 
     ocr_ref = ocr_json(blobstore, document_id)
     send(
@@ -158,7 +150,7 @@ def test_received_then_routed_is_the_full_result(
         document_id,
         routed(blobstore, workflow_id, document_id, ocr_ref),
     )
-    result = eventually(status_is(api, document_id, "routed")).json()
+    result = wait_until(status_is(api, document_id, "routed")).json()
     assert result["classifications"] == [
         {"class": "payslip", "confidence": 0.93},
         {"class": "invoice", "confidence": 0.07},
@@ -182,7 +174,7 @@ def test_received_then_routed_is_the_full_result(
         document_id,
         received(blobstore, workflow_id, document_id, filename="again.pdf"),
     )
-    eventually(lambda: api.get(f"/documents/{document_id}").json()["filename"] == "again.pdf")
+    wait_until(lambda: api.get(f"/documents/{document_id}").json()["filename"] == "again.pdf")
     assert api.get(f"/documents/{document_id}").json()["status"] == "routed"
 
 
@@ -206,7 +198,7 @@ def test_dead_letter_shows_its_reason(
         original=Original(topic=topics.DOCUMENT_RECEIVED, partition=0, offset=7),
     )
     send(producer, topics.DEAD_LETTER, "document.failed", document_id, failed)
-    result = eventually(status_is(api, document_id, "failed")).json()
+    result = wait_until(status_is(api, document_id, "failed")).json()
     assert result["failure"] == {
         "stage": "ocr",
         "reason_code": "too_many_pages",
@@ -264,7 +256,7 @@ def test_published_versions_are_listed(api: httpx.Client, producer: EventProduce
         versions = api.get(f"/workflows/{workflow_id}/versions").json()
         return len(versions) == 2 and versions
 
-    versions = eventually(two_versions)
+    versions = wait_until(two_versions)
     assert [(v["version"], v["live"]) for v in versions] == [(2, True), (1, False)]
     assert versions[0]["metrics"]["n_samples"] == 40
 
@@ -325,7 +317,7 @@ def test_zip_members_are_listed_under_their_upload(
             member_id,
             received(blobstore, workflow_id, member_id, parent_id=zip_id, member_path=name, filename=name),
         )
-    eventually(lambda: len(api.get(f"/documents/{zip_id}").json()["members"]) == 2)
+    wait_until(lambda: len(api.get(f"/documents/{zip_id}").json()["members"]) == 2)
     assert api.get(f"/documents/{zip_id}").json()["status"] == "received"
 
     ocr_ref = ocr_json(blobstore, members["a.pdf"])
@@ -343,7 +335,7 @@ def test_zip_members_are_listed_under_their_upload(
         members["b.pdf"],
         routed(blobstore, workflow_id, members["b.pdf"], ocr_ref),
     )
-    result = eventually(status_is(api, zip_id, "routed")).json()
+    result = wait_until(status_is(api, zip_id, "routed")).json()
     assert [m["filename"] for m in result["members"]] == ["a.pdf", "b.pdf"]
     assert all(m["route"]["topic"] == "extract.payslip" for m in result["members"])
 
@@ -359,13 +351,13 @@ def test_probes_say_how_far_the_projection_is(
         document_id,
         received(blobstore, workflow_id, document_id),
     )
-    eventually(status_is(api, document_id, "received"))
+    wait_until(status_is(api, document_id, "received"))
 
     def caught_up() -> Any:
         projection = api.get("/readyz").json()["projection"]
         return projection["state"] == "current" and projection["total_lag"] == 0 and projection
 
-    projection = eventually(caught_up)
+    projection = wait_until(caught_up)
     assert set(projection["lag"]) <= {
         topics.DOCUMENT_RECEIVED,
         topics.DOCUMENT_TEXT_EXTRACTED,

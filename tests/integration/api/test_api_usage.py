@@ -5,7 +5,6 @@ at the door, so a burst never takes more than the allowance, and a failure gives
 from __future__ import annotations
 
 import hashlib
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -59,12 +58,19 @@ def deliver(producer, blobstore, key: str, document_id: str, pages: int) -> None
 
 
 def usage_once(api: httpx.Client, key: str, documents: int) -> dict:
-    deadline = time.monotonic() + 30
-    while True:
+    """The usage report once it counts `documents` delivered documents."""
+
+    def counted() -> dict | None:
         report = api.get(f"/workflows/{key}/usage").json()
-        if report["documents"] >= documents or time.monotonic() > deadline:
-            return report
-        time.sleep(0.2)
+        return report if report["documents"] >= documents else None
+
+    return wait_until(counted, 30, f"usage never counted {documents} documents")
+
+
+def projection_caught_up(api: httpx.Client) -> bool:
+    """The API has applied every event on the topics it projects (its /readyz says so)."""
+    projection = api.get("/readyz").json()["projection"]
+    return projection["state"] == "current" and projection["total_lag"] == 0
 
 
 def test_delivered_documents_are_metered_once_and_priced(api: httpx.Client, producer, blobstore) -> None:
@@ -81,7 +87,8 @@ def test_delivered_documents_are_metered_once_and_priced(api: httpx.Client, prod
     deliver(producer, blobstore, key, sample.json()["document_id"], pages=5)  # training: free
     deliver(producer, blobstore, key, second, pages=2)
     report = usage_once(api, key, documents=2)
-    time.sleep(1)  # let anything counted twice show up
+    # Anything counted twice shows once the projection has read every delivery.
+    wait_until(lambda: projection_caught_up(api), 30, "the projection did not catch up")
     report = api.get(f"/workflows/{key}/usage").json()
     assert (report["pages"], report["documents"], report["pages_left"]) == (5, 2, 95)
     assert report["credits"] == {
