@@ -139,7 +139,8 @@ class MailStream:
     """Sends one `mail.received` per document as `gateways` mail gateways would, side by side:
     plain (not idempotent) producers that send again what the broker did not acknowledge; a
     repeat is harmless, as ingest derives the same document id from the same mail. Two
-    gateways write the same partitions at once, as the broker's storage must allow."""
+    gateways write the same partitions at once, as the broker's storage must allow; `refused`
+    counts the errors the broker answered (by class) before a mail was acknowledged."""
 
     def __init__(self, settings: KafkaSettings, workflow_id: str, gateways: int = 2) -> None:
         self._producers = [
@@ -153,6 +154,7 @@ class MailStream:
             for _ in range(gateways)
         ]
         self._workflow_id = workflow_id
+        self.refused: Counter[str] = Counter()
 
     def send(self, docs: list[Doc], timeout_s: float = 120.0) -> list[str]:
         """Send every document until acknowledged; returns their document ids."""
@@ -164,7 +166,7 @@ class MailStream:
                 for producer, share in zip(self._producers, shares, strict=True)
             ]
             for done in sending:
-                done.result()
+                self.refused.update(done.result())
         return [document_id for document_id, _, _ in mails]
 
     def close(self) -> None:
@@ -186,7 +188,8 @@ class MailStream:
         return document_id, mail_id.encode(), encode(event)
 
 
-def _send_all(producer: KafkaProducer, mails: list[Mail], timeout_s: float) -> None:
+def _send_all(producer: KafkaProducer, mails: list[Mail], timeout_s: float) -> Counter[str]:
+    refused: Counter[str] = Counter()
     pending = {document_id: (key, value) for document_id, key, value in mails}
     deadline = time.monotonic() + timeout_s
     while pending:
@@ -198,11 +201,13 @@ def _send_all(producer: KafkaProducer, mails: list[Mail], timeout_s: float) -> N
             try:
                 future.get(timeout=30)
                 del pending[document_id]
-            except KafkaError:
+            except KafkaError as exc:
+                refused[type(exc).__name__] += 1
                 if time.monotonic() > deadline:
                     raise
         if pending:
             time.sleep(1)
+    return refused
 
 
 @dataclass

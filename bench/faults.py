@@ -99,6 +99,7 @@ def _measure(
         "copies": tally.copies(run.ids),
         "dead_lettered": sum(1 for i in run.ids if i in tally.failed),
         "dead_letter_reasons": dict(tally.dead_letter_reasons(run.ids)),
+        "produce_refused": dict(stream.refused),
         "drain_s": round(drain_s, 1),
         "stream_s": round(run.last_sent_at - began, 1),
         "api_disagrees": sum(1 for i in run.ids if reported.get(i) != expected.get(i)),
@@ -118,6 +119,8 @@ def render(results: list[dict[str, Any]]) -> str:
     for r in results:
         exits = ", ".join(f"{t} {s}s" for t, s in r["exit_s"].items())
         lines.append(f"{r['signal']}: seconds to exit: {exits}")
+        if r["produce_refused"]:
+            lines.append(f"{r['signal']}: mail produces the broker refused: {r['produce_refused']}")
         if r["dead_letter_reasons"]:
             lines.append(f"{r['signal']}: dead-letter reasons: {r['dead_letter_reasons']}")
     return "\n".join(lines)
