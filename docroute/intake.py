@@ -11,6 +11,7 @@ archive clutter (`__MACOSX/`, `.DS_Store`, folders).
 from __future__ import annotations
 
 import io
+import re
 import stat
 import warnings
 import zipfile
@@ -23,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from docroute.events import stable_id
 from docroute.filetypes import detect_media_type
 
+_OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>")
 _CLUTTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 
 
@@ -62,9 +64,28 @@ class RejectedFile:
 IntakeResult = AcceptedFile | RejectedFile
 
 
+def safe_filename(name: str | None, default: str = "upload") -> str:
+    """The file name without directories or unprintable characters, at most 255 characters.
+
+    Both doors store names through this: a NUL or control character from a sender never
+    reaches the database, the logs or a terminal.
+    """
+    base = PurePosixPath((name or "").replace("\\", "/")).name.strip()
+    return (_printable(base) or default)[-255:]
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in text if c.isprintable())
+
+
+def _said(exc: BaseException) -> str:
+    """A library's error message without object reprs (`<_io.BytesIO object at 0x...>`)."""
+    return _OBJECT_REPR.sub("the data", str(exc))[:300]
+
+
 def take_in(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResult]:
     """Check one received file; a zip yields one result per member."""
-    name = PurePosixPath(filename.replace("\\", "/")).name or "unnamed"
+    name = safe_filename(filename, default="unnamed")
     if len(data) > limits.max_file_bytes:
         return [_too_large(name, None, len(data), limits)]
     if detect_media_type(data) == "application/zip":
@@ -113,7 +134,7 @@ def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
         except pypdfium2.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise _UnreadableError("encrypted_file", "the PDF is password-protected") from exc
-            raise _UnreadableError("corrupt_file", f"the PDF cannot be read: {exc}") from exc
+            raise _UnreadableError("corrupt_file", f"the PDF cannot be read: {_said(exc)}") from exc
         try:
             return len(pdf)
         finally:
@@ -132,7 +153,7 @@ def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _UnreadableError("too_large", f"the image is too large to decode safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _UnreadableError("corrupt_file", f"the image cannot be read: {exc}") from exc
+        raise _UnreadableError("corrupt_file", f"the image cannot be read: {_said(exc)}") from exc
 
 
 def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResult]:
@@ -140,7 +161,7 @@ def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[Intake
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
-        return [RejectedFile(filename, None, "corrupt_file", f"the zip archive cannot be read: {exc}")]
+        return [RejectedFile(filename, None, "corrupt_file", f"the zip archive cannot be read: {_said(exc)}")]
     files = [m for m in members if not m.is_dir() and not any(c in m.filename for c in _CLUTTER)]
     if not files:
         return [RejectedFile(filename, None, "empty_archive", "the zip archive holds no files")]
@@ -166,8 +187,8 @@ def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[Intake
 def _read_member(
     archive: zipfile.ZipFile, member: zipfile.ZipInfo, filename: str, limits: IntakeLimits
 ) -> IntakeResult:
-    path = member.filename
-    name = PurePosixPath(path.replace("\\", "/")).name
+    path = _printable(member.filename)[-1000:]
+    name = safe_filename(path, default="")
     unsafe = _unsafe_path_reason(member)
     if unsafe:
         return RejectedFile(name or filename, path, "unsafe_path", unsafe)
@@ -184,7 +205,7 @@ def _read_member(
             # Read one byte past the cap: headers can lie about the size.
             content = stream.read(limits.max_file_bytes + 1)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-        return RejectedFile(name, path, "corrupt_file", f"the zip member cannot be read: {exc}")
+        return RejectedFile(name, path, "corrupt_file", f"the zip member cannot be read: {_said(exc)}")
     if len(content) > limits.max_file_bytes:
         return _too_large(name, path, len(content), limits)
     return _check_document(name, path, content, limits)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docroute.errors import TransientError
-from docroute.intake import unknown_label_reason
+from docroute.intake import safe_filename, unknown_label_reason
 from services.api import door
 from services.api.adapters import Resources
 from services.api.models import Document, Workflow
@@ -73,7 +73,7 @@ async def read_files(
     accepted, rejected = [], []
     limits = door.intake_limits(settings)
     for upload, label in zip(files, labels, strict=True):
-        filename = door.safe_filename(upload.filename)
+        filename = safe_filename(upload.filename)
         try:
             data = await door.read_capped(upload, settings.max_upload_bytes)
             media_type = door.check_file(data)

@@ -13,7 +13,6 @@ pages are released (the caller gets 503).
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 from fastapi import HTTPException, UploadFile
@@ -21,7 +20,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from docroute.errors import BrokerUnavailableError, TransientError
 from docroute.filetypes import MediaType, detect_media_type
-from docroute.intake import AcceptedFile, IntakeLimits, RejectedFile, member_document_id, take_in
+from docroute.intake import (
+    AcceptedFile,
+    IntakeLimits,
+    RejectedFile,
+    member_document_id,
+    safe_filename,
+    take_in,
+)
 from services.api import crud, outgoing, usage
 from services.api.adapters import Resources
 from services.api.metrics import UPLOADS
@@ -88,13 +94,6 @@ def count_pages(filename: str, data: bytes, limits: IntakeLimits) -> Pages:
         code = whole[0].reason_code
         raise RefusedFileError(_STATUS_OF.get(code, 422), f"{whole[0].reason} ({code})", code)
     return [(r.member_path, r.page_count) for r in results if isinstance(r, AcceptedFile)]
-
-
-def safe_filename(name: str | None) -> str:
-    """The file name without directories, at most 255 characters."""
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = "".join(c for c in base if c.isprintable())  # no NUL or control characters in the database
-    return (base or "upload")[-255:]
 
 
 async def take_upload(

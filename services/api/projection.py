@@ -21,7 +21,7 @@ from typing import Any
 
 from kafka import KafkaConsumer
 from kafka.errors import CommitFailedError, KafkaError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from docroute import topics
 from docroute.errors import InvalidEventError, TransientError
@@ -197,6 +197,28 @@ class Projection:
 
     def _apply(self, batch: Batch) -> None:
         events = [e for tp, records in batch.items() for r in records if (e := _decoded(tp, r))]
+        try:
+            self._apply_events(events)
+        except DataError:
+            # An event holds a value the database refuses (NUL in text, a number out of range):
+            # apply the batch one event at a time, so only that event is skipped, not all behind it.
+            for positioned in events:
+                try:
+                    self._apply_events([positioned])
+                except DataError as exc:
+                    self._refused(positioned, exc)
+
+    def _refused(self, positioned: PositionedEvent, exc: DataError) -> None:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        where = {"topic": positioned.topic, "partition": positioned.partition, "offset": positioned.offset}
+        logger.error("skipped an event the database refuses: %s", reason, extra=where)
+        PROJECTED.labels(event_type=positioned.event.type, outcome="refused").inc()
+        with self._lock:
+            self._last_error = (
+                f"event {positioned.topic}[{positioned.partition}]@{positioned.offset} refused: {reason}"
+            )
+
+    def _apply_events(self, events: list[PositionedEvent]) -> None:
         with self._sessions() as session:  # closing without commit rolls back
             produce: list[Outgoing] = projector.apply_batch(session, events)
             session.commit()

@@ -24,6 +24,7 @@ from docroute.intake import (
     RejectedFile,
     mail_document_id,
     member_document_id,
+    safe_filename,
     sample_label,
     take_in,
     unknown_label_reason,
@@ -77,16 +78,17 @@ class IngestHandler:
         outgoing: list[Outgoing] = []
         for index, attachment in enumerate(mail.attachments):
             document_id = _document_id(mail, index, attachment, door)
-            refused = _refused_attachment(attachment, unknown_label_reason(label, labels))
+            filename = safe_filename(attachment.filename, default="unnamed")
+            refused = _refused_attachment(filename, unknown_label_reason(label, labels))
             if refused is None:
                 try:
                     data = self._reader.read(attachment, door, str(mail.workflow_id))
                 except AttachmentRefusedError as exc:
-                    refused = RejectedFile(attachment.filename, None, exc.reason_code, str(exc))
+                    refused = RejectedFile(filename, None, exc.reason_code, str(exc))
             if refused is not None:
                 outgoing.append(dead_letter(event, _TOPICS[door], document_id, refused, None))
                 continue
-            for result in take_in(attachment.filename, data, self._limits):
+            for result in take_in(filename, data, self._limits):
                 member_id = member_document_id(document_id, result.member_path)
                 parent_id = document_id if result.member_path else None
                 if isinstance(result, AcceptedFile) and door == "mailroom" and purpose == "processing":
@@ -162,8 +164,8 @@ def _document_id(mail: MailReceived, index: int, attachment: Attachment, door: D
     return mail_document_id(mail.workflow_id, mail.mail_id, index, attachment.filename)
 
 
-def _refused_attachment(attachment: Attachment, unknown_label: str | None) -> RejectedFile | None:
+def _refused_attachment(filename: str, unknown_label: str | None) -> RejectedFile | None:
     """What the door refuses before reading: a label the workflow lacks."""
     if unknown_label:
-        return RejectedFile(attachment.filename, None, "unknown_label", unknown_label)
+        return RejectedFile(filename, None, "unknown_label", unknown_label)
     return None

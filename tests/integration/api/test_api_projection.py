@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from docroute import topics
 from docroute.blobstore import BlobStore
@@ -371,3 +372,34 @@ def test_probes_say_how_far_the_projection_is(
     assert projection["applied_events"] >= 1
     health = api.get("/healthz").json()
     assert health["alive"] is True and health["projection"]["state"] == "current"
+
+
+def test_an_event_the_database_refuses_blocks_nothing_behind_it(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore, database_url: str
+) -> None:
+    """PostgreSQL refuses a NUL in text; the projection skips that one event and says so."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stores NUL in text; only PostgreSQL refuses it")
+    workflow_id, poisoned = create_workflow(api), str(uuid.uuid4())
+    send(
+        producer,
+        topics.DOCUMENT_RECEIVED,
+        "document.received",
+        poisoned,
+        received(blobstore, workflow_id, poisoned, filename="bad\x00name.pdf"),
+    )
+    # Several documents behind it, so at least one shares its partition.
+    behind = [str(uuid.uuid4()) for _ in range(6)]
+    for document_id in behind:
+        send(
+            producer,
+            topics.DOCUMENT_RECEIVED,
+            "document.received",
+            document_id,
+            received(blobstore, workflow_id, document_id),
+        )
+    for document_id in behind:
+        wait_until(status_is(api, document_id, "received"))
+    assert api.get(f"/documents/{poisoned}").status_code == 404
+    projection = api.get("/healthz").json()["projection"]
+    assert "refused" in projection["last_error"], projection

@@ -8,7 +8,8 @@ import io
 import pytest
 from fastapi import HTTPException, UploadFile
 
-from services.api.door import check_file, read_capped, safe_filename
+from docroute.intake import safe_filename
+from services.api.door import check_file, read_capped
 from services.api.results import classifications, ocr_view
 
 
