@@ -27,6 +27,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from bench._stack import Stack
 SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM}
 
 
-def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool) -> dict[str, Any]:
+def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool, api_wait_s: float) -> dict[str, Any]:
     """One fresh stack, one signal; returns the figures."""
     rng = random.Random(seed)
     run_dir = Path(tempfile.mkdtemp(prefix=f"docroute-faults-{sig.name.lower()}-"))
@@ -59,7 +60,7 @@ def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool) -> dict
         stack.start()
         headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
         with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
-            figures = _measure(stack, api, sig, documents, rng)
+            figures = _measure(stack, api, sig, documents, rng, api_wait_s)
         ok = True
         return figures
     finally:
@@ -71,7 +72,12 @@ def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool) -> dict
 
 
 def _measure(
-    stack: Stack, api: httpx.Client, sig: signal.Signals, documents: int, rng: random.Random
+    stack: Stack,
+    api: httpx.Client,
+    sig: signal.Signals,
+    documents: int,
+    rng: random.Random,
+    api_wait_s: float,
 ) -> dict[str, Any]:
     probe, *_ = text_docs(1, 1, rng, prefix="probe")
     key = trained_workflow(stack, api, training_samples(6, rng), probe)
@@ -86,10 +92,12 @@ def _measure(
         stream.close()
         log.close()
     expected = expected_statuses(tally, run.ids)
-    reported, deadline = api_statuses(api, run.ids), time.monotonic() + 60
-    while reported != expected and time.monotonic() < deadline:
+    first_reported = reported = api_statuses(api, run.ids)
+    drained_at = time.monotonic()
+    while reported != expected and time.monotonic() - drained_at < api_wait_s:
         time.sleep(2)
         reported = api_statuses(api, run.ids)
+    api_agrees_after_s = round(time.monotonic() - drained_at, 1) if reported == expected else None
     stack.check_running()
     return {
         "signal": sig.name,
@@ -102,23 +110,37 @@ def _measure(
         "produce_refused": dict(stream.refused),
         "drain_s": round(drain_s, 1),
         "stream_s": round(run.last_sent_at - began, 1),
-        "api_disagrees": sum(1 for i in run.ids if reported.get(i) != expected.get(i)),
+        "api_disagrees_at_drain": _disagreements(first_reported, expected, run.ids),
+        "api_disagrees": _disagreements(reported, expected, run.ids),
+        "api_agrees_after_s": api_agrees_after_s,
         "exit_s": {target: round(seconds, 1) for target, seconds in run.exits},
     }
 
 
+def _disagreements(reported: dict[str, str], expected: dict[str, str], ids: list[str]) -> dict[str, int]:
+    """How many documents the API reports otherwise than the topics: "api status -> topics'"."""
+    return dict(
+        Counter(f"{reported.get(i)} -> {expected.get(i)}" for i in ids if reported.get(i) != expected.get(i))
+    )
+
+
 def render(results: list[dict[str, Any]]) -> str:
     lines = [
-        "signal   docs  lost  doubled  copies  dead-lettered  drain s  stream s  API disagrees",
+        "signal   docs  lost  doubled  copies  dead-lettered  drain s"
+        "  API wrong at drain, after  API right after s"
     ]
     for r in results:
+        at_drain, then = sum(r["api_disagrees_at_drain"].values()), sum(r["api_disagrees"].values())
         lines.append(
             f"{r['signal']:<8} {r['documents']:>4}  {r['lost']:>4}  {r['doubled']:>7}  {r['copies']:>6}"
-            f"  {r['dead_lettered']:>13}  {r['drain_s']:>7}  {r['stream_s']:>8}  {r['api_disagrees']:>13}"
+            f"  {r['dead_lettered']:>13}  {r['drain_s']:>7}  {at_drain:>18}, {then:>5}"
+            f"  {r['api_agrees_after_s']}"
         )
     for r in results:
         exits = ", ".join(f"{t} {s}s" for t, s in r["exit_s"].items())
-        lines.append(f"{r['signal']}: seconds to exit: {exits}")
+        lines.append(f"{r['signal']}: seconds to exit: {exits}; streaming took {r['stream_s']}s")
+        if r["api_disagrees"]:
+            lines.append(f"{r['signal']}: API status -> topics' decision, still: {r['api_disagrees']}")
         if r["produce_refused"]:
             lines.append(f"{r['signal']}: mail produces the broker refused: {r['produce_refused']}")
         if r["dead_letter_reasons"]:
@@ -133,11 +155,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also save the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep each run's directory (logs, S3 data)")
+    parser.add_argument("--api-wait", type=float, default=300.0, help="seconds to wait for the API to agree")
     args = parser.parse_args()
     results = []
     for name in args.signals.split(","):
         print(f"{name}: {args.documents} documents", flush=True)
-        results.append(run_once(SIGNALS[name], args.documents, args.seed, args.keep))
+        results.append(run_once(SIGNALS[name], args.documents, args.seed, args.keep, args.api_wait))
     print(render(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
