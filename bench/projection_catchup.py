@@ -39,9 +39,9 @@ from docroute.processes import HOST, start_broker
 from docroute.settings import DatabaseSettings, KafkaSettings
 from services.api.adapters import LazyProducer
 from services.api.db import make_engine, make_sessionmaker, upgrade
-from services.api.models import Document
-from services.api.models_events import EventPosition
-from services.api.projection import Projection
+from services.api.documents.models import Document
+from services.api.projection.models import EventPosition
+from services.api.projection.service.thread import Projection
 from services.api.settings import ApiSettings
 from tests.factories.pipeline_events import FakeDocument
 

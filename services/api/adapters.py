@@ -19,7 +19,7 @@ from services.api.db import SessionFactory, make_engine, make_sessionmaker
 from services.api.settings import ApiSettings
 
 if TYPE_CHECKING:
-    from services.api.projection import Projection
+    from services.api.projection.service.thread import Projection
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from docroute.blobstore import BlobStore
-from services.api import usage
+from services.api.access.service import usage
+from services.api.access.service.auth import Principal, authenticate
+from services.api.access.service.ratelimit import RateLimiter, retry_after_header
 from services.api.adapters import LazyProducer, Resources
-from services.api.auth import Principal, authenticate
-from services.api.models import Workflow
-from services.api.ratelimit import RateLimiter, retry_after_header
 from services.api.settings import ApiSettings
+from services.api.workflows.models import Workflow
 
 
 def get_resources(request: Request) -> Resources:

@@ -12,64 +12,51 @@ from fastapi.concurrency import run_in_threadpool
 
 from docroute.errors import TransientError
 from docroute.logging import configure_logging
+from services.api import health
+from services.api.access import routes as access
+from services.api.access.service.ratelimit import RateLimiter
 from services.api.adapters import Resources
 from services.api.db import upgrade
 from services.api.deps import get_current_key, refuse_repeated_form_fields
+from services.api.documents import routes as documents
+from services.api.documents.service.retention import RetentionSweeper
 from services.api.errors import add_error_handlers
 from services.api.input_guard import InputGuard
 from services.api.limits import BodySizeLimit
-from services.api.openapi_workflow import API_DESCRIPTION
-from services.api.projection import Projection
-from services.api.ratelimit import RateLimiter
-from services.api.retention import RetentionSweeper
-from services.api.routes import (
-    annotations,
-    batches,
-    document_events,
-    documents,
-    health,
-    keys,
-    labels,
-    preview,
-    processing,
-    readiness,
-    review,
-    samples,
-    thresholds,
-    thumbnails,
-    uploads,
-    usage,
-    versions,
-    webhooks,
-    workflow_docs,
-    workflows,
-)
+from services.api.projection.service.thread import Projection
+from services.api.review import routes as review
 from services.api.settings import MIB, ApiSettings
-from services.api.webhooks import WebhookWorker
+from services.api.training import routes as training
+from services.api.versions import routes as versions
+from services.api.webhooks import routes as webhooks
+from services.api.webhooks.service import WebhookWorker
+from services.api.workflows import routes as workflows
+from services.api.workflows.service.openapi import API_DESCRIPTION
 
 logger = logging.getLogger(__name__)
 
 PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
+# In the order they were always included (paths, and the OpenAPI document, keep their order).
 GUARDED_ROUTERS = (
-    workflows,
-    labels,
-    thumbnails,
-    usage,
-    workflow_docs,
-    keys,
-    samples,
-    processing,
-    documents,
-    batches,
-    annotations,
-    readiness,
-    versions,
-    preview,
+    workflows.workflows,
+    workflows.labels,
+    workflows.thumbnails,
+    access.usage,
+    workflows.docs,
+    access.keys,
+    training.samples,
+    documents.processing,
+    documents.results,
+    training.batches,
+    training.annotations,
+    training.readiness,
+    versions.versions,
+    training.preview,
     webhooks,
     review,
-    thresholds,
-    uploads,
-    document_events,
+    versions.thresholds,
+    documents.documents,
+    documents.events,
 )
 
 

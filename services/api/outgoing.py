@@ -16,7 +16,7 @@ from docroute.contracts._generated import (
     WorkflowUpdated,
 )
 from docroute.events import Outgoing, emit
-from services.api.models import Workflow
+from services.api.workflows.models import Workflow
 
 SOURCE = "api"
 

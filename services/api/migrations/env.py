@@ -6,24 +6,22 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 # Imported for their tables: Base.metadata must hold every table.
-from services.api import (  # noqa: F401
-    models_access,
-    models_events,
-    models_labels,
-    models_review,
-    models_training,
-    models_webhooks,
-)
-from services.api.models import Base
+from services.api.access import models as access_models  # noqa: F401
+from services.api.documents import models as documents_models  # noqa: F401
+from services.api.projection import models as projection_models  # noqa: F401
+from services.api.review import models as review_models  # noqa: F401
+from services.api.tables import Base
+from services.api.training import models as training_models  # noqa: F401
+from services.api.versions import models as versions_models  # noqa: F401
+from services.api.webhooks import models as webhooks_models  # noqa: F401
+from services.api.workflows import models as workflows_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
-        "sqlalchemy.url"
-    )
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL: set sqlalchemy.url or pass -x url=...")
     return url

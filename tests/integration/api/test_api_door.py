@@ -18,7 +18,7 @@ from docroute.blobstore import BlobStore
 from docroute.kafka import client_options
 from docroute.processes import HOST, free_port
 from docroute.settings import ServiceSettings
-from services.api.models import Document
+from services.api.documents.models import Document
 from services.api.settings import ApiSettings
 from tests.factories.documents import make_corrupt_pdf, make_encrypted_pdf, make_text_pdf
 

@@ -18,7 +18,7 @@ from docroute.contracts._generated import Metrics, ModelPublished
 from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
 from services.api.db import make_engine
-from services.api.models import Document
+from services.api.documents.models import Document
 from services.api.settings import ApiSettings
 from tests.factories.pipeline_events import FakeDocument
 from tests.fixtures.polling import wait_until

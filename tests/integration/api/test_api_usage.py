@@ -13,7 +13,7 @@ import httpx
 from docroute import topics
 from docroute.contracts._generated import Blob, DocumentFailed, DocumentRouted, Original
 from docroute.events import Outgoing, new_event
-from services.api.usage import month_of, next_month_start
+from services.api.access.service.usage import month_of, next_month_start
 from tests.factories.documents import make_text_pdf
 from tests.fixtures.polling import wait_until
 

@@ -11,7 +11,8 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from services.api.auth import (
+from services.api.access.models import ApiKey
+from services.api.access.service.auth import (
     ADMIN,
     KEY_PREFIX,
     Principal,
@@ -20,9 +21,9 @@ from services.api.auth import (
     parse_token,
     store_key,
 )
-from services.api.models import Base, Workflow
-from services.api.models_access import ApiKey
-from services.api.ratelimit import RateLimiter, retry_after_header
+from services.api.access.service.ratelimit import RateLimiter, retry_after_header
+from services.api.tables import Base
+from services.api.workflows.models import Workflow
 
 ADMIN_KEY = SecretStr("admin-" + "x" * 30)
 
@@ -67,9 +68,7 @@ def test_authenticate_admin_minted_wrong_and_revoked(session: Session) -> None:
     store_key(session, minted, "ci", [a])
     session.commit()
     principal = authenticate(session, ADMIN_KEY, minted.token)
-    assert principal == Principal(
-        key_id=minted.key_id, name="ci", admin=False, workflow_ids=frozenset({a})
-    )
+    assert principal == Principal(key_id=minted.key_id, name="ci", admin=False, workflow_ids=frozenset({a}))
     assert principal.can_use(a) and not principal.can_use(b) and not principal.can_use(None)
     assert ADMIN.can_use(b)
     assert authenticate(session, ADMIN_KEY, minted.token[:-1] + "x") is None

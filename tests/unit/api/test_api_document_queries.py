@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from services.api.document_queries import (
+from services.api.documents.models import Document
+from services.api.documents.service.queries import (
     BadCursorError,
     DocumentFilter,
     decode_cursor,
     documents_query,
     encode_cursor,
 )
-from services.api.models import Document
 
 
 def test_cursor_round_trip() -> None:

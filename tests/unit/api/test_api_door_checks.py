@@ -9,8 +9,8 @@ import pytest
 from fastapi import HTTPException, UploadFile
 
 from docroute.intake import safe_filename
-from services.api.door import check_file, read_capped
-from services.api.results import classifications, ocr_view
+from services.api.documents.service.door import check_file, read_capped
+from services.api.documents.service.results import classifications, ocr_view
 
 
 def test_check_file() -> None:

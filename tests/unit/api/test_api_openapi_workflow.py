@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.api.main import create_app
-from services.api.openapi_workflow import limits, snippets, workflow_openapi
 from services.api.settings import ApiSettings, RateLimitSettings
+from services.api.workflows.service.openapi import limits, snippets, workflow_openapi
 
 KEY = "3f1c2b1e-0000-4000-8000-000000000001"
 
@@ -20,9 +20,7 @@ def test_narrowed_document_with_enums_samples_and_limits() -> None:
         server_url="https://x.test/",
         lim=limits(settings, None),
     )
-    assert (
-        full["components"]["schemas"]["Classification"]["properties"]["class"].get("enum") is None
-    )
+    assert full["components"]["schemas"]["Classification"]["properties"]["class"].get("enum") is None
     assert all(KEY in path or path.startswith("/documents/") for path in doc["paths"])
     assert doc["components"]["schemas"]["Classification"]["properties"]["class"]["enum"] == [
         "a",

@@ -6,8 +6,9 @@ import uuid
 
 from docroute import topics
 from docroute.events import decode, encode
-from services.api import crud, outgoing
-from services.api.schemas import WorkflowCreate
+from services.api import outgoing
+from services.api.workflows.schemas import WorkflowCreate
+from services.api.workflows.service.changes import new_workflow
 
 
 def _workflow():
@@ -17,7 +18,7 @@ def _workflow():
         document_spec={"relevant_pages": "first 2", "ocr_engine": "paddle"},
         class_thresholds={"W-9": 0.6},
     )
-    return crud.new_workflow(body)
+    return new_workflow(body)
 
 
 def test_workflow_updated() -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.api.projection_health import BEHIND_AFTER_S, ProjectionHealth, joined_state, lag_by_topic
+from services.api.projection.service.health import (
+    BEHIND_AFTER_S,
+    ProjectionHealth,
+    joined_state,
+    lag_by_topic,
+)
 
 
 def test_lag_is_summed_per_topic_and_unknown_positions_count_nothing() -> None:

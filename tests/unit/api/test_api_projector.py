@@ -23,10 +23,12 @@ from docroute.contracts._generated import (
     Original,
 )
 from docroute.events import new_event
-from services.api import crud, projector
-from services.api.event_positions import PositionedEvent, positions_of
-from services.api.models import Base, Document
-from services.api.models_access import UsageRecord
+from services.api.access.models import UsageRecord
+from services.api.documents.models import Document
+from services.api.documents.service import records
+from services.api.projection.service import projector
+from services.api.projection.service.positions import PositionedEvent, positions_of
+from services.api.tables import Base
 
 WORKFLOW = uuid.uuid4()
 BLOB = Blob(ref="s3://b/originals/sha256/" + "a" * 64, sha256="a" * 64, size=10, media_type="image/png")
@@ -190,12 +192,12 @@ def test_zip_members_roll_up(session: Session) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     apply(session, "document.received", received(first, parent_id=str(parent), member="x/1.png"))
     apply(session, "document.received", received(second, parent_id=str(parent), member="x/2.png"))
-    assert [m.id for m in crud.members(session, session.get(Document, parent))] == [first, second]
+    assert [m.id for m in records.members(session, session.get(Document, parent))] == [first, second]
     apply(session, "document.routed", routed(first))
-    assert crud.effective_status(session, parent) == "received"
+    assert records.effective_status(session, parent) == "received"
     apply(session, "document.routed", routed(second, route="review"))
-    assert crud.effective_status(session, parent) == "review"
-    assert crud.effective_status(session, uuid.uuid4()) is None
+    assert records.effective_status(session, parent) == "review"
+    assert records.effective_status(session, uuid.uuid4()) is None
 
 
 def test_a_replayed_text_does_not_undo_a_persons_label(session: Session) -> None:

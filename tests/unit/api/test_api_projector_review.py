@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import DocumentClassified, Explanation, Neighbour, Term
-from services.api.models import Document
+from services.api.documents.models import Document
 from tests.unit.api.test_api_projector import BLOB, OCR, WORKFLOW, apply, received, routed, session
 
 __all__ = ["session"]
@@ -16,12 +16,23 @@ __all__ = ["session"]
 
 def classified(doc: uuid.UUID, *, unknown: bool) -> DocumentClassified:
     return DocumentClassified(
-        document_id=doc, workflow_id=WORKFLOW, purpose="processing", blob=BLOB, ocr_ref=OCR,
-        page_count=1, model_version=1, embedder_id="e", probabilities={"a": 0.6, "b": 0.4},
-        predicted_class="a", confidence=0.6, unknown=unknown,
+        document_id=doc,
+        workflow_id=WORKFLOW,
+        purpose="processing",
+        blob=BLOB,
+        ocr_ref=OCR,
+        page_count=1,
+        model_version=1,
+        embedder_id="e",
+        probabilities={"a": 0.6, "b": 0.4},
+        predicted_class="a",
+        confidence=0.6,
+        unknown=unknown,
         explanation=Explanation(
             neighbours=[Neighbour(sample_id="s1", label="a", similarity=0.41)],
-            terms=[Term(term="total", weight=0.2)], novelty=0.52, unknown_threshold=0.27,
+            terms=[Term(term="total", weight=0.2)],
+            novelty=0.52,
+            unknown_threshold=0.27,
         ),
     )
 

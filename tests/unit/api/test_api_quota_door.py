@@ -11,9 +11,10 @@ from fastapi import HTTPException
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from services.api import usage
-from services.api.models import Base, Workflow
+from services.api.access.service import usage
 from services.api.settings import UsageSettings
+from services.api.tables import Base
+from services.api.workflows.models import Workflow
 
 SETTINGS = UsageSettings(plans={"free": 10, "big": None}, default_plan="free")
 NOW = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)

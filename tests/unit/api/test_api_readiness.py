@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.api import readiness
+from services.api.training.service import readiness
 
 
 def test_rule_of_thumb() -> None:

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from docroute.errors import BrokerUnavailableError
 from docroute.events import Outgoing
-from services.api.models import Base, Document, Workflow
-from services.api.models_review import DocumentAudit
-from services.api.review import Verdict, review
+from services.api.documents.models import Document
+from services.api.review.models import DocumentAudit
+from services.api.review.service import Verdict, review
+from services.api.tables import Base
+from services.api.workflows.models import Workflow
 
 SHA = "b" * 64
 

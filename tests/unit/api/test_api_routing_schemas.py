@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from services.api.schemas import WorkflowCreate, WorkflowPublic
-from services.api.schemas_workflows import WorkflowUpdate
+from services.api.workflows.schemas import WorkflowCreate, WorkflowPublic, WorkflowUpdate
 
 LABELS = ["invoice", "w-9"]
 

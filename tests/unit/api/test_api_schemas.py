@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.api.schemas import (
-    Classification,
-    DocumentSpecIn,
-    WorkflowCreate,
-    normalize_relevant_pages,
-)
+from services.api.documents.schemas import Classification
+from services.api.workflows.schemas import DocumentSpecIn, WorkflowCreate, normalize_relevant_pages
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api.status import FINAL, RANK, advance, aggregate, is_final
+from services.api.documents.service.status import FINAL, RANK, advance, aggregate, is_final
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api.thresholds import OutOfFold, figures, per_class, report
+from services.api.versions.service.thresholds import OutOfFold, figures, per_class, report
 
 # 6 samples, classes a/b. Predicted (confidence, right?):
 # a 0.95 right, a 0.85 right, a 0.60 wrong (truly b), b 0.90 right, b 0.70 right, b 0.55 wrong (truly a)

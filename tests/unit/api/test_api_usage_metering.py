@@ -11,9 +11,10 @@ from fastapi import HTTPException
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from services.api import usage
-from services.api.models import Base, Workflow
+from services.api.access.service import usage
 from services.api.settings import UsageSettings
+from services.api.tables import Base
+from services.api.workflows.models import Workflow
 
 SETTINGS = UsageSettings(plans={"free": 10, "big": None}, default_plan="free")
 NOW = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
@@ -34,9 +35,7 @@ def workflow(session: Session, plan: str = "free") -> Workflow:
     return row
 
 
-def meter(
-    session: Session, wf: Workflow, pages: int, purpose: str | None = "processing", **kw
-) -> bool:
+def meter(session: Session, wf: Workflow, pages: int, purpose: str | None = "processing", **kw) -> bool:
     return usage.meter(
         session,
         document_id=kw.pop("document_id", uuid.uuid4()),
@@ -48,10 +47,7 @@ def meter(
 
 
 def test_months_are_utc_and_roll_over_the_year() -> None:
-    assert (
-        usage.month_of(datetime(2027, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=2))))
-        == "2026-12"
-    )
+    assert usage.month_of(datetime(2027, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=2)))) == "2026-12"
     assert usage.next_month_start("2026-12") == datetime(2027, 1, 1, tzinfo=UTC)
     assert usage.next_month_start("2026-02") == datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import Evaluation, Metrics, ModelPromoted, ModelPublished
 from docroute.events import Event, new_event
-from services.api import projector
-from services.api.models import Base, ModelVersion
-from services.api.version_history import live_state, rollback_target
+from services.api.projection.service import projector
+from services.api.tables import Base
+from services.api.versions.models import ModelVersion
+from services.api.versions.service.history import live_state, rollback_target
 
 WORKFLOW = uuid.uuid4()
 

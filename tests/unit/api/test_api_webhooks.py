@@ -10,7 +10,7 @@ from docroute import topics
 from docroute.contracts._generated import Blob, DocumentRouted
 from docroute.events import new_event
 from services.api.settings import WebhookSettings
-from services.api.webhooks import backoff_s, event_names, private_target, sign
+from services.api.webhooks.service import backoff_s, event_names, private_target, sign
 
 
 def test_signature_is_the_hex_hmac_sha256_of_the_body() -> None:

@@ -11,10 +11,12 @@ from fastapi import HTTPException
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from services.api import labels
-from services.api.models import Base, Document, Workflow
-from services.api.schemas_workflows import WorkflowUpdate
-from services.api.workflow_changes import FIXED_SPEC_FIELDS, apply_update
+from services.api.documents.models import Document
+from services.api.tables import Base
+from services.api.workflows.models import Workflow
+from services.api.workflows.schemas import WorkflowUpdate
+from services.api.workflows.service import labels
+from services.api.workflows.service.changes import FIXED_SPEC_FIELDS, apply_update
 
 SPEC = {
     "cropping": False,
@@ -35,9 +37,7 @@ def session() -> Iterator[Session]:
 
 @pytest.fixture
 def workflow(session: Session) -> Workflow:
-    row = Workflow(
-        name="w", labels=["a", "b", "c"], document_spec=dict(SPEC), class_thresholds={"a": 0.9}
-    )
+    row = Workflow(name="w", labels=["a", "b", "c"], document_spec=dict(SPEC), class_thresholds={"a": 0.9})
     session.add(row)
     session.flush()
     labels.record_created(session, row, api_key_id=None)
@@ -60,9 +60,7 @@ def test_fixed_spec_fields_refuse_a_change_but_not_their_value(
     }
     with pytest.raises(HTTPException) as refused:
         update(session, workflow, document_spec={field: other[field]})
-    assert refused.value.status_code == 409 and f"document_spec.{field}" in str(
-        refused.value.detail
-    )
+    assert refused.value.status_code == 409 and f"document_spec.{field}" in str(refused.value.detail)
     assert update(session, workflow, document_spec={field: SPEC[field]}) == []
 
 

@@ -1,0 +1,1 @@
+"""Access: API keys, authentication, usage and quota, rate limits."""

@@ -1,0 +1,5 @@
+"""Routes of access: /keys, usage, plans and credits."""
+
+from services.api.access.routes import keys, usage
+
+__all__ = ["keys", "usage"]

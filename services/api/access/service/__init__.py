@@ -1,0 +1,1 @@
+"""The rules of access: keys and scopes, usage metering and quota, rate limits."""

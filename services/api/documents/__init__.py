@@ -1,0 +1,1 @@
+"""Documents: the upload door, processing, queries, results, deletion, retention, events."""

@@ -1,0 +1,185 @@
+"""Request and response models of documents: acceptance, results, text, explanations, lists, retention."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.api.fields import CLASS_ALIAS
+
+
+class DocumentAccepted(BaseModel):
+    """Answer of the upload door (202): the document id to ask GET /documents/{id} about."""
+
+    document_id: uuid.UUID
+    workflow_id: uuid.UUID
+    status: str
+    url: str | None = None
+
+
+class Classification(BaseModel):
+    """Confidence of one class."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+    document_class: str = Field(alias="class")
+    confidence: float
+
+
+class RouteInfo(BaseModel):
+    """Where the router sent the document and why."""
+
+    route: str
+    topic: str | None
+    reason: str | None
+    threshold: float | None
+
+
+class Failure(BaseModel):
+    """Why a document was dead-lettered."""
+
+    stage: str | None
+    reason_code: str | None
+    reason: str | None
+
+
+class OcrWordOut(BaseModel):
+    text: str
+    confidence: float
+    box: list[int]
+
+
+class OcrPageOut(BaseModel):
+    index: int
+    width: int | None = None
+    height: int | None = None
+    source: str | None = None
+    cropped: bool = False
+    mean_confidence: float | None = None
+    text: str
+    words: list[OcrWordOut] = Field(default_factory=list)
+
+
+class OcrOut(BaseModel):
+    """The document's text (pages read, joined) and, per page, the words with boxes."""
+
+    text: str
+    pages: list[OcrPageOut]
+
+
+class DocumentPublic(BaseModel):
+    """What the database knows about a document."""
+
+    document_id: uuid.UUID
+    workflow_id: uuid.UUID | None
+    status: str
+    purpose: str | None
+    label: str | None
+    filename: str | None
+    media_type: str | None
+    page_count: int | None
+    parent_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProcessingResult(DocumentPublic):
+    """The full result: classes, route, OCR, failure and, for a zip, its member documents."""
+
+    predicted_class: str | None = None
+    confidence: float | None = None
+    classifications: list[Classification] = Field(default_factory=list)
+    route: RouteInfo | None = None
+    model_version: int | None = None
+    unknown: bool | None = Field(default=None, description="Unlike every class seen in training")
+    unknown_reason: str | None = None
+    explanation: Explanation | None = None
+    review: ReviewInfo | None = None
+    ocr: OcrOut | None = None
+    failure: Failure | None = None
+    members: list[ProcessingResult] = Field(default_factory=list)
+
+
+class NearestSample(BaseModel):
+    """A labelled training sample close to the document (cosine similarity of embeddings)."""
+
+    sample_id: str
+    label: str
+    similarity: float
+
+
+class TermWeight(BaseModel):
+    """A word of the document and its contribution to the predicted class's (calibrated) logit."""
+
+    term: str
+    weight: float
+
+
+class Explanation(BaseModel):
+    """Why the model chose its class: nearest samples, strongest words, distance to training."""
+
+    nearest_samples: list[NearestSample]
+    terms: list[TermWeight]
+    novelty: float = Field(description="1 - mean cosine similarity to the nearest training samples")
+    unknown_threshold: float = Field(description="Novelty above which the document is unknown")
+
+
+class ReviewInfo(BaseModel):
+    """A reviewer's verdict on a document."""
+
+    model_config = CLASS_ALIAS
+
+    document_class: str = Field(alias="class")
+    reviewer: str
+    reviewed_at: datetime
+
+
+class DocumentSummary(BaseModel):
+    """One processed document in a list: its class (the reviewer's, else the model's) and route."""
+
+    model_config = CLASS_ALIAS
+
+    document_id: uuid.UUID
+    status: str
+    purpose: str | None
+    filename: str | None
+    media_type: str | None
+    page_count: int | None
+    parent_id: str | None
+    document_class: str | None = Field(alias="class")
+    predicted_class: str | None
+    confidence: float | None
+    unknown: bool | None
+    route: str | None
+    route_reason: str | None
+    model_version: int | None
+    review: ReviewInfo | None
+    created_at: datetime
+
+
+class DocumentPage(BaseModel):
+    """A page of documents, newest first; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[DocumentSummary]
+    next_cursor: str | None
+
+
+class RetentionSetting(BaseModel):
+    """Body and answer of PUT /workflows/{key}/retention."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: int | None = Field(
+        ge=1, le=36_500, description="Delete processed documents older than this; null keeps them"
+    )
+
+
+class RetentionRun(BaseModel):
+    """What one retention sweep deleted."""
+
+    workflow_id: uuid.UUID
+    retention_days: int | None
+    deleted: int
+    document_ids: list[uuid.UUID]

@@ -1,0 +1,1 @@
+"""The rules of documents: intake, status, queries, results, deletion and retention."""

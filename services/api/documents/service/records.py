@@ -1,0 +1,44 @@
+"""Database work of the routes: values in, rows out. No HTTP and no Kafka here."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.api.documents.models import Document
+from services.api.documents.service.status import aggregate
+
+
+def members(session: Session, document: Document) -> list[Document]:
+    """Documents expanded from this upload (a zip's members), in archive order."""
+    parents = [str(document.id)] + ([document.upload_id] if document.upload_id else [])
+    query = (
+        select(Document)
+        .where(Document.parent_id.in_(parents), Document.id != document.id)
+        .order_by(Document.member_path, Document.created_at)
+    )
+    return list(session.scalars(query))
+
+
+def effective_status(session: Session, document_id: uuid.UUID) -> str | None:
+    """The document's status, a zip's from its members; None when the document is unknown."""
+    document = session.get(Document, document_id)
+    if document is None:
+        return None
+    return aggregate(document.status, [m.status for m in members(session, document)])
+
+
+def mark_failed(
+    session: Session, document_id: uuid.UUID, *, stage: str, reason_code: str, reason: str
+) -> None:
+    """Record why an accepted document cannot go on (the API shows the reason)."""
+    document = session.get(Document, document_id)
+    if document is None:
+        return
+    document.status = "failed"
+    document.failed_stage = stage
+    document.reason_code = reason_code
+    document.reason = reason[:2000]
+    session.commit()

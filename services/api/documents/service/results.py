@@ -1,0 +1,111 @@
+"""A document's full result: database row, members and the OCR JSON from S3."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from docroute.blobstore import BlobStore
+from docroute.errors import BlobNotFoundError
+from services.api.documents.models import Document
+from services.api.documents.schemas import (
+    Classification,
+    Failure,
+    OcrOut,
+    OcrPageOut,
+    ProcessingResult,
+    RouteInfo,
+)
+from services.api.documents.service import records
+from services.api.documents.service.explanations import explanation_view, review_view, unknown_reason
+from services.api.documents.service.status import aggregate
+
+logger = logging.getLogger(__name__)
+
+
+def classifications(probabilities: dict[str, float] | None) -> list[Classification]:
+    """Confidence per class, most confident first (ties by class name)."""
+    ranked = sorted((probabilities or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return [Classification(document_class=name, confidence=p) for name, p in ranked]
+
+
+def ocr_view(ocr: dict[str, Any]) -> OcrOut:
+    """Pages (text, words with boxes) of the OCR JSON the OCR service stored."""
+    pages = [
+        OcrPageOut(
+            index=page["index"],
+            width=page.get("width"),
+            height=page.get("height"),
+            source=page.get("source"),
+            cropped=bool(page.get("cropped", False)),
+            mean_confidence=page.get("mean_confidence"),
+            text=page.get("text", ""),
+            words=[
+                {"text": w["text"], "confidence": w["confidence"], "box": list(w["box"])}
+                for w in page.get("words", [])
+            ],
+        )
+        for page in ocr.get("pages", [])
+    ]
+    return OcrOut(text="\n\n".join(p.text for p in pages), pages=pages)
+
+
+def build_result(
+    session: Session, blobstore: BlobStore, document: Document, *, expand: bool = True
+) -> ProcessingResult:
+    """The result shape of GET /documents/{id}; `expand` adds the members (one level)."""
+    children = records.members(session, document) if expand else []
+    route = None
+    if document.route:
+        route = RouteInfo(
+            route=document.route,
+            topic=document.route_topic,
+            reason=document.route_reason,
+            threshold=document.threshold,
+        )
+    failure = None
+    if document.status == "failed":
+        failure = Failure(
+            stage=document.failed_stage, reason_code=document.reason_code, reason=document.reason
+        )
+    return ProcessingResult(
+        document_id=document.id,
+        workflow_id=document.workflow_id,
+        status=aggregate(document.status, [c.status for c in children]),
+        purpose=document.purpose,
+        label=document.label,
+        filename=document.filename,
+        media_type=document.media_type,
+        page_count=document.page_count,
+        parent_id=document.parent_id,
+        created_at=document.created_at,
+        updated_at=document.updated_at,
+        predicted_class=document.predicted_class,
+        confidence=document.confidence,
+        classifications=classifications(document.probabilities),
+        route=route,
+        model_version=document.model_version,
+        unknown=document.unknown,
+        unknown_reason=unknown_reason(document),
+        explanation=explanation_view(document),
+        review=review_view(document),
+        ocr=_load_ocr(blobstore, document),
+        failure=failure,
+        members=[build_result(session, blobstore, c, expand=False) for c in children],
+    )
+
+
+def _load_ocr(blobstore: BlobStore, document: Document) -> OcrOut | None:
+    if not document.ocr_ref:
+        return None
+    try:
+        return ocr_view(blobstore.get_json(document.ocr_ref))
+    except BlobNotFoundError:
+        logger.warning(
+            "OCR JSON %s is gone",
+            document.ocr_ref,
+            extra={"document_id": document.id, "workflow_id": document.workflow_id},
+        )
+        return None

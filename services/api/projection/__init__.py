@@ -1,0 +1,1 @@
+"""The projection: events into the database, recorded positions, the projection's health."""

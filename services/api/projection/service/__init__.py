@@ -1,0 +1,1 @@
+"""The projection thread, the projector, event positions and the projection's health."""

@@ -1,0 +1,79 @@
+"""Recording and reading where each document's events lie on the broker (table `event_positions`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from docroute.events import Event
+from services.api.projection.models import EventPosition
+
+
+@dataclass(frozen=True)
+class PositionedEvent:
+    """A decoded event and the record it came from."""
+
+    topic: str
+    partition: int
+    offset: int
+    event: Event[Any]
+
+
+def document_id_of(data: Any) -> uuid.UUID | None:
+    """The document an event's data names, if any (dead letters carry it as a string)."""
+    value = getattr(data, "document_id", None)
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def record(session: Session, events: Sequence[PositionedEvent]) -> int:
+    """Record the positions of the events that name a document, in one statement; a known
+    position is overwritten (see `_upsert`). Returns how many rows were written."""
+    rows = [
+        {
+            "topic": e.topic,
+            "partition": e.partition,
+            "offset": e.offset,
+            "document_id": document_id,
+            "event_type": e.event.type,
+            "event_time": e.event.time,
+        }
+        for e in events
+        if (document_id := document_id_of(e.event.data)) is not None
+    ]
+    if rows:
+        session.execute(_upsert(session), rows)
+    return len(rows)
+
+
+def positions_of(session: Session, document_id: uuid.UUID) -> list[EventPosition]:
+    """A document's recorded events, oldest first."""
+    query = (
+        select(EventPosition)
+        .where(EventPosition.document_id == document_id)
+        .order_by(EventPosition.event_time, EventPosition.topic, EventPosition.offset)
+    )
+    return list(session.scalars(query))
+
+
+def _upsert(session: Session) -> Insert:
+    """Insert, or overwrite what a position held: a replay writes the same values, and after the
+    broker's log was replaced (a broker in memory restarted) the position holds another event."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"event positions on {dialect}: PostgreSQL and SQLite only")
+    insert = postgresql.insert(EventPosition) if dialect == "postgresql" else sqlite.insert(EventPosition)
+    return insert.on_conflict_do_update(
+        index_elements=["topic", "partition", "offset"],
+        set_={name: insert.excluded[name] for name in ("document_id", "event_type", "event_time")},
+    )

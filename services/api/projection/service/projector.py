@@ -1,0 +1,270 @@
+"""One function per event type the API projects: the event's facts into the database row.
+
+Upserts are idempotent and a status never moves backwards (`status.advance`), so redelivered or
+out-of-order events leave the same row. The only output is `sample.labelled`, for labelled
+training uploads once their text is extracted.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from docroute.contracts._generated import (
+    DocumentClassified,
+    DocumentFailed,
+    DocumentReceived,
+    DocumentRouted,
+    DocumentTextExtracted,
+    ModelPublished,
+)
+from docroute.events import Event, Outgoing
+from services.api import outgoing
+from services.api.access.models import UsageRecord
+from services.api.access.service import usage
+from services.api.documents.models import Document
+from services.api.documents.service.status import advance, is_final
+from services.api.projection.service import positions as event_positions
+from services.api.projection.service.positions import PositionedEvent, document_id_of
+from services.api.versions.models import ModelVersion
+from services.api.versions.service import history as version_history
+
+logger = logging.getLogger(__name__)
+
+_DOCUMENT_EVENTS = frozenset(
+    {
+        "document.received",
+        "document.text_extracted",
+        "document.classified",
+        "document.routed",
+        "document.failed",
+    }
+)
+# session.info key: the batch's documents by id, loaded in one query (None: not in the database).
+_BATCH_DOCUMENTS = "projector.batch_documents"
+_BATCH_USAGE = "projector.batch_usage"
+
+
+def document_row(session: Session, document_id: uuid.UUID, workflow_id: uuid.UUID | None) -> Document:
+    """The document's row, created when this is the first the API hears of it (zip members,
+    mailroom documents)."""
+    document = _known_document(session, document_id)
+    if document is None:
+        document = Document(id=document_id, workflow_id=workflow_id, status="received")
+        session.add(document)
+        batch = session.info.get(_BATCH_DOCUMENTS)
+        if batch is not None:
+            batch[document_id] = document
+    elif document.workflow_id is None:
+        document.workflow_id = workflow_id
+    return document
+
+
+def on_received(session: Session, data: DocumentReceived) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.purpose = data.purpose
+    doc.label = data.label if data.label is not None and doc.labelled_at is None else doc.label
+    doc.parent_id = data.parent_id
+    doc.door = data.origin.door
+    doc.filename = data.origin.filename
+    doc.member_path = data.origin.member_path
+    doc.upload_id = doc.upload_id or data.origin.upload_id
+    doc.blob_ref, doc.sha256 = data.blob.ref, data.blob.sha256
+    doc.size, doc.media_type = data.blob.size, data.blob.media_type
+    doc.page_count = data.page_count
+    doc.status = advance(doc.status, "received")
+    return []
+
+
+def on_text_extracted(session: Session, data: DocumentTextExtracted) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.purpose = data.purpose
+    doc.label = data.label if data.label is not None and doc.labelled_at is None else doc.label
+    doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
+    doc.blob_ref = doc.blob_ref or data.blob.ref
+    doc.status = advance(doc.status, "extracted")
+    # A replayed event must not undo a person's label or removal (they announced theirs).
+    if data.purpose != "training" or not doc.label or doc.labelled_at is not None:
+        return []
+    logger.info(
+        "sample labelled %s",
+        doc.label,
+        extra={"document_id": doc.id, "workflow_id": data.workflow_id},
+    )
+    return [
+        outgoing.sample_labelled(
+            document_id=data.document_id,
+            workflow_id=data.workflow_id,
+            label=doc.label,
+            ocr_ref=data.ocr_ref,
+        )
+    ]
+
+
+def on_classified(session: Session, data: DocumentClassified) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.purpose = data.purpose
+    doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
+    _set_prediction(doc, data.probabilities, data.predicted_class, data.confidence)
+    doc.model_version = data.model_version
+    doc.embedder_id = data.embedder_id[:300] if data.embedder_id else None
+    doc.unknown = data.unknown
+    doc.explanation = data.explanation.model_dump(mode="json") if data.explanation else None
+    doc.status = advance(doc.status, "classified")
+    return []
+
+
+def on_routed(session: Session, data: DocumentRouted) -> list[Outgoing]:
+    doc = document_row(session, data.document_id, data.workflow_id)
+    if doc.reviewed_at is not None:
+        return []  # a reviewer decided (review.py wrote the row); router replays change nothing
+    doc.ocr_ref, doc.page_count = data.ocr_ref, data.page_count
+    _set_prediction(doc, data.probabilities, data.document_class, data.confidence)
+    doc.model_version = data.model_version
+    doc.route, doc.route_topic, doc.route_reason = data.route, data.topic, data.reason
+    doc.threshold = data.threshold
+    doc.status = advance(doc.status, "routed" if data.route == "extract" else "review")
+    usage.meter(
+        session,
+        document_id=data.document_id,
+        workflow_id=data.workflow_id,
+        purpose=doc.purpose,
+        pages=data.page_count,
+    )
+    logger.info(
+        "routed to %s",
+        data.topic,
+        extra={"document_id": doc.id, "workflow_id": data.workflow_id, "route": data.route},
+    )
+    return []
+
+
+def on_failed(session: Session, data: DocumentFailed) -> list[Outgoing]:
+    document_id, workflow_id = _uuid(data.document_id), _uuid(data.workflow_id)
+    extra = {"document_id": data.document_id, "workflow_id": data.workflow_id}
+    if document_id is None:
+        logger.warning("dead letter without a document id: %s", data.reason, extra=extra)
+        return []
+    doc = document_row(session, document_id, workflow_id)
+    if is_final(doc.status) and doc.status != "failed":
+        logger.warning("dead letter after %s, kept %s", doc.status, doc.status, extra=extra)
+        return []
+    doc.status = "failed"
+    usage.release(session, [document_id])  # its pages were reserved at the door; nothing was delivered
+    doc.failed_stage, doc.reason_code, doc.reason = data.stage, data.reason_code, data.reason
+    doc.blob_ref = doc.blob_ref or data.blob_ref
+    doc.filename = doc.filename or data.filename
+    doc.parent_id = doc.parent_id or data.parent_id  # a rejected zip member: its batch shows it
+    logger.info("failed at %s: %s", data.stage, data.reason_code, extra=extra)
+    return []
+
+
+def on_model_published(session: Session, data: ModelPublished) -> list[Outgoing]:
+    version_history.on_published(session, data)
+    row = session.get(ModelVersion, (data.workflow_id, data.version))
+    if row is None:
+        row = ModelVersion(workflow_id=data.workflow_id, version=data.version)
+        session.add(row)
+    row.artifact_ref, row.embedder_id = data.artifact_ref, data.embedder_id[:300]
+    row.labels, row.metrics = list(data.labels), data.metrics.model_dump(mode="json")
+    row.live = data.live
+    row.reason = data.reason
+    row.evaluation = data.evaluation.model_dump(mode="json") if data.evaluation else None
+    if data.live:
+        session.flush()
+        session.execute(
+            update(ModelVersion)
+            .where(ModelVersion.workflow_id == data.workflow_id)
+            .where(ModelVersion.version != data.version)
+            .values(live=False)
+        )
+    logger.info(
+        "model version %s published",
+        data.version,
+        extra={"workflow_id": data.workflow_id, "version": data.version},
+    )
+    return []
+
+
+HANDLERS: dict[str, Callable[[Session, Any], list[Outgoing]]] = {
+    "document.received": on_received,
+    "document.text_extracted": on_text_extracted,
+    "document.classified": on_classified,
+    "document.routed": on_routed,
+    "document.failed": on_failed,
+    "model.published": on_model_published,
+    "model.promoted": version_history.on_model_promoted,
+}
+
+
+def apply(session: Session, event: Event[Any]) -> list[Outgoing]:
+    """Project one event; returns the events to produce once the transaction commits."""
+    handler = HANDLERS.get(event.type)
+    if handler is None or _deleted(session, event.data):
+        return []
+    return handler(session, event.data)
+
+
+def apply_batch(session: Session, events: Sequence[PositionedEvent]) -> list[Outgoing]:
+    """Project a poll's events in order and record their positions, in the caller's transaction.
+
+    The batch's documents and usage records are loaded in one query each up front, and document
+    events do not flush the session one by one (a lookup would autoflush every pending row): the
+    batch is flushed once, at commit. Handlers that query (model versions) see a flushed session.
+    """
+    ids = {i for e in events if (i := document_id_of(e.event.data)) is not None}
+    documents = session.scalars(select(Document).where(Document.id.in_(ids))).all() if ids else []
+    session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d in documents}
+    routed = {e.event.data.document_id for e in events if e.event.type == "document.routed"}
+    # Held for the batch: the identity map keeps only weak references to loaded rows.
+    session.info[_BATCH_USAGE] = session.scalars(
+        select(UsageRecord).where(UsageRecord.document_id.in_(routed))
+    ).all()
+    try:
+        produce: list[Outgoing] = []
+        for positioned in events:
+            if positioned.event.type in _DOCUMENT_EVENTS:
+                with session.no_autoflush:
+                    produce += apply(session, positioned.event)
+            else:
+                session.flush()
+                produce += apply(session, positioned.event)
+        event_positions.record(session, events)
+    finally:
+        session.info.pop(_BATCH_DOCUMENTS, None)
+        session.info.pop(_BATCH_USAGE, None)
+    return produce
+
+
+def _set_prediction(
+    doc: Document, probabilities: dict[str, float], predicted: str | None, confidence: float
+) -> None:
+    doc.probabilities = dict(probabilities)
+    doc.predicted_class = predicted
+    doc.confidence = confidence
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _known_document(session: Session, document_id: uuid.UUID) -> Document | None:
+    batch = session.info.get(_BATCH_DOCUMENTS)
+    if batch is not None and document_id in batch:
+        return batch[document_id]
+    return session.get(Document, document_id)
+
+
+def _deleted(session: Session, data: Any) -> bool:
+    """True when the event is about a deleted document: late or replayed events leave it deleted."""
+    document_id = document_id_of(data)
+    document = _known_document(session, document_id) if document_id else None
+    return document is not None and document.deleted_at is not None

@@ -1,0 +1,1 @@
+"""Review: the queue of uncertain documents, verdicts and the audit trail."""

@@ -1,1 +1,0 @@
-"""One router per resource: workflows, samples, processing, documents, health."""

@@ -1,0 +1,1 @@
+"""Training data: samples, batches, annotation, readiness and preview."""

@@ -1,0 +1,1 @@
+"""The rules of training data: batches, annotation and readiness."""

@@ -1,0 +1,1 @@
+"""Model versions: history, promotions, thresholds and version files."""

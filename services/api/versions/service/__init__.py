@@ -1,0 +1,1 @@
+"""The rules of model versions: history, promotions, thresholds, version files."""

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, deliveries and the sender thread."""

@@ -1,0 +1,1 @@
+"""Workflows: their settings, labels, routing, thumbnails and per-workflow OpenAPI."""

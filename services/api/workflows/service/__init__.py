@@ -1,0 +1,1 @@
+"""The rules of workflows: creation and changes, labels, routing, the per-workflow docs."""
