@@ -52,15 +52,15 @@ def iso_timestamp(epoch: float) -> str:
 def object_etag(path: Path) -> str:
     """The MD5 ETag of the file `path` names now; cached per (inode, size, mtime) of that file.
 
-    Readers add to the cache only where writers have not: a reader may hold an older version.
+    The cache is filled by writers (under the key's lock) and, where they have not, by readers
+    from the file they opened: a hit is right whatever a concurrent rename does.
     """
+    with localbucket._etag_lock:
+        cached = localbucket._etag_cache.get(str(path))
+    if cached and cached[0] == _signature(os.stat(path)):
+        return cached[1]  # listings stat every entry: no open on a hit
     with path.open("rb") as file:
-        stat = os.fstat(file.fileno())
-        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        with localbucket._etag_lock:
-            cached = localbucket._etag_cache.get(str(path))
-        if cached and cached[0] == signature:
-            return cached[1]
+        signature = _signature(os.fstat(file.fileno()))
         digest = hashlib.md5()
         while block := file.read(1024 * 1024):
             digest.update(block)
@@ -68,6 +68,10 @@ def object_etag(path: Path) -> str:
     with localbucket._etag_lock:
         localbucket._etag_cache.setdefault(str(path), (signature, etag))
     return etag
+
+
+def _signature(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 class ConditionalS3Handler(localbucket.S3Handler):
