@@ -33,10 +33,10 @@ class Sizes:
     repeats: int
 
 
-DEFAULT = Sizes(text_docs=40, text_pages=2, scans=12, samples_per_class=6, idle_text=5, idle_scans=3,
-                repeats=3)
-QUICK = Sizes(text_docs=10, text_pages=2, scans=3, samples_per_class=4, idle_text=2, idle_scans=1,
-              repeats=1)
+DEFAULT = Sizes(
+    text_docs=40, text_pages=2, scans=12, samples_per_class=6, idle_text=5, idle_scans=3, repeats=3
+)
+QUICK = Sizes(text_docs=10, text_pages=2, scans=3, samples_per_class=4, idle_text=2, idle_scans=1, repeats=1)
 
 
 def text_docs(count: int, pages: int, rng: random.Random, prefix: str = "text") -> list[Doc]:

@@ -28,8 +28,13 @@ from docroute.kafka import client_options
 from docroute.settings import KafkaSettings
 
 WATCHED = (
-    topics.DOCUMENT_RECEIVED, topics.DOCUMENT_TEXT_EXTRACTED, topics.DOCUMENT_CLASSIFIED,
-    topics.DOCUMENT_ROUTED, topics.DEAD_LETTER, topics.SAMPLE_LABELLED, topics.MODEL_PUBLISHED,
+    topics.DOCUMENT_RECEIVED,
+    topics.DOCUMENT_TEXT_EXTRACTED,
+    topics.DOCUMENT_CLASSIFIED,
+    topics.DOCUMENT_ROUTED,
+    topics.DEAD_LETTER,
+    topics.SAMPLE_LABELLED,
+    topics.MODEL_PUBLISHED,
 )
 STAGES = ("document.received", "document.text_extracted", "document.classified", "document.routed")
 
@@ -55,8 +60,12 @@ class EventLog:
 
     def __init__(self, settings: KafkaSettings) -> None:
         self._consumer = KafkaConsumer(
-            **client_options(settings), group_id=None, enable_auto_commit=False,
-            auto_offset_reset="earliest", metadata_max_age_ms=1000, max_partition_fetch_bytes=16 << 20,
+            **client_options(settings),
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=1000,
+            max_partition_fetch_bytes=16 << 20,
         )
         self._consumer.subscribe(topics=list(WATCHED))
         self.docs: dict[str, Track] = {}
@@ -80,8 +89,11 @@ class EventLog:
     def published_version(self, workflow_id: str, version: int) -> tuple[float, dict[str, Any]] | None:
         """Time and data of the first `model.published` of this version, if seen."""
         with self._cond:
-            hits = [(at, d) for at, d in self.published
-                    if d["workflow_id"] == workflow_id and d["version"] == version]
+            hits = [
+                (at, d)
+                for at, d in self.published
+                if d["workflow_id"] == workflow_id and d["version"] == version
+            ]
         return hits[0] if hits else None
 
     def wait(self, predicate: Any, timeout_s: float, what: str) -> Any:
@@ -94,6 +106,7 @@ class EventLog:
 
     def wait_done(self, ids: list[str], timeout_s: float) -> None:
         """Until every document was routed or dead-lettered."""
+
         def done() -> bool:
             return all(self._finished(i) for i in ids)
 
@@ -135,7 +148,10 @@ class Mailroom:
 
     def __init__(self, settings: KafkaSettings, workflow_id: str) -> None:
         self._producer = KafkaProducer(
-            **client_options(settings), acks="all", linger_ms=2, max_request_size=16 << 20,
+            **client_options(settings),
+            acks="all",
+            linger_ms=2,
+            max_request_size=16 << 20,
         )
         self._workflow_id = workflow_id
 
@@ -149,10 +165,14 @@ class Mailroom:
             # The mailroom derives document ids (senders may not choose them): the same rule here.
             document_id = mail_document_id(self._workflow_id, mail_id, 0, doc.filename)
             mail = MailReceived(
-                mail_id=mail_id, workflow_id=uuid.UUID(self._workflow_id), door="mailroom", purpose=purpose,
+                mail_id=mail_id,
+                workflow_id=uuid.UUID(self._workflow_id),
+                door="mailroom",
+                purpose=purpose,
                 label=doc.kind if labelled else None,
-                attachments=[Attachment(filename=doc.filename,
-                                        content_base64=base64.b64encode(doc.data).decode())],
+                attachments=[
+                    Attachment(filename=doc.filename, content_base64=base64.b64encode(doc.data).decode())
+                ],
             )
             event = new_event("mail.received", mail, source="bench")
             encoded.append((document_id, doc, mail_id, encode(event)))

@@ -66,9 +66,14 @@ class InProcessPipeline:
             assert isinstance(accepted, AcceptedFile), accepted
             t1 = time.perf_counter()
             ocr = extract_document(
-                accepted.data, accepted.media_type,  # type: ignore[arg-type]
-                document_id=str(index), relevant_pages=None, cropping=self._cropping,
-                language="latin", engine=self._engine, max_pages=200,
+                accepted.data,
+                accepted.media_type,  # type: ignore[arg-type]
+                document_id=str(index),
+                relevant_pages=None,
+                cropping=self._cropping,
+                language="latin",
+                engine=self._engine,
+                max_pages=200,
             )
             text = ocr.text[:20_000]
             t2 = time.perf_counter()
@@ -78,9 +83,12 @@ class InProcessPipeline:
             best = int(probabilities.argmax())
             t3 = time.perf_counter()
             decision = choose_route(
-                predicted_class=self._model.labels[best], confidence=float(probabilities[best]),
-                unknown=novelty > self._model.unknown_threshold, model_version=int(self._model.version),
-                threshold=self._threshold, class_thresholds={},
+                predicted_class=self._model.labels[best],
+                confidence=float(probabilities[best]),
+                unknown=novelty > self._model.unknown_threshold,
+                model_version=int(self._model.version),
+                threshold=self._threshold,
+                class_thresholds={},
             )
             t4 = time.perf_counter()
             for stage, seconds in zip(IN_PROCESS_STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
@@ -99,7 +107,8 @@ def summary(runs: list[InProcessRun]) -> dict[str, Any]:
     """Median pages/s over the runs; time per stage and accuracy pooled over all of them."""
     pages, docs = sum(r.pages for r in runs), sum(r.docs for r in runs)
     return {
-        "repeats": len(runs), "pages": runs[0].pages,
+        "repeats": len(runs),
+        "pages": runs[0].pages,
         "pages_per_s": round(float(np.median([r.pages_per_s for r in runs])), 3),
         "pages_per_s_runs": [round(r.pages_per_s, 3) for r in runs],
         "stage_seconds_per_page": {

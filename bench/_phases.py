@@ -26,10 +26,16 @@ THRESHOLD = 0.8
 
 
 def create_workflow(api: httpx.Client) -> str:
-    response = api.post("/workflows", json={
-        "name": "bench", "labels": list(LABELS), "retrain_every": 100_000, "threshold": THRESHOLD,
-        "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
-    })
+    response = api.post(
+        "/workflows",
+        json={
+            "name": "bench",
+            "labels": list(LABELS),
+            "retrain_every": 100_000,
+            "threshold": THRESHOLD,
+            "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
+        },
+    )
     response.raise_for_status()
     key = str(response.json()["key"])
     # Both doors hold a plan's monthly pages (the free plan's 100 would stop the run).
@@ -49,8 +55,16 @@ def load_samples(log: EventLog, mailroom: Mailroom, stack: Stack, key: str, samp
         time.sleep(0.3)
 
 
-def measure_training(api: httpx.Client, log: EventLog, mailroom: Mailroom, key: str, version: int,
-                     probe: Doc, interval_s: float = 0.5, timeout_s: float = 300) -> dict[str, Any]:
+def measure_training(
+    api: httpx.Client,
+    log: EventLog,
+    mailroom: Mailroom,
+    key: str,
+    version: int,
+    probe: Doc,
+    interval_s: float = 0.5,
+    timeout_s: float = 300,
+) -> dict[str, Any]:
     """POST /train, then probe with a document every `interval_s` until one is classified by
     `version`: request -> model.published, and request -> first document.classified with it."""
     requested = time.time()
@@ -73,11 +87,15 @@ def measure_training(api: httpx.Client, log: EventLog, mailroom: Mailroom, key: 
     log.wait_done([p.document_id for p in probes], 300)  # leave nothing in flight
     at, data = published
     return {
-        "version": version, "n_samples": data["metrics"]["n_samples"],
-        "training_seconds": data["metrics"]["training_seconds"], "accuracy": data["metrics"]["accuracy"],
+        "version": version,
+        "n_samples": data["metrics"]["n_samples"],
+        "training_seconds": data["metrics"]["training_seconds"],
+        "accuracy": data["metrics"]["accuracy"],
         "request_to_published_s": round(at - requested, 3),
         "request_to_serving_s": round(serving - requested, 3),
-        "probes": len(probes), "probe_interval_s": interval_s, "artifact_ref": data["artifact_ref"],
+        "probes": len(probes),
+        "probe_interval_s": interval_s,
+        "artifact_ref": data["artifact_ref"],
         "embedder_id": data["embedder_id"],
     }
 
@@ -117,10 +135,14 @@ def measure_burst(
     stack.check_running()
     last = max(events.get("document.routed", (0.0, {}))[0] for events in log.events_of(ids))
     return Burst(
-        submitted, sum(d.pages for d in docs), last - submitted[0].at,
+        submitted,
+        sum(d.pages for d in docs),
+        last - submitted[0].at,
         {n: cpu_after[n] - cpu_before.get(n, 0.0) for n in cpu_after},
-        {n: (s - handled_before.get(n, (0.0, 0.0))[0], c - handled_before.get(n, (0.0, 0.0))[1])
-         for n, (s, c) in handled_after.items()},
+        {
+            n: (s - handled_before.get(n, (0.0, 0.0))[0], c - handled_before.get(n, (0.0, 0.0))[1])
+            for n, (s, c) in handled_after.items()
+        },
     )
 
 
@@ -131,8 +153,11 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
     names = {n for b in bursts for n in b.cpu_s}
     handled = {n: [sum(b.handled.get(n, (0.0, 0.0))[i] for b in bursts) for i in (0, 1)] for n in names}
     return {
-        "repeats": len(bursts), "docs": len(bursts[0].submitted), "pages": bursts[0].pages,
-        "pages_per_s": round(float(np.median(rates)), 3), "pages_per_s_runs": [round(r, 3) for r in rates],
+        "repeats": len(bursts),
+        "docs": len(bursts[0].submitted),
+        "pages": bursts[0].pages,
+        "pages_per_s": round(float(np.median(rates)), 3),
+        "pages_per_s_runs": [round(r, 3) for r in rates],
         "seconds_runs": [round(b.seconds, 3) for b in bursts],
         **outcome(log, [s for b in bursts for s in b.submitted]),
         "cpu_s_per_page": {n: round(sum(b.cpu_s.get(n, 0.0) for b in bursts) / pages, 4) for n in names},

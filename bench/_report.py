@@ -43,15 +43,23 @@ def _main_table(r: dict[str, Any]) -> list[str]:
     rows = [
         "| figure | text PDFs | PNG scans (Tesseract) |",
         "|---|---|---|",
-        _row("burst: documents x pages (x repeats, fresh documents each)",
-             [f"{p[k]['docs']} x {p[k]['pages'] // p[k]['docs']} (x {p[k]['repeats']})" for k in kinds]),
-        _row("**pipeline pages/s**, median (range): first submit -> last routed",
-             [f"**{p[k]['pages_per_s']:.2f}** ({_range(p[k]['pages_per_s_runs'])})" for k in kinds]),
-        _row("in-process pages/s, median (range): the cores in one process, one core",
-             [f"{ip[k]['pages_per_s']:.2f} ({_range(ip[k]['pages_per_s_runs'])})" for k in kinds]),
+        _row(
+            "burst: documents x pages (x repeats, fresh documents each)",
+            [f"{p[k]['docs']} x {p[k]['pages'] // p[k]['docs']} (x {p[k]['repeats']})" for k in kinds],
+        ),
+        _row(
+            "**pipeline pages/s**, median (range): first submit -> last routed",
+            [f"**{p[k]['pages_per_s']:.2f}** ({_range(p[k]['pages_per_s_runs'])})" for k in kinds],
+        ),
+        _row(
+            "in-process pages/s, median (range): the cores in one process, one core",
+            [f"{ip[k]['pages_per_s']:.2f} ({_range(ip[k]['pages_per_s_runs'])})" for k in kinds],
+        ),
         _row("pipeline / in-process", [f"{p[k]['pages_per_s'] / ip[k]['pages_per_s']:.2f}" for k in kinds]),
-        _row("right class: pipeline / in-process",
-             [f"{p[k]['accuracy']:.0%} / {ip[k]['accuracy']:.0%}" for k in kinds]),
+        _row(
+            "right class: pipeline / in-process",
+            [f"{p[k]['accuracy']:.0%} / {ip[k]['accuracy']:.0%}" for k in kinds],
+        ),
         _row("failed (dead-lettered)", [str(len(p[k]["failed"])) for k in kinds]),
     ]
     for title, runs in (("burst", p), ("alone", one)):
@@ -59,8 +67,12 @@ def _main_table(r: dict[str, Any]) -> list[str]:
             cells = [_pct(runs[k]["latency_s"][name]) for k in kinds]
             rows.append(_row(f"{title} p50 / p95 s, {_SPAN_NAMES[name]}", cells))
     for stage in ("ingest", "ocr", "classify", "route"):
-        rows.append(_row(f"in-process ms/page, {stage}",
-                         [f"{ip[k]['stage_seconds_per_page'][stage] * 1000:.1f}" for k in kinds]))
+        rows.append(
+            _row(
+                f"in-process ms/page, {stage}",
+                [f"{ip[k]['stage_seconds_per_page'][stage] * 1000:.1f}" for k in kinds],
+            )
+        )
     return rows
 
 
@@ -71,10 +83,18 @@ def _training_table(training: list[dict[str, Any]]) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for t in training:
-        rows.append(_row(f"v{t['version']} ({t['embedder_id']}, probe every {t['probe_interval_s']:g} s)", [
-            str(t["n_samples"]), f"{t['request_to_published_s']:.1f}", f"{t['request_to_serving_s']:.1f}",
-            f"{t['training_seconds']:.1f}", f"{t['accuracy']:.0%}",
-        ]))
+        rows.append(
+            _row(
+                f"v{t['version']} ({t['embedder_id']}, probe every {t['probe_interval_s']:g} s)",
+                [
+                    str(t["n_samples"]),
+                    f"{t['request_to_published_s']:.1f}",
+                    f"{t['request_to_serving_s']:.1f}",
+                    f"{t['training_seconds']:.1f}",
+                    f"{t['accuracy']:.0%}",
+                ],
+            )
+        )
     return rows
 
 

@@ -117,9 +117,7 @@ def _scenarios(docs: Sequence[Doc]) -> dict[str, tuple[list[int], dict[str, list
     }
     # 4/4/4/3 documents per class from en/de/fr/ja: 15 per class, every language present.
     mixed = [
-        i
-        for i, d in enumerate(docs)
-        if d.split == "train" and d.index < (3 if d.language == "ja" else 4)
+        i for i, d in enumerate(docs) if d.split == "train" and d.index < (3 if d.language == "ja" else 4)
     ]
     out = {"a_en_to_all": (train["en"], test)}
     out.update({f"b_within_{lang}": (train[lang], {lang: test[lang]}) for lang in LANGUAGES})
@@ -127,9 +125,7 @@ def _scenarios(docs: Sequence[Doc]) -> dict[str, tuple[list[int], dict[str, list
     return out
 
 
-def _score(
-    docs: Sequence[Doc], condition: str, emb: np.ndarray, embedder_id: str
-) -> dict[str, Any]:
+def _score(docs: Sequence[Doc], condition: str, emb: np.ndarray, embedder_id: str) -> dict[str, Any]:
     """Train each scenario with and without TF-IDF and score its test sets."""
     texts = [getattr(d, condition) for d in docs]
     labels = [d.kind for d in docs]
@@ -179,9 +175,7 @@ def run_worker(embedder_id: str, seed: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         figures[f"docs_per_s_{condition}"] = len(texts) / seconds
         # CPU time (all threads) per document: steadier than wall time on a shared machine.
-        figures[f"cpu_ms_per_doc_{condition}"] = (
-            (time.process_time() - cpu_started) * 1e3 / len(texts)
-        )
+        figures[f"cpu_ms_per_doc_{condition}"] = (time.process_time() - cpu_started) * 1e3 / len(texts)
         figures[f"mean_chars_{condition}"] = float(np.mean([len(t) for t in texts]))
         scores[condition] = _score(docs, condition, emb, embedder.id)
     train = [i for i, d in enumerate(docs) if d.split == "train" and d.language in ("en", "de")]
@@ -246,8 +240,7 @@ def print_tables(results: Sequence[dict[str, Any]]) -> None:
     for r in results:
         conf = {
             c: "/".join(
-                f"{r['scores'][c][f'a_en_to_all|{lang}|full']['mean_confidence']:.2f}"
-                for lang in LANGUAGES
+                f"{r['scores'][c][f'a_en_to_all|{lang}|full']['mean_confidence']:.2f}" for lang in LANGUAGES
             )
             for c in CONDITIONS
         }

@@ -56,10 +56,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run (< 3 minutes)")
     parser.add_argument("--json", type=Path, help="also save the figures to this file")
-    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres",
-                        help="the API's database (postgres falls back to sqlite when none answers)")
-    parser.add_argument("--durable-broker", action="store_true",
-                        help="keep Tansu's log in localbucket as `docroute up` does (tests: in memory)")
+    parser.add_argument(
+        "--database",
+        choices=("postgres", "sqlite"),
+        default="postgres",
+        help="the API's database (postgres falls back to sqlite when none answers)",
+    )
+    parser.add_argument(
+        "--durable-broker",
+        action="store_true",
+        help="keep Tansu's log in localbucket as `docroute up` does (tests: in memory)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the run directory (logs, S3 data)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -154,7 +161,7 @@ def _run_stack(stack: Stack, corpus: dict[str, list[_corpus.Doc]], sizes: Sizes)
 
 def _chunks(docs: list[_corpus.Doc], parts: int) -> list[list[_corpus.Doc]]:
     size = len(docs) // parts
-    return [docs[i * size:(i + 1) * size] for i in range(parts)]
+    return [docs[i * size : (i + 1) * size] for i in range(parts)]
 
 
 def _run_in_process(model: Any, corpus: dict[str, list[_corpus.Doc]], repeats: int) -> dict[str, Any]:
@@ -171,14 +178,22 @@ def _run_in_process(model: Any, corpus: dict[str, list[_corpus.Doc]], repeats: i
 def _machine(load_before: list[float], database: str, durable_broker: bool) -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError, StopIteration):
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     load_after = [round(v, 2) for v in os.getloadavg()]
     return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(), "cpu": cpu,
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1), "python": platform.python_version(),
-        "load_before": [round(v, 2) for v in load_before], "load_after": load_after,
-        "database": database, "broker": "log in localbucket" if durable_broker else "in memory",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": load_after,
+        "database": database,
+        "broker": "log in localbucket" if durable_broker else "in memory",
     }
 
 

@@ -80,8 +80,9 @@ def run(embedder_id: str, sizes: list[int], seeds: int) -> None:
             labels = [kind for kind in trained for _ in range(n)]
             embeddings = embedder.embed(texts)
             ids = [str(i) for i in range(len(texts))]
-            model = train_classifier(texts, embeddings, labels, sample_ids=ids, embedder_id=embedder.id,
-                                     version="1").model
+            model = train_classifier(
+                texts, embeddings, labels, sample_ids=ids, embedder_id=embedder.id, version="1"
+            ).model
             loo = novelty_scores(embeddings, embeddings, model.novelty_k, exclude_self=True)
             groups = {
                 "held-out": [_text(kind, rng) for kind in trained for _ in range(20)],
@@ -96,8 +97,10 @@ def run(embedder_id: str, sizes: list[int], seeds: int) -> None:
                     flagged[rule][group] += list(novelty > threshold(loo))
                 if group == "untrained":
                     confident_strangers += list(model.predict_proba(docs, emb).max(axis=1) >= 0.8)
-        print(f"n={n} per class, {seeds} seeds; untrained documents routed wrongly without the flag: "
-              f"{np.mean(confident_strangers):.3f}")
+        print(
+            f"n={n} per class, {seeds} seeds; untrained documents routed wrongly without the flag: "
+            f"{np.mean(confident_strangers):.3f}"
+        )
         for rule, by_group in flagged.items():
             cells = "  ".join(f"{g} {np.mean(v):.3f}" for g, v in by_group.items())
             print(f"  {rule:<11} {cells}")

@@ -63,9 +63,7 @@ def _parse(spec: str | None) -> _Spec:
         tail = match.group(2)
         end = start if tail is None else (int(tail) if tail else None)
         if start < 1 or (end is not None and end < start):
-            raise PageSelectionError(
-                f"relevant pages {spec!r}: {item!r} is not a range of 1-based pages"
-            )
+            raise PageSelectionError(f"relevant pages {spec!r}: {item!r} is not a range of 1-based pages")
         ranges.append(_Range(start, end))
     return _Spec("list", ranges=_merge(ranges))
 

@@ -19,9 +19,7 @@ METADATA_FILE = "model.json"
 FORMAT = "docroute.classifier/1"
 
 
-def encode_artifact(
-    arrays: Mapping[str, npt.NDArray[Any]], metadata: Mapping[str, Any]
-) -> dict[str, bytes]:
+def encode_artifact(arrays: Mapping[str, npt.NDArray[Any]], metadata: Mapping[str, Any]) -> dict[str, bytes]:
     """Serialise arrays and JSON metadata into the artifact's files (byte-for-byte stable)."""
     contiguous = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
     document = {"format": FORMAT, **metadata}

@@ -173,7 +173,5 @@ def fit_counts(counts: Sequence[Counter[str]], config: TfidfConfig) -> TfidfStat
         order = np.argsort(-np.array([term_freq[t] for t in terms], dtype=np.float64))
         terms = sorted(terms[i] for i in order[: config.max_features])
     n_docs = len(counts)
-    idf = np.array(
-        [math.log((1 + n_docs) / (1 + doc_freq[t])) + 1.0 for t in terms], dtype=np.float64
-    )
+    idf = np.array([math.log((1 + n_docs) / (1 + doc_freq[t])) + 1.0 for t in terms], dtype=np.float64)
     return TfidfState(config=config, vocabulary=tuple(terms), idf=idf)

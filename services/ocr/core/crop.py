@@ -126,7 +126,10 @@ def crop_document(image: np.ndarray, max_side: int = MAX_SIDE) -> CropResult:
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad, target)
     flat = cv2.warpPerspective(
-        image, matrix, (round(width), round(height)), flags=cv2.INTER_CUBIC,
+        image,
+        matrix,
+        (round(width), round(height)),
+        flags=cv2.INTER_CUBIC,
         borderMode=cv2.BORDER_REPLICATE,
     )
     return CropResult(image=_fit(flat, max_side), cropped=True, quad=quad)

@@ -41,9 +41,7 @@ def select_pages(spec: str | None, page_count: int, max_pages: int) -> list[int]
         raise ValueError(f"max_pages must be >= 1, not {max_pages}")
     indexes = parse_relevant_pages(spec, page_count)
     if not indexes:
-        raise PageSelectionError(
-            f"relevant pages {spec!r} select none of the document's {page_count} pages"
-        )
+        raise PageSelectionError(f"relevant pages {spec!r} select none of the document's {page_count} pages")
     # Bounds the OCR cost per document; a document's class shows on its first pages.
     return indexes[:max_pages]
 
@@ -83,9 +81,7 @@ class _Ocr:
 
     def page(self, index: int, image: Image.Image) -> OcrPage:
         """OCR page ``index``."""
-        return ocr_page(
-            index, image, cropping=self.cropping, language=self.language, engine=self.engine
-        )
+        return ocr_page(index, image, cropping=self.cropping, language=self.language, engine=self.engine)
 
 
 def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:
@@ -95,26 +91,28 @@ def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tupl
         for index in select_pages(spec, pdf.page_count, max_pages):
             layer = pdf.text_layer(index)
             if has_text_layer(layer.text):
-                pages.append(OcrPage(
-                    index=index, width=layer.width, height=layer.height, source="text-layer",
-                    text=layer.text.strip(), words=layer.words,
-                    mean_confidence=mean_confidence(layer.words),
-                ))
+                pages.append(
+                    OcrPage(
+                        index=index,
+                        width=layer.width,
+                        height=layer.height,
+                        source="text-layer",
+                        text=layer.text.strip(),
+                        words=layer.words,
+                        mean_confidence=mean_confidence(layer.words),
+                    )
+                )
             else:
                 pages.append(ocr.page(index, pdf.render(index)))
         return pdf.page_count, pages
 
 
-def _image_pages(
-    data: bytes, spec: str | None, max_pages: int, ocr: _Ocr
-) -> tuple[int, list[OcrPage]]:
+def _image_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:
     """Page count and OCR'd pages of a PNG/JPEG/TIFF document."""
     page_count = count_image_pages(data)
     indexes = select_pages(spec, page_count, max_pages)
     images = load_image_pages(data, indexes)
-    return page_count, [
-        ocr.page(index, image) for index, image in zip(indexes, images, strict=True)
-    ]
+    return page_count, [ocr.page(index, image) for index, image in zip(indexes, images, strict=True)]
 
 
 def extract_document(
@@ -143,11 +141,16 @@ def extract_document(
         raise UnsupportedMediaTypeError(f"cannot OCR media type {media_type!r}")
     logger.info(
         "extracted %d of %d pages in %.2f s (%s)",
-        len(pages), page_count, time.perf_counter() - started,
+        len(pages),
+        page_count,
+        time.perf_counter() - started,
         ",".join(page.source for page in pages),
         extra={"document_id": document_id},
     )
     return OcrDocument(
-        document_id=document_id, engine=engine.name, language=language,
-        page_count=page_count, pages=tuple(pages),
+        document_id=document_id,
+        engine=engine.name,
+        language=language,
+        page_count=page_count,
+        pages=tuple(pages),
     )

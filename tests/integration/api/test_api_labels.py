@@ -35,9 +35,7 @@ def label_ids(api: httpx.Client, key: str) -> dict[str, int]:
 
 def extracted_sample(api, producer, blobstore, key: str, label: str) -> str:
     """A training upload whose text the (hand-made) OCR event reports extracted."""
-    upload = api.post(
-        f"/workflows/{key}/samples", files={"file": ("s.pdf", PDF)}, data={"label": label}
-    )
+    upload = api.post(f"/workflows/{key}/samples", files={"file": ("s.pdf", PDF)}, data={"label": label})
     document_id = upload.json()["document_id"]
     sha = hashlib.sha256(PDF).hexdigest()
     ocr_ref = str(blobstore.put_json(f"ocr/{document_id}.json", {"pages": []}))
@@ -63,9 +61,7 @@ def extracted_sample(api, producer, blobstore, key: str, label: str) -> str:
     return str(document_id)
 
 
-def test_add_provisions_the_topic_and_publishes(
-    api: httpx.Client, settings, topic_reader_factory
-) -> None:
+def test_add_provisions_the_topic_and_publishes(api: httpx.Client, settings, topic_reader_factory) -> None:
     key = create_workflow(api)
     reader = topic_reader_factory(r"^workflow\.updated$")
     added = api.post(f"/workflows/{key}/labels", json={"name": "Credit Note"})
@@ -75,9 +71,7 @@ def test_add_provisions_the_topic_and_publishes(
         "extract.credit-note",
     )
     assert [h["action"] for h in added.json()["history"]] == ["added"]
-    reader.wait_for(
-        lambda t, e: str(e.data.workflow_id) == key and "Credit Note" in e.data.labels, 30
-    )
+    reader.wait_for(lambda t, e: str(e.data.workflow_id) == key and "Credit Note" in e.data.labels, 30)
     admin = KafkaAdminClient(**client_options(settings.kafka))
     try:
         assert "extract.credit-note" in admin.list_topics()
@@ -95,9 +89,7 @@ def test_rename_keeps_history_publishes_and_relabels_samples(
     samples = topic_reader_factory(r"^sample\.labelled$")
     updates = topic_reader_factory(r"^workflow\.updated$")
     sample_id = extracted_sample(api, producer, blobstore, key, "Invoice")
-    samples.wait_for(
-        lambda t, e: str(e.data.sample_id) == sample_id and e.data.label == "Invoice", 30
-    )
+    samples.wait_for(lambda t, e: str(e.data.sample_id) == sample_id and e.data.label == "Invoice", 30)
 
     invoice = label_ids(api, key)["Invoice"]
     renamed = api.patch(f"/workflows/{key}/labels/{invoice}", json={"name": "Bill"})
@@ -108,9 +100,7 @@ def test_rename_keeps_history_publishes_and_relabels_samples(
         ("created", None, "Invoice"),
         ("renamed", "Invoice", "Bill"),
     ]
-    _, event = updates.wait_for(
-        lambda t, e: str(e.data.workflow_id) == key and "Bill" in e.data.labels, 30
-    )
+    _, event = updates.wait_for(lambda t, e: str(e.data.workflow_id) == key and "Bill" in e.data.labels, 30)
     assert event.data.labels == ["Bill", "Pay Slip", "W-9"]
     assert event.data.class_thresholds == {"Bill": 0.9}
     samples.wait_for(lambda t, e: str(e.data.sample_id) == sample_id and e.data.label == "Bill", 30)
@@ -157,6 +147,4 @@ def test_retire_keeps_the_label_in_history_and_restore_brings_it_back(
     assert [h["action"] for h in restored.json()["history"]] == ["created", "retired", "restored"]
     samples.wait_for(lambda t, e: str(e.data.sample_id) == sample_id and e.data.label == "W-9", 30)
     assert api.get(f"/workflows/{key}").json()["labels"] == ["Invoice", "Pay Slip", "W-9"]
-    assert (
-        api.delete(f"/workflows/{key}/labels/{uuid.uuid4().int % 10**6 + 10**6}").status_code == 404
-    )
+    assert api.delete(f"/workflows/{key}/labels/{uuid.uuid4().int % 10**6 + 10**6}").status_code == 404

@@ -28,9 +28,7 @@ def image(fmt: str = "PNG", size: tuple[int, int] = (48, 32)) -> bytes:
 
 
 def updated(reader, key: str, check=lambda data: True):
-    _, event = reader.wait_for(
-        lambda t, e: str(e.data.workflow_id) == key and check(e.data), timeout_s=30
-    )
+    _, event = reader.wait_for(lambda t, e: str(e.data.workflow_id) == key and check(e.data), timeout_s=30)
     return event.data
 
 
@@ -96,10 +94,7 @@ def test_fixed_settings_are_refused_naming_the_field(api: httpx.Client) -> None:
 
     # relevant_pages: free until the first training sample, fixed after it.
     assert (
-        api.patch(
-            f"/workflows/{key}", json={"document_spec": {"relevant_pages": "1,3"}}
-        ).status_code
-        == 200
+        api.patch(f"/workflows/{key}", json={"document_spec": {"relevant_pages": "1,3"}}).status_code == 200
     )
     pdf = make_text_pdf(["hand-made"])
     sample = api.post(f"/workflows/{key}/samples", files={"file": pdf}, data={"label": "Invoice"})

@@ -21,9 +21,7 @@ def test_every_operation_but_the_probes_needs_a_key() -> None:
         for path, item in doc["paths"].items()
         for method, operation in item.items()
     }
-    assert {"POST /processing/{key}", "POST /workflows", "POST /api-keys", "GET /healthz"} <= set(
-        operations
-    )
+    assert {"POST /processing/{key}", "POST /workflows", "POST /api-keys", "GET /healthz"} <= set(operations)
     unguarded = sorted(
         name
         for name, operation in operations.items()

@@ -92,9 +92,7 @@ def test_config_round_trips_through_dict() -> None:
     assert TfidfConfig.from_dict(config.to_dict()) == config
 
 
-@pytest.mark.parametrize(
-    "change", [{"analyzer": "bpe"}, {"ngram_range": [3, 1]}, {"ngram_range": [0, 2]}]
-)
+@pytest.mark.parametrize("change", [{"analyzer": "bpe"}, {"ngram_range": [3, 1]}, {"ngram_range": [0, 2]}])
 def test_config_from_dict_refuses_bad_settings(change: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="bad TF-IDF settings"):
         TfidfConfig.from_dict({**TfidfConfig().to_dict(), **change})

@@ -8,8 +8,12 @@ import pytest
 from services.ocr.core.crop import MAX_SIDE, crop_document
 from tests.factories.documents import render_scanned_page
 
-LINES = ["RESIDENTIAL LEASE AGREEMENT", "Landlord: Mary Davis", "Tenant: Robert Miller",
-         "Monthly rent: $2,800.00"]
+LINES = [
+    "RESIDENTIAL LEASE AGREEMENT",
+    "Landlord: Mary Davis",
+    "Tenant: Robert Miller",
+    "Monthly rent: $2,800.00",
+]
 PAGE = (827, 1170)  # A4 at 100 dpi keeps these tests fast
 MARGIN = PAGE[0] // 13  # where the factory starts writing
 
@@ -32,8 +36,14 @@ def test_photo_on_a_dark_table_is_cropped_to_the_page(rotate_deg: float, seed: i
     assert max(height, width) <= MAX_SIDE
     assert 1.3 < height / width < 1.55  # A4 is 1.414
     # No table left at the edges: the border is page-bright.
-    border = np.concatenate([result.image[:5].ravel(), result.image[-5:].ravel(),
-                             result.image[:, :5].ravel(), result.image[:, -5:].ravel()])
+    border = np.concatenate(
+        [
+            result.image[:5].ravel(),
+            result.image[-5:].ravel(),
+            result.image[:, :5].ravel(),
+            result.image[:, -5:].ravel(),
+        ]
+    )
     assert border.mean() > 150
     # The text starts where the page margin puts it: the crop follows the page's edges.
     left, top = _ink_box(result.image)
@@ -50,8 +60,7 @@ def test_full_frame_scan_is_not_cropped() -> None:
 
 def test_white_page_on_light_low_contrast_table_is_left_alone() -> None:
     rng = np.random.default_rng(0)
-    page = np.asarray(render_scanned_page(LINES, background=False, noise=False, size=(400, 565),
-                                          font_px=10))
+    page = np.asarray(render_scanned_page(LINES, background=False, noise=False, size=(400, 565), font_px=10))
     photo = np.clip(rng.normal(238, 4, (750, 600, 3)), 0, 255).astype(np.uint8)
     photo[90:655, 100:500] = page
     result = crop_document(photo)

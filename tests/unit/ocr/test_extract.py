@@ -37,17 +37,31 @@ class FakeEngine:
 
     def recognize(self, image: Image.Image, language: OcrLanguage) -> list[OcrWord]:
         self.seen.append((image.size, language))
-        return [OcrWord(text="fake", confidence=0.5, box=(1, 2, 3, 4), line=0),
-                OcrWord(text=f"page{len(self.seen)}", confidence=0.7, box=(5, 6, 7, 8), line=1)]
+        return [
+            OcrWord(text="fake", confidence=0.5, box=(1, 2, 3, 4), line=0),
+            OcrWord(text=f"page{len(self.seen)}", confidence=0.7, box=(5, 6, 7, 8), line=1),
+        ]
 
 
 def _extract(
-    data: bytes, media_type: MediaType, engine: FakeEngine, *, relevant_pages: str | None = None,
-    cropping: bool = False, language: OcrLanguage = "latin", max_pages: int = 10,
+    data: bytes,
+    media_type: MediaType,
+    engine: FakeEngine,
+    *,
+    relevant_pages: str | None = None,
+    cropping: bool = False,
+    language: OcrLanguage = "latin",
+    max_pages: int = 10,
 ) -> OcrDocument:
     return extract_document(
-        data, media_type, document_id="doc-1", relevant_pages=relevant_pages, cropping=cropping,
-        language=language, engine=engine, max_pages=max_pages,
+        data,
+        media_type,
+        document_id="doc-1",
+        relevant_pages=relevant_pages,
+        cropping=cropping,
+        language=language,
+        engine=engine,
+        max_pages=max_pages,
     )
 
 

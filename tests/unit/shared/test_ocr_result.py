@@ -29,10 +29,25 @@ def _document() -> OcrDocument:
         language="latin",
         page_count=3,
         pages=(
-            OcrPage(index=0, width=1654, height=2339, source="text-layer", text="Über uns",
-                    mean_confidence=1.0, words=(_word("Über", confidence=1.0),)),
-            OcrPage(index=2, width=1600, height=2200, source="tesseract", cropped=True,
-                    text=words_to_text(words), mean_confidence=mean_confidence(words), words=words),
+            OcrPage(
+                index=0,
+                width=1654,
+                height=2339,
+                source="text-layer",
+                text="Über uns",
+                mean_confidence=1.0,
+                words=(_word("Über", confidence=1.0),),
+            ),
+            OcrPage(
+                index=2,
+                width=1600,
+                height=2200,
+                source="tesseract",
+                cropped=True,
+                text=words_to_text(words),
+                mean_confidence=mean_confidence(words),
+                words=words,
+            ),
         ),
     )
 
@@ -49,8 +64,7 @@ def test_json_has_the_documented_fields() -> None:
     assert payload["schema_version"] == 1
     assert set(payload) == {"schema_version", "document_id", "engine", "language", "page_count", "pages"}
     page = payload["pages"][1]
-    assert set(page) == {"index", "width", "height", "source", "cropped", "text", "mean_confidence",
-                         "words"}
+    assert set(page) == {"index", "width", "height", "source", "cropped", "text", "mean_confidence", "words"}
     assert page["words"][0] == {"text": "Rechnung", "confidence": 0.8, "box": [0, 0, 10, 10], "line": 0}
 
 
@@ -80,8 +94,14 @@ def test_mean_confidence_of_no_words_is_zero() -> None:
 
 
 def test_words_to_text_puts_lines_on_lines_and_joins_cjk_without_spaces() -> None:
-    words = [_word("請求", 0), _word("書", 0), _word("No.", 1), _word("42", 1), _word("合計", 2),
-             _word("¥1,000", 2)]
+    words = [
+        _word("請求", 0),
+        _word("書", 0),
+        _word("No.", 1),
+        _word("42", 1),
+        _word("合計", 2),
+        _word("¥1,000", 2),
+    ]
     assert words_to_text(words) == "請求書\nNo. 42\n合計 ¥1,000"
 
 

@@ -43,9 +43,7 @@ def make_samples(
 def train(texts: list[str], emb: np.ndarray, labels: list[str], seed: int = 0) -> TrainingResult:
     """Train with test ids and version."""
     ids = [f"s{i}" for i in range(len(texts))]
-    return train_classifier(
-        texts, emb, labels, sample_ids=ids, embedder_id="usem3", version="v1", seed=seed
-    )
+    return train_classifier(texts, emb, labels, sample_ids=ids, embedder_id="usem3", version="v1", seed=seed)
 
 
 def test_separable_data_is_learned_and_confidently_right() -> None:
@@ -125,9 +123,7 @@ def test_unknown_threshold_separates_training_data_from_strangers() -> None:
         ({"invoice": 1, "lease": 1, "payslip": 1}, "invoice, lease, payslip"),
     ],
 )
-def test_too_little_data_is_refused_naming_the_classes(
-    counts: dict[str, int], lacking: str
-) -> None:
+def test_too_little_data_is_refused_naming_the_classes(counts: dict[str, int], lacking: str) -> None:
     texts, emb, labels = make_samples(counts)
     with pytest.raises(InsufficientDataError, match="at least 2 classes") as info:
         train(texts, emb, labels)
