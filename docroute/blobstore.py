@@ -135,7 +135,8 @@ class BlobStore:
     def get(self, ref_or_key: str) -> bytes:
         key = self._key(ref_or_key)
         with map_s3_errors(f"get {key}"):
-            return self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            body: bytes = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            return body
 
     def exists(self, ref_or_key: str) -> bool:
         key = self._key(ref_or_key)

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 
 import faust
 from aiokafka.errors import KafkaError
@@ -35,6 +35,8 @@ Handler = Callable[[Event[Any]], Sequence[Outgoing]]
 # Called after the broker acknowledged a handler's output, before the offset commits.
 ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
 MAX_BACKOFF_S = 30.0
+# The services that run this loop: the `stage` their dead letters name (document.failed v1 also has "api").
+StreamName = Literal["ingest", "ocr", "classify", "router", "trainer"]
 
 
 class StreamService:
@@ -49,7 +51,7 @@ class StreamService:
 
     def __init__(
         self,
-        name: str,
+        name: StreamName,
         settings: ServiceSettings,
         routes: Mapping[str, Handler],
         *,
@@ -103,13 +105,11 @@ class StreamService:
         for topic_name, handler in self._routes.items():
             self._add_agent(app, topic_name, handler)
 
-        @app.timer(interval=1.0)
         async def _beat() -> None:
             self.health.beat()
 
         lag = LagGauge(self.name)
 
-        @app.timer(interval=5.0)
         async def _measure_lag() -> None:
             # A metric must never stop the pipeline: faust crashes the service when a timer raises.
             try:
@@ -117,10 +117,13 @@ class StreamService:
             except Exception:
                 logger.warning("consumer lag not measured", exc_info=True)
 
-        @app.on_rebalance_complete.connect
-        async def _rebalanced(sender: Any, **kwargs: Any) -> None:
+        async def _rebalanced(sender: Any, /, *args: Any, **kwargs: Any) -> None:
             self._assigned = True
 
+        # Registered by call, not as decorators: faust's return untyped callables.
+        app.timer(interval=1.0)(_beat)
+        app.timer(interval=5.0)(_measure_lag)
+        app.on_rebalance_complete.connect(_rebalanced)
         return app
 
     def _add_agent(self, app: faust.App, topic_name: str, handler: Handler) -> None:

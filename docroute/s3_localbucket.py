@@ -56,7 +56,7 @@ def object_etag(path: Path) -> str:
     from the file they opened: a hit is right whatever a concurrent rename does.
     """
     with localbucket._etag_lock:
-        cached = localbucket._etag_cache.get(str(path))
+        cached: tuple[tuple[int, int, int, int], str] | None = localbucket._etag_cache.get(str(path))
     if cached and cached[0] == _signature(os.stat(path)):
         return cached[1]  # listings stat every entry: no open on a hit
     with path.open("rb") as file:
@@ -74,7 +74,7 @@ def _signature(stat: os.stat_result) -> tuple[int, int, int, int]:
     return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-class ConditionalS3Handler(localbucket.S3Handler):
+class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # localbucket ships no types
     """localbucket's handler; `PutObject` honours `If-Match`, `GetObject` `If-None-Match`."""
 
     def _write_object(self, bucket: str, key: str, write: Callable[[IO[bytes]], str]) -> str:
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     # Its listings and GETs call these module functions.
     localbucket.object_etag = object_etag
     localbucket.iso_timestamp = iso_timestamp
-    localbucket.S3Handler = ConditionalS3Handler  # type: ignore[misc]  # main() serves this class
+    localbucket.S3Handler = ConditionalS3Handler  # main() serves this class
     sys.argv = [sys.argv[0], *(sys.argv[1:] if argv is None else argv)]
     localbucket.main()
 
