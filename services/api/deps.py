@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import uuid
 from collections.abc import Iterator, Sequence
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from docroute.blobstore import BlobStore
 from services.api.access.service import usage
-from services.api.access.service.auth import Principal, authenticate
+from services.api.access.service.auth import Principal, authenticate, parse_key
 from services.api.access.service.ratelimit import RateLimiter, retry_after_header
 from services.api.adapters import LazyProducer, Resources
 from services.api.settings import ApiSettings
@@ -50,14 +49,6 @@ SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 BlobStoreDep = Annotated[BlobStore, Depends(get_blobstore)]
 ProducerDep = Annotated[LazyProducer, Depends(get_producer)]
-
-
-def parse_key(key: str) -> uuid.UUID | None:
-    """A workflow key as a UUID; None when it is not one (which is just another unknown key)."""
-    try:
-        return uuid.UUID(key)
-    except ValueError:
-        return None
 
 
 _BOTH_HEADERS = (
@@ -173,12 +164,6 @@ def require_admin(principal: CurrentKey) -> Principal:
 
 
 AdminKey = Annotated[Principal, Depends(require_admin)]
-
-
-def require_scope(principal: Principal, workflow_id: uuid.UUID | None, what: str) -> None:
-    """404 (never 403: existence stays hidden) when the key may not use `workflow_id`."""
-    if not principal.can_use(workflow_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, what)
 
 
 def _load_workflow(key: str, resources: Resources, principal: Principal, *, archived_too: bool) -> Workflow:

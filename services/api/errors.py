@@ -1,4 +1,7 @@
-"""Exception handlers: every error body is valid JSON and repeats at most a short, safe excerpt.
+"""Domain errors, and the exception handlers: every error body is valid JSON and repeats at most a
+short, safe excerpt.
+
+Services raise the `DomainError`s below; `domain_refused` maps each to its HTTP status once.
 
 FastAPI's own validation handler returns each error's whole `input` (a PDF's text sent as a
 form field came back in full) and fails with a 500 when that input holds NaN or a lone
@@ -25,6 +28,50 @@ logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 40
 MESSAGE_CHARS = 500
+
+
+class DomainError(Exception):
+    """A request the rules refuse; `domain_refused` answers it with `status_code` and `detail`.
+
+    Services raise these, never FastAPI's HTTPException, so the rules know nothing of HTTP.
+    """
+
+    status_code = 400
+
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class NotFoundError(DomainError):
+    """It does not exist, or the caller's key may not see it (existence stays hidden)."""
+
+    status_code = 404
+
+
+class ConflictError(DomainError):
+    """The request is valid but the resource's state does not allow it now or any more."""
+
+    status_code = 409
+
+
+class UnsupportedError(DomainError):
+    """The request's content is of a type this endpoint does not take."""
+
+    status_code = 415
+
+
+class InvalidError(DomainError):
+    """The request is well-formed but breaks a rule (an unknown label, a bad routing)."""
+
+    status_code = 422
+
+
+class QuotaExceededError(DomainError):
+    """The plan's allowance is used up; `headers` carry Retry-After."""
+
+    status_code = 429
 
 
 def safe_text(text: str, limit: int) -> str:
@@ -80,6 +127,15 @@ async def http_error(request: Request, exc: Exception) -> Any:
     return await http_exception_handler(request, exc)
 
 
+async def domain_refused(request: Request, exc: Exception) -> JSONResponse:
+    """A rule refused the request: its status and headers, a text `detail` made safe (as for
+    HTTPException, so clients see one shape of error)."""
+    assert isinstance(exc, DomainError)
+    return JSONResponse(
+        {"detail": safe_text(exc.detail, MESSAGE_CHARS)}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
 async def refused_by_database(request: Request, exc: Exception) -> JSONResponse:
     """A value validation let through and the database refused (a number out of range, NUL
     in text): the client's input, so 422, logged so the missing validation gets added."""
@@ -102,5 +158,6 @@ def add_error_handlers(app: FastAPI) -> None:
     """The handlers above, on `app`."""
     app.add_exception_handler(RequestValidationError, validation_failed)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(DomainError, domain_refused)
     app.add_exception_handler(TransientError, unavailable)
     app.add_exception_handler(DataError, refused_by_database)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import HTTPException
 from sqlalchemy.orm import Session
 
 from docroute import topics
@@ -29,6 +28,7 @@ from docroute.events import Outgoing, emit
 from services.api import outgoing
 from services.api.adapters import LazyProducer
 from services.api.documents.models import Document
+from services.api.errors import ConflictError, InvalidError
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import ReviewOutcome
 from services.api.workflows.models import Workflow
@@ -53,16 +53,15 @@ class Verdict:
 def review(
     session: Session, producer: LazyProducer, workflow: Workflow, document: Document, verdict: Verdict
 ) -> ReviewOutcome:
-    """Confirm or correct `document` (loaded for update); raises HTTPException 409/422."""
+    """Confirm or correct `document` (loaded for update); raises ConflictError or InvalidError."""
     if verdict.document_class not in workflow.labels:
-        raise HTTPException(
-            422, f"class {verdict.document_class!r} is not one of the workflow's labels {workflow.labels}"
+        raise InvalidError(
+            f"class {verdict.document_class!r} is not one of the workflow's labels {workflow.labels}"
         )
     if document.reviewed_at is not None:
         if document.reviewed_class == verdict.document_class:
             return outcome(document)
-        raise HTTPException(
-            409,
+        raise ConflictError(
             f"already reviewed as {document.reviewed_class!r} by {document.reviewed_by} at "
             f"{document.reviewed_at.isoformat()}",
         )
@@ -123,16 +122,14 @@ def outcome(document: Document) -> ReviewOutcome:
 
 def _check_reviewable(document: Document) -> None:
     if document.purpose != "processing":
-        raise HTTPException(
-            409, f"a {document.purpose} document is not reviewed; label training samples instead"
-        )
+        raise ConflictError(f"a {document.purpose} document is not reviewed; label training samples instead")
     if document.status not in REVIEWABLE:
-        raise HTTPException(
-            409, f"the document is {document.status}: only routed documents and those in review are reviewed"
+        raise ConflictError(
+            f"the document is {document.status}: only routed documents and those in review are reviewed"
         )
     complete = document.ocr_ref and document.blob_ref and document.sha256 and document.size is not None
     if not complete or document.media_type not in BLOB_TYPES or not document.page_count:
-        raise HTTPException(409, "the document has no stored original and text to route")
+        raise ConflictError("the document has no stored original and text to route")
 
 
 def _routed(

@@ -6,19 +6,20 @@ import asyncio
 import io
 
 import pytest
-from fastapi import HTTPException, UploadFile
+from fastapi import UploadFile
 
 from docroute.intake import safe_filename
 from services.api.documents.service.door import check_file, read_capped
 from services.api.documents.service.results import classifications, ocr_view
+from services.api.errors import DomainError
 
 
 def test_check_file() -> None:
     assert check_file(b"%PDF-1.7\n...") == "application/pdf"
-    with pytest.raises(HTTPException) as empty:
+    with pytest.raises(DomainError) as empty:
         check_file(b"")
     assert empty.value.status_code == 422
-    with pytest.raises(HTTPException) as other:
+    with pytest.raises(DomainError) as other:
         check_file(b"GIF89a....")
     assert other.value.status_code == 415
     assert "PDF, PNG, JPEG, TIFF or a ZIP" in str(other.value.detail)
@@ -27,7 +28,7 @@ def test_check_file() -> None:
 def test_read_capped_stops_past_the_limit() -> None:
     data = b"x" * 3_000_000
     assert asyncio.run(read_capped(UploadFile(io.BytesIO(data)), 3_000_000)) == data
-    with pytest.raises(HTTPException) as too_big:
+    with pytest.raises(DomainError) as too_big:
         asyncio.run(read_capped(UploadFile(io.BytesIO(data)), 2_999_999))
     assert too_big.value.status_code == 413
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from fastapi import HTTPException
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.api.access.service import usage
+from services.api.errors import DomainError
 from services.api.settings import UsageSettings
 from services.api.tables import Base
 from services.api.workflows.models import Workflow
@@ -45,7 +45,7 @@ def reserve(session: Session, wf: Workflow, pages: int) -> uuid.UUID:
 def test_in_flight_pages_refuse_with_a_short_retry(session: Session) -> None:
     wf = workflow(session)
     reserve(session, wf, 6)
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(DomainError) as refused:
         reserve(session, wf, 5)
     assert refused.value.status_code == 429
     assert refused.value.headers == {"Retry-After": str(usage.IN_FLIGHT_RETRY_S)}
@@ -62,7 +62,7 @@ def test_used_pages_refuse_until_next_month(session: Session) -> None:
     session.commit()
     report = usage.month_usage(session, SETTINGS, wf, "2026-11")
     assert (report.pages, report.pages_reserved, report.pages_left) == (8, 0, 2)
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(DomainError) as refused:
         reserve(session, wf, 3)
     assert refused.value.headers == {"Retry-After": str(3600)}  # 23:00 -> 1 December
     assert "processing resumes at 2026-12-01" in refused.value.detail

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import HTTPException
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from docroute.errors import BrokerUnavailableError
 from docroute.events import Outgoing
 from services.api.documents.models import Document
+from services.api.errors import DomainError
 from services.api.review.models import DocumentAudit
 from services.api.review.service import Verdict, review
 from services.api.tables import Base
@@ -142,6 +142,6 @@ def test_broker_down_leaves_the_document_as_it_was(session: Session) -> None:
 )
 def test_what_cannot_be_reviewed(session: Session, changes: dict[str, Any], status: int) -> None:
     workflow, doc = setup(session, **changes)
-    with pytest.raises(HTTPException) as raised:
+    with pytest.raises(DomainError) as raised:
         review(session, Producer(), workflow, doc, Verdict("payslip", "ann", via="k"))  # type: ignore[arg-type]
     assert raised.value.status_code == status

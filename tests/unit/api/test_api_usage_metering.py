@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from fastapi import HTTPException
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.api.access.service import usage
+from services.api.errors import DomainError
 from services.api.settings import UsageSettings
 from services.api.tables import Base
 from services.api.workflows.models import Workflow
@@ -74,7 +74,7 @@ def test_past_the_allowance_is_429_until_next_month(session: Session) -> None:
     usage.refuse_over_allowance(session, SETTINGS, wf, now=NOW)
     meter(session, wf, 1)
     session.flush()
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(DomainError) as refused:
         usage.refuse_over_allowance(session, SETTINGS, wf, now=NOW)
     assert refused.value.status_code == 429
     assert refused.value.headers == {"Retry-After": "3600"}

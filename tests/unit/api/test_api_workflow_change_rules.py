@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from fastapi import HTTPException
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.api.documents.models import Document
+from services.api.errors import DomainError
 from services.api.tables import Base
 from services.api.workflows.models import Workflow
 from services.api.workflows.schemas import WorkflowUpdate
@@ -58,7 +58,7 @@ def test_fixed_spec_fields_refuse_a_change_but_not_their_value(
         "text_style": "both",
         "ocr_engine": "paddle",
     }
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(DomainError) as refused:
         update(session, workflow, document_spec={field: other[field]})
     assert refused.value.status_code == 409 and f"document_spec.{field}" in str(refused.value.detail)
     assert update(session, workflow, document_spec={field: SPEC[field]}) == []
@@ -74,7 +74,7 @@ def test_relevant_pages_change_until_the_first_sample(session: Session, workflow
     ]
     session.add(Document(id=uuid.uuid4(), workflow_id=workflow.id, purpose="training"))
     session.flush()
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(DomainError) as refused:
         update(session, workflow, document_spec={"relevant_pages": "1"})
     assert refused.value.status_code == 409
 
@@ -86,7 +86,7 @@ def test_plain_settings_and_thresholds(session: Session, workflow: Workflow) -> 
         "retrain_every",
     ]
     assert update(session, workflow, name="n") == []
-    with pytest.raises(HTTPException, match="not active labels"):
+    with pytest.raises(DomainError, match="not active labels"):
         update(session, workflow, class_thresholds={"zzz": 0.5})
     with pytest.raises(ValueError, match="cannot be null"):
         WorkflowUpdate.model_validate({"threshold": None})
@@ -98,11 +98,11 @@ def test_rename_retire_restore_keep_history(session: Session, workflow: Workflow
     assert (workflow.labels, workflow.class_thresholds) == (["A2", "b", "c"], {"A2": 0.9})
     labels.retire(session, workflow, ids["a"], None)
     assert (workflow.labels, workflow.class_thresholds) == (["b", "c"], {})
-    with pytest.raises(HTTPException, match="at least 2"):
+    with pytest.raises(DomainError, match="at least 2"):
         labels.retire(session, workflow, ids["b"], None)
     row, _ = labels.add(session, workflow, "a2", None)
     assert (row.id, row.name, workflow.labels) == (ids["a"], "a2", ["a2", "b", "c"])
     shown = {label.name: label for label in labels.public(session, workflow)}
     assert [h.action for h in shown["a2"].history] == ["created", "renamed", "retired", "restored"]
-    with pytest.raises(HTTPException, match="clashes"):
+    with pytest.raises(DomainError, match="clashes"):
         labels.add(session, workflow, "B", None)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.api.access.models import ApiKey, ApiKeyScope
+from services.api.errors import NotFoundError
 
 KEY_PREFIX = "drk_"
 
@@ -109,3 +110,17 @@ def store_key(session: Session, minted: MintedKey, name: str, workflow_ids: Iter
     session.flush()
     session.add_all(ApiKeyScope(key_id=minted.key_id, workflow_id=w) for w in set(workflow_ids))
     return row
+
+
+def parse_key(key: str) -> uuid.UUID | None:
+    """A workflow key as a UUID; None when it is not one (which is just another unknown key)."""
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        return None
+
+
+def require_scope(principal: Principal, workflow_id: uuid.UUID | None, what: str) -> None:
+    """404 (never 403: existence stays hidden) when the key may not use `workflow_id`."""
+    if not principal.can_use(workflow_id):
+        raise NotFoundError(what)

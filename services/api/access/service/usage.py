@@ -24,12 +24,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fastapi import HTTPException, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docroute import quota
 from services.api.access.models import UsageRecord
+from services.api.errors import QuotaExceededError
 from services.api.settings import UsageSettings
 from services.api.workflows.models import Workflow
 
@@ -120,8 +120,7 @@ def reserve(
         resets_at = next_month_start(refusal.month)
         wait_s = max(1, int((resets_at - now).total_seconds()))
         when = f"processing resumes at {resets_at.isoformat()} or with a larger plan"
-    raise HTTPException(
-        status.HTTP_429_TOO_MANY_REQUESTS,
+    raise QuotaExceededError(
         f"{refusal.describe(plan)}; {when}",
         headers={"Retry-After": str(wait_s)},
     )
@@ -207,8 +206,7 @@ def refuse_over_allowance(
     if not used.exhausted:
         return
     wait_s = max(1, int((used.resets_at - now).total_seconds()))
-    raise HTTPException(
-        status.HTTP_429_TOO_MANY_REQUESTS,
+    raise QuotaExceededError(
         f"monthly page allowance used up: {used.pages} of the {used.page_allowance} pages that "
         f"plan {used.plan!r} allows in {used.month}; processing resumes at "
         f"{used.resets_at.isoformat()} or with a larger plan",

@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, Request
 
-from services.api.deps import BlobStoreDep, CurrentKey, SessionDep, parse_key, require_scope
+from services.api.access.service.auth import parse_key, require_scope
+from services.api.deps import BlobStoreDep, CurrentKey, SessionDep
 from services.api.documents.models import Document
 from services.api.documents.schemas import ProcessingResult
 from services.api.documents.service.results import build_result

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from fastapi import HTTPException, UploadFile
+from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from docroute.errors import BrokerUnavailableError, TransientError
@@ -34,6 +34,7 @@ from services.api.adapters import Resources
 from services.api.documents.models import Document
 from services.api.documents.schemas import DocumentAccepted
 from services.api.documents.service import records
+from services.api.errors import DomainError, UnsupportedError
 from services.api.metrics import UPLOADS
 from services.api.settings import ApiSettings
 from services.api.workflows.models import Workflow
@@ -49,11 +50,13 @@ _STATUS_OF = {"too_large": 413, "unsupported_type": 415}
 Pages = list[tuple[str | None, int]]
 
 
-class RefusedFileError(HTTPException):
-    """A file the door refuses, with ingest's reason code (batches list files with theirs)."""
+class RefusedFileError(DomainError):
+    """A file the door refuses, with ingest's reason code (batches list files with theirs); its
+    status follows the code (413 too large, 415 unsupported type, 422 the rest)."""
 
     def __init__(self, status_code: int, detail: str, reason_code: str) -> None:
-        super().__init__(status_code, detail)
+        super().__init__(detail)
+        self.status_code = status_code
         self.reason_code = reason_code
 
 
@@ -113,7 +116,7 @@ async def take_upload(
     data = await read_capped(file, resources.settings.max_upload_bytes)
     media_type = check_file(data)
     if not allow_zip and media_type == "application/zip":
-        raise HTTPException(415, "this endpoint takes one document: send a PDF or an image, not a zip")
+        raise UnsupportedError("this endpoint takes one document: send a PDF or an image, not a zip")
     filename = safe_filename(file.filename)
     pages = await run_in_threadpool(count_pages, filename, data, intake_limits(resources.settings))
     return await run_in_threadpool(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException
 from sqlalchemy.orm import Session
 
-from services.api.access.service.auth import Principal
-from services.api.deps import parse_key, require_scope
+from services.api.access.service.auth import Principal, parse_key, require_scope
 from services.api.documents.models import Document
+from services.api.errors import NotFoundError
 
 
 def find_document(
@@ -23,6 +22,6 @@ def find_document(
     key = parse_key(document_id)
     document = session.get(Document, key, with_for_update=for_update) if key else None
     if document is None or (document.deleted_at is not None and not deleted_too):
-        raise HTTPException(404, missing)
+        raise NotFoundError(missing)
     require_scope(principal, document.workflow_id, missing)
     return document

@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from fastapi import HTTPException
 from sqlalchemy import Select, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from services.api import outgoing
 from services.api.adapters import LazyProducer
 from services.api.documents.models import Document
+from services.api.errors import ConflictError, InvalidError, NotFoundError
 from services.api.training.schemas import SamplePublic, SampleState
 from services.api.workflows.models import Workflow
 
@@ -71,15 +71,13 @@ def find(session: Session, workflow: Workflow, sample_id: str) -> Document:
     except ValueError:
         doc = None
     if doc is None or doc.workflow_id != workflow.id or doc.purpose != "training":
-        raise HTTPException(404, f"no training sample {sample_id!r} in this workflow")
+        raise NotFoundError(f"no training sample {sample_id!r} in this workflow")
     if doc.status == "failed":
-        raise HTTPException(409, f"sample {sample_id} failed ({doc.reason_code}): it cannot be trained on")
+        raise ConflictError(f"sample {sample_id} failed ({doc.reason_code}): it cannot be trained on")
     if doc.media_type == ZIP:
-        raise HTTPException(409, "that is a zip archive: label its members (GET .../samples)")
+        raise ConflictError("that is a zip archive: label its members (GET .../samples)")
     if not doc.ocr_ref:
-        raise HTTPException(
-            409, f"sample {sample_id} is still being read (status {doc.status}): try again soon"
-        )
+        raise ConflictError(f"sample {sample_id} is still being read (status {doc.status}): try again soon")
     return doc
 
 
@@ -88,7 +86,7 @@ def label(
 ) -> Document:
     """Label or relabel a read sample; a label it already has changes nothing."""
     if new not in workflow.labels:
-        raise HTTPException(422, f"label {new!r} is not one of the workflow's labels {workflow.labels}")
+        raise InvalidError(f"label {new!r} is not one of the workflow's labels {workflow.labels}")
     if doc.label == new and not doc.sample_removed:
         return doc
     _announce(producer, doc, new, by)

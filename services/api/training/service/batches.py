@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fastapi import HTTPException, UploadFile
+from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from services.api.adapters import Resources
 from services.api.documents.models import Document
 from services.api.documents.service import door
 from services.api.documents.service.status import RANK
+from services.api.errors import InvalidError
 from services.api.settings import ApiSettings
 from services.api.training.models import TrainingBatch
 from services.api.training.schemas import BatchFailure, BatchProgress, RejectedFile
@@ -49,19 +50,19 @@ def labels_for(
 ) -> list[str | None]:
     """One label (or None) per file: `labels` one each ('' for none), else `label` for all."""
     if labels is not None and label is not None:
-        raise HTTPException(422, "send either `label` (for every file) or `labels` (one per file)")
+        raise InvalidError("send either `label` (for every file) or `labels` (one per file)")
     chosen: list[str | None]
     if labels is not None:
         if len(labels) != len(files):
-            raise HTTPException(422, f"{len(labels)} labels for {len(files)} files: send one per file")
+            raise InvalidError(f"{len(labels)} labels for {len(files)} files: send one per file")
         chosen = [x.strip() or None for x in labels]
     else:
         chosen = [label.strip() or None if label is not None else None] * len(files)
     labels = list(workflow.labels)
     unknown = sorted({x for x in chosen if x is not None and unknown_label_reason(x, labels)})
     if unknown:
-        raise HTTPException(
-            422, f"labels {unknown} are not among the workflow's labels {workflow.labels} (unknown_label)"
+        raise InvalidError(
+            f"labels {unknown} are not among the workflow's labels {workflow.labels} (unknown_label)"
         )
     return chosen
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from fastapi import HTTPException
 from sqlalchemy.orm import Session
 
 from docroute import topics
@@ -18,6 +17,7 @@ from docroute.blobstore import BlobStore
 from docroute.contracts._generated import ModelPromoted
 from docroute.events import emit
 from services.api.adapters import LazyProducer
+from services.api.errors import ConflictError, NotFoundError
 from services.api.versions.models import ModelVersion
 from services.api.versions.schemas import ClassFigures, PromotionAccepted, VersionDetail, VersionSummary
 from services.api.versions.service import version_files
@@ -80,13 +80,13 @@ def change(
     if action == "rollback":
         version = rollback_target(session, workflow.id)
         if version is None:
-            raise HTTPException(409, f"v{state.version} is the first live version: nothing to roll back to")
+            raise ConflictError(f"v{state.version} is the first live version: nothing to roll back to")
     assert version is not None
     artifact_ref = None
     if version != 0:
         row = session.get(ModelVersion, (workflow.id, version))
         if row is None:
-            raise HTTPException(404, f"this workflow has no version {version} (0 means no model)")
+            raise NotFoundError(f"this workflow has no version {version} (0 means no model)")
         artifact_ref = row.artifact_ref
     # A rollback holds: the next trained version must not redeploy what was just taken back.
     pinned = action in ("pin", "rollback")

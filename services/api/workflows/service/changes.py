@@ -25,7 +25,6 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from fastapi import HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,7 @@ from docroute.routing import Routing
 from services.api import outgoing
 from services.api.adapters import Resources
 from services.api.documents.models import Document
+from services.api.errors import ConflictError, InvalidError
 from services.api.workflows.models import Workflow
 from services.api.workflows.schemas import WorkflowCreate, WorkflowUpdate
 from services.api.workflows.service import routing
@@ -49,10 +49,9 @@ FIXED_SPEC_FIELDS: dict[str, str] = {
 }
 
 
-def refuse(field: str, why: str) -> HTTPException:
+def refuse(field: str, why: str) -> ConflictError:
     """409 naming the setting that cannot change."""
-    return HTTPException(
-        status.HTTP_409_CONFLICT,
+    return ConflictError(
         f"{field} cannot be changed: {why}. Create a new workflow for different settings.",
     )
 
@@ -86,8 +85,7 @@ def apply_update(session: Session, workflow: Workflow, body: WorkflowUpdate) -> 
     if thresholds is not None:
         unknown = sorted(set(thresholds) - set(workflow.labels))
         if unknown:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
+            raise InvalidError(
                 f"class_thresholds name classes that are not active labels: {unknown}",
             )
     rule = fields.pop("routing", None)
@@ -104,8 +102,7 @@ def _set_routing(workflow: Workflow, rule: Routing) -> bool:
     """Replace the routing rule (422 for classes it names that are not active labels)."""
     unknown = sorted(set(rule.class_topics) - set(workflow.labels))
     if unknown:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise InvalidError(
             f"routing.class_topics name classes that are not active labels: {unknown}",
         )
     if routing.rule_of(workflow) == rule:

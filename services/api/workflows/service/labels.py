@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from fastapi import HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from docroute.events import Outgoing
 from docroute.topics import class_slug, extract_topic
 from services.api import outgoing
 from services.api.documents.models import Document
+from services.api.errors import ConflictError, InvalidError, NotFoundError
 from services.api.workflows.models import LabelChange, Workflow, WorkflowLabel
 from services.api.workflows.schemas import LabelChangePublic, LabelPublic
 from services.api.workflows.service import routing
@@ -95,14 +95,12 @@ def _clash(
         if row is ignore or class_slug(row.name) != slug:
             continue
         if row.retired_at is None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
+            raise ConflictError(
                 f"label {name!r} clashes with active label {row.name!r}: "
                 f"both route to {extract_topic(name)!r}",
             )
         if retired_too:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
+            raise ConflictError(
                 f"label {name!r} is retired (its samples keep it): add it to restore it instead",
             )
 
@@ -111,14 +109,14 @@ def _slug(name: str) -> str:
     try:
         return class_slug(name)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise InvalidError(str(exc)) from exc
 
 
 def _find(rows: Sequence[WorkflowLabel], label_id: int) -> WorkflowLabel:
     for row in rows:
         if row.id == label_id:
             return row
-    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no label with id {label_id}")
+    raise NotFoundError(f"no label with id {label_id}")
 
 
 def add(
@@ -152,7 +150,7 @@ def rename(
     rows = _rows(session, workflow)
     row = _find(rows, label_id)
     if row.retired_at is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"label {row.name!r} is retired: restore it first")
+        raise ConflictError(f"label {row.name!r} is retired: restore it first")
     if row.name == name:
         return row, []
     _clash(rows, name, ignore=row, retired_too=True)
@@ -171,8 +169,7 @@ def retire(
     if row.retired_at is not None:
         return row, []
     if sum(r.retired_at is None for r in rows) <= MIN_ACTIVE:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
+        raise ConflictError(
             f"cannot retire {row.name!r}: a workflow keeps at least {MIN_ACTIVE} active labels",
         )
     row.retired_at = datetime.now(UTC)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fastapi import HTTPException, status
-
 from docroute.routing import Routing, routing_problems
+from services.api.errors import InvalidError
 from services.api.workflows.models import Workflow
 
 
@@ -30,4 +29,4 @@ def check(workflow: Workflow) -> None:
     """422 naming each class whose topic cannot be used (internal, another's namespace...)."""
     problems = routing_problems(rule_of(workflow), str(workflow.id), workflow.labels)
     if problems:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "routing: " + "; ".join(problems))
+        raise InvalidError("routing: " + "; ".join(problems))
