@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff", "application/zip"]
+# A document's own type: what goes down the pipeline (a zip is only a way to send several).
+DocumentMediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
+MediaType = DocumentMediaType | Literal["application/zip"]
 
 ACCEPTED_MEDIA_TYPES: Final[tuple[MediaType, ...]] = (
     "application/pdf",

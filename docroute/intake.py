@@ -22,7 +22,7 @@ import pypdfium2
 from PIL import Image, UnidentifiedImageError
 
 from docroute.events import stable_id
-from docroute.filetypes import detect_media_type
+from docroute.filetypes import DocumentMediaType, detect_media_type
 
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>")
 _CLUTTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
@@ -47,7 +47,7 @@ class AcceptedFile:
     filename: str
     member_path: str | None
     data: bytes
-    media_type: str
+    media_type: DocumentMediaType
     page_count: int
 
 

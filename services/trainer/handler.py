@@ -8,6 +8,9 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
+
+import numpy as np
 
 from docroute import metrics, topics
 from docroute.classifier.embedders import load_embedder
@@ -93,7 +96,7 @@ class TrainerHandler:
             manifest.get("promotion") or {"live": True, "reason": None, "method": "first_version"}
         )
         published = ModelPublished(
-            workflow_id=workflow_id,
+            workflow_id=UUID(workflow_id),
             version=version,
             artifact_ref=self._store.artifact_ref(workflow_id, version),
             embedder_id=manifest["embedder_id"],
@@ -120,7 +123,8 @@ class TrainerHandler:
         samples = self._store.samples(workflow_id)
         texts = [self._text(s.ocr_ref) for s in samples]
         embedder = load_embedder(self._embedder_id)
-        embeddings = embedder.embed(texts) if texts else None
+        # No samples: an empty matrix, so training refuses with InsufficientDataError (its reason).
+        embeddings = embedder.embed(texts) if texts else np.empty((0, 0), dtype=np.float32)
         labels, sample_ids = [s.label for s in samples], [s.sample_id for s in samples]
         result = train_classifier(  # InsufficientDataError: a PermanentError with its reason
             texts,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from docroute import topics
 from docroute.blobstore import BlobStore
-from docroute.bus import StreamService
+from docroute.bus import Handler, StreamService
 from docroute.classifier.embedders import load_embedder
 from docroute.logging import configure_logging
 from docroute.model_versions import ModelVersions
@@ -24,7 +24,7 @@ def run() -> None:
     versions.start()
     store = TrainingStore(BlobStore(settings.s3))
     handler = TrainerHandler(store, workflows, settings.embedder, settings.max_text_chars, versions)
-    routes = {
+    routes: dict[str, Handler] = {
         topics.SAMPLE_LABELLED: handler.on_sample_labelled,
         topics.TRAINING_REQUESTED: handler.on_training_requested,
     }

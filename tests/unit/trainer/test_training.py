@@ -132,6 +132,12 @@ def test_too_little_data_is_refused_naming_the_classes(counts: dict[str, int], l
     assert isinstance(info.value, ValueError)
 
 
+def test_no_samples_at_all_is_refused_as_too_little_data() -> None:
+    # What the trainer passes for a workflow with no labelled sample yet: nothing to embed.
+    with pytest.raises(InsufficientDataError, match="at least 2 classes"):
+        train([], np.empty((0, 0), dtype=np.float32), [])
+
+
 def test_a_singleton_class_trains_with_a_warning() -> None:
     texts, emb, labels = make_samples({"invoice": 4, "lease": 4, "payslip": 1})
     result = train(texts, emb, labels)
