@@ -178,7 +178,7 @@ class Projection:
                     logger.warning("offset commit failed, batch will be replayed: %s", exc)
                 self._backoff_s = 0.5
             if self._joined and time.monotonic() - self._lag_measured >= LAG_EVERY_S:
-                self._measure_lag(consumer)
+                self._measure_lag(consumer, fetched=bool(batch))
 
     def _apply_or_rewind(self, consumer: KafkaConsumer, batch: Batch) -> bool:
         """Apply the batch; on a database error seek back to its start and back off."""
@@ -230,11 +230,21 @@ class Projection:
             self._applied += len(events)
             self._last_applied_at = datetime.now(UTC)
 
-    def _measure_lag(self, consumer: KafkaConsumer) -> None:
-        """End offsets of the assigned partitions against the positions; KafkaTimeoutError when
-        the broker does not answer (a hung broker, which poll() alone does not reveal)."""
+    def _measure_lag(self, consumer: KafkaConsumer, *, fetched: bool) -> None:
+        """Lag of the assigned partitions from the high watermarks that fetch responses carry.
+
+        Records just fetched prove the broker answers, so no request is made: on Tansu's S3
+        storage a ListOffsets lists every batch of a partition, and asking for it while catching
+        up slowed the catch-up to a crawl (and its timeouts looked like a dead broker). When the
+        last poll fetched nothing, the end offsets are asked for: KafkaTimeoutError there means
+        a hung broker, which poll() alone does not reveal.
+        """
         assigned = list(consumer.assignment())
-        ends = consumer.end_offsets(assigned, timeout_ms=BROKER_TIMEOUT_MS) if assigned else {}
+        highwaters = {tp: consumer.highwater(tp) for tp in assigned}
+        if fetched and all(mark is not None for mark in highwaters.values()):
+            ends = highwaters
+        else:
+            ends = consumer.end_offsets(assigned, timeout_ms=BROKER_TIMEOUT_MS) if assigned else {}
         positions = {tp: consumer.position(tp, timeout_ms=BROKER_TIMEOUT_MS) for tp in ends}
         lag = lag_by_topic(ends, positions)
         now = time.monotonic()
