@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     service = commands.add_parser("service", help="run one service in the foreground")
     service.add_argument("name", choices=SERVICES)
+    commands.add_parser(
+        "migrate", help="bring the API's database schema to this release (once per deploy, under a lock)"
+    )
     topics = commands.add_parser("topics", help="create the pipeline topics")
     topics.add_argument("action", choices=["create"])
     trace_cmd = commands.add_parser("trace", help="show one document's path through the topics")
@@ -63,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "service":
         # Services are separate deployables; the CLI only starts them by module name.
         runpy.run_module(f"services.{args.name}", run_name="__main__", alter_sys=True)
+        return 0
+    if args.command == "migrate":
+        # The migrations are the API's (docroute never imports services): run its entry point.
+        runpy.run_module("services.api.migrate", run_name="__main__", alter_sys=True)
         return 0
     if args.command == "trace":
         trace_settings = TraceSettings()

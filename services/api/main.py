@@ -1,4 +1,5 @@
-"""Wiring: settings -> logging -> migrations -> app (adapters, projection, routes) -> uvicorn."""
+"""Wiring: settings -> logging -> schema (migrate, or wait) -> app (adapters, projection, routes)
+-> uvicorn."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from services.api import health
 from services.api.access import routes as access
 from services.api.access.service.ratelimit import RateLimiter
 from services.api.adapters import Resources
-from services.api.db import upgrade
 from services.api.deps import get_current_key, refuse_repeated_form_fields
 from services.api.documents import routes as documents
 from services.api.documents.service.retention import RetentionSweeper
 from services.api.errors import add_error_handlers
 from services.api.input_guard import InputGuard
 from services.api.limits import BodySizeLimit
+from services.api.migrate import SchemaNotReadyError, migrate, wait_for_schema
 from services.api.projection.service.thread import Projection
 from services.api.review import routes as review
 from services.api.settings import MIB, ApiSettings
@@ -123,10 +124,18 @@ class _QuietProbes(logging.Filter):
 
 
 def run() -> None:
-    """`python -m services.api`: migrate the database, then serve on settings.host:port."""
+    """`python -m services.api`: the schema it needs (see `schema_at_start`), then serve on
+    settings.host:port."""
     settings = ApiSettings()
     configure_logging("api", settings.log_level)
     logging.getLogger("uvicorn.access").addFilter(_QuietProbes())
-    upgrade(settings.database.url)
+    if settings.schema_at_start == "migrate":
+        migrate(settings.database.url)
+    else:
+        try:
+            wait_for_schema(settings.database.url, settings.schema_wait_s)
+        except SchemaNotReadyError as exc:
+            logger.error("%s", exc)
+            raise SystemExit(1) from exc
     logger.info("API listening on http://%s:%s", settings.host, settings.port)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from docroute.settings import ServiceSettings, UsageSettings
@@ -63,6 +65,11 @@ class ApiSettings(ServiceSettings):
     documented_max_pages: int = 200
     # Seconds between retention sweeps (deleting documents past a workflow's retention_days); 0: off.
     retention_interval_s: float = Field(default=3600.0, ge=0)
+    # At start: `migrate` the database under the migration lock (the embedded default, the tests),
+    # or `wait` (bounded by schema_wait_s) until `docroute migrate` brought it to this code's
+    # revision: deploy/k8s sets `wait` and runs the migration once per deploy in a Job.
+    schema_at_start: Literal["migrate", "wait"] = "migrate"
+    schema_wait_s: float = Field(default=300.0, gt=0)
 
     @field_validator("admin_api_key")
     @classmethod

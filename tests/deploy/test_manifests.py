@@ -218,6 +218,26 @@ def test_topics_job(rendering: Rendering) -> None:
     assert job["spec"]["template"]["spec"]["restartPolicy"] in ("OnFailure", "Never")
 
 
+def test_the_schema_is_migrated_once_per_deploy(rendering: Rendering) -> None:
+    """A Job migrates; API replicas wait for it, and their probes outlast the wait."""
+    job = rendering.named("Job", "docroute-migrate")
+    assert job, "schema-migration Job missing"
+    c = job["spec"]["template"]["spec"]["containers"][0]
+    assert c["command"] + c["args"] == ["docroute", "migrate"]
+    assert job["spec"].get("backoffLimit") is not None and job["spec"].get("activeDeadlineSeconds")
+    assert job["spec"]["template"]["spec"]["restartPolicy"] in ("OnFailure", "Never")
+    config = rendering.named("ConfigMap", "docroute-config")["data"]
+    assert config["DOCROUTE_SCHEMA_AT_START"] == "wait", "API replicas must not migrate themselves"
+    api = rendering.named("Deployment", "api")["spec"]["template"]["spec"]["containers"][0]
+    startup = api["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] > float(config["DOCROUTE_SCHEMA_WAIT_S"])
+    for policy in rendering.of("NetworkPolicy"):
+        rules = policy["spec"].get("egress", [])
+        if any(port.get("port") == 5432 for rule in rules for port in rule["ports"]):
+            (selector,) = policy["spec"]["podSelector"]["matchExpressions"]
+            assert "docroute-migrate" in selector["values"], "the migration Job cannot reach the database"
+
+
 def test_one_autoscaler_per_deployment(rendering: Rendering) -> None:
     targets = [h["spec"]["scaleTargetRef"]["name"] for h in rendering.of("HorizontalPodAutoscaler")]
     targets += [s["spec"]["scaleTargetRef"]["name"] for s in rendering.of("ScaledObject")]
