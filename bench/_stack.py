@@ -1,5 +1,6 @@
-"""The whole pipeline as separate processes, started as tests/fixtures/infra.py does: localbucket
-S3, Tansu, PostgreSQL (SQLite where none answers), then every service, each on 127.0.0.1.
+"""The whole pipeline as separate processes on the development stack the tests use
+(`docroute.devstack`): localbucket S3, Tansu, PostgreSQL (SQLite where none answers), then every
+service, each on 127.0.0.1.
 
 A sampler thread follows each process's RSS and CPU time with psutil; `stop()` stops them all
 and drops the database, and is safe to call twice. `restart()` stops one process with a signal
@@ -8,35 +9,29 @@ and starts it again as it was (same port, same environment; the broker on the sa
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import signal
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import psutil
-import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
-from docroute.blobstore import BlobStore
+from docroute import devstack
+from docroute.devstack import DatabaseUnavailableError, DevStack
 from docroute.kafka import provision_topics
-from docroute.processes import (
-    HOST,
-    LOCAL_S3_KEY,
-    ManagedProcess,
-    free_port,
-    start_broker,
-    start_s3_server,
-    start_service,
-)
+from docroute.processes import HOST, ManagedProcess, free_port
 from docroute.settings import KafkaSettings, S3Settings
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("ingest", "ocr", "classify", "router", "trainer", "api")
-POSTGRES_ADMIN_URL = os.environ.get("DOCROUTE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get("DOCROUTE_TEST_POSTGRES", devstack.POSTGRES_ADMIN_URL)
 BUCKET = "docroute-bench"
 
 
@@ -45,23 +40,24 @@ class Stack:
 
     def __init__(self, run_dir: Path, *, database: str = "postgres", durable_broker: bool = False) -> None:
         self.run_dir = run_dir
-        self.logs = run_dir / "logs"
         self.database = database
         self.durable_broker = durable_broker
-        self.processes: dict[str, ManagedProcess] = {}
+        self.dev = DevStack(run_dir)
         self.ports: dict[str, int] = {}
         self.database_url = ""
         # The operator's key (DOCROUTE_ADMIN_API_KEY): the API asks for a key; the admin's has no rate limit.
         self.admin_api_key = secrets.token_urlsafe(32)
         self.kafka = KafkaSettings()
         self.s3 = S3Settings()
-        self._pg_name: str | None = None
-        self._service_envs: dict[str, dict[str, str]] = {}
-        self._broker_storage: str | None = None
+        self._pg_url: str | None = None
         self._peak_rss: dict[str, int] = {}
         self._handles: dict[str, psutil.Process] = {}
         self._stop_sampling = threading.Event()
         self._sampler = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
+
+    @property
+    def processes(self) -> dict[str, ManagedProcess]:
+        return self.dev.processes
 
     @property
     def api_url(self) -> str:
@@ -69,33 +65,25 @@ class Stack:
 
     def start(self, ready_timeout_s: float = 240.0) -> None:
         """Start everything, services all at once, and wait until each answers /readyz."""
-        s3 = self._add(start_s3_server(self.run_dir / "s3", self.logs))
-        endpoint = f"http://{HOST}:{s3.port}"
-        self.s3 = S3Settings(
-            endpoint_url=endpoint, bucket=BUCKET, access_key_id=LOCAL_S3_KEY, secret_access_key=LOCAL_S3_KEY
+        self.s3 = self.dev.start_s3(BUCKET)
+        self.kafka = self.dev.start_broker(
+            KafkaSettings(partitions=2), durable=self.durable_broker, provision=False
         )
-        BlobStore(self.s3).ensure_bucket()
-        if self.durable_broker:
-            BlobStore(
-                S3Settings(
-                    endpoint_url=endpoint,
-                    bucket="tansu",
-                    access_key_id=LOCAL_S3_KEY,
-                    secret_access_key=LOCAL_S3_KEY,
-                )
-            ).ensure_bucket()
-        self._broker_storage = endpoint if self.durable_broker else None
-        broker = self._add(start_broker(self.logs, s3_endpoint=self._broker_storage))
-        self.kafka = KafkaSettings(bootstrap_servers=f"{HOST}:{broker.port}", partitions=2)
         self.database_url = self._create_database()
+        self.dev.use_database(self.database_url)
         provision_topics(self.kafka)
+        self.dev.env.update(
+            DOCROUTE_ADMIN_API_KEY=self.admin_api_key,
+            DOCROUTE_LOG_LEVEL="INFO",
+            OMP_THREAD_LIMIT="1",
+            PYTHONPATH=str(ROOT),
+        )
+        for process in self.processes.values():
+            self._track(process)
         self._sampler.start()
-        env = self._service_env()
         for name in SERVICES:
             port = self.ports[name] = free_port()
-            service_env = {**env, "DOCROUTE_HEALTH_PORT": str(port), "DOCROUTE_PORT": str(port)}
-            self._service_envs[name] = service_env
-            self._add(start_service(name, service_env, self.logs))
+            self._track(self.dev.start_service(name, port=port))
         for name in SERVICES:
             self._wait_ready(name, ready_timeout_s)
 
@@ -108,11 +96,7 @@ class Stack:
             process.process.send_signal(sig)
         process.stop(stop_timeout_s)  # waits; SIGTERM then SIGKILL if it is still there
         exited = time.monotonic() - began
-        if name == "broker":
-            port = process.port
-            self._add(start_broker(self.logs, port, s3_endpoint=self._broker_storage))
-        else:
-            self._add(start_service(name, self._service_envs[name], self.logs))
+        self._track(self.dev.relaunch(name))
         return exited
 
     def wait_ready(self, name: str, timeout_s: float = 240.0) -> None:
@@ -170,56 +154,24 @@ class Stack:
     def stop(self) -> None:
         """Services together (SIGTERM to all first, so their shutdowns overlap), then broker, then S3."""
         self._stop_sampling.set()
-        services = [p for name, p in self.processes.items() if name in SERVICES]
-        for process in services:
-            if process.running():
-                process.process.send_signal(signal.SIGTERM)
-        for process in [*services, *reversed([p for p in self.processes.values() if p not in services])]:
-            process.stop()
-        self.processes.clear()
-        if self._pg_name is not None:
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
-            self._pg_name = None
+        self.dev.stop()
+        if self._pg_url is not None:
+            devstack.drop_postgres_database(self._pg_url, POSTGRES_ADMIN_URL)
+            self._pg_url = None
 
-    def _add(self, process: ManagedProcess) -> ManagedProcess:
-        self.processes[process.name] = process
+    def _track(self, process: ManagedProcess) -> None:
         self._handles[process.name] = psutil.Process(process.process.pid)
-        return process
 
     def _create_database(self) -> str:
         if self.database == "postgres":
-            name = f"docroute_bench_{uuid.uuid4().hex[:12]}"
             try:
-                with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}"')
-            except psycopg.OperationalError as exc:
-                print(f"PostgreSQL unavailable at {POSTGRES_ADMIN_URL} ({exc}); using SQLite")
+                self._pg_url = devstack.create_postgres_database("docroute_bench", POSTGRES_ADMIN_URL)
+            except DatabaseUnavailableError as exc:
+                logger.warning("%s; using SQLite", exc)
             else:
-                self._pg_name = name
-                base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-                return f"postgresql+psycopg://{base}/{name}"
+                return self._pg_url
         self.database = "sqlite"
         return f"sqlite:///{self.run_dir / 'docroute.db'}"
-
-    def _service_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "KAFKA_", "AWS_"))}
-        env.update(
-            DOCROUTE_KAFKA__BOOTSTRAP_SERVERS=self.kafka.bootstrap_servers,
-            DOCROUTE_KAFKA__PARTITIONS=str(self.kafka.partitions),
-            DOCROUTE_S3__ENDPOINT_URL=str(self.s3.endpoint_url),
-            DOCROUTE_S3__ACCESS_KEY_ID=LOCAL_S3_KEY,
-            DOCROUTE_S3__SECRET_ACCESS_KEY=LOCAL_S3_KEY,
-            DOCROUTE_S3__BUCKET=BUCKET,
-            DOCROUTE_DATABASE__URL=self.database_url,
-            DOCROUTE_ADMIN_API_KEY=self.admin_api_key,
-            DOCROUTE_LOG_LEVEL="INFO",
-            OMP_THREAD_LIMIT="1",
-            HF_HUB_OFFLINE="1",
-            PYTHONUNBUFFERED="1",
-            PYTHONPATH=str(ROOT),
-        )
-        return env
 
     def _wait_ready(self, name: str, timeout_s: float) -> None:
         url = f"http://{HOST}:{self.ports[name]}/readyz"

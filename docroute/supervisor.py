@@ -62,6 +62,17 @@ class Supervisor:
         self._children.append(_Child(name, launch, process, CrashHistory(self._policy), infrastructure))
         return process
 
+    def replace(self, name: str, process: ManagedProcess) -> ManagedProcess:
+        """`process` is now the child `name` (restarted by the caller, e.g. after a signal)."""
+        child = next(c for c in reversed(self._children) if c.name == name)
+        child.process, child.started_at, child.restart_at = process, time.monotonic(), None
+        return process
+
+    def remove(self, processes: list[ManagedProcess]) -> None:
+        """Stop these children together and forget them."""
+        stop_all(processes)
+        self._children = [c for c in self._children if c.process not in processes]
+
     def watch(self) -> NoReturn:
         """Restart children that exit; raises CrashLoopError when one keeps crashing."""
         while True:
