@@ -100,7 +100,7 @@ async def _add(
         if batch_id is None:
             batch = batches.open_batch(session, workflow.id, created_by)
         else:
-            batch = session.get_one(TrainingBatch, batch_id)
+            batch = session.get_one(TrainingBatch, batch_id, with_for_update=True)
         batches.add_files(session, batch, len(incoming), rejected)
         result = batches.progress(session, batch)
     background.add_task(batches.hand_on, resources, workflow, result.batch_id, incoming)

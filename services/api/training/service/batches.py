@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from docroute.errors import TransientError
@@ -102,7 +102,11 @@ def open_batch(session: Session, workflow_id: uuid.UUID, created_by: str | None)
 
 
 def add_files(session: Session, batch: TrainingBatch, files: int, rejected: Sequence[RejectedFile]) -> None:
-    """Count a request's files into the batch (before the background task hands them on)."""
+    """Count a request's files into the batch (before the background task hands them on).
+
+    An existing batch comes locked (`with_for_update`): requests adding to one batch at once
+    would each add to a stale copy.
+    """
     batch.files_total += files + len(rejected)
     batch.rejected = [*batch.rejected, *(r.model_dump() for r in rejected)]
     session.commit()
@@ -132,8 +136,12 @@ def hand_on(resources: Resources, workflow: Workflow, batch_id: uuid.UUID, files
             )
             continue
         with resources.sessions() as session:
-            batch = session.get_one(TrainingBatch, batch_id)
-            batch.files_accepted += 1
+            # One UPDATE: background tasks of one batch count at once; read-add-write lost counts.
+            session.execute(
+                update(TrainingBatch)
+                .where(TrainingBatch.id == batch_id)
+                .values(files_accepted=TrainingBatch.files_accepted + 1)
+            )
             session.commit()
     logger.info(
         "batch handed on: %d files", len(files), extra={"workflow_id": workflow.id, "batch_id": batch_id}
