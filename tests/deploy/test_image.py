@@ -31,7 +31,9 @@ def test_dockerfile_is_multi_stage_slim_and_non_root() -> None:
     assert set(stages) == {"builder", "runtime"}
     builder, runtime = stages["builder"], stages["runtime"]
     assert 'pip install ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} torch==2.13.0' in builder
-    assert re.search(r"pip install \.\s*$", builder, flags=re.M), "the README's `pip install .`"
+    assert re.search(r"pip install -c constraints\.txt \.\s*$", builder, flags=re.M), (
+        "the Makefile's install from the lock: `pip install -c constraints.txt .`"
+    )
     for compiler in ("build-essential", "gcc", "g++", "make"):
         assert not re.search(rf"\b{re.escape(compiler)}\b", runtime), f"{compiler} in the final stage"
     assert "install-system-deps.sh" in runtime
