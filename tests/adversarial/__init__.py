@@ -1,0 +1,1 @@
+"""Bad inputs through both doors, against one stack started for this package."""
