@@ -134,13 +134,14 @@ def test_metrics_moved_as_the_documents_did(services, pipeline):
         port["ocr"], "docroute_pages_total", stage="ocr", source="tesseract"
     ) >= SCANS_PER_CLASS * len(CLASSES)
     # Samples are not classified; the three new documents are. The suite's earlier modules leave
-    # text on `document.text-extracted` that this classify (group `docroute-classify`) drains too,
-    # so the count is a floor; the router's counts below are this workflow's exactly.
+    # documents in flight on the pipeline's topics (the adversarial stack's OCR output, for one),
+    # which these services (groups `docroute-<service>`) drain too: the counts are floors here;
+    # the routes of this module's own documents are asserted exactly from the topics above.
     assert _metric(port["classify"], "docroute_documents_total", stage="classify") >= 3
-    assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="invoice") == 1
-    assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="payslip") == 1
-    assert _metric(port["router"], "docroute_routed_total", route="review") == 1
-    assert _metric(port["router"], "docroute_confidence_count") == 3
+    assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="invoice") >= 1
+    assert _metric(port["router"], "docroute_routed_total", route="extract", document_class="payslip") >= 1
+    assert _metric(port["router"], "docroute_routed_total", route="review") >= 1
+    assert _metric(port["router"], "docroute_confidence_count") >= 3
     assert _metric(port["trainer"], "docroute_training_seconds_count") >= 1
     assert _metric(port["classify"], "docroute_model_version") >= 1
     assert (
