@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.api.access.models import ApiKey
@@ -22,18 +20,9 @@ from services.api.access.service.auth import (
     store_key,
 )
 from services.api.access.service.ratelimit import RateLimiter, retry_after_header
-from services.api.tables import Base
 from services.api.workflows.models import Workflow
 
 ADMIN_KEY = SecretStr("admin-" + "x" * 30)
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
 
 
 def workflow(session: Session) -> uuid.UUID:

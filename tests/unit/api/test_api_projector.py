@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from docroute import topics
@@ -28,20 +25,10 @@ from services.api.documents.models import Document
 from services.api.documents.service import records
 from services.api.projection.service import projector
 from services.api.projection.service.positions import PositionedEvent, positions_of
-from services.api.tables import Base
 
 WORKFLOW = uuid.uuid4()
 BLOB = Blob(ref="s3://b/originals/sha256/" + "a" * 64, sha256="a" * 64, size=10, media_type="image/png")
 OCR = "s3://b/ocr/x.json"
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def apply(session: Session, event_type: str, data: Any) -> list[Any]:

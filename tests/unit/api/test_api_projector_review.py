@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import DocumentClassified, Explanation, Neighbour, Term
 from services.api.documents.models import Document
-from tests.unit.api.test_api_projector import BLOB, OCR, WORKFLOW, apply, received, routed, session
-
-__all__ = ["session"]
+from tests.unit.api.test_api_projector import BLOB, OCR, WORKFLOW, apply, received, routed
 
 
 def classified(doc: uuid.UUID, *, unknown: bool) -> DocumentClassified:

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.api.access.service import usage
 from services.api.errors import DomainError
 from services.api.settings import UsageSettings
-from services.api.tables import Base
 from services.api.workflows.models import Workflow
 
 SETTINGS = UsageSettings(plans={"free": 10, "big": None}, default_plan="free")
 NOW = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
 
 
 def workflow(session: Session, plan: str = "free") -> Workflow:

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import Evaluation, Metrics, ModelPromoted, ModelPublished
 from docroute.events import Event, new_event
 from services.api.projection.service import projector
-from services.api.tables import Base
 from services.api.versions.models import ModelVersion
 from services.api.versions.service.history import live_state, rollback_target
 
 WORKFLOW = uuid.uuid4()
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
 
 
 def published(version: int, live: bool, reason: str | None = None) -> Event[Any]:

@@ -4,15 +4,12 @@ sample, thresholds naming labels; labels renamed, retired and restored with thei
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.api.documents.models import Document
 from services.api.errors import DomainError
-from services.api.tables import Base
 from services.api.workflows.models import Workflow
 from services.api.workflows.schemas import WorkflowUpdate
 from services.api.workflows.service import labels
@@ -25,14 +22,6 @@ SPEC = {
     "relevant_pages": None,
     "ocr_engine": "tesseract",
 }
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
 
 
 @pytest.fixture
