@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi_offline import FastAPIOffline
 
 from docroute.errors import TransientError
 from docroute.logging import configure_logging
@@ -94,7 +95,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
                 await run_in_threadpool(notifier.stop)
             await run_in_threadpool(resources.close)
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the package, not a CDN (air-gapped).
+    app = FastAPIOffline(
         title="docroute",
         summary="Train your own document classifier; upload, classify and route documents.",
         description=API_DESCRIPTION,
