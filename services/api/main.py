@@ -59,6 +59,7 @@ GUARDED_ROUTERS = (
     versions.thresholds,
     documents.documents,
     documents.events,
+    documents.pages,
 )
 
 

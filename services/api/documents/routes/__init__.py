@@ -1,5 +1,5 @@
-"""Routes of documents: /process, /documents, results, text, deletion, retention, events."""
+"""Routes of documents: /process, /documents, results, text, page images, deletion, retention, events."""
 
-from services.api.documents.routes import documents, events, processing, results
+from services.api.documents.routes import documents, events, pages, processing, results
 
-__all__ = ["documents", "events", "processing", "results"]
+__all__ = ["documents", "events", "pages", "processing", "results"]

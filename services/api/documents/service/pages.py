@@ -1,0 +1,64 @@
+"""A document's page as a PNG, for people looking at it (the console's labelling and review
+panes): PDF pages rendered with pdfium, images (TIFF frames too) scaled; width capped."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from services.api.errors import InvalidError, NotFoundError, UnsupportedError
+
+MAX_WIDTH = 2000
+# A page is never larger than this many pixels before scaling (decompression bombs).
+MAX_SOURCE_PIXELS = 80_000_000
+
+
+def page_png(data: bytes, media_type: str | None, page: int, width: int) -> bytes:
+    """Page `page` (1-based) of the file as PNG, `width` pixels wide (at most MAX_WIDTH).
+
+    :raises NotFoundError: the file has no such page.
+    :raises UnsupportedError: not a PDF or an image.
+    """
+    if not 1 <= width <= MAX_WIDTH:
+        raise InvalidError(f"width must be 1-{MAX_WIDTH}")
+    if media_type == "application/pdf" or data[:5] == b"%PDF-":
+        image = _pdf_page(data, page, width)
+    else:
+        image = _image_page(data, page)
+    if image.width > width:
+        image = image.resize((width, max(1, round(image.height * width / image.width))))
+    out = io.BytesIO()
+    image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode).save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def _pdf_page(data: bytes, page: int, width: int) -> Image.Image:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise UnsupportedError(f"the PDF cannot be opened: {exc}") from exc
+    try:
+        if page > len(pdf):
+            raise NotFoundError(f"the document has {len(pdf)} page(s), not {page}")
+        pdf_page = pdf[page - 1]
+        scale = width / max(pdf_page.get_width(), 1.0)
+        return pdf_page.render(scale=min(scale, 4.0)).to_pil()  # type: ignore[no-any-return]
+    finally:
+        pdf.close()
+
+
+def _image_page(data: bytes, page: int) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise UnsupportedError("this file is neither a PDF nor an image") from exc
+    if image.width * image.height > MAX_SOURCE_PIXELS:
+        raise UnsupportedError("the image is too large to render")
+    frames = getattr(image, "n_frames", 1)
+    if page > frames:
+        raise NotFoundError(f"the document has {frames} page(s), not {page}")
+    frame = ImageSequence.Iterator(image)[page - 1]
+    frame.load()
+    return frame.copy()
