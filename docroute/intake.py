@@ -1,6 +1,10 @@
 """Intake, the one rule of both doors: type by magic bytes, caps, page counts, zip expansion,
 and the label a training document may carry.
 
+No document is refused for its length: OCR reads at most `ServiceSettings.max_pages` of its
+relevant pages for classification and the whole file is kept and routed. Bytes, pixels and zip
+members are what is capped.
+
 The HTTP door (the API) runs it to refuse bad files at once and to know the pages it reserves
 against the plan; ingest runs it again on every `mail.received` (uploads and the mailroom),
 so a message that skipped the API meets the same checks. Every file either becomes an
@@ -30,10 +34,10 @@ _CLUTTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 
 @dataclass(frozen=True)
 class IntakeLimits:
-    """Caps that protect the pipeline from huge or hostile input."""
+    """Caps that protect the pipeline from huge or hostile input (none on pages: a long document
+    is read from its relevant pages, see `ServiceSettings.max_pages`)."""
 
     max_file_bytes: int = 50 * 1024 * 1024
-    max_pages: int = 200
     max_zip_members: int = 500
     max_zip_total_bytes: int = 512 * 1024 * 1024
     max_compression_ratio: float = 200.0
@@ -114,10 +118,6 @@ def _check_document(
         pages = _count_pages(data, media_type, limits)
     except _UnreadableError as exc:
         return RejectedFile(filename, member_path, exc.reason_code, str(exc))
-    if pages > limits.max_pages:
-        return RejectedFile(
-            filename, member_path, "too_many_pages", f"{pages} pages; the limit is {limits.max_pages}"
-        )
     return AcceptedFile(filename, member_path, data, media_type, pages)
 
 

@@ -125,6 +125,10 @@ class ServiceSettings(BaseSettings):
     # SIGTERM finishes the message in flight if it ends within this, else gives it up uncommitted;
     # below Kubernetes' terminationGracePeriodSeconds (60 s in deploy/k8s).
     shutdown_grace_s: float = 45.0
+    # `DOCROUTE_MAX_PAGES`, the one page cap: the most pages of a document read for classification
+    # (the first ones, or those of the workflow's `relevant_pages`). OCR applies it, the API states
+    # it; a longer document is never refused for its length, it is kept whole and routed.
+    max_pages: int = Field(default=200, ge=1)
 
     @classmethod
     def settings_customise_sources(

@@ -61,8 +61,6 @@ class ApiSettings(ServiceSettings):
     usage: UsageSettings = UsageSettings()
     webhooks: WebhookSettings = WebhookSettings()
     max_thumbnail_bytes: int = 256 * 1024
-    # The OCR service's page cap (its DOCROUTE_MAX_PAGES), stated in the per-workflow API docs.
-    documented_max_pages: int = 200
     # Seconds between retention sweeps (deleting documents past a workflow's retention_days); 0: off.
     retention_interval_s: float = Field(default=3600.0, ge=0)
     # At start: `migrate` the database under the migration lock (the embedded default, the tests),

@@ -27,7 +27,6 @@ def run() -> None:
     workflows.start()
     limits = IntakeLimits(
         max_file_bytes=settings.max_file_bytes,
-        max_pages=settings.max_pages,
         max_zip_members=settings.max_zip_members,
         max_zip_total_bytes=settings.max_zip_total_bytes,
     )

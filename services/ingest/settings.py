@@ -11,7 +11,6 @@ class IngestSettings(ServiceSettings):
 
     max_file_bytes: int = 50 * 1024 * 1024
     max_inline_bytes: int = 10 * 1024 * 1024
-    max_pages: int = 200
     max_zip_members: int = 500
     max_zip_total_bytes: int = 512 * 1024 * 1024
     mailroom: MailroomSettings = MailroomSettings()

@@ -14,4 +14,3 @@ class OcrSettings(ServiceSettings):
     paddle_detection_model_dir: str | None = None
     paddle_recognition_model_dir: str | None = None
     tessdata_dir: str | None = None
-    max_pages: int = 200

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from docroute import topics
 from docroute.contracts._generated import Attachment, MailReceived
 from docroute.events import encode, new_event
 from docroute.intake import mail_document_id
@@ -91,7 +92,6 @@ ATTACHMENTS: dict[str, tuple[Callable[[], Attachment], str]] = {
     "plain-text": (lambda: inline(bad_files.text_named_pdf()), "unsupported_type"),
     "corrupt-pdf": (lambda: inline(make_corrupt_pdf()), "corrupt_file"),
     "encrypted-pdf": (lambda: inline(make_encrypted_pdf()), "encrypted_file"),
-    "pdf-over-the-page-cap": (lambda: inline(bad_files.pdf_over_page_cap()), "too_many_pages"),
     "polyglot-png-signature-then-pdf": (lambda: inline(bad_files.png_header_on_a_pdf()), "corrupt_file"),
     "zip-bomb-by-ratio": (lambda: inline(bad_files.zip_bomb_by_ratio(), "bomb.zip"), "zip_bomb"),
     "zip-with-too-many-members": (
@@ -153,3 +153,18 @@ def test_a_lone_surrogate_in_a_name_is_dead_lettered(
     mailroom.send_raw(json.dumps(envelope).encode(), key)  # json escapes it: \\ud800
     assert dead_letter_for(key).reason_code == "invalid_event"
     good_document.via_mailroom(partition_key=key)
+
+
+def test_a_pdf_past_the_page_cap_is_read_from_its_first_pages(
+    mailroom: Mailroom, workflow_key: str, intake_events: Any, good_document: Any
+) -> None:
+    """The mailroom door follows the upload door: a long document is read, not refused."""
+    mail = mail_with(workflow_key, inline(bad_files.pdf_over_page_cap(), "long.pdf"))
+    mailroom.send(mail)
+    document_id = mail_document_id(workflow_key, mail.mail_id, 0, "long.pdf")
+    good_document.wait_until_read(document_id)
+    [(_, read)] = intake_events.matching(
+        lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id
+    )
+    assert read.data.page_count == bad_files.PAGE_CAP + 1
+    assert read.data.pages_used == list(range(bad_files.PAGE_CAP))

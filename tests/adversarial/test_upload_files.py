@@ -3,8 +3,9 @@
 still goes through.
 
 Size, emptiness and the type by content are the door's own answers (413, 422, 415). For the
-rest (unreadable, encrypted, pages, pixels, zip members) the door and ingest apply one intake
-rule: which of them refuses a file is theirs to decide, the reason code is the contract.
+rest (unreadable, encrypted, pixels, zip members) the door and ingest apply one intake rule:
+which of them refuses a file is theirs to decide, the reason code is the contract. Length is not
+refused: a PDF past the page cap is read from its first pages (the cap applies to pages read).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ REFUSED_AT_THE_DOOR: dict[str, tuple[Callable[[], bytes], int, str]] = {
 REFUSED_WITH_A_REASON: dict[str, tuple[Callable[[], bytes], str]] = {
     "corrupt-pdf": (make_corrupt_pdf, "corrupt_file"),
     "encrypted-pdf": (make_encrypted_pdf, "encrypted_file"),
-    "pdf-over-the-page-cap": (bad_files.pdf_over_page_cap, "too_many_pages"),
     "image-of-121-megapixels": (bad_files.image_with_too_many_pixels, "too_large"),
     "truncated-png": (bad_files.truncated_png, "corrupt_file"),
     "polyglot-png-signature-then-pdf": (bad_files.png_header_on_a_pdf, "corrupt_file"),
@@ -69,6 +69,21 @@ def test_refused_or_dead_lettered_with_its_reason(
     build, reason_code = REFUSED_WITH_A_REASON[case]
     refusal = upload_refusal(_upload(api, workflow_key, build()))
     assert refusal.reason_code == reason_code, refusal
+    good_document.via_upload()
+
+
+def test_a_pdf_past_the_page_cap_is_read_from_its_first_pages(
+    api: httpx.Client, workflow_key: str, intake_events: Any, good_document: Any
+) -> None:
+    response = _upload(api, workflow_key, bad_files.pdf_over_page_cap())
+    assert response.status_code == 202, response.text
+    document_id = response.json()["document_id"]
+    good_document.wait_until_read(document_id)
+    [(_, read)] = intake_events.matching(
+        lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id
+    )
+    assert read.data.page_count == bad_files.PAGE_CAP + 1
+    assert read.data.pages_used == list(range(bad_files.PAGE_CAP))
     good_document.via_upload()
 
 

@@ -63,12 +63,13 @@ def test_rejects_corrupt_pdf_from_factory() -> None:
     assert isinstance(result, RejectedFile) and result.reason_code == "corrupt_file"
 
 
-def test_caps_size_and_pages() -> None:
-    pdf = make_text_pdf(["x"], pages=3)
+def test_caps_bytes_but_never_pages() -> None:
+    """A long document is taken in whole (OCR reads its relevant pages); bytes stay capped."""
+    pdf = make_text_pdf(["x"], pages=300)
     [too_big] = take_in("a.pdf", pdf, IntakeLimits(max_file_bytes=len(pdf) - 1))
-    [too_long] = take_in("a.pdf", pdf, IntakeLimits(max_pages=2))
+    [long] = take_in("a.pdf", pdf, IntakeLimits(max_file_bytes=len(pdf)))
     assert isinstance(too_big, RejectedFile) and too_big.reason_code == "too_large"
-    assert isinstance(too_long, RejectedFile) and too_long.reason_code == "too_many_pages"
+    assert isinstance(long, AcceptedFile) and long.page_count == 300 and long.data == pdf
 
 
 def test_zip_expands_to_one_result_per_member_and_skips_clutter() -> None:

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 ACCEPTED_NAMES = "PDF, PNG, JPEG, TIFF or a ZIP of these"
-# Ingest's reason codes as HTTP statuses; the rest (corrupt, encrypted, too many pages...) are 422.
+# Ingest's reason codes as HTTP statuses; the rest (corrupt, encrypted, zip bomb...) are 422.
 _STATUS_OF = {"too_large": 413, "unsupported_type": 415}
 
 # (zip member path or None, pages) of each document a file holds.
@@ -87,8 +87,8 @@ def check_file(data: bytes) -> MediaType:
 
 
 def intake_limits(settings: ApiSettings) -> IntakeLimits:
-    """Ingest's caps, as far as the API knows them (its upload limit and the documented pages)."""
-    return IntakeLimits(max_file_bytes=settings.max_upload_bytes, max_pages=settings.documented_max_pages)
+    """Ingest's caps, as far as the API knows them (its upload limit; pages are not capped)."""
+    return IntakeLimits(max_file_bytes=settings.max_upload_bytes)
 
 
 def count_pages(filename: str, data: bytes, limits: IntakeLimits) -> Pages:

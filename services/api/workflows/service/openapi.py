@@ -80,7 +80,7 @@ def limits(settings: ApiSettings, page_allowance: int | None) -> dict[str, Any]:
             "image/tiff",
             "application/zip",
         ],
-        "max_pages_read": settings.documented_max_pages,
+        "max_pages_read": settings.max_pages,
         "max_wait_s": settings.max_wait_s,
         "rate_limit": {
             "requests_per_second": rate.per_second or None,
@@ -103,7 +103,9 @@ def _limits_text(lim: dict[str, Any]) -> str:
     return (
         f"- Payload: one file of at most {lim['max_upload_bytes'] / MIB:g} MiB (PDF, PNG, JPEG, "
         "TIFF or a ZIP of these); 413 when larger.\n"
-        f"- Pages: at most {lim['max_pages_read']} pages of a document are read for classification.\n"
+        f"- Pages: at most {lim['max_pages_read']} pages of a document are read for classification "
+        "(the first ones, or the workflow's `relevant_pages`); a longer document is accepted, "
+        "kept whole and routed.\n"
         f"- Waiting: `wait` is capped at {lim['max_wait_s']:g} s.\n"
         f"- Rate limit: {rate_text}; 429 with `Retry-After` past it.\n"
         f"- Monthly pages: {pages if pages is not None else 'unlimited'} (the plan); 429 until "
