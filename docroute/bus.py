@@ -86,7 +86,7 @@ class StreamService:
     def _build_app(self) -> faust.App:
         kafka = self.settings.kafka
         app = faust.App(
-            f"docroute-{self.name}",
+            f"{kafka.group_prefix}-{self.name}",
             broker=[f"kafka://{server}" for server in kafka.servers],
             broker_session_timeout=kafka.session_timeout_ms / 1000,
             broker_heartbeat_interval=kafka.heartbeat_interval_ms / 1000,

@@ -33,6 +33,9 @@ class KafkaSettings(BaseModel):
     heartbeat_interval_ms: int = 1000
     partitions: int = 6
     replication_factor: int = 1
+    # Consumer groups are `<group_prefix>-<service>`: two deployments sharing one cluster (or one
+    # test module after another) set different prefixes so that neither reads the other's offsets.
+    group_prefix: str = "docroute"
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None

@@ -37,6 +37,7 @@ from docroute.processes import ManagedProcess, free_port, start_service, stop_al
 from docroute.settings import ServiceSettings
 from tests.factories.documents import make_text_pdf
 from tests.fixtures.auth import bearer
+from tests.fixtures.backlog import service_groups, skip_backlog
 from tests.fixtures.infra import wait_until_ready
 from tests.fixtures.topic_reader import TopicReader
 
@@ -70,11 +71,20 @@ class Stack:
 
 @pytest.fixture(scope="package")
 def stack(
-    service_env: dict[str, str], run_dir: Path, topics_ready: None, blobstore: BlobStore, admin_api_key: str
+    service_env: dict[str, str],
+    settings: ServiceSettings,
+    run_dir: Path,
+    topics_ready: None,
+    blobstore: BlobStore,
+    admin_api_key: str,
 ) -> Iterator[Stack]:
-    """ingest, OCR and the API, each its own process; stopped after this folder's last test."""
+    """ingest, OCR and the API, each its own process, starting after what earlier tests left on the
+    topics; stopped after this folder's last test."""
     env = {**service_env, **STACK_ENV, "DOCROUTE_ADMIN_API_KEY": admin_api_key}
-    env["DOCROUTE_CONSUMER_GROUP"] = f"docroute-api-adversarial-{uuid.uuid4().hex[:8]}"
+    group_prefix = f"docroute-adversarial-{uuid.uuid4().hex[:8]}"
+    env["DOCROUTE_KAFKA__GROUP_PREFIX"] = group_prefix
+    env["DOCROUTE_CONSUMER_GROUP"] = f"{group_prefix}-api"
+    skip_backlog(settings.kafka, service_groups(group_prefix))
     started: dict[str, ManagedProcess] = {}
     try:
         for name in (*STACK_SERVICES, "api"):

@@ -34,6 +34,7 @@ def _lag_partitions(service: ManagedProcess) -> set[str]:
 
 
 def _replica(service_env: dict[str, str], run_dir: Path) -> ManagedProcess:
+    """A second OCR process; `service_env` holds the module's consumer groups."""
     port = free_port()
     env = {**service_env, "DOCROUTE_HEALTH_PORT": str(port)}
     replica = start_service("ocr", env, run_dir / "logs" / "replica", port=port)
@@ -42,7 +43,7 @@ def _replica(service_env: dict[str, str], run_dir: Path) -> ManagedProcess:
 
 
 def test_replica_joining_and_leaving_leaves_the_first_running(
-    start_docroute_service, service_env, run_dir, producer, blobstore, topic_reader_factory
+    start_docroute_service, service_env, module_group_env, run_dir, producer, blobstore, topic_reader_factory
 ):
     workflow_id = publish_workflow(producer, labels=["a", "b"])
     first = start_docroute_service("ocr")
@@ -50,7 +51,7 @@ def test_replica_joining_and_leaving_leaves_the_first_running(
     wait_until(lambda: len(_lag_partitions(first)) == PARTITIONS, 60, "first never measured its lag")
 
     for leave in ("terminate", "kill"):  # a clean leave, then a member that vanishes
-        replica = _replica(service_env, run_dir)
+        replica = _replica({**service_env, **module_group_env}, run_dir)
         try:
             wait_until(lambda: len(_lag_partitions(first)) < PARTITIONS, 60, "no partition moved")
         finally:
