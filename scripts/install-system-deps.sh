@@ -19,21 +19,39 @@ declare -A PROBE=(
   [tesseract-ocr-eng]="eng.traineddata"
   [tesseract-ocr-deu]="deu.traineddata"
   [tesseract-ocr-fra]="fra.traineddata"
+  # the 16 languages of the "latin" character set: eng, deu, fra and these
+  [tesseract-ocr-spa]="spa.traineddata"
+  [tesseract-ocr-slk]="slk.traineddata"
+  [tesseract-ocr-ces]="ces.traineddata"
+  [tesseract-ocr-pol]="pol.traineddata"
+  [tesseract-ocr-ita]="ita.traineddata"
+  [tesseract-ocr-nld]="nld.traineddata"
+  [tesseract-ocr-slv]="slv.traineddata"
+  [tesseract-ocr-hrv]="hrv.traineddata"
+  [tesseract-ocr-por]="por.traineddata"
+  [tesseract-ocr-fin]="fin.traineddata"
+  [tesseract-ocr-swe]="swe.traineddata"
+  [tesseract-ocr-dan]="dan.traineddata"
+  [tesseract-ocr-nor]="nor.traineddata"
   [tesseract-ocr-jpn]="jpn.traineddata"
   [tesseract-ocr-jpn-vert]="jpn_vert.traineddata"
   [tesseract-ocr-osd]="osd.traineddata"
   [libgl1]="libGL.so.1"                          # shared libraries, checked with ldconfig
   [libglib2.0-0]="libglib-2.0.so.0"
 )
-ORDER=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-jpn
-       tesseract-ocr-jpn-vert tesseract-ocr-osd libgl1 libglib2.0-0)
+ORDER=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra
+       tesseract-ocr-spa tesseract-ocr-slk tesseract-ocr-ces tesseract-ocr-pol tesseract-ocr-ita tesseract-ocr-nld tesseract-ocr-slv
+       tesseract-ocr-hrv tesseract-ocr-por tesseract-ocr-fin tesseract-ocr-swe tesseract-ocr-dan tesseract-ocr-nor
+       tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-osd libgl1 libglib2.0-0)
 
-# --with-test-fonts: the fonts the test suite renders its synthetic scans with (Latin and Japanese);
-# production images do not need them.
+# --with-test-fonts: what only the test suite needs: the fonts it renders its synthetic scans with
+# (Latin and Japanese) and the browser its console tests drive (Playwright cannot download one here);
+# production images need neither.
 if [[ "${1:-}" == "--with-test-fonts" ]]; then
   PROBE[fonts-dejavu-core]="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
   PROBE[fonts-ipafont-gothic]="/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
-  ORDER+=(fonts-dejavu-core fonts-ipafont-gothic)
+  PROBE[chromium]="/usr/bin/chromium"
+  ORDER+=(fonts-dejavu-core fonts-ipafont-gothic chromium)
 fi
 
 has_lib() {
