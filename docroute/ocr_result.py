@@ -6,7 +6,7 @@ Format, version 1::
       "schema_version": 1,
       "document_id": "doc-123",
       "engine": "tesseract",          # engine configured for pages without a text layer
-      "language": "latin",            # "latin" (eng+deu+fra) or "japanese"
+      "language": "latin",            # "latin" (16 European languages) or "japanese"
       "page_count": 3,                # pages in the source document (not only those OCR'd)
       "pages": [
         {

@@ -20,8 +20,21 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from docroute.ocr_result import EngineName, OcrLanguage, OcrWord, words_from_lines
+from docroute.ocr_result import (
+    EngineName,
+    OcrLanguage,
+    OcrWord,
+    mean_confidence,
+    words_from_lines,
+    words_to_text,
+)
 from services.ocr.core.engine import OcrEngine
+from services.ocr.core.languages import (
+    FIRST_PASS,
+    LATIN_LANGUAGES,
+    load_detector,
+    second_pass_languages,
+)
 
 __all__ = [
     "EngineSet",
@@ -34,7 +47,8 @@ __all__ = [
 ]
 
 TESSDATA = "/usr/share/tesseract-ocr/5/tessdata/"
-TESSERACT_LANGUAGES: dict[OcrLanguage, str] = {"latin": "eng+deu+fra", "japanese": "jpn"}
+# The language data each character set needs (`latin`: its first pass, then one of the others).
+TESSERACT_LANGUAGES: dict[OcrLanguage, tuple[str, ...]] = {"latin": LATIN_LANGUAGES, "japanese": ("jpn",)}
 _MODEL_FILES = ("inference.yml", "inference.json", "inference.pdiparams")
 
 
@@ -43,7 +57,11 @@ class OcrEngineUnavailableError(RuntimeError):
 
 
 class TesseractEngine:
-    """Tesseract through tesserocr: one API object per language, used by one thread at a time.
+    """Tesseract through tesserocr: one API object per language list, used by one thread at a time.
+
+    Japanese pages are read with `jpn`. Latin pages with `eng+deu+fra`, then, when that text is in
+    another of the 16 Latin languages (`core.languages`), again with that language (or the two or
+    three it may be); the pass with the higher mean confidence stands.
 
     Usage::
 
@@ -64,40 +82,57 @@ class TesseractEngine:
         except ImportError as exc:
             raise OcrEngineUnavailableError("tesserocr is not installed") from exc
         self._tesserocr = tesserocr
-        needed = {code for codes in TESSERACT_LANGUAGES.values() for code in codes.split("+")}
+        needed = {code for codes in TESSERACT_LANGUAGES.values() for code in codes}
         folder = Path(self._tessdata)
         missing = sorted(code for code in needed if not (folder / f"{code}.traineddata").is_file())
         if missing:
             raise OcrEngineUnavailableError(
                 f"Tesseract language data missing in {self._tessdata}: {', '.join(missing)} "
-                "(apt-get install tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra "
-                "tesseract-ocr-jpn)"
+                f"(apt-get install {' '.join('tesseract-ocr-' + code for code in missing)}, "
+                "or run scripts/install-system-deps.sh)"
             )
-        self._apis: dict[OcrLanguage, Any] = {}
-        self._locks = {language: threading.Lock() for language in TESSERACT_LANGUAGES}
+        self._apis: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
-    def _api(self, language: OcrLanguage) -> Any:
-        """The API for ``language``, started on first use (caller holds its lock)."""
-        if language not in self._apis:
+    def _lock(self, langs: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(langs, threading.Lock())
+
+    def _api(self, langs: str) -> Any:
+        """The API for the language list ``langs``, started on first use (caller holds its lock)."""
+        if langs not in self._apis:
             try:
-                self._apis[language] = self._tesserocr.PyTessBaseAPI(
-                    path=self._tessdata, lang=TESSERACT_LANGUAGES[language]
-                )
+                self._apis[langs] = self._tesserocr.PyTessBaseAPI(path=self._tessdata, lang=langs)
             except RuntimeError as exc:
                 raise OcrEngineUnavailableError(f"Tesseract failed to start: {exc}") from exc
-        return self._apis[language]
+        return self._apis[langs]
 
     def load(self, language: OcrLanguage = "latin") -> None:
-        """Start the API for ``language`` now rather than on the first page."""
-        with self._locks[language]:
-            self._api(language)
+        """Start the first-pass API for ``language`` now rather than on the first page."""
+        langs = _first_pass(language)
+        with self._lock(langs):
+            self._api(langs)
+        if language == "latin":
+            load_detector()
 
     def recognize(self, image: Image.Image, language: OcrLanguage) -> list[OcrWord]:
         """Words of ``image`` in Tesseract's reading order."""
+        words = self.read(image, _first_pass(language))
+        if language != "latin":
+            return words
+        again = second_pass_languages(words_to_text(words))
+        if again is None:
+            return words
+        second = self.read(image, again)
+        return second if mean_confidence(second) >= mean_confidence(words) else words
+
+    def read(self, image: Image.Image, langs: str) -> list[OcrWord]:
+        """Words of ``image`` read with the Tesseract language list ``langs`` (`pol`, `eng+deu`)."""
         level = self._tesserocr.RIL.WORD
         words = []
-        with self._locks[language]:
-            api = self._api(language)
+        with self._lock(langs):
+            api = self._api(langs)
             try:
                 api.SetImage(image)
                 api.Recognize()
@@ -119,11 +154,18 @@ class TesseractEngine:
 
     def close(self) -> None:
         """Free the Tesseract APIs."""
-        for language, lock in self._locks.items():
+        with self._locks_lock:
+            locks = dict(self._locks)
+        for langs, lock in locks.items():
             with lock:
-                api = self._apis.pop(language, None)
+                api = self._apis.pop(langs, None)
                 if api is not None:
                     api.End()
+
+
+def _first_pass(language: OcrLanguage) -> str:
+    """The Tesseract language list every page of ``language`` is read with first."""
+    return "+".join(FIRST_PASS) if language == "latin" else "+".join(TESSERACT_LANGUAGES[language])
 
 
 def _model_name(folder: Path) -> str:

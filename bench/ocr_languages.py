@@ -1,0 +1,136 @@
+"""Tesseract on the 16 languages of character set `latin`: error and time per page (not a test).
+
+Run from the repository root (about a minute on 2 busy cores)::
+
+    .venv/bin/python -m bench.ocr_languages [--json PATH]
+
+Each language gets four sentences full of its own letters (ł ż ř ů ø å ő č ...), rendered as a
+flat 200 dpi scan (noise, blur, 1.5 degrees tilt: `tests/factories`). Each page is read by
+Tesseract with `eng+deu+fra` (what `latin` read before), the page's own language alone, all 16
+in one list, and as the OCR service reads `latin` (`TesseractEngine.recognize`: `eng+deu+fra`,
+then the detected language alone when it is another of the 16). Printed per language: character
+error rate (edit distance / reference characters, whitespace collapsed), the letters outside
+ASCII found, and seconds per page (language data already loaded). These are generated pages,
+not real scans: they measure what the language data adds, not accuracy on real mail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import unicodedata
+from typing import Any
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+from docroute.ocr_result import words_to_text
+from services.ocr.adapters import TESSDATA, TesseractEngine
+from services.ocr.core.languages import LATIN_LANGUAGES
+from tests.factories.documents import render_scanned_page
+from tests.factories.latin_languages import SAMPLES
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _special_recall(reference: str, read: str) -> tuple[int, int]:
+    """(language-specific letters found in order-free multiset, letters expected): non-ASCII letters."""
+    wanted = [c for c in reference if c.isalpha() and not c.isascii()]
+    pool = list(read)
+    found = 0
+    for char in wanted:
+        if char in pool:
+            pool.remove(char)
+            found += 1
+    return found, len(wanted)
+
+
+def main() -> None:
+    import tesserocr
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    configs = {
+        "eng+deu+fra": "eng+deu+fra",
+        "own": None,
+        "latin16": "+".join(LATIN_LANGUAGES),
+        "docroute": "",
+    }
+    apis: dict[str, Any] = {}
+    engine = TesseractEngine()
+    engine.load("latin")
+    rows = []
+    print(
+        f"{'lang':5} "
+        + " ".join(f"{name:>24}" for name in configs)
+        + "   (CER / special letters / s per page)"
+    )
+    for language, lines in SAMPLES.items():
+        image = render_scanned_page(lines, background=False, font_px=32, seed=3)
+        reference = _norm("\n".join(lines))
+        row: dict[str, Any] = {"language": language}
+        cells = []
+        for name, langs in configs.items():
+            started = time.perf_counter()
+            if langs == "":
+                read = _norm(words_to_text(engine.recognize(image, "latin")))
+            else:
+                langs = langs or language
+                if langs not in apis:
+                    apis[langs] = tesserocr.PyTessBaseAPI(path=TESSDATA, lang=langs)
+                    started = time.perf_counter()
+                apis[langs].SetImage(image)
+                read = _norm(apis[langs].GetUTF8Text())
+            seconds = time.perf_counter() - started
+            cer = _distance(reference, read) / len(reference)
+            found, wanted = _special_recall(reference, read)
+            row[name] = {
+                "cer": round(cer, 4),
+                "special_found": found,
+                "special": wanted,
+                "s": round(seconds, 2),
+            }
+            cells.append(f"{cer:6.1%} {found:3d}/{wanted:<3d} {seconds:5.2f}s")
+        rows.append(row)
+        print(f"{language:5} " + " ".join(f"{cell:>24}" for cell in cells), flush=True)
+    for api in apis.values():
+        api.End()
+    engine.close()
+    summary = {
+        name: {
+            "mean_cer": round(sum(r[name]["cer"] for r in rows) / len(rows), 4),
+            "special_recall": round(
+                sum(r[name]["special_found"] for r in rows) / sum(r[name]["special"] for r in rows), 4
+            ),
+            "mean_s": round(sum(r[name]["s"] for r in rows) / len(rows), 2),
+        }
+        for name in configs
+    }
+    print(
+        "mean  "
+        + " ".join(
+            f"{s['mean_cer']:6.1%} {s['special_recall']:7.1%} {s['mean_s']:5.2f}s" for s in summary.values()
+        )
+    )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"rows": rows, "summary": summary}, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()
