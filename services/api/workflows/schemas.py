@@ -14,6 +14,33 @@ from docroute.topics import class_slug, extract_topic
 from services.api.fields import Description, Label, Name, Probability
 
 PAGES_HELP = "'all', 'first N', 'last N' or 1-based pages and ranges such as '1,3' or '1-3,5-'"
+CHARACTER_SET_HELP = (
+    "'latin': English, German, French, Spanish, Slovak, Czech, Polish, Italian, Dutch, Slovenian, "
+    "Croatian, Portuguese, Finnish, Swedish, Danish and Norwegian; 'japanese': Japanese"
+)
+
+
+TextStyle = Literal["printed", "handwritten", "both"]
+# What natif.ai's setting means: "printed" reads printed text and ignores handwriting,
+# "handwritten" reads handwriting and ignores print, "both" reads both. Tesseract and PaddleOCR
+# read print; without a handwriting recognizer only "printed" can be honoured.
+HONOURED_TEXT_STYLES: frozenset[str] = frozenset({"printed"})
+TEXT_STYLE_HELP = (
+    "Which text is read: 'printed' (handwriting is ignored), 'handwritten' (print is ignored) or "
+    "'both'. Only 'printed' is available: this deployment has no handwriting recognizer, so "
+    "'handwritten' and 'both' are refused (422) rather than stored and ignored."
+)
+
+
+def honoured_text_style(value: str | None) -> str | None:
+    """``value`` when docroute can read documents that way; else a ValueError (422) saying why."""
+    if value is None or value in HONOURED_TEXT_STYLES:
+        return value
+    raise ValueError(
+        f"text_style {value!r} cannot be honoured: reading handwriting needs a handwriting "
+        "recognizer, and this deployment has none (its OCR engines read printed text). Use "
+        "'printed', which reads the printed text and ignores handwriting."
+    )
 
 
 def normalize_relevant_pages(value: str | None) -> str | None:
@@ -28,8 +55,8 @@ class DocumentSpecIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cropping: bool = False
-    character_set: Literal["latin", "japanese"] = "latin"
-    text_style: Literal["printed", "handwritten", "both"] = "printed"
+    character_set: Literal["latin", "japanese"] = Field(default="latin", description=CHARACTER_SET_HELP)
+    text_style: TextStyle = Field(default="printed", description=TEXT_STYLE_HELP)
     relevant_pages: str | None = Field(default=None, description=PAGES_HELP)
     ocr_engine: Literal["tesseract", "paddle"] = "tesseract"
 
@@ -37,6 +64,11 @@ class DocumentSpecIn(BaseModel):
     @classmethod
     def _pages(cls, value: str | None) -> str | None:
         return normalize_relevant_pages(value)
+
+    @field_validator("text_style")
+    @classmethod
+    def _text_style(cls, value: str) -> str:
+        return str(honoured_text_style(value))
 
 
 ROUTING_HELP = (
@@ -173,7 +205,7 @@ class DocumentSpecPatch(BaseModel):
 
     cropping: bool | None = None
     character_set: Literal["latin", "japanese"] | None = None
-    text_style: Literal["printed", "handwritten", "both"] | None = None
+    text_style: TextStyle | None = Field(default=None, description=TEXT_STYLE_HELP)
     relevant_pages: str | None = Field(default=None, description=f"{PAGES_HELP}; null: all pages")
     ocr_engine: Literal["tesseract", "paddle"] | None = None
 
@@ -181,6 +213,11 @@ class DocumentSpecPatch(BaseModel):
     @classmethod
     def _pages(cls, value: str | None) -> str | None:
         return normalize_relevant_pages(value)
+
+    @field_validator("text_style")
+    @classmethod
+    def _text_style(cls, value: str | None) -> str | None:
+        return honoured_text_style(value)
 
     @model_validator(mode="after")
     def _no_nulls(self) -> DocumentSpecPatch:

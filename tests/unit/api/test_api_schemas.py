@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from services.api.documents.schemas import Classification
-from services.api.workflows.schemas import DocumentSpecIn, WorkflowCreate, normalize_relevant_pages
+from services.api.workflows.schemas import (
+    DocumentSpecIn,
+    DocumentSpecPatch,
+    WorkflowCreate,
+    normalize_relevant_pages,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +60,18 @@ def test_document_spec_defaults_and_choices() -> None:
         DocumentSpecIn(relevant_pages="every other page")
     with pytest.raises(ValidationError):
         DocumentSpecIn(colour=True)
+
+
+@pytest.mark.parametrize("style", ["handwritten", "both"])
+def test_a_text_style_that_cannot_be_honoured_is_refused(style: str) -> None:
+    """No handwriting recognizer: 'handwritten' and 'both' are refused, not stored and ignored."""
+    with pytest.raises(ValidationError, match="cannot be honoured: reading handwriting needs"):
+        DocumentSpecIn(text_style=style)
+    with pytest.raises(ValidationError, match="cannot be honoured"):
+        DocumentSpecPatch(text_style=style)
+    assert DocumentSpecIn(text_style="printed").text_style == "printed"
+    assert DocumentSpecPatch(text_style="printed").text_style == "printed"
+    assert DocumentSpecPatch().text_style is None
 
 
 def test_workflow_defaults() -> None:

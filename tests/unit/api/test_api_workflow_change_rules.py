@@ -37,14 +37,15 @@ def update(session: Session, workflow: Workflow, **body: object) -> list[str]:
     return apply_update(session, workflow, WorkflowUpdate.model_validate(body))
 
 
-@pytest.mark.parametrize("field", sorted(FIXED_SPEC_FIELDS))
+# text_style is fixed too, but its only other values are refused before any rule (422: no
+# handwriting recognizer), so no change of it reaches the rules (test_api_schemas).
+@pytest.mark.parametrize("field", sorted(set(FIXED_SPEC_FIELDS) - {"text_style"}))
 def test_fixed_spec_fields_refuse_a_change_but_not_their_value(
     session: Session, workflow: Workflow, field: str
 ) -> None:
     other = {
         "cropping": True,
         "character_set": "japanese",
-        "text_style": "both",
         "ocr_engine": "paddle",
     }
     with pytest.raises(DomainError) as refused:
