@@ -11,7 +11,8 @@ Here each key's writes and reads hold that key's lock, a `PUT` with `If-Match` i
 412 unless the stored object's ETag matches, a `GET` with a matching `If-None-Match` answers
 304 (as S3 does), and an ETag is computed from the file that was opened, never from a
 separately stat'ed path that a rename may have replaced meanwhile; listings give LastModified
-to the microsecond.
+to the microsecond, and walk only the folder their prefix names (localbucket walks and sorts
+the whole bucket for every listing, and Tansu lists a partition's batches on every fetch).
 
 Run: `python -m docroute.s3_localbucket DATA_DIR --host 127.0.0.1 --port PORT`.
 """
@@ -77,6 +78,10 @@ def _signature(stat: os.stat_result) -> tuple[int, int, int, int]:
 class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # localbucket ships no types
     """localbucket's handler; `PutObject` honours `If-Match`, `GetObject` `If-None-Match`."""
 
+    # Headers and body leave in separate writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK, 40 ms on every response, which bounded Tansu's reads to ~25 batches/s.
+    disable_nagle_algorithm = True
+
     def _write_object(self, bucket: str, key: str, write: Callable[[IO[bytes]], str]) -> str:
         target = self._object_path(bucket, key)
         with _lock_for(target):
@@ -104,6 +109,57 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
                     self._send_not_modified(etag)
                     return
             super()._get(bucket, key, include_body)
+
+    def _list_entries(
+        self,
+        bucket_dir: Path,
+        prefix: str,
+        delimiter: str,
+        marker: str,
+        marker_is_prefix: bool,
+        max_keys: int,
+    ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
+        """localbucket's listing, over the folder named by the prefix's part up to its last `/`.
+
+        Every key there shares that folder's path, so the relative keys sort, page and group
+        under the delimiter as the whole keys do; keys anywhere else cannot match the prefix.
+        """
+        folder, slash, rest = prefix.rpartition("/")
+        root = (bucket_dir / folder).resolve()
+        if not slash or not root.is_relative_to(bucket_dir.resolve()):
+            return self._list_bucket(bucket_dir, prefix, delimiter, marker, marker_is_prefix, max_keys)
+        base = folder + slash
+        if marker.startswith(base):
+            marker = marker[len(base) :]
+        elif marker.encode() > base.encode():
+            return [], [], False, ""  # every key in the folder sorts before the marker
+        else:
+            marker, marker_is_prefix = "", False  # none does
+        if not root.is_dir():
+            return [], [], False, ""
+        contents, common, truncated, last = self._list_bucket(
+            root, rest, delimiter, marker, marker_is_prefix, max_keys
+        )
+        return (
+            [(base + key, path) for key, path in contents],
+            [base + prefix for prefix in common],
+            truncated,
+            last[:2] + base + last[2:] if last else "",
+        )
+
+    def _list_bucket(
+        self,
+        bucket_dir: Path,
+        prefix: str,
+        delimiter: str,
+        marker: str,
+        marker_is_prefix: bool,
+        max_keys: int,
+    ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
+        listed: tuple[list[tuple[str, Path]], list[str], bool, str] = super()._list_entries(
+            bucket_dir, prefix, delimiter, marker, marker_is_prefix, max_keys
+        )
+        return listed
 
     def _send_not_modified(self, etag: str) -> None:
         self.send_response(HTTPStatus.NOT_MODIFIED)

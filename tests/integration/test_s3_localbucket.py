@@ -113,3 +113,47 @@ def test_listing_gives_last_modified_below_the_second(s3: BaseClient, bucket: st
     stamps = [item["LastModified"] for item in listed]
     assert len(set(stamps)) == len(stamps)
     assert stamps == sorted(stamps)
+
+
+def _listed(s3: BaseClient, bucket: str, **params: str | int) -> tuple[list[str], list[str]]:
+    """Every key and common prefix of a listing, following its pages."""
+    keys: list[str] = []
+    prefixes: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, **params):
+        keys += [item["Key"] for item in page.get("Contents", [])]
+        prefixes += [item["Prefix"] for item in page.get("CommonPrefixes", [])]
+    return keys, prefixes
+
+
+def test_listing_a_folder_sees_exactly_what_the_prefix_names(s3: BaseClient, bucket: str) -> None:
+    """Listings walk only the prefix's folder; they must still page, group and start after
+    markers as over the whole bucket."""
+    keys = [
+        "a/records/0001.batch",
+        "a/records/0002.batch",
+        "a/records/0003.batch",
+        "a/records/x/0004.batch",
+        "a/recordsX",
+        "a/watermark.json",
+        "ab/records/0001.batch",
+        "b/records/0001.batch",
+        "top.json",
+    ]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+
+    assert _listed(s3, bucket, Prefix="a/records/") == (keys[:4], [])
+    assert _listed(s3, bucket, Prefix="a/records/", PaginationConfig={"PageSize": 1}) == (keys[:4], [])
+    assert _listed(s3, bucket, Prefix="a/records/", StartAfter="a/records/0002.batch") == (keys[2:4], [])
+    assert _listed(s3, bucket, Prefix="a/records/", StartAfter="a/") == (keys[:4], [])
+    assert _listed(s3, bucket, Prefix="a/records/", StartAfter="a/z") == ([], [])
+    assert _listed(s3, bucket, Prefix="a/records/", Delimiter="/") == (keys[:3], ["a/records/x/"])
+    assert _listed(s3, bucket, Prefix="a/rec") == (keys[:5], [])
+    assert _listed(s3, bucket, Prefix="a/", Delimiter="/") == (
+        ["a/recordsX", "a/watermark.json"],
+        ["a/records/"],
+    )
+    assert _listed(s3, bucket, Prefix="a") == (keys[:7], [])
+    assert _listed(s3, bucket, Prefix="c/records/") == ([], [])
+    assert _listed(s3, bucket, Prefix="../") == ([], [])
+    assert _listed(s3, bucket) == (keys, [])
