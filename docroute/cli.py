@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="run broker, S3, database, every service and the API on 127.0.0.1")
     up.add_argument("--data-dir", type=Path, default=Path(".docroute"), help="where everything is kept")
     up.add_argument("--api-port", type=int, default=8080)
+    up.add_argument("--console-port", type=int, default=8090, help="the web console's port (0: a free one)")
     up.add_argument(
         "--crash-loop",
         type=_crash_loop,
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     crashes, window_s = args.crash_loop
     policy = RestartPolicy(loop_crashes=crashes, loop_window_s=window_s)
-    return _up(EmbeddedStack(args.data_dir, args.api_port, policy))
+    return _up(EmbeddedStack(args.data_dir, args.api_port, policy, console_port=args.console_port))
 
 
 def _crash_loop(value: str) -> tuple[int, float]:

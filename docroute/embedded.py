@@ -41,6 +41,8 @@ class EmbeddedStack:
     data_dir: Path
     api_port: int = 8080
     policy: RestartPolicy = field(default_factory=RestartPolicy)
+    # The console (services/console), a client of the API; 0 picks a free port.
+    console_port: int = 8090
     env: dict[str, str] = field(default_factory=dict)
     supervisor: Supervisor = field(init=False)
 
@@ -71,6 +73,8 @@ class EmbeddedStack:
             stack.use_database(f"sqlite:///{self.data_dir / 'docroute.db'}")
         if "DOCROUTE_ADMIN_API_KEY" not in env:
             env["DOCROUTE_ADMIN_API_KEY"] = _admin_key(self.data_dir)
+        if "DOCROUTE_CONSOLE_SECRET" not in env:
+            env["DOCROUTE_CONSOLE_SECRET"] = _secret(self.data_dir / "console-secret")
         env.setdefault("DOCROUTE_DATA_DIR", str(self.data_dir / "services"))
         self.env = env
         for name in PIPELINE_SERVICES:
@@ -81,7 +85,17 @@ class EmbeddedStack:
             wait_for_port(self.api_port, timeout_s=API_START_TIMEOUT_S, process=api.process)
         except (RuntimeError, TimeoutError) as exc:
             raise RuntimeError(f"api failed to start ({exc}); see {api.log_path}") from exc
-        logger.info("docroute is up: API on http://%s:%d/docs, logs in %s", HOST, self.api_port, stack.logs)
+        console_port = self.console_port or free_port()
+        stack.start_service("console", port=console_port, DOCROUTE_API_URL=f"http://{HOST}:{self.api_port}")
+        logger.info(
+            "docroute is up: console on http://%s:%d (sign in with the admin API key), API on "
+            "http://%s:%d/docs, logs in %s",
+            HOST,
+            console_port,
+            HOST,
+            self.api_port,
+            stack.logs,
+        )
 
     def wait(self) -> None:
         """Restart whatever exits, with backoff; raises CrashLoopError when one keeps crashing."""
@@ -95,8 +109,14 @@ class EmbeddedStack:
 def _admin_key(data_dir: Path) -> str:
     """The embedded default's admin API key: made once, kept (owner-only) under the data dir."""
     path = data_dir / "admin-api-key"
+    key = _secret(path)
+    logger.info("admin API key: %s (send it as `Authorization: Bearer ...`)", path.resolve())
+    return key
+
+
+def _secret(path: Path) -> str:
+    """A random secret made once and kept (owner-only) at `path`."""
     if not path.exists():
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(32))
-    logger.info("admin API key: %s (send it as `Authorization: Bearer ...`)", path.resolve())
     return path.read_text().strip()

@@ -294,14 +294,16 @@ def test_network_policies(rendering: Rendering) -> None:
     for p in policies:
         for rule in p["spec"].get("ingress", []):
             if not rule.get("from"):  # open to every source
-                assert p["spec"]["podSelector"].get("matchLabels") == {"app": "api"}, (
-                    f"{p['metadata']['name']}: only the API may accept traffic from anywhere"
+                assert p["spec"]["podSelector"].get("matchLabels") in ({"app": "api"}, {"app": "console"}), (
+                    f"{p['metadata']['name']}: only the API and the console may accept traffic from anywhere"
                 )
                 assert [port["port"] for port in rule["ports"]] == [8080]
         for rule in p["spec"].get("egress", []):
             ports = {port["port"] for port in rule.get("ports", [])}
             assert ports, f"{p['metadata']['name']}: egress without a port restriction"
-            assert ports <= {53, 80, 443, 5432, 9000, 9092}, f"{p['metadata']['name']}: egress to {ports}"
+            to_api = rule.get("to") == [{"podSelector": {"matchLabels": {"app": "api"}}}]
+            allowed = {53, 80, 443, 5432, 9000, 9092} | ({8080} if to_api else set())
+            assert ports <= allowed, f"{p['metadata']['name']}: egress to {ports}"
 
 
 # --- overlays -----------------------------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""Pure logic of the console's screens: API refusals in plain words, the confusion matrix as
+heat, per-class figures, the order of the labelling keys. Values in, values out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# What each refusal means to a person, before the API's own words.
+_PLAIN = {
+    400: "The request was not understood",
+    401: "Your API key is not (or no longer) valid: sign in again",
+    403: "Your key may not do that",
+    404: "Not found, or not visible with your key",
+    409: "Refused: it conflicts with the current state",
+    413: "Too large",
+    415: "That kind of file is not supported",
+    422: "Not accepted",
+    429: "Limit reached",
+    503: "The API is not reachable right now",
+}
+
+
+def plain_error(status: int, detail: str, retry_after: str | None = None) -> str:
+    """`409 fixed setting` -> "Refused: it conflicts ...: <detail>", 429 with when to retry."""
+    head = _PLAIN.get(status, "The API answered with an error" if status >= 500 else "Refused")
+    text = f"{head}: {detail}" if detail else head
+    if status == 429 and retry_after:
+        text += f" (try again in {retry_after} s)"
+    return text
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    count: int
+    share: float  # of the row (the true class)
+    diagonal: bool
+
+    @property
+    def style(self) -> str:
+        """Background: green on the diagonal, red off it; stronger with the share."""
+        if self.count == 0:
+            return ""
+        hue = 140 if self.diagonal else 0
+        lightness = 96 - round(self.share * 66)
+        text = "#fff" if lightness < 55 else "#1d232a"  # readable (WCAG AA) on every shade
+        return f"background:hsl({hue},65%,{lightness}%);color:{text}"
+
+
+def heatmap(matrix: list[list[int]]) -> list[list[HeatCell]]:
+    """Rows: true class; each cell with its share of the row."""
+    rows = []
+    for i, row in enumerate(matrix):
+        total = sum(row) or 1
+        rows.append([HeatCell(n, n / total, i == j) for j, n in enumerate(row)])
+    return rows
+
+
+def class_keys(labels: list[str]) -> list[tuple[str, str]]:
+    """(key, label): 1-9 for the first nine classes, then no key (type to filter)."""
+    return [(str(i + 1) if i < 9 else "", label) for i, label in enumerate(labels)]
+
+
+def percent(value: Any) -> str:
+    return f"{float(value) * 100:.1f} %" if isinstance(value, int | float) else "-"
+
+
+def live_summary(versions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The live version of a workflow's version list, if any."""
+    return next((v for v in versions if v.get("live")), None)
+
+
+def classifications(result: dict[str, Any]) -> list[tuple[str, float]]:
+    """(class, confidence) of a processing result, most confident first."""
+    pairs = [(c["class"], float(c["confidence"])) for c in result.get("classifications") or []]
+    return sorted(pairs, key=lambda pair: -pair[1])

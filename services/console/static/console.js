@@ -1,0 +1,67 @@
+// Keyboard for the labelling and review panes: 1-9 pick a class, Enter confirms, Backspace undoes.
+// The page never sees the API key: every request goes to the console with the CSRF header (htmx).
+(function () {
+  "use strict";
+
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "radio");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var form = document.querySelector("form.keyed");
+    if (!form) return;
+    if (window.htmx) window.htmx.process(form); // a pane swapped in a moment ago
+    if (/^[1-9]$/.test(event.key)) {
+      var radios = form.querySelectorAll("input[type=radio]");
+      var radio = radios[Number(event.key) - 1];
+      if (radio) { radio.checked = true; radio.focus(); event.preventDefault(); }
+    } else if (event.key === "Enter") {
+      if (event.target && event.target.tagName === "BUTTON") return;
+      event.preventDefault();
+      if (form.querySelector("input[type=radio]:checked")) form.requestSubmit();
+    } else if (event.key === "Backspace") {
+      var undo = document.getElementById("undo");
+      if (undo) { event.preventDefault(); undo.click(); }
+    }
+  });
+
+  // Upload progress of the training data form (bytes sent).
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var bar = document.getElementById("upload-progress");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+
+  // Drag and drop onto a drop zone fills its file input.
+  document.addEventListener("dragover", function (event) {
+    if (event.target.closest && event.target.closest(".dropzone")) event.preventDefault();
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = event.target.closest && event.target.closest(".dropzone");
+    if (!zone) return;
+    event.preventDefault();
+    var input = zone.querySelector("input[type=file]");
+    if (input && event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+  });
+
+  // The threshold slider shows its value.
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "threshold" && event.target.type === "range") {
+      var out = document.getElementById("threshold-value");
+      if (out) out.textContent = event.target.value;
+    }
+  });
+
+  // After a pane is swapped in, keep the keyboard on it.
+  document.addEventListener("htmx:afterSwap", function () {
+    var form = document.querySelector("form.keyed");
+    var checked = form && form.querySelector("input[type=radio]:checked");
+    if (checked) checked.focus();
+    else if (document.activeElement === document.body || !document.contains(document.activeElement)) {
+      var pane = document.querySelector(".pane");
+      if (pane) { pane.setAttribute("tabindex", "-1"); pane.focus({ preventScroll: true }); }
+    }
+  });
+})();

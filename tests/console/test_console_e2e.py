@@ -1,0 +1,206 @@
+"""The console in a real browser against the real stack: sign in, create a workflow, drop a zip
+of class folders, label the loose files by keyboard (with an undo), train, read the version's
+confusion matrix, try a document, review it and see it routed. A screenshot of every screen goes
+to test-artefacts/console/ (git-ignored)."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from docroute.processes import ManagedProcess
+from tests.console.conftest import OfflineContext, screenshot
+from tests.factories.document_texts import document_lines
+from tests.factories.documents import make_text_pdf
+from tests.fixtures.auth import bearer
+
+PIPELINE = ("ingest", "ocr", "classify", "router", "trainer")
+KINDS = ("invoice", "payslip", "tax_form")
+IN_FOLDERS = 5  # per class, labelled by their folder
+LOOSE = 2  # per class, in a folder named like no class: labelled in the pane
+LONG_S = 180_000  # ms: training and OCR on a busy 2-core machine
+
+
+@pytest.fixture(scope="module")
+def stack(start_docroute_service: Callable[..., ManagedProcess], admin_api_key: str) -> dict[str, str]:
+    for name in PIPELINE:
+        start_docroute_service(name)
+    api = start_docroute_service("api", DOCROUTE_ADMIN_API_KEY=admin_api_key)
+    api_url = f"http://127.0.0.1:{api.port}"
+    console = start_docroute_service(
+        "console", DOCROUTE_API_URL=api_url, DOCROUTE_CONSOLE_SECRET="test-secret"
+    )
+    return {"api": api_url, "console": f"http://127.0.0.1:{console.port}"}
+
+
+def training_zip(seed: int = 7) -> tuple[bytes, dict[str, str]]:
+    """A zip with one folder per class and an `unsorted/` folder; the loose files' true kinds
+    by file name."""
+    rng = random.Random(seed)
+    loose: dict[str, str] = {}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for kind in KINDS:
+            for i in range(IN_FOLDERS):
+                archive.writestr(f"{kind}/{kind}-{i}.pdf", make_text_pdf(document_lines(kind, rng)))
+            for i in range(LOOSE):
+                name = f"scan-{kind[:3]}-{i}.pdf"
+                archive.writestr(f"unsorted/{name}", make_text_pdf(document_lines(kind, rng)))
+                loose[name] = kind
+    return buffer.getvalue(), loose
+
+
+def sign_in(page: Page, console: str, key: str) -> None:
+    page.goto(f"{console}/signin")
+    page.fill("#api_key", key)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Workflows")
+
+
+def create_workflow(page: Page, console: str) -> str:
+    page.goto(f"{console}/workflows/new")
+    page.fill("#name", "mailroom")
+    page.fill("#labels", "\n".join(KINDS))
+    # High: the tried document goes to review, where the test confirms it.
+    page.fill("#threshold", "0.99")
+    page.fill("#retrain_every", "1000")  # only the train button trains
+    expect(page.locator(".fixed")).to_have_text("fixed once saved")
+    screenshot(page, "02-new-workflow")
+    page.click("#new-workflow button[type=submit]")
+    page.wait_for_url(re.compile(r"/workflows/[0-9a-f-]+/data$"))
+    return page.url.split("/workflows/")[1].split("/")[0]
+
+
+def upload_zip(page: Page, archive: Path) -> None:
+    page.set_input_files("#files", str(archive))
+    page.click("#upload button[type=submit]")
+    batch = page.locator("article.batch").first
+    expect(batch.locator("h3")).to_contain_text("done", timeout=LONG_S)
+    expect(batch).to_contain_text(f"{len(KINDS) * IN_FOLDERS} labelled")
+    expect(batch).to_contain_text(f"{len(KINDS) * LOOSE} to label")
+
+
+def label_by_keyboard(page: Page, console: str, wf: str, loose: dict[str, str]) -> None:
+    page.goto(f"{console}/workflows/{wf}/label")
+    screenshot(page, "04-labelling")
+    done: list[str] = []
+    while page.locator("#label-form").count():
+        form = page.locator("#label-form")
+        sample = form.get_attribute("data-sample")
+        name = page.locator(".page figcaption").inner_text().split(" · ")[0]
+        kind = loose[name.rsplit("/", 1)[-1]]
+        if len(done) == 1:
+            # A wrong key first, then undo: the pane shows it again with the wrong label chosen.
+            page.keyboard.press(str((KINDS.index(kind) + 1) % len(KINDS) + 1))
+            page.keyboard.press("Enter")
+            expect(page.locator(f'#label-form[data-sample="{sample}"]')).to_have_count(0)
+            page.keyboard.press("Backspace")
+            expect(page.locator("#label-form")).to_have_attribute("data-sample", sample or "")
+            expect(page.locator("#label-form input:checked")).not_to_have_value(kind)
+        page.keyboard.press(str(KINDS.index(kind) + 1))
+        page.keyboard.press("Enter")
+        done.append(name.rsplit("/", 1)[-1])
+        expect(page.locator(f'#label-form[data-sample="{sample}"]')).to_have_count(0)  # the next one
+    expect(page.locator("#nothing-left")).to_be_visible()
+    assert sorted(done) == sorted(loose), done
+
+
+def train_and_read_the_matrix(page: Page, console: str, wf: str) -> None:
+    page.goto(f"{console}/workflows/{wf}/data")
+    expect(page.locator("table.counts")).to_contain_text(str(IN_FOLDERS + LOOSE))
+    screenshot(page, "03-training-data")
+    page.click("#train")
+    matrix = page.locator("#confusion-matrix")
+    expect(matrix).to_be_visible(timeout=LONG_S)
+    cells = [
+        [int(c) for c in row.locator("td").all_inner_texts()] for row in matrix.locator("tbody tr").all()
+    ]
+    assert len(cells) == len(KINDS)
+    assert sum(map(sum, cells)) == len(KINDS) * (IN_FOLDERS + LOOSE)
+    assert sum(cells[i][i] for i in range(len(KINDS))) >= 0.8 * sum(map(sum, cells))
+    expect(page.locator("table.per-class")).to_contain_text("payslip")
+    screenshot(page, "05-version")
+
+
+def try_a_document(page: Page, console: str, wf: str, tmp: Path) -> None:
+    document = tmp / "payslip-new.pdf"
+    document.write_bytes(make_text_pdf(document_lines("payslip", random.Random(99))))
+    page.goto(f"{console}/workflows/{wf}/try")
+    page.set_input_files("#file", str(document))
+    page.click("#try button[type=submit]")
+    expect(page.locator("#try-result")).to_be_visible(timeout=LONG_S)
+    expect(page.locator("#route")).to_have_text("review", timeout=LONG_S)
+    expect(page.locator(".bars li")).to_have_count(len(KINDS))
+    screenshot(page, "06-try-it")
+
+
+def review_one(page: Page, console: str, wf: str) -> str:
+    page.goto(f"{console}/workflows/{wf}/review")
+    form = page.locator("#review-form")
+    expect(form).to_be_visible()
+    document_id = form.get_attribute("data-sample") or ""
+    screenshot(page, "07-review")
+    page.locator("#review-form input[value=payslip]").check()
+    page.keyboard.press("Enter")
+    expect(page.locator("#review-pane")).to_contain_text("routed to")
+    expect(page.locator("#queue-empty")).to_be_visible()
+    return document_id
+
+
+def test_the_classifier_workflow_in_the_browser(
+    stack: dict[str, str], browser: Browser, admin_api_key: str, tmp_path: Path
+) -> None:
+    console = stack["console"]
+    archive, loose = training_zip()
+    (tmp_path / "samples.zip").write_bytes(archive)
+    offline = OfflineContext(browser, viewport={"width": 1280, "height": 800})
+    page = offline.new_page()
+    page.goto(f"{console}/signin")
+    screenshot(page, "01-sign-in")
+    sign_in(page, console, admin_api_key)
+    wf = create_workflow(page, console)
+    upload_zip(page, tmp_path / "samples.zip")
+    label_by_keyboard(page, console, wf, loose)
+    train_and_read_the_matrix(page, console, wf)
+    try_a_document(page, console, wf, tmp_path)
+    document_id = review_one(page, console, wf)
+    page.goto(console)
+    card = page.locator(f'.workflow-card:has(a[href="/workflows/{wf}/data"])')
+    expect(card).to_contain_text("v1 ·")
+    screenshot(page, "08-workflows")
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        result = api.get(f"/documents/{document_id}").json()
+    assert result["review"]["class"] == "payslip"
+    assert result["route"]["route"] == "extract"
+    assert offline.blocked == []
+    offline.close()
+
+
+def test_a_wrong_key_and_a_request_without_the_csrf_token_are_refused(
+    stack: dict[str, str], admin_api_key: str
+) -> None:
+    console = stack["console"]
+    with httpx.Client(base_url=console, timeout=30) as client:
+        form = client.get("/signin")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf is not None
+        wrong = client.post("/signin", data={"csrf": csrf[1], "api_key": "not-a-key"})
+        assert wrong.status_code == 401
+        assert "not valid" in wrong.text
+        forged = client.post("/signin", data={"csrf": "guess", "api_key": admin_api_key})
+        assert forged.status_code == 403
+        cookie = client.cookies.get("docroute_console")
+        assert cookie and admin_api_key not in cookie  # encrypted
+        signed = client.post("/signin", data={"csrf": csrf[1], "api_key": admin_api_key})
+        assert signed.status_code == 303
+        set_cookie = signed.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=strict" in set_cookie
+        assert client.post("/workflows", data={"name": "x", "labels": "a,b"}).status_code == 403

@@ -1,0 +1,52 @@
+"""The console's pure logic: refusals in plain words, the heatmap, the keys, the session cookie."""
+
+from __future__ import annotations
+
+import time
+
+from services.console import core
+from services.console.session import Session, SessionCodec
+
+
+def test_refusals_read_as_plain_words() -> None:
+    assert core.plain_error(409, "cropping is fixed").startswith("Refused: it conflicts")
+    assert core.plain_error(413, "over 50 MiB") == "Too large: over 50 MiB"
+    assert "try again in 3600 s" in core.plain_error(429, "100 pages used", "3600")
+    assert core.plain_error(502, "").startswith("The API answered with an error")
+
+
+def test_the_heatmap_shares_each_row_and_marks_the_diagonal() -> None:
+    heat = core.heatmap([[8, 2], [0, 0]])
+    assert [c.share for c in heat[0]] == [0.8, 0.2]
+    assert heat[0][0].diagonal and not heat[0][1].diagonal
+    assert "hsl(140" in heat[0][0].style and "hsl(0" in heat[0][1].style
+    assert heat[1][0].style == ""  # an empty row divides by nothing
+    assert "color:#fff" in core.heatmap([[5]])[0][0].style  # dark cell, light text
+
+
+def test_keys_go_to_the_first_nine_classes() -> None:
+    keys = core.class_keys([f"c{i}" for i in range(11)])
+    assert keys[0] == ("1", "c0") and keys[8] == ("9", "c8") and keys[9] == ("", "c9")
+
+
+def test_the_session_cookie_is_encrypted_and_cannot_be_forged() -> None:
+    codec = SessionCodec("secret one", max_age_s=60)
+    session = Session.anonymous().signed_in("the-api-key-0123456789", "ana", admin=False)
+    token = codec.dumps(session)
+    assert "the-api-key" not in token
+    assert codec.loads(token) == session
+    assert SessionCodec("secret two", max_age_s=60).loads(token) is None
+    assert codec.loads(token[:-4] + "AAAA") is None
+    assert codec.loads(None) is None
+
+
+def test_a_session_expires_and_a_sign_in_renews_the_csrf_token() -> None:
+    codec = SessionCodec("s", max_age_s=60)
+    token = codec.dumps(Session.anonymous())
+    assert codec.loads(token, now=int(time.time()) + 30) is not None
+    assert codec.loads(token, now=int(time.time()) + 90) is None
+    before = Session.anonymous()
+    after = before.signed_in("k" * 30, "ana", admin=True)
+    assert after.csrf != before.csrf
+    assert after.csrf_matches(after.csrf) and not after.csrf_matches(before.csrf)
+    assert not after.csrf_matches(None)
