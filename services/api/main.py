@@ -60,6 +60,7 @@ GUARDED_ROUTERS = (
     documents.documents,
     documents.events,
     documents.pages,
+    training.groups,
 )
 
 

@@ -19,13 +19,13 @@ from docroute.logging import configure_logging
 from services.console import core
 from services.console.adapters import ApiClient, ApiError
 from services.console.deps import SignInRequiredError, check_csrf, is_htmx, render
-from services.console.routes import auth, labelling, review, training, tryit, versions, workflows
+from services.console.routes import auth, groups, labelling, review, training, tryit, versions, workflows
 from services.console.session import COOKIE, Session, SessionCodec
 from services.console.settings import ConsoleSettings
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-SCREENS = (auth, workflows, training, labelling, versions, tryit, review)
+SCREENS = (auth, workflows, training, labelling, groups, versions, tryit, review)
 # Scripts and styles from this origin only; inline style attributes (bar widths, heat) allowed.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "

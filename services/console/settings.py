@@ -21,5 +21,3 @@ class ConsoleSettings(ServiceSettings):
     # Send the cookie over HTTPS only (set it behind TLS; plain http on 127.0.0.1 needs it off).
     secure_cookie: bool = False
     session_hours: float = Field(default=12.0, gt=0)
-    # What one request to the console may carry (uploads are forwarded to the API).
-    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)

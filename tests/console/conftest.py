@@ -66,6 +66,51 @@ def offline(browser: Browser) -> Iterator[OfflineContext]:
     context.close()
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+MOBILE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (the context must
+    bypass CSP: axe is injected as an inline script)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text())
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(" "))})`)"""
+    )
+    return list(found)
+
+
+def horizontal_overflow(page: Page) -> int:
+    """Pixels the page is wider than its viewport (0: no horizontal scrolling)."""
+    root = "document.documentElement"
+    return int(page.evaluate(f"() => {root}.scrollWidth - {root}.clientWidth"))
+
+
+# The page's images in view have loaded (lazy ones below the fold load when scrolled to).
+IMAGES_SHOWN = """() => [...document.images]
+    .filter(i => i.loading !== "lazy" || i.getBoundingClientRect().top < innerHeight)
+    .every(i => i.complete)"""
+
+
+def check_screen(page: Page, name: str, problems: list[str]) -> None:
+    """Screenshot at 1280x800 and 390x844; axe-core at both; no horizontal scroll on a phone.
+    Problems are collected, so one run lists every screen's."""
+    page.wait_for_function(IMAGES_SHOWN)
+    screenshot(page, name)
+    problems += [f"{name} (desktop): {v}" for v in serious_violations(page)]
+    page.set_viewport_size(MOBILE)
+    overflow = horizontal_overflow(page)
+    if overflow > 0:
+        problems.append(f"{name}: {overflow} px of horizontal scroll at 390 px")
+    problems += [f"{name} (mobile): {v}" for v in serious_violations(page)]
+    screenshot(page, f"{name}-mobile")
+    page.set_viewport_size(DESKTOP)
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Full-page screenshot under test-artefacts/console/<name>.png."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

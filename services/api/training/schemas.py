@@ -112,3 +112,45 @@ class Readiness(BaseModel):
     advice: list[str] = Field(description="What to do, plainly: 'add more X'")
     samples_pending: int = Field(description="Training uploads not read yet")
     samples_unlabelled: int = Field(description="Read training uploads without a label")
+
+
+class GroupMember(BaseModel):
+    """An unlabelled sample in a group, with how typical of the group it is."""
+
+    sample_id: uuid.UUID
+    filename: str | None
+    member_path: str | None
+    similarity: float = Field(description="Cosine similarity of its text to the group's centre")
+    odd: bool = Field(description="Far less similar than the group's typical member: check it first")
+
+
+class SampleGroup(BaseModel):
+    """Unlabelled samples whose texts are alike: probably one kind, label them together."""
+
+    size: int
+    terms: list[str] = Field(description="The words that weigh most in the group")
+    samples: list[GroupMember] = Field(description="Most typical first")
+
+
+class SampleGroups(BaseModel):
+    """GET /workflows/{key}/samples/groups."""
+
+    samples: int = Field(description="Unlabelled samples grouped (at most `limit`, oldest first)")
+    groups: list[SampleGroup] = Field(description="Largest first")
+
+
+class SampleLabelItem(BaseModel):
+    """One sample's label in a bulk request."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sample_id: uuid.UUID
+    label: str = Field(min_length=1, max_length=100)
+
+
+class SampleLabels(BaseModel):
+    """Body of POST /workflows/{key}/samples/labels: label many samples at once (a group)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[SampleLabelItem] = Field(min_length=1, max_length=1000)

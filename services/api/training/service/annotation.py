@@ -81,6 +81,13 @@ def find(session: Session, workflow: Workflow, sample_id: str) -> Document:
     return doc
 
 
+def check_labels(workflow: Workflow, labels: list[str]) -> None:
+    """Every label is one of the workflow's (before any of a bulk request is applied)."""
+    unknown = sorted({label for label in labels if label not in workflow.labels})
+    if unknown:
+        raise InvalidError(f"labels {unknown} are not among the workflow's labels {workflow.labels}")
+
+
 def label(
     session: Session, producer: LazyProducer, workflow: Workflow, doc: Document, new: str, by: str | None
 ) -> Document:

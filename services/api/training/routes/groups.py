@@ -1,0 +1,93 @@
+"""Label by groups: unlabelled samples grouped by the similarity of their text, and many labels
+in one request (a whole group with one key)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from docroute.errors import BlobNotFoundError
+from docroute.ocr_result import OcrDocument
+from services.api.deps import BlobStoreDep, CurrentKey, ProducerDep, SessionDep, WorkflowDep
+from services.api.documents.models import Document
+from services.api.training.schemas import (
+    GroupMember,
+    SampleGroup,
+    SampleGroups,
+    SampleLabels,
+    SamplePublic,
+)
+from services.api.training.service import annotation
+from services.api.training.service.grouping import default_groups, group_texts
+
+router = APIRouter(prefix="/workflows", tags=["training data"])
+# The text of a sample that counts for grouping (the start of a document says what it is).
+MAX_TEXT_CHARS = 5000
+
+
+@router.get("/{key}/samples/groups", response_model=SampleGroups)
+async def group_samples(
+    workflow: WorkflowDep,
+    session: SessionDep,
+    blobstore: BlobStoreDep,
+    k: Annotated[int | None, Query(ge=1, le=50, description="Groups; default: see default_groups")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Unlabelled samples to group")] = 500,
+) -> SampleGroups:
+    """Unlabelled samples in groups of alike text (TF-IDF of words and character n-grams,
+    k-means), most typical first; `odd` marks the members to check before labelling a group."""
+    query = annotation.samples_query(workflow.id, "unlabelled").order_by(Document.created_at, Document.id)
+    docs = list(session.scalars(query.limit(limit)))
+
+    def texts() -> list[str]:
+        found = []
+        for doc in docs:
+            try:
+                found.append(OcrDocument.from_json(blobstore.get(doc.ocr_ref or "")).text[:MAX_TEXT_CHARS])
+            except BlobNotFoundError:
+                found.append("")
+        return found
+
+    def grouped() -> list[SampleGroup]:
+        groups = group_texts(texts(), k or default_groups(len(workflow.labels), len(docs)))
+        return [
+            SampleGroup(
+                size=len(group.members),
+                terms=group.terms,
+                samples=[
+                    GroupMember(
+                        sample_id=docs[m.index].id,
+                        filename=docs[m.index].filename,
+                        member_path=docs[m.index].member_path,
+                        similarity=m.similarity,
+                        odd=m.odd,
+                    )
+                    for m in group.members
+                ],
+            )
+            for group in groups
+        ]
+
+    return SampleGroups(samples=len(docs), groups=await run_in_threadpool(grouped))
+
+
+@router.post("/{key}/samples/labels", response_model=list[SamplePublic])
+async def label_samples(
+    workflow: WorkflowDep,
+    session: SessionDep,
+    producer: ProducerDep,
+    principal: CurrentKey,
+    body: SampleLabels,
+) -> list[SamplePublic]:
+    """Label many read samples at once, each as PUT .../samples/{id}/label would (one request
+    against the rate limit). Checked first: one unknown sample or label refuses them all."""
+    docs = [annotation.find(session, workflow, str(item.sample_id)) for item in body.labels]
+    annotation.check_labels(workflow, [item.label for item in body.labels])
+
+    def label_all() -> None:
+        for doc, item in zip(docs, body.labels, strict=True):
+            annotation.label(session, producer, workflow, doc, item.label, principal.name)
+
+    await run_in_threadpool(label_all)
+    return [annotation.public(doc) for doc in docs]
