@@ -17,7 +17,13 @@ Format, version 1::
           "text": "INVOICE\\nNo. 42",  # reading order, lines joined by "\\n"
           "mean_confidence": 1.0,     # mean of the word confidences, 0.0 without words
           "words": [{"text": "INVOICE", "confidence": 1.0, "box": [150, 120, 390, 160],
-                     "line": 0}]         # line: 0-based line number on the page, reading order
+                     "line": 0}],        # line: 0-based line number on the page, reading order
+          "escalation": null          # or, when the fast engine read the page poorly and the
+                                      # stronger one read it again: {"engine": "tesseract",
+                                      # "mean_confidence": 0.41, "text_chars": 212,
+                                      # "ink_covered": 0.93,  (its words' share of the ink)
+                                      # "reason": "mean confidence 0.41 below 0.75",
+                                      # "replaced": true}  (replaced: `source` read it instead)
         }
       ]
     }
@@ -62,6 +68,30 @@ class OcrWord(_Frozen):
     line: int = Field(default=0, ge=0, description="0-based line number on the page")
 
 
+class OcrFirstRead(_Frozen):
+    """What the fast engine made of a page it read poorly, which the stronger engine read again."""
+
+    engine: EngineName
+    mean_confidence: float = Field(ge=0.0, le=1.0)
+    text_chars: int = Field(ge=0)
+    ink_covered: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="share of the page's dark pixels inside its words"
+    )
+    reason: str = ""
+    replaced: bool = Field(default=False, description="the stronger engine's read replaced this one")
+
+    @classmethod
+    def of(cls, engine: EngineName, words: Sequence[OcrWord], *, ink_covered: float | None) -> OcrFirstRead:
+        """The summary of ``engine``'s read ``words``."""
+        text = words_to_text(words)
+        return cls(
+            engine=engine,
+            mean_confidence=mean_confidence(words),
+            text_chars=len(text),
+            ink_covered=ink_covered,
+        )
+
+
 class OcrPage(_Frozen):
     """The text of one page and where it came from."""
 
@@ -73,6 +103,7 @@ class OcrPage(_Frozen):
     text: str
     mean_confidence: float = Field(ge=0.0, le=1.0)
     words: tuple[OcrWord, ...] = ()
+    escalation: OcrFirstRead | None = None
 
 
 class OcrDocument(_Frozen):

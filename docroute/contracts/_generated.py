@@ -423,7 +423,11 @@ class DocumentTextExtracted(BaseModel):
     """
     sources: list[Literal["text-layer", "tesseract", "paddle"]]
     """
-    How each used page was read.
+    How each used page was read: its text layer, or the OCR engine whose text was kept.
+    """
+    escalated_pages: list[int] | None = None
+    """
+    0-based indexes of the used pages the fast engine (Tesseract) read poorly (mean confidence or text below the OCR service's escalation settings) and the stronger one (PaddleOCR) read again; their `sources` entry names the engine whose text was kept, the OCR JSON what the first engine read. Absent or null: none.
     """
     text_chars: Annotated[int, Field(ge=0)]
     """

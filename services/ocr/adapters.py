@@ -11,6 +11,7 @@ load.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import threading
 import warnings
@@ -41,6 +42,7 @@ __all__ = [
     "OcrEngine",
     "OcrEngineUnavailableError",
     "PaddleEngine",
+    "StandbyEngine",
     "TesseractEngine",
     "build_engine",
     "default_paddle_model_dirs",
@@ -50,6 +52,7 @@ TESSDATA = "/usr/share/tesseract-ocr/5/tessdata/"
 # The language data each character set needs (`latin`: its first pass, then one of the others).
 TESSERACT_LANGUAGES: dict[OcrLanguage, tuple[str, ...]] = {"latin": LATIN_LANGUAGES, "japanese": ("jpn",)}
 _MODEL_FILES = ("inference.yml", "inference.json", "inference.pdiparams")
+logger = logging.getLogger(__name__)
 
 
 class OcrEngineUnavailableError(RuntimeError):
@@ -326,6 +329,35 @@ class EngineSet:
                 if isinstance(engine, TesseractEngine):
                     engine.close()
             self._engines.clear()
+
+
+class StandbyEngine:
+    """An engine of an ``EngineSet`` loaded only when a page first needs it (PaddleOCR takes
+    3-5 s and ~300 MB to load, and most pages never need it). When it cannot be loaded it reads
+    no words, once logged, so a page keeps the fast engine's read.
+
+    Usage::
+
+        fallback = StandbyEngine(engines, "paddle")
+        words = fallback.recognize(image, "latin")   # [] when Paddle is not installed
+    """
+
+    def __init__(self, engines: EngineSet, name: EngineName) -> None:
+        self.name: EngineName = name
+        self._engines = engines
+        self._unavailable = False
+
+    def recognize(self, image: Image.Image, language: OcrLanguage) -> list[OcrWord]:
+        """Words of ``image`` read by the engine, loading it on first use; [] when unavailable."""
+        if self._unavailable:
+            return []
+        try:
+            engine = self._engines.get(self.name)
+        except OcrEngineUnavailableError as exc:
+            self._unavailable = True
+            logger.warning("%s cannot read poorly read pages again: %s", self.name, exc)
+            return []
+        return engine.recognize(image, language)
 
 
 def build_engine(

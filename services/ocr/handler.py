@@ -11,8 +11,9 @@ from docroute.contracts._generated import DocumentReceived, DocumentTextExtracte
 from docroute.errors import PermanentError
 from docroute.events import Event, Outgoing, emit
 from docroute.workflows import WorkflowDirectory
-from services.ocr.adapters import EngineSet
+from services.ocr.adapters import EngineSet, StandbyEngine
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
+from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
 
 logger = logging.getLogger(__name__)
@@ -27,12 +28,20 @@ class OcrHandler:
     """Reads the relevant pages with the workflow's document spec."""
 
     def __init__(
-        self, store: BlobStore, workflows: WorkflowDirectory, engines: EngineSet, max_pages: int
+        self,
+        store: BlobStore,
+        workflows: WorkflowDirectory,
+        engines: EngineSet,
+        max_pages: int,
+        escalation: EscalationRule = NEVER,
     ) -> None:
         self._store = store
         self._workflows = workflows
         self._engines = engines
         self._max_pages = max_pages
+        self._escalation = escalation
+        # Pages Tesseract reads poorly are read again by Paddle (loaded when first needed).
+        self._fallback = StandbyEngine(engines, "paddle") if escalation != NEVER else None
 
     def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
         doc = event.data
@@ -40,6 +49,7 @@ class OcrHandler:
         spec = self._workflows.get(str(doc.workflow_id)).document_spec
         data = self._store.get(doc.blob.ref)
         engine = self._engines.get(spec.ocr_engine or "tesseract")
+        fallback = self._fallback if engine.name == "tesseract" else None
         try:
             result = extract_document(
                 data,
@@ -50,6 +60,8 @@ class OcrHandler:
                 language=spec.character_set,
                 engine=engine,
                 max_pages=self._max_pages,
+                fallback=fallback,
+                rule=self._escalation,
             )
         except OcrInputError as exc:
             raise PermanentError(
@@ -72,6 +84,7 @@ class OcrHandler:
             page_count=doc.page_count,
             pages_used=[page.index for page in result.pages],
             sources=[page.source for page in result.pages],
+            escalated_pages=[page.index for page in result.pages if page.escalation is not None] or None,
             text_chars=len(text),
             text_preview=text[:500],
             model_version=doc.model_version,

@@ -10,6 +10,7 @@ from docroute.bus import StreamService
 from docroute.logging import configure_logging
 from docroute.workflows import WorkflowDirectory
 from services.ocr.adapters import EngineSet
+from services.ocr.core.escalation import EscalationRule
 from services.ocr.handler import OcrHandler
 from services.ocr.settings import OcrSettings
 
@@ -28,5 +29,6 @@ def run() -> None:
         engines.get(name)
     workflows = WorkflowDirectory(settings.kafka)
     workflows.start()
-    handler = OcrHandler(BlobStore(settings.s3), workflows, engines, settings.max_pages)
+    escalation = EscalationRule(settings.escalate_below_confidence, settings.escalate_below_ink_covered)
+    handler = OcrHandler(BlobStore(settings.s3), workflows, engines, settings.max_pages, escalation)
     StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received}).run()

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from docroute.settings import ServiceSettings
 
 
 class OcrSettings(ServiceSettings):
-    """Engines to load at start and where production keeps PaddleOCR's model folders."""
+    """Engines to load at start, where production keeps PaddleOCR's model folders, and when a
+    page Tesseract read poorly is read again by PaddleOCR (`services.ocr.core.escalation`)."""
 
     warm_engines: tuple[Literal["tesseract", "paddle"], ...] = ("tesseract",)
     paddle_detection_model_dir: str | None = None
     paddle_recognition_model_dir: str | None = None
     tessdata_dir: str | None = None
+    # DOCROUTE_ESCALATE_BELOW_CONFIDENCE / _BELOW_INK_COVERED: a page of a Tesseract workflow read
+    # with a mean confidence below this, or whose words cover less than this share of its dark
+    # pixels, is read again by PaddleOCR when it is installed (0 and 0: never).
+    escalate_below_confidence: float = Field(default=0.75, ge=0.0, le=1.0)
+    escalate_below_ink_covered: float = Field(default=0.5, ge=0.0, le=1.0)

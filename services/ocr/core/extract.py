@@ -12,6 +12,7 @@ from PIL import Image
 
 from docroute.ocr_result import (
     OcrDocument,
+    OcrFirstRead,
     OcrLanguage,
     OcrPage,
     mean_confidence,
@@ -21,6 +22,7 @@ from docroute.page_selection import parse_relevant_pages
 from services.ocr.core.crop import crop_document
 from services.ocr.core.engine import OcrEngine
 from services.ocr.core.errors import PageSelectionError, UnsupportedMediaTypeError
+from services.ocr.core.escalation import NEVER, EscalationRule, ink_covered
 from services.ocr.core.images import count_image_pages, load_image_pages
 from services.ocr.core.pdf import PdfFile, has_text_layer
 
@@ -47,9 +49,18 @@ def select_pages(spec: str | None, page_count: int, max_pages: int) -> list[int]
 
 
 def ocr_page(
-    index: int, image: Image.Image, *, cropping: bool, language: OcrLanguage, engine: OcrEngine
+    index: int,
+    image: Image.Image,
+    *,
+    cropping: bool,
+    language: OcrLanguage,
+    engine: OcrEngine,
+    fallback: OcrEngine | None = None,
+    rule: EscalationRule = NEVER,
 ) -> OcrPage:
-    """OCR one page image, cutting the page out of a photo first when ``cropping``."""
+    """OCR one page image, cutting the page out of a photo first when ``cropping``; a page
+    ``engine`` reads poorly by ``rule`` is read again by ``fallback`` (when given), whose read is
+    kept if it found any words."""
     cropped = False
     if cropping:
         result = crop_document(np.asarray(image))
@@ -59,15 +70,26 @@ def ocr_page(
         image = image.copy()
         image.thumbnail((MAX_OCR_SIDE, MAX_OCR_SIDE), Image.Resampling.LANCZOS)
     words = engine.recognize(image, language)
+    source, escalation = engine.name, None
+    if fallback is not None and fallback.name != engine.name:
+        covered = ink_covered(image, words)
+        why = rule.reason(mean_confidence(words), covered)
+        if why is not None:
+            first = OcrFirstRead.of(engine.name, words, ink_covered=covered)
+            again = fallback.recognize(image, language)
+            escalation = first.model_copy(update={"reason": why, "replaced": bool(again)})
+            if again:
+                words, source = again, fallback.name
     return OcrPage(
         index=index,
         width=image.width,
         height=image.height,
-        source=engine.name,
+        source=source,
         cropped=cropped,
         text=words_to_text(words),
         words=tuple(words),
         mean_confidence=mean_confidence(words),
+        escalation=escalation,
     )
 
 
@@ -78,10 +100,20 @@ class _Ocr:
     cropping: bool
     language: OcrLanguage
     engine: OcrEngine
+    fallback: OcrEngine | None = None
+    rule: EscalationRule = NEVER
 
     def page(self, index: int, image: Image.Image) -> OcrPage:
         """OCR page ``index``."""
-        return ocr_page(index, image, cropping=self.cropping, language=self.language, engine=self.engine)
+        return ocr_page(
+            index,
+            image,
+            cropping=self.cropping,
+            language=self.language,
+            engine=self.engine,
+            fallback=self.fallback,
+            rule=self.rule,
+        )
 
 
 def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:
@@ -125,14 +157,17 @@ def extract_document(
     language: OcrLanguage,
     engine: OcrEngine,
     max_pages: int,
+    fallback: OcrEngine | None = None,
+    rule: EscalationRule = NEVER,
 ) -> OcrDocument:
-    """Text of the relevant pages of a document (at most ``max_pages``), page by page.
+    """Text of the relevant pages of a document (at most ``max_pages``), page by page; a page
+    without a text layer that ``engine`` reads poorly by ``rule`` is read again by ``fallback``.
 
     :raises OcrInputError: (subclasses) for corrupt, encrypted or unsupported documents and
         page selections that select nothing.
     """
     started = time.perf_counter()
-    ocr = _Ocr(cropping=cropping, language=language, engine=engine)
+    ocr = _Ocr(cropping=cropping, language=language, engine=engine, fallback=fallback, rule=rule)
     if media_type == "application/pdf":
         page_count, pages = _pdf_pages(data, relevant_pages, max_pages, ocr)
     elif media_type in IMAGE_TYPES:
