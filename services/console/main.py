@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 import uvicorn
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
@@ -19,13 +20,26 @@ from docroute.logging import configure_logging
 from services.console import core
 from services.console.adapters import ApiClient, ApiError
 from services.console.deps import SignInRequiredError, check_csrf, is_htmx, render
-from services.console.routes import auth, groups, labelling, review, training, tryit, versions, workflows
+from services.console.routes import (
+    auth,
+    documents,
+    groups,
+    keys,
+    labelling,
+    review,
+    training,
+    tryit,
+    usage,
+    versions,
+    workflows,
+)
 from services.console.session import COOKIE, Session, SessionCodec
 from services.console.settings import ConsoleSettings
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-SCREENS = (auth, workflows, training, labelling, groups, versions, tryit, review)
+SWAGGER_FILES = Path(fastapi_offline.__file__).parent / "static"
+SCREENS = (auth, workflows, training, labelling, groups, versions, tryit, review, documents, usage, keys)
 # Scripts and styles from this origin only; inline style attributes (bar widths, heat) allowed.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -95,6 +109,8 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
 
     for screen in SCREENS:
         app.include_router(screen.router, dependencies=[Depends(check_csrf)])
+    # Swagger UI for a workflow's OpenAPI document: the files the API's /docs uses (fastapi-offline).
+    app.mount("/static/swagger", StaticFiles(directory=SWAGGER_FILES), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from docroute.processes import ManagedProcess
@@ -58,6 +59,12 @@ def training_zip(seed: int = 7) -> tuple[bytes, dict[str, str]]:
     return buffer.getvalue(), loose
 
 
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (20, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def sign_in(page: Page, console: str, key: str) -> None:
     page.goto(f"{console}/signin")
     page.fill("#api_key", key)
@@ -73,6 +80,7 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
     expect(page.locator(".error")).to_contain_text("Not accepted")
     expect(page.locator("#name")).to_have_value("mailroom")
     page.fill("#labels", "\n".join(KINDS))
+    page.set_input_files("#thumbnail", {"name": "mailroom.png", "mimeType": "image/png", "buffer": _png()})
     # High: the tried document goes to review, where the test confirms it.
     page.fill("#threshold", "0.99")
     page.fill("#retrain_every", "1000")  # only the train button trains
@@ -180,6 +188,34 @@ def review_one(page: Page, console: str, wf: str, problems: list[str]) -> str:
     return document_id
 
 
+def the_other_screens(page: Page, console: str, wf: str, problems: list[str]) -> str:
+    """Documents (the reviewed one, routed), usage, the workflow's API (its OpenAPI rendered),
+    keys: mint a key for this workflow, shown once. Returns the key."""
+    page.goto(f"{console}/workflows/{wf}/documents?route=extract")
+    expect(page.locator("table.documents tbody tr")).to_have_count(1)
+    expect(page.locator("table.documents")).to_contain_text("payslip (reviewed)")
+    check_screen(page, "09-documents", problems)
+    page.locator("table.documents a").first.click()
+    expect(page.locator("main")).to_contain_text("reviewed as payslip")
+    check_screen(page, "10-document", problems)
+    page.goto(f"{console}/workflows/{wf}/usage")
+    expect(page.locator("#usage-pages")).to_contain_text("1")
+    check_screen(page, "11-usage", problems)
+    page.goto(f"{console}/workflows/{wf}/api")
+    expect(page.locator("#swagger .opblock").first).to_be_visible(timeout=30_000)
+    check_screen(page, "12-api", problems)
+    page.goto(f"{console}/keys")
+    page.fill("#key-name", "mailroom team")
+    page.locator(f'input[name=workflow][value="{wf}"]').check()
+    page.click("form[action='/keys'] button[type=submit]")
+    key = page.locator("#minted-key").inner_text().strip()
+    check_screen(page, "13-keys", problems)
+    page.goto(f"{console}/keys")
+    expect(page.locator("#minted-key")).to_have_count(0)  # shown once
+    expect(page.locator("main table")).to_contain_text("mailroom team")
+    return key
+
+
 def test_the_classifier_workflow_in_the_browser(
     stack: dict[str, str], browser: Browser, admin_api_key: str, tmp_path: Path
 ) -> None:
@@ -203,11 +239,18 @@ def test_the_classifier_workflow_in_the_browser(
     page.goto(console)
     card = page.locator(f'.workflow-card:has(a[href="/workflows/{wf}/data"])')
     expect(card).to_contain_text("v1 ·")
+    assert card.locator("img.thumb").evaluate("img => img.complete && img.naturalWidth") == 64
     check_screen(page, "08-workflows", problems)
     with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
         result = api.get(f"/documents/{document_id}").json()
     assert result["review"]["class"] == "payslip"
     assert result["route"]["route"] == "extract"
+    scoped = the_other_screens(page, console, wf, problems)
+    page.click("header button[type=submit]")  # sign out
+    expect(page.locator("h1")).to_have_text("Sign in")
+    sign_in(page, console, scoped)
+    expect(page.locator(".workflow-card")).to_have_count(1)  # a scoped key sees its workflow only
+    expect(page.locator("header")).not_to_contain_text("API keys")
     assert offline.blocked == []
     offline.close()
     assert problems == [], "\n".join(problems)

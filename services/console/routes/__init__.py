@@ -1,6 +1,30 @@
 """One router per screen: sign in, workflows, training data, labelling, label by groups,
-versions, try it, review."""
+versions, try it, review, documents, usage and API, API keys."""
 
-from services.console.routes import auth, groups, labelling, review, training, tryit, versions, workflows
+from services.console.routes import (
+    auth,
+    documents,
+    groups,
+    keys,
+    labelling,
+    review,
+    training,
+    tryit,
+    usage,
+    versions,
+    workflows,
+)
 
-__all__ = ["auth", "groups", "labelling", "review", "training", "tryit", "versions", "workflows"]
+__all__ = [
+    "auth",
+    "documents",
+    "groups",
+    "keys",
+    "labelling",
+    "review",
+    "training",
+    "tryit",
+    "usage",
+    "versions",
+    "workflows",
+]

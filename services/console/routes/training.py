@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from services.console import core
@@ -17,14 +17,26 @@ router = APIRouter(prefix="/workflows/{wf}", tags=["training data"])
 
 
 @router.get("/data", response_class=HTMLResponse)
-async def training_data(request: Request, wf: str, user: UserDep, api: ApiDep) -> HTMLResponse:
+async def training_data(
+    request: Request,
+    wf: str,
+    user: UserDep,
+    api: ApiDep,
+    notice: Annotated[str | None, Query(max_length=600)] = None,
+) -> HTMLResponse:
     workflow, readiness, batches = await asyncio.gather(
         api.workflow(user.api_key, wf),
         api.get(user.api_key, f"/workflows/{wf}/readiness"),
         api.get(user.api_key, f"/workflows/{wf}/batches"),
     )
     return render(
-        request, "training.html", workflow=workflow, readiness=readiness, batches=batches[:5], tab="data"
+        request,
+        "training.html",
+        workflow=workflow,
+        readiness=readiness,
+        batches=batches[:5],
+        notice=notice,
+        tab="data",
     )
 
 

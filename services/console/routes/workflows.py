@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console import core
@@ -68,6 +69,7 @@ async def create_workflow(
     relevant_pages: Annotated[str, Form()] = "",
     threshold: Annotated[float, Form(ge=0, le=1)] = 0.8,
     retrain_every: Annotated[int, Form(ge=1)] = 20,
+    thumbnail: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """POST /workflows; a refusal is shown above the form, every field kept as typed."""
     body: dict[str, Any] = {
@@ -90,4 +92,23 @@ async def create_workflow(
         form = {**body, **body["document_spec"], "labels": labels}
         error = core.plain_error(exc.status, exc.detail, exc.retry_after)
         return render(request, "workflow_new.html", status_code=exc.status, form=form, error=error)
-    return RedirectResponse(f"/workflows/{created['key']}/data", status_code=303)
+    target = f"/workflows/{created['key']}/data"
+    if thumbnail is not None and thumbnail.filename:
+        image = {"file": (thumbnail.filename, thumbnail.file, thumbnail.content_type or "image/png")}
+        try:
+            await api.request(user.api_key, "PUT", f"/workflows/{created['key']}/thumbnail", files=image)
+        except ApiError as exc:
+            # The workflow exists; say why its thumbnail was not taken, on its first page.
+            notice = core.plain_error(exc.status, exc.detail)
+            return RedirectResponse(f"{target}?{urlencode({'notice': f'Thumbnail not set: {notice}'})}", 303)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/workflows/{wf}/thumbnail")
+async def thumbnail_image(wf: str, user: UserDep, api: ApiDep) -> Response:
+    answer = await api.request(user.api_key, "GET", f"/workflows/{wf}/thumbnail")
+    return Response(
+        answer.content,
+        media_type=answer.headers.get("content-type"),
+        headers={"Cache-Control": "private, max-age=300"},
+    )

@@ -3,6 +3,8 @@
 (function () {
   "use strict";
 
+  var typed = "", typedAt = 0;
+
   function typing(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "radio");
   }
@@ -20,6 +22,14 @@
       if (event.target && event.target.tagName === "BUTTON") return;
       event.preventDefault();
       if (form.querySelector("input[type=radio]:checked")) form.requestSubmit();
+    } else if (/^[a-z]$/i.test(event.key)) {
+      // Type to filter: the first class whose name starts with what was typed (past the 9 keys).
+      typed = (Date.now() - typedAt < 1000 ? typed : "") + event.key.toLowerCase();
+      typedAt = Date.now();
+      var match = Array.prototype.find.call(form.querySelectorAll("input[type=radio]"), function (r) {
+        return r.value.toLowerCase().indexOf(typed) === 0;
+      });
+      if (match) { match.checked = true; match.focus(); event.preventDefault(); }
     } else if (event.key === "Backspace") {
       var undo = document.getElementById("undo");
       if (undo) { event.preventDefault(); undo.click(); }
@@ -65,3 +75,13 @@
     }
   });
 })();
+
+// Copy buttons (snippets, a minted key).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) return;
+  var source = document.getElementById(button.dataset.copy);
+  if (source && navigator.clipboard) {
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
+  }
+});

@@ -1,0 +1,39 @@
+"""Usage: pages, documents and credits this month against the plan; the workflow's API: code
+snippets with copy buttons and its own OpenAPI document rendered with bundled Swagger UI."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from services.console.deps import ApiDep, UserDep, render
+
+router = APIRouter(prefix="/workflows/{wf}", tags=["usage and API"])
+
+
+@router.get("/usage", response_class=HTMLResponse)
+async def usage_page(request: Request, wf: str, user: UserDep, api: ApiDep) -> HTMLResponse:
+    workflow, usage = await asyncio.gather(
+        api.workflow(user.api_key, wf), api.get(user.api_key, f"/workflows/{wf}/usage")
+    )
+    allowance = usage.get("page_allowance")
+    share = min(1.0, usage["pages"] / allowance) if allowance else None
+    return render(request, "usage.html", workflow=workflow, usage=usage, share=share, tab="usage")
+
+
+@router.get("/api", response_class=HTMLResponse)
+async def api_page(request: Request, wf: str, user: UserDep, api: ApiDep) -> HTMLResponse:
+    workflow, snippets = await asyncio.gather(
+        api.workflow(user.api_key, wf), api.get(user.api_key, f"/workflows/{wf}/snippets")
+    )
+    return render(request, "api.html", workflow=workflow, snippets=snippets, tab="api")
+
+
+@router.get("/api/openapi.json")
+async def workflow_openapi(wf: str, user: UserDep, api: ApiDep) -> JSONResponse:
+    """The workflow's OpenAPI document, for the Swagger UI on the API page."""
+    document: dict[str, Any] = await api.get(user.api_key, f"/workflows/{wf}/openapi.json")
+    return JSONResponse(document)
