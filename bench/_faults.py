@@ -52,6 +52,9 @@ class Tally:
 
     routed: dict[str, list[Routed]] = field(default_factory=dict)
     failed: dict[str, list[str]] = field(default_factory=dict)
+    # "<stage>: <reason>" per dead letter, and records that could not be read (what they raised)
+    failure_reasons: dict[str, list[str]] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
 
     def lost(self, ids: list[str]) -> list[str]:
         return [i for i in ids if i not in self.routed and i not in self.failed]
@@ -92,6 +95,8 @@ class RoutedLog:
             return Tally(
                 {k: list(v) for k, v in self.tally.routed.items()},
                 {k: list(v) for k, v in self.tally.failed.items()},
+                {k: list(v) for k, v in self.tally.failure_reasons.items()},
+                list(self.tally.unreadable),
             )
 
     def wait_done(self, ids: list[str], timeout_s: float) -> float:
@@ -120,7 +125,11 @@ class RoutedLog:
             with self._lock:
                 for records in batch.values():
                     for record in records:
-                        self._apply(json.loads(record.value))
+                        try:
+                            self._apply(json.loads(record.value))
+                        except (ValueError, KeyError, TypeError) as exc:  # reported, never a dead reader
+                            where = f"{record.topic}[{record.partition}]@{record.offset}"
+                            self.tally.unreadable.append(f"{where}: {exc!r} {record.value[:80]!r}")
 
     def _apply(self, envelope: dict[str, Any]) -> None:
         data = envelope["data"]
@@ -130,6 +139,8 @@ class RoutedLog:
             self.tally.routed.setdefault(document_id, []).append(routed)
         elif envelope["type"] == "document.failed" and document_id:
             self.tally.failed.setdefault(document_id, []).append(data["reason_code"])
+            reason = f"{data.get('stage')}: {str(data.get('reason'))[:300]}"
+            self.tally.failure_reasons.setdefault(document_id, []).append(reason)
 
 
 Mail = tuple[str, bytes, bytes]  # document id, key, encoded mail.received

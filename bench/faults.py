@@ -107,6 +107,8 @@ def _measure(
         "copies": tally.copies(run.ids),
         "dead_lettered": sum(1 for i in run.ids if i in tally.failed),
         "dead_letter_reasons": dict(tally.dead_letter_reasons(run.ids)),
+        "dead_letter_examples": sorted({r for i in run.ids for r in tally.failure_reasons.get(i, [])})[:5],
+        "unreadable_records": tally.unreadable[:5],
         "produce_refused": dict(stream.refused),
         "drain_s": round(drain_s, 1),
         "stream_s": round(run.last_sent_at - began, 1),
@@ -145,6 +147,9 @@ def render(results: list[dict[str, Any]]) -> str:
             lines.append(f"{r['signal']}: mail produces the broker refused: {r['produce_refused']}")
         if r["dead_letter_reasons"]:
             lines.append(f"{r['signal']}: dead-letter reasons: {r['dead_letter_reasons']}")
+            lines += [f"  e.g. {example}" for example in r["dead_letter_examples"]]
+        if r["unreadable_records"]:
+            lines.append(f"{r['signal']}: records the reader could not read: {r['unreadable_records']}")
     return "\n".join(lines)
 
 
