@@ -71,6 +71,17 @@ class DocumentSpecIn(BaseModel):
         return str(honoured_text_style(value))
 
 
+class DocumentSpecPublic(BaseModel):
+    """A workflow's document spec as stored: shown as it is, also a text_style stored before
+    'handwritten' and 'both' were refused."""
+
+    cropping: bool = False
+    character_set: Literal["latin", "japanese"] = Field(default="latin", description=CHARACTER_SET_HELP)
+    text_style: TextStyle = Field(default="printed", description=TEXT_STYLE_HELP)
+    relevant_pages: str | None = Field(default=None, description=PAGES_HELP)
+    ocr_engine: Literal["tesseract", "paddle"] = "tesseract"
+
+
 ROUTING_HELP = (
     "Where confident documents go, per class. naming `shared` (default): extract.<class>, one "
     "topic per class across workflows; `per_workflow`: extract.<workflow key>.<class>. "
@@ -157,7 +168,7 @@ class WorkflowPublic(BaseModel):
     name: str
     description: str
     labels: list[str]
-    document_spec: DocumentSpecIn
+    document_spec: DocumentSpecPublic
     threshold: float
     class_thresholds: dict[str, float]
     retrain_every: int

@@ -9,6 +9,7 @@ from services.api.documents.schemas import Classification
 from services.api.workflows.schemas import (
     DocumentSpecIn,
     DocumentSpecPatch,
+    DocumentSpecPublic,
     WorkflowCreate,
     normalize_relevant_pages,
 )
@@ -72,6 +73,12 @@ def test_a_text_style_that_cannot_be_honoured_is_refused(style: str) -> None:
     assert DocumentSpecIn(text_style="printed").text_style == "printed"
     assert DocumentSpecPatch(text_style="printed").text_style == "printed"
     assert DocumentSpecPatch().text_style is None
+
+
+def test_a_stored_text_style_is_still_shown() -> None:
+    """A workflow stored with 'handwritten' before it was refused is shown, not a 500."""
+    stored = {"cropping": False, "character_set": "latin", "text_style": "handwritten"}
+    assert DocumentSpecPublic.model_validate(stored).text_style == "handwritten"
 
 
 def test_workflow_defaults() -> None:
