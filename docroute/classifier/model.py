@@ -18,6 +18,7 @@ from docroute.classifier.artifact import decode_artifact, encode_artifact
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig, TfidfState
 from docroute.classifier.novelty import cosine_similarities, novelty_scores
+from docroute.classifier.openset import UnknownRule, UnknownVerdict, unknown_ratios, verdicts
 
 F32 = npt.NDArray[np.float32]
 
@@ -84,6 +85,9 @@ class ClassifierModel:
     version: str
     created_at: str
     novelty_k: int = 3
+    # Per-class thresholds (docroute.classifier.openset); None in artifacts trained before them,
+    # which keep the single global `unknown_threshold` on `novelty`.
+    unknown_rule: UnknownRule | None = None
 
     def __post_init__(self) -> None:
         self._validate()
@@ -118,6 +122,38 @@ class ClassifierModel:
         """
         return novelty_scores(np.atleast_2d(embeddings), self.training_embeddings, self.novelty_k)
 
+    def unknown_verdicts(
+        self,
+        texts: Sequence[str],
+        embeddings: npt.NDArray[np.floating],
+        predicted: npt.NDArray[np.integer] | None = None,
+    ) -> list[UnknownVerdict]:
+        """Whether each document is of a kind never trained on, and the distance that decided it.
+
+        `predicted` are the predicted class indexes (computed when omitted).
+        """
+        embeddings = np.atleast_2d(embeddings)
+        if self.unknown_rule is None:
+            novelty = self.novelty(embeddings)
+            return [
+                UnknownVerdict(
+                    bool(n > self.unknown_threshold), "embedding", float(n), self.unknown_threshold
+                )
+                for n in novelty
+            ]
+        if predicted is None:
+            predicted = self.predict_proba(texts, embeddings).argmax(axis=1)
+        classes = np.asarray(predicted, dtype=np.int64)
+        rule = self.unknown_rule
+        rows = self.tfidf[rule.tfidf_block].transform(texts) if self.tfidf else np.zeros((len(texts), 1))
+        training_labels = np.array(
+            [self.labels.index(label) for label in self.training_labels], dtype=np.int64
+        )
+        distances, ratios = unknown_ratios(
+            rule, embeddings, rows, classes, self.training_embeddings.astype(np.float32), training_labels
+        )
+        return verdicts(distances, ratios, rule.thresholds[:, classes].T)
+
     def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:
         """Return the `k` most similar training samples for each embedding row, closest first."""
         sims = cosine_similarities(np.atleast_2d(embeddings), self.training_embeddings)
@@ -149,6 +185,9 @@ class ClassifierModel:
             "training_embeddings": self.training_embeddings,
         }
         arrays.update({f"tfidf.{i}.idf": state.idf for i, state in enumerate(self.tfidf)})
+        if self.unknown_rule is not None:
+            arrays["unknown.thresholds"] = self.unknown_rule.thresholds
+            arrays["unknown.centroids"] = self.unknown_rule.centroids.astype(np.float16)
         metadata = {
             "labels": list(self.labels),
             "embedder_id": self.embedder_id,
@@ -166,6 +205,9 @@ class ClassifierModel:
             "training_labels": list(self.training_labels),
             "unknown_threshold": self.unknown_threshold,
             "novelty_k": self.novelty_k,
+            "unknown_rule": None
+            if self.unknown_rule is None
+            else {"k": self.unknown_rule.k, "tfidf_block": self.unknown_rule.tfidf_block},
             "version": self.version,
             "created_at": self.created_at,
         }
@@ -188,7 +230,7 @@ class ClassifierModel:
                 )
                 for i, block in enumerate(meta["tfidf"])
             )
-            extra = sorted(set(arrays) - _array_names(len(tfidf)))
+            extra = sorted(set(arrays) - _array_names(len(tfidf)) - _UNKNOWN_ARRAYS)
             if extra:
                 raise ModelArtifactError(f"unexpected arrays in artifact: {extra}")
             return cls(
@@ -210,6 +252,7 @@ class ClassifierModel:
                 version=str(meta["version"]),
                 created_at=str(meta["created_at"]),
                 novelty_k=int(meta["novelty_k"]),
+                unknown_rule=_unknown_rule(meta.get("unknown_rule"), arrays),
             )
         except ModelArtifactError:
             raise
@@ -239,12 +282,28 @@ class ClassifierModel:
             (len(set(self.training_sample_ids)) == n_train, "training sample ids not unique"),
             (bool(np.isfinite(self.unknown_threshold)), "unknown_threshold is not finite"),
             (self.novelty_k >= 1, "novelty_k must be >= 1"),
+            (self._unknown_rule_fits(), "unknown_rule does not fit the labels or TF-IDF blocks"),
             (_is_timestamp(self.created_at), "created_at is not an ISO 8601 timestamp"),
             (bool(self.version), "version is empty"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ModelArtifactError(f"invalid classifier model: {message}")
+
+    def _unknown_rule_fits(self) -> bool:
+        """True without a rule, or when its arrays match the labels and its TF-IDF block."""
+        rule = self.unknown_rule
+        if rule is None:
+            return True
+        terms = self.tfidf[rule.tfidf_block].size if rule.tfidf_block < len(self.tfidf) else 1
+        return (
+            rule.k >= 1
+            and 0 <= rule.tfidf_block < max(1, len(self.tfidf))
+            and _finite_array(rule.thresholds, np.float32, (2, len(self.labels)))
+            and isinstance(rule.centroids, np.ndarray)
+            and rule.centroids.shape == (len(self.labels), terms)
+            and bool(np.isfinite(rule.centroids).all())
+        )
 
 
 def _finite_array(value: object, dtype: type[np.generic], shape: tuple[int, ...]) -> bool:
@@ -269,6 +328,25 @@ def _float64(value: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     if value.dtype != np.float64 or value.ndim != 1 or not np.isfinite(value).all():
         raise ModelArtifactError(f"idf must be finite 1-D float64, got {value.dtype}{value.shape}")
     return value
+
+
+_UNKNOWN_ARRAYS = {"unknown.thresholds", "unknown.centroids"}
+
+
+def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> UnknownRule | None:
+    """The per-class unknown rule of an artifact, or None for artifacts that predate it."""
+    if meta is None:
+        if _UNKNOWN_ARRAYS & set(arrays):
+            raise ModelArtifactError("unknown-rule arrays without their settings")
+        return None
+    if not isinstance(meta, dict):
+        raise ModelArtifactError(f"malformed unknown_rule: {meta!r}")
+    return UnknownRule(
+        k=int(meta["k"]),
+        thresholds=arrays["unknown.thresholds"],
+        centroids=arrays["unknown.centroids"].astype(np.float32),
+        tfidf_block=int(meta["tfidf_block"]),
+    )
 
 
 def _array_names(n_tfidf: int) -> set[str]:

@@ -21,6 +21,7 @@ class Prediction:
     unknown: bool
     novelty: float | None = None
     explanation: Explanation | None = None
+    unknown_reason: str | None = None  # which distance decided `unknown`, against which threshold
 
     @classmethod
     def no_model(cls) -> Prediction:
@@ -28,12 +29,14 @@ class Prediction:
 
 
 def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction:
-    """Classify `text`; unknown when it is farther from the training set than training documents are."""
+    """Classify `text`; unknown when it is farther from its predicted class than that class's
+    training documents are from each other (docroute.classifier.openset)."""
     embeddings = embedder.embed([text])
     probabilities = model.predict_proba([text], embeddings)[0]
-    novelty = float(model.novelty(embeddings)[0])
     best = int(probabilities.argmax())
-    explanation = explain(model, text, embeddings, best, novelty=novelty)
+    verdict = model.unknown_verdicts([text], embeddings, probabilities[None, :].argmax(axis=1))[0]
+    novelty = verdict.distance
+    explanation = explain(model, text, embeddings, best, novelty=novelty, unknown_threshold=verdict.threshold)
     return Prediction(
         model_version=int(model.version),
         embedder_id=model.embedder_id,
@@ -42,7 +45,8 @@ def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction
         },
         predicted_class=model.labels[best],
         confidence=round(float(probabilities[best]), 6),
-        unknown=novelty > model.unknown_threshold,
+        unknown=verdict.unknown,
         novelty=novelty,
         explanation=explanation,
+        unknown_reason=verdict.reason,
     )

@@ -50,10 +50,14 @@ def explain(
     class_index: int,
     *,
     novelty: float,
+    unknown_threshold: float | None = None,
     neighbours: int = TOP_NEIGHBOURS,
     terms: int = TOP_TERMS,
 ) -> Explanation:
-    """Explain the prediction of class `class_index` for one document and its embedding row."""
+    """Explain the prediction of class `class_index` for one document and its embedding row.
+
+    `novelty` and `unknown_threshold` are the distance that decided the unknown flag and its
+    threshold (the model's global one by default)."""
     nearest = model.nearest_samples(np.atleast_2d(embeddings), k=neighbours)[0]
     return Explanation(
         neighbours=tuple(
@@ -61,7 +65,9 @@ def explain(
         ),
         terms=strongest_terms(model, text, class_index, top=terms),
         novelty=round(float(novelty), 4),
-        unknown_threshold=round(float(model.unknown_threshold), 4),
+        unknown_threshold=round(
+            float(model.unknown_threshold if unknown_threshold is None else unknown_threshold), 4
+        ),
     )
 
 

@@ -11,7 +11,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
 from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_features, softmax
 from docroute.classifier.novelty import novelty_scores
+from docroute.classifier.openset import UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
 
@@ -65,6 +66,10 @@ class TrainingConfig:
     # (6.7 % in the e2e setup); x1.25 sent none while flagging 94-100 % of an untrained class.
     unknown_quantile: float = 0.99
     unknown_scale: float = 1.25
+    # The rule the classify service applies (docroute.classifier.openset): per class and per view
+    # (embedding, character TF-IDF). On real documents the global threshold above flagged 3 % of
+    # an untrained kind; the per-class rule flags ... (docs/quality.md). None keeps the global one.
+    unknown: UnknownConfig | None = field(default_factory=UnknownConfig)
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +135,13 @@ def _train(
     oof_probabilities = softmax(oof_logits / temperature)
 
     loo = novelty_scores(emb, emb, config.novelty_k, exclude_self=True)
+    unknown_rule = None
+    if config.unknown is not None:
+        block = _unknown_block(config.tfidf)
+        view = rows[block] if rows else np.zeros((len(y), 1), dtype=np.float32)
+        unknown_rule = fit_unknown_rule(
+            emb, view, y, len(class_names), tfidf_block=block, config=config.unknown
+        )
     model = ClassifierModel(
         labels=class_names,
         embedder_id=embedder_id,
@@ -145,6 +157,7 @@ def _train(
         version=version,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         novelty_k=config.novelty_k,
+        unknown_rule=unknown_rule,
     )
     report = evaluate_predictions(y, oof_probabilities, class_names)
     report = replace(
@@ -153,6 +166,11 @@ def _train(
         warnings=_data_warnings(Counter(labels)),
     )
     return TrainingResult(model=model, report=report, oof_probabilities=oof_probabilities)
+
+
+def _unknown_block(blocks: Sequence[TfidfConfig]) -> int:
+    """The TF-IDF block the unknown rule reads: the first character n-gram block, else the first."""
+    return next((i for i, block in enumerate(blocks) if block.analyzer.startswith("char")), 0)
 
 
 def stratified_folds(y: npt.NDArray[np.int64], n_folds: int, seed: int) -> npt.NDArray[np.int64]:

@@ -1,0 +1,190 @@
+"""Whether a document is of a kind the model was never trained on, and why.
+
+Rule (measured on real documents in `bench/quality.py`, figures in docs/quality.md): a document is
+unknown when it is farther from the class it was predicted as than that class's own training
+samples are from each other, by a margin, in any of two views:
+
+- ``embedding``: 1 - mean cosine similarity to the k nearest training samples *of the predicted
+  class* (the meaning of the text);
+- ``tfidf``: 1 - cosine similarity to the predicted class's centroid of character n-gram TF-IDF
+  rows (its wording, layout words, language).
+
+Each class gets its own threshold per view: the largest leave-one-out distance of its training
+samples, pulled towards the 0.95 quantile of all classes' leave-one-out distances when the class
+has few samples (weight n / (n + 5)), x ``margin``. Leave-one-out skips near-duplicates (samples
+above ``duplicate_similarity`` to the one left out: several invoices of one sender) because a new
+document of a known kind is rarely a near-copy of a training sample; counting them makes the
+class look tighter than it is.
+One global threshold cannot work on real mail: a class of varied documents (manuals in eight
+languages) sets it so high that a tight class (receipts) never flags anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from docroute.classifier.novelty import unit_rows
+
+F32 = npt.NDArray[np.float32]
+VIEWS = ("embedding", "tfidf")
+
+
+@dataclass(frozen=True)
+class UnknownConfig:
+    """How the per-class thresholds are set."""
+
+    k: int = 3
+    margin: float = 1.25
+    # A class's own spread, measured on n samples, is pulled towards the spread of all training
+    # samples with this weight (in samples): with 5 samples the largest of 5 distances says
+    # little, with 30 it says most.
+    prior_samples: float = 5.0
+    prior_quantile: float = 0.95
+    # Leave-one-out ignores training neighbours more similar than this (near-duplicates).
+    duplicate_similarity: tuple[float, float] = (0.9, 0.8)  # embedding, tfidf
+
+
+@dataclass(frozen=True, eq=False)
+class UnknownRule:
+    """Per class and view, the distance above which a document predicted as that class is unknown.
+
+    ``thresholds`` has shape (2, n_classes): row 0 the embedding view, row 1 the TF-IDF view.
+    ``centroids`` has shape (n_classes, n_terms): unit mean TF-IDF row of each class.
+    """
+
+    k: int
+    thresholds: F32
+    centroids: F32
+    tfidf_block: int  # which of the model's TF-IDF blocks the tfidf view reads
+
+
+@dataclass(frozen=True)
+class UnknownVerdict:
+    """The decision for one document and the distance that decided it."""
+
+    unknown: bool
+    view: str  # the view with the largest distance / threshold ratio
+    distance: float
+    threshold: float
+
+    @property
+    def reason(self) -> str:
+        """One sentence a reviewer can read."""
+        verb = "exceeds" if self.unknown else "is within"
+        return (
+            f"{self.view} distance {self.distance:.3f} to the predicted class {verb} "
+            f"that class's threshold {self.threshold:.3f}"
+        )
+
+
+def class_knn_distance(
+    queries: npt.NDArray[np.floating],
+    reference: npt.NDArray[np.floating],
+    reference_labels: npt.NDArray[np.int64],
+    classes: npt.NDArray[np.int64],
+    k: int,
+) -> F32:
+    """1 - mean cosine similarity of each query to the k nearest reference rows of its class."""
+    sims = unit_rows(queries) @ unit_rows(reference).T
+    out = np.ones(len(sims), dtype=np.float32)
+    for i, c in enumerate(classes):
+        row = sims[i, reference_labels == c]
+        if len(row):
+            kk = min(k, len(row))
+            out[i] = 1.0 - float(np.partition(row, len(row) - kk)[-kk:].mean())
+    return out
+
+
+def centroid_distance(rows: npt.NDArray[np.floating], centroids: F32, classes: npt.NDArray[np.int64]) -> F32:
+    """1 - cosine similarity of each row to its class's (unit) centroid."""
+    units = unit_rows(rows)
+    return np.asarray(1.0 - np.einsum("ij,ij->i", units, centroids[classes]), dtype=np.float32)
+
+
+def fit_unknown_rule(
+    embeddings: npt.NDArray[np.floating],
+    tfidf_rows: npt.NDArray[np.floating],
+    labels: npt.NDArray[np.int64],
+    n_classes: int,
+    *,
+    tfidf_block: int,
+    config: UnknownConfig | None = None,
+) -> UnknownRule:
+    """Set each class's thresholds from its training samples' leave-one-out distances."""
+    config = config or UnknownConfig()
+    emb, tf = unit_rows(embeddings), unit_rows(tfidf_rows)
+    thresholds = np.ones((2, n_classes), dtype=np.float32)
+    centroids = np.zeros((n_classes, tf.shape[1]), dtype=np.float32)
+    dup_emb, dup_tf = config.duplicate_similarity
+    spreads = np.zeros((2, n_classes), dtype=np.float64)
+    counts = np.zeros(n_classes)
+    pooled: list[list[float]] = [[], []]
+    for c in range(n_classes):
+        members = np.flatnonzero(labels == c)
+        if len(members) == 0:
+            continue
+        total = tf[members].sum(axis=0)
+        centroids[c] = unit_rows(total)[0]
+        if len(members) < 2:
+            continue  # one sample: no spread to measure; threshold 1 never flags
+        sims_e = emb[members] @ emb[members].T
+        sims_t = tf[members] @ tf[members].T
+        loo_e, loo_t = [], []
+        for j in range(len(members)):
+            keep = np.ones(len(members), dtype=bool)
+            keep[j] = False
+            row = sims_e[j, keep]
+            row = row[row <= dup_emb] if (row <= dup_emb).any() else row
+            kk = min(config.k, len(row))
+            loo_e.append(1.0 - float(np.sort(row)[-kk:].mean()))
+            others = keep & (sims_t[j] <= dup_tf)
+            others = others if others.any() else keep
+            rest = unit_rows(tf[members[others]].sum(axis=0))[0]
+            loo_t.append(1.0 - float(tf[members[j]] @ rest))
+        spreads[:, c] = max(loo_e), max(loo_t)
+        counts[c] = len(members)
+        pooled[0] += loo_e
+        pooled[1] += loo_t
+    for view in range(2):
+        if not pooled[view]:
+            continue
+        prior = float(np.quantile(pooled[view], config.prior_quantile))
+        for c in np.flatnonzero(counts >= 2):
+            w = counts[c] / (counts[c] + config.prior_samples)
+            spread = w * spreads[view, c] + (1 - w) * prior
+            thresholds[view, c] = min(1.0, spread * config.margin)
+    # The artifact stores centroids as float16: round now so a fresh model decides as a loaded one.
+    centroids = centroids.astype(np.float16).astype(np.float32)
+    return UnknownRule(k=config.k, thresholds=thresholds, centroids=centroids, tfidf_block=tfidf_block)
+
+
+def unknown_ratios(
+    rule: UnknownRule,
+    embeddings: npt.NDArray[np.floating],
+    tfidf_rows: npt.NDArray[np.floating],
+    predicted: npt.NDArray[np.int64],
+    training_embeddings: npt.NDArray[np.floating],
+    training_labels: npt.NDArray[np.int64],
+) -> tuple[F32, F32]:
+    """Distances (n, 2) to the predicted class per view, and their ratio to its thresholds."""
+    distances = np.stack(
+        [
+            class_knn_distance(embeddings, training_embeddings, training_labels, predicted, rule.k),
+            centroid_distance(tfidf_rows, rule.centroids, predicted),
+        ],
+        axis=1,
+    )
+    limits = rule.thresholds[:, predicted].T
+    return distances, np.asarray(distances / np.maximum(limits, 1e-6), dtype=np.float32)
+
+
+def verdicts(distances: F32, ratios: F32, thresholds: F32) -> list[UnknownVerdict]:
+    """One verdict per row: unknown when any view's distance exceeds its threshold."""
+    out = []
+    for d, r, t in zip(distances, ratios, thresholds, strict=True):
+        view = int(np.argmax(r))
+        out.append(UnknownVerdict(bool(r[view] > 1.0), VIEWS[view], float(d[view]), float(t[view])))
+    return out
