@@ -74,3 +74,38 @@ def classifications(result: dict[str, Any]) -> list[tuple[str, float]]:
     """(class, confidence) of a processing result, most confident first."""
     pairs = [(c["class"], float(c["confidence"])) for c in result.get("classifications") or []]
     return sorted(pairs, key=lambda pair: -pair[1])
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The threshold table drawn as an SVG chart: x the threshold, y a share (0-1)."""
+
+    routed: str  # polyline points, share routed automatically
+    error: str  # polyline points, expected error among the routed
+    marker_x: float | None  # the workflow's threshold
+    width: int = 320
+    height: int = 120
+
+
+def threshold_curve(
+    rows: list[dict[str, Any]], current: float | None, width: int = 320, height: int = 120
+) -> Curve:
+    """Points of the share routed and of the expected error against the threshold."""
+    xs = [float(r["threshold"]) for r in rows if r.get("threshold") is not None]
+    if not xs:
+        return Curve("", "", None, width, height)
+    low, high = min(xs), max(xs)
+    span = (high - low) or 1.0
+
+    def x(value: float) -> float:
+        return round((value - low) / span * width, 1)
+
+    def points(key: str) -> str:
+        return " ".join(
+            f"{x(float(r['threshold']))},{round(height - float(r[key]) * height, 1)}"
+            for r in rows
+            if r.get("threshold") is not None and r.get(key) is not None
+        )
+
+    marker = x(current) if current is not None and low <= current <= high else None
+    return Curve(points("routed_share"), points("expected_error"), marker, width, height)

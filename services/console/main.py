@@ -66,6 +66,7 @@ def create_app(settings: ConsoleSettings) -> FastAPI:
     )
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["percent"] = core.percent
+    app.state.templates.env.globals["threshold_curve"] = core.threshold_curve
     app.state.settings = settings
 
     @app.middleware("http")

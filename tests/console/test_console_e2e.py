@@ -125,11 +125,14 @@ def label_by_keyboard(
     page.goto(f"{console}/workflows/{wf}/label")
     check_screen(page, "04-labelling", problems)
     done: list[str] = []
+    guessed_right = 0
     while page.locator("#label-form").count():
         form = page.locator("#label-form")
         sample = form.get_attribute("data-sample")
         name = page.locator(".page figcaption").inner_text().split(" · ")[0]
         kind = loose[name.rsplit("/", 1)[-1]]
+        # The guess from the labelled samples is preselected: Enter alone would accept it.
+        guessed_right += form.locator("input:checked").get_attribute("value") == kind
         if len(done) == 1:
             # A wrong key first, then undo: the pane shows it again with the wrong label chosen.
             page.keyboard.press(str((KINDS.index(kind) + 1) % len(KINDS) + 1))
@@ -144,6 +147,7 @@ def label_by_keyboard(
         expect(page.locator(f'#label-form[data-sample="{sample}"]')).to_have_count(0)  # the next one
     expect(page.locator("#nothing-left")).to_be_visible()
     assert sorted(done) == sorted(set(loose) - {grouped}), done
+    assert guessed_right >= len(done) - 1, f"{guessed_right} of {len(done)} guesses right"
 
 
 def train_and_read_the_matrix(page: Page, console: str, wf: str, problems: list[str]) -> None:

@@ -154,3 +154,17 @@ class SampleLabels(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     labels: list[SampleLabelItem] = Field(min_length=1, max_length=1000)
+
+
+class SampleSuggestion(BaseModel):
+    """An unlabelled sample with a guess from the samples already labelled."""
+
+    sample_id: uuid.UUID
+    filename: str | None
+    member_path: str | None
+    page_count: int | None
+    guess: str | None = Field(
+        description="The class its text is most alike; null before two classes have samples"
+    )
+    confidence: float | None = Field(description="The guess's share (softmax of text similarities)")
+    margin: float | None = Field(description="Its lead over the runner-up: small means unsure")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from services.api.training.service.grouping import default_groups, group_texts, purity
+from services.api.training.service.suggestions import guess_labels
 from tests.factories.document_texts import DOCUMENT_KINDS, document_lines
 
 
@@ -41,3 +42,14 @@ def test_the_default_number_of_groups() -> None:
     assert default_groups(classes=5, samples=500) == 10
     assert default_groups(classes=3, samples=6) == 3
     assert default_groups(classes=40, samples=5000) == 50
+
+
+def test_guesses_from_the_labelled_samples_least_sure_last() -> None:
+    rng = random.Random(8)
+    labelled = [("\n".join(document_lines(kind, rng)), kind) for kind in DOCUMENT_KINDS[:3] for _ in range(4)]
+    kinds = [DOCUMENT_KINDS[i % 3] for i in range(30)]
+    texts = ["\n".join(document_lines(kind, rng)) for kind in kinds]
+    guesses = guess_labels(labelled, texts)
+    assert sum(g is not None and g.label == kind for g, kind in zip(guesses, kinds, strict=True)) >= 28
+    assert all(g is not None and 0 < g.confidence <= 1 and 0 <= g.margin <= 1 for g in guesses)
+    assert guess_labels(labelled[:4], texts) == [None] * 30  # one class: no guess

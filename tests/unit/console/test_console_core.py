@@ -50,3 +50,15 @@ def test_a_session_expires_and_a_sign_in_renews_the_csrf_token() -> None:
     assert after.csrf != before.csrf
     assert after.csrf_matches(after.csrf) and not after.csrf_matches(before.csrf)
     assert not after.csrf_matches(None)
+
+
+def test_the_threshold_curve_spans_the_table() -> None:
+    rows = [
+        {"threshold": 0.5, "routed_share": 1.0, "expected_error": 0.1},
+        {"threshold": 0.9, "routed_share": 0.5, "expected_error": None},
+    ]
+    curve = core.threshold_curve(rows, 0.7, width=100, height=100)
+    assert curve.routed == "0.0,0.0 100.0,50.0"
+    assert curve.error == "0.0,90.0"  # no error where nothing is routed
+    assert curve.marker_x == 50.0
+    assert core.threshold_curve([], None).routed == ""

@@ -1,5 +1,6 @@
 """Label by groups: unlabelled samples grouped by the similarity of their text, and many labels
-in one request (a whole group with one key)."""
+in one request (a whole group with one key); suggestions for the labelling pane (a guess from
+the labelled samples' text, least sure first)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from docroute.blobstore import BlobStore
 from docroute.errors import BlobNotFoundError
 from docroute.ocr_result import OcrDocument
 from services.api.deps import BlobStoreDep, CurrentKey, ProducerDep, SessionDep, WorkflowDep
@@ -18,13 +20,64 @@ from services.api.training.schemas import (
     SampleGroups,
     SampleLabels,
     SamplePublic,
+    SampleSuggestion,
 )
 from services.api.training.service import annotation
 from services.api.training.service.grouping import default_groups, group_texts
+from services.api.training.service.suggestions import guess_labels
 
 router = APIRouter(prefix="/workflows", tags=["training data"])
 # The text of a sample that counts for grouping (the start of a document says what it is).
 MAX_TEXT_CHARS = 5000
+# Labelled samples a suggestion compares with (the newest).
+MAX_LABELLED = 1000
+
+
+def _texts(blobstore: BlobStore, docs: list[Document]) -> list[str]:
+    found = []
+    for doc in docs:
+        try:
+            found.append(OcrDocument.from_json(blobstore.get(doc.ocr_ref or "")).text[:MAX_TEXT_CHARS])
+        except BlobNotFoundError:
+            found.append("")
+    return found
+
+
+@router.get("/{key}/samples/suggestions", response_model=list[SampleSuggestion])
+async def suggest_labels(
+    workflow: WorkflowDep,
+    session: SessionDep,
+    blobstore: BlobStoreDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Unlabelled samples to return")] = 100,
+) -> list[SampleSuggestion]:
+    """Unlabelled samples (the oldest `limit`), each with the class its text is most alike among
+    the labelled samples (the newest 1,000), least sure first; oldest first while fewer than two
+    classes have samples."""
+    unlabelled = annotation.samples_query(workflow.id, "unlabelled").order_by(
+        Document.created_at, Document.id
+    )
+    docs = list(session.scalars(unlabelled.limit(limit)))
+    labelled_query = annotation.samples_query(workflow.id, "labelled").order_by(Document.labelled_at.desc())
+    labelled = list(session.scalars(labelled_query.limit(MAX_LABELLED)))
+
+    def suggested() -> list[SampleSuggestion]:
+        pairs = list(zip(_texts(blobstore, labelled), [d.label or "" for d in labelled], strict=True))
+        guesses = guess_labels(pairs, _texts(blobstore, docs))
+        rows = [
+            SampleSuggestion(
+                sample_id=doc.id,
+                filename=doc.filename,
+                member_path=doc.member_path,
+                page_count=doc.page_count,
+                guess=g.label if g else None,
+                confidence=g.confidence if g else None,
+                margin=g.margin if g else None,
+            )
+            for doc, g in zip(docs, guesses, strict=True)
+        ]
+        return sorted(rows, key=lambda r: r.margin if r.margin is not None else 0.0)
+
+    return await run_in_threadpool(suggested)
 
 
 @router.get("/{key}/samples/groups", response_model=SampleGroups)
@@ -40,17 +93,8 @@ async def group_samples(
     query = annotation.samples_query(workflow.id, "unlabelled").order_by(Document.created_at, Document.id)
     docs = list(session.scalars(query.limit(limit)))
 
-    def texts() -> list[str]:
-        found = []
-        for doc in docs:
-            try:
-                found.append(OcrDocument.from_json(blobstore.get(doc.ocr_ref or "")).text[:MAX_TEXT_CHARS])
-            except BlobNotFoundError:
-                found.append("")
-        return found
-
     def grouped() -> list[SampleGroup]:
-        groups = group_texts(texts(), k or default_groups(len(workflow.labels), len(docs)))
+        groups = group_texts(_texts(blobstore, docs), k or default_groups(len(workflow.labels), len(docs)))
         return [
             SampleGroup(
                 size=len(group.members),
