@@ -12,6 +12,11 @@ then the detected language alone when it is another of the 16). Printed per lang
 error rate (edit distance / reference characters, whitespace collapsed), the letters outside
 ASCII found, and seconds per page (language data already loaded). These are generated pages,
 not real scans: they measure what the language data adds, not accuracy on real mail.
+
+`--manpages DIR` adds real text: Debian's translated manual pages (manpages-de, -es, -fr, -it,
+-nl, -pl, -pt-br 4.18.1 and manpages 6.03 for English, GPL; as `bench/corpus/build.py` extracts
+them, `man-<lang>-<page>.txt`), 30 lines of each of `--pages` pages per language, rendered the
+same way; `eng+deu+fra` against docroute's rule.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import os
 import time
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -64,6 +70,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--manpages", type=Path, help="a folder of man-<lang>-<page>.txt files")
+    parser.add_argument("--pages", type=int, default=3, help="manual pages per language")
     args = parser.parse_args()
     configs = {
         "eng+deu+fra": "eng+deu+fra",
@@ -127,9 +135,58 @@ def main() -> None:
             f"{s['mean_cer']:6.1%} {s['special_recall']:7.1%} {s['mean_s']:5.2f}s" for s in summary.values()
         )
     )
+    manuals = _manuals(args.manpages, args.pages) if args.manpages else {}
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"rows": rows, "summary": summary}, handle, indent=1)
+            json.dump({"rows": rows, "summary": summary, "manpages": manuals}, handle, indent=1)
+
+
+_MAN_LANGUAGES = {
+    "en": "eng",
+    "de": "deu",
+    "fr": "fra",
+    "es": "spa",
+    "it": "ita",
+    "nl": "nld",
+    "pl": "pol",
+    "pt": "por",
+}
+
+
+def _manuals(folder: Path, pages: int) -> dict[str, dict[str, float]]:
+    """CER of `eng+deu+fra` and of docroute's rule on rendered pages of real manual text."""
+    engine = TesseractEngine()
+    engine.load("latin")
+    print(f"\nreal text (Debian manual pages), {pages} rendered pages per language: CER, s per page")
+    print(f"{'lang':5} {'eng+deu+fra':>18} {'docroute':>18}")
+    out: dict[str, dict[str, float]] = {}
+    for short, code in _MAN_LANGUAGES.items():
+        files = sorted(folder.glob(f"man-{short}-*.txt"))[:pages]
+        errors = {"eng+deu+fra": [0, 0.0], "docroute": [0, 0.0]}
+        chars = 0
+        for path in files:
+            body = [" ".join(line.split()) for line in path.read_text(encoding="utf-8").splitlines()[2:]]
+            lines = [line[:70] for line in body if len(line) > 20][:30]
+            image = render_scanned_page(lines, background=False, font_px=28, seed=5)
+            reference = _norm("\n".join(lines))
+            chars += len(reference)
+            for name in errors:
+                started = time.perf_counter()
+                words = (
+                    engine.read(image, "eng+deu+fra")
+                    if name == "eng+deu+fra"
+                    else engine.recognize(image, "latin")
+                )
+                errors[name][1] += time.perf_counter() - started
+                errors[name][0] += _distance(reference, _norm(words_to_text(words)))
+        out[code] = {name: round(e / chars, 4) for name, (e, _) in errors.items()}
+        out[code] |= {f"{name}_s": round(t / len(files), 2) for name, (_, t) in errors.items()}
+        print(
+            f"{code:5} " + " ".join(f"{e / chars:10.1%} {t / len(files):5.2f}s" for e, t in errors.values()),
+            flush=True,
+        )
+    engine.close()
+    return out
 
 
 if __name__ == "__main__":
