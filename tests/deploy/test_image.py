@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from services.ocr.core.languages import LATIN_LANGUAGES
 from tests.deploy.conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "install-system-deps.sh"
-TRAINEDDATA = ("eng", "deu", "fra", "jpn", "jpn_vert", "osd")
+# The 16 languages of character set latin, Japanese (horizontal and vertical) and Tesseract's OSD.
+TRAINEDDATA = (*LATIN_LANGUAGES, "jpn", "jpn_vert", "osd")
 
 
 def _stages() -> dict[str, str]:
