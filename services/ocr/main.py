@@ -29,6 +29,8 @@ def run() -> None:
         engines.get(name)
     workflows = WorkflowDirectory(settings.kafka)
     workflows.start()
-    escalation = EscalationRule(settings.escalate_below_confidence, settings.escalate_below_ink_covered)
+    escalation = EscalationRule(
+        settings.escalate_below_confidence, settings.escalate_below_ink_covered, settings.escalate_max_pages
+    )
     handler = OcrHandler(BlobStore(settings.s3), workflows, engines, settings.max_pages, escalation)
     StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received}).run()

@@ -22,3 +22,5 @@ class OcrSettings(ServiceSettings):
     # pixels, is read again by PaddleOCR when it is installed (0 and 0: never).
     escalate_below_confidence: float = Field(default=0.75, ge=0.0, le=1.0)
     escalate_below_ink_covered: float = Field(default=0.5, ge=0.0, le=1.0)
+    # DOCROUTE_ESCALATE_MAX_PAGES: pages of one document read again at most (the first ones).
+    escalate_max_pages: int = Field(default=10, ge=0)

@@ -31,10 +31,13 @@ _SIDE = 2000
 @dataclass(frozen=True)
 class EscalationRule:
     """A page read with mean confidence below ``min_confidence``, or whose words cover less than
-    ``min_ink_covered`` of its dark pixels, is read again. Both 0: never."""
+    ``min_ink_covered`` of its dark pixels, is read again; at most ``max_pages`` pages of one
+    document (the strong engine takes 5-15 CPU-s a page: a 200-page photo album must not hold
+    its partition for an hour). Both thresholds 0: never."""
 
     min_confidence: float = 0.75
     min_ink_covered: float = 0.5
+    max_pages: int = 10
 
     def reason(self, confidence: float, ink_covered: float | None) -> str | None:
         """Why a page read with this mean ``confidence``, its words covering ``ink_covered`` of its
@@ -49,7 +52,7 @@ class EscalationRule:
         return None
 
 
-NEVER = EscalationRule(min_confidence=0.0, min_ink_covered=0.0)
+NEVER = EscalationRule(min_confidence=0.0, min_ink_covered=0.0, max_pages=0)
 
 
 def ink_covered(image: Image.Image, words: Sequence[OcrWord]) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -102,18 +102,24 @@ class _Ocr:
     engine: OcrEngine
     fallback: OcrEngine | None = None
     rule: EscalationRule = NEVER
+    # Indexes of the pages escalated so far: at most rule.max_pages per document.
+    escalated: list[int] = field(default_factory=list)
 
     def page(self, index: int, image: Image.Image) -> OcrPage:
         """OCR page ``index``."""
-        return ocr_page(
+        budget_left = len(self.escalated) < self.rule.max_pages
+        page = ocr_page(
             index,
             image,
             cropping=self.cropping,
             language=self.language,
             engine=self.engine,
-            fallback=self.fallback,
+            fallback=self.fallback if budget_left else None,
             rule=self.rule,
         )
+        if page.escalation is not None:
+            self.escalated.append(index)
+        return page
 
 
 def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:

@@ -92,6 +92,15 @@ def test_a_poorly_read_page_is_read_again_and_the_stronger_read_kept() -> None:
     assert OcrDocument.from_json(document.to_json()) == document
 
 
+def test_at_most_max_pages_of_a_document_are_read_again() -> None:
+    fast = ScriptedEngine("tesseract", "lNV0lCE 47l1", 0.41)
+    strong = ScriptedEngine("paddle", "INVOICE 4711", 0.95)
+    rule = EscalationRule(min_confidence=0.75, min_ink_covered=0.5, max_pages=2)
+    document = _extract(make_image_pdf(LINES, pages=4), fast, strong, rule)
+    assert [page.source for page in document.pages] == ["paddle", "paddle", "tesseract", "tesseract"]
+    assert strong.pages == 2 and document.pages[3].escalation is None
+
+
 def test_a_well_read_page_stays_with_the_fast_engine() -> None:
     fast = ScriptedEngine("tesseract", "INVOICE 4711 Total due: 120.00 EUR", 0.92)
     strong = ScriptedEngine("paddle", "anything", 0.99)
