@@ -1,9 +1,11 @@
 """Server time per label action in the console's labelling pane: p50/p95 over >= 100 actions.
 
 One label action is what a key press and Enter cost on the server: the pane's POST to the
-console, which PUTs the label through the API and answers with the next sample's pane (one more
-API call). The page image of the sample after next, which the browser fetches while the person
-looks at the current one, is timed apart (it is rendered from the original by the API).
+console, which PUTs the label through the API and answers with the next sample's pane from the
+queue the pane carries (every 50 labels the queue is refilled: GET .../samples/suggestions,
+which compares the unlabelled samples' text with the labelled ones'). The page image of the
+sample after next, which the browser fetches while the person looks at the current one, is
+timed apart (it is rendered from the original by the API).
 
     .venv/bin/python bench/console_labelling.py [--samples 120] [--json PATH]
 
@@ -90,9 +92,10 @@ def measure(api_url: str, console_url: str, admin_key: str, n: int) -> dict[str,
         name = re.search(r"<figcaption>([^<·]+)", pane)
         kind = truth.get((name[1].strip() if name else "").rsplit("/", 1)[-1], KINDS[0])
         began = time.perf_counter()
+        queue = re.search(r"name=\"queue\" value='([^']*)'", pane)
         answer = console.post(
             f"/workflows/{wf}/label",
-            data={"sample_id": sample, "label": kind, "labels": labels},
+            data={"sample_id": sample, "label": kind, "labels": labels, "queue": queue[1] if queue else ""},
             headers={"hx-request": "true", "x-csrf-token": session_token[1]},
         )
         actions.append((time.perf_counter() - began) * 1000)

@@ -172,8 +172,10 @@ def try_a_document(page: Page, console: str, wf: str, tmp: Path, problems: list[
     document.write_bytes(make_text_pdf(document_lines("payslip", random.Random(99))))
     page.goto(f"{console}/workflows/{wf}/try")
     page.set_input_files("#file", str(document))
+    page.check("input[name=candidate]")  # no candidate yet: the preview's 409 is said in place
     page.click("#try button[type=submit]")
     expect(page.locator("#try-result")).to_be_visible(timeout=LONG_S)
+    expect(page.locator(".answer").nth(1)).to_contain_text("Refused: it conflicts")
     expect(page.locator("#route")).to_have_text("review", timeout=LONG_S)
     expect(page.locator(".bars li")).to_have_count(len(KINDS))
     check_screen(page, "06-try-it", problems)
