@@ -61,6 +61,7 @@ GUARDED_ROUTERS = (
     documents.events,
     documents.pages,
     training.groups,
+    access.usage_days,
 )
 
 

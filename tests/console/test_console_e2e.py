@@ -206,6 +206,7 @@ def the_other_screens(page: Page, console: str, wf: str, problems: list[str]) ->
     check_screen(page, "10-document", problems)
     page.goto(f"{console}/workflows/{wf}/usage")
     expect(page.locator("#usage-pages")).to_contain_text("1")
+    expect(page.locator("#usage-days li")).to_have_count(1)  # today
     check_screen(page, "11-usage", problems)
     page.goto(f"{console}/workflows/{wf}/api")
     expect(page.locator("#swagger .opblock").first).to_be_visible(timeout=30_000)

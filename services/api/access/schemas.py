@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,3 +78,11 @@ class UsageReport(BaseModel):
     exhausted: bool = Field(description="True: POST /processing answers 429 until resets_at")
     resets_at: datetime
     credits: Credits
+
+
+class UsageDay(BaseModel):
+    """One day's metered pages and documents (UTC)."""
+
+    day: date
+    pages: int
+    documents: int

@@ -1,4 +1,4 @@
-"""Usage: pages, documents and credits this month against the plan; the workflow's API: code
+"""Usage: pages, documents and credits this month against the plan, and per day; the workflow's API: code
 snippets with copy buttons and its own OpenAPI document rendered with bundled Swagger UI."""
 
 from __future__ import annotations
@@ -16,12 +16,17 @@ router = APIRouter(prefix="/workflows/{wf}", tags=["usage and API"])
 
 @router.get("/usage", response_class=HTMLResponse)
 async def usage_page(request: Request, wf: str, user: UserDep, api: ApiDep) -> HTMLResponse:
-    workflow, usage = await asyncio.gather(
-        api.workflow(user.api_key, wf), api.get(user.api_key, f"/workflows/{wf}/usage")
+    workflow, usage, days = await asyncio.gather(
+        api.workflow(user.api_key, wf),
+        api.get(user.api_key, f"/workflows/{wf}/usage"),
+        api.get(user.api_key, f"/workflows/{wf}/usage/days"),
     )
     allowance = usage.get("page_allowance")
     share = min(1.0, usage["pages"] / allowance) if allowance else None
-    return render(request, "usage.html", workflow=workflow, usage=usage, share=share, tab="usage")
+    most = max((d["pages"] for d in days), default=0) or 1
+    return render(
+        request, "usage.html", workflow=workflow, usage=usage, share=share, days=days, most=most, tab="usage"
+    )
 
 
 @router.get("/api", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 """Routes of access: /keys, usage, plans and credits."""
 
-from services.api.access.routes import keys, usage
+from services.api.access.routes import keys, usage, usage_days
 
-__all__ = ["keys", "usage"]
+__all__ = ["keys", "usage", "usage_days"]
