@@ -123,6 +123,8 @@ def label_by_keyboard(
     page: Page, console: str, wf: str, loose: dict[str, str], grouped: str, problems: list[str]
 ) -> None:
     page.goto(f"{console}/workflows/{wf}/label")
+    page.click(".boxes-button")
+    expect(page.locator("#overlay svg rect").first).to_be_attached()  # the OCR's word boxes
     check_screen(page, "04-labelling", problems)
     done: list[str] = []
     guessed_right = 0
@@ -197,7 +199,10 @@ def review_one(page: Page, console: str, wf: str, problems: list[str]) -> str:
 def the_other_screens(page: Page, console: str, wf: str, problems: list[str]) -> str:
     """Documents (the reviewed one, routed), usage, the workflow's API (its OpenAPI rendered),
     keys: mint a key for this workflow, shown once. Returns the key."""
-    page.goto(f"{console}/workflows/{wf}/documents?route=extract")
+    page.goto(f"{console}/workflows/{wf}/documents")
+    page.fill("#f-name", "SLIP-NEW")
+    page.select_option("#f-route", "extract")
+    page.click("#filters button[type=submit]")
     expect(page.locator("table.documents tbody tr")).to_have_count(1)
     expect(page.locator("table.documents")).to_contain_text("payslip (reviewed)")
     check_screen(page, "09-documents", problems)

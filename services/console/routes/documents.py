@@ -1,4 +1,5 @@
-"""Documents: the workflow's processed documents filtered by class, route, status and date;
+"""Documents: the workflow's processed documents filtered by class, route, status, date and
+file name;
 one document's page, result and audit trail; download, delete; the retention setting."""
 
 from __future__ import annotations
@@ -26,9 +27,15 @@ async def documents_page(
     route: Annotated[str | None, Query(pattern="^(extract|review)?$")] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     since: Annotated[str | None, Query(max_length=40)] = None,
+    filename: Annotated[str | None, Query(max_length=255)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    filters = {"class": document_class or None, "route": route or None, "status": status or None}
+    filters = {
+        "class": document_class or None,
+        "route": route or None,
+        "status": status or None,
+        "filename": filename or None,
+    }
     params = {**filters, "since": since or None, "cursor": cursor, "limit": 50}
     workflow, page, retention = await asyncio.gather(
         api.workflow(user.api_key, wf),

@@ -125,3 +125,12 @@ async def ocr_text(request: Request, wf: str, document_id: str, user: UserDep, a
     """The OCR text of a document, on demand."""
     ocr = await api.get(user.api_key, f"/documents/{document_id}/ocr")
     return render(request, "ocr_fragment.html", ocr=ocr)
+
+
+@router.get("/boxes/{document_id}", response_class=HTMLResponse)
+async def word_boxes(request: Request, wf: str, document_id: str, user: UserDep, api: ApiDep) -> HTMLResponse:
+    """The first page's OCR word boxes as an SVG laid over its image (not for a page cut out of
+    a photo: its boxes refer to the cut-out, not to the page shown)."""
+    ocr = await api.get(user.api_key, f"/documents/{document_id}/ocr")
+    page = (ocr.get("pages") or [None])[0]
+    return render(request, "boxes_fragment.html", page=page)

@@ -19,7 +19,7 @@
       var radio = radios[Number(event.key) - 1];
       if (radio) { radio.checked = true; radio.focus(); event.preventDefault(); }
     } else if (event.key === "Enter") {
-      if (event.target && event.target.tagName === "BUTTON") return;
+      if (event.target && event.target.tagName === "BUTTON" && form.contains(event.target)) return;
       event.preventDefault();
       if (form.querySelector("input[type=radio]:checked")) form.requestSubmit();
     } else if (/^[a-z]$/i.test(event.key)) {

@@ -50,6 +50,9 @@ def list_documents(
     since: Annotated[datetime | None, Query(description="Received at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="Received before (ISO 8601)")] = None,
     purpose: Literal["processing", "preview", "training"] = "processing",
+    filename: Annotated[
+        str | None, Query(max_length=255, pattern=NO_NUL, description="Part of the file name, any case")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DocumentPage:
@@ -64,6 +67,7 @@ def list_documents(
         max_confidence=max_confidence,
         since=since,
         until=until,
+        filename=filename,
     )
     try:
         query = documents_query(workflow.id, where, cursor)

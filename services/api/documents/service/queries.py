@@ -39,6 +39,12 @@ class DocumentFilter:
     max_confidence: float | None = None
     since: datetime | None = None
     until: datetime | None = None
+    filename: str | None = None  # part of the file name, any case
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def encode_cursor(document: Document) -> str:
@@ -71,6 +77,7 @@ def documents_query(
         Document.confidence <= where.max_confidence if where.max_confidence is not None else None,
         Document.created_at >= where.since if where.since else None,
         Document.created_at < where.until if where.until else None,
+        Document.filename.ilike(_contains(where.filename), escape="\\") if where.filename else None,
     ]
     query = query.where(*(c for c in conditions if c is not None))
     newest = order == "newest"
