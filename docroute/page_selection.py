@@ -8,6 +8,11 @@ Grammar (case and spaces do not matter, page numbers are 1-based):
   e.g. ``"1-3,5"``
 
 Pages beyond the document's page count are ignored; the result is sorted and unique.
+
+`pages_read` is the one rule of which pages OCR reads (those the specification selects, at most
+the page cap `ServiceSettings.max_pages`, the first ones); `billable_pages` counts them, and it is
+what both doors reserve against a plan and what a delivered document is metered for, so a long
+document is billed for the pages read, not for its length.
 """
 
 from __future__ import annotations
@@ -120,3 +125,31 @@ def validate_relevant_pages(spec: str | None) -> str:
         else:
             items.append(f"{item.start}-{item.end}")
     return ",".join(items)
+
+
+def pages_read(spec: str | None, page_count: int, max_pages: int) -> list[int]:
+    """0-based indexes of the pages OCR reads: the first ``max_pages`` of those ``spec`` selects.
+
+    :raises PageSelectionError: when ``spec`` is unreadable or selects no page of the document.
+    """
+    if max_pages < 1:
+        raise ValueError(f"max_pages must be >= 1, not {max_pages}")
+    indexes = parse_relevant_pages(spec, page_count)
+    if not indexes:
+        raise PageSelectionError(f"relevant pages {spec!r} select none of the document's {page_count} pages")
+    # Bounds the OCR cost per document; a document's class shows on its first pages.
+    return indexes[:max_pages]
+
+
+def billable_pages(page_count: int, spec: str | None, max_pages: int) -> int:
+    """Pages a document is billed for: the pages OCR reads (`pages_read`), at least 1.
+
+    Both doors reserve this many pages against the plan and the API meters this many once the
+    document is delivered; the document's `page_count` (its real length) is stored unchanged. A
+    specification that selects no page (the document fails at OCR and its reservation is
+    released) or cannot be read counts 1.
+    """
+    try:
+        return max(len(pages_read(spec, page_count, max_pages)), 1)
+    except PageSelectionError:
+        return 1

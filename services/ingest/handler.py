@@ -29,6 +29,8 @@ from docroute.intake import (
     take_in,
     unknown_label_reason,
 )
+from docroute.page_selection import billable_pages
+from docroute.settings import ServiceSettings
 from docroute.workflows import WorkflowDirectory
 from services.ingest.attachments import AttachmentReader, AttachmentRefusedError, Door
 from services.ingest.dead_letters import dead_letter
@@ -36,6 +38,7 @@ from services.ingest.quota_gate import QuotaGate
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_MAX_PAGES: int = ServiceSettings.model_fields["max_pages"].default
 _TOPICS: dict[Door, str] = {"mailroom": topics.MAILROOM_INCOMING, "upload": topics.INGEST_UPLOADS}
 
 
@@ -50,8 +53,10 @@ class IngestHandler:
         reader: AttachmentReader,
         limits: IntakeLimits,
         quota: QuotaGate,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self._workflows = workflows
+        self._max_pages = max_pages  # DOCROUTE_MAX_PAGES: a document reserves the pages OCR reads
         self._store = store
         self._reader = reader
         self._limits = limits
@@ -92,7 +97,9 @@ class IngestHandler:
                 member_id = member_document_id(document_id, result.member_path)
                 parent_id = document_id if result.member_path else None
                 if isinstance(result, AcceptedFile) and door == "mailroom" and purpose == "processing":
-                    over = self._quota.refusal(mail.workflow_id, member_id, result.page_count)
+                    spec = workflow.document_spec.relevant_pages
+                    pages = billable_pages(result.page_count, spec, self._max_pages)
+                    over = self._quota.refusal(mail.workflow_id, member_id, pages)
                     if over:
                         result = RejectedFile(result.filename, result.member_path, "quota_exceeded", over)
                 if isinstance(result, RejectedFile):

@@ -36,6 +36,7 @@ def run() -> None:
     ledger = None
     if mailroom.quota_policy != "meter_only":
         ledger = Ledger(settings.database.url, settings.usage.plans, settings.usage.default_plan)
-    handler = IngestHandler(workflows, store, reader, limits, QuotaGate(ledger, mailroom.quota_policy))
+    quota = QuotaGate(ledger, mailroom.quota_policy)
+    handler = IngestHandler(workflows, store, reader, limits, quota, max_pages=settings.max_pages)
     routes = {topics.MAILROOM_INCOMING: handler.on_mailroom, topics.INGEST_UPLOADS: handler.on_upload}
     StreamService("ingest", settings, routes).run()

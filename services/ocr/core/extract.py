@@ -18,7 +18,7 @@ from docroute.ocr_result import (
     mean_confidence,
     words_to_text,
 )
-from docroute.page_selection import parse_relevant_pages
+from docroute.page_selection import pages_read, parse_relevant_pages
 from services.ocr.core.crop import crop_document
 from services.ocr.core.engine import OcrEngine
 from services.ocr.core.errors import PageSelectionError, UnsupportedMediaTypeError
@@ -35,17 +35,14 @@ MAX_OCR_SIDE = 3508
 
 
 def select_pages(spec: str | None, page_count: int, max_pages: int) -> list[int]:
-    """The first ``max_pages`` of the pages ``spec`` selects.
+    """The first ``max_pages`` of the pages ``spec`` selects (`docroute.page_selection.pages_read`,
+    the rule the doors bill by).
 
     :raises PageSelectionError: when ``spec`` is unreadable or selects no page.
     """
-    if max_pages < 1:
-        raise ValueError(f"max_pages must be >= 1, not {max_pages}")
-    indexes = parse_relevant_pages(spec, page_count)
-    if not indexes:
+    if not parse_relevant_pages(spec, page_count):
         raise PageSelectionError(f"relevant pages {spec!r} select none of the document's {page_count} pages")
-    # Bounds the OCR cost per document; a document's class shows on its first pages.
-    return indexes[:max_pages]
+    return pages_read(spec, page_count, max_pages)
 
 
 def ocr_page(

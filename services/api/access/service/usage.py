@@ -1,16 +1,19 @@
 """Usage: pages and documents per workflow and month, plans, credits, and the 429 past a plan.
 
 What is metered: a processing document once its result is delivered, i.e. when the projection
-sees its `document.routed` (to an extraction topic or to review), with the page count the
-pipeline read. Each document counts once (its id is the record's key, so a replayed event
-counts nothing), in the month (UTC) of delivery. A zip is not a document: its members are.
-Training samples and previews are never routed, so never metered; nor are documents that fail
-(nothing was delivered). Mailroom documents are metered like uploads.
+sees its `document.routed` (to an extraction topic or to review), for the pages the pipeline
+read (`billed_pages`: at most `DOCROUTE_MAX_PAGES` of those the workflow's `relevant_pages`
+selects, `docroute.page_selection.billable_pages`), not for its length. Each document counts once
+(its id is the record's key, so a replayed event counts nothing), in the month (UTC) of delivery.
+A zip is not a document: its members are. Training samples and previews are never routed, so
+never metered; nor are documents that fail (nothing was delivered). Mailroom documents are
+metered like uploads.
 
 The allowance holds under bursts: the door counts a document's pages (`docroute.intake`) and
-reserves them in the page ledger (`docroute.quota`) in the same transaction that records the
-document; a document whose pages do not fit beside those used and those reserved by documents in
-flight gets 429. Delivery settles the reservation (the pages become used), a failure releases it.
+reserves those that will be read (`billed_pages`) in the page ledger (`docroute.quota`) in the
+same transaction that records the document; a document whose pages do not fit beside those used
+and those reserved by documents in flight gets 429. Delivery settles the reservation (the pages
+become used), a failure releases it.
 Ingest's mailroom door reserves through the same ledger (its policy: services/ingest/quota_gate.py).
 
 Credits: `pages x credits_per_page + documents x credits_per_document` (15 and 30 by default,
@@ -28,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docroute import quota
+from docroute.page_selection import billable_pages
 from services.api.access.models import UsageRecord
 from services.api.errors import QuotaExceededError
 from services.api.settings import UsageSettings
@@ -53,6 +57,13 @@ def next_month_start(month: str) -> datetime:
     if start.month == 12:
         return start.replace(year=start.year + 1, month=1)
     return start.replace(month=start.month + 1)
+
+
+def billed_pages(workflow: Workflow | None, page_count: int | None, max_pages: int) -> int:
+    """The pages a document of `page_count` pages is billed for: those OCR reads under the
+    workflow's `relevant_pages` and the page cap (the door reserves them, delivery meters them)."""
+    spec = (workflow.document_spec or {}).get("relevant_pages") if workflow is not None else None
+    return billable_pages(max(page_count or 1, 1), spec, max_pages)
 
 
 def meter(

@@ -149,12 +149,17 @@ def accept(
     """Record, store and announce one upload; raises TransientError (-> 503) when S3/broker fail.
 
     `batch_id` ties a training file to its upload batch; `model_version` is a preview's version;
-    `pages` (from `count_pages`) are reserved for a processing document (429 when over the plan).
+    `pages` (from `count_pages`): the pages read of each (`usage.billed_pages`) are reserved for a
+    processing document (429 when over the plan).
     """
     document_id = uuid.uuid4()
     upload_id = str(uuid.uuid4())
     log_extra = {"document_id": document_id, "workflow_id": workflow.id}
-    charges = [(uuid.UUID(member_document_id(str(document_id), path)), count) for path, count in pages or []]
+    cap = resources.settings.max_pages
+    charges = [
+        (uuid.UUID(member_document_id(str(document_id), path)), usage.billed_pages(workflow, count, cap))
+        for path, count in pages or []
+    ]
     with resources.sessions() as session:
         if purpose not in usage.NOT_METERED:
             usage.reserve(session, resources.settings.usage, workflow, charges)

@@ -24,6 +24,7 @@ from docroute.contracts._generated import (
     ModelPublished,
 )
 from docroute.events import Event, Outgoing
+from docroute.settings import ServiceSettings
 from services.api import outgoing
 from services.api.access.models import UsageRecord
 from services.api.access.service import usage
@@ -33,6 +34,7 @@ from services.api.projection.service import positions as event_positions
 from services.api.projection.service.positions import PositionedEvent, document_id_of
 from services.api.versions.models import ModelVersion
 from services.api.versions.service import history as version_history
+from services.api.workflows.models import Workflow
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,9 @@ _DOCUMENT_EVENTS = frozenset(
 # session.info key: the batch's documents by id, loaded in one query (None: not in the database).
 _BATCH_DOCUMENTS = "projector.batch_documents"
 _BATCH_USAGE = "projector.batch_usage"
+# session.info key: the page cap (`DOCROUTE_MAX_PAGES`) a delivered document is metered under.
+_MAX_PAGES = "projector.max_pages"
+DEFAULT_MAX_PAGES: int = ServiceSettings.model_fields["max_pages"].default
 
 
 def document_row(session: Session, document_id: uuid.UUID, workflow_id: uuid.UUID | None) -> Document:
@@ -129,12 +134,15 @@ def on_routed(session: Session, data: DocumentRouted) -> list[Outgoing]:
     doc.route, doc.route_topic, doc.route_reason = data.route, data.topic, data.reason
     doc.threshold = data.threshold
     doc.status = advance(doc.status, "routed" if data.route == "extract" else "review")
+    # Metered for the pages read (the door reserved as many), not for the document's length.
+    max_pages = session.info.get(_MAX_PAGES, DEFAULT_MAX_PAGES)
+    workflow = session.get(Workflow, data.workflow_id)
     usage.meter(
         session,
         document_id=data.document_id,
         workflow_id=data.workflow_id,
         purpose=doc.purpose,
-        pages=data.page_count,
+        pages=usage.billed_pages(workflow, data.page_count, max_pages),
     )
     logger.info(
         "routed to %s",
@@ -210,8 +218,13 @@ def apply(session: Session, event: Event[Any]) -> list[Outgoing]:
     return handler(session, event.data)
 
 
-def apply_batch(session: Session, events: Sequence[PositionedEvent]) -> list[Outgoing]:
+def apply_batch(
+    session: Session, events: Sequence[PositionedEvent], max_pages: int = DEFAULT_MAX_PAGES
+) -> list[Outgoing]:
     """Project a poll's events in order and record their positions, in the caller's transaction.
+
+    `max_pages` is the page cap (`DOCROUTE_MAX_PAGES`): a delivered document is metered for the
+    pages read under it.
 
     The batch's documents and usage records are loaded in one query each up front, and document
     events do not flush the session one by one (a lookup would autoflush every pending row): the
@@ -220,6 +233,7 @@ def apply_batch(session: Session, events: Sequence[PositionedEvent]) -> list[Out
     ids = {i for e in events if (i := document_id_of(e.event.data)) is not None}
     documents = session.scalars(select(Document).where(Document.id.in_(ids))).all() if ids else []
     session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d in documents}
+    session.info[_MAX_PAGES] = max_pages
     routed = {e.event.data.document_id for e in events if e.event.type == "document.routed"}
     # Held for the batch: the identity map keeps only weak references to loaded rows.
     session.info[_BATCH_USAGE] = session.scalars(
@@ -238,6 +252,7 @@ def apply_batch(session: Session, events: Sequence[PositionedEvent]) -> list[Out
     finally:
         session.info.pop(_BATCH_DOCUMENTS, None)
         session.info.pop(_BATCH_USAGE, None)
+        session.info.pop(_MAX_PAGES, None)
     return produce
 
 

@@ -220,7 +220,7 @@ class Projection:
 
     def _apply_events(self, events: list[PositionedEvent]) -> None:
         with self._sessions() as session:  # closing without commit rolls back
-            produce: list[Outgoing] = projector.apply_batch(session, events)
+            produce: list[Outgoing] = projector.apply_batch(session, events, self._settings.max_pages)
             session.commit()
         if produce:
             self._producer.send(produce)  # BrokerUnavailableError: reconnect, replay, resend
