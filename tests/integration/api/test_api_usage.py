@@ -193,3 +193,36 @@ def test_a_failed_document_gives_its_pages_back(api: httpx.Client, producer) -> 
         "the failed document's pages were not given back",
     )
     assert api.post(f"/processing/{key}", files={"file": ("a.pdf", PDF)}).status_code == 202
+
+
+def test_a_long_document_is_billed_for_the_pages_read(api: httpx.Client, producer, blobstore) -> None:
+    """Issue 13: a 300-page PDF on the free plan (100 pages) is taken; it reserves and is metered
+    for the pages OCR reads (the workflow's `relevant_pages`, at most DOCROUTE_MAX_PAGES), while
+    the document keeps its 300 pages."""
+    long_pdf = make_text_pdf(["operating manual"], pages=300)
+    response = api.post(
+        "/workflows",
+        json={
+            "name": "manuals",
+            "labels": ["invoice", "payslip"],
+            "document_spec": {"relevant_pages": "first 3"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    key = str(response.json()["key"])
+    accepted = api.post(f"/processing/{key}", files={"file": ("manual.pdf", long_pdf)})
+    assert accepted.status_code == 202, accepted.text
+    report = api.get(f"/workflows/{key}/usage").json()
+    assert (report["plan"], report["pages"], report["pages_reserved"]) == ("free", 0, 3)
+
+    document_id = accepted.json()["document_id"]
+    deliver(producer, blobstore, key, document_id, pages=300)
+    report = usage_once(api, key, documents=1)
+    assert (report["pages"], report["pages_reserved"], report["pages_left"]) == (3, 0, 97)
+    assert api.get(f"/documents/{document_id}").json()["page_count"] == 300
+
+    # Without relevant pages the first DOCROUTE_MAX_PAGES (200 here) are read, and billed.
+    everything = create_workflow(api)
+    refused = api.post(f"/processing/{everything}", files={"file": ("manual.pdf", long_pdf)})
+    assert refused.status_code == 429
+    assert "200 pages do not fit" in refused.json()["detail"]
