@@ -3,6 +3,7 @@ heat, per-class figures, the order of the labelling keys. Values in, values out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,3 +110,18 @@ def threshold_curve(
 
     marker = x(current) if current is not None and low <= current <= high else None
     return Curve(points("routed_share"), points("expected_error"), marker, width, height)
+
+
+def class_thresholds(text: str) -> dict[str, Any]:
+    """`w-9: 0.9` lines (or comma-separated) -> {"w-9": 0.9}; a value that is not a number is
+    passed on as written, for the API to refuse in words."""
+    found: dict[str, Any] = {}
+    for part in re.split(r"[,\n]", text):
+        label, sep, value = part.rpartition(":")
+        if not sep or not label.strip():
+            continue
+        try:
+            found[label.strip()] = float(value)
+        except ValueError:
+            found[label.strip()] = value.strip()
+    return found

@@ -84,6 +84,8 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
     # High: the tried document goes to review, where the test confirms it.
     page.fill("#threshold", "0.99")
     page.fill("#retrain_every", "1000")  # only the train button trains
+    page.fill("#class_thresholds", "payslip: 0.995")
+    page.select_option("#routing", "per_workflow")
     expect(page.locator(".fixed")).to_have_text("fixed once saved")
     check_screen(page, "02-new-workflow", problems)
     page.click("#new-workflow button[type=submit]")
@@ -92,12 +94,23 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
 
 
 def upload_zip(page: Page, archive: Path) -> None:
-    page.set_input_files("#files", str(archive))
+    """The zip and a text file in one batch: the text file is refused with its reason, the zip's
+    members are read and labelled by their folders; retry sends only the refused file again."""
+    notes = archive.with_name("notes.txt")
+    notes.write_text("not a document")
+    page.set_input_files("#files", [str(archive), str(notes)])
     page.click("#upload button[type=submit]")
     batch = page.locator("article.batch").first
     expect(batch.locator("h3")).to_contain_text("done", timeout=LONG_S)
     expect(batch).to_contain_text(f"{len(KINDS) * IN_FOLDERS} labelled")
     expect(batch).to_contain_text(f"{len(KINDS) * LOOSE} to label")
+    expect(batch.locator(".failures li")).to_have_count(1)
+    expect(batch.locator(".failures li")).to_contain_text("notes.txt")
+    batch.locator("button.retry").click()
+    expect(page.locator("article.batch")).to_have_count(2)
+    retried = page.locator("article.batch").first
+    expect(retried.locator("h3")).to_contain_text("done", timeout=LONG_S)
+    expect(retried).to_contain_text("0 of 1 files accepted")
 
 
 def label_a_group(page: Page, console: str, wf: str, loose: dict[str, str], problems: list[str]) -> str:
@@ -257,6 +270,9 @@ def test_the_classifier_workflow_in_the_browser(
         result = api.get(f"/documents/{document_id}").json()
     assert result["review"]["class"] == "payslip"
     assert result["route"]["route"] == "extract"
+    assert result["route"]["topic"] == f"extract.{wf}.payslip"  # the workflow's own topics
+    settings = httpx.get(f"{stack['api']}/workflows/{wf}", headers=bearer(admin_api_key), timeout=30).json()
+    assert settings["class_thresholds"] == {"payslip": 0.995}
     scoped = the_other_screens(page, console, wf, problems)
     page.click("header button[type=submit]")  # sign out
     expect(page.locator("h1")).to_have_text("Sign in")

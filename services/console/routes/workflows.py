@@ -69,6 +69,8 @@ async def create_workflow(
     relevant_pages: Annotated[str, Form()] = "",
     threshold: Annotated[float, Form(ge=0, le=1)] = 0.8,
     retrain_every: Annotated[int, Form(ge=1)] = 20,
+    class_thresholds: Annotated[str, Form(max_length=5000)] = "",
+    routing: Annotated[str, Form(pattern="^(shared|per_workflow)$")] = "shared",
     thumbnail: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """POST /workflows; a refusal is shown above the form, every field kept as typed."""
@@ -84,12 +86,20 @@ async def create_workflow(
             "relevant_pages": relevant_pages.strip() or None,
         },
         "threshold": threshold,
+        "class_thresholds": core.class_thresholds(class_thresholds),
         "retrain_every": retrain_every,
+        "routing": {"naming": routing},
     }
     try:
         created = await api.json(user.api_key, "POST", "/workflows", json=body)
     except ApiError as exc:
-        form = {**body, **body["document_spec"], "labels": labels}
+        form = {
+            **body,
+            **body["document_spec"],
+            "labels": labels,
+            "class_thresholds": class_thresholds,
+            "routing": routing,
+        }
         error = core.plain_error(exc.status, exc.detail, exc.retry_after)
         return render(request, "workflow_new.html", status_code=exc.status, form=form, error=error)
     target = f"/workflows/{created['key']}/data"

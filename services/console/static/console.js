@@ -85,3 +85,19 @@ document.addEventListener("click", function (event) {
     navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
   }
 });
+
+// Retry: send again only the files a batch refused, from those still chosen in the upload form.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-retry]");
+  var form = document.getElementById("upload");
+  var input = document.getElementById("files");
+  if (!button || !form || !input) return;
+  var names = JSON.parse(button.dataset.retry);
+  var again = new DataTransfer();
+  Array.prototype.forEach.call(input.files, function (file) {
+    if (names.indexOf(file.name) >= 0) again.items.add(file);
+  });
+  if (!again.files.length) { button.textContent = "Choose those files again first"; return; }
+  input.files = again.files;
+  form.requestSubmit();
+});

@@ -62,3 +62,9 @@ def test_the_threshold_curve_spans_the_table() -> None:
     assert curve.error == "0.0,90.0"  # no error where nothing is routed
     assert curve.marker_x == 50.0
     assert core.threshold_curve([], None).routed == ""
+
+
+def test_per_class_thresholds_from_the_form() -> None:
+    assert core.class_thresholds("w-9: 0.9\ninvoice:0.75, ") == {"w-9": 0.9, "invoice": 0.75}
+    assert core.class_thresholds("payslip: high") == {"payslip": "high"}  # the API says why not
+    assert core.class_thresholds("") == {}
