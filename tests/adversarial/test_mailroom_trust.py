@@ -21,7 +21,7 @@ import pytest
 
 from docroute import topics
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Attachment, MailReceived
+from docroute.contracts._generated import Attachment, DocumentRouted, MailReceived
 from docroute.events import Event, Outgoing, new_event
 from docroute.intake import mail_document_id
 from docroute.kafka import EventProducer
@@ -259,4 +259,65 @@ def test_mail_past_the_free_plan_is_dead_lettered_with_quota_exceeded(
     assert [c for c in outcomes.values() if c != "ok"] == ["quota_exceeded"]
     usage = api.get(f"/workflows/{key}/usage").json()
     assert usage["pages"] + usage["pages_reserved"] <= 100
+    good_document.via_mailroom(partition_key=sent.key)
+
+
+def test_a_long_document_is_billed_for_the_pages_read_at_both_doors(
+    api: httpx.Client,
+    new_workflow: Callable[..., str],
+    mailroom: Mailroom,
+    intake_events: TopicReader,
+    producer: EventProducer,
+    good_document: GoodDocument,
+) -> None:
+    """Issue 13: a 300-page PDF on the free plan (100 pages) is taken at both doors; each reserves,
+    and is metered for, the pages OCR reads (the stack's DOCROUTE_MAX_PAGES, 5), not its 300."""
+    key = new_workflow(name="manuals")
+    assert api.put(f"/workflows/{key}/plan", json={"plan": "free"}).status_code == 200
+    long_pdf = make_text_pdf(["operating manual"], pages=300)
+    mail = mail_with(key, Attachment(filename="manual.pdf", content_base64=_b64(long_pdf)))
+    sent = mailroom.send(mail)
+    document_id = mail_document_id(key, mail.mail_id, 0, "manual.pdf")
+    topic, received = intake_events.wait_for(
+        lambda t, e: t in (topics.DOCUMENT_RECEIVED, topics.DEAD_LETTER) and e.subject == document_id
+    )
+    assert topic == topics.DOCUMENT_RECEIVED, received.data
+    assert received.data.page_count == 300
+    _, read = intake_events.wait_for(
+        lambda t, e: t == topics.DOCUMENT_TEXT_EXTRACTED and e.subject == document_id, timeout_s=120
+    )
+    pages_read = len(read.data.pages_used)
+    assert pages_read == 5
+    usage = api.get(f"/workflows/{key}/usage").json()
+    assert (usage["pages"], usage["pages_reserved"]) == (0, pages_read)
+
+    uploaded = api.post(f"/processing/{key}", files={"file": ("manual.pdf", long_pdf)})
+    assert uploaded.status_code == 202, uploaded.text
+    assert api.get(f"/workflows/{key}/usage").json()["pages_reserved"] == 2 * pages_read
+
+    routed = DocumentRouted(
+        document_id=document_id,
+        workflow_id=key,
+        route="extract",
+        topic="extract.invoice",
+        document_class="invoice",
+        confidence=0.9,
+        threshold=0.8,
+        model_version=1,
+        reason="invoice at 0.90 >= 0.80",
+        probabilities={"invoice": 0.9, "payslip": 0.1},
+        blob=received.data.blob,
+        ocr_ref=read.data.ocr_ref,
+        page_count=300,
+    )
+    event = new_event("document.routed", routed, source="adversarial", subject=document_id)
+    producer.send([Outgoing(topics.DOCUMENT_ROUTED, document_id, event)])
+    wait_until(
+        lambda: api.get(f"/workflows/{key}/usage").json()["pages"] == pages_read,
+        30,
+        "the delivered mail was not metered for the pages read",
+    )
+    usage = api.get(f"/workflows/{key}/usage").json()
+    assert (usage["pages"], usage["pages_reserved"], usage["documents"]) == (pages_read, pages_read, 1)
+    assert api.get(f"/documents/{document_id}").json()["page_count"] == 300
     good_document.via_mailroom(partition_key=sent.key)
