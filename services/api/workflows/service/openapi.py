@@ -109,7 +109,8 @@ def _limits_text(lim: dict[str, Any]) -> str:
         f"- Waiting: `wait` is capped at {lim['max_wait_s']:g} s.\n"
         f"- Rate limit: {rate_text}; 429 with `Retry-After` past it.\n"
         f"- Monthly pages: {pages if pages is not None else 'unlimited'} (the plan); 429 until "
-        "the next month past it.\n"
+        "the next month past it. A document is billed for the pages read, at most "
+        f"{lim['max_pages_read']}.\n"
     )
 
 
