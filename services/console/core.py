@@ -26,9 +26,18 @@ def plain_error(status: int, detail: str, retry_after: str | None = None) -> str
     """`409 fixed setting` -> "Refused: it conflicts ...: <detail>", 429 with when to retry."""
     head = _PLAIN.get(status, "The API answered with an error" if status >= 500 else "Refused")
     text = f"{head}: {detail}" if detail else head
-    if status == 429 and retry_after:
-        text += f" (try again in {retry_after} s)"
+    if status == 429 and retry_after and retry_after.isdigit():
+        text += f" (try again in {_duration(int(retry_after))})"
     return text
+
+
+def _duration(seconds: int) -> str:
+    """3600 -> "1 hour", 1_555_200 -> "18 days": a wait in words."""
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ to test-artefacts/console/ (git-ignored)."""
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 import zipfile
@@ -34,7 +35,9 @@ LONG_S = 180_000  # ms: training and OCR on a busy 2-core machine
 def stack(start_docroute_service: Callable[..., ManagedProcess], admin_api_key: str) -> dict[str, str]:
     for name in PIPELINE:
         start_docroute_service(name)
-    api = start_docroute_service("api", DOCROUTE_ADMIN_API_KEY=admin_api_key)
+    # A plan of one page, to see a 429 in the browser.
+    plans = json.dumps({"free": 100, "tiny": 1, "unlimited": None})
+    api = start_docroute_service("api", DOCROUTE_ADMIN_API_KEY=admin_api_key, DOCROUTE_USAGE__PLANS=plans)
     api_url = f"http://127.0.0.1:{api.port}"
     console = start_docroute_service(
         "console", DOCROUTE_API_URL=api_url, DOCROUTE_CONSOLE_SECRET="test-secret"
@@ -182,7 +185,9 @@ def train_and_read_the_matrix(page: Page, console: str, wf: str, problems: list[
     check_screen(page, "05-version", problems)
 
 
-def try_a_document(page: Page, console: str, wf: str, tmp: Path, problems: list[str]) -> None:
+def try_a_document(
+    page: Page, console: str, wf: str, tmp: Path, api: httpx.Client, problems: list[str]
+) -> None:
     document = tmp / "payslip-new.pdf"
     document.write_bytes(make_text_pdf(document_lines("payslip", random.Random(99))))
     page.goto(f"{console}/workflows/{wf}/try")
@@ -194,6 +199,15 @@ def try_a_document(page: Page, console: str, wf: str, tmp: Path, problems: list[
     expect(page.locator("#route")).to_have_text("review", timeout=LONG_S)
     expect(page.locator(".bars li")).to_have_count(len(KINDS))
     check_screen(page, "06-try-it", problems)
+    # Past the plan's pages: the 429 is said in place, in words, with when to try again.
+    api.put(f"/workflows/{wf}/plan", json={"plan": "tiny"}).raise_for_status()
+    page.uncheck("input[name=candidate]")
+    page.click("#try button[type=submit]")
+    refusal = page.locator("#result .error")
+    expect(refusal).to_contain_text("Limit reached: monthly page allowance used up")
+    expect(refusal).to_contain_text("try again in")
+    expect(page.locator("#file")).not_to_have_value("")  # the chosen file is still there
+    api.put(f"/workflows/{wf}/plan", json={"plan": "free"}).raise_for_status()
 
 
 def review_one(page: Page, console: str, wf: str, problems: list[str]) -> str:
@@ -259,7 +273,8 @@ def test_the_classifier_workflow_in_the_browser(
     grouped = label_a_group(page, console, wf, loose, problems)
     label_by_keyboard(page, console, wf, loose, grouped, problems)
     train_and_read_the_matrix(page, console, wf, problems)
-    try_a_document(page, console, wf, tmp_path, problems)
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        try_a_document(page, console, wf, tmp_path, api, problems)
     document_id = review_one(page, console, wf, problems)
     page.goto(console)
     card = page.locator(f'.workflow-card:has(a[href="/workflows/{wf}/data"])')

@@ -11,7 +11,9 @@ from services.console.session import Session, SessionCodec
 def test_refusals_read_as_plain_words() -> None:
     assert core.plain_error(409, "cropping is fixed").startswith("Refused: it conflicts")
     assert core.plain_error(413, "over 50 MiB") == "Too large: over 50 MiB"
-    assert "try again in 3600 s" in core.plain_error(429, "100 pages used", "3600")
+    assert "try again in 1 hour" in core.plain_error(429, "100 pages used", "3600")
+    assert "try again in 18 days" in core.plain_error(429, "used up", "1555200")
+    assert "try again in 5 seconds" in core.plain_error(429, "slow down", "5")
     assert core.plain_error(502, "").startswith("The API answered with an error")
 
 
