@@ -1,0 +1,132 @@
+"""The integration examples run as an integrator runs them, against the real stack: a workflow is
+trained, `examples/mailroom_producer.py` publishes two mails (one inline, one by reference to the
+inbox), and `examples/extraction_consumer.py` receives both routed documents on the workflow's own
+extraction topics, reading original and OCR once through the API (scoped key) and once from S3."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+
+from docroute.blobstore import BlobStore
+from docroute.settings import ServiceSettings
+from tests.factories.documents import document_lines, make_text_pdf
+from tests.fixtures.polling import wait_until
+from tests.fixtures.training_set import holds_every_sample
+
+ROOT = Path(__file__).parents[2]
+CLASSES = {"invoice": "invoice", "payslip": "payslip"}
+SAMPLES_PER_CLASS = 8
+MARKERS = {"invoice": "invoice", "payslip": "earnings statement"}  # in the first lines of each
+
+
+def _trained_workflow(pipeline: httpx.Client, blobstore: BlobStore, rng: random.Random) -> str:
+    response = pipeline.post(
+        "/workflows",
+        json={
+            "name": "examples e2e",
+            "labels": list(CLASSES),
+            "threshold": 0.6,
+            "retrain_every": 1000,
+            "routing": {"naming": "per_workflow"},  # topics of its own: extract.<key>.<class>
+            "document_spec": {"cropping": False, "character_set": "latin", "text_style": "printed"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    key: str = response.json()["key"]
+    sample_ids = []
+    for label, kind in CLASSES.items():
+        for i in range(SAMPLES_PER_CLASS):
+            pdf = make_text_pdf(document_lines(kind, rng))
+            upload = pipeline.post(
+                f"/workflows/{key}/samples", files={"file": (f"{kind}-{i}.pdf", pdf)}, data={"label": label}
+            )
+            assert upload.status_code == 202, upload.text
+            sample_ids.append(upload.json()["document_id"])
+
+    def extracted() -> bool:
+        statuses = [pipeline.get(f"/documents/{d}").json()["status"] for d in sample_ids]
+        assert "failed" not in statuses
+        return all(s == "extracted" for s in statuses)
+
+    wait_until(extracted, 180, "samples were not all read")
+    wait_until(holds_every_sample(blobstore, key, sample_ids), 60, "the trainer lacks some labels", 0.5)
+    assert pipeline.post(f"/workflows/{key}/train").status_code == 202
+    wait_until(
+        lambda: any(
+            v["metrics"]["n_samples"] == len(sample_ids)
+            for v in pipeline.get(f"/workflows/{key}/versions").json()
+        ),
+        120,
+        "no version trained on every sample",
+    )
+    return key
+
+
+def _run(script: str, *args: str, env: dict[str, str], timeout: float = 60) -> list[dict]:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_examples_publish_and_consume_end_to_end(
+    pipeline: httpx.Client, blobstore: BlobStore, settings: ServiceSettings, tmp_path: Path
+) -> None:
+    rng = random.Random(10)
+    key = _trained_workflow(pipeline, blobstore, rng)
+    scoped = pipeline.post("/api-keys", json={"name": "extractor", "workflow_keys": [key]})
+    assert scoped.status_code == 201, scoped.text
+    s3 = settings.s3
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "AWS_", "KAFKA_"))},
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "AWS_ENDPOINT_URL": str(s3.endpoint_url),
+        "AWS_ACCESS_KEY_ID": s3.access_key_id.get_secret_value() if s3.access_key_id else "",
+        "AWS_SECRET_ACCESS_KEY": s3.secret_access_key.get_secret_value() if s3.secret_access_key else "",
+        "AWS_DEFAULT_REGION": s3.region,
+        "DOCROUTE_API_URL": str(pipeline.base_url),
+        "DOCROUTE_API_KEY": scoped.json()["key"],
+    }
+    files = {}
+    for kind in CLASSES.values():
+        files[kind] = tmp_path / f"new-{kind}.pdf"
+        files[kind].write_bytes(make_text_pdf(document_lines(kind, rng)))
+
+    [inline] = _run("mailroom_producer.py", "--workflow", key, str(files["invoice"]), env=env)
+    [by_ref] = _run(
+        "mailroom_producer.py", "--workflow", key, "--inline-limit", "0",
+        "--inbox", f"s3://{s3.bucket}/inbox/", str(files["payslip"]), env=env,
+    )  # fmt: skip
+    assert (inline["by_reference"], by_ref["by_reference"]) == (0, 1)
+    assert inline["mail_id"] != by_ref["mail_id"]
+
+    topics = f"extract.{key}.invoice,extract.{key}.payslip"
+    for read in ("api", "s3"):
+        group = f"extractor-{read}-{uuid.uuid4().hex[:6]}"  # a new service: reads from the start
+        lines = _run(
+            "extraction_consumer.py", "--topics", topics, "--group", group,
+            "--read", read, "--max", "2", env=env, timeout=240,
+        )  # fmt: skip
+        by_class = {line["class"]: line for line in lines}
+        assert set(by_class) == set(CLASSES), lines
+        for kind, line in by_class.items():
+            assert line["sha256_ok"], line
+            assert line["original_bytes"] == files[kind].stat().st_size
+            assert MARKERS[kind] in line["text"].lower(), line  # the OCR of this very document
+    invoice = pipeline.get(f"/documents/{by_class['invoice']['document_id']}").json()
+    assert invoice["workflow_id"] == key and invoice["filename"] == "new-invoice.pdf"
+    assert invoice["route"]["topic"] == f"extract.{key}.invoice"
