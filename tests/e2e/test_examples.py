@@ -11,14 +11,18 @@ import random
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from docroute.blobstore import BlobStore
+from docroute.processes import ManagedProcess
 from docroute.settings import ServiceSettings
 from tests.factories.documents import document_lines, make_text_pdf
 from tests.fixtures.polling import wait_until
+from tests.fixtures.topic_reader import TopicReader
 from tests.fixtures.training_set import holds_every_sample
 
 ROOT = Path(__file__).parents[2]
@@ -83,8 +87,25 @@ def _run(script: str, *args: str, env: dict[str, str], timeout: float = 60) -> l
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
+def _routed_by_router(services: dict[str, ManagedProcess]) -> float:
+    """Classified documents the router has handled (outputs produced before it counts)."""
+    body = httpx.get(f"http://127.0.0.1:{services['router'].port}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "docroute_messages_processed_total"
+        and sample.labels.get("event_type") == "document.classified"
+    )
+
+
 def test_examples_publish_and_consume_end_to_end(
-    pipeline: httpx.Client, blobstore: BlobStore, settings: ServiceSettings, tmp_path: Path
+    pipeline: httpx.Client,
+    services: dict[str, ManagedProcess],
+    topic_reader_factory: Callable[[str], TopicReader],
+    blobstore: BlobStore,
+    settings: ServiceSettings,
+    tmp_path: Path,
 ) -> None:
     rng = random.Random(10)
     key = _trained_workflow(pipeline, blobstore, rng)
@@ -130,3 +151,13 @@ def test_examples_publish_and_consume_end_to_end(
     invoice = pipeline.get(f"/documents/{by_class['invoice']['document_id']}").json()
     assert invoice["workflow_id"] == key and invoice["filename"] == "new-invoice.pdf"
     assert invoice["route"]["topic"] == f"extract.{key}.invoice"
+
+    # The same file again: the producer derives the same mail id, ingest the same document id,
+    # and the router, which routed it already, sends nothing new to the extraction topic.
+    handled = _routed_by_router(services)
+    [repeat] = _run("mailroom_producer.py", "--workflow", key, str(files["invoice"]), env=env)
+    assert (repeat["mail_id"], repeat["event_id"]) == (inline["mail_id"], inline["event_id"])
+    wait_until(lambda: _routed_by_router(services) > handled, 120, "the repeat never reached the router")
+    reader = topic_reader_factory(rf"^extract\.{key}\.invoice$")
+    reader.read_to_end()
+    assert len(reader.matching(lambda topic, event: True)) == 1
