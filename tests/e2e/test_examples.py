@@ -5,6 +5,7 @@ extraction topics, reading original and OCR once through the API (scoped key) an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from docroute.blobstore import BlobStore
@@ -31,7 +33,10 @@ SAMPLES_PER_CLASS = 8
 MARKERS = {"invoice": "invoice", "payslip": "earnings statement"}  # in the first lines of each
 
 
-def _trained_workflow(pipeline: httpx.Client, blobstore: BlobStore, rng: random.Random) -> str:
+@pytest.fixture(scope="module")
+def workflow_key(pipeline: httpx.Client, blobstore: BlobStore) -> str:
+    """A workflow trained on text PDFs, routing to topics of its own."""
+    rng = random.Random(10)
     response = pipeline.post(
         "/workflows",
         json={
@@ -103,12 +108,11 @@ def test_examples_publish_and_consume_end_to_end(
     pipeline: httpx.Client,
     services: dict[str, ManagedProcess],
     topic_reader_factory: Callable[[str], TopicReader],
-    blobstore: BlobStore,
+    workflow_key: str,
     settings: ServiceSettings,
     tmp_path: Path,
 ) -> None:
-    rng = random.Random(10)
-    key = _trained_workflow(pipeline, blobstore, rng)
+    rng, key = random.Random(11), workflow_key
     scoped = pipeline.post("/api-keys", json={"name": "extractor", "workflow_keys": [key]})
     assert scoped.status_code == 201, scoped.text
     s3 = settings.s3
@@ -161,3 +165,36 @@ def test_examples_publish_and_consume_end_to_end(
     reader = topic_reader_factory(rf"^extract\.{key}\.invoice$")
     reader.read_to_end()
     assert len(reader.matching(lambda topic, event: True)) == 1
+
+
+def test_hot_folder_gateway_routes_a_dropped_file(
+    pipeline: httpx.Client,
+    topic_reader_factory: Callable[[str], TopicReader],
+    workflow_key: str,
+    service_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """`docroute gateway folder` as its own process: a scan renamed into the folder, sent by
+    reference to the inbox (ingest accepts the key it chose), is routed to its class's topic."""
+    outside = {k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "AWS_", "KAFKA_"))}
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "docroute.cli", "gateway", "folder", str(folder), "--workflow", workflow_key,
+         "--settle", "0.5", "--inline-limit", "0"],
+        env={**outside, **service_env},
+    )  # fmt: skip
+    try:
+        reader = topic_reader_factory(rf"^extract\.{workflow_key}\.payslip$")
+        pdf = make_text_pdf(document_lines("payslip", random.Random(12)))
+        digest = hashlib.sha256(pdf).hexdigest()
+        (folder / "payslip.pdf.part").write_bytes(pdf)
+        (folder / "payslip.pdf.part").rename(folder / "payslip.pdf")
+        wait_until((folder / "done" / "payslip.pdf").exists, 60, "the gateway never took the file")
+        _, routed = reader.wait_for(lambda topic, event: event.data.blob.sha256 == digest, 120)
+        document = pipeline.get(f"/documents/{routed.data.document_id}").json()
+        assert document["filename"] == "payslip.pdf" and routed.data.document_class == "payslip"
+        assert not (folder / "failed").exists()
+    finally:
+        gateway.terminate()
+        assert gateway.wait(timeout=30) == 0
