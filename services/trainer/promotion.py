@@ -18,6 +18,7 @@ from docroute.classifier.embedders import load_embedder
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig
 from docroute.classifier.model import ClassifierModel
+from docroute.classifier.openset import UnknownConfig
 from docroute.model_versions import LiveModel
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import TrainingConfig, TrainingResult, train_classifier
@@ -68,6 +69,14 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
     settings = dict(data["config"])
     settings["tfidf"] = tuple(TfidfConfig.from_dict(block) for block in settings["tfidf"])
     settings["tfidf_weights"] = tuple(settings["tfidf_weights"])
+    # Recipes of versions trained before the per-class unknown rule have no "unknown": they keep
+    # the global threshold, as the versions themselves do.
+    unknown = settings.get("unknown")
+    settings["unknown"] = (
+        None
+        if unknown is None
+        else UnknownConfig(**{**unknown, "duplicate_similarity": tuple(unknown["duplicate_similarity"])})
+    )
     return TrainingConfig(**settings)
 
 

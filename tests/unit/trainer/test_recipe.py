@@ -1,0 +1,22 @@
+"""A version's recipe is stored as JSON in its manifest and read back by the promotion gate to
+re-run the live version's training: it must come back as the configuration it was."""
+
+from __future__ import annotations
+
+import json
+
+from services.trainer.core import TrainingConfig
+from services.trainer.promotion import config_from_recipe, recipe
+
+
+def test_recipe_round_trips_through_json() -> None:
+    config = TrainingConfig()
+    stored = json.loads(json.dumps(recipe("usem3", config)))
+    assert stored["embedder_id"] == "usem3"
+    assert config_from_recipe(stored) == config
+
+
+def test_a_recipe_from_before_the_per_class_unknown_rule_keeps_the_global_threshold() -> None:
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    del stored["config"]["unknown"]
+    assert config_from_recipe(stored).unknown is None
