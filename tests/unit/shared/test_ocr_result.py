@@ -64,7 +64,18 @@ def test_json_has_the_documented_fields() -> None:
     assert payload["schema_version"] == 1
     assert set(payload) == {"schema_version", "document_id", "engine", "language", "page_count", "pages"}
     page = payload["pages"][1]
-    assert set(page) == {"index", "width", "height", "source", "cropped", "text", "mean_confidence", "words"}
+    assert set(page) == {
+        "index",
+        "width",
+        "height",
+        "source",
+        "cropped",
+        "text",
+        "mean_confidence",
+        "words",
+        "escalation",  # null: the first engine's read was kept
+    }
+    assert page["escalation"] is None
     assert page["words"][0] == {"text": "Rechnung", "confidence": 0.8, "box": [0, 0, 10, 10], "line": 0}
 
 
