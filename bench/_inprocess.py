@@ -89,6 +89,7 @@ class InProcessPipeline:
                 model_version=int(self._model.version),
                 threshold=self._threshold,
                 class_thresholds={},
+                workflow_id="in-process",  # names the per-workflow topic; the default routing ignores it
             )
             t4 = time.perf_counter()
             for stage, seconds in zip(IN_PROCESS_STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
