@@ -25,7 +25,7 @@ from docroute.settings import ServiceSettings
 from tests.factories.documents import document_lines, make_text_pdf
 from tests.fixtures.polling import wait_until
 from tests.fixtures.topic_reader import TopicReader
-from tests.fixtures.training_set import holds_every_sample
+from tests.fixtures.training_set import train_through_api
 
 ROOT = Path(__file__).parents[2]
 CLASSES = {"invoice": "invoice", "payslip": "payslip"}
@@ -50,32 +50,7 @@ def workflow_key(pipeline: httpx.Client, blobstore: BlobStore) -> str:
     )
     assert response.status_code == 201, response.text
     key: str = response.json()["key"]
-    sample_ids = []
-    for label, kind in CLASSES.items():
-        for i in range(SAMPLES_PER_CLASS):
-            pdf = make_text_pdf(document_lines(kind, rng))
-            upload = pipeline.post(
-                f"/workflows/{key}/samples", files={"file": (f"{kind}-{i}.pdf", pdf)}, data={"label": label}
-            )
-            assert upload.status_code == 202, upload.text
-            sample_ids.append(upload.json()["document_id"])
-
-    def extracted() -> bool:
-        statuses = [pipeline.get(f"/documents/{d}").json()["status"] for d in sample_ids]
-        assert "failed" not in statuses
-        return all(s == "extracted" for s in statuses)
-
-    wait_until(extracted, 180, "samples were not all read")
-    wait_until(holds_every_sample(blobstore, key, sample_ids), 60, "the trainer lacks some labels", 0.5)
-    assert pipeline.post(f"/workflows/{key}/train").status_code == 202
-    wait_until(
-        lambda: any(
-            v["metrics"]["n_samples"] == len(sample_ids)
-            for v in pipeline.get(f"/workflows/{key}/versions").json()
-        ),
-        120,
-        "no version trained on every sample",
-    )
+    train_through_api(pipeline, blobstore, key, CLASSES, SAMPLES_PER_CLASS, rng)
     return key
 
 

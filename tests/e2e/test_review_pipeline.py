@@ -13,7 +13,7 @@ import pytest
 from docroute.blobstore import BlobStore
 from tests.factories.documents import document_lines, make_text_pdf
 from tests.fixtures.polling import wait_until
-from tests.fixtures.training_set import holds_every_sample
+from tests.fixtures.training_set import train_through_api
 
 CLASSES = {"invoice": "invoice", "payslip": "payslip", "rental-contract": "rental_contract"}
 SAMPLES_PER_CLASS = 8
@@ -27,27 +27,7 @@ def trained(pipeline: httpx.Client, blobstore: BlobStore) -> str:
     )
     assert response.status_code == 201, response.text
     key = response.json()["key"]
-    sample_ids = []
-    for label, kind in CLASSES.items():
-        for i in range(SAMPLES_PER_CLASS):
-            pdf = make_text_pdf(document_lines(kind, rng))
-            upload = pipeline.post(
-                f"/workflows/{key}/samples", files={"file": (f"{kind}-{i}.pdf", pdf)}, data={"label": label}
-            )
-            assert upload.status_code == 202, upload.text
-            sample_ids.append(upload.json()["document_id"])
-    wait_until(
-        lambda: all(pipeline.get(f"/documents/{d}").json()["status"] == "extracted" for d in sample_ids),
-        180,
-        "samples were not all read",
-    )
-    wait_until(holds_every_sample(blobstore, key, sample_ids), 60, "the trainer lacks some labels", 0.5)
-    assert pipeline.post(f"/workflows/{key}/train").status_code == 202
-    wait_until(
-        lambda: any(v["live"] for v in pipeline.get(f"/workflows/{key}/versions").json()),
-        180,
-        "no live version",
-    )
+    train_through_api(pipeline, blobstore, key, CLASSES, SAMPLES_PER_CLASS, rng)
     return key
 
 
