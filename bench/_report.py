@@ -26,7 +26,9 @@ def render(r: dict[str, Any]) -> str:
         "",
         f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB; load average (1/5/15 min) "
         f"before {_load(m['load_before'])}, after {_load(m['load_after'])}; database {m['database']}, "
-        f"Tansu {m['broker']}; one replica per service; stack start {r['startup_s']:.0f} s.",
+        f"Tansu {m['broker']}; one replica per service; stack start {r['startup_s']:.0f} s"
+        + "".join(f"; {name}={value}" for name, value in m.get("service_env", {}).items())
+        + ".",
         "",
         *_main_table(r),
         "",

@@ -38,8 +38,17 @@ BUCKET = "docroute-bench"
 class Stack:
     """Starts broker, S3, database and the six services; `stop()` undoes all of it."""
 
-    def __init__(self, run_dir: Path, *, database: str = "postgres", durable_broker: bool = False) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        *,
+        database: str = "postgres",
+        durable_broker: bool = False,
+        service_env: dict[str, str] | None = None,
+    ) -> None:
         self.run_dir = run_dir
+        # Settings for every service (DOCROUTE_...=...), e.g. to compare one knob's values.
+        self.service_env = dict(service_env or {})
         self.database = database
         self.durable_broker = durable_broker
         self.dev = DevStack(run_dir)
@@ -77,6 +86,7 @@ class Stack:
             DOCROUTE_LOG_LEVEL="INFO",
             OMP_THREAD_LIMIT="1",
             PYTHONPATH=str(ROOT),
+            **self.service_env,
         )
         for process in self.processes.values():
             self._track(process)

@@ -68,6 +68,13 @@ def main() -> int:
         help="keep Tansu's log in localbucket as `docroute up` does (tests: in memory)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the run directory (logs, S3 data)")
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every service, e.g. DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500 (repeatable)",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even where started with it ignored
@@ -78,7 +85,10 @@ def main() -> int:
     print("generating documents", flush=True)
     corpus = _make_corpus(sizes)
     run_dir = Path(tempfile.mkdtemp(prefix="docroute-bench-"))
-    stack = Stack(run_dir, database=args.database, durable_broker=args.durable_broker)
+    service_env = dict(item.split("=", 1) for item in args.service_env)
+    stack = Stack(
+        run_dir, database=args.database, durable_broker=args.durable_broker, service_env=service_env
+    )
     ok = False
     try:
         results = _run_stack(stack, corpus, sizes)
@@ -93,6 +103,7 @@ def main() -> int:
             print(f"logs and data kept in {run_dir}", flush=True)
     results.update(quick=args.quick, sizes=sizes.__dict__, runtime_s=round(time.monotonic() - started, 1))
     results["machine"] = _machine(load_before, stack.database, args.durable_broker)
+    results["machine"]["service_env"] = service_env
     print(render(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -25,6 +25,7 @@ from docroute.contracts._generated import DocumentFailed, Original
 from docroute.draining import Drain, DrainingWorker, exit_if_handler_busy
 from docroute.errors import PermanentError, TransientError
 from docroute.events import Event, Outgoing, decode, emit, encode
+from docroute.faust_consumer import ShortFetchApp
 from docroute.health import Health, serve_health
 from docroute.lag import LagGauge
 from docroute.settings import ServiceSettings
@@ -85,8 +86,9 @@ class StreamService:
 
     def _build_app(self) -> faust.App:
         kafka = self.settings.kafka
-        app = faust.App(
+        app = ShortFetchApp(
             f"{kafka.group_prefix}-{self.name}",
+            fetch_max_wait_ms=kafka.fetch_max_wait_ms,
             broker=[f"kafka://{server}" for server in kafka.servers],
             broker_session_timeout=kafka.session_timeout_ms / 1000,
             broker_heartbeat_interval=kafka.heartbeat_interval_ms / 1000,

@@ -31,6 +31,10 @@ class KafkaSettings(BaseModel):
     # Joins wait half the session timeout: short timeouts keep rebalances to seconds.
     session_timeout_ms: int = 6000
     heartbeat_interval_ms: int = 1000
+    # DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS: how long a fetch of partitions without new records waits
+    # at the broker. faust fixes it at 1500 (docroute.faust_consumer sets this instead); Tansu
+    # answers a waiting fetch only at its end, so every service added up to this per message.
+    fetch_max_wait_ms: int = Field(default=100, ge=0, le=30_000)
     partitions: int = 6
     replication_factor: int = 1
     # Consumer groups are `<group_prefix>-<service>`: two deployments sharing one cluster (or one
