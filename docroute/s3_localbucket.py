@@ -14,12 +14,20 @@ separately stat'ed path that a rename may have replaced meanwhile; listings give
 to the microsecond, and walk only the folder their prefix names (localbucket walks and sorts
 the whole bucket for every listing, and Tansu lists a partition's batches on every fetch).
 
+A `PUT` whose body ends before its `Content-Length` (or its aws-chunked decoded length, or
+that does not match its `Content-MD5`) is refused and stores nothing: localbucket stored what
+had arrived, so a writer killed mid-upload (a service's boto3, or Tansu writing a record batch
+or its watermark) left a truncated object under the final key, written atomically and
+indistinguishable from a whole one; a create-only retry then found it "already there".
+
 Run: `python -m docroute.s3_localbucket DATA_DIR --host 127.0.0.1 --port PORT`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import os
 import sys
 import threading
@@ -96,6 +104,31 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
             etag: str = super()._write_object(bucket, key, write)
             return etag
 
+    def _read_body(self) -> bytes:
+        """localbucket's body reading, refusing a body that arrived incomplete or altered."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            body: bytes = localbucket.read_chunked(self.rfile)  # raises IncompleteBody when cut
+        else:
+            declared = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(declared)
+            if len(body) != declared:
+                raise _incomplete_body(f"The body ended after {len(body)} of {declared} bytes.")
+        if self.headers.get("x-amz-content-sha256", "").startswith("STREAMING-") or "aws-chunked" in (
+            self.headers.get("Content-Encoding", "")
+        ):
+            body = localbucket.read_chunked(io.BytesIO(body))
+            decoded = self.headers.get("x-amz-decoded-content-length")
+            if decoded is not None and int(decoded) != len(body):
+                raise _incomplete_body(f"The decoded body has {len(body)} of {decoded} bytes.")
+        content_md5 = self.headers.get("Content-MD5")
+        if content_md5 is not None and base64.b64encode(hashlib.md5(body).digest()).decode() != content_md5:
+            raise localbucket.S3Error(
+                HTTPStatus.BAD_REQUEST,
+                "BadDigest",
+                "The Content-MD5 you specified did not match what we received.",
+            )
+        return body
+
     def _get(self, bucket: str, key: str, include_body: bool) -> None:
         if not bucket or not key:
             super()._get(bucket, key, include_body)
@@ -165,6 +198,11 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
         self.send_response(HTTPStatus.NOT_MODIFIED)
         self.send_header("ETag", f'"{etag}"')
         self.end_headers()
+
+
+def _incomplete_body(message: str) -> Exception:
+    error: Exception = localbucket.S3Error(HTTPStatus.BAD_REQUEST, "IncompleteBody", message)
+    return error
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,8 +5,10 @@ compare-and-swap `PUT` (`If-Match`), a create-only `PUT` (`If-None-Match: *`), a
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import uuid
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -157,3 +159,53 @@ def test_listing_a_folder_sees_exactly_what_the_prefix_names(s3: BaseClient, buc
     assert _listed(s3, bucket, Prefix="c/records/") == ([], [])
     assert _listed(s3, bucket, Prefix="../") == ([], [])
     assert _listed(s3, bucket) == (keys, [])
+
+
+def _put_cut_short(endpoint: str, bucket: str, key: str, body: bytes, sent: int, headers: str = "") -> bytes:
+    """A PUT that declares all of `body` but sends only its first `sent` bytes, then closes
+    its side, as a client killed mid-upload does; returns what the server answered."""
+    url = urlsplit(endpoint)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+        conn.sendall(
+            f"PUT /{bucket}/{key} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: {len(body)}\r\n"
+            f"{headers}Content-Type: application/json\r\n\r\n".encode()
+            + body[:sent]
+        )
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("create_only", [False, True], ids=["put", "put-if-absent"])
+def test_a_put_cut_short_stores_nothing(
+    s3_endpoint: str, s3: BaseClient, bucket: str, create_only: bool
+) -> None:
+    """A writer killed mid-body must leave no object: a truncated JSON stored under its key
+    (and found "already there" by the retry's create-only PUT) is what the next stage reads."""
+    body = json.dumps({"sent": False, "routed": {"text": "x" * 4000}}).encode()
+
+    answer = _put_cut_short(
+        s3_endpoint,
+        bucket,
+        "routes/doc.json",
+        body,
+        len(body) // 2,
+        "If-None-Match: *\r\n" if create_only else "",
+    )
+
+    assert not answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    with pytest.raises(ClientError) as missing:
+        s3.get_object(Bucket=bucket, Key="routes/doc.json")
+    assert _status(missing.value) == 404
+    s3.put_object(Bucket=bucket, Key="routes/doc.json", Body=body, IfNoneMatch="*")  # the retry writes it
+    assert s3.get_object(Bucket=bucket, Key="routes/doc.json")["Body"].read() == body
+
+
+def test_a_put_cut_short_keeps_the_previous_version(s3_endpoint: str, s3: BaseClient, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="watermark.json", Body=b'{"high":1}')
+
+    _put_cut_short(s3_endpoint, bucket, "watermark.json", b'{"high":2,"pad":"' + b"y" * 100 + b'"}', 9)
+
+    assert s3.get_object(Bucket=bucket, Key="watermark.json")["Body"].read() == b'{"high":1}'
