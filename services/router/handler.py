@@ -39,10 +39,21 @@ class RouterHandler:
         record = {"sent": False, "routed": self._decide(doc).model_dump(mode="json")}
         # Claim the decision in one round trip; a redelivery finds the first one and keeps it.
         if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):
-            record = self._store.get_json(_key(document_id))
-            if record["sent"]:
+            found = _readable(self._store.get(_key(document_id)))
+            if found is None:
+                # Left unreadable by an earlier attempt (an S3 server that kept an upload cut off
+                # by a crash): what it held is unknown, so the decision is made and recorded again.
+                # The routed event's id is derived from the document, so if the earlier attempt
+                # reached the broker, this is a copy that consumers drop by id, not a second route.
+                logger.warning(
+                    "decision record unreadable, deciding again", extra={"document_id": document_id}
+                )
+                self._store.put(_key(document_id), _dump(record), content_type="application/json")
+            elif found["sent"]:
                 logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
                 return []
+            else:
+                record = found
         routed = DocumentRouted.model_validate(record["routed"])
         to_destination = emit(
             routed.topic, "document.routed", routed, source="router", key=document_id, step="routed"
@@ -109,6 +120,18 @@ def _routing(workflow: WorkflowUpdated) -> Routing:
 
 def _key(document_id: str) -> str:
     return f"routes/{document_id}.json"
+
+
+def _readable(raw: bytes) -> dict[str, Any] | None:
+    """A decision record as written, or None when it is not one (cut short, garbled)."""
+    try:
+        record = json.loads(raw)
+        if not isinstance(record, dict) or not isinstance(record.get("sent"), bool):
+            return None
+        DocumentRouted.model_validate(record["routed"])
+    except (ValueError, KeyError):  # pydantic's ValidationError is a ValueError
+        return None
+    return record
 
 
 def _dump(value: Any) -> bytes:
