@@ -34,6 +34,7 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     "document.classified": contracts.DocumentClassified,
     "document.routed": contracts.DocumentRouted,
     "document.failed": contracts.DocumentFailed,
+    "document.split": contracts.DocumentSplit,
     "sample.labelled": contracts.SampleLabelled,
     "sample.deleted": contracts.SampleDeleted,
     "training.requested": contracts.TrainingRequested,
@@ -41,7 +42,6 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     "model.promoted": contracts.ModelPromoted,
     "workflow.updated": contracts.WorkflowUpdated,
 }
-CURRENT_VERSION: dict[str, int] = {event_type: 1 for event_type in EVENT_MODELS}
 _NAMESPACE = uuid.UUID("6f1c2d3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f")
 
 
@@ -91,8 +91,34 @@ def new_event(
         source=f"/docroute/{source}",
         id=event_id or str(uuid.uuid4()),
         subject=subject,
-        version=CURRENT_VERSION[event_type],
+        version=version_for(event_type, data),
     )
+
+
+def version_for(event_type: str, data: BaseModel) -> int:
+    """The oldest schema version that carries every field `data` sets (not None).
+
+    The models are generated from the newest version; an event that sets no field a newer
+    version added goes out as the older version, byte for byte what it was, so a consumer that
+    knows only that version keeps reading it during a rolling update. One that sets a newer
+    field (a part's page range, a workflow's splitting) needs a consumer that knows the newer
+    version (`schemas/README.md`, Versioning).
+    """
+    fields = {name for name, value in data if value is not None}
+    versions = _properties(event_type)
+    for version, properties in versions:
+        if fields <= properties:
+            return version
+    return versions[-1][0]
+
+
+@cache
+def _properties(event_type: str) -> list[tuple[int, frozenset[str]]]:
+    """(version, the data fields its schema has), oldest first."""
+    found = [
+        (v, frozenset(s.get("properties", {}))) for (t, v), s in load_schemas().items() if t == event_type
+    ]
+    return sorted(found)
 
 
 def emit(
@@ -132,7 +158,7 @@ def encode(event: Event[Any]) -> bytes:
         "subject": event.subject,
         "dataschema": schema_urn(event.type, event.version),
         "datacontenttype": "application/json",
-        "data": event.data.model_dump(mode="json", exclude_none=False),
+        "data": _dump(event),
     }
     errors = _errors(envelope)
     if errors:
@@ -165,6 +191,15 @@ def decode(raw: bytes | str) -> Event[Any]:
         time=datetime.fromisoformat(envelope["time"]),
         version=int(envelope["dataschema"].rsplit(":v", 1)[-1]),
     )
+
+
+def _dump(event: Event[Any]) -> dict[str, Any]:
+    """The event's data as its version's schema has it: fields of newer versions left out."""
+    data: dict[str, Any] = event.data.model_dump(mode="json", exclude_none=False)
+    properties = dict(_properties(event.type)).get(event.version)
+    if properties is None:
+        return data
+    return {name: value for name, value in data.items() if name in properties or value is not None}
 
 
 def _errors(envelope: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ MAILROOM_INCOMING = "mailroom.incoming"  # mail.received from outside -> ingest
 INGEST_UPLOADS = "ingest.uploads"  # mail.received from the API's upload door -> ingest
 DOCUMENT_RECEIVED = "document.received"  # ingest -> ocr
 DOCUMENT_TEXT_EXTRACTED = "document.text-extracted"  # ocr -> classify, api
+DOCUMENT_SPLIT = "document.split"  # ocr -> api: a stack divided into its parts (workflow splitting)
 DOCUMENT_CLASSIFIED = "document.classified"  # classify -> router, api (previews)
 DOCUMENT_ROUTED = "document.routed"  # router -> api: every decision, for results
 REVIEW_PENDING = "review.pending"  # router -> human review
@@ -40,6 +41,7 @@ PIPELINE_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(INGEST_UPLOADS),
     TopicSpec(DOCUMENT_RECEIVED),
     TopicSpec(DOCUMENT_TEXT_EXTRACTED),
+    TopicSpec(DOCUMENT_SPLIT),
     TopicSpec(DOCUMENT_CLASSIFIED),
     TopicSpec(DOCUMENT_ROUTED),
     TopicSpec(REVIEW_PENDING),

@@ -101,9 +101,39 @@ class Explanation(BaseModel):
     """
 
 
+class Part(BaseModel):
+    """
+    Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    parent_id: UUID
+    """
+    Document id of the stack the part was cut from.
+    """
+    index: Annotated[int, Field(ge=0)]
+    """
+    0-based position of the part in the stack.
+    """
+    count: Annotated[int, Field(ge=1)]
+    """
+    How many parts the stack was divided into.
+    """
+    first_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's first page in the stack.
+    """
+    last_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's last page in the stack (inclusive).
+    """
+
+
 class DocumentClassified(BaseModel):
     """
-    Probabilities per class from one model version.
+    Probabilities per class from one model version. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
     """
 
     model_config = ConfigDict(
@@ -160,6 +190,10 @@ class DocumentClassified(BaseModel):
     explanation: Explanation | None = None
     """
     Why the model chose `predicted_class`: the nearest labelled samples, the document's words that weighed most for it, and the distance behind `unknown`; null without a model.
+    """
+    part: Part | None = None
+    """
+    Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
     """
 
 
@@ -275,7 +309,7 @@ class Origin(BaseModel):
 
 class DocumentReceived(BaseModel):
     """
-    A document passed intake: type detected, caps checked, original stored under its hash.
+    A document passed intake: type detected, caps checked, original stored under its hash. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
     """
 
     model_config = ConfigDict(
@@ -317,11 +351,15 @@ class DocumentReceived(BaseModel):
     """
     Preview only: the model version to classify with instead of the live one (null: the live one).
     """
+    part: Part | None = None
+    """
+    Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
 
 
 class DocumentRouted(BaseModel):
     """
-    Routing decision: to extract.<class> or to review.pending, and why.
+    Routing decision: to extract.<class> or to review.pending, and why. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
     """
 
     model_config = ConfigDict(
@@ -379,11 +417,85 @@ class DocumentRouted(BaseModel):
     """
     Pages in the document.
     """
+    part: Part | None = None
+    """
+    Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id of the part.
+    """
+    first_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's first page in the stack.
+    """
+    last_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of its last page (inclusive).
+    """
+
+
+class Separator(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the separator page in the stack.
+    """
+    kind: Literal["blank", "barcode"]
+    """
+    `blank` (no ink beyond scanner noise) or `barcode` (a barcode or patch-code sheet).
+    """
+    code: Annotated[str | None, Field(max_length=200)] = None
+    """
+    What the barcode reads, when it is one.
+    """
+
+
+class DocumentSplit(BaseModel):
+    """
+    A file the workflow's `splitting` divided into the documents it holds (a scanned stack). Each part goes on as a document of its own (`document.received` v2 with `part`, its own original holding only its pages) through OCR, classify and router; the stack itself is not classified. Every page of the stack is in exactly one part or is a separator; separators belong to no part.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id of the stack; also the Kafka key and the CloudEvents subject.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    mode: Literal["separator", "every_page"]
+    """
+    The workflow's splitting when the stack was divided.
+    """
+    page_count: Annotated[int, Field(ge=1)]
+    """
+    Pages in the stack.
+    """
+    documents: Annotated[list[Document], Field(min_length=1)]
+    """
+    The documents found in the stack, its parts, in page order; a part's id derives from the stack's id and its pages, so a redelivered stack names the same parts again.
+    """
+    separators: list[Separator]
+    """
+    The separator sheets found, in page order; they belong to no part.
+    """
 
 
 class DocumentTextExtracted(BaseModel):
     """
-    Text of the relevant pages extracted; words with boxes live in S3.
+    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
     """
 
     model_config = ConfigDict(
@@ -440,6 +552,10 @@ class DocumentTextExtracted(BaseModel):
     model_version: Annotated[int | None, Field(ge=1)] = None
     """
     Preview only: the model version to classify with instead of the live one (null: the live one).
+    """
+    part: Part | None = None
+    """
+    Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
     """
 
 
@@ -814,7 +930,7 @@ class Routing(BaseModel):
 
 class WorkflowUpdated(BaseModel):
     """
-    The full current settings of a workflow (last event per key wins).
+    The full current settings of a workflow (last event per key wins). v2 adds `splitting`.
     """
 
     model_config = ConfigDict(
@@ -855,4 +971,8 @@ class WorkflowUpdated(BaseModel):
     routing: Routing | None = None
     """
     Where the workflow's confident documents go, per class. Absent: the shared default (extract.<class>), what every workflow did before.
+    """
+    splitting: Literal["none", "separator", "every_page"] | None = None
+    """
+    How a file holding several documents (a scanned stack) is divided into them before classification: `separator` at separator sheets (blank pages, barcode or patch-code sheets), `every_page` one document per page. Absent or null: `none`, one file is one document (what every workflow did before); such an update is still sent as v1.
     """

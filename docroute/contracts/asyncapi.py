@@ -39,6 +39,7 @@ _KEY_OF = {
     "document.classified": "document",
     "document.routed": "document",
     "document.failed": "document",
+    "document.split": "document",
 }
 
 
@@ -72,9 +73,14 @@ CHANNELS: tuple[Channel, ...] = (
         "uploads/<upload id>).",
     ),
     Channel(
-        "document.received", topics.DOCUMENT_RECEIVED, ("document.received",), ("ingest",),
+        "document.received", topics.DOCUMENT_RECEIVED, ("document.received",), ("ingest", "ocr"),
         ("ocr", "api"),
-        "A document taken in and stored (claim check to its original).",
+        "A document taken in and stored (claim check to its original); OCR sends the parts of a "
+        "stack its workflow splits here as documents of their own (v2, `part`).",
+    ),
+    Channel(
+        "document.split", topics.DOCUMENT_SPLIT, ("document.split",), ("ocr",), ("api",),
+        "A stack the workflow's splitting divided into its documents: the parts and separators.",
     ),
     Channel(
         "document.text-extracted", topics.DOCUMENT_TEXT_EXTRACTED, ("document.text_extracted",),

@@ -34,6 +34,8 @@ def workflow_updated(workflow: Workflow) -> Outgoing:
         archived=workflow.archived,
         # Absent while the workflow keeps the shared default: readers from before it agree.
         routing=Routing.model_validate(workflow.routing) if workflow.routing else None,
+        # Absent while `none`: the update goes out as v1, which readers from before it read.
+        splitting=workflow.splitting if workflow.splitting not in (None, "none") else None,
     )
     key = str(workflow.id)
     return emit(topics.WORKFLOW_UPDATED, "workflow.updated", data, source=SOURCE, key=key, step=None)

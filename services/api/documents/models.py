@@ -70,6 +70,12 @@ class Document(Base):
     reviewed_class: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A part of a split stack (`parent_id`): its 0-based first and last page in the stack. A
+    # split stack: `split` holds its mode and separators (`document.split`); its parts are the
+    # rows whose parent_id is its id.
+    first_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    split: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -117,6 +117,25 @@ class RoutingIn(BaseModel):
         return Routing(self.naming, dict(self.class_topics))
 
 
+Splitting = Literal["none", "separator", "every_page", "auto"]
+SPLITTING_HELP = (
+    "How a file holding several documents (a scanned stack) is divided into them before "
+    "classification, each part then classified and routed as a document of its own: `none` (one "
+    "file is one document), `separator` (at separator sheets: blank pages, barcode or patch-code "
+    "sheets, which belong to no part), `every_page` (one document per page). `auto` (where a "
+    "new document begins, learnt from the samples) is not available yet. May change at any time."
+)
+
+
+def _implemented_splitting(value: str | None) -> str | None:
+    if value == "auto":
+        raise ValueError(
+            "splitting 'auto' (a boundary model learnt from the samples) is not implemented yet; "
+            "use 'separator' or 'every_page'"
+        )
+    return value
+
+
 class WorkflowCreate(BaseModel):
     """Body of POST /workflows."""
 
@@ -130,6 +149,9 @@ class WorkflowCreate(BaseModel):
     class_thresholds: dict[str, Probability] = Field(default_factory=dict)
     retrain_every: int = Field(default=20, ge=1, le=100_000)
     routing: RoutingIn = Field(default_factory=RoutingIn, description=ROUTING_HELP)
+    splitting: Splitting = Field(default="none", description=SPLITTING_HELP)
+
+    _splitting = field_validator("splitting")(_implemented_splitting)
 
     @field_validator("labels")
     @classmethod
@@ -174,6 +196,7 @@ class WorkflowPublic(BaseModel):
     retrain_every: int
     archived: bool
     routing: RoutingIn = Field(default_factory=RoutingIn, description=ROUTING_HELP)
+    splitting: Splitting = Field(default="none", description=SPLITTING_HELP)
     extract_topics: dict[str, str] = Field(
         default_factory=dict, description="The topic each class's confident documents go to"
     )
@@ -187,6 +210,11 @@ class WorkflowPublic(BaseModel):
     @classmethod
     def _routing(cls, value: object) -> object:
         return RoutingIn() if value is None else value  # null column: the shared default
+
+    @field_validator("splitting", mode="before")
+    @classmethod
+    def _splitting(cls, value: object) -> object:
+        return "none" if value is None else value  # null column: what every workflow did before
 
     @model_validator(mode="after")
     def _topics(self) -> WorkflowPublic:
@@ -255,6 +283,9 @@ class WorkflowUpdate(BaseModel):
     routing: RoutingIn | None = Field(
         default=None, description=f"{ROUTING_HELP} Replaces the whole rule; 403 with a workflow key."
     )
+    splitting: Splitting | None = Field(default=None, description=SPLITTING_HELP)
+
+    _splitting = field_validator("splitting")(_implemented_splitting)
 
     @model_validator(mode="after")
     def _no_nulls(self) -> WorkflowUpdate:

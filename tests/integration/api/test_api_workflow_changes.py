@@ -171,3 +171,32 @@ def test_thumbnail_is_stored_in_s3_and_served_back(
     assert api.get(f"/workflows/{key}/thumbnail").status_code == 404
     assert blobstore.list_keys(f"thumbnails/{key}/") == []
     assert api.get(f"/workflows/{uuid.uuid4()}/thumbnail").status_code == 404
+
+
+def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reader_factory) -> None:
+    """`splitting` (issue 8): `none` by default and sent as v1 (readers from before it keep
+    reading); a splitting workflow's update is v2; `auto` is refused until it exists."""
+    key = create_workflow(api)
+    assert api.get(f"/workflows/{key}").json()["splitting"] == "none"
+    reader = topic_reader_factory(r"^workflow\.updated$")
+    response = api.patch(f"/workflows/{key}", json={"splitting": "separator"})
+    assert response.status_code == 200, response.text
+    assert response.json()["splitting"] == "separator"
+    _, event = reader.wait_for(lambda t, e: str(e.data.workflow_id) == key and e.data.splitting, timeout_s=30)
+    assert (event.data.splitting, event.version) == ("separator", 2)
+
+    auto = api.patch(f"/workflows/{key}", json={"splitting": "auto"})
+    assert auto.status_code == 422 and "not implemented yet" in auto.text
+    assert api.patch(f"/workflows/{key}", json={"splitting": "sometimes"}).status_code == 422
+    assert api.get(f"/workflows/{key}").json()["splitting"] == "separator"
+
+    back = api.patch(f"/workflows/{key}", json={"splitting": "none", "name": "one by one"})
+    assert back.json()["splitting"] == "none"
+    _, event = reader.wait_for(
+        lambda t, e: str(e.data.workflow_id) == key and e.data.name == "one by one", timeout_s=30
+    )
+    assert (event.data.splitting, event.version) == (None, 1)
+    created = api.post("/workflows", json={"name": "stacks", "labels": LABELS, "splitting": "every_page"})
+    assert created.status_code == 201 and created.json()["splitting"] == "every_page"
+    refused = api.post("/workflows", json={"name": "stacks", "labels": LABELS, "splitting": "auto"})
+    assert refused.status_code == 422 and "not implemented yet" in refused.text

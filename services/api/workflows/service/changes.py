@@ -91,6 +91,8 @@ def apply_update(session: Session, workflow: Workflow, body: WorkflowUpdate) -> 
     rule = fields.pop("routing", None)
     if rule is not None and _set_routing(workflow, Routing.from_dict(rule)):
         changed.append("routing")
+    if "splitting" in fields:
+        fields["splitting"] = None if fields["splitting"] == "none" else fields["splitting"]
     for name, value in fields.items():
         if getattr(workflow, name) != value:
             setattr(workflow, name, value)
@@ -150,4 +152,5 @@ def new_workflow(body: WorkflowCreate) -> Workflow:
         class_thresholds=dict(body.class_thresholds),
         retrain_every=body.retrain_every,
         archived=False,
+        splitting=None if body.splitting == "none" else body.splitting,
     )

@@ -1,0 +1,48 @@
+"""An event goes out as the oldest schema version that carries its fields (issue 8): a document
+that is no part of a stack, a workflow that does not split, stay v1 for readers that know only v1."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from docroute.contracts._generated import DocumentRouted, Part
+from docroute.contracts.schemas import load_schemas
+from docroute.events import decode, encode, new_event, version_for
+
+BLOB = {"ref": "s3://b/originals/x", "sha256": "0" * 64, "size": 3, "media_type": "application/pdf"}
+
+
+def _routed(part: Part | None) -> DocumentRouted:
+    return DocumentRouted(
+        document_id=uuid.uuid4(),
+        workflow_id=uuid.uuid4(),
+        route="extract",
+        topic="extract.invoice",
+        document_class="invoice",
+        confidence=0.9,
+        threshold=0.8,
+        model_version=1,
+        reason="confident",
+        probabilities={"invoice": 0.9, "letter": 0.1},
+        blob=BLOB,
+        ocr_ref="s3://b/ocr/x.json",
+        page_count=2,
+        part=part,
+    )
+
+
+def test_a_document_of_its_own_is_sent_as_v1_without_the_new_field() -> None:
+    routed = _routed(None)
+    assert version_for("document.routed", routed) == 1
+    raw = json.loads(encode(new_event("document.routed", routed, source="router")))
+    assert raw["dataschema"].endswith(":v1") and "part" not in raw["data"]
+    v1_properties = set(load_schemas()[("document.routed", 1)]["properties"])
+    assert set(raw["data"]) <= v1_properties
+
+
+def test_a_part_is_sent_as_v2_and_read_back_with_its_pages() -> None:
+    part = Part(parent_id=uuid.uuid4(), index=1, count=3, first_page=2, last_page=4)
+    event = decode(encode(new_event("document.routed", _routed(part), source="router")))
+    assert event.version == 2
+    assert event.data.part == part
