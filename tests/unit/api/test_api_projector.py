@@ -149,6 +149,28 @@ def test_review_and_dead_letter(session: Session) -> None:
     assert apply(session, "document.failed", failed(None)) == []
 
 
+def test_a_route_wins_over_a_dead_letter_in_either_order(session: Session) -> None:
+    """One attempt's message dead-lettered, another's routed: the document is routed, whichever
+    topic the projection reads first."""
+    route_last, route_first = uuid.uuid4(), uuid.uuid4()
+    apply(session, "document.received", received(route_last))
+    apply(session, "document.failed", failed(route_last))
+    apply(session, "document.routed", routed(route_last))
+    apply(session, "document.routed", routed(route_first, route="review"))
+    apply(session, "document.failed", failed(route_first))
+
+    row = session.get_one(Document, route_last)
+    assert (row.status, row.route_topic, row.failed_stage, row.reason_code, row.reason) == (
+        "routed",
+        "extract.a",
+        None,
+        None,
+        None,
+    )
+    assert session.get_one(Document, route_first).status == "review"
+    assert session.query(UsageRecord).filter_by(document_id=route_last).count() == 1
+
+
 def test_training_text_emits_sample_labelled_once_labelled(session: Session) -> None:
     doc, unlabelled = uuid.uuid4(), uuid.uuid4()
     session.add(Document(id=doc, workflow_id=WORKFLOW, purpose="training", label="a", status="received"))

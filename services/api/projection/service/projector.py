@@ -133,7 +133,14 @@ def on_routed(session: Session, data: DocumentRouted) -> list[Outgoing]:
     doc.model_version = data.model_version
     doc.route, doc.route_topic, doc.route_reason = data.route, data.topic, data.reason
     doc.threshold = data.threshold
-    doc.status = advance(doc.status, "routed" if data.route == "extract" else "review")
+    decided = "routed" if data.route == "extract" else "review"
+    if doc.status == "failed":
+        # A route is what became of the document; a dead letter is one message given up (an
+        # attempt's copy garbled or cut short while another attempt went through). Routes win
+        # in whichever order the two topics deliver them (`on_failed` keeps a route, too).
+        logger.warning("routed after a dead letter, shown %s", decided, extra={"document_id": doc.id})
+        doc.status, doc.failed_stage, doc.reason_code, doc.reason = decided, None, None, None
+    doc.status = advance(doc.status, decided)
     # Metered for the pages read (the door reserved as many), not for the document's length.
     max_pages = session.info.get(_MAX_PAGES, DEFAULT_MAX_PAGES)
     workflow = session.get(Workflow, data.workflow_id)
