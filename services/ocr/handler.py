@@ -34,12 +34,16 @@ class OcrHandler:
         engines: EngineSet,
         max_pages: int,
         escalation: EscalationRule = NEVER,
+        *,
+        text_budget: int | None = None,
     ) -> None:
         self._store = store
         self._workflows = workflows
         self._engines = engines
         self._max_pages = max_pages
         self._escalation = escalation
+        # Characters the classifier reads: pages after them are not OCR'd (None: every page).
+        self._text_budget = text_budget
         # Pages Tesseract reads poorly are read again by Paddle (loaded when first needed).
         self._fallback = StandbyEngine(engines, "paddle") if escalation != NEVER else None
 
@@ -62,6 +66,8 @@ class OcrHandler:
                 max_pages=self._max_pages,
                 fallback=fallback,
                 rule=self._escalation,
+                # A workflow that names its pages gets them all ("1-": the whole document).
+                text_budget=None if spec.relevant_pages else self._text_budget,
             )
         except OcrInputError as exc:
             raise PermanentError(

@@ -32,5 +32,12 @@ def run() -> None:
     escalation = EscalationRule(
         settings.escalate_below_confidence, settings.escalate_below_ink_covered, settings.escalate_max_pages
     )
-    handler = OcrHandler(BlobStore(settings.s3), workflows, engines, settings.max_pages, escalation)
+    handler = OcrHandler(
+        BlobStore(settings.s3),
+        workflows,
+        engines,
+        settings.max_pages,
+        escalation,
+        text_budget=settings.max_text_chars,
+    )
     StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received}).run()

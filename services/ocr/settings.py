@@ -24,3 +24,7 @@ class OcrSettings(ServiceSettings):
     escalate_below_ink_covered: float = Field(default=0.5, ge=0.0, le=1.0)
     # DOCROUTE_ESCALATE_MAX_PAGES: pages of one document read again at most (the first ones).
     escalate_max_pages: int = Field(default=10, ge=0)
+    # DOCROUTE_MAX_TEXT_CHARS, the knob classify and the trainer read too: the classifier reads the
+    # first this many characters, so for a workflow without `relevant_pages` OCR reads pages until
+    # it has them. A workflow that wants every page OCR'd for downstream use sets relevant_pages "1-".
+    max_text_chars: int = Field(default=20_000, ge=1)

@@ -119,11 +119,21 @@ class _Ocr:
         return page
 
 
-def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:
+def enough_text(pages: list[OcrPage], text_budget: int | None) -> bool:
+    """True once ``pages`` hold ``text_budget`` characters: the classifier reads no further, so
+    the next pages would be OCR'd for nothing (None: no budget, every selected page is read)."""
+    return text_budget is not None and sum(len(page.text) for page in pages) >= text_budget
+
+
+def _pdf_pages(
+    data: bytes, spec: str | None, max_pages: int, ocr: _Ocr, text_budget: int | None
+) -> tuple[int, list[OcrPage]]:
     """Page count and pages of a PDF: text layer when present, else rendered and OCR'd."""
-    pages = []
+    pages: list[OcrPage] = []
     with PdfFile(data) as pdf:
         for index in select_pages(spec, pdf.page_count, max_pages):
+            if enough_text(pages, text_budget):
+                break
             layer = pdf.text_layer(index)
             if has_text_layer(layer.text):
                 pages.append(
@@ -142,12 +152,19 @@ def _pdf_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tupl
         return pdf.page_count, pages
 
 
-def _image_pages(data: bytes, spec: str | None, max_pages: int, ocr: _Ocr) -> tuple[int, list[OcrPage]]:
+def _image_pages(
+    data: bytes, spec: str | None, max_pages: int, ocr: _Ocr, text_budget: int | None
+) -> tuple[int, list[OcrPage]]:
     """Page count and OCR'd pages of a PNG/JPEG/TIFF document."""
     page_count = count_image_pages(data)
-    indexes = select_pages(spec, page_count, max_pages)
-    images = load_image_pages(data, indexes)
-    return page_count, [ocr.page(index, image) for index, image in zip(indexes, images, strict=True)]
+    pages: list[OcrPage] = []
+    for index in select_pages(spec, page_count, max_pages):
+        if enough_text(pages, text_budget):
+            break
+        # One page decoded at a time: the pages after the budget are never decoded.
+        (image,) = load_image_pages(data, [index])
+        pages.append(ocr.page(index, image))
+    return page_count, pages
 
 
 def extract_document(
@@ -162,9 +179,12 @@ def extract_document(
     max_pages: int,
     fallback: OcrEngine | None = None,
     rule: EscalationRule = NEVER,
+    text_budget: int | None = None,
 ) -> OcrDocument:
-    """Text of the relevant pages of a document (at most ``max_pages``), page by page; a page
-    without a text layer that ``engine`` reads poorly by ``rule`` is read again by ``fallback``.
+    """Text of the relevant pages of a document (at most ``max_pages``), page by page, stopping
+    after the page that brings the text to ``text_budget`` characters (None: every relevant
+    page); a page without a text layer that ``engine`` reads poorly by ``rule`` is read again by
+    ``fallback``.
 
     :raises OcrInputError: (subclasses) for corrupt, encrypted or unsupported documents and
         page selections that select nothing.
@@ -172,9 +192,9 @@ def extract_document(
     started = time.perf_counter()
     ocr = _Ocr(cropping=cropping, language=language, engine=engine, fallback=fallback, rule=rule)
     if media_type == "application/pdf":
-        page_count, pages = _pdf_pages(data, relevant_pages, max_pages, ocr)
+        page_count, pages = _pdf_pages(data, relevant_pages, max_pages, ocr, text_budget)
     elif media_type in IMAGE_TYPES:
-        page_count, pages = _image_pages(data, relevant_pages, max_pages, ocr)
+        page_count, pages = _image_pages(data, relevant_pages, max_pages, ocr, text_budget)
     else:
         raise UnsupportedMediaTypeError(f"cannot OCR media type {media_type!r}")
     logger.info(
