@@ -5,13 +5,21 @@ service, each on 127.0.0.1.
 A sampler thread follows each process's RSS and CPU time with psutil; `stop()` stops them all
 and drops the database, and is safe to call twice. `restart()` stops one process with a signal
 and starts it again as it was (same port, same environment; the broker on the same storage).
+
+With `code_dir` (see `freeze_code`), every process runs a copy of the code taken when the run
+began, not the working tree: a service restarted mid-run otherwise loads whatever the tree holds
+by then, and an event contract changed meanwhile makes the services disagree (the likely cause
+of one fault run's 18 `invalid_event` dead letters: it ran while `escalated_pages` was added to
+`document.text_extracted` v1; OCR, restarted, sent it, and classify, started before, refused it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import threading
 import time
@@ -33,6 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("ingest", "ocr", "classify", "router", "trainer", "api")
 POSTGRES_ADMIN_URL = os.environ.get("DOCROUTE_TEST_POSTGRES", devstack.POSTGRES_ADMIN_URL)
 BUCKET = "docroute-bench"
+# What the services load at run time: their code, the shared package, the event contracts.
+RUNTIME_CODE = ("docroute", "services", "schemas")
+
+
+def freeze_code(run_dir: Path) -> Path:
+    """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`."""
+    code_dir = run_dir / "code"
+    for name in RUNTIME_CODE:
+        shutil.copytree(ROOT / name, code_dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return code_dir
 
 
 class Stack:
@@ -45,8 +63,12 @@ class Stack:
         database: str = "postgres",
         durable_broker: bool = False,
         service_env: dict[str, str] | None = None,
+        code_dir: Path | None = None,
     ) -> None:
         self.run_dir = run_dir
+        # Children start in it: `python -m services.<name>` imports from the working directory
+        # first (before PYTHONPATH and the editable install).
+        self.code_dir = code_dir or ROOT
         # Settings for every service (DOCROUTE_...=...), e.g. to compare one knob's values.
         self.service_env = dict(service_env or {})
         self.database = database
@@ -74,6 +96,12 @@ class Stack:
 
     def start(self, ready_timeout_s: float = 240.0) -> None:
         """Start everything, services all at once, and wait until each answers /readyz."""
+        with contextlib.chdir(self.code_dir):
+            self._start()
+        for name in SERVICES:
+            self._wait_ready(name, ready_timeout_s)
+
+    def _start(self) -> None:
         self.s3 = self.dev.start_s3(BUCKET)
         self.kafka = self.dev.start_broker(
             KafkaSettings(partitions=2), durable=self.durable_broker, provision=False
@@ -85,7 +113,7 @@ class Stack:
             DOCROUTE_ADMIN_API_KEY=self.admin_api_key,
             DOCROUTE_LOG_LEVEL="INFO",
             OMP_THREAD_LIMIT="1",
-            PYTHONPATH=str(ROOT),
+            PYTHONPATH=str(self.code_dir),
             **self.service_env,
         )
         for process in self.processes.values():
@@ -94,8 +122,6 @@ class Stack:
         for name in SERVICES:
             port = self.ports[name] = free_port()
             self._track(self.dev.start_service(name, port=port))
-        for name in SERVICES:
-            self._wait_ready(name, ready_timeout_s)
 
     def restart(self, name: str, sig: signal.Signals, stop_timeout_s: float = 60.0) -> float:
         """Stop `name` with `sig` (SIGKILL after `stop_timeout_s`) and start it again as it was;
@@ -106,7 +132,8 @@ class Stack:
             process.process.send_signal(sig)
         process.stop(stop_timeout_s)  # waits; SIGTERM then SIGKILL if it is still there
         exited = time.monotonic() - began
-        self._track(self.dev.relaunch(name))
+        with contextlib.chdir(self.code_dir):
+            self._track(self.dev.relaunch(name))
         return exited
 
     def wait_ready(self, name: str, timeout_s: float = 240.0) -> None:

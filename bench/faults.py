@@ -6,10 +6,11 @@ Run from the repository root::
     .venv/bin/python bench/faults.py [--documents 1000] [--signals kill,term] [--json PATH] [--keep]
 
 For each signal (SIGKILL, SIGTERM), on a fresh stack (bench/_stack.py: the local S3 server,
-Tansu with its log in it, PostgreSQL, the six services as processes): a workflow of five
-classes trained on 6 text PDFs per class, then `--documents` one-page text PDFs sent to
-`mailroom.incoming` in 8 chunks; after each of the first 7 chunks one process is stopped with
-the signal and started again (ingest, ocr, classify, router, trainer, api; then the broker, on
+Tansu with its log in it, PostgreSQL, the six services as processes, all running a copy of the
+code taken at the start, so that edits to the working tree meanwhile reach no restart): a
+workflow of five classes trained on 6 text PDFs per class, then `--documents` one-page text
+PDFs sent to `mailroom.incoming` in 8 chunks; after each of the first 7 chunks one process is
+stopped with the signal and started again (ingest, ocr, classify, router, trainer, api; then the broker, on
 the same storage), the next chunk waiting until the service is ready again. Then, from the
 topics (`document.routed`, `document.dead-letter`, read whole): lost (neither routed nor
 dead-lettered), doubled (routed as two different events), copies (one event repeated: consumers
@@ -45,7 +46,7 @@ from bench._faults import (
     stream_with_faults,
     trained_workflow,
 )
-from bench._stack import Stack
+from bench._stack import Stack, freeze_code
 
 SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM}
 
@@ -54,7 +55,8 @@ def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool, api_wai
     """One fresh stack, one signal; returns the figures."""
     rng = random.Random(seed)
     run_dir = Path(tempfile.mkdtemp(prefix=f"docroute-faults-{sig.name.lower()}-"))
-    stack = Stack(run_dir, durable_broker=True)
+    # The services run a copy of the code as it is now, also after their restarts.
+    stack = Stack(run_dir, durable_broker=True, code_dir=freeze_code(run_dir))
     ok = False
     try:
         stack.start()
