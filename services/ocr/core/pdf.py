@@ -6,6 +6,7 @@ PDFium is not thread-safe, so every call into it holds one process-wide lock.
 from __future__ import annotations
 
 import ctypes
+import io
 import math
 import threading
 import unicodedata
@@ -123,6 +124,22 @@ class PdfFile:
                     textpage.close()
             finally:
                 page.close()
+
+    def extract(self, indexes: range) -> bytes:
+        """A new PDF of pages ``indexes`` (the part of a stack, see ``core.splitting``)."""
+        with _LOCK:
+            part = pdfium.PdfDocument.new()
+            try:
+                part.import_pages(self._doc, list(indexes))
+                out = io.BytesIO()
+                part.save(out)
+                return out.getvalue()
+            except pdfium.PdfiumError as exc:
+                raise CorruptDocumentError(
+                    f"pages {indexes.start + 1}-{indexes.stop} cannot be copied: {exc}"
+                ) from exc
+            finally:
+                part.close()
 
     def render(self, index: int, dpi: int = RENDER_DPI) -> Image.Image:
         """Page ``index`` as an RGB image at ``dpi`` (less for oversized pages)."""

@@ -1,0 +1,171 @@
+"""Dividing a scanned stack into its documents: separator sheets, and the parts between them.
+
+A production scanner turns a stack of opened mail into one file; the mailroom puts a separator
+sheet between two documents: a blank page, or a sheet with a barcode on it. ``find_separator``
+tells such a page from a page of a document, ``plan_parts`` turns the separators into the page
+ranges of the parts. Every page of a stack ends up in exactly one part or is a separator, and
+separators belong to no part.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import zxingcpp
+from PIL import Image
+
+from services.ocr.core.images import load_image_pages
+
+SplitMode = Literal["separator", "every_page"]
+SeparatorKind = Literal["blank", "barcode"]
+
+# A PDF's pages are rendered at this resolution to look for separators.
+DETECT_DPI = 100
+# Long side pages are measured at (about 100 dpi on A4/Letter).
+_MEASURE_SIDE = 1100
+# Scanners leave dark borders and shadows along the edges of a sheet: not ink.
+_MARGIN = 0.04
+# A pixel is ink when it is this much darker than the paper (0-255 grey levels).
+_INK_CONTRAST = 80
+# Share of a page's area in ink at or below which it is blank. "Dear Sir," alone covers 0.03 %
+# of an A4 page; scanner speckle left after averaging, none.
+BLANK_MAX_INK = 0.0001
+# A barcode sheet holds its code and at most a caption: this much ink outside the code.
+BARCODE_SHEET_MAX_OTHER_INK = 0.01
+
+
+# Codes separator sheets carry: linear barcodes (Code 39 and 128 above all), QR and Data Matrix.
+_SHEET_FORMATS = zxingcpp.BarcodeFormats(
+    (zxingcpp.BarcodeFormat.AllLinear, zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.DataMatrix)
+)
+
+
+@dataclass(frozen=True)
+class Separator:
+    """A separator sheet: its 0-based page index in the stack, its kind, what its code reads."""
+
+    page: int
+    kind: SeparatorKind
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class PageRange:
+    """A part's pages in the stack: 0-based, ``last`` inclusive."""
+
+    first: int
+    last: int
+
+    @property
+    def pages(self) -> range:
+        return range(self.first, self.last + 1)
+
+
+def measured(image: Image.Image) -> Image.Image:
+    """The page in grey at about 100 dpi, the resolution separators are looked for at.
+
+    Averaging blocks of pixels (``reduce``) also despeckles: an isolated dark dot of scanner
+    noise is diluted below the contrast that counts as ink, while strokes of print stay dark.
+    """
+    grey = image.convert("L")
+    return grey.reduce(max(1, round(max(grey.size) / _MEASURE_SIDE)))
+
+
+def ink_mask(grey: Image.Image) -> np.ndarray:
+    """Boolean mask of the ink on a ``measured`` page, the margins left out.
+
+    Robust to what scanners add: a grey or yellowed paper tone (ink is measured against the
+    paper's own brightness), speckle (see ``measured``) and dark edges (the margins).
+    """
+    mask: np.ndarray = np.asarray(grey) < _paper_level(grey) - _INK_CONTRAST
+    dy, dx = round(mask.shape[0] * _MARGIN), round(mask.shape[1] * _MARGIN)
+    mask[:dy], mask[mask.shape[0] - dy :] = False, False
+    mask[:, :dx], mask[:, mask.shape[1] - dx :] = False, False
+    return mask
+
+
+def _paper_level(grey: Image.Image) -> int:
+    """Grey level of the paper: the 90th percentile of the page's pixels."""
+    counts = np.cumsum(grey.histogram())
+    return int(np.searchsorted(counts, 0.9 * counts[-1]))
+
+
+def ink_share(grey: Image.Image) -> float:
+    """Share of a ``measured`` page's area (inside the margins) covered by ink, 0..1."""
+    mask = ink_mask(grey)
+    inside = (1 - 2 * _MARGIN) ** 2 * mask.size
+    return float(mask.sum()) / inside if inside else 0.0
+
+
+def read_sheet_barcode(grey: Image.Image) -> str | None:
+    """What the code of a barcode separator sheet reads (a ``measured`` page); None when the
+    page is no such sheet.
+
+    A page of a document may carry a code too (a payment slip's QR code, a parcel label): only
+    a page with little ink beside its codes counts as a sheet. Codes are read as the sheet lies
+    on the scanner, upright or upside down (a linear code reads both ways); a sheet fed sideways
+    is not looked for, which would cost three more reads of every page.
+    """
+    found = zxingcpp.read_barcodes(
+        grey, formats=_SHEET_FORMATS, try_rotate=False, try_downscale=False, try_invert=False
+    )
+    if not found:
+        return None
+    mask = ink_mask(grey)
+    for code in found:
+        corners = (
+            code.position.top_left,
+            code.position.top_right,
+            code.position.bottom_left,
+            code.position.bottom_right,
+        )
+        xs, ys = [p.x for p in corners], [p.y for p in corners]
+        # A linear code's position is a line across its bars: keep its whole height free.
+        pad_x, pad_y = (max(xs) - min(xs)) * 0.2 + 4, max((max(ys) - min(ys)) * 0.2, 0.08 * grey.height)
+        top, bottom = max(0, int(min(ys) - pad_y)), max(0, int(max(ys) + pad_y) + 1)
+        left, right = max(0, int(min(xs) - pad_x)), max(0, int(max(xs) + pad_x) + 1)
+        mask[top:bottom, left:right] = False
+    if mask.size and float(mask.mean()) > BARCODE_SHEET_MAX_OTHER_INK:
+        return None
+    return str(found[0].text)[:200]
+
+
+def find_separator(page: int, image: Image.Image) -> Separator | None:
+    """The separator sheet page ``page`` is (blank or barcode), or None for a document's page."""
+    grey = measured(image)
+    if ink_share(grey) <= BLANK_MAX_INK:
+        return Separator(page, "blank")
+    code = read_sheet_barcode(grey)
+    return Separator(page, "barcode", code) if code is not None else None
+
+
+def tiff_pages(data: bytes, indexes: range) -> bytes:
+    """A new multi-page TIFF of frames ``indexes`` of the TIFF ``data`` (a part of a stack)."""
+    frames = load_image_pages(data, indexes)
+    out = io.BytesIO()
+    frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    return out.getvalue()
+
+
+def plan_parts(page_count: int, mode: SplitMode, separators: Collection[int] = ()) -> list[PageRange]:
+    """The parts of a stack of ``page_count`` pages: one per page (``every_page``), or the runs
+    of pages between separators (``separator``). Separator pages are in no part; every other
+    page is in exactly one."""
+    if mode == "every_page":
+        return [PageRange(page, page) for page in range(page_count)]
+    parts: list[PageRange] = []
+    first: int | None = None
+    for page in range(page_count):
+        if page in separators:
+            if first is not None:
+                parts.append(PageRange(first, page - 1))
+            first = None
+        elif first is None:
+            first = page
+    if first is not None:
+        parts.append(PageRange(first, page_count - 1))
+    return parts

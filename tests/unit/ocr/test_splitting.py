@@ -1,0 +1,105 @@
+"""Separator sheets and parts of a scanned stack (issue 8), on pages rendered from real texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.ocr.core.images import count_image_pages
+from services.ocr.core.pdf import PdfFile
+from services.ocr.core.splitting import (
+    DETECT_DPI,
+    PageRange,
+    Separator,
+    find_separator,
+    ink_share,
+    measured,
+    plan_parts,
+    tiff_pages,
+)
+from tests.factories.documents import make_scanned_tiff, render_scanned_page
+from tests.factories.stacks import barcode_sheet, blank_sheet, make_stack_pdf
+
+REAL = Path(__file__).parents[2] / "data" / "real_documents" / "known"
+
+
+def _real_lines(name: str, count: int = 30) -> list[str]:
+    """The first lines of a real document's text, cut to fit a page's width."""
+    return [line[:70] for line in (REAL / name).read_text().splitlines() if line.strip()][:count]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_blank_sheet_with_scanner_noise_is_a_separator(seed: int) -> None:
+    assert find_separator(3, blank_sheet(seed, tone=235 + 5 * seed, edge=seed % 2 == 0)) == Separator(
+        3, "blank"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["manual/man-en-ls.1.txt", "policy/policy-github-terms--github-event-terms.txt"]
+)
+def test_a_page_of_a_real_document_is_no_separator(name: str) -> None:
+    page = render_scanned_page(_real_lines(name), background=False)
+    assert ink_share(measured(page)) > 0.01
+    assert find_separator(0, page) is None
+
+
+def test_a_page_with_one_short_line_is_not_blank() -> None:
+    page = render_scanned_page(["Dear Sir,"], background=False)
+    assert ink_share(measured(page)) > 0
+    assert find_separator(0, page) is None
+
+
+@pytest.mark.parametrize("upside_down", [False, True])
+def test_a_barcode_sheet_is_a_separator_with_its_code(upside_down: bool) -> None:
+    sheet = barcode_sheet("DOCSEP-7")
+    if upside_down:
+        sheet = sheet.rotate(180)
+    assert find_separator(5, sheet) == Separator(5, "barcode", "DOCSEP-7")
+
+
+def test_a_document_page_carrying_a_barcode_is_no_separator() -> None:
+    page = render_scanned_page(_real_lines("manual/man-en-ls.1.txt", 30), background=False)
+    code = barcode_sheet("INV-123").crop((0, 1100, 1654, 1400))
+    page.paste(code, (0, 1900))
+    assert find_separator(0, page) is None
+
+
+def test_pages_of_a_digital_stack_rendered_for_detection() -> None:
+    text = _real_lines("manual/man-en-ls.1.txt", 30)
+    data = make_stack_pdf([[text], [text, text]], separator="blank")
+    with PdfFile(data) as pdf:
+        found = [find_separator(i, pdf.render(i, DETECT_DPI)) for i in range(pdf.page_count)]
+    assert found == [None, Separator(1, "blank"), None, None]
+
+
+@pytest.mark.parametrize(
+    ("page_count", "separators", "parts"),
+    [
+        (7, {2, 5}, [PageRange(0, 1), PageRange(3, 4), PageRange(6, 6)]),
+        (5, {0, 1, 4}, [PageRange(2, 3)]),  # leading, doubled and trailing sheets
+        (3, set(), [PageRange(0, 2)]),
+        (2, {0, 1}, []),
+    ],
+)
+def test_parts_lie_between_separators(page_count: int, separators: set[int], parts: list[PageRange]) -> None:
+    planned = plan_parts(page_count, "separator", separators)
+    assert planned == parts
+    covered = [page for part in planned for page in part.pages]
+    assert sorted(covered + sorted(separators)) == list(range(page_count))  # each page once
+
+
+def test_every_page_is_a_part_of_its_own() -> None:
+    assert plan_parts(3, "every_page", {1}) == [PageRange(0, 0), PageRange(1, 1), PageRange(2, 2)]
+
+
+def test_a_part_is_cut_out_as_a_file_of_its_own() -> None:
+    data = make_stack_pdf([[["first"]], [["second a"], ["second b"]]], separator="none")
+    with PdfFile(data) as pdf:
+        part = pdf.extract(range(1, 3))
+    with PdfFile(part) as cut:
+        assert cut.page_count == 2
+        assert "second a" in cut.text_layer(0).text
+    tiff = make_scanned_tiff([["one"], ["two"], ["three"]])
+    assert count_image_pages(tiff_pages(tiff, range(1, 3))) == 2
