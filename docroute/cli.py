@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from docroute import cli_gateway, cli_samples
+from docroute import cli_gateway, cli_reprocess, cli_samples
 from docroute.embedded import PIPELINE_SERVICES, EmbeddedStack
 from docroute.kafka import provision_topics
 from docroute.logging import configure_logging
@@ -61,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     cli_samples.add_parser(commands)
     cli_gateway.add_parser(commands)
+    cli_reprocess.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "samples":
         return cli_samples.run(args)
     if args.command == "gateway":
         return cli_gateway.run(args)
+    if args.command == "reprocess":
+        return cli_reprocess.run(args)
 
     if args.command == "service":
         # Services are separate deployables; the CLI only starts them by module name.

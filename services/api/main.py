@@ -62,6 +62,7 @@ GUARDED_ROUTERS = (
     documents.pages,
     training.groups,
     access.usage_days,
+    documents.reprocess,
 )
 
 

@@ -19,8 +19,10 @@ def dead_letter(
     document_id: str,
     rejected: RejectedFile,
     parent_id: str | None,
+    blob_ref: str | None = None,
 ) -> Outgoing:
-    """`document.failed` for a refused file (a zip member names its archive as parent)."""
+    """`document.failed` for a refused file (a zip member names its archive as parent);
+    `blob_ref` where the original was kept for reprocessing."""
     filename, reason_code, reason = rejected.filename, rejected.reason_code, rejected.reason
     where = f"{filename} ({rejected.member_path})" if rejected.member_path else filename
     failed = DocumentFailed(
@@ -36,6 +38,7 @@ def dead_letter(
             event_type=event.type,
         ),
         filename=filename[:255],
+        blob_ref=blob_ref,
     )
     metrics.DEAD_LETTERED.labels("ingest", reason_code).inc()
     logger.warning(

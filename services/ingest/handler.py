@@ -101,7 +101,11 @@ class IngestHandler:
                     pages = billable_pages(result.page_count, spec, self._max_pages)
                     over = self._quota.refusal(mail.workflow_id, member_id, pages)
                     if over:
+                        # Kept, so it can be reprocessed once pages are free (POST .../reprocess).
+                        kept = self._keep_original(result)
                         result = RejectedFile(result.filename, result.member_path, "quota_exceeded", over)
+                        outgoing.append(dead_letter(event, _TOPICS[door], member_id, result, parent_id, kept))
+                        continue
                 if isinstance(result, RejectedFile):
                     outgoing.append(dead_letter(event, _TOPICS[door], member_id, result, parent_id))
                     continue
@@ -120,9 +124,7 @@ class IngestHandler:
         parent_id: str,
         label: str | None,
     ) -> Outgoing:
-        digest = hashlib.sha256(accepted.data).hexdigest()
-        key = f"originals/sha256/{digest}"
-        self._store.put_if_absent(key, accepted.data, content_type=accepted.media_type)
+        ref = self._keep_original(accepted)
         received = DocumentReceived(
             document_id=uuid.UUID(document_id),
             workflow_id=mail.workflow_id,
@@ -137,8 +139,8 @@ class IngestHandler:
                 member_path=accepted.member_path,
             ),
             blob=Blob(
-                ref=str(self._store.ref(key)),
-                sha256=digest,
+                ref=ref,
+                sha256=hashlib.sha256(accepted.data).hexdigest(),
                 size=len(accepted.data),
                 media_type=accepted.media_type,
             ),
@@ -161,6 +163,12 @@ class IngestHandler:
             key=document_id,
             step="received",
         )
+
+    def _keep_original(self, accepted: AcceptedFile) -> str:
+        """Store the bytes under their digest (once); their S3 reference."""
+        key = f"originals/sha256/{hashlib.sha256(accepted.data).hexdigest()}"
+        self._store.put_if_absent(key, accepted.data, content_type=accepted.media_type)
+        return str(self._store.ref(key))
 
 
 def _document_id(mail: MailReceived, index: int, attachment: Attachment, door: Door) -> str:

@@ -1,10 +1,13 @@
 """The integration examples run as an integrator runs them, against the real stack: a workflow is
 trained, `examples/mailroom_producer.py` publishes two mails (one inline, one by reference to the
 inbox), and `examples/extraction_consumer.py` receives both routed documents on the workflow's own
-extraction topics, reading original and OCR once through the API (scoped key) and once from S3."""
+extraction topics, reading original and OCR once through the API (scoped key) and once from S3.
+The doors a mailroom has (the hot folder, the mailbox) and `docroute reprocess` run here too, as
+their own processes against the same stack and trained workflow."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -19,9 +22,15 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from docroute import topics
 from docroute.blobstore import BlobStore
+from docroute.contracts._generated import Attachment, MailReceived
+from docroute.events import emit
+from docroute.intake import mail_document_id
+from docroute.kafka import EventProducer
 from docroute.processes import ManagedProcess
 from docroute.settings import ServiceSettings
+from tests.e2e.conftest import PIPELINE_SERVICES
 from tests.factories.documents import document_lines, make_text_pdf
 from tests.fixtures.polling import wait_until
 from tests.fixtures.topic_reader import TopicReader
@@ -31,6 +40,21 @@ ROOT = Path(__file__).parents[2]
 CLASSES = {"invoice": "invoice", "payslip": "payslip"}
 SAMPLES_PER_CLASS = 8
 MARKERS = {"invoice": "invoice", "payslip": "earnings statement"}  # in the first lines of each
+# The default plans and one of no pages, to see a mail refused with quota_exceeded (a dead letter
+# whose cause an admin fixes with a larger plan).
+PLANS = json.dumps({"free": 100, "starter": 5_000, "business": 50_000, "unlimited": None, "closed": 0})
+
+
+@pytest.fixture(scope="module")
+def services(
+    start_docroute_service: Callable[..., ManagedProcess], admin_api_key: str
+) -> dict[str, ManagedProcess]:
+    """The e2e stack, every door reading the plans above."""
+    started = {name: start_docroute_service(name, DOCROUTE_USAGE__PLANS=PLANS) for name in PIPELINE_SERVICES}
+    started["api"] = start_docroute_service(
+        "api", DOCROUTE_ADMIN_API_KEY=admin_api_key, DOCROUTE_USAGE__PLANS=PLANS
+    )
+    return started
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +197,73 @@ def test_hot_folder_gateway_routes_a_dropped_file(
     finally:
         gateway.terminate()
         assert gateway.wait(timeout=30) == 0
+
+
+def _reprocess_cli(key: str, api_url: str, admin_api_key: str, *args: str) -> list[str]:
+    outside = {k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "AWS_", "KAFKA_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "docroute.cli", "reprocess", "--workflow", key, "--api-url", api_url, *args],
+        env={**outside, "DOCROUTE_ADMIN_API_KEY": admin_api_key},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.splitlines()
+
+
+def test_reprocess_routes_a_dead_letter_once_its_cause_is_fixed(
+    pipeline: httpx.Client,
+    producer: EventProducer,
+    topic_reader_factory: Callable[[str], TopicReader],
+    workflow_key: str,
+    admin_api_key: str,
+) -> None:
+    """A mail over the plan is dead-lettered (quota_exceeded); the dry run lists it and sends
+    nothing, a call still over the plan is refused (429) and sends nothing; after a larger plan
+    `docroute reprocess` sends it once and it is routed once, and calls after it send nothing."""
+    key, api_url = workflow_key, str(pipeline.base_url)
+    reader = topic_reader_factory(rf"^extract\.{key}\.invoice$")
+    assert pipeline.put(f"/workflows/{key}/plan", json={"plan": "closed"}).status_code == 200
+    pdf = make_text_pdf(document_lines("invoice", random.Random(13)))
+    mail_id = f"reprocess-e2e-{uuid.uuid4().hex[:8]}"
+    mail = MailReceived(
+        mail_id=mail_id,
+        workflow_id=uuid.UUID(key),
+        attachments=[Attachment(filename="late.pdf", content_base64=base64.b64encode(pdf).decode())],
+    )
+    producer.send(
+        [emit(topics.MAILROOM_INCOMING, "mail.received", mail, source="e2e", key=mail_id, step=None)]
+    )
+    document_id = mail_document_id(key, mail_id, 0, "late.pdf")
+
+    def failure() -> dict | None:
+        found = pipeline.get(f"/documents/{document_id}")
+        return (
+            found.json()["failure"]
+            if found.status_code == 200 and found.json()["status"] == "failed"
+            else None
+        )
+
+    assert wait_until(failure, 120, "the mail was never dead-lettered")["reason_code"] == "quota_exceeded"
+
+    dry = _reprocess_cli(key, api_url, admin_api_key, "--document", document_id, "--dry-run")
+    assert dry[0].startswith(f"would_send {document_id}  late.pdf  ingest/quota_exceeded"), dry
+    over = pipeline.post(f"/workflows/{key}/documents/reprocess", json={"document_ids": [document_id]})
+    assert over.status_code == 429, over.text
+    assert pipeline.get(f"/documents/{document_id}").json()["status"] == "failed"
+
+    assert pipeline.put(f"/workflows/{key}/plan", json={"plan": "unlimited"}).status_code == 200
+    sent = _reprocess_cli(key, api_url, admin_api_key, "--reason-code", "quota_exceeded")
+    assert sent == [f"sent       {document_id}  late.pdf  ingest/quota_exceeded", "sent: 1 of 1 selected"]
+    again = _reprocess_cli(key, api_url, admin_api_key, "--reason-code", "quota_exceeded")
+    assert again == ["sent: 0 of 0 selected"]  # in flight: no longer failed
+
+    _, routed = reader.wait_for(lambda topic, event: str(event.data.document_id) == document_id, 180)
+    assert routed.data.blob.sha256 == hashlib.sha256(pdf).hexdigest()
+    wait_until(lambda: pipeline.get(f"/documents/{document_id}").json()["status"] == "routed", 60)
+    after = pipeline.post(f"/workflows/{key}/documents/reprocess", json={"document_ids": [document_id]})
+    assert after.json() == {"dry_run": False, "sent": 0, "documents": []}
+    reader.read_to_end()
+    assert len(reader.matching(lambda topic, event: str(event.data.document_id) == document_id)) == 1

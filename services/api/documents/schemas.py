@@ -183,3 +183,41 @@ class RetentionRun(BaseModel):
     retention_days: int | None
     deleted: int
     document_ids: list[uuid.UUID]
+
+
+class ReprocessRequest(BaseModel):
+    """Body of POST /workflows/{key}/documents/reprocess: which dead letters to send again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=1000, description="Only these documents; any failed one when absent"
+    )
+    reason_codes: list[str] | None = Field(
+        default=None, max_length=50, description="Only failures with these reason codes (quota_exceeded, ...)"
+    )
+    stages: list[str] | None = Field(
+        default=None, max_length=10, description="Only failures at these stages (ingest, ocr, classify, ...)"
+    )
+    limit: int = Field(default=100, ge=1, le=1000, description="At most this many documents per call")
+    dry_run: bool = Field(default=False, description="List what would be sent; send and change nothing")
+
+
+class ReprocessItem(BaseModel):
+    """One selected document: sent (or would be, in a dry run), or skipped and why."""
+
+    document_id: uuid.UUID
+    filename: str | None
+    stage: str | None = Field(description="Where it failed")
+    reason_code: str | None
+    reason: str | None
+    action: str = Field(description="sent, would_send or skipped")
+    why: str | None = Field(default=None, description="Why it was skipped")
+
+
+class ReprocessResult(BaseModel):
+    """Answer of a reprocess call; `sent` counts the documents handed to ingest."""
+
+    dry_run: bool
+    sent: int
+    documents: list[ReprocessItem]

@@ -1,5 +1,6 @@
-"""Routes of documents: /process, /documents, results, text, page images, deletion, retention, events."""
+"""Routes of documents: /process, /documents, results, text, page images, deletion, retention, events,
+reprocessing."""
 
-from services.api.documents.routes import documents, events, pages, processing, results
+from services.api.documents.routes import documents, events, pages, processing, reprocess, results
 
-__all__ = ["documents", "events", "pages", "processing", "results"]
+__all__ = ["documents", "events", "pages", "processing", "reprocess", "results"]
