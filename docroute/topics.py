@@ -8,7 +8,7 @@ from dataclasses import dataclass
 MAILROOM_INCOMING = "mailroom.incoming"  # mail.received from outside -> ingest
 INGEST_UPLOADS = "ingest.uploads"  # mail.received from the API's upload door -> ingest
 DOCUMENT_RECEIVED = "document.received"  # ingest -> ocr
-DOCUMENT_TEXT_EXTRACTED = "document.text-extracted"  # ocr -> classify, api
+DOCUMENT_TEXT_EXTRACTED = "document.text-extracted"  # ocr -> classify, api, trainer (unlabelled samples)
 DOCUMENT_SPLIT = "document.split"  # ocr -> api: a stack divided into its parts (workflow splitting)
 DOCUMENT_CLASSIFIED = "document.classified"  # classify -> router, api (previews)
 DOCUMENT_ROUTED = "document.routed"  # router -> api: every decision, for results

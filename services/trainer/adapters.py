@@ -1,10 +1,12 @@
 """The trainer's S3 layout: labelled sets, counters and published versions.
 
 trainsets/<workflow>/samples/<sample>.json   {label, ocr_ref, event_id}
+trainsets/<workflow>/unlabelled/<sample>.json {ocr_ref}: read, not labelled yet
 trainsets/<workflow>/state.json              {new_labels}
 models/<workflow>/v<N>/                      model.safetensors, model.json, metrics.json,
                                              evaluation.json (out-of-fold probabilities),
-                                             manifest.json (written last, only if absent)
+                                             predictions.json (its guess for each unlabelled
+                                             sample), manifest.json (written last, only if absent)
 models/<workflow>/triggers/<trigger>.json    {version}: a redelivered trigger trains no twice
 """
 
@@ -51,6 +53,20 @@ class TrainingStore:
             sample_id = key.rsplit("/", 1)[1].removesuffix(".json")
             records.append(LabelledSample(sample_id, record["label"], record["ocr_ref"]))
         return records
+
+    def put_unlabelled(self, workflow_id: str, sample_id: str, ocr_ref: str) -> None:
+        self.store.put_json(self._unlabelled_key(workflow_id, sample_id), {"ocr_ref": ocr_ref})
+
+    def remove_unlabelled(self, workflow_id: str, sample_id: str) -> None:
+        self.store.delete(self._unlabelled_key(workflow_id, sample_id))  # absent: a no-op in S3
+
+    def unlabelled(self, workflow_id: str) -> list[tuple[str, str]]:
+        """(sample id, ocr_ref) of the samples read but not labelled, oldest key first."""
+        found = []
+        for key in sorted(self.store.list_keys(f"trainsets/{workflow_id}/unlabelled/")):
+            sample_id = key.rsplit("/", 1)[1].removesuffix(".json")
+            found.append((sample_id, str(self.store.get_json(key)["ocr_ref"])))
+        return found
 
     def new_label_count(self, workflow_id: str) -> int:
         state = self._json_or_none(f"trainsets/{workflow_id}/state.json") or {}
@@ -101,6 +117,10 @@ class TrainingStore:
         except BlobNotFoundError:
             return None
         return value
+
+    @staticmethod
+    def _unlabelled_key(workflow_id: str, sample_id: str) -> str:
+        return f"trainsets/{workflow_id}/unlabelled/{sample_id}.json"
 
     @staticmethod
     def _sample_key(workflow_id: str, sample_id: str) -> str:

@@ -13,8 +13,10 @@ from uuid import UUID
 import numpy as np
 
 from docroute import metrics, topics
-from docroute.classifier.embedders import load_embedder
+from docroute.classifier.embedders import Embedder, load_embedder
+from docroute.classifier.model import ClassifierModel
 from docroute.contracts._generated import (
+    DocumentTextExtracted,
     Evaluation,
     Metrics,
     ModelPublished,
@@ -31,6 +33,8 @@ from services.trainer.core.gate import GateDecision
 from services.trainer.promotion import Candidate, LiveVersions, PromotionGate, recipe
 
 logger = logging.getLogger(__name__)
+# Unlabelled samples a version predicts when published (embedding them costs ~40 ms each).
+MAX_PREDICTED = 2000
 
 
 class TrainerHandler:
@@ -53,9 +57,18 @@ class TrainerHandler:
         self._max_text_chars = max_text_chars
         self._texts: dict[str, str] = {}  # ocr_ref -> text; OCR output is immutable
 
+    def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
+        """An unlabelled sample, read: the next version predicts it (labelled ones come as
+        `sample.labelled`; documents to process are not the trainer's)."""
+        doc = event.data
+        if doc.purpose == "training" and doc.label is None and doc.workflow_id is not None:
+            self._store.put_unlabelled(str(doc.workflow_id), str(doc.document_id), doc.ocr_ref)
+        return []
+
     def on_sample_labelled(self, event: Event[SampleLabelled]) -> Sequence[Outgoing]:
         sample = event.data
         workflow_id, sample_id = str(sample.workflow_id), str(sample.sample_id)
+        self._store.remove_unlabelled(workflow_id, sample_id)  # labelled or removed: no guess needed
         if sample.label is None:
             self._store.remove_sample(workflow_id, sample_id)
             self._texts.pop(sample.ocr_ref, None)  # a deleted sample's text leaves memory too
@@ -158,7 +171,13 @@ class TrainerHandler:
             },
         }
         evaluation = out_of_fold_record(sample_ids, labels, result.model.labels, result.oof_probabilities)
-        files = {**result.model.save(), "metrics.json": _json(report), "evaluation.json": _json(evaluation)}
+        predictions = self._predict_unlabelled(workflow_id, set(sample_ids), result.model, embedder)
+        files = {
+            **result.model.save(),
+            "metrics.json": _json(report),
+            "evaluation.json": _json(evaluation),
+            "predictions.json": _json(predictions),
+        }
         version = self._store.publish(workflow_id, trigger_id, files, manifest)
         metrics.TRAINING_SECONDS.observe(seconds)
         metrics.MODEL_ACCURACY.labels(workflow_id).set(report["accuracy"])
@@ -172,11 +191,46 @@ class TrainerHandler:
         )
         return version
 
+    def _predict_unlabelled(
+        self, workflow_id: str, labelled: set[str], model: ClassifierModel, embedder: Embedder
+    ) -> dict[str, Any]:
+        """The version's guess for each unlabelled sample: {sample_id: {class, confidence}}. A
+        record whose sample got labelled before its text reached the trainer is dropped here."""
+        waiting = []
+        for sample_id, ocr_ref in self._store.unlabelled(workflow_id):
+            if sample_id in labelled:
+                self._store.remove_unlabelled(workflow_id, sample_id)
+            else:
+                waiting.append((sample_id, ocr_ref))
+        waiting = waiting[-MAX_PREDICTED:]
+        if not waiting:
+            return {"predictions": {}}
+        texts = [self._text(ocr_ref) for _, ocr_ref in waiting]
+        probabilities = model.predict_proba(texts, embedder.embed(texts))
+        return {"predictions": predictions_of([s for s, _ in waiting], model.labels, probabilities)}
+
     def _text(self, ocr_ref: str) -> str:
         if ocr_ref not in self._texts:
             text = OcrDocument.from_json(self._store.store.get(ocr_ref)).text
             self._texts[ocr_ref] = text[: self._max_text_chars]
         return self._texts[ocr_ref]
+
+
+def predictions_of(
+    sample_ids: Sequence[str], labels: Sequence[str], probabilities: np.ndarray
+) -> dict[str, dict[str, Any]]:
+    """{sample_id: {class, confidence, runner_up}}: the most probable class and its share, and
+    the second one's share (a small lead means the version is unsure)."""
+    found = {}
+    for sample_id, row in zip(sample_ids, probabilities, strict=True):
+        order = np.argsort(-row)
+        second = float(row[order[1]]) if len(order) > 1 else 0.0
+        found[sample_id] = {
+            "class": labels[int(order[0])],
+            "confidence": round(float(row[order[0]]), 4),
+            "runner_up": round(second, 4),
+        }
+    return found
 
 
 def _json(value: Any) -> bytes:

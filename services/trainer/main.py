@@ -27,5 +27,6 @@ def run() -> None:
     routes: dict[str, Handler] = {
         topics.SAMPLE_LABELLED: handler.on_sample_labelled,
         topics.TRAINING_REQUESTED: handler.on_training_requested,
+        topics.DOCUMENT_TEXT_EXTRACTED: handler.on_text_extracted,
     }
     StreamService("trainer", settings, routes).run()

@@ -51,6 +51,14 @@ class BatchProgress(BaseModel):
     url: str | None = None
 
 
+class SamplePrediction(BaseModel):
+    """The live version's guess for an unlabelled sample (computed when the version was trained)."""
+
+    predicted_class: str
+    confidence: float = Field(description="The guessed class's probability (0-1)")
+    model_version: int = Field(description="The live version that guessed")
+
+
 class SamplePublic(BaseModel):
     """A training sample: a document uploaded as training data (a zip's members one by one)."""
 
@@ -67,6 +75,11 @@ class SamplePublic(BaseModel):
     labelled_by: str | None
     labelled_at: datetime | None
     created_at: datetime
+    prediction: SamplePrediction | None = Field(
+        None,
+        description="The live version's guess, for an unlabelled sample read before that version "
+        "was trained; null otherwise",
+    )
 
 
 class SampleLabel(BaseModel):
@@ -157,14 +170,21 @@ class SampleLabels(BaseModel):
 
 
 class SampleSuggestion(BaseModel):
-    """An unlabelled sample with a guess from the samples already labelled."""
+    """An unlabelled sample with a guess: the live version's prediction, else the class whose
+    labelled samples' text is most alike."""
 
     sample_id: uuid.UUID
     filename: str | None
     member_path: str | None
     page_count: int | None
     guess: str | None = Field(
-        description="The class its text is most alike; null before two classes have samples"
+        description="The live version's prediction, else the class its text is most alike; null "
+        "before two classes have samples"
     )
-    confidence: float | None = Field(description="The guess's share (softmax of text similarities)")
+    confidence: float | None = Field(
+        description="The guess's probability (the version's), else its share of text similarities"
+    )
     margin: float | None = Field(description="Its lead over the runner-up: small means unsure")
+    model_version: int | None = Field(
+        None, description="The live version that guessed; null: guessed from the labelled samples' text"
+    )

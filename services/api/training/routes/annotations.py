@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.api.deps import CurrentKey, ProducerDep, SessionDep, WorkflowDep
+from services.api.deps import BlobStoreDep, CurrentKey, ProducerDep, SessionDep, WorkflowDep
 from services.api.documents.models import Document
 from services.api.training.schemas import SampleLabel, SamplePublic, SampleState
 from services.api.training.service import annotation
+from services.api.training.service.predictions import live_guesses
 
 router = APIRouter(prefix="/workflows", tags=["training data"])
 
@@ -20,20 +21,32 @@ router = APIRouter(prefix="/workflows", tags=["training data"])
 def list_samples(
     workflow: WorkflowDep,
     session: SessionDep,
+    blobstore: BlobStoreDep,
     state: Annotated[SampleState | None, Query(description="Only samples in this state")] = None,
     label: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
     batch_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[SamplePublic]:
-    """Training samples, oldest first; `state=unlabelled` is the annotation queue."""
+    """Training samples, oldest first; `state=unlabelled` is the annotation queue (each with the
+    live version's `prediction` where it has one)."""
     query = annotation.samples_query(workflow.id, state)
     if label is not None:
         query = query.where(Document.label == label)
     if batch_id is not None:
         query = query.where(Document.batch_id == batch_id)
     rows = session.scalars(query.order_by(Document.created_at, Document.id).limit(limit).offset(offset))
-    return [annotation.public(doc) for doc in rows]
+    guesses = live_guesses(session, blobstore, workflow.id)
+    return [annotation.public(doc, guesses) for doc in rows]
+
+
+@router.get("/{key}/samples/{sample_id:uuid}", response_model=SamplePublic)
+def get_sample(
+    workflow: WorkflowDep, session: SessionDep, blobstore: BlobStoreDep, sample_id: uuid.UUID
+) -> SamplePublic:
+    """One sample; unlabelled, with the live version's `prediction` (class, confidence)."""
+    doc = annotation.find(session, workflow, str(sample_id))
+    return annotation.public(doc, live_guesses(session, blobstore, workflow.id))
 
 
 @router.put("/{key}/samples/{sample_id}/label", response_model=SamplePublic)

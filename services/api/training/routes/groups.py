@@ -4,6 +4,7 @@ the labelled samples' text, least sure first)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -24,7 +25,8 @@ from services.api.training.schemas import (
 )
 from services.api.training.service import annotation
 from services.api.training.service.grouping import default_groups, group_texts
-from services.api.training.service.suggestions import guess_labels
+from services.api.training.service.predictions import live_guesses
+from services.api.training.service.suggestions import Guess, guess_labels
 
 router = APIRouter(prefix="/workflows", tags=["training data"])
 # The text of a sample that counts for grouping (the start of a document says what it is).
@@ -50,9 +52,9 @@ async def suggest_labels(
     blobstore: BlobStoreDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Unlabelled samples to return")] = 100,
 ) -> list[SampleSuggestion]:
-    """Unlabelled samples (the oldest `limit`), each with the class its text is most alike among
-    the labelled samples (the newest 1,000), least sure first; oldest first while fewer than two
-    classes have samples."""
+    """Unlabelled samples (the oldest `limit`), each with the live version's prediction (`model_version`
+    set), else the class its text is most alike among the labelled samples (the newest 1,000);
+    least sure (lowest confidence) first; oldest first while nothing can guess."""
     unlabelled = annotation.samples_query(workflow.id, "unlabelled").order_by(
         Document.created_at, Document.id
     )
@@ -61,21 +63,31 @@ async def suggest_labels(
     labelled = list(session.scalars(labelled_query.limit(MAX_LABELLED)))
 
     def suggested() -> list[SampleSuggestion]:
-        pairs = list(zip(_texts(blobstore, labelled), [d.label or "" for d in labelled], strict=True))
-        guesses = guess_labels(pairs, _texts(blobstore, docs))
-        rows = [
-            SampleSuggestion(
-                sample_id=doc.id,
-                filename=doc.filename,
-                member_path=doc.member_path,
-                page_count=doc.page_count,
-                guess=g.label if g else None,
-                confidence=g.confidence if g else None,
-                margin=g.margin if g else None,
+        by_version = live_guesses(session, blobstore, workflow.id)
+        # Only the samples the live version has no guess for are compared by text (it reads S3).
+        rest = [d for d in docs if str(d.id) not in by_version]
+        by_text: dict[uuid.UUID, Guess | None] = {}
+        if rest:
+            pairs = list(zip(_texts(blobstore, labelled), [d.label or "" for d in labelled], strict=True))
+            by_text = dict(
+                zip([d.id for d in rest], guess_labels(pairs, _texts(blobstore, rest)), strict=True)
             )
-            for doc, g in zip(docs, guesses, strict=True)
-        ]
-        return sorted(rows, key=lambda r: r.margin if r.margin is not None else 0.0)
+        rows = []
+        for doc in docs:
+            v, t = by_version.get(str(doc.id)), by_text.get(doc.id)
+            rows.append(
+                SampleSuggestion(
+                    sample_id=doc.id,
+                    filename=doc.filename,
+                    member_path=doc.member_path,
+                    page_count=doc.page_count,
+                    guess=v.predicted_class if v else t.label if t else None,
+                    confidence=v.confidence if v else t.confidence if t else None,
+                    margin=v.margin if v else t.margin if t else None,
+                    model_version=v.model_version if v else None,
+                )
+            )
+        return sorted(rows, key=lambda r: r.confidence if r.confidence is not None else 0.0)
 
     return await run_in_threadpool(suggested)
 

@@ -17,7 +17,8 @@ from services.api import outgoing
 from services.api.adapters import LazyProducer
 from services.api.documents.models import Document
 from services.api.errors import ConflictError, InvalidError, NotFoundError
-from services.api.training.schemas import SamplePublic, SampleState
+from services.api.training.schemas import SamplePrediction, SamplePublic, SampleState
+from services.api.training.service.predictions import VersionGuess
 from services.api.workflows.models import Workflow
 
 ZIP = "application/zip"
@@ -31,8 +32,17 @@ def state_of(doc: Document) -> SampleState:
     return "labelled" if doc.label else "unlabelled"
 
 
-def public(doc: Document) -> SamplePublic:
+def public(doc: Document, guesses: dict[str, VersionGuess] | None = None) -> SamplePublic:
+    """The sample; with the live version's guesses, its own when it is unlabelled."""
+    guess = (guesses or {}).get(str(doc.id)) if state_of(doc) == "unlabelled" else None
     return SamplePublic(
+        prediction=SamplePrediction(
+            predicted_class=guess.predicted_class,
+            confidence=guess.confidence,
+            model_version=guess.model_version,
+        )
+        if guess
+        else None,
         sample_id=doc.id,
         state=state_of(doc),
         label=doc.label,
