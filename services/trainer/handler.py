@@ -13,7 +13,7 @@ from uuid import UUID
 import numpy as np
 
 from docroute import metrics, topics
-from docroute.classifier.embedders import Embedder, load_embedder
+from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
 from docroute.contracts._generated import (
     DocumentTextExtracted,
@@ -30,6 +30,7 @@ from services.trainer.adapters import TrainingStore
 from services.trainer.core import InsufficientDataError, TrainingConfig, train_classifier
 from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
+from services.trainer.features import CachedEmbedders
 from services.trainer.promotion import Candidate, LiveVersions, PromotionGate, recipe
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ class TrainerHandler:
         config: TrainingConfig | None = None,
     ) -> None:
         self._store = store
-        self._gate = PromotionGate(store, versions)
+        # Vectors computed once per sample text (memory, then S3): not again at every training.
+        self._embedders = CachedEmbedders(store.store)
+        self._gate = PromotionGate(store, versions, self._embedders.get)
         self._config = config or TrainingConfig()
         self._workflows = workflows
         self._embedder_id = embedder_id
@@ -77,6 +80,8 @@ class TrainerHandler:
         previous = self._store.put_sample(workflow_id, sample_id, record)
         if previous is not None and previous.get("event_id") == event.id:
             return []  # redelivered: counted already
+        # Embedded as it arrives, so that a training embeds only what it has not seen.
+        self._embedders.get(self._embedder_id).embed([self._text(sample.ocr_ref)])
         count = self._store.new_label_count(workflow_id) + 1
         workflow = self._workflows.get(workflow_id)
         if count < workflow.retrain_every:
@@ -135,7 +140,7 @@ class TrainerHandler:
         started = time.perf_counter()
         samples = self._store.samples(workflow_id)
         texts = [self._text(s.ocr_ref) for s in samples]
-        embedder = load_embedder(self._embedder_id)
+        embedder = self._embedders.get(self._embedder_id)
         # No samples: an empty matrix, so training refuses with InsufficientDataError (its reason).
         embeddings = embedder.embed(texts) if texts else np.empty((0, 0), dtype=np.float32)
         labels, sample_ids = [s.label for s in samples], [s.sample_id for s in samples]

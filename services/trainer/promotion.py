@@ -7,14 +7,14 @@ through a `LiveVersions` port), its artifact and manifest in S3, and its embedde
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from docroute.blobstore import BlobRef
-from docroute.classifier.embedders import load_embedder
+from docroute.classifier.embedders import Embedder, load_embedder
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig
 from docroute.classifier.model import ClassifierModel
@@ -83,9 +83,16 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
 class PromotionGate:
     """Decides whether a candidate goes live (see core/gate.py for the reasoning)."""
 
-    def __init__(self, store: TrainingStore, versions: LiveVersions) -> None:
+    def __init__(
+        self,
+        store: TrainingStore,
+        versions: LiveVersions,
+        embedder_for: Callable[[str], Embedder] = load_embedder,
+    ) -> None:
         self._store = store
         self._versions = versions
+        # The trainer's cached embedders: the texts it trained on are not embedded again here.
+        self._embedder_for = embedder_for
 
     def decide(self, workflow_id: str, candidate: Candidate) -> GateDecision:
         # The trainer's own last version may still be in flight on the topic: catch up first.
@@ -113,7 +120,7 @@ class PromotionGate:
         rows = unseen_indexes(candidate.sample_ids, candidate.labels, trained_on)
         if rows:
             texts = [candidate.texts[i] for i in rows]
-            probabilities = model.predict_proba(texts, load_embedder(model.embedder_id).embed(texts))
+            probabilities = model.predict_proba(texts, self._embedder_for(model.embedder_id).embed(texts))
             live_predictions = [model.labels[int(j)] for j in probabilities.argmax(axis=1)]
             truth = [candidate.labels[i] for i in rows]
             return compare(
@@ -142,7 +149,7 @@ class PromotionGate:
                     ),
                 }
             )
-        embeddings = load_embedder(live_recipe["embedder_id"]).embed(list(candidate.texts))
+        embeddings = self._embedder_for(live_recipe["embedder_id"]).embed(list(candidate.texts))
         rerun = train_classifier(
             candidate.texts,
             embeddings,
