@@ -13,7 +13,9 @@ Format, version 1::
           "index": 0,                 # 0-based page index in the source document
           "width": 1654, "height": 2339,   # pixels of the page image that boxes refer to
           "source": "text-layer",     # "text-layer" | "tesseract" | "paddle"
-          "cropped": false,           # true when the page was cut out of a photo first
+          "cropped": false,           # true when the page was cut out of a photo first; the
+                                      # cut-out the engine read is stored as JPEG beside the
+                                      # result, at crop_key(document_id, index)
           "text": "INVOICE\\nNo. 42",  # reading order, lines joined by "\\n"
           "mean_confidence": 1.0,     # mean of the word confidences, 0.0 without words
           "words": [{"text": "INVOICE", "confidence": 1.0, "box": [150, 120, 390, 160],
@@ -51,6 +53,12 @@ OcrLanguage = Literal["latin", "japanese"]
 
 SCHEMA_VERSION: Literal[1] = 1
 PAGE_SEPARATOR = "\n\n"
+
+
+def crop_key(document_id: str, index: int) -> str:
+    """S3 key of page ``index`` as cut out of a photo (what the engine read; its words' boxes
+    refer to it): written by the OCR service, shown by the API's cropped view."""
+    return f"ocr/{document_id}/cropped-{index}.jpg"
 
 
 class _Frozen(BaseModel):

@@ -1,15 +1,16 @@
 """The labelling pane: one unlabelled sample at a time (its page as an image), a key per class,
 Enter to confirm; the answer is the next sample, whose page the browser has already loaded.
 
-The order and the preselected class come from the API's suggestions (a guess from the samples
-already labelled, least sure first). The pane carries the rest of that queue, so a label costs
+The order and the preselected class come from the API's suggestions: the live version's
+prediction once a version exists (else a guess from the samples already labelled), least sure
+first. The pane carries the rest of that queue, so a label costs
 one API call; when it runs out, the suggestions are asked again (now knowing the new labels).
 Undo shows the previous sample again, with its label selected."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -20,7 +21,7 @@ from services.console.deps import ApiDep, UserDep, is_htmx, render
 
 router = APIRouter(prefix="/workflows/{wf}", tags=["labelling"])
 QUEUE = 50  # samples a pane carries
-QUEUE_FIELDS = ("sample_id", "filename", "member_path", "page_count", "guess", "confidence")
+QUEUE_FIELDS = ("sample_id", "filename", "member_path", "page_count", "guess", "confidence", "model_version")
 
 
 async def _suggestions(api: ApiClient, key: str | None, wf: str) -> list[dict[str, Any]]:
@@ -111,11 +112,18 @@ async def label(
 
 @router.get("/pages/{document_id}/{page}.png")
 async def page_image(
-    wf: str, document_id: str, page: int, user: UserDep, api: ApiDep, width: int = 900
+    wf: str,
+    document_id: str,
+    page: int,
+    user: UserDep,
+    api: ApiDep,
+    width: int = 900,
+    view: Literal["original", "cropped"] = "original",
 ) -> Response:
-    """The page, fetched from the API with the user's key (the browser never holds the key)."""
+    """The page, fetched from the API with the user's key (the browser never holds the key);
+    `view=cropped`: as cut out of a photo."""
     path = f"/documents/{document_id}/pages/{page}.png"
-    response = await api.request(user.api_key, "GET", path, params={"width": width})
+    response = await api.request(user.api_key, "GET", path, params={"width": width, "view": view})
     headers = {"Cache-Control": "private, max-age=3600"}
     return Response(response.content, media_type="image/png", headers=headers)
 
@@ -125,6 +133,17 @@ async def ocr_text(request: Request, wf: str, document_id: str, user: UserDep, a
     """The OCR text of a document, on demand."""
     ocr = await api.get(user.api_key, f"/documents/{document_id}/ocr")
     return render(request, "ocr_fragment.html", ocr=ocr)
+
+
+@router.get("/cropped/{document_id}", response_class=HTMLResponse)
+async def cropped_view(
+    request: Request, wf: str, document_id: str, user: UserDep, api: ApiDep
+) -> HTMLResponse:
+    """The pages OCR cut out of a photo, as it read them (with its word boxes), on demand: the
+    labelling pane, try-it and review show it beside the original."""
+    ocr = await api.get(user.api_key, f"/documents/{document_id}/ocr")
+    pages = [p for p in ocr.get("pages") or [] if p.get("cropped")]
+    return render(request, "cropped_fragment.html", pages=pages, wf=wf, doc_id=document_id)
 
 
 @router.get("/boxes/{document_id}", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 """Workflows: the cards (classes, live version and accuracy, review queue, pages this month) and
-the new-workflow form."""
+the new-workflow wizard (one form in five steps, workflow_new.html and static/wizard.js)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,8 @@ async def create_workflow(
             "routing": routing,
         }
         error = core.plain_error(exc.status, exc.detail, exc.retry_after)
-        return render(request, "workflow_new.html", status_code=exc.status, form=form, error=error)
+        # The wizard opens on its review step: the refusal beside everything as typed.
+        return render(request, "workflow_new.html", status_code=exc.status, form=form, error=error, step=5)
     target = f"/workflows/{created['key']}/data"
     if thumbnail is not None and thumbnail.filename:
         image = {"file": (thumbnail.filename, thumbnail.file, thumbnail.content_type or "image/png")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +33,8 @@ MediaType = Literal["application/pdf", "image/png", "image/jpeg", "image/tiff"]
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/tiff"})
 # A4 at 300 dpi: larger uncropped photos only slow the engine down without reading better.
 MAX_OCR_SIDE = 3508
+# Called with (page index, the cut-out the engine read) for each page cut out of a photo.
+KeepCrop = Callable[[int, Image.Image], None]
 
 
 def select_pages(spec: str | None, page_count: int, max_pages: int) -> list[int]:
@@ -54,10 +57,11 @@ def ocr_page(
     engine: OcrEngine,
     fallback: OcrEngine | None = None,
     rule: EscalationRule = NEVER,
+    keep_crop: KeepCrop | None = None,
 ) -> OcrPage:
-    """OCR one page image, cutting the page out of a photo first when ``cropping``; a page
-    ``engine`` reads poorly by ``rule`` is read again by ``fallback`` (when given), whose read is
-    kept if it found any words."""
+    """OCR one page image, cutting the page out of a photo first when ``cropping`` (the cut-out
+    handed to ``keep_crop``); a page ``engine`` reads poorly by ``rule`` is read again by
+    ``fallback`` (when given), whose read is kept if it found any words."""
     cropped = False
     if cropping:
         result = crop_document(np.asarray(image))
@@ -66,6 +70,8 @@ def ocr_page(
     if max(image.size) > MAX_OCR_SIDE:
         image = image.copy()
         image.thumbnail((MAX_OCR_SIDE, MAX_OCR_SIDE), Image.Resampling.LANCZOS)
+    if cropped and keep_crop is not None:
+        keep_crop(index, image)
     words = engine.recognize(image, language)
     source, escalation = engine.name, None
     if fallback is not None and fallback.name != engine.name:
@@ -99,6 +105,7 @@ class _Ocr:
     engine: OcrEngine
     fallback: OcrEngine | None = None
     rule: EscalationRule = NEVER
+    keep_crop: KeepCrop | None = None
     # Indexes of the pages escalated so far: at most rule.max_pages per document.
     escalated: list[int] = field(default_factory=list)
 
@@ -113,6 +120,7 @@ class _Ocr:
             engine=self.engine,
             fallback=self.fallback if budget_left else None,
             rule=self.rule,
+            keep_crop=self.keep_crop,
         )
         if page.escalation is not None:
             self.escalated.append(index)
@@ -180,17 +188,20 @@ def extract_document(
     fallback: OcrEngine | None = None,
     rule: EscalationRule = NEVER,
     text_budget: int | None = None,
+    keep_crop: KeepCrop | None = None,
 ) -> OcrDocument:
     """Text of the relevant pages of a document (at most ``max_pages``), page by page, stopping
     after the page that brings the text to ``text_budget`` characters (None: every relevant
     page); a page without a text layer that ``engine`` reads poorly by ``rule`` is read again by
-    ``fallback``.
+    ``fallback``; pages cut out of photos are handed to ``keep_crop``.
 
     :raises OcrInputError: (subclasses) for corrupt, encrypted or unsupported documents and
         page selections that select nothing.
     """
     started = time.perf_counter()
-    ocr = _Ocr(cropping=cropping, language=language, engine=engine, fallback=fallback, rule=rule)
+    ocr = _Ocr(
+        cropping=cropping, language=language, engine=engine, fallback=fallback, rule=rule, keep_crop=keep_crop
+    )
     if media_type == "application/pdf":
         page_count, pages = _pdf_pages(data, relevant_pages, max_pages, ocr, text_budget)
     elif media_type in IMAGE_TYPES:

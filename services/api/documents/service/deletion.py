@@ -125,6 +125,7 @@ def _delete_objects(session: Session, blobstore: BlobStore, doc: Document, doome
     keys = [f"routes/{doc.id}.json"]
     if doc.ocr_ref:
         keys.append(doc.ocr_ref)
+        keys.extend(blobstore.list_keys(f"ocr/{doc.id}/"))  # pages cut out of photos (crop_key)
     if doc.blob_ref and doc.sha256 and not _shared(session, Document.sha256 == doc.sha256, doomed):
         keys.append(doc.blob_ref)
     if doc.upload_id and not _shared(session, Document.upload_id == doc.upload_id, doomed):
