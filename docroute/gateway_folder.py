@@ -5,8 +5,9 @@ once it has stopped changing: the same size and modification time at two scans, 
 at least `settle_s` ago; names that writers use while writing (`.name`, `*.part`, `*.tmp`,
 `*.partial`, `*.crdownload`) are never taken. A taken file is checked with the intake rule
 (`docroute.intake.take_in`, the one ingest applies), published as one mail (inline up to
-`inline_limit` bytes, else put in the inbox and referenced) and moved to `DIR/done/`; a refused
-one goes to `DIR/failed/` beside `<name>.reason.txt` (reason code and reason).
+`inline_limit` bytes, else put in the inbox and referenced; `docroute.gateway_publish`, shared
+with the mailbox door) and moved to `DIR/done/`; a refused one goes to `DIR/failed/` beside
+`<name>.reason.txt` (reason code and reason).
 
 Restarts: the folder is the state (what is in DIR is still to do). The mail id is derived from
 the file's name and content, so a file published before a crash and published again after it is
@@ -15,7 +16,6 @@ the same mail, and ingest and the router give its document one route.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import time
@@ -23,25 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docroute import topics
-from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Attachment, MailReceived
-from docroute.events import emit
-from docroute.intake import IntakeLimits, RejectedFile, take_in
+from docroute.gateway_publish import Inbox, MailPublisher
+from docroute.intake import IntakeLimits
 from docroute.kafka import EventProducer
+
+__all__ = ["FolderGateway", "Inbox"]
 
 logger = logging.getLogger(__name__)
 
 WRITING_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload")
 DONE, FAILED = "done", "failed"
-
-
-@dataclass(frozen=True)
-class Inbox:
-    """Where files too large to send inline go: `s3://<store bucket>/<prefix><workflow>/...`."""
-
-    store: BlobStore
-    prefix: str
 
 
 @dataclass
@@ -57,6 +48,12 @@ class FolderGateway:
     limits: IntakeLimits = field(default_factory=IntakeLimits)
     clock: Callable[[], float] = time.time
     _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _publisher: MailPublisher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._publisher = MailPublisher(
+            self.workflow_id, self.producer, "gateway-folder", self.inbox, self.inline_limit, self.limits
+        )
 
     def scan(self) -> list[str]:
         """Take every file that has settled; returns the names moved to done/ or failed/."""
@@ -76,37 +73,23 @@ class FolderGateway:
         self._seen = current
         return finished
 
-    def run(self, stop: Callable[[], bool], interval_s: float = 1.0) -> None:
-        """Scan until `stop()` says so."""
+    def run(
+        self, stop: Callable[[], bool], interval_s: float = 1.0, beat: Callable[[], None] = lambda: None
+    ) -> None:
+        """Scan until `stop()` says so; `beat()` after each scan (liveness)."""
         while not stop():
             self.scan()
+            beat()
             time.sleep(interval_s)
 
     def _take(self, path: Path) -> None:
         data = path.read_bytes()
-        refused = [r for r in take_in(path.name, data, self.limits) if isinstance(r, RejectedFile)]
+        refused = self._publisher.refusal(path.name, data)
         if refused:
-            reasons = "\n".join(f"{r.reason_code}: {r.reason}" for r in refused)
-            self._move(path, FAILED, reasons)
+            self._move(path, FAILED, refused)
             return
         mail_id = "folder-" + hashlib.sha256(path.name.encode() + b"\0" + data).hexdigest()[:40]
-        if len(data) <= self.inline_limit:
-            attachment = Attachment(filename=path.name, content_base64=base64.b64encode(data).decode())
-        elif self.inbox is not None:
-            ref = self.inbox.store.put(f"{self.inbox.prefix}{self.workflow_id}/{mail_id}", data)
-            attachment = Attachment(filename=path.name, s3_ref=str(ref))
-        else:
-            self._move(path, FAILED, f"too_large: over {self.inline_limit} bytes and no inbox configured")
-            return
-        mail = MailReceived(mail_id=mail_id, workflow_id=self.workflow_id, attachments=[attachment])
-        self.producer.send(
-            [
-                emit(
-                    topics.MAILROOM_INCOMING, "mail.received", mail, source="gateway-folder",
-                    key=mail_id, step="folder", about=(self.workflow_id, mail_id),
-                )
-            ]
-        )  # fmt: skip
+        self._publisher.publish(mail_id, path.name, data, step="folder")
         self._move(path, DONE, None)
         logger.info("published %s as mail %s", path.name, mail_id)
 

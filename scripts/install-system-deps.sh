@@ -45,13 +45,15 @@ ORDER=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra
        tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-osd libgl1 libglib2.0-0)
 
 # --with-test-fonts: what only the test suite needs: the fonts it renders its synthetic scans with
-# (Latin and Japanese) and the browser its console tests drive (Playwright cannot download one here);
-# production images need neither.
+# (Latin and Japanese), the browser its console tests drive (Playwright cannot download one here)
+# and the IMAP server (Dovecot) the mailbox gateway is tested against; production images need none.
 if [[ "${1:-}" == "--with-test-fonts" ]]; then
   PROBE[fonts-dejavu-core]="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
   PROBE[fonts-ipafont-gothic]="/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
   PROBE[chromium]="/usr/bin/chromium"
-  ORDER+=(fonts-dejavu-core fonts-ipafont-gothic chromium)
+  # the IMAP server the mailbox gateway's tests run against (tests/e2e/test_examples.py)
+  PROBE[dovecot-imapd]="/usr/lib/dovecot/imap"
+  ORDER+=(fonts-dejavu-core fonts-ipafont-gothic chromium dovecot-imapd)
 fi
 
 has_lib() {

@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.infra", "tests.fixtures.auth"]
+pytest_plugins = ["tests.fixtures.infra", "tests.fixtures.auth", "tests.fixtures.dovecot"]

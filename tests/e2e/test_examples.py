@@ -8,6 +8,7 @@ their own processes against the same stack and trained workflow."""
 from __future__ import annotations
 
 import base64
+import email.message
 import hashlib
 import json
 import os
@@ -32,9 +33,11 @@ from docroute.processes import ManagedProcess
 from docroute.settings import ServiceSettings
 from tests.e2e.conftest import PIPELINE_SERVICES
 from tests.factories.documents import document_lines, make_text_pdf
+from tests.fixtures.dovecot import ImapServer
 from tests.fixtures.polling import wait_until
 from tests.fixtures.topic_reader import TopicReader
 from tests.fixtures.training_set import train_through_api
+from tests.integration.test_gateway_folder import _mails
 
 ROOT = Path(__file__).parents[2]
 CLASSES = {"invoice": "invoice", "payslip": "payslip"}
@@ -197,6 +200,93 @@ def test_hot_folder_gateway_routes_a_dropped_file(
     finally:
         gateway.terminate()
         assert gateway.wait(timeout=30) == 0
+
+
+def _deliver(server: ImapServer, message_id: str, *files: tuple[str, bytes]) -> None:
+    mail = email.message.EmailMessage()
+    mail["From"], mail["Subject"], mail["Message-ID"] = "scanner@example.com", "scans", message_id
+    mail.set_content("Documents attached.")
+    for name, data in files:
+        mail.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    imap = server.client()
+    try:
+        assert imap.append("INBOX", None, None, mail.as_bytes())[0] == "OK"
+    finally:
+        imap.logout()
+
+
+def test_mailbox_gateway_routes_each_attachment_and_flags_the_mail(
+    topic_reader_factory: Callable[[str], TopicReader],
+    workflow_key: str,
+    service_env: dict[str, str],
+    settings: ServiceSettings,
+    dovecot: ImapServer,
+) -> None:
+    """`docroute gateway imap` as its own process against a real IMAP server: a mail with two
+    attachments becomes two routed documents and is flagged; a restarted gateway takes the next
+    mail and does not publish the first one again."""
+    outside = {k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "AWS_", "KAFKA_"))}
+    env = {**outside, **service_env, "DOCROUTE_IMAP__PASSWORD": dovecot.password}
+    command = [
+        sys.executable, "-m", "docroute.cli", "gateway", "imap", "--workflow", workflow_key,
+        "--host", dovecot.host, "--port", str(dovecot.port), "--user", dovecot.user,
+        "--tls", "none", "--interval", "0.5",
+    ]  # fmt: skip
+    rng = random.Random(14)
+    invoice, payslip = (make_text_pdf(document_lines(kind, rng)) for kind in ("invoice", "payslip"))
+    digests = {hashlib.sha256(invoice).hexdigest(): "invoice", hashlib.sha256(payslip).hexdigest(): "payslip"}
+    reader = topic_reader_factory(rf"^extract\.{workflow_key}\.(invoice|payslip)$")
+    _deliver(dovecot, f"<{uuid.uuid4().hex}@scanner>", ("invoice.pdf", invoice), ("payslip.pdf", payslip))
+    gateway = subprocess.Popen(command, env=env)
+    try:
+        routed = {}
+        for _ in digests:
+            _, event = reader.wait_for(
+                lambda topic, event: event.data.blob.sha256 in digests
+                and event.data.blob.sha256 not in routed, 180,
+            )  # fmt: skip
+            routed[event.data.blob.sha256] = event.data.document_class
+        assert routed == digests
+
+        def flags() -> list[bytes]:
+            imap = dovecot.client()
+            try:
+                return [item for item in imap.uid("FETCH", "1:*", "(FLAGS)")[1] if isinstance(item, bytes)]
+            finally:
+                imap.logout()
+
+        wait_until(
+            lambda: all(b"$DocrouteSent" in line for line in flags()), 30, "the mail was never flagged"
+        )
+        assert len(flags()) == 1
+    finally:
+        gateway.terminate()
+        assert gateway.wait(timeout=30) == 0
+    first = {
+        m["data"]["mail_id"]
+        for m in _mails(settings, workflow_key)
+        if m["source"] == "/docroute/gateway-imap"
+    }
+    assert len(first) == 2
+
+    # A restart and a second mail: once it is published, the first is known not to be again.
+    _deliver(
+        dovecot, f"<{uuid.uuid4().hex}@scanner>", ("later.pdf", make_text_pdf(document_lines("invoice", rng)))
+    )
+    restarted = subprocess.Popen(command, env=env)
+    try:
+
+        def published() -> list[dict]:
+            mails = _mails(settings, workflow_key)
+            return [m for m in mails if m["source"] == "/docroute/gateway-imap"]
+
+        mails = wait_until(
+            lambda: (found := published()) and len(found) > 2 and found, 60, "no second mail", interval_s=1
+        )
+    finally:
+        restarted.terminate()
+        assert restarted.wait(timeout=30) == 0
+    assert len(mails) == 3 and first < {m["data"]["mail_id"] for m in mails}
 
 
 def _reprocess_cli(key: str, api_url: str, admin_api_key: str, *args: str) -> list[str]:
