@@ -16,11 +16,14 @@ of one fault run's 18 `invalid_event` dead letters: it ran while `escalated_page
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import secrets
 import shutil
 import signal
+import subprocess
+import tarfile
 import threading
 import time
 from pathlib import Path
@@ -45,9 +48,21 @@ BUCKET = "docroute-bench"
 RUNTIME_CODE = ("docroute", "services", "schemas")
 
 
-def freeze_code(run_dir: Path) -> Path:
-    """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`."""
+def freeze_code(run_dir: Path, *, committed: bool = True) -> Path:
+    """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`.
+
+    `committed`: the code of the last commit (`git archive HEAD`), without the edits in
+    progress that a shared working tree holds; otherwise the working tree as it is now.
+    """
     code_dir = run_dir / "code"
+    if committed:
+        code_dir.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "HEAD", *RUNTIME_CODE], check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(code_dir, filter="data")
+        return code_dir
     for name in RUNTIME_CODE:
         shutil.copytree(ROOT / name, code_dir / name, ignore=shutil.ignore_patterns("__pycache__"))
     return code_dir

@@ -7,15 +7,16 @@ Run from the repository root::
 
 For each signal (SIGKILL, SIGTERM), on a fresh stack (bench/_stack.py: the local S3 server,
 Tansu with its log in it, PostgreSQL, the six services as processes, all running a copy of the
-code taken at the start, so that edits to the working tree meanwhile reach no restart): a
-workflow of five classes trained on 6 text PDFs per class, then `--documents` one-page text
-PDFs sent to `mailroom.incoming` in 8 chunks; after each of the first 7 chunks one process is
-stopped with the signal and started again (ingest, ocr, classify, router, trainer, api; then the broker, on
-the same storage), the next chunk waiting until the service is ready again. Then, from the
-topics (`document.routed`, `document.dead-letter`, read whole): lost (neither routed nor
-dead-lettered), doubled (routed as two different events), copies (one event repeated: consumers
-drop them by id), dead-lettered (with reason codes); drain time (last mail acknowledged ->
-every document out); and how many documents the API reports otherwise than the topics.
+last commit's code taken at the start (`--uncommitted`: of the working tree), so that edits to
+the working tree meanwhile reach no restart): a workflow of five classes trained on 6 text PDFs
+per class, then `--documents` one-page text PDFs sent to `mailroom.incoming` in 8 chunks; after
+each of the first 7 chunks one process is stopped with the signal and started again (ingest,
+ocr, classify, router, trainer, api; then the broker, on the same storage), the next chunk
+waiting until the service is ready again. Then, from the topics (`document.routed`,
+`document.dead-letter`, read whole): lost (neither routed nor dead-lettered), doubled (routed
+as two different events), copies (one event repeated: consumers drop them by id), dead-lettered
+(with reason codes); drain time (last mail acknowledged -> every document out); and how many
+documents the API reports otherwise than the topics.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ from bench._stack import Stack, freeze_code
 SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM}
 
 
-def run_once(sig: signal.Signals, documents: int, seed: int, keep: bool, api_wait_s: float) -> dict[str, Any]:
+def run_once(
+    sig: signal.Signals, documents: int, seed: int, keep: bool, api_wait_s: float, committed: bool = True
+) -> dict[str, Any]:
     """One fresh stack, one signal; returns the figures."""
     rng = random.Random(seed)
     run_dir = Path(tempfile.mkdtemp(prefix=f"docroute-faults-{sig.name.lower()}-"))
     # The services run a copy of the code as it is now, also after their restarts.
-    stack = Stack(run_dir, durable_broker=True, code_dir=freeze_code(run_dir))
+    stack = Stack(run_dir, durable_broker=True, code_dir=freeze_code(run_dir, committed=committed))
     ok = False
     try:
         stack.start()
@@ -163,11 +166,18 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also save the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep each run's directory (logs, S3 data)")
     parser.add_argument("--api-wait", type=float, default=300.0, help="seconds to wait for the API to agree")
+    parser.add_argument(
+        "--uncommitted",
+        action="store_true",
+        help="run the working tree's code (default: the last commit's, without edits in progress)",
+    )
     args = parser.parse_args()
     results = []
     for name in args.signals.split(","):
         print(f"{name}: {args.documents} documents", flush=True)
-        results.append(run_once(SIGNALS[name], args.documents, args.seed, args.keep, args.api_wait))
+        results.append(
+            run_once(SIGNALS[name], args.documents, args.seed, args.keep, args.api_wait, not args.uncommitted)
+        )
     print(render(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
