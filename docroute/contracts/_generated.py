@@ -333,7 +333,7 @@ class DocumentReceived(BaseModel):
     """
     parent_id: Annotated[str | None, Field(max_length=200)] = None
     """
-    Document id of the zip archive this document was a member of; null otherwise.
+    Document id of the zip archive this document was a member of, or of the stack it is a part of (see `part`); null otherwise.
     """
     origin: Origin
     """

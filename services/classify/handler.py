@@ -54,6 +54,7 @@ class ClassifyHandler:
             confidence=prediction.confidence,
             unknown=prediction.unknown,
             explanation=_explanation(prediction),
+            part=doc.part,
         )
         metrics.DOCUMENTS.labels("classify").inc()
         logger.info(

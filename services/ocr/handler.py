@@ -19,6 +19,7 @@ from services.ocr.adapters import EngineSet, StandbyEngine
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
+from services.ocr.stacks import StackSplitter
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,17 @@ class OcrHandler:
         self._text_budget = text_budget
         # Pages Tesseract reads poorly are read again by Paddle (loaded when first needed).
         self._fallback = StandbyEngine(engines, "paddle") if escalation != NEVER else None
+        self._stacks = StackSplitter(store)
 
     def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
         doc = event.data
         document_id = str(doc.document_id)
-        spec = self._workflows.get(str(doc.workflow_id)).document_spec
+        workflow = self._workflows.get(str(doc.workflow_id))
+        # A stack the workflow splits goes on as its parts, each read as a document of its own.
+        parts = self._stacks.split(doc, workflow.splitting)
+        if parts is not None:
+            return parts
+        spec = workflow.document_spec
         data = self._store.get(doc.blob.ref)
         engine = self._engines.get(spec.ocr_engine or "tesseract")
         fallback = self._fallback if engine.name == "tesseract" else None
@@ -102,6 +109,7 @@ class OcrHandler:
             text_chars=len(text),
             text_preview=text[:500],
             model_version=doc.model_version,
+            part=doc.part,
         )
         logger.info(
             "read %d pages (%s), %d chars",

@@ -107,6 +107,7 @@ class RouterHandler:
             blob=doc.blob,
             ocr_ref=doc.ocr_ref,
             page_count=doc.page_count,
+            part=doc.part,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,6 +86,28 @@ class DocumentPublic(BaseModel):
     updated_at: datetime
 
 
+class PartPages(BaseModel):
+    """A part's pages in the stack it was divided from (0-based, `last` inclusive)."""
+
+    first: int
+    last: int
+
+
+class SeparatorPage(BaseModel):
+    """A separator sheet of a split stack; it belongs to no part."""
+
+    page: int = Field(description="0-based index in the stack")
+    kind: Literal["blank", "barcode"]
+    code: str | None = Field(default=None, description="What the barcode reads")
+
+
+class SplitInfo(BaseModel):
+    """How a stack was divided: every page is in exactly one part (`members`) or a separator."""
+
+    mode: Literal["separator", "every_page"]
+    separators: list[SeparatorPage] = Field(default_factory=list)
+
+
 class ProcessingResult(DocumentPublic):
     """The full result: classes, route, OCR, failure and, for a zip, its member documents."""
 
@@ -99,7 +122,15 @@ class ProcessingResult(DocumentPublic):
     review: ReviewInfo | None = None
     ocr: OcrOut | None = None
     failure: Failure | None = None
-    members: list[ProcessingResult] = Field(default_factory=list)
+    members: list[ProcessingResult] = Field(
+        default_factory=list, description="A zip's member documents; a split stack's parts, in page order"
+    )
+    pages: PartPages | None = Field(
+        default=None, description="A part of a split stack (parent_id): its pages in the stack"
+    )
+    split: SplitInfo | None = Field(
+        default=None, description="A stack its workflow's splitting divided into parts (members)"
+    )
 
 
 class NearestSample(BaseModel):

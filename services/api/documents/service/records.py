@@ -12,12 +12,13 @@ from services.api.documents.service.status import aggregate
 
 
 def members(session: Session, document: Document) -> list[Document]:
-    """Documents expanded from this upload (a zip's members), in archive order."""
+    """Documents expanded from this upload (a zip's members, in archive order) or divided from
+    this stack (its parts, in page order)."""
     parents = [str(document.id)] + ([document.upload_id] if document.upload_id else [])
     query = (
         select(Document)
         .where(Document.parent_id.in_(parents), Document.id != document.id)
-        .order_by(Document.member_path, Document.created_at)
+        .order_by(Document.member_path, Document.first_page, Document.created_at)
     )
     return list(session.scalars(query))
 
@@ -27,7 +28,16 @@ def effective_status(session: Session, document_id: uuid.UUID) -> str | None:
     document = session.get(Document, document_id)
     if document is None:
         return None
-    return aggregate(document.status, [m.status for m in members(session, document)])
+    return status_with(document, members(session, document))
+
+
+def status_with(document: Document, children: list[Document]) -> str:
+    """A document's status with its members': a zip's, or a split stack's once the API has heard
+    of every part it was divided into (until then, its own: not final)."""
+    parts = (document.split or {}).get("parts", [])
+    if len(children) < len(parts):
+        return document.status
+    return aggregate(document.status, [c.status for c in children])
 
 
 def mark_failed(

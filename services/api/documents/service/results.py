@@ -15,12 +15,13 @@ from services.api.documents.schemas import (
     Failure,
     OcrOut,
     OcrPageOut,
+    PartPages,
     ProcessingResult,
     RouteInfo,
+    SplitInfo,
 )
 from services.api.documents.service import records
 from services.api.documents.service.explanations import explanation_view, review_view, unknown_reason
-from services.api.documents.service.status import aggregate
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def build_result(
     return ProcessingResult(
         document_id=document.id,
         workflow_id=document.workflow_id,
-        status=aggregate(document.status, [c.status for c in children]),
+        status=records.status_with(document, children),
         purpose=document.purpose,
         label=document.label,
         filename=document.filename,
@@ -94,6 +95,10 @@ def build_result(
         ocr=_load_ocr(blobstore, document),
         failure=failure,
         members=[build_result(session, blobstore, c, expand=False) for c in children],
+        pages=PartPages(first=document.first_page, last=document.last_page)
+        if document.first_page is not None and document.last_page is not None
+        else None,
+        split=SplitInfo.model_validate(document.split) if document.split else None,
     )
 
 

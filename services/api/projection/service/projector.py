@@ -20,6 +20,7 @@ from docroute.contracts._generated import (
     DocumentFailed,
     DocumentReceived,
     DocumentRouted,
+    DocumentSplit,
     DocumentTextExtracted,
     ModelPublished,
 )
@@ -45,6 +46,7 @@ _DOCUMENT_EVENTS = frozenset(
         "document.classified",
         "document.routed",
         "document.failed",
+        "document.split",
     }
 )
 # session.info key: the batch's documents by id, loaded in one query (None: not in the database).
@@ -82,7 +84,29 @@ def on_received(session: Session, data: DocumentReceived) -> list[Outgoing]:
     doc.blob_ref, doc.sha256 = data.blob.ref, data.blob.sha256
     doc.size, doc.media_type = data.blob.size, data.blob.media_type
     doc.page_count = data.page_count
+    if data.part is not None:  # a part of a split stack (its parent_id names the stack)
+        doc.first_page, doc.last_page = data.part.first_page, data.part.last_page
     doc.status = advance(doc.status, "received")
+    return []
+
+
+def on_split(session: Session, data: DocumentSplit) -> list[Outgoing]:
+    """A stack divided into its parts: its mode and separators; its parts are documents whose
+    parent_id is the stack. The parts are metered as they are delivered, so the pages the door
+    reserved for the stack are given back."""
+    doc = document_row(session, data.document_id, data.workflow_id)
+    doc.split = {
+        "mode": data.mode,
+        "separators": [s.model_dump(mode="json") for s in data.separators],
+        "parts": [p.model_dump(mode="json") for p in data.documents],
+    }
+    usage.release(session, [data.document_id])
+    logger.info(
+        "split into %d parts, %d separators",
+        len(data.documents),
+        len(data.separators),
+        extra={"document_id": doc.id, "workflow_id": data.workflow_id},
+    )
     return []
 
 
@@ -212,6 +236,7 @@ HANDLERS: dict[str, Callable[[Session, Any], list[Outgoing]]] = {
     "document.classified": on_classified,
     "document.routed": on_routed,
     "document.failed": on_failed,
+    "document.split": on_split,
     "model.published": on_model_published,
     "model.promoted": version_history.on_model_promoted,
 }

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 TOPICS = (
     topics.DOCUMENT_RECEIVED,
+    topics.DOCUMENT_SPLIT,
     topics.DOCUMENT_TEXT_EXTRACTED,
     topics.DOCUMENT_CLASSIFIED,
     topics.DOCUMENT_ROUTED,

@@ -1,0 +1,154 @@
+"""A stack a splitting workflow receives is divided into its parts, each sent on as a document.
+
+A part gets its own original (a PDF or TIFF of only its pages, stored under its hash like any
+original), its own id, derived from the stack's id and its pages so that a redelivered stack
+names the same parts again, and goes back to `document.received` (v2, `part`) to be read,
+classified and routed as a document of its own. The stack itself is not read: its
+`document.split` names its parts and separators for the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+
+from docroute import metrics, topics
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import Blob, Document, DocumentReceived, DocumentSplit, Part
+from docroute.contracts._generated import Separator as SeparatorOut
+from docroute.events import Outgoing, emit, stable_id
+from services.ocr.core.errors import OcrInputError
+from services.ocr.core.images import load_image_pages
+from services.ocr.core.pdf import PdfFile
+from services.ocr.core.splitting import (
+    DETECT_DPI,
+    PageRange,
+    Separator,
+    SplitMode,
+    find_separator,
+    plan_parts,
+    tiff_pages,
+)
+
+logger = logging.getLogger(__name__)
+
+SPLIT_MODES: frozenset[str] = frozenset({"separator", "every_page"})
+
+
+def part_id(stack_id: str, pages: PageRange) -> str:
+    """A part's document id: the same stack and pages always give the same id."""
+    return stable_id("part", stack_id, pages.first, pages.last)
+
+
+class StackSplitter:
+    """Divides the stacks of workflows whose `splitting` is `separator` or `every_page`."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+
+    def split(self, doc: DocumentReceived, splitting: str | None) -> Sequence[Outgoing] | None:
+        """The events that divide ``doc`` into its parts; None when it is read as one document
+        (no splitting, a part already, one page, no separator found, or unreadable: the usual
+        reading then fails it with its reason)."""
+        if splitting not in SPLIT_MODES or doc.purpose != "processing" or doc.part is not None:
+            return None
+        if doc.page_count < 2 or doc.blob.media_type not in ("application/pdf", "image/tiff"):
+            return None
+        mode: SplitMode = "separator" if splitting == "separator" else "every_page"
+        data = self._store.get(doc.blob.ref)
+        try:
+            separators = _separators(data, doc.blob.media_type, doc.page_count) if mode == "separator" else []
+            parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
+            if not parts or parts == [PageRange(0, doc.page_count - 1)]:
+                return None  # one document, or nothing but separators: read as it is
+            return self._divide(doc, data, mode, parts, separators)
+        except OcrInputError:
+            return None
+
+    def _divide(
+        self,
+        doc: DocumentReceived,
+        data: bytes,
+        mode: SplitMode,
+        parts: list[PageRange],
+        separators: list[Separator],
+    ) -> list[Outgoing]:
+        stack_id = str(doc.document_id)
+        out: list[Outgoing] = []
+        for index, pages in enumerate(parts):
+            blob = self._store_part(data, doc.blob.media_type, pages)
+            document_id = part_id(stack_id, pages)
+            received = DocumentReceived(
+                document_id=document_id,
+                workflow_id=doc.workflow_id,
+                purpose=doc.purpose,
+                parent_id=stack_id,
+                origin=doc.origin,
+                blob=blob,
+                page_count=len(pages.pages),
+                model_version=doc.model_version,
+                part=Part(
+                    parent_id=doc.document_id,
+                    index=index,
+                    count=len(parts),
+                    first_page=pages.first,
+                    last_page=pages.last,
+                ),
+            )
+            out.append(
+                emit(
+                    topics.DOCUMENT_RECEIVED,
+                    "document.received",
+                    received,
+                    source="ocr",
+                    key=document_id,
+                    step="part_received",
+                )
+            )
+        split = DocumentSplit(
+            document_id=doc.document_id,
+            workflow_id=doc.workflow_id,
+            mode=mode,
+            page_count=doc.page_count,
+            documents=[
+                Document(document_id=part_id(stack_id, p), first_page=p.first, last_page=p.last)
+                for p in parts
+            ],
+            separators=[SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators],
+        )
+        out.append(
+            emit(topics.DOCUMENT_SPLIT, "document.split", split, source="ocr", key=stack_id, step="split")
+        )
+        metrics.DOCUMENTS.labels("ocr").inc()
+        logger.info(
+            "split %d pages into %d parts (%s), %d separators",
+            doc.page_count,
+            len(parts),
+            ", ".join(f"{p.first + 1}-{p.last + 1}" for p in parts),
+            len(separators),
+            extra={"document_id": stack_id, "workflow_id": str(doc.workflow_id)},
+        )
+        return out
+
+    def _store_part(self, data: bytes, media_type: str, pages: PageRange) -> Blob:
+        """The part's own original (only its pages), stored under its hash."""
+        if media_type == "application/pdf":
+            with PdfFile(data) as pdf:
+                part = pdf.extract(pages.pages)
+        else:
+            part = tiff_pages(data, pages.pages)
+        sha256 = hashlib.sha256(part).hexdigest()
+        ref = self._store.put(f"originals/sha256/{sha256}", part, content_type=media_type)
+        return Blob(ref=str(ref), sha256=sha256, size=len(part), media_type=media_type)
+
+
+def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator]:
+    """The separator sheets of a stack, every page looked at once (rendered at DETECT_DPI)."""
+    found: list[Separator | None] = []
+    if media_type == "application/pdf":
+        with PdfFile(data) as pdf:
+            found = [find_separator(i, pdf.render(i, DETECT_DPI)) for i in range(pdf.page_count)]
+    else:
+        found = [find_separator(i, load_image_pages(data, [i])[0]) for i in range(page_count)]
+    return [s for s in found if s is not None]

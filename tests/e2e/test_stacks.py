@@ -1,0 +1,149 @@
+"""Scanned stacks through every service (issue 8): a workflow whose `splitting` is `separator`
+divides a stack at its separator sheets into parts, each read, classified and routed as a
+document of its own; a redelivered stack names the same parts and routes none twice;
+`every_page` makes each page a part."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from docroute import topics
+from docroute.blobstore import BlobStore
+from docroute.events import Outgoing
+from docroute.processes import ManagedProcess
+from tests.factories.documents import document_lines
+from tests.factories.stacks import make_stack_pdf
+from tests.fixtures.polling import wait_until
+from tests.fixtures.training_set import train_through_api
+
+CLASSES = {"invoice": "invoice", "payslip": "payslip"}
+SAMPLES_PER_CLASS = 6
+EXTRACTED = r"^(extract\..*|review\.pending)$"
+
+
+@pytest.fixture(scope="module")
+def stacked(pipeline: httpx.Client, blobstore: BlobStore) -> str:
+    """A trained workflow that splits its files at separator sheets."""
+    response = pipeline.post(
+        "/workflows",
+        json={"name": "stacks", "labels": list(CLASSES), "retrain_every": 1000, "splitting": "separator"},
+    )
+    assert response.status_code == 201, response.text
+    key = str(response.json()["key"])
+    train_through_api(pipeline, blobstore, key, CLASSES, SAMPLES_PER_CLASS, random.Random(17))
+    return key
+
+
+def _stack(seed: int) -> bytes:
+    """Invoice (2 pages) | blank | payslip | blank | invoice: parts 0-1, 3, 5."""
+    rng = random.Random(seed)
+    invoice, payslip, other = (document_lines(kind, rng) for kind in ("invoice", "payslip", "invoice"))
+    return make_stack_pdf([[invoice[:12], invoice[12:]], [payslip], [other]], separator="blank")
+
+
+def _process(pipeline: httpx.Client, key: str, data: bytes) -> dict:
+    response = pipeline.post(f"/processing/{key}", params={"wait": 120}, files={"file": ("stack.pdf", data)})
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    return body
+
+
+def _pages(members: Sequence[dict]) -> list[tuple[int, int]]:
+    return [(m["pages"]["first"], m["pages"]["last"]) for m in members]
+
+
+def _processed(router: ManagedProcess) -> float:
+    """Classified documents the router has handled, a repeat it skips included."""
+    body = httpx.get(f"http://127.0.0.1:{router.port}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "docroute_messages_processed_total"
+        and sample.labels.get("event_type") == "document.classified"
+    )
+
+
+def test_a_stack_with_separator_sheets_becomes_three_routed_parts(
+    pipeline: httpx.Client, stacked: str, topic_reader_factory
+) -> None:
+    reader = topic_reader_factory(EXTRACTED)
+    stack = _process(pipeline, stacked, _stack(1))
+    assert stack["status"] == "routed", stack
+    assert stack["page_count"] == 6 and stack["route"] is None
+    assert stack["split"] == {
+        "mode": "separator",
+        "separators": [
+            {"page": 2, "kind": "blank", "code": None},
+            {"page": 4, "kind": "blank", "code": None},
+        ],
+    }
+    parts = stack["members"]
+    assert _pages(parts) == [(0, 1), (3, 3), (5, 5)]
+    assert [p["route"]["topic"] for p in parts] == ["extract.invoice", "extract.payslip", "extract.invoice"]
+    assert [p["page_count"] for p in parts] == [2, 1, 1]
+    assert {p["parent_id"] for p in parts} == {stack["document_id"]}
+    assert len({p["document_id"] for p in parts}) == 3
+    # A part's OCR is its own pages'; the extraction topic's event (v2) names its stack and pages.
+    assert [page["index"] for page in parts[0]["ocr"]["pages"]] == [0, 1]
+    for index, part in enumerate(parts):
+        topic, event = reader.wait_for(lambda t, e, part=part: str(e.data.document_id) == part["document_id"])
+        assert topic == part["route"]["topic"] and event.version == 2
+        assert str(event.data.part.parent_id) == stack["document_id"]
+        assert (event.data.part.index, event.data.part.count) == (index, 3)
+        assert (event.data.part.first_page, event.data.part.last_page) == _pages([part])[0]
+
+
+def test_a_redelivered_stack_does_not_produce_parts_twice(
+    pipeline: httpx.Client,
+    stacked: str,
+    services: dict[str, ManagedProcess],
+    producer,
+    topic_reader_factory,
+) -> None:
+    stack = _process(pipeline, stacked, _stack(2))
+    part_ids = [p["document_id"] for p in stack["members"]]
+    assert len(part_ids) == 3 and stack["status"] == "routed"
+    received = topic_reader_factory(r"^document\.received$")
+    _, original = received.wait_for(lambda t, e: str(e.data.document_id) == stack["document_id"])
+    handled = _processed(services["router"])
+
+    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, stack["document_id"], original)])
+    # The stack is divided again (same parts, same event ids), each part read and classified
+    # again; the router has handled all three once its count has moved by three.
+    wait_until(
+        lambda: _processed(services["router"]) >= handled + 3, 180, "the router never saw the parts again"
+    )
+
+    again = pipeline.get(f"/documents/{stack['document_id']}").json()
+    assert [p["document_id"] for p in again["members"]] == part_ids
+    extracted = topic_reader_factory(EXTRACTED)
+    extracted.read_to_end()
+    routes = [
+        str(e.data.document_id)
+        for _, e in extracted.matching(lambda t, e: str(e.data.document_id) in part_ids)
+    ]
+    assert sorted(routes) == sorted(part_ids)  # one route each
+    parts_received = received.matching(
+        lambda t, e: e.data.part is not None and str(e.data.part.parent_id) == stack["document_id"]
+    )
+    assert len({e.id for _, e in parts_received}) == 3  # the repeat carries the same event ids
+
+
+def test_every_page_makes_each_page_a_part(pipeline: httpx.Client) -> None:
+    response = pipeline.post(
+        "/workflows", json={"name": "one per page", "labels": list(CLASSES), "splitting": "every_page"}
+    )
+    assert response.status_code == 201, response.text
+    rng = random.Random(3)
+    data = make_stack_pdf([[document_lines("invoice", rng)], [document_lines("payslip", rng)]] * 2, "none")
+    stack = _process(pipeline, str(response.json()["key"]), data)
+    assert stack["split"] == {"mode": "every_page", "separators": []}
+    assert _pages(stack["members"]) == [(0, 0), (1, 1), (2, 2), (3, 3)]
+    # No model yet: every part is a document in review, none is lost.
+    assert {p["status"] for p in stack["members"]} == {"review"} and stack["status"] == "review"
