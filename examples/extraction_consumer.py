@@ -22,7 +22,8 @@ from typing import Any
 
 from kafka import KafkaConsumer
 
-KNOWN_SCHEMAS = {"urn:docroute:schema:document.routed:v1"}
+# v2 is v1 plus `part`: a part of a stack its workflow split (the stack's id and the part's pages).
+KNOWN_SCHEMAS = {"urn:docroute:schema:document.routed:v1", "urn:docroute:schema:document.routed:v2"}
 
 
 def from_api(path: str, attempt: int = 0) -> bytes:
