@@ -1,0 +1,114 @@
+"""One document alone, submit -> routed, with a setting at its default and changed, side by side
+in one run (prints figures; not a test).
+
+Run from the repository root (about 3 minutes on 2 cores)::
+
+    .venv/bin/python -m bench.lone_latency [--compare DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500] \
+        [--text 10] [--scans 3] [--json PATH]
+
+Two whole stacks run at once (`bench._stack.Stack`: localbucket, Tansu, PostgreSQL or SQLite,
+the six services as separate processes), one with the setting given by --compare, one with the
+defaults; each gets the bench workflow with no model version (classify answers "no model", the
+router sends the document to review: every stage still runs). Documents go one at a time,
+alternating between the stacks, each waiting for the previous one to be routed, so the machine's
+load falls on both alike. p50 / p95 per stage from the events' `time` attributes, as
+bench/pipeline.py's "alone" rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench`, `docroute`, `services`, `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from bench import _corpus, _phases
+from bench._events import EventLog, Mailroom
+from bench._phases import STAGE_SPANS, outcome
+from bench._stack import ROOT, Stack
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare", default="DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500", metavar="NAME=VALUE")
+    parser.add_argument("--text", type=int, default=10, help="one-page text PDFs per stack")
+    parser.add_argument("--scans", type=int, default=3, help="one-page PNG scans per stack")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    os.chdir(ROOT)
+    name, value = args.compare.split("=", 1)
+    rng = random.Random(7)
+    docs = {
+        "text": _corpus.text_docs(2 * args.text, 1, rng, prefix="alone"),
+        "scans": _corpus.scan_docs(2 * args.scans, rng, prefix="alone-scan"),
+    }
+    variants = {f"{name}={value}": {name: value}, "defaults": {}}
+    load_before = [round(v, 2) for v in os.getloadavg()]
+    run_dirs = {v: Path(tempfile.mkdtemp(prefix="docroute-lone-")) for v in variants}
+    stacks = {v: Stack(run_dirs[v], service_env=env) for v, env in variants.items()}
+    logs: dict[str, EventLog] = {}
+    mailrooms: dict[str, Mailroom] = {}
+    results: dict[str, Any] = {}
+    try:
+        for variant, stack in stacks.items():
+            print(f"starting a stack with {variant}", flush=True)
+            stack.start()
+            logs[variant] = EventLog(stack.kafka)
+            headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
+            with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
+                mailrooms[variant] = Mailroom(stack.kafka, _phases.create_workflow(api))
+        for kind, kind_docs in docs.items():
+            print(f"{len(kind_docs)} {kind} documents, one at a time, alternating", flush=True)
+            submitted: dict[str, list[Any]] = {v: [] for v in variants}
+            for i, doc in enumerate(kind_docs):
+                variant = list(variants)[i % 2]
+                [one] = mailrooms[variant].submit([doc])
+                logs[variant].wait_done([one.document_id], timeout_s=300)
+                submitted[variant].append(one)
+            results[kind] = {v: outcome(logs[v], submitted[v]) for v in variants}
+    finally:
+        for mailroom in mailrooms.values():
+            mailroom.close()
+        for log in logs.values():
+            log.close()
+        for stack in stacks.values():
+            stack.stop()
+        for run_dir in run_dirs.values():
+            shutil.rmtree(run_dir, ignore_errors=True)
+    load_after = [round(v, 2) for v in os.getloadavg()]
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"\n## One document alone, {args.compare} vs the defaults, {date}")
+    print(
+        f"{os.cpu_count()} cores; load average before {load_before}, after {load_after}; two stacks at once\n"
+    )
+    print("| p50 / p95 s | " + " | ".join(f"{kind}: {v}" for kind in results for v in variants) + " |")
+    print("|---|" + "---|" * (len(results) * len(variants)))
+    for span, _, _ in STAGE_SPANS:
+        cells = [
+            "{p50:.2f} / {p95:.2f}".format(**results[kind][v]["latency_s"][span])
+            for kind in results
+            for v in variants
+        ]
+        print(f"| {span} | " + " | ".join(cells) + " |")
+    failed = {f"{kind} {v}": len(results[kind][v]["failed"]) for kind in results for v in variants}
+    print(f"\nfailed: {failed}")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "load": [load_before, load_after]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
