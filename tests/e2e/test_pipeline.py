@@ -5,10 +5,12 @@ both doors land on the right `extract.*` topic, and an ambiguous one in review."
 from __future__ import annotations
 
 import base64
+import io
 import random
 import uuid
 
 import httpx
+from PIL import Image
 
 from docroute import topics
 from docroute.blobstore import BlobStore
@@ -59,6 +61,19 @@ def test_documents_route_by_class_after_training(
 
     wait_until(samples_extracted, 240, "samples were not all OCR'd")
     wait_until(holds_every_sample(blobstore, key, sample_ids), 60, "the trainer lacks some labels", 0.5)
+    # The page OCR cut out of the photo (the first sample) is kept: the cropped view shows it,
+    # the size its word boxes refer to; a PDF has none.
+    photo, pdf = sample_ids[0], sample_ids[SCANS_PER_CLASS]
+    page = pipeline.get(f"/documents/{photo}/ocr").json()["pages"][0]
+    assert page["cropped"]
+    cropped = pipeline.get(f"/documents/{photo}/pages/1.png", params={"view": "cropped", "width": 2000})
+    assert cropped.status_code == 200 and cropped.headers["content-type"] == "image/png"
+    width, height = Image.open(io.BytesIO(cropped.content)).size
+    original = Image.open(io.BytesIO(pipeline.get(f"/documents/{photo}/pages/1.png").content)).size
+    assert abs(width / height - page["width"] / page["height"]) < 0.01
+    assert abs(width / height - original[0] / original[1]) > 0.05  # the desk around it is gone
+    not_cropped = pipeline.get(f"/documents/{pdf}/pages/1.png", params={"view": "cropped"})
+    assert not_cropped.status_code == 404 and "not cut out of a photo" in not_cropped.json()["detail"]
     assert pipeline.post(f"/workflows/{key}/train").status_code == 202
 
     def trained() -> list:
