@@ -28,6 +28,7 @@ from docroute.events import Event, Outgoing, decode, emit, encode
 from docroute.faust_consumer import ShortFetchApp
 from docroute.health import Health, serve_health
 from docroute.lag import LagGauge
+from docroute.lanes import KeyLanes
 from docroute.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
 MAX_BACKOFF_S = 30.0
 # The services that run this loop: the `stage` their dead letters name (document.failed v1 also has "api").
 StreamName = Literal["ingest", "ocr", "classify", "router", "trainer"]
+# Messages handled at once per input topic (`docroute.lanes`; DOCROUTE_STREAM_CONCURRENCY overrides):
+# the waits of one (S3, broker, a lock on the OCR engine) overlap another's work. The trainer fits
+# one model at a time: two fits would share the CPU and both be late.
+DEFAULT_CONCURRENCY: dict[StreamName, int] = {"ingest": 4, "ocr": 2, "classify": 2, "router": 4, "trainer": 1}
 
 
 class StreamService:
@@ -63,7 +68,12 @@ class StreamService:
         self.settings = settings
         self.health = Health()
         self._routes = dict(routes)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-handler")
+        self.concurrency = settings.stream_concurrency or DEFAULT_CONCURRENCY[name]
+        # One pool for every input topic: with concurrency 1 (the trainer) no two handlers of the
+        # service ever run at once, whichever topics they serve.
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.concurrency, thread_name_prefix=f"{name}-handler"
+        )
         self._assigned = False
         self._drain = Drain(name, settings.shutdown_grace_s)
         self.app = self._build_app()
@@ -135,15 +145,22 @@ class StreamService:
             # Acknowledged by hand, once handled: faust acks the current event when the stream is
             # closed, which would commit a message given up at shutdown.
             manual = stream.noack()
-            async for event in manual.events():
-                if self._drain.requested:
-                    await asyncio.Event().wait()  # not acknowledged: redelivered after the restart
-                self._drain.taken()
+
+            async def handle(event: Any) -> None:
                 try:
+                    if self._drain.requested:
+                        return  # queued, not begun: not acknowledged, redelivered after the restart
                     await self._process(event.message, handler)
                     await manual.ack(event)
                 finally:
                     self._drain.released()
+
+            async with KeyLanes(self.concurrency, handle) as lanes:
+                async for event in manual.events():
+                    if self._drain.requested:
+                        await asyncio.Event().wait()  # not acknowledged: redelivered after the restart
+                    self._drain.taken()
+                    await lanes.put(event.message.key, event)
 
         app.agent(topic, name=f"{self.name}.{topic_name}")(consume)
 

@@ -136,6 +136,9 @@ class ServiceSettings(BaseSettings):
     # (the first ones, or those of the workflow's `relevant_pages`). OCR applies it, the API states
     # it; a longer document is never refused for its length, it is kept whole and routed.
     max_pages: int = Field(default=200, ge=1)
+    # DOCROUTE_STREAM_CONCURRENCY: messages a stream service handles at once (one document's in
+    # order); unset: the service's default (docroute.bus.DEFAULT_CONCURRENCY).
+    stream_concurrency: int | None = Field(default=None, ge=1, le=64)
 
     @classmethod
     def settings_customise_sources(
