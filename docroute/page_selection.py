@@ -12,7 +12,10 @@ Pages beyond the document's page count are ignored; the result is sorted and uni
 `pages_read` is the one rule of which pages OCR reads (those the specification selects, at most
 the page cap `ServiceSettings.max_pages`, the first ones); `billable_pages` counts them, and it is
 what both doors reserve against a plan and what a delivered document is metered for, so a long
-document is billed for the pages read, not for its length.
+document is billed for the pages read, not for its length. Without a specification OCR stops
+earlier, once the text reaches the classifier's `DOCROUTE_MAX_TEXT_CHARS`
+(services.ocr.core.extract): the doors reserve before OCR, so they still count `pages_read`, an
+upper bound; a workflow that wants every page read names them (``"1-"``).
 """
 
 from __future__ import annotations
