@@ -119,6 +119,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     for module in GUARDED_ROUTERS:
         app.include_router(module.router, dependencies=guards)
     app.include_router(health.router)
+    app.include_router(workflows.docs.event_docs)
     return app
 
 

@@ -1,4 +1,5 @@
-"""/docs and /redoc of the API render in a browser that can reach nothing but 127.0.0.1."""
+"""/docs and /redoc of the API, and the event API's AsyncAPI page, render in a browser that can
+reach nothing but 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -35,3 +36,13 @@ def test_redoc_lists_the_operations_offline(api_url: str, offline: OfflineContex
     expect(page.locator("h1").first).to_contain_text("docroute")
     assert offline.blocked_needed == []
     screenshot(page, "api-redoc")
+
+
+def test_the_asyncapi_page_is_served_offline(api_url: str, offline: OfflineContext) -> None:
+    page = offline.new_page()
+    page.goto(f"{api_url}/asyncapi.html")  # public, like /docs: the contracts, no data
+    expect(page.locator("h1")).to_contain_text("docroute events (AsyncAPI 3.0.0)")
+    expect(page.get_by_text("mailroom.incoming").first).to_be_visible()
+    assert offline.blocked == []
+    yaml_text = page.request.get(f"{api_url}/asyncapi.yaml").text()
+    assert yaml_text.startswith("# Generated from schemas/") and "asyncapi: 3.0.0" in yaml_text

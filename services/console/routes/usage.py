@@ -1,5 +1,6 @@
 """Usage: pages, documents and credits this month against the plan, and per day; the workflow's API: code
-snippets with copy buttons and its own OpenAPI document rendered with bundled Swagger UI."""
+snippets with copy buttons, its own OpenAPI document rendered with bundled Swagger UI, and the event
+API's AsyncAPI page (its Kafka topics), served through the console from the API."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.console.deps import ApiDep, UserDep, render
 
@@ -42,3 +43,11 @@ async def workflow_openapi(wf: str, user: UserDep, api: ApiDep) -> JSONResponse:
     """The workflow's OpenAPI document, for the Swagger UI on the API page."""
     document: dict[str, Any] = await api.get(user.api_key, f"/workflows/{wf}/openapi.json")
     return JSONResponse(document)
+
+
+@router.get("/api/asyncapi.html", response_class=HTMLResponse)
+async def event_api_page(wf: str, user: UserDep, api: ApiDep) -> Response:
+    """The event API's AsyncAPI page (the same for every workflow), from the API: no CDN."""
+    await api.workflow(user.api_key, wf)  # the key may see this workflow
+    page = await api.request(user.api_key, "GET", "/asyncapi.html")
+    return HTMLResponse(page.text, status_code=page.status_code)

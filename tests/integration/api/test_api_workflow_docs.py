@@ -48,6 +48,8 @@ def test_openapi_document_is_customised_for_the_workflow(
     assert limits["rate_limit"]["scope"] == "per API key and per API replica"
     assert "Payload" in doc["info"]["description"] and "Rate limit" in doc["info"]["description"]
     assert doc["servers"] == [{"url": str(api.base_url).rstrip("/")}]
+    assert doc["externalDocs"]["url"] == str(api.base_url).rstrip("/") + "/asyncapi.html"
+    assert api.get("/asyncapi.html").text.startswith("<!doctype html>")  # served, without a key
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
     # A renamed label shows at once.

@@ -157,6 +157,11 @@ def workflow_openapi(
     if routing:
         doc["info"]["x-docroute-routing"] = routing
     doc["servers"] = [{"url": server_url}]
+    # The topics' side: served by the same API (services.api.workflows.routes.docs.event_docs).
+    doc["externalDocs"] = {
+        "description": "The event API (Kafka topics such as this workflow's extract.*) as AsyncAPI 3.0",
+        "url": f"{server_url.rstrip('/')}/asyncapi.html",
+    }
     _prune_components(doc)
     return doc
 
@@ -166,7 +171,9 @@ def _routing_text(routing: dict[str, Any]) -> str:
     return (
         "Confident documents are published on the Kafka topic of their class (a "
         "`document.routed` event, key = document id); the others wait on "
-        f"`{routing['review_topic']}` for a person.\n{lines}"
+        f"`{routing['review_topic']}` for a person. The events are described in the AsyncAPI "
+        "document (`/asyncapi.html`, `/asyncapi.yaml`; see externalDocs).\n"
+        f"{lines}"
     )
 
 
