@@ -190,7 +190,13 @@ def label_by_keyboard(
 
 
 def label_the_last_with_the_versions_guess(
-    page: Page, console: str, wf: str, sample: str, loose: dict[str, str], api: httpx.Client
+    page: Page,
+    console: str,
+    wf: str,
+    sample: str,
+    loose: dict[str, str],
+    api: httpx.Client,
+    problems: list[str],
 ) -> None:
     """After training the sample left unlabelled carries the live version's prediction (API)
     and the pane pre-selects it: Enter alone accepts it."""
@@ -202,6 +208,7 @@ def label_the_last_with_the_versions_guess(
     expect(page.locator("#label-form input:checked")).to_have_value(prediction["predicted_class"])
     name = page.locator(".page figcaption").inner_text().split(" · ")[0].rsplit("/", 1)[-1]
     assert prediction["predicted_class"] == loose[name]
+    check_screen(page, "05a-labelling-live-guess", problems)
     page.keyboard.press("Enter")
     expect(page.locator("#nothing-left")).to_be_visible()
     labelled = api.get(f"/workflows/{wf}/samples/{sample}").json()
@@ -316,7 +323,7 @@ def test_the_classifier_workflow_in_the_browser(
     last = label_by_keyboard(page, console, wf, loose, grouped, problems)
     train_and_read_the_matrix(page, console, wf, problems)
     with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
-        label_the_last_with_the_versions_guess(page, console, wf, last, loose, api)
+        label_the_last_with_the_versions_guess(page, console, wf, last, loose, api, problems)
         try_a_document(page, console, wf, tmp_path, api, problems)
     document_id = review_one(page, console, wf, problems)
     page.goto(console)
@@ -343,7 +350,7 @@ def test_the_classifier_workflow_in_the_browser(
 
 
 def test_the_cropped_view_shows_what_ocr_read_of_a_photo(
-    stack: dict[str, str], offline: OfflineContext, admin_api_key: str
+    stack: dict[str, str], browser: Browser, admin_api_key: str
 ) -> None:
     """A photographed sample in a workflow that crops: the pane's cropped view shows the page
     as OCR cut it out, with its word boxes over it."""
@@ -359,6 +366,7 @@ def test_the_cropped_view_shows_what_ocr_read_of_a_photo(
             LONG_S / 1000,
             "the photo was not read",
         )
+    offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = offline.new_page()
     sign_in(page, stack["console"], admin_api_key)
     page.goto(f"{stack['console']}/workflows/{wf}/label")
@@ -372,6 +380,10 @@ def test_the_cropped_view_shows_what_ocr_read_of_a_photo(
     )
     assert abs(width / height - photo_width / photo_height) > 0.05  # the desk around it is gone
     expect(page.locator("#cropped-page-1 svg.boxes rect").first).to_be_attached()
+    problems: list[str] = []
+    check_screen(page, "14-cropped-view", problems)
+    offline.close()
+    assert problems == [], "\n".join(problems)
 
 
 def test_a_wrong_key_and_a_request_without_the_csrf_token_are_refused(
