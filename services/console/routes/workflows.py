@@ -71,6 +71,7 @@ async def create_workflow(
     retrain_every: Annotated[int, Form(ge=1)] = 20,
     class_thresholds: Annotated[str, Form(max_length=5000)] = "",
     routing: Annotated[str, Form(pattern="^(shared|per_workflow)$")] = "shared",
+    splitting: Annotated[str, Form(pattern="^(none|separator|every_page)$")] = "none",
     thumbnail: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """POST /workflows; a refusal is shown above the form, every field kept as typed."""
@@ -89,6 +90,7 @@ async def create_workflow(
         "class_thresholds": core.class_thresholds(class_thresholds),
         "retrain_every": retrain_every,
         "routing": {"naming": routing},
+        "splitting": splitting,
     }
     try:
         created = await api.json(user.api_key, "POST", "/workflows", json=body)
