@@ -1,4 +1,5 @@
-"""`docroute reprocess --workflow KEY`: send a workflow's dead letters through the pipeline again.
+"""`docroute reprocess --workflow KEY`: send a workflow's dead letters (and, with `--status review`,
+its documents waiting in review for a newer model) through the pipeline again.
 
 A client of the API (`POST /workflows/{key}/documents/reprocess`), which decides what can be sent
 and sends each document once; `--dry-run` lists what would be sent. Prints one line per document
@@ -23,6 +24,12 @@ def add_parser(commands: Any) -> None:
         "reprocess", help="send dead-lettered documents through the pipeline again (after a fix)"
     )
     reprocess.add_argument("--workflow", required=True, help="the workflow's key (UUID)")
+    reprocess.add_argument(
+        "--status",
+        action="append",
+        choices=["failed", "review"],
+        help="failed (default): dead letters; review: waiting in review, classified by an older model",
+    )
     reprocess.add_argument("--document", action="append", help="only this document id (repeatable)")
     reprocess.add_argument("--reason-code", action="append", help="only failures with this code (repeatable)")
     reprocess.add_argument("--stage", action="append", help="only failures at this stage (repeatable)")
@@ -38,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     settings = TraceSettings()
     api_url = args.api_url or settings.api_url
     body = {
+        "statuses": args.status,
         "document_ids": args.document,
         "reason_codes": args.reason_code,
         "stages": args.stage,
@@ -64,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     result = response.json()
     for item in result["documents"]:
         why = f"  ({item['why']})" if item["why"] else ""
-        failure = f"{item['stage']}/{item['reason_code']}"
+        failure = f"{item['stage']}/{item['reason_code']}" if item["status"] == "failed" else "review"
         sys.stdout.write(f"{item['action']:<10} {item['document_id']}  {item['filename']}  {failure}{why}\n")
     action = "would_send" if result["dry_run"] else "sent"
     sent = sum(1 for item in result["documents"] if item["action"] == action)

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 class RouterHandler:
-    """Decides a route once per document and records it, so a redelivery repeats no route.
+    """Decides a route once per document and records it, so a redelivery repeats no route; a
+    document waiting in review is decided again when a newer model classifies it (reprocessing).
 
     The decision record (`routes/<document>.json`, written only if absent) holds the routed
     event and whether the broker acknowledged it; a redelivered message after acknowledgement
@@ -49,15 +50,22 @@ class RouterHandler:
                     "decision record unreadable, deciding again", extra={"document_id": document_id}
                 )
                 self._store.put(_key(document_id), _dump(record), content_type="application/json")
+            elif found["sent"] and _reviewed_by_an_older_model(found, doc):
+                # Waiting in review, classified again by a newer model (the API's reprocess):
+                # decided again, once per model version (the event id names it).
+                record = {**record, "again": True}
+                self._store.put(_key(document_id), _dump(record), content_type="application/json")
             elif found["sent"]:
                 logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
                 return []
             else:
                 record = found
         routed = DocumentRouted.model_validate(record["routed"])
+        about = (document_id, routed.model_version) if record.get("again") else None
         to_destination = emit(
-            routed.topic, "document.routed", routed, source="router", key=document_id, step="routed"
-        )
+            routed.topic, "document.routed", routed, source="router", key=document_id, step="routed",
+            about=about,
+        )  # fmt: skip
         return [to_destination, replace(to_destination, topic=topics.DOCUMENT_ROUTED)]
 
     def mark_sent(self, event: Event[Any], outgoing: Sequence[Outgoing]) -> None:
@@ -121,6 +129,12 @@ def _routing(workflow: WorkflowUpdated) -> Routing:
 
 def _key(document_id: str) -> str:
     return f"routes/{document_id}.json"
+
+
+def _reviewed_by_an_older_model(record: dict[str, Any], doc: DocumentClassified) -> bool:
+    """The recorded decision sent the document to review, and a newer model classified it since."""
+    first = record["routed"]
+    return bool(first["route"] == "review" and doc.model_version > first["model_version"])
 
 
 def _readable(raw: bytes) -> dict[str, Any] | None:

@@ -217,10 +217,16 @@ class RetentionRun(BaseModel):
 
 
 class ReprocessRequest(BaseModel):
-    """Body of POST /workflows/{key}/documents/reprocess: which dead letters to send again."""
+    """Body of POST /workflows/{key}/documents/reprocess: which documents to send again."""
 
     model_config = ConfigDict(extra="forbid")
 
+    statuses: list[Literal["failed", "review"]] = Field(
+        default=["failed"],
+        min_length=1,
+        description="failed: dead-lettered documents; review: documents waiting in review (no person "
+        "decided yet) that a model older than the live one classified",
+    )
     document_ids: list[uuid.UUID] | None = Field(
         default=None, max_length=1000, description="Only these documents; any failed one when absent"
     )
@@ -238,10 +244,11 @@ class ReprocessItem(BaseModel):
     """One selected document: sent (or would be, in a dry run), or skipped and why."""
 
     document_id: uuid.UUID
+    status: str = Field(description="failed or review, before it was sent")
     filename: str | None
     stage: str | None = Field(description="Where it failed")
     reason_code: str | None
-    reason: str | None
+    reason: str | None = Field(description="Why it failed, or why it went to review")
     action: str = Field(description="sent, would_send or skipped")
     why: str | None = Field(default=None, description="Why it was skipped")
 

@@ -79,3 +79,25 @@ def test_a_redelivery_before_acknowledgement_repeats_the_same_event(
     first = handler.on_classified(new_event("document.classified", doc, source="test"))
     again = handler.on_classified(new_event("document.classified", doc, source="test"))
     assert [out.event.id for out in again] == [out.event.id for out in first]
+
+
+def test_a_document_in_review_is_decided_again_by_a_newer_model_once(
+    router: tuple[RouterHandler, str],
+) -> None:
+    """Reprocessing a document waiting in review: the same model again changes nothing, a newer
+    one decides again (a new event id), and its redelivery after acknowledgement routes no more."""
+    handler, workflow_id = router
+    doc = _classified(workflow_id).model_copy(update={"confidence": 0.5})  # below 0.8: review
+    first = handler.on_classified(new_event("document.classified", doc, source="test"))
+    assert first[0].topic == "review.pending"
+    handler.mark_sent(first[0].event, first)
+    assert handler.on_classified(new_event("document.classified", doc, source="test")) == []
+
+    newer = doc.model_copy(update={"model_version": 2, "confidence": 0.95})
+    again = handler.on_classified(new_event("document.classified", newer, source="test"))
+    assert [out.topic for out in again] == ["extract.invoice", "document.routed"]
+    assert again[0].event.id != first[0].event.id
+    redelivered = handler.on_classified(new_event("document.classified", newer, source="test"))
+    assert redelivered[0].event.id == again[0].event.id  # before acknowledgement: the same event
+    handler.mark_sent(again[0].event, again)
+    assert handler.on_classified(new_event("document.classified", newer, source="test")) == []

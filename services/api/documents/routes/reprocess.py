@@ -1,4 +1,4 @@
-"""Reprocess: send a workflow's dead-lettered documents through the pipeline again."""
+"""Reprocess: send a workflow's dead-lettered documents (or those in review) through the pipeline again."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ async def reprocess(
     workflow: WorkflowDep, resources: ResourcesDep, body: ReprocessRequest
 ) -> ReprocessResult:
     """Send dead-lettered documents (status `failed`) whose original is stored through the pipeline
-    again, after their cause is fixed (a larger plan, a fixed service); with `dry_run`, only list
-    them. A document is sent once: it leaves `failed` when sent, and the router routes it once.
-    Documents refused before they were read are listed as skipped (publish the mail again)."""
+    again, after their cause is fixed (a larger plan, a fixed service), and with `statuses:
+    ["review"]` the documents waiting in review that an older model than the live one classified;
+    with `dry_run`, only list them. A document is sent once: it leaves its status when sent, and
+    the router routes it once (a document in review once more per newer model). Documents refused
+    before they were read are listed as skipped (publish the mail again)."""
     return await run_in_threadpool(reprocessing.reprocess, resources, workflow, body)

@@ -1,16 +1,20 @@
-"""Reprocessing: dead-lettered documents through the pipeline again, once their cause is fixed.
+"""Reprocessing: dead-lettered documents through the pipeline again, once their cause is fixed,
+and documents waiting in review through a newer model.
 
-A document is sent again only while it is `failed` and its original is stored (a document refused
-before it was read, such as a mail naming an unknown workflow, has none: its sender publishes the
-mail again). It re-enters at the upload door under its own document id: the stored original is
+A document is sent again only while it is `failed` (or in review, undecided, classified by a
+model older than the live one) and its original is stored (a document refused before it was
+read, such as a mail naming an unknown workflow, has none: its sender publishes the mail
+again). It re-enters at the upload door under its own document id: the stored original is
 copied to `uploads/<upload id>`, its pages are reserved against the plan (429 when they do not
-fit, and nothing is sent), its row goes back to `received` and `mail.received` goes to ingest.
+fit, and nothing is sent; pages already metered are not reserved again), its row goes back to
+`received` and `mail.received` goes to ingest.
 
-Idempotent: the row leaves `failed` in the transaction that decides to send it, so a second call
-finds nothing to send while the first is in flight, and the router decides a document's route
-once (its decision record), so a repeat cannot route it twice. The upload id is derived from the
-document and the failure it recovers from: a retried call for the same failure emits the same
-event id, which consumers drop. A dry run lists what would be sent and changes nothing.
+Idempotent: the row leaves `failed`/`review` in the transaction that decides to send it, so a
+second call finds nothing to send while the first is in flight, and the router decides a
+document's route once (its decision record; a document in review once more per newer model), so
+a repeat cannot route it twice. The upload id is derived from the document and the failure (or
+model) it recovers from: a retried call emits the same event id, which consumers drop. A dry run
+lists what would be sent and changes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from services.api.documents.models import Document
 from services.api.documents.schemas import ReprocessItem, ReprocessRequest, ReprocessResult
 from services.api.documents.service import records
 from services.api.documents.service.door import RefusedFileError, count_pages, intake_limits
+from services.api.versions.models import ModelVersion
 from services.api.workflows.models import Workflow
 
 logger = logging.getLogger(__name__)
@@ -47,22 +52,42 @@ class Candidate:
     charges: list[tuple[uuid.UUID, int]]
 
 
-def select_failed(session: Session, workflow: Workflow, request: ReprocessRequest) -> list[Document]:
-    """The workflow's dead-lettered processing documents the request names, oldest first."""
+def select_documents(session: Session, workflow: Workflow, request: ReprocessRequest) -> list[Document]:
+    """The workflow's processing documents the request names, oldest first: dead-lettered ones
+    (`failed`), and those waiting in review (no person decided yet) that a model older than the
+    live one classified (`review`; sent again, the live model classifies them and the router
+    decides again)."""
+    wanted = []
+    if "failed" in request.statuses:
+        failed = Document.status == "failed"
+        if request.reason_codes:
+            failed = failed & Document.reason_code.in_(request.reason_codes)
+        if request.stages:
+            failed = failed & Document.failed_stage.in_(request.stages)
+        wanted.append(failed)
+    live = _live_version(session, workflow)
+    if "review" in request.statuses and live is not None:
+        older = or_(Document.model_version.is_(None), Document.model_version < live)
+        wanted.append((Document.status == "review") & Document.reviewed_at.is_(None) & older)
+    if not wanted:
+        return []
     query = select(Document).where(
         Document.workflow_id == workflow.id,
-        Document.status == "failed",
         # A document refused at ingest was never received: its purpose is unknown (None).
         or_(Document.purpose == "processing", Document.purpose.is_(None)),
         Document.deleted_at.is_(None),
+        or_(*wanted),
     )
     if request.document_ids:
         query = query.where(Document.id.in_(request.document_ids))
-    if request.reason_codes:
-        query = query.where(Document.reason_code.in_(request.reason_codes))
-    if request.stages:
-        query = query.where(Document.failed_stage.in_(request.stages))
     return list(session.scalars(query.order_by(Document.created_at, Document.id).limit(request.limit)))
+
+
+def _live_version(session: Session, workflow: Workflow) -> int | None:
+    query = select(ModelVersion.version).where(
+        ModelVersion.workflow_id == workflow.id, ModelVersion.live.is_(True)
+    )
+    return session.scalars(query).first()
 
 
 def why_not(row: Document) -> str | None:
@@ -73,14 +98,15 @@ def why_not(row: Document) -> str | None:
 
 
 def upload_id_for(row: Document) -> str:
-    """One upload id per (document, failure): a retried call re-emits the same event id."""
-    return stable_id("reprocess", row.id, row.failed_stage, row.reason_code, row.reason)
+    """One upload id per (document, failure or model that sent it to review): a retried call
+    re-emits the same event id."""
+    return stable_id("reprocess", row.id, row.failed_stage, row.reason_code, row.reason, row.model_version)
 
 
 def reprocess(resources: Resources, workflow: Workflow, request: ReprocessRequest) -> ReprocessResult:
     """List (dry run) or send the documents the request selects; see the module docstring."""
     with resources.sessions() as session:
-        rows = select_failed(session, workflow, request)
+        rows = select_documents(session, workflow, request)
         if request.dry_run:
             items = [_item(row, why_not(row), "would_send") for row in rows]
             return ReprocessResult(dry_run=True, sent=0, documents=items)
@@ -111,10 +137,11 @@ def _item(row: Document, why: str | None, action: str) -> ReprocessItem:
     """The listing of one document: `action`, or `skipped` with why."""
     return ReprocessItem(
         document_id=row.id,
+        status=row.status,
         filename=row.filename,
         stage=row.failed_stage,
         reason_code=row.reason_code,
-        reason=row.reason,
+        reason=row.reason if row.status == "failed" else row.route_reason,
         action="skipped" if why else action,
         why=why,
     )
