@@ -18,7 +18,7 @@ from docroute.classifier.embedders import Embedder, load_embedder
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig
 from docroute.classifier.model import ClassifierModel
-from docroute.classifier.openset import UnknownConfig
+from docroute.classifier.openset import VIEWS, UnknownConfig
 from docroute.model_versions import LiveModel
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import TrainingConfig, TrainingResult, train_classifier
@@ -75,7 +75,14 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
     settings["unknown"] = (
         None
         if unknown is None
-        else UnknownConfig(**{**unknown, "duplicate_similarity": tuple(unknown["duplicate_similarity"])})
+        else UnknownConfig(
+            **{
+                **unknown,
+                "duplicate_similarity": tuple(unknown["duplicate_similarity"]),
+                # Recipes from before `views` flagged on both views: re-run as they were.
+                "views": tuple(unknown.get("views", VIEWS)),
+            }
+        )
     )
     return TrainingConfig(**settings)
 

@@ -10,6 +10,7 @@ import pytest
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import (
+    VIEWS,
     UnknownConfig,
     UnknownRule,
     UnknownVerdict,
@@ -35,7 +36,7 @@ def _two_classes(spread_a: float = 0.05, spread_b: float = 0.6) -> tuple[np.ndar
     return emb, np.abs(emb), np.array([0] * 10 + [1] * 10)
 
 
-OWN = UnknownConfig(prior_samples=0.0)  # each class's own spread only
+OWN = UnknownConfig(prior_samples=0.0, views=VIEWS)  # each class's own spread only, both views
 
 
 def test_each_class_gets_its_own_threshold() -> None:
@@ -62,8 +63,10 @@ def test_a_distance_unknown_for_a_tight_class_is_normal_for_a_diffuse_one() -> N
 def test_few_samples_lean_on_the_spread_of_all_classes() -> None:
     emb, tf, y = _two_classes()
     own = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=OWN)
-    default = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0)
-    mostly_prior = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(prior_samples=1000))
+    default = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(views=VIEWS))
+    mostly_prior = fit_unknown_rule(
+        emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(prior_samples=1000, views=VIEWS)
+    )
     tight = own.thresholds[:, 0]
     assert (tight < default.thresholds[:, 0]).all() and (
         default.thresholds[:, 0] < mostly_prior.thresholds[:, 0]
@@ -93,10 +96,33 @@ def test_near_duplicates_do_not_make_a_class_look_tighter() -> None:
     assert skipping.thresholds[0, 0] > 10 * counting.thresholds[0, 0]
 
 
+def test_by_default_only_the_embedding_flags_so_another_language_is_not_unknown() -> None:
+    """A document near a class in the (multilingual) embedding but far in character TF-IDF, as a
+    known kind in a language absent from training is, stays known; with both views it is flagged."""
+    emb, tf, y = _two_classes()
+    default = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0)
+    both = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(views=VIEWS))
+    np.testing.assert_array_equal(default.thresholds[1], [1.0, 1.0])
+    np.testing.assert_array_equal(default.thresholds[0], both.thresholds[0])
+    query = emb[:1]
+    other_wording = np.zeros((1, tf.shape[1]), dtype=np.float32)
+    other_wording[0, -1] = 1.0  # shares no term with the class: TF-IDF distance 1
+    args = (query, other_wording, np.array([0]), emb, y)
+    for rule, unknown in ((default, False), (both, True)):
+        distances, ratios = unknown_ratios(rule, *args)
+        [verdict] = verdicts(distances, ratios, rule.thresholds[:, [0]].T)
+        assert verdict.unknown is unknown, verdict.reason
+    # The embedding still flags on its own: a document far from the class there is unknown.
+    far = np.eye(DIM, dtype=np.float32)[[5]]
+    distances, ratios = unknown_ratios(default, far, np.abs(far), np.array([0]), emb, y)
+    [verdict] = verdicts(distances, ratios, default.thresholds[:, [0]].T)
+    assert verdict.unknown and verdict.view == "embedding"
+
+
 def test_the_margin_scales_the_thresholds() -> None:
     emb, tf, y = _two_classes()
-    low = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(margin=1.0))
-    high = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(margin=1.5))
+    low = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(margin=1.0, views=VIEWS))
+    high = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(margin=1.5, views=VIEWS))
     np.testing.assert_allclose(np.minimum(low.thresholds * 1.5, 1.0), high.thresholds, rtol=1e-5)
 
 

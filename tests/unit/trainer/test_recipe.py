@@ -20,3 +20,11 @@ def test_a_recipe_from_before_the_per_class_unknown_rule_keeps_the_global_thresh
     stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
     del stored["config"]["unknown"]
     assert config_from_recipe(stored).unknown is None
+
+
+def test_a_recipe_from_before_unknown_views_keeps_both_views() -> None:
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    del stored["config"]["unknown"]["views"]
+    unknown = config_from_recipe(stored).unknown
+    assert unknown is not None and unknown.views == ("embedding", "tfidf")
+    assert TrainingConfig().unknown is not None and TrainingConfig().unknown.views == ("embedding",)
