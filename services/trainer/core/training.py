@@ -66,10 +66,11 @@ class TrainingConfig:
     # (6.7 % in the e2e setup); x1.25 sent none while flagging 94-100 % of an untrained class.
     unknown_quantile: float = 0.99
     unknown_scale: float = 1.25
-    # The rule the classify service applies (docroute.classifier.openset): per class and per view
-    # (embedding kNN, character TF-IDF centroid). On real documents at 15 samples per class
-    # (docs/quality.md) it flags 26 % of an untrained kind's documents against 11 % for the global
-    # threshold above, with 2.0 % of known ones flagged. None keeps the global threshold.
+    # The rule the classify service applies (docroute.classifier.openset): per class, embedding
+    # kNN distance (the character TF-IDF view is off by default: it flagged known kinds in other
+    # languages). On real documents at 15 samples per class (docs/quality.md) it flags 25 % of an
+    # untrained kind's documents against 11 % for the global threshold above, with 1.5 % of known
+    # ones flagged. None keeps the global threshold.
     unknown: UnknownConfig | None = field(default_factory=UnknownConfig)
 
 
