@@ -28,6 +28,7 @@ from services.ocr.core.splitting import (
     SplitMode,
     find_separator,
     plan_parts,
+    separators_in_use,
     tiff_pages,
 )
 
@@ -151,4 +152,4 @@ def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator
             found = [find_separator(i, pdf.render(i, DETECT_DPI)) for i in range(pdf.page_count)]
     else:
         found = [find_separator(i, load_image_pages(data, [i])[0]) for i in range(page_count)]
-    return [s for s in found if s is not None]
+    return separators_in_use([s for s in found if s is not None])

@@ -10,7 +10,7 @@ separators belong to no part.
 from __future__ import annotations
 
 import io
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -141,6 +141,18 @@ def find_separator(page: int, image: Image.Image) -> Separator | None:
         return Separator(page, "blank")
     code = read_sheet_barcode(grey)
     return Separator(page, "barcode", code) if code is not None else None
+
+
+def separators_in_use(found: Sequence[Separator]) -> list[Separator]:
+    """The separators a stack is split at: its barcode sheets when it has any, else its blank pages.
+
+    A mailroom marks a batch with one kind of sheet. Where it uses barcode sheets, a blank page
+    is a document's own (the empty back of a duplex scan, a page left blank on purpose) and
+    splitting there would cut a document in two; in the real-document bench such pages were every
+    false boundary.
+    """
+    barcodes = [s for s in found if s.kind == "barcode"]
+    return barcodes or list(found)
 
 
 def tiff_pages(data: bytes, indexes: range) -> bytes:

@@ -16,6 +16,7 @@ from services.ocr.core.splitting import (
     ink_share,
     measured,
     plan_parts,
+    separators_in_use,
     tiff_pages,
 )
 from tests.factories.documents import make_scanned_tiff, render_scanned_page
@@ -103,3 +104,10 @@ def test_a_part_is_cut_out_as_a_file_of_its_own() -> None:
         assert "second a" in cut.text_layer(0).text
     tiff = make_scanned_tiff([["one"], ["two"], ["three"]])
     assert count_image_pages(tiff_pages(tiff, range(1, 3))) == 2
+
+
+def test_a_stack_marked_with_barcode_sheets_keeps_its_blank_pages_in_its_documents() -> None:
+    found = [Separator(1, "blank"), Separator(3, "barcode", "DOCSEP"), Separator(6, "blank")]
+    assert separators_in_use(found) == [Separator(3, "barcode", "DOCSEP")]
+    blanks = [Separator(1, "blank"), Separator(6, "blank")]
+    assert separators_in_use(blanks) == blanks
