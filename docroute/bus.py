@@ -39,10 +39,11 @@ ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
 MAX_BACKOFF_S = 30.0
 # The services that run this loop: the `stage` their dead letters name (document.failed v1 also has "api").
 StreamName = Literal["ingest", "ocr", "classify", "router", "trainer"]
-# Messages handled at once per input topic (`docroute.lanes`; DOCROUTE_STREAM_CONCURRENCY overrides):
-# the waits of one (S3, broker, a lock on the OCR engine) overlap another's work. The trainer fits
-# one model at a time: two fits would share the CPU and both be late.
-DEFAULT_CONCURRENCY: dict[StreamName, int] = {"ingest": 4, "ocr": 2, "classify": 2, "router": 4, "trainer": 1}
+# Messages handled at once per input topic (`docroute.lanes`; DOCROUTE_STREAM_CONCURRENCY overrides).
+# 1 everywhere: on the 2-core bench machine 2-4 at once gave no more pages/s (text 0.89x, scans
+# 0.92x of one at a time, bench/ab_settings.py, README): with the fetch wait gone the stages are
+# CPU-bound there. Raise it where a stage waits on slower S3 or brokers; the trainer stays at 1.
+DEFAULT_CONCURRENCY: dict[StreamName, int] = {"ingest": 1, "ocr": 1, "classify": 1, "router": 1, "trainer": 1}
 
 
 class StreamService:
