@@ -451,7 +451,7 @@ class Separator(BaseModel):
     """
     kind: Literal["blank", "barcode"]
     """
-    `blank` (no ink beyond scanner noise) or `barcode` (a barcode or patch-code sheet).
+    `blank` (no ink beyond scanner noise) or `barcode` (a sheet carrying little but a barcode; patch codes are not read).
     """
     code: Annotated[str | None, Field(max_length=200)] = None
     """
@@ -974,5 +974,5 @@ class WorkflowUpdated(BaseModel):
     """
     splitting: Literal["none", "separator", "every_page"] | None = None
     """
-    How a file holding several documents (a scanned stack) is divided into them before classification: `separator` at separator sheets (blank pages, barcode or patch-code sheets), `every_page` one document per page. Absent or null: `none`, one file is one document (what every workflow did before); such an update is still sent as v1.
+    How a file holding several documents (a scanned stack) is divided into them before classification: `separator` at separator sheets (blank pages, or barcode sheets, which alone count when a stack has any), `every_page` one document per page. Absent or null: `none`, one file is one document (what every workflow did before); such an update is still sent as v1.
     """

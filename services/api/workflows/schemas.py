@@ -121,8 +121,9 @@ Splitting = Literal["none", "separator", "every_page", "auto"]
 SPLITTING_HELP = (
     "How a file holding several documents (a scanned stack) is divided into them before "
     "classification, each part then classified and routed as a document of its own: `none` (one "
-    "file is one document), `separator` (at separator sheets: blank pages, barcode or patch-code "
-    "sheets, which belong to no part), `every_page` (one document per page). `auto` (where a "
+    "file is one document), `separator` (at separator sheets, which belong to no part: blank "
+    "pages, or barcode sheets, which alone count when a stack has any), `every_page` (one "
+    "document per page). `auto` (where a "
     "new document begins, learnt from the samples) is not available yet. May change at any time."
 )
 
