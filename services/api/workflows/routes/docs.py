@@ -21,8 +21,9 @@ from services.api.workflows.service import routing
 from services.api.workflows.service.openapi import limits, snippets, workflow_openapi
 
 router = APIRouter(prefix="/workflows", tags=["documentation"])
-# Public like /docs and /openapi.json: the contracts of the topics, no data.
-event_docs = APIRouter(tags=["documentation"])
+# Public like /docs and /openapi.json: the contracts of the topics, no data. Left out of the
+# OpenAPI document like them: they are pages about the API, not operations of it.
+event_docs = APIRouter(tags=["documentation"], include_in_schema=False)
 ASYNCAPI_HTML, ASYNCAPI_YAML = "/asyncapi.html", "/asyncapi.yaml"
 
 
