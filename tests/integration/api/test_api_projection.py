@@ -361,6 +361,7 @@ def test_probes_say_how_far_the_projection_is(
     projection = wait_until(caught_up)
     assert set(projection["lag"]) <= {
         topics.DOCUMENT_RECEIVED,
+        topics.DOCUMENT_SPLIT,
         topics.DOCUMENT_TEXT_EXTRACTED,
         topics.DOCUMENT_CLASSIFIED,
         topics.DOCUMENT_ROUTED,
