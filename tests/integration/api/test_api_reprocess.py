@@ -33,47 +33,54 @@ def test_reprocess_selects_dead_letters_and_reviews_of_older_models(
         common = {"purpose": "processing", "filename": f"{name}.pdf", "blob_ref": ref}
         return Document(id=ids[name], workflow_id=workflow_id, status=status, **{**common, **fields})
 
-    sessions = make_sessionmaker(make_engine(api_settings.database.url))
-    with sessions() as session:
-        session.add_all(
-            [
-                row("older", "review", model_version=1, route_reason="below the threshold"),
-                row("decided", "review", model_version=1, reviewed_at=datetime.now(UTC)),
-                row("current", "review", model_version=2),
-                row("lost", "failed", blob_ref=None, failed_stage="ingest", reason_code="unsupported_type"),
-                row("failed", "failed", failed_stage="ocr", reason_code="internal_error", reason="a bug"),
-                ModelVersion(
-                    workflow_id=workflow_id,
-                    version=2,
-                    artifact_ref="s3://b/m",
-                    embedder_id="e",
-                    labels=["invoice", "w-9"],
-                    metrics={},
-                    live=True,
-                ),
-            ]
+    engine = make_engine(api_settings.database.url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions() as session:
+            session.add_all(
+                [
+                    row("older", "review", model_version=1, route_reason="below the threshold"),
+                    row("decided", "review", model_version=1, reviewed_at=datetime.now(UTC)),
+                    row("current", "review", model_version=2),
+                    row(
+                        "lost", "failed", blob_ref=None, failed_stage="ingest", reason_code="unsupported_type"
+                    ),
+                    row("failed", "failed", failed_stage="ocr", reason_code="internal_error", reason="a bug"),
+                    ModelVersion(
+                        workflow_id=workflow_id,
+                        version=2,
+                        artifact_ref="s3://b/m",
+                        embedder_id="e",
+                        labels=["invoice", "w-9"],
+                        metrics={},
+                        live=True,
+                    ),
+                ]
+            )
+            session.commit()
+        url = f"/workflows/{key}/documents/reprocess"
+
+        dry = api.post(url, json={"statuses": ["failed", "review"], "dry_run": True}).json()
+        listed = {item["document_id"]: item for item in dry["documents"]}
+        assert set(listed) == {str(ids[n]) for n in ("older", "lost", "failed")}
+        assert listed[str(ids["older"])]["action"] == "would_send"
+        assert listed[str(ids["older"])]["reason"] == "below the threshold"
+        assert (
+            listed[str(ids["lost"])]["action"] == "skipped"
+            and "publish the mail again" in listed[str(ids["lost"])]["why"]
         )
-        session.commit()
-    url = f"/workflows/{key}/documents/reprocess"
+        only_failed = api.post(url, json={"dry_run": True}).json()["documents"]  # the default: dead letters
+        assert {item["document_id"] for item in only_failed} == {str(ids["lost"]), str(ids["failed"])}
 
-    dry = api.post(url, json={"statuses": ["failed", "review"], "dry_run": True}).json()
-    listed = {item["document_id"]: item for item in dry["documents"]}
-    assert set(listed) == {str(ids[n]) for n in ("older", "lost", "failed")}
-    assert listed[str(ids["older"])]["action"] == "would_send"
-    assert listed[str(ids["older"])]["reason"] == "below the threshold"
-    assert (
-        listed[str(ids["lost"])]["action"] == "skipped"
-        and "publish the mail again" in listed[str(ids["lost"])]["why"]
-    )
-    only_failed = api.post(url, json={"dry_run": True}).json()["documents"]  # the default: dead letters
-    assert {item["document_id"] for item in only_failed} == {str(ids["lost"]), str(ids["failed"])}
-
-    sent = api.post(url, json={"statuses": ["review"], "document_ids": [str(ids["older"])]})
-    assert sent.status_code == 200, sent.text
-    assert sent.json()["sent"] == 1
-    with sessions() as session:
-        older = session.get(Document, ids["older"])
-        assert older is not None and older.status == "received"
-        assert blobstore.get(f"uploads/{older.upload_id}") == pdf
-    again = api.post(url, json={"statuses": ["review"], "document_ids": [str(ids["older"])]}).json()
-    assert again == {"dry_run": False, "sent": 0, "documents": []}
+        sent = api.post(url, json={"statuses": ["review"], "document_ids": [str(ids["older"])]})
+        assert sent.status_code == 200, sent.text
+        assert sent.json()["sent"] == 1
+        with sessions() as session:
+            older = session.get(Document, ids["older"])
+            assert older is not None and older.status == "received"
+            assert blobstore.get(f"uploads/{older.upload_id}") == pdf
+        again = api.post(url, json={"statuses": ["review"], "document_ids": [str(ids["older"])]}).json()
+        assert again == {"dry_run": False, "sent": 0, "documents": []}
+    finally:
+        # Disposed here: a pooled connection left to the GC warns in whichever test runs then.
+        engine.dispose()
