@@ -60,12 +60,14 @@ def run_once(
     api_wait_s: float,
     committed: bool = True,
     drain_timeout_s: float | None = None,
+    service_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One fresh stack, one signal; returns the figures."""
     rng = random.Random(seed)
     run_dir = Path(tempfile.mkdtemp(prefix=f"docroute-faults-{sig.name.lower()}-"))
     # The services run a copy of the code as it is now, also after their restarts.
-    stack = Stack(run_dir, durable_broker=True, code_dir=freeze_code(run_dir, committed=committed))
+    code_dir = freeze_code(run_dir, committed=committed)
+    stack = Stack(run_dir, durable_broker=True, code_dir=code_dir, service_env=service_env)
     ok = False
     try:
         stack.start()
@@ -74,7 +76,7 @@ def run_once(
             drain_timeout_s = drain_timeout_s or max(600.0, documents * 1.0)
             figures = _measure(stack, api, sig, documents, rng, api_wait_s, drain_timeout_s)
         ok = True
-        return figures
+        return figures | {"service_env": dict(service_env or {})}
     finally:
         stack.stop()
         if ok and not keep:
@@ -159,6 +161,8 @@ def render(results: list[dict[str, Any]]) -> str:
     for r in results:
         exits = ", ".join(f"{t} {s}s" for t, s in r["exit_s"].items())
         lines.append(f"{r['signal']}: seconds to exit: {exits}; streaming took {r['stream_s']}s")
+        if r.get("service_env"):
+            lines.append(f"{r['signal']}: services ran with {r['service_env']}")
         if r["api_disagrees"]:
             lines.append(f"{r['signal']}: API status -> topics' decision, still: {r['api_disagrees']}")
         if r["produce_refused"]:
@@ -189,7 +193,15 @@ def main() -> int:
         action="store_true",
         help="run the working tree's code (default: the last commit's, without edits in progress)",
     )
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every service (repeatable), e.g. DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500",
+    )
     args = parser.parse_args()
+    service_env = dict(item.split("=", 1) for item in args.service_env)
     results = []
     for name in args.signals.split(","):
         print(f"{name}: {args.documents} documents", flush=True)
@@ -202,6 +214,7 @@ def main() -> int:
                 args.api_wait,
                 not args.uncommitted,
                 args.drain_timeout,
+                service_env,
             )
         )
     print(render(results))
