@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 
 from bench import _phases
@@ -32,6 +32,10 @@ from docroute.events import encode, new_event
 from docroute.intake import mail_document_id
 from docroute.kafka import client_options
 from docroute.settings import KafkaSettings
+
+# The stages before the decision, in pipeline order (what `Tally.held_at` names).
+_STAGE_TOPICS = (topics.DOCUMENT_RECEIVED, topics.DOCUMENT_TEXT_EXTRACTED, topics.DOCUMENT_CLASSIFIED)
+_STAGE_RANK = {"document.received": 0, "document.text_extracted": 1, "document.classified": 2}
 
 # The broker last: documents are then in flight at every stage when it goes.
 TARGETS: tuple[str, ...] = ("ingest", "ocr", "classify", "router", "trainer", "api", "broker")
@@ -55,6 +59,8 @@ class Tally:
     # "<stage>: <reason>" per dead letter, and records that could not be read (what they raised)
     failure_reasons: dict[str, list[str]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
+    # the furthest stage each document's events reached: where a document not out is held
+    reached: dict[str, str] = field(default_factory=dict)
 
     def lost(self, ids: list[str]) -> list[str]:
         return [i for i in ids if i not in self.routed and i not in self.failed]
@@ -70,6 +76,11 @@ class Tally:
     def dead_letter_reasons(self, ids: list[str]) -> Counter[str]:
         return Counter(code for i in ids for code in self.failed.get(i, []))
 
+    def held_at(self, ids: list[str]) -> Counter[str]:
+        """For the documents not out: the last stage that emitted an event for each ("sent" where
+        none did: ingest never read the mail or never emitted)."""
+        return Counter(self.reached.get(i, "sent") for i in self.lost(ids))
+
 
 class RoutedLog:
     """Reads `document.routed` and `document.dead-letter` from the start in a thread, without a
@@ -83,7 +94,7 @@ class RoutedLog:
             auto_offset_reset="earliest",
             metadata_max_age_ms=1000,
         )
-        self._consumer.subscribe(topics=[topics.DOCUMENT_ROUTED, topics.DEAD_LETTER])
+        self._consumer.subscribe(topics=[*_STAGE_TOPICS, topics.DOCUMENT_ROUTED, topics.DEAD_LETTER])
         self.tally = Tally()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -97,6 +108,7 @@ class RoutedLog:
                 {k: list(v) for k, v in self.tally.failed.items()},
                 {k: list(v) for k, v in self.tally.failure_reasons.items()},
                 list(self.tally.unreadable),
+                dict(self.tally.reached),
             )
 
     def wait_done(self, ids: list[str], timeout_s: float) -> float:
@@ -134,6 +146,9 @@ class RoutedLog:
     def _apply(self, envelope: dict[str, Any]) -> None:
         data = envelope["data"]
         document_id = str(data.get("document_id") or "")
+        rank = _STAGE_RANK.get(envelope["type"])
+        if rank is not None and rank > _STAGE_RANK.get(self.tally.reached.get(document_id, ""), -1):
+            self.tally.reached[document_id] = envelope["type"]
         if envelope["type"] == "document.routed":
             routed = Routed(envelope["id"], data["topic"], data.get("document_class"))
             self.tally.routed.setdefault(document_id, []).append(routed)
@@ -141,6 +156,26 @@ class RoutedLog:
             self.tally.failed.setdefault(document_id, []).append(data["reason_code"])
             reason = f"{data.get('stage')}: {str(data.get('reason'))[:300]}"
             self.tally.failure_reasons.setdefault(document_id, []).append(reason)
+
+
+def group_lags(settings: KafkaSettings) -> dict[str, dict[str, int]]:
+    """Per consumer group, per topic: records not yet committed (end offset - committed offset,
+    summed over partitions; a partition without a commit counts from 0). Where a backlog sits."""
+    admin = KafkaAdminClient(**client_options(settings))
+    reader = KafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False)
+    try:
+        lags: dict[str, dict[str, int]] = {}
+        for group, *_ in admin.list_consumer_groups():
+            committed = admin.list_consumer_group_offsets(group)
+            ends = reader.end_offsets(list(committed)) if committed else {}
+            per_topic: Counter[str] = Counter()
+            for tp, meta in committed.items():
+                per_topic[tp.topic] += max(0, (ends.get(tp) or 0) - max(meta.offset, 0))
+            lags[group] = {topic: lag for topic, lag in sorted(per_topic.items()) if lag}
+        return lags
+    finally:
+        reader.close()
+        admin.close()
 
 
 Mail = tuple[str, bytes, bytes]  # document id, key, encoded mail.received

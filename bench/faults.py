@@ -44,6 +44,7 @@ from bench._faults import (
     RoutedLog,
     api_statuses,
     expected_statuses,
+    group_lags,
     stream_with_faults,
     trained_workflow,
 )
@@ -107,6 +108,8 @@ def _measure(
         except TimeoutError as exc:  # figures still: the documents not out count as lost
             print(f"drain not over after {drain_timeout_s:.0f} s: {exc}", flush=True)
         tally = log.snapshot()
+        held_at = tally.held_at(run.ids)
+        lags = group_lags(stack.kafka) if held_at else {}
     finally:
         stream.close()
         log.close()
@@ -128,6 +131,8 @@ def _measure(
         "dead_letter_reasons": dict(tally.dead_letter_reasons(run.ids)),
         "dead_letter_examples": sorted({r for i in run.ids for r in tally.failure_reasons.get(i, [])})[:5],
         "unreadable_records": tally.unreadable[:5],
+        "not_out_held_at": dict(held_at),
+        "group_lags": lags,
         "produce_refused": dict(stream.refused),
         "drain_s": round(drain_s, 1) if drain_s is not None else None,
         "stream_s": round(run.last_sent_at - began, 1),
@@ -170,6 +175,9 @@ def render(results: list[dict[str, Any]]) -> str:
         if r["dead_letter_reasons"]:
             lines.append(f"{r['signal']}: dead-letter reasons: {r['dead_letter_reasons']}")
             lines += [f"  e.g. {example}" for example in r["dead_letter_examples"]]
+        if r.get("not_out_held_at"):
+            lines.append(f"{r['signal']}: not out, by the last event they got: {r['not_out_held_at']}")
+            lines.append(f"{r['signal']}: consumer groups' records not committed: {r['group_lags']}")
         if r["unreadable_records"]:
             lines.append(f"{r['signal']}: records the reader could not read: {r['unreadable_records']}")
     return "\n".join(lines)
