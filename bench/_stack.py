@@ -6,6 +6,8 @@ A sampler thread follows each process's RSS and CPU time with psutil; `stop()` s
 and drops the database, and is safe to call twice. `restart()` stops one process with a signal
 and starts it again as it was (same port, same environment; the broker on the same storage).
 
+`console_stack()` is that stack plus the web console (services/console), in a temporary folder.
+
 With `code_dir` (see `freeze_code`), every process runs a copy of the code taken when the run
 began, not the working tree: a service restarted mid-run otherwise loads whatever the tree holds
 by then, and an event contract changed meanwhile makes the services disagree (the likely cause
@@ -24,8 +26,10 @@ import shutil
 import signal
 import subprocess
 import tarfile
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -33,7 +37,7 @@ import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from docroute import devstack
-from docroute.devstack import DatabaseUnavailableError, DevStack
+from docroute.devstack import DatabaseUnavailableError, DevStack, wait_ready
 from docroute.kafka import provision_topics
 from docroute.processes import HOST, ManagedProcess, free_port
 from docroute.settings import KafkaSettings, S3Settings
@@ -246,3 +250,21 @@ class Stack:
                 except psutil.Error:
                     continue
                 self._peak_rss[name] = max(self._peak_rss.get(name, 0), rss)
+
+
+@contextlib.contextmanager
+def console_stack(prefix: str, ready_timeout_s: float = 120.0) -> Iterator[tuple[Stack, str]]:
+    """The stack and the console in a temporary folder named `prefix...`: yields the stack and the
+    console's address once both answer; stops everything and removes the folder on the way out."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        stack = Stack(Path(tmp))
+        try:
+            stack.start()
+            port = free_port()
+            console = stack.dev.start_service(
+                "console", port=port, wait_for_port=True, DOCROUTE_API_URL=stack.api_url
+            )
+            wait_ready(console, port, ready_timeout_s)
+            yield stack, f"http://{HOST}:{port}"
+        finally:
+            stack.stop()

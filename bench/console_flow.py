@@ -21,7 +21,6 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,10 +29,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._stack import Stack
+from bench._stack import console_stack
 from bench.console_labelling import KINDS, _percentile, _zip
-from docroute.devstack import wait_ready
-from docroute.processes import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 BUDGET_S = 300.0  # the goal: 100 labels in 5 minutes of a person's time
@@ -129,18 +126,8 @@ def main() -> int:
     parser.add_argument("--decision-s", type=float, default=1.5, help="A person's look-and-press time")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="docroute-console-flow-") as tmp:
-        stack = Stack(Path(tmp))
-        try:
-            stack.start()
-            port = free_port()
-            console = stack.dev.start_service(
-                "console", port=port, wait_for_port=True, DOCROUTE_API_URL=stack.api_url
-            )
-            wait_ready(console, port, 120)
-            result = measure(stack.api_url, f"http://127.0.0.1:{port}", stack.admin_api_key, args.samples)
-        finally:
-            stack.stop()
+    with console_stack("docroute-console-flow-") as (stack, console_url):
+        result = measure(stack.api_url, console_url, stack.admin_api_key, args.samples)
     person = round(args.samples * args.decision_s + float(result["screen_total_s"]), 1)  # type: ignore[arg-type]
     result |= {"assumed_decision_s": args.decision_s, "person_total_s": person, "budget_s": BUDGET_S}
     print(json.dumps(result, indent=2))

@@ -24,7 +24,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -33,9 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._stack import Stack
-from docroute.devstack import wait_ready
-from docroute.processes import free_port
+from bench._stack import console_stack
 from tests.factories.document_texts import document_lines
 from tests.factories.documents import make_text_pdf
 
@@ -127,18 +124,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=120)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="docroute-console-bench-") as tmp:
-        stack = Stack(Path(tmp))
-        try:
-            stack.start()
-            port = free_port()
-            console = stack.dev.start_service(
-                "console", port=port, wait_for_port=True, DOCROUTE_API_URL=stack.api_url
-            )
-            wait_ready(console, port, 120)
-            result = measure(stack.api_url, f"http://127.0.0.1:{port}", stack.admin_api_key, args.samples)
-        finally:
-            stack.stop()
+    with console_stack("docroute-console-bench-") as (stack, console_url):
+        result = measure(stack.api_url, console_url, stack.admin_api_key, args.samples)
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
