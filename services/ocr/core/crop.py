@@ -36,7 +36,7 @@ class CropResult:
     quad: np.ndarray | None = None  # 4x2 float32, top-left, top-right, bottom-right, bottom-left
 
 
-def _gray(image: np.ndarray) -> np.ndarray:
+def to_gray(image: np.ndarray) -> np.ndarray:
     """``image`` (grey, RGB or RGBA) as one channel."""
     if image.ndim == 2:
         return image
@@ -62,7 +62,7 @@ def _quads(mask: np.ndarray) -> list[np.ndarray]:
 
 def find_page_quad(image: np.ndarray) -> tuple[np.ndarray | None, float]:
     """Corners of the page in ``image`` and the share of the frame they cover (None, 0.0 if none)."""
-    gray = _gray(image)
+    gray = to_gray(image)
     scale = min(1.0, WORK_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
@@ -79,13 +79,13 @@ def find_page_quad(image: np.ndarray) -> tuple[np.ndarray | None, float]:
         return None, 0.0
     best = max(candidates, key=cv2.contourArea)
     share = cv2.contourArea(best) / float(small.shape[0] * small.shape[1])
-    if share < MIN_PAGE or _spans_frame(best, small.shape[:2]):
+    if share < MIN_PAGE or spans_frame(best, small.shape[:2]):
         return None, 0.0
     centre = best.mean(axis=0)
-    return _order((best + (centre - best) * INSET) / scale), share
+    return order_corners((best + (centre - best) * INSET) / scale), share
 
 
-def _spans_frame(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
+def spans_frame(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     """Whether ``quad`` touches both the left and right, or both the top and bottom, edges."""
     height, width = shape[0], shape[1]
     near_x, near_y = EDGE_MARGIN * width, EDGE_MARGIN * height
@@ -95,7 +95,7 @@ def _spans_frame(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     return spans_width or spans_height
 
 
-def _order(points: np.ndarray) -> np.ndarray:
+def order_corners(points: np.ndarray) -> np.ndarray:
     """``points`` ordered top-left, top-right, bottom-right, bottom-left."""
     total, diff = points.sum(axis=1), np.diff(points, axis=1).ravel()
     return np.array(
@@ -120,6 +120,11 @@ def crop_document(image: np.ndarray, max_side: int = MAX_SIDE) -> CropResult:
     quad, share = find_page_quad(image)
     if quad is None or share > FULL_FRAME:
         return CropResult(image=image, cropped=False, quad=quad)
+    return CropResult(image=flatten(image, quad, max_side), cropped=True, quad=quad)
+
+
+def flatten(image: np.ndarray, quad: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """The part of ``image`` inside ``quad`` (ordered corners), warped flat, at most ``max_side`` px."""
     top_left, top_right, bottom_right, bottom_left = quad
     width = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
     height = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
@@ -132,4 +137,4 @@ def crop_document(image: np.ndarray, max_side: int = MAX_SIDE) -> CropResult:
         flags=cv2.INTER_CUBIC,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    return CropResult(image=_fit(flat, max_side), cropped=True, quad=quad)
+    return _fit(flat, max_side)
