@@ -13,9 +13,11 @@ from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentReceived, DocumentTextExtracted
 from docroute.errors import PermanentError
 from docroute.events import Event, Outgoing, emit
+from docroute.model_versions import ModelVersions
 from docroute.ocr_result import crop_key
 from docroute.workflows import WorkflowDirectory
 from services.ocr.adapters import EngineSet, StandbyEngine
+from services.ocr.boundaries import BoundaryModels, Reading, kept_reading
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
@@ -41,6 +43,7 @@ class OcrHandler:
         escalation: EscalationRule = NEVER,
         *,
         text_budget: int | None = None,
+        versions: ModelVersions | None = None,
     ) -> None:
         self._store = store
         self._workflows = workflows
@@ -51,41 +54,20 @@ class OcrHandler:
         self._text_budget = text_budget
         # Pages Tesseract reads poorly are read again by Paddle (loaded when first needed).
         self._fallback = StandbyEngine(engines, "paddle") if escalation != NEVER else None
-        self._stacks = StackSplitter(store)
+        # `splitting: auto` reads the live version's boundary model (services.ocr.boundaries).
+        self._stacks = StackSplitter(store, BoundaryModels(versions, store) if versions else None)
 
     def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
         doc = event.data
         document_id = str(doc.document_id)
         workflow = self._workflows.get(str(doc.workflow_id))
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
-        parts = self._stacks.split(doc, workflow.splitting)
+        parts = self._stacks.split(doc, workflow.splitting, lambda: self._read(doc, whole=True))
         if parts is not None:
             return parts
-        spec = workflow.document_spec
-        data = self._store.get(doc.blob.ref)
-        engine = self._engines.get(spec.ocr_engine or "tesseract")
-        fallback = self._fallback if engine.name == "tesseract" else None
-        crops: dict[int, Image.Image] = {}
-        try:
-            result = extract_document(
-                data,
-                doc.blob.media_type,
-                document_id=document_id,
-                relevant_pages=spec.relevant_pages,
-                cropping=spec.cropping,
-                language=spec.character_set,
-                engine=engine,
-                max_pages=self._max_pages,
-                fallback=fallback,
-                rule=self._escalation,
-                # A workflow that names its pages gets them all ("1-": the whole document).
-                text_budget=None if spec.relevant_pages else self._text_budget,
-                keep_crop=crops.__setitem__,
-            )
-        except OcrInputError as exc:
-            raise PermanentError(
-                str(exc), reason_code=_REASONS.get(type(exc), "unreadable_document")
-            ) from exc
+        # A part of a stack `auto` divided (or a stack it found one document in) was read with it.
+        kept = kept_reading(self._store, document_id) if doc.part or workflow.splitting == "auto" else None
+        result, crops = (kept, {}) if kept is not None else self._read(doc)
         for index, image in crops.items():  # before the result that says they exist
             self._store.put(crop_key(document_id, index), _jpeg(image), content_type="image/jpeg")
         ocr_ref = self._store.put(
@@ -128,6 +110,34 @@ class OcrHandler:
                 step="text_extracted",
             )
         ]
+
+    def _read(self, doc: DocumentReceived, *, whole: bool = False) -> Reading:
+        """A document read with its workflow's spec, and its photos' cut-outs; ``whole``: every
+        page (a stack the boundary model divides: a part's pages are its own business)."""
+        spec = self._workflows.get(str(doc.workflow_id)).document_spec
+        engine = self._engines.get(spec.ocr_engine or "tesseract")
+        crops: dict[int, Image.Image] = {}
+        try:
+            result = extract_document(
+                self._store.get(doc.blob.ref),
+                doc.blob.media_type,
+                document_id=str(doc.document_id),
+                relevant_pages=None if whole else spec.relevant_pages,
+                cropping=spec.cropping,
+                language=spec.character_set,
+                engine=engine,
+                max_pages=self._max_pages,
+                fallback=self._fallback if engine.name == "tesseract" else None,
+                rule=self._escalation,
+                # A workflow that names its pages gets them all ("1-": the whole document).
+                text_budget=None if whole or spec.relevant_pages else self._text_budget,
+                keep_crop=crops.__setitem__,
+            )
+        except OcrInputError as exc:
+            raise PermanentError(
+                str(exc), reason_code=_REASONS.get(type(exc), "unreadable_document")
+            ) from exc
+        return result, crops
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -8,6 +8,7 @@ from docroute import topics
 from docroute.blobstore import BlobStore
 from docroute.bus import StreamService
 from docroute.logging import configure_logging
+from docroute.model_versions import ModelVersions
 from docroute.workflows import WorkflowDirectory
 from services.ocr.adapters import EngineSet
 from services.ocr.core.escalation import EscalationRule
@@ -29,6 +30,8 @@ def run() -> None:
         engines.get(name)
     workflows = WorkflowDirectory(settings.kafka)
     workflows.start()
+    versions = ModelVersions(settings.kafka)  # `splitting: auto` reads the live version's boundary model
+    versions.start()
     escalation = EscalationRule(
         settings.escalate_below_confidence, settings.escalate_below_ink_covered, settings.escalate_max_pages
     )
@@ -39,5 +42,6 @@ def run() -> None:
         settings.max_pages,
         escalation,
         text_budget=settings.max_text_chars,
+        versions=versions,
     )
     StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received}).run()

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Blob, Document, DocumentReceived, DocumentSplit, Part
 from docroute.contracts._generated import Separator as SeparatorOut
 from docroute.events import Outgoing, emit, stable_id
+from services.ocr.boundaries import BoundaryModels, Reading, auto_parts, keep_readings
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.pdf import PdfFile
@@ -34,7 +35,7 @@ from services.ocr.core.splitting import (
 
 logger = logging.getLogger(__name__)
 
-SPLIT_MODES: frozenset[str] = frozenset({"separator", "every_page"})
+SPLIT_MODES: frozenset[str] = frozenset({"separator", "every_page", "auto"})
 
 
 def part_id(stack_id: str, pages: PageRange) -> str:
@@ -43,21 +44,28 @@ def part_id(stack_id: str, pages: PageRange) -> str:
 
 
 class StackSplitter:
-    """Divides the stacks of workflows whose `splitting` is `separator` or `every_page`."""
+    """Divides the stacks of workflows whose `splitting` is `separator`, `every_page` or `auto`
+    (services.ocr.boundaries)."""
 
-    def __init__(self, store: BlobStore) -> None:
+    def __init__(self, store: BlobStore, boundaries: BoundaryModels | None = None) -> None:
         self._store = store
+        self._boundaries = boundaries
 
-    def split(self, doc: DocumentReceived, splitting: str | None) -> Sequence[Outgoing] | None:
+    def split(
+        self, doc: DocumentReceived, splitting: str | None, read: Callable[[], Reading] | None = None
+    ) -> Sequence[Outgoing] | None:
         """The events that divide ``doc`` into its parts; None when it is read as one document
-        (no splitting, a part already, one page, no separator found, or unreadable: the usual
-        reading then fails it with its reason)."""
+        (no splitting, a part already, one page, no separator found, one document found, or
+        unreadable: the usual reading then fails it with its reason). ``read`` reads the whole
+        stack (`auto`); a stack `auto` finds one document in keeps that reading for itself."""
         if splitting not in SPLIT_MODES or doc.purpose != "processing" or doc.part is not None:
             return None
         if doc.page_count < 2 or doc.blob.media_type not in ("application/pdf", "image/tiff"):
             return None
         mode: SplitMode = "separator" if splitting == "separator" else "every_page"
         data = self._store.get(doc.blob.ref)
+        if splitting == "auto":
+            return self._split_auto(doc, data, read) if read and self._boundaries else None
         try:
             separators = _separators(data, doc.blob.media_type, doc.page_count) if mode == "separator" else []
             parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
@@ -66,6 +74,19 @@ class StackSplitter:
             return self._divide(doc, data, mode, parts, separators)
         except OcrInputError:
             return None
+
+    def _split_auto(
+        self, doc: DocumentReceived, data: bytes, read: Callable[[], Reading]
+    ) -> Sequence[Outgoing] | None:
+        assert self._boundaries is not None
+        found = auto_parts(doc, self._boundaries, self._store, read)
+        if found is None:
+            return None
+        parts, reading = found
+        ids = [part_id(str(doc.document_id), p) for p in parts] if len(parts) > 1 else [str(doc.document_id)]
+        # Before the events that announce the parts: a part finds its pages when it arrives.
+        keep_readings(self._store, ids, parts, reading)
+        return self._divide(doc, data, "auto", parts, []) if len(parts) > 1 else None
 
     def _divide(
         self,

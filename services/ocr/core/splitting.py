@@ -20,7 +20,7 @@ from PIL import Image
 
 from services.ocr.core.images import load_image_pages
 
-SplitMode = Literal["separator", "every_page"]
+SplitMode = Literal["separator", "every_page", "auto"]
 SeparatorKind = Literal["blank", "barcode"]
 
 # A PDF's pages are rendered at this resolution to look for separators.
@@ -181,3 +181,13 @@ def plan_parts(page_count: int, mode: SplitMode, separators: Collection[int] = (
     if first is not None:
         parts.append(PageRange(first, page_count - 1))
     return parts
+
+
+def parts_from_starts(page_count: int, starts: Collection[int]) -> list[PageRange]:
+    """The parts of a stack of ``page_count`` pages that begin at ``starts`` (page 0 always
+    begins one): every page in exactly one part, in page order."""
+    firsts = sorted({0, *(s for s in starts if 0 < s < page_count)}) if page_count else []
+    return [
+        PageRange(first, (firsts[n + 1] if n + 1 < len(firsts) else page_count) - 1)
+        for n, first in enumerate(firsts)
+    ]

@@ -15,6 +15,7 @@ from services.ocr.core.splitting import (
     find_separator,
     ink_share,
     measured,
+    parts_from_starts,
     plan_parts,
     separators_in_use,
     tiff_pages,
@@ -111,3 +112,12 @@ def test_a_stack_marked_with_barcode_sheets_keeps_its_blank_pages_in_its_documen
     assert separators_in_use(found) == [Separator(3, "barcode", "DOCSEP")]
     blanks = [Separator(1, "blank"), Separator(6, "blank")]
     assert separators_in_use(blanks) == blanks
+
+
+def test_parts_from_starts_put_every_page_in_exactly_one_part() -> None:
+    assert parts_from_starts(6, [0, 2, 5]) == [PageRange(0, 1), PageRange(2, 4), PageRange(5, 5)]
+    assert parts_from_starts(3, [2, 2, 7, -1]) == [
+        PageRange(0, 1),
+        PageRange(2, 2),
+    ]  # page 0 always begins one
+    assert parts_from_starts(4, []) == [PageRange(0, 3)]

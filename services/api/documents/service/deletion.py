@@ -125,7 +125,8 @@ def _delete_objects(session: Session, blobstore: BlobStore, doc: Document, doome
     keys = [f"routes/{doc.id}.json"]
     if doc.ocr_ref:
         keys.append(doc.ocr_ref)
-        keys.extend(blobstore.list_keys(f"ocr/{doc.id}/"))  # pages cut out of photos (crop_key)
+    # Pages cut out of photos (crop_key); a stack's recorded division, a part's kept pages.
+    keys.extend(blobstore.list_keys(f"ocr/{doc.id}/"))
     if doc.blob_ref and doc.sha256 and not _shared(session, Document.sha256 == doc.sha256, doomed):
         keys.append(doc.blob_ref)
     if doc.upload_id and not _shared(session, Document.upload_id == doc.upload_id, doomed):

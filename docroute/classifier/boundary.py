@@ -1,0 +1,258 @@
+"""Where a new document begins in a stack of pages: the boundary model of `splitting: auto`.
+
+Learnt from a workflow's own samples by the trainer and published beside the classifier in the
+same version; applied by the OCR service to the pages of a stack it has read. Pure numpy, plain
+data (`boundary.safetensors` + `boundary.json`, no pickle).
+
+Each page is seen through one TF-IDF vocabulary, fitted on the samples' pages: its whole text and
+its head (the first characters, where a letterhead, a title or "Page 2 of 3" sits). Two linear
+models read those rows: a page classifier (the workflow's classes, learnt from every page of
+every sample) and a first-page detector (a sample's first page against its other pages). For
+each page but the first, a small logistic regression (the combiner) weighs the cues that the
+page starts a new document: the first-page score, the change of class from the page before, how
+alike the two pages are (text, head), and page numbers ("Page 1 of 2", "2/3", a bare "4" after
+"3"). A page with next to no text (the empty back of a duplex scan) never starts a document and
+the page after it is compared with the last page that had text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import safetensors.numpy
+from safetensors import SafetensorError
+
+from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.features import TfidfConfig, TfidfState
+from docroute.classifier.model import softmax
+
+F64 = npt.NDArray[np.float64]
+ARRAYS_FILE = "boundary.safetensors"
+METADATA_FILE = "boundary.json"
+FORMAT = "docroute.boundary/1"
+# The pages' vocabulary: words and word pairs, the most frequent kept.
+PAGE_TFIDF = TfidfConfig(analyzer="word", ngram_range=(1, 2), max_features=20_000)
+# A page's head: where letterheads, titles and running headers sit.
+HEAD_CHARS = 400
+# Page number cues are read in the head and the tail only ("see page 2" in a body is no cue).
+_EDGE_CHARS = 300
+# Fewer characters than this: a page without text (a blank back side, a scanned photo).
+MIN_PAGE_CHARS = 20
+FEATURES = (
+    "first_page",
+    "class_change",
+    "similarity",
+    "head_similarity",
+    "numbered_first",
+    "numbered_later",
+    "previous_numbered_last",
+    "previous_numbered_before_last",
+    "number_follows",
+)
+_LABELLED = re.compile(
+    r"(?:\bpage|\bp\.|\bseite|\bpagina|\bpágina|\bblatt|\bfeuille)\s*(\d{1,3})"
+    r"(?:\s*(?:of|/|von|sur|de|di|aus|из)\s*(\d{1,3}))?",
+    re.IGNORECASE,
+)
+_FRACTION = re.compile(r"^[\s\-–]*(\d{1,3})\s*/\s*(\d{1,3})[\s\-–]*$", re.MULTILINE)
+_BARE = re.compile(r"^[\s\-–]*(\d{1,3})[\s\-–]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PageNumber:
+    """A page number a page prints (``number``), and the page count when it says ("2 of 3")."""
+
+    number: int
+    total: int | None = None
+
+
+def page_number(text: str) -> PageNumber | None:
+    """The page number printed in the head or tail of a page, if any."""
+    edges = (text[:_EDGE_CHARS], text[-_EDGE_CHARS:])
+    for pattern in (_LABELLED, _FRACTION):
+        for edge in edges:
+            found = pattern.search(edge)
+            if found:
+                total = int(found.group(2)) if found.group(2) else None
+                if int(found.group(1)) >= 1 and (total is None or total >= int(found.group(1))):
+                    return PageNumber(int(found.group(1)), total)
+    # A line that is a bare number: only the last lines (a footer) or the first one (a header).
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    for line in lines[-2:] + lines[:1]:
+        bare = _BARE.fullmatch(line)
+        if bare and 1 <= int(bare.group(1)) <= 999:
+            return PageNumber(int(bare.group(1)))
+    return None
+
+
+def has_text(text: str) -> bool:
+    """Whether a page holds enough text to be read as a page of a document."""
+    return len(text.strip()) >= MIN_PAGE_CHARS
+
+
+@dataclass(frozen=True, eq=False)
+class PageModels:
+    """The page-level models: vocabulary, page classifier, first-page detector."""
+
+    labels: tuple[str, ...]
+    tfidf: TfidfState
+    class_coef: F64  # (n_classes, 2 * vocabulary): whole text, then head
+    class_intercept: F64
+    first_coef: F64  # (2 * vocabulary,)
+    first_intercept: float
+
+    def rows(self, texts: Sequence[str]) -> F64:
+        """[whole text | head] TF-IDF rows of the pages."""
+        return np.hstack([self.tfidf.transform(texts), self.tfidf.transform([t[:HEAD_CHARS] for t in texts])])
+
+    def class_probabilities(self, rows: F64) -> F64:
+        if not self.class_coef.size:
+            return np.full((len(rows), max(len(self.labels), 1)), 1.0 / max(len(self.labels), 1))
+        return np.asarray(softmax(rows @ self.class_coef.T + self.class_intercept), dtype=np.float64)
+
+    def first_scores(self, rows: F64) -> F64:
+        """The first-page detector's decision value, clipped: > 0 looks like a first page."""
+        return np.clip(rows @ self.first_coef + self.first_intercept, -10.0, 10.0)
+
+
+def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
+    """One row of FEATURES per page but the first: the cues that it starts a new document. The
+    page before a page is the last one with text before it."""
+    rows = pages.rows(texts)
+    probabilities = pages.class_probabilities(rows)
+    first = pages.first_scores(rows)
+    vocabulary = pages.tfidf.size
+    numbers = [page_number(text) for text in texts]
+    out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
+    previous = 0
+    for page in range(1, len(texts)):
+        before, here = numbers[previous], numbers[page]
+        out[page - 1] = (
+            first[page],
+            1.0 - float(probabilities[previous] @ probabilities[page]),
+            float(rows[previous, :vocabulary] @ rows[page, :vocabulary]),
+            float(rows[previous, vocabulary:] @ rows[page, vocabulary:]),
+            here is not None and here.number == 1,
+            here is not None and here.number > 1,
+            before is not None and before.total is not None and before.number == before.total,
+            before is not None and before.total is not None and before.number < before.total,
+            before is not None and here is not None and here.number == before.number + 1,
+        )
+        if has_text(texts[page]):
+            previous = page
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class BoundaryModel:
+    """Page models and the combiner that says, page by page, whether a new document begins.
+
+    Usage::
+
+        probabilities = model.start_probabilities(page_texts)  # one per page but the first
+        starts = model.starts(page_texts)                       # 0 and every page that begins one
+    """
+
+    pages: PageModels
+    weights: F64  # (len(FEATURES),)
+    bias: float
+    threshold: float = 0.5
+
+    def start_probabilities(self, texts: Sequence[str]) -> F64:
+        """For pages 1..n-1: the probability that the page begins a new document (0 for a page
+        without text: it belongs to the document before it)."""
+        if len(texts) < 2:
+            return np.zeros(0)
+        logits = pair_features(self.pages, texts) @ self.weights + self.bias
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        return np.where([has_text(t) for t in texts[1:]], probabilities, 0.0)
+
+    def starts(self, texts: Sequence[str]) -> list[int]:
+        """The pages that begin a document: page 0 and those at or above the threshold."""
+        probabilities = self.start_probabilities(texts)
+        return [0] + [page + 1 for page, p in enumerate(probabilities) if p >= self.threshold]
+
+    def save(self) -> dict[str, bytes]:
+        """The artifact's files: `boundary.safetensors` (arrays) and `boundary.json`."""
+        arrays = {
+            "idf": self.pages.tfidf.idf,
+            "class_coef": self.pages.class_coef,
+            "class_intercept": self.pages.class_intercept,
+            "first_coef": self.pages.first_coef,
+            "weights": self.weights,
+        }
+        metadata = {
+            "format": FORMAT,
+            "labels": list(self.pages.labels),
+            "tfidf": {
+                "config": self.pages.tfidf.config.to_dict(),
+                "vocabulary": list(self.pages.tfidf.vocabulary),
+            },
+            "first_intercept": self.pages.first_intercept,
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "features": list(FEATURES),
+        }
+        return {
+            ARRAYS_FILE: safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in arrays.items()}),
+            METADATA_FILE: json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        }
+
+    @classmethod
+    def load(cls, files: Mapping[str, bytes]) -> BoundaryModel:
+        """Rebuild a model from `save()` output.
+
+        :raises ModelArtifactError: when a file is missing or malformed.
+        """
+        try:
+            meta: dict[str, Any] = json.loads(files[METADATA_FILE].decode("utf-8"))
+            if meta.get("format") != FORMAT or meta.get("features") != list(FEATURES):
+                raise ModelArtifactError(f"{METADATA_FILE} is not a {FORMAT} model with this code's features")
+            arrays = safetensors.numpy.load(bytes(files[ARRAYS_FILE]))
+            tfidf = TfidfState(
+                config=TfidfConfig.from_dict(meta["tfidf"]["config"]),
+                vocabulary=tuple(str(t) for t in meta["tfidf"]["vocabulary"]),
+                idf=np.asarray(arrays["idf"], dtype=np.float64),
+            )
+            labels = tuple(str(label) for label in meta["labels"])
+            model = cls(
+                pages=PageModels(
+                    labels=labels,
+                    tfidf=tfidf,
+                    class_coef=np.asarray(arrays["class_coef"], dtype=np.float64),
+                    class_intercept=np.asarray(arrays["class_intercept"], dtype=np.float64),
+                    first_coef=np.asarray(arrays["first_coef"], dtype=np.float64),
+                    first_intercept=float(meta["first_intercept"]),
+                ),
+                weights=np.asarray(arrays["weights"], dtype=np.float64),
+                bias=float(meta["bias"]),
+                threshold=float(meta["threshold"]),
+            )
+        except ModelArtifactError:
+            raise
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError, SafetensorError) as exc:
+            raise ModelArtifactError(f"malformed boundary model: {exc!r}") from exc
+        model._validate()
+        return model
+
+    def _validate(self) -> None:
+        width = 2 * self.pages.tfidf.size
+        n_classes = len(self.pages.labels)
+        ok = (
+            self.weights.shape == (len(FEATURES),)
+            and self.pages.first_coef.shape == (width,)
+            and self.pages.class_coef.shape in ((n_classes, width), (0,))
+            and self.pages.class_intercept.shape in ((n_classes,), (0,))
+            and 0.0 < self.threshold < 1.0
+            and all(
+                np.isfinite(a).all() for a in (self.weights, self.pages.first_coef, self.pages.class_coef)
+            )
+        )
+        if not ok:
+            raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")

@@ -1,0 +1,197 @@
+"""Learning where documents begin from a workflow's labelled samples (`splitting: auto`).
+
+Every labelled multi-page sample shows which of its pages starts it and which continue it; two
+samples put one after the other show a boundary (of the same class or of another). Stacks are
+composed from the samples, and every figure and every input of the combiner is out-of-fold: the
+page models that score a stack's pages and the combiner that decides its boundaries never saw
+the stack's samples. The published model is refitted on every sample.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from docroute.classifier.boundary import PAGE_TFIDF, BoundaryModel, PageModels, has_text, pair_features
+from docroute.classifier.features import count_terms, fit_counts
+
+F64 = npt.NDArray[np.float64]
+# Pages of a sample read for boundaries: the first ones show how it begins and continues.
+MAX_PAGES_PER_SAMPLE = 8
+MAX_FOLDS = 5
+# Stacks of 2-5 samples; every sample is composed into this many stacks (different orders).
+STACK_SIZES = (2, 5)
+COMPOSITIONS = 3
+
+
+@dataclass(frozen=True)
+class BoundaryReport:
+    """Out-of-fold figures on stacks composed of the samples."""
+
+    precision: float | None
+    recall: float | None
+    exact: float  # share of composed stacks split exactly
+    stacks: int
+    boundaries: int
+    continuations: int  # pages inside a sample after its first, the cases a split must not cut
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {
+            "precision": self.precision,
+            "recall": self.recall,
+            "exact": self.exact,
+            "stacks": self.stacks,
+            "boundaries": self.boundaries,
+            "continuations": self.continuations,
+        }
+
+
+def train_boundary_model(
+    pages: Sequence[Sequence[str]], labels: Sequence[str], *, seed: int = 0
+) -> tuple[BoundaryModel, BoundaryReport] | None:
+    """The boundary model of samples given as their pages' texts, and its out-of-fold report;
+    None when the samples cannot teach one (fewer than two samples with two pages of text, or
+    fewer than four samples)."""
+    samples = [[t for t in p[:MAX_PAGES_PER_SAMPLE] if has_text(t)] for p in pages]
+    keep = [i for i, p in enumerate(samples) if p]
+    samples, labels = [samples[i] for i in keep], [labels[i] for i in keep]
+    if len(samples) < 4 or sum(len(p) > 1 for p in samples) < 2:
+        return None
+    folds = _folds(labels, min(MAX_FOLDS, len(samples) // 2), seed)
+    rng = random.Random(seed)
+    stacks: list[tuple[int, list[int]]] = []  # (fold, sample indexes in stack order)
+    for fold in range(max(folds) + 1):
+        members = [i for i, f in enumerate(folds) if f == fold]
+        for _ in range(COMPOSITIONS):
+            stacks += [(fold, s) for s in _compose(members, rng)]
+    features: list[F64] = []
+    truth: list[npt.NDArray[np.bool_]] = []
+    for fold in range(max(folds) + 1):
+        train = [i for i, f in enumerate(folds) if f != fold]
+        page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train])
+        for _, stack in (s for s in stacks if s[0] == fold):
+            texts, starts = _stack_pages(samples, stack)
+            features.append(pair_features(page_models, texts))
+            truth.append(starts[1:])
+    # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks.
+    found: list[npt.NDArray[np.bool_]] = []
+    for fold in range(max(folds) + 1):
+        mine = [n for n, (f, _) in enumerate(stacks) if f == fold]
+        others = [n for n, (f, _) in enumerate(stacks) if f != fold]
+        weights, bias = _fit_combiner(
+            np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others])
+        )
+        found += [(features[n] @ weights + bias) >= 0.0 for n in mine]
+    order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
+    report = _report([truth[n] for n in order], found)
+    weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
+    model = BoundaryModel(pages=fit_page_models(samples, labels), weights=weights, bias=bias)
+    return model, report
+
+
+def fit_page_models(samples: Sequence[Sequence[str]], labels: Sequence[str]) -> PageModels:
+    """Vocabulary, page classifier (every page carries its sample's label) and first-page
+    detector (first pages against later ones), fitted on the samples' pages."""
+    texts = [t for pages in samples for t in pages]
+    page_labels = [label for pages, label in zip(samples, labels, strict=True) for _ in pages]
+    is_first = np.array([n == 0 for pages in samples for n in range(len(pages))])
+    counts = count_terms(texts + [t[:400] for t in texts], PAGE_TFIDF)
+    tfidf = fit_counts(counts, PAGE_TFIDF)
+    classes = tuple(sorted(set(labels)))
+    empty = PageModels(classes, tfidf, np.zeros(0), np.zeros(0), np.zeros(2 * tfidf.size), 0.0)
+    rows = empty.rows(texts)
+    class_coef, class_intercept = np.zeros(0), np.zeros(0)
+    if len(classes) >= 2:
+        y = np.array([classes.index(label) for label in page_labels])
+        lr = _lr(C=10.0).fit(rows, y)
+        class_coef, class_intercept = lr.coef_, lr.intercept_
+        if len(classes) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
+            class_coef = np.vstack([-class_coef[0] / 2, class_coef[0] / 2])
+            class_intercept = np.array([-class_intercept[0] / 2, class_intercept[0] / 2])
+    first_coef, first_intercept = np.zeros(2 * tfidf.size), 0.0
+    if is_first.any() and not is_first.all():
+        lr = _lr(C=10.0, class_weight="balanced").fit(rows, is_first)
+        first_coef, first_intercept = lr.coef_[0], float(lr.intercept_[0])
+    return PageModels(
+        classes,
+        tfidf,
+        np.asarray(class_coef, dtype=np.float64),
+        np.asarray(class_intercept, dtype=np.float64),
+        np.asarray(first_coef, dtype=np.float64),
+        first_intercept,
+    )
+
+
+def _lr(**kwargs: object) -> LogisticRegression:
+    return LogisticRegression(max_iter=2000, **kwargs)
+
+
+def _fit_combiner(features: F64, starts: npt.NDArray[np.bool_]) -> tuple[F64, float]:
+    """Weights and bias of the combiner; a single kind of case gives a constant answer."""
+    if starts.all() or not starts.any():
+        return np.zeros(features.shape[1]), 10.0 if starts.all() else -10.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lr = _lr(C=1.0).fit(features, starts)
+    return np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0])
+
+
+def _folds(labels: Sequence[str], n_folds: int, seed: int) -> list[int]:
+    """A fold per sample, each class dealt round-robin over the folds."""
+    rng = random.Random(seed)
+    folds = [0] * len(labels)
+    dealt = 0
+    for label in sorted(set(labels)):
+        members = [i for i, x in enumerate(labels) if x == label]
+        rng.shuffle(members)
+        for i in members:
+            folds[i] = dealt % n_folds
+            dealt += 1
+    return folds
+
+
+def _compose(members: list[int], rng: random.Random) -> list[list[int]]:
+    """The members shuffled and cut into stacks of STACK_SIZES samples (a last single one joins
+    the stack before it)."""
+    order = members[:]
+    rng.shuffle(order)
+    stacks: list[list[int]] = []
+    while order:
+        size = rng.randint(*STACK_SIZES)
+        stacks.append(order[:size])
+        order = order[size:]
+    if len(stacks) > 1 and len(stacks[-1]) == 1:
+        last = stacks.pop()
+        stacks[-1] += last
+    return [s for s in stacks if len(s) >= 2]
+
+
+def _stack_pages(
+    samples: Sequence[Sequence[str]], stack: Sequence[int]
+) -> tuple[list[str], npt.NDArray[np.bool_]]:
+    """The pages of a composed stack and whether each begins a document."""
+    texts = [t for i in stack for t in samples[i]]
+    starts = np.array([n == 0 for i in stack for n in range(len(samples[i]))])
+    return texts, starts
+
+
+def _report(truth: Sequence[npt.NDArray[np.bool_]], found: Sequence[npt.NDArray[np.bool_]]) -> BoundaryReport:
+    tp = sum(int((t & f).sum()) for t, f in zip(truth, found, strict=True))
+    fp = sum(int((~t & f).sum()) for t, f in zip(truth, found, strict=True))
+    fn = sum(int((t & ~f).sum()) for t, f in zip(truth, found, strict=True))
+    exact = sum(bool((t == f).all()) for t, f in zip(truth, found, strict=True))
+    return BoundaryReport(
+        precision=round(tp / (tp + fp), 4) if tp + fp else None,
+        recall=round(tp / (tp + fn), 4) if tp + fn else None,
+        exact=round(exact / len(truth), 4) if truth else 0.0,
+        stacks=len(truth),
+        boundaries=tp + fn,
+        continuations=sum(int((~t).sum()) for t in truth),
+    )

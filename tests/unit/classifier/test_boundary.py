@@ -1,0 +1,72 @@
+"""The boundary model of `splitting: auto` (issue 8): page-number cues, pages without text, and
+the artifact round trip (plain data, refused when malformed)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from docroute.classifier.boundary import BoundaryModel, PageNumber, has_text, page_number
+from docroute.classifier.errors import ModelArtifactError
+from services.trainer.core.boundaries import train_boundary_model
+from tests.factories.documents import document_lines
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("INVOICE\nNo. 4\n...\nPage 1 of 3", PageNumber(1, 3)),
+        ("Seite 2 von 2\nRechnung", PageNumber(2, 2)),
+        ("Report\nbody text\n- 4 -", PageNumber(4)),
+        ("Summary\nbody\n2/5", PageNumber(2, 5)),
+        ("Dear Sir," + " body" * 80 + " as shown on page 7 of the manual" + " body" * 80, None),
+        ("Total due: $14.00", None),
+        ("Page 5 of 3", None),
+    ],
+)
+def test_page_numbers_are_read_in_the_head_and_tail_only(text: str, expected: PageNumber | None) -> None:
+    assert page_number(text) == expected
+
+
+def test_a_page_without_text_is_no_page_of_its_own() -> None:
+    assert not has_text("  \n 3 \n")
+    assert has_text("Dear Sir, thank you for your letter.")
+
+
+def _two_page(kind: str, rng: random.Random) -> list[str]:
+    lines = document_lines(kind, rng)
+    return ["\n".join(lines[: len(lines) // 2]), "\n".join(lines[len(lines) // 2 :])]
+
+
+@pytest.fixture(scope="module")
+def model() -> BoundaryModel:
+    rng = random.Random(5)
+    kinds = ["invoice", "payslip"] * 6
+    trained = train_boundary_model([_two_page(k, rng) for k in kinds], kinds)
+    assert trained is not None
+    return trained[0]
+
+
+def test_a_blank_back_side_stays_in_its_document_and_the_next_page_is_judged_on_the_last_text(
+    model: BoundaryModel,
+) -> None:
+    rng = random.Random(9)
+    invoice, payslip = _two_page("invoice", rng), _two_page("payslip", rng)
+    texts = [invoice[0], "", invoice[1], payslip[0], " ", payslip[1]]
+    probabilities = model.start_probabilities(texts)
+    assert probabilities[0] == 0.0 and probabilities[3] == 0.0  # the blank pages
+    assert model.starts(texts) == [0, 3]
+
+
+def test_the_artifact_round_trips_and_a_broken_one_is_refused(model: BoundaryModel) -> None:
+    files = model.save()
+    again = BoundaryModel.load(files)
+    texts = _two_page("invoice", random.Random(1)) + _two_page("payslip", random.Random(2))
+    assert np.allclose(again.start_probabilities(texts), model.start_probabilities(texts))
+    assert b"pickle" not in files["boundary.json"]
+    with pytest.raises(ModelArtifactError):
+        BoundaryModel.load({**files, "boundary.json": b'{"format": "docroute.boundary/0"}'})
+    with pytest.raises(ModelArtifactError):
+        BoundaryModel.load({"boundary.json": files["boundary.json"]})
