@@ -21,6 +21,7 @@ from services.ocr.boundaries import BoundaryModels, Reading, kept_reading
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
+from services.ocr.photos import PhotoSplitter
 from services.ocr.stacks import StackSplitter
 
 logger = logging.getLogger(__name__)
@@ -56,13 +57,17 @@ class OcrHandler:
         self._fallback = StandbyEngine(engines, "paddle") if escalation != NEVER else None
         # `splitting: auto` reads the live version's boundary model (services.ocr.boundaries).
         self._stacks = StackSplitter(store, BoundaryModels(versions, store) if versions else None)
+        self._photos = PhotoSplitter(store)
 
     def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
         doc = event.data
         document_id = str(doc.document_id)
         workflow = self._workflows.get(str(doc.workflow_id))
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
-        parts = self._stacks.split(doc, workflow.splitting, lambda: self._read(doc, whole=True))
+        # A photo holding several documents (receipts) goes on as one part per document.
+        parts = self._photos.split(doc, workflow.splitting) or self._stacks.split(
+            doc, workflow.splitting, lambda: self._read(doc, whole=True)
+        )
         if parts is not None:
             return parts
         # A part of a stack `auto` divided (or a stack it found one document in) was read with it.
