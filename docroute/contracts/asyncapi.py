@@ -84,8 +84,9 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel(
         "document.text-extracted", topics.DOCUMENT_TEXT_EXTRACTED, ("document.text_extracted",),
-        ("ocr",), ("classify", "api"),
-        "OCR done: the text and per-page result stay in S3, the event carries their reference.",
+        ("ocr",), ("classify", "api", "trainer"),
+        "OCR done: the text and per-page result stay in S3, the event carries their reference "
+        "(the trainer keeps the unlabelled samples and has the live version guess them).",
     ),
     Channel(
         "document.classified", topics.DOCUMENT_CLASSIFIED, ("document.classified",), ("classify",),
@@ -138,9 +139,10 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel(
         "model.published", topics.MODEL_PUBLISHED, ("model.published", "model.promoted"),
-        ("trainer", "api"), ("classify", "api"),
+        ("trainer", "api"), ("classify", "api", "trainer"),
         "Model versions trained and promoted; one ordered partition decides which version is live "
-        "(the last event wins). Every classify replica reads it whole.",
+        "(the last event wins). Every classify replica reads it whole; the trainer has a version "
+        "going live guess the unlabelled samples it has no guess for.",
         partitions=1,
     ),
     Channel(

@@ -8,6 +8,8 @@ models/<workflow>/v<N>/                      model.safetensors, model.json, metr
                                              predictions.json (its guess for each unlabelled
                                              sample), manifest.json (written last, only if absent)
 models/<workflow>/triggers/<trigger>.json    {version}: a redelivered trigger trains no twice
+guesses/<workflow>/v<N>/<sample>.json        {class, confidence, runner_up}: the live v<N>'s guess
+                                             for a sample its predictions.json lacks (guesses.py)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from docroute.blobstore import BlobStore
+from docroute.blobstore import BlobRef, BlobStore
 from docroute.errors import BlobNotFoundError
 
 
@@ -104,6 +106,27 @@ class TrainingStore:
         self.store.put_json(f"models/{workflow_id}/triggers/{trigger_id}.json", {"version": version})
         return version
 
+    def published_guesses(self, artifact_ref: str) -> set[str]:
+        """The samples a version guessed when it was published (its predictions.json)."""
+        record = self._json_or_none(BlobRef.parse(artifact_ref).key + "predictions.json") or {}
+        return set(record.get("predictions") or {})
+
+    def late_guesses(self, workflow_id: str, version: int) -> set[str]:
+        """The samples v<version> guessed after it was published."""
+        prefix = self._guesses_prefix(workflow_id, version)
+        return {key.removeprefix(prefix).removesuffix(".json") for key in self.store.list_keys(prefix)}
+
+    def put_late_guesses(self, workflow_id: str, version: int, guesses: dict[str, dict[str, Any]]) -> int:
+        """Store each guess unless one is there already (a guess never changes); returns how
+        many were new."""
+        prefix = self._guesses_prefix(workflow_id, version)
+        return sum(
+            self.store.put_if_absent(
+                f"{prefix}{sample_id}.json", json.dumps(guess).encode(), content_type="application/json"
+            )
+            for sample_id, guess in guesses.items()
+        )
+
     def manifest(self, workflow_id: str, version: int) -> dict[str, Any]:
         result: dict[str, Any] = self.store.get_json(f"models/{workflow_id}/v{version}/manifest.json")
         return result
@@ -117,6 +140,10 @@ class TrainingStore:
         except BlobNotFoundError:
             return None
         return value
+
+    @staticmethod
+    def _guesses_prefix(workflow_id: str, version: int) -> str:
+        return f"guesses/{workflow_id}/v{version}/"
 
     @staticmethod
     def _unlabelled_key(workflow_id: str, sample_id: str) -> str:

@@ -19,6 +19,7 @@ from docroute.contracts._generated import (
     DocumentTextExtracted,
     Evaluation,
     Metrics,
+    ModelPromoted,
     ModelPublished,
     SampleLabelled,
     TrainingRequested,
@@ -31,6 +32,7 @@ from services.trainer.core import InsufficientDataError, TrainingConfig, train_c
 from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
 from services.trainer.features import CachedEmbedders
+from services.trainer.guesses import LiveGuesses, predictions_of
 from services.trainer.promotion import Candidate, LiveVersions, PromotionGate, recipe
 
 logger = logging.getLogger(__name__)
@@ -59,13 +61,24 @@ class TrainerHandler:
         self._embedder_id = embedder_id
         self._max_text_chars = max_text_chars
         self._texts: dict[str, str] = {}  # ocr_ref -> text; OCR output is immutable
+        self._guesses = LiveGuesses(store, versions, self._embedders.get, self._text)
 
     def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
-        """An unlabelled sample, read: the next version predicts it (labelled ones come as
-        `sample.labelled`; documents to process are not the trainer's)."""
+        """An unlabelled sample, read: the live version guesses it now, the next version when it
+        is published (labelled ones come as `sample.labelled`; documents to process are not the
+        trainer's)."""
         doc = event.data
         if doc.purpose == "training" and doc.label is None and doc.workflow_id is not None:
             self._store.put_unlabelled(str(doc.workflow_id), str(doc.document_id), doc.ocr_ref)
+            self._guesses.on_read(str(doc.workflow_id), str(doc.document_id), doc.ocr_ref)
+        return []
+
+    def on_model_changed(self, event: Event[ModelPublished | ModelPromoted]) -> Sequence[Outgoing]:
+        """A version went live (published live, promoted, rolled back to): it guesses the
+        unlabelled samples it has no guess for. Candidates change nothing."""
+        data = event.data
+        if isinstance(data, ModelPromoted) or (isinstance(data, ModelPublished) and data.live):
+            self._guesses.on_live(str(data.workflow_id), data.version)
         return []
 
     def on_sample_labelled(self, event: Event[SampleLabelled]) -> Sequence[Outgoing]:
@@ -219,23 +232,6 @@ class TrainerHandler:
             text = OcrDocument.from_json(self._store.store.get(ocr_ref)).text
             self._texts[ocr_ref] = text[: self._max_text_chars]
         return self._texts[ocr_ref]
-
-
-def predictions_of(
-    sample_ids: Sequence[str], labels: Sequence[str], probabilities: np.ndarray
-) -> dict[str, dict[str, Any]]:
-    """{sample_id: {class, confidence, runner_up}}: the most probable class and its share, and
-    the second one's share (a small lead means the version is unsure)."""
-    found = {}
-    for sample_id, row in zip(sample_ids, probabilities, strict=True):
-        order = np.argsort(-row)
-        second = float(row[order[1]]) if len(order) > 1 else 0.0
-        found[sample_id] = {
-            "class": labels[int(order[0])],
-            "confidence": round(float(row[order[0]]), 4),
-            "runner_up": round(second, 4),
-        }
-    return found
 
 
 def _json(value: Any) -> bytes:

@@ -28,5 +28,6 @@ def run() -> None:
         topics.SAMPLE_LABELLED: handler.on_sample_labelled,
         topics.TRAINING_REQUESTED: handler.on_training_requested,
         topics.DOCUMENT_TEXT_EXTRACTED: handler.on_text_extracted,
+        topics.MODEL_PUBLISHED: handler.on_model_changed,  # promotions too: guesses by the live version
     }
     StreamService("trainer", settings, routes).run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.trainer.handler import predictions_of
+from services.trainer.guesses import predictions_of
 
 
 def test_each_sample_gets_its_most_probable_class_and_the_runner_up() -> None:

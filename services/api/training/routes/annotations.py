@@ -35,8 +35,9 @@ def list_samples(
         query = query.where(Document.label == label)
     if batch_id is not None:
         query = query.where(Document.batch_id == batch_id)
-    rows = session.scalars(query.order_by(Document.created_at, Document.id).limit(limit).offset(offset))
-    guesses = live_guesses(session, blobstore, workflow.id)
+    rows = list(session.scalars(query.order_by(Document.created_at, Document.id).limit(limit).offset(offset)))
+    unlabelled = [str(doc.id) for doc in rows if annotation.state_of(doc) == "unlabelled"]
+    guesses = live_guesses(session, blobstore, workflow.id, unlabelled)
     return [annotation.public(doc, guesses) for doc in rows]
 
 
@@ -46,7 +47,8 @@ def get_sample(
 ) -> SamplePublic:
     """One sample; unlabelled, with the live version's `prediction` (class, confidence)."""
     doc = annotation.find(session, workflow, str(sample_id))
-    return annotation.public(doc, live_guesses(session, blobstore, workflow.id))
+    wanted = [str(doc.id)] if annotation.state_of(doc) == "unlabelled" else []
+    return annotation.public(doc, live_guesses(session, blobstore, workflow.id, wanted))
 
 
 @router.put("/{key}/samples/{sample_id}/label", response_model=SamplePublic)

@@ -63,7 +63,7 @@ async def suggest_labels(
     labelled = list(session.scalars(labelled_query.limit(MAX_LABELLED)))
 
     def suggested() -> list[SampleSuggestion]:
-        by_version = live_guesses(session, blobstore, workflow.id)
+        by_version = live_guesses(session, blobstore, workflow.id, [str(d.id) for d in docs])
         # Only the samples the live version has no guess for are compared by text (it reads S3).
         rest = [d for d in docs if str(d.id) not in by_version]
         by_text: dict[uuid.UUID, Guess | None] = {}

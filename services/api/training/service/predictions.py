@@ -1,14 +1,20 @@
-"""The live version's guess for each unlabelled sample: `predictions.json`, which the trainer
-writes beside every version it publishes (it has the fitted model and embeds the samples then;
-the API loads no embedder). A version's files never change, so each is read once per process.
+"""The live version's guess for each unlabelled sample, as the trainer stores it (it has the
+fitted model and the embedder; the API loads neither):
 
-Samples read after the version was trained have no guess from it until the next version."""
+- `predictions.json` beside every version it publishes: the samples unlabelled then. A
+  version's files never change, so each is read once per process.
+- `guesses/<workflow>/v<N>/<sample>.json`: a sample read after v<N> was trained, guessed by v<N>
+  as it arrives (or when v<N> goes live again). Each is written once and never changes, so it is
+  read once too; the prefix is listed only when a sample asked for has no guess yet.
+
+A sample read moments ago may have no guess for a short while (the trainer embeds it first)."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -30,18 +36,25 @@ class VersionGuess:
 
 
 _cache: OrderedDict[str, dict[str, dict[str, object]]] = OrderedDict()
+_late: OrderedDict[str, dict[str, dict[str, object]]] = OrderedDict()  # prefix -> {sample: guess}
 _lock = threading.Lock()
 
 
-def live_guesses(session: Session, store: BlobStore, workflow_id: uuid.UUID) -> dict[str, VersionGuess]:
+def live_guesses(
+    session: Session, store: BlobStore, workflow_id: uuid.UUID, wanted: Collection[str] = ()
+) -> dict[str, VersionGuess]:
     """{sample_id: guess} of the workflow's live version; {} without one (or for a version
-    trained before guesses were stored)."""
+    trained before guesses were stored). The guesses made after the version was published are
+    looked up when one of the `wanted` sample ids has none in `predictions.json`."""
     version = live_state(session, workflow_id).version
     row = session.get(ModelVersion, (workflow_id, version)) if version else None
     if row is None:
         return {}
+    guesses = _read(store, row.artifact_ref)
+    if any(sample_id not in guesses for sample_id in wanted):
+        guesses = {**_read_late(store, f"guesses/{workflow_id}/v{version}/"), **guesses}
     found = {}
-    for sample_id, guess in _read(store, row.artifact_ref).items():
+    for sample_id, guess in guesses.items():
         try:
             confidence = float(guess["confidence"])  # type: ignore[arg-type]
             runner_up = float(guess.get("runner_up") or 0.0)  # type: ignore[arg-type]
@@ -71,3 +84,25 @@ def _read(store: BlobStore, artifact_ref: str) -> dict[str, dict[str, object]]:
         while len(_cache) > CACHED_VERSIONS:
             _cache.popitem(last=False)
     return value
+
+
+def _read_late(store: BlobStore, prefix: str) -> dict[str, dict[str, object]]:
+    """The guesses under `prefix`; only those not read before are fetched (none ever changes)."""
+    with _lock:
+        known = dict(_late.get(prefix, {}))
+    for key in store.list_keys(prefix):
+        sample_id = key.removeprefix(prefix).removesuffix(".json")
+        if sample_id in known:
+            continue
+        try:
+            guess = store.get_json(key)
+        except (BlobNotFoundError, ValueError):
+            continue  # deleted since listed, or unreadable: no guess
+        if isinstance(guess, dict):
+            known[sample_id] = guess
+    with _lock:
+        _late[prefix] = known
+        _late.move_to_end(prefix)
+        while len(_late) > CACHED_VERSIONS:
+            _late.popitem(last=False)
+    return known
