@@ -209,3 +209,57 @@ def test_a_put_cut_short_keeps_the_previous_version(s3_endpoint: str, s3: BaseCl
     _put_cut_short(s3_endpoint, bucket, "watermark.json", b'{"high":2,"pad":"' + b"y" * 100 + b'"}', 9)
 
     assert s3.get_object(Bucket=bucket, Key="watermark.json")["Body"].read() == b'{"high":1}'
+
+
+def test_a_listing_shows_every_acknowledged_change_at_once(s3: BaseClient, bucket: str) -> None:
+    """Listings are cached per folder: a write, an overwrite, a delete or a write further down
+    must show in the very next listing, as Tansu reads a batch's offset from them."""
+    s3.put_object(Bucket=bucket, Key="t/records/0001.batch", Body=b"x")
+    assert _listed(s3, bucket, Prefix="t/records/") == (["t/records/0001.batch"], [])
+    assert _listed(s3, bucket, Prefix="t/records/") == (["t/records/0001.batch"], [])  # from the cache
+
+    s3.put_object(Bucket=bucket, Key="t/records/0002.batch", Body=b"x")
+    assert _listed(s3, bucket, Prefix="t/records/")[0] == ["t/records/0001.batch", "t/records/0002.batch"]
+
+    s3.put_object(Bucket=bucket, Key="t/records/0002.batch", Body=b"longer")
+    sizes = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="t/records/")["Contents"]}
+    assert sizes["t/records/0002.batch"] == len(b"longer")
+
+    s3.delete_object(Bucket=bucket, Key="t/records/0001.batch")
+    assert _listed(s3, bucket, Prefix="t/records/")[0] == ["t/records/0002.batch"]
+
+    assert _listed(s3, bucket, Prefix="t/")[0] == ["t/records/0002.batch"]
+    s3.put_object(Bucket=bucket, Key="t/records/deep/0003.batch", Body=b"x")
+    assert _listed(s3, bucket, Prefix="t/")[0] == ["t/records/0002.batch", "t/records/deep/0003.batch"]
+    assert _listed(s3, bucket)[0] == ["t/records/0002.batch", "t/records/deep/0003.batch"]
+
+
+def test_listings_racing_writes_never_miss_an_acknowledged_batch(s3: BaseClient, bucket: str) -> None:
+    """Readers list the folder while a writer adds batches: every listing begun after a batch's
+    PUT was acknowledged holds it (a listing cached from before the write would not)."""
+    acknowledged: list[int] = []
+    done = threading.Event()
+    stale: list[str] = []
+
+    def write() -> None:
+        for offset in range(60):
+            s3.put_object(Bucket=bucket, Key=f"r/records/{offset:04d}.batch", Body=b"x")
+            acknowledged.append(offset)
+        done.set()
+
+    def read() -> None:
+        while not done.is_set():
+            expected = len(acknowledged)
+            listed = _listed(s3, bucket, Prefix="r/records/")[0]
+            if len(listed) < expected:
+                stale.append(f"listed {len(listed)} after {expected} acknowledged")
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    write()
+    for reader in readers:
+        reader.join(60)
+
+    assert not stale, stale[:3]
+    assert len(_listed(s3, bucket, Prefix="r/records/")[0]) == 60
