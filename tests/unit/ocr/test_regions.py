@@ -1,0 +1,67 @@
+"""Finding every document on one image: real SROIE receipts (tests/data/photos/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from services.ocr.core.crop import flatten
+from services.ocr.core.regions import find_documents
+from tests.factories.documents import render_scanned_page
+
+PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
+
+
+@pytest.fixture(scope="module")
+def two_receipts() -> np.ndarray:
+    return np.asarray(Image.open(PHOTOS / "two-receipts.jpg").convert("RGB"))
+
+
+def _centre_x(quad: np.ndarray) -> float:
+    return float(quad[:, 0].mean())
+
+
+def test_a_photo_of_two_receipts_holds_two_documents_left_to_right(two_receipts: np.ndarray) -> None:
+    quads = find_documents(two_receipts)
+    assert len(quads) == 2
+    height, width = two_receipts.shape[:2]
+    assert _centre_x(quads[0]) < width / 2 < _centre_x(quads[1])
+    for quad in quads:
+        assert quad.shape == (4, 2)
+        assert (quad >= 0).all() and (quad[:, 0] < width).all() and (quad[:, 1] < height).all()
+        # A receipt: upright, taller than wide, most of the photo's height.
+        flat = flatten(two_receipts, quad)
+        assert flat.shape[0] > 1.6 * flat.shape[1] and flat.shape[0] > 0.5 * height
+        # Cut to the paper: its border is receipt-white, not the dark table.
+        border = np.concatenate([flat[:4].ravel(), flat[-4:].ravel(), flat[:, :4].ravel(), flat[:, -4:].ravel()])
+        assert border.mean() > 150
+
+
+def test_one_receipt_on_the_table_stays_one_document(two_receipts: np.ndarray) -> None:
+    quads = find_documents(two_receipts[:, : two_receipts.shape[1] // 2])
+    assert len(quads) == 1
+
+
+def test_a_receipt_scanned_on_white_is_not_divided() -> None:
+    scan = np.asarray(Image.open(PHOTOS / "receipt-scan.jpg").convert("RGB"))
+    assert len(find_documents(scan)) <= 1
+
+
+def test_a_full_page_scan_is_not_divided() -> None:
+    lines = ["INVOICE 2291", "Bill to: Mary Davis", "Total due: $1,250.00"] * 6
+    scan = np.asarray(render_scanned_page(lines, background=False, size=(827, 1170), font_px=16)).copy()
+    assert find_documents(scan) == []
+    # A dark band across the page (a letterhead) cuts the paper in two, each touching both sides.
+    scan[300:420] = 30
+    assert len(find_documents(scan)) <= 1
+
+
+def test_receipts_on_a_white_table_are_not_found(two_receipts: np.ndarray) -> None:
+    """Paper on paper-white: no split, the image is read as it is."""
+    table = np.full((900, 1200, 3), 236, np.uint8)
+    table[100:800, 100:400] = 246
+    table[100:800, 700:1000] = 246
+    assert find_documents(table) == []
