@@ -475,7 +475,7 @@ class DocumentSplit(BaseModel):
     """
     Key (UUID) of the workflow the document belongs to.
     """
-    mode: Literal["separator", "every_page"]
+    mode: Literal["separator", "every_page", "auto"]
     """
     The workflow's splitting when the stack was divided.
     """
@@ -489,7 +489,7 @@ class DocumentSplit(BaseModel):
     """
     separators: list[Separator]
     """
-    The separator sheets found, in page order; they belong to no part.
+    The separator sheets found, in page order; they belong to no part; none with `auto`.
     """
 
 
@@ -749,9 +749,43 @@ class Evaluation(BaseModel):
     """
 
 
+class Boundary(BaseModel):
+    """
+    How well the version's boundary model (`splitting: auto`, published with the classifier as boundary.safetensors + boundary.json) divides stacks composed of its own samples, out-of-fold: the page models and the combiner that decide a stack never saw its samples. Null or absent: the version has no boundary model (its samples have one page each, or it predates them); an auto workflow then reads a stack as one document.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    precision: float | None
+    """
+    Share of the boundaries found that are true (null: none found).
+    """
+    recall: float | None
+    """
+    Share of the true boundaries found.
+    """
+    exact: float
+    """
+    Share of the composed stacks split exactly right.
+    """
+    stacks: Annotated[int, Field(ge=0)]
+    """
+    Stacks composed of 2-5 samples each.
+    """
+    boundaries: Annotated[int, Field(ge=0)]
+    """
+    True boundaries in them (pages where a sample begins, but a stack's first).
+    """
+    continuations: Annotated[int, Field(ge=0)]
+    """
+    Pages that continue a sample: those a split must not cut at.
+    """
+
+
 class ModelPublished(BaseModel):
     """
-    An immutable model version was published to S3.
+    An immutable model version was published to S3. v2 adds `boundary`.
     """
 
     model_config = ConfigDict(
@@ -792,6 +826,10 @@ class ModelPublished(BaseModel):
     evaluation: Evaluation | None = None
     """
     The promotion gate's comparison with the live version on the same samples; null for a first version.
+    """
+    boundary: Boundary | None = None
+    """
+    How well the version's boundary model (`splitting: auto`, published with the classifier as boundary.safetensors + boundary.json) divides stacks composed of its own samples, out-of-fold: the page models and the combiner that decide a stack never saw its samples. Null or absent: the version has no boundary model (its samples have one page each, or it predates them); an auto workflow then reads a stack as one document.
     """
 
 
@@ -972,7 +1010,7 @@ class WorkflowUpdated(BaseModel):
     """
     Where the workflow's confident documents go, per class. Absent: the shared default (extract.<class>), what every workflow did before.
     """
-    splitting: Literal["none", "separator", "every_page"] | None = None
+    splitting: Literal["none", "separator", "every_page", "auto"] | None = None
     """
-    How a file holding several documents (a scanned stack) is divided into them before classification: `separator` at separator sheets (blank pages, or barcode sheets, which alone count when a stack has any), `every_page` one document per page. Absent or null: `none`, one file is one document (what every workflow did before); such an update is still sent as v1.
+    How a file holding several documents (a scanned stack) is divided into them before classification: `separator` at separator sheets (blank pages, or barcode sheets, which alone count when a stack has any), `every_page` one document per page, `auto` where the boundary model of the live version (learnt from the samples, published with the classifier) sees a document begin. Absent or null: `none`, one file is one document (what every workflow did before); such an update is still sent as v1.
     """

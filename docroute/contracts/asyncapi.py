@@ -139,10 +139,11 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel(
         "model.published", topics.MODEL_PUBLISHED, ("model.published", "model.promoted"),
-        ("trainer", "api"), ("classify", "api", "trainer"),
+        ("trainer", "api"), ("classify", "api", "trainer", "ocr"),
         "Model versions trained and promoted; one ordered partition decides which version is live "
         "(the last event wins). Every classify replica reads it whole; the trainer has a version "
-        "going live guess the unlabelled samples it has no guess for.",
+        "going live guess the unlabelled samples it has no guess for; every OCR replica reads it "
+        "whole for the live version's boundary model (`splitting: auto`).",
         partitions=1,
     ),
     Channel(

@@ -16,6 +16,7 @@ from docroute import metrics, topics
 from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
 from docroute.contracts._generated import (
+    Boundary,
     DocumentTextExtracted,
     Evaluation,
     Metrics,
@@ -33,6 +34,7 @@ from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
 from services.trainer.features import CachedEmbedders
 from services.trainer.guesses import LiveGuesses, predictions_of
+from services.trainer.pages import SamplePages
 from services.trainer.promotion import Candidate, LiveVersions, PromotionGate, recipe
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class TrainerHandler:
         self._embedder_id = embedder_id
         self._max_text_chars = max_text_chars
         self._texts: dict[str, str] = {}  # ocr_ref -> text; OCR output is immutable
+        self._pages = SamplePages(store.store)  # the boundary model's view of the samples
         self._guesses = LiveGuesses(store, versions, self._embedders.get, self._text)
 
     def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
@@ -136,6 +139,7 @@ class TrainerHandler:
             live=decision.live,
             reason=decision.reason,
             evaluation=Evaluation(**decision.evaluation()) if "promotion" in manifest else None,
+            boundary=Boundary(**manifest["boundary"]) if manifest.get("boundary") else None,
         )
         return [
             emit(
@@ -166,6 +170,8 @@ class TrainerHandler:
             version=str(self._store.latest_version(workflow_id) + 1),
             config=self._config,
         )
+        # Published with the classifier, in the same version (`splitting: auto`).
+        boundary_files, boundary = self._pages.boundary_files([s.ocr_ref for s in samples], labels)
         seconds = time.perf_counter() - started
         candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, self._config))
         decision = self._gate.decide(workflow_id, candidate)
@@ -180,6 +186,7 @@ class TrainerHandler:
             "training_set": sample_ids,
             "recipe": candidate.recipe,
             "promotion": decision.to_dict(),
+            "boundary": boundary,
             "metrics": {
                 "accuracy": report["accuracy"],
                 "macro_f1": report["macro_f1"],
@@ -192,6 +199,7 @@ class TrainerHandler:
         predictions = self._predict_unlabelled(workflow_id, set(sample_ids), result.model, embedder)
         files = {
             **result.model.save(),
+            **boundary_files,
             "metrics.json": _json(report),
             "evaluation.json": _json(evaluation),
             "predictions.json": _json(predictions),

@@ -1,7 +1,8 @@
 """Scanned stacks through every service (issue 8): a workflow whose `splitting` is `separator`
 divides a stack at its separator sheets into parts, each read, classified and routed as a
 document of its own; a redelivered stack names the same parts and routes none twice;
-`every_page` makes each page a part."""
+`every_page` makes each page a part; `auto` splits where the boundary model learnt from the
+samples sees a document begin."""
 
 from __future__ import annotations
 
@@ -147,3 +148,39 @@ def test_every_page_makes_each_page_a_part(pipeline: httpx.Client) -> None:
     assert _pages(stack["members"]) == [(0, 0), (1, 1), (2, 2), (3, 3)]
     # No model yet: every part is a document in review, none is lost.
     assert {p["status"] for p in stack["members"]} == {"review"} and stack["status"] == "review"
+
+
+def test_auto_splits_a_stack_of_two_kinds_into_two_routed_parts(
+    pipeline: httpx.Client, blobstore: BlobStore, topic_reader_factory
+) -> None:
+    """No separator sheet: the live version's boundary model, learnt from two-page samples,
+    finds where the payslip begins; each part is routed with its pages, read once."""
+    response = pipeline.post(
+        "/workflows",
+        json={"name": "auto stacks", "labels": list(CLASSES), "retrain_every": 1000, "splitting": "auto"},
+    )
+    assert response.status_code == 201, response.text
+    key = str(response.json()["key"])
+    train_through_api(pipeline, blobstore, key, CLASSES, 8, random.Random(23), pages=2)
+    live = next(v for v in pipeline.get(f"/workflows/{key}/versions").json() if v["live"])
+    boundary = live["metrics"]["boundary"]
+    assert boundary["stacks"] > 0 and boundary["precision"] >= 0.8 and boundary["recall"] >= 0.8, boundary
+    reader = topic_reader_factory(EXTRACTED)
+    rng = random.Random(8)
+    invoice, payslip = document_lines("invoice", rng), document_lines("payslip", rng)
+    data = make_stack_pdf([[invoice[:9], invoice[9:]], [payslip[:6], payslip[6:]]], separator="none")
+
+    stack = _process(pipeline, key, data)
+    assert stack["status"] == "routed", stack
+    assert stack["split"] == {"mode": "auto", "separators": []}
+    parts = stack["members"]
+    assert _pages(parts) == [(0, 1), (2, 3)]
+    assert [p["route"]["topic"] for p in parts] == ["extract.invoice", "extract.payslip"]
+    assert {p["parent_id"] for p in parts} == {stack["document_id"]}
+    # Each part's OCR holds its own pages, numbered as in its own original.
+    assert [page["index"] for page in parts[1]["ocr"]["pages"]] == [0, 1]
+    assert "EARNINGS STATEMENT" in parts[1]["ocr"]["pages"][0]["text"]
+    for part in parts:
+        topic, event = reader.wait_for(lambda t, e, part=part: str(e.data.document_id) == part["document_id"])
+        assert topic == part["route"]["topic"] and event.version == 2
+        assert (event.data.part.first_page, event.data.part.last_page) == _pages([part])[0]

@@ -104,7 +104,7 @@ class SeparatorPage(BaseModel):
 class SplitInfo(BaseModel):
     """How a stack was divided: every page is in exactly one part (`members`) or a separator."""
 
-    mode: Literal["separator", "every_page"]
+    mode: Literal["separator", "every_page", "auto"]
     separators: list[SeparatorPage] = Field(default_factory=list)
 
 

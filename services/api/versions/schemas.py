@@ -26,7 +26,10 @@ class VersionSummary(BaseModel):
     metrics: dict[str, Any] = Field(
         default_factory=dict,
         description="Cross-validated: accuracy, macro_f1, ece (expected calibration error after "
-        "temperature scaling), n_samples, training_seconds",
+        "temperature scaling), n_samples, training_seconds; `boundary`: how well the version's "
+        "boundary model (`splitting: auto`) divides stacks composed of its samples, out-of-fold "
+        "(precision, recall, exact: share of stacks split exactly, stacks, boundaries, "
+        "continuations), null when it has none (single-page samples only)",
     )
     published_at: datetime | None = None
 

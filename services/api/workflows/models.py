@@ -37,7 +37,7 @@ class Workflow(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Class -> topic rule (docroute.routing.Routing.to_dict()); None: the shared extract.<class>.
     routing: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # How a file holding several documents is divided (`separator`, `every_page`); None: `none`.
+    # How a file holding several documents is divided (`separator`, `every_page`, `auto`); None: `none`.
     splitting: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -123,18 +123,13 @@ SPLITTING_HELP = (
     "classification, each part then classified and routed as a document of its own: `none` (one "
     "file is one document), `separator` (at separator sheets, which belong to no part: blank "
     "pages, or barcode sheets, which alone count when a stack has any), `every_page` (one "
-    "document per page). `auto` (where a "
-    "new document begins, learnt from the samples) is not available yet. May change at any time."
+    "document per page), `auto` (where a new document begins, as the live version's boundary "
+    "model sees it: learnt from the samples, every labelled multi-page sample teaching which "
+    "pages start a document and which continue one, published with the classifier; a change of "
+    "class between pages is a cue too; the version's `boundary` figures say how well it splits "
+    "stacks composed of the samples; a version without one, trained on single-page samples only, "
+    "reads a stack as one document). May change at any time."
 )
-
-
-def _implemented_splitting(value: str | None) -> str | None:
-    if value == "auto":
-        raise ValueError(
-            "splitting 'auto' (a boundary model learnt from the samples) is not implemented yet; "
-            "use 'separator' or 'every_page'"
-        )
-    return value
 
 
 class WorkflowCreate(BaseModel):
@@ -151,8 +146,6 @@ class WorkflowCreate(BaseModel):
     retrain_every: int = Field(default=20, ge=1, le=100_000)
     routing: RoutingIn = Field(default_factory=RoutingIn, description=ROUTING_HELP)
     splitting: Splitting = Field(default="none", description=SPLITTING_HELP)
-
-    _splitting = field_validator("splitting")(_implemented_splitting)
 
     @field_validator("labels")
     @classmethod
@@ -285,8 +278,6 @@ class WorkflowUpdate(BaseModel):
         default=None, description=f"{ROUTING_HELP} Replaces the whole rule; 403 with a workflow key."
     )
     splitting: Splitting | None = Field(default=None, description=SPLITTING_HELP)
-
-    _splitting = field_validator("splitting")(_implemented_splitting)
 
     @model_validator(mode="after")
     def _no_nulls(self) -> WorkflowUpdate:

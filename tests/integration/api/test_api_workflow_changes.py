@@ -175,7 +175,7 @@ def test_thumbnail_is_stored_in_s3_and_served_back(
 
 def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reader_factory) -> None:
     """`splitting` (issue 8): `none` by default and sent as v1 (readers from before it keep
-    reading); a splitting workflow's update is v2; `auto` is refused until it exists."""
+    reading); a splitting workflow's update is v2, `auto` included."""
     key = create_workflow(api)
     assert api.get(f"/workflows/{key}").json()["splitting"] == "none"
     reader = topic_reader_factory(r"^workflow\.updated$")
@@ -186,9 +186,13 @@ def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reade
     assert (event.data.splitting, event.version) == ("separator", 2)
 
     auto = api.patch(f"/workflows/{key}", json={"splitting": "auto"})
-    assert auto.status_code == 422 and "not implemented yet" in auto.text
+    assert auto.status_code == 200 and auto.json()["splitting"] == "auto"
+    _, event = reader.wait_for(
+        lambda t, e: str(e.data.workflow_id) == key and e.data.splitting == "auto", timeout_s=30
+    )
+    assert event.version == 2
     assert api.patch(f"/workflows/{key}", json={"splitting": "sometimes"}).status_code == 422
-    assert api.get(f"/workflows/{key}").json()["splitting"] == "separator"
+    assert api.get(f"/workflows/{key}").json()["splitting"] == "auto"
 
     back = api.patch(f"/workflows/{key}", json={"splitting": "none", "name": "one by one"})
     assert back.json()["splitting"] == "none"
@@ -198,5 +202,5 @@ def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reade
     assert (event.data.splitting, event.version) == (None, 1)
     created = api.post("/workflows", json={"name": "stacks", "labels": LABELS, "splitting": "every_page"})
     assert created.status_code == 201 and created.json()["splitting"] == "every_page"
-    refused = api.post("/workflows", json={"name": "stacks", "labels": LABELS, "splitting": "auto"})
-    assert refused.status_code == 422 and "not implemented yet" in refused.text
+    auto_created = api.post("/workflows", json={"name": "stacks", "labels": LABELS, "splitting": "auto"})
+    assert auto_created.status_code == 201 and auto_created.json()["splitting"] == "auto"

@@ -211,6 +211,8 @@ def on_model_published(session: Session, data: ModelPublished) -> list[Outgoing]
         session.add(row)
     row.artifact_ref, row.embedder_id = data.artifact_ref, data.embedder_id[:300]
     row.labels, row.metrics = list(data.labels), data.metrics.model_dump(mode="json")
+    # The boundary model's figures (`splitting: auto`; model.published v2) beside the classifier's.
+    row.metrics["boundary"] = data.boundary.model_dump(mode="json") if data.boundary else None
     row.live = data.live
     row.reason = data.reason
     row.evaluation = data.evaluation.model_dump(mode="json") if data.evaluation else None
