@@ -99,11 +99,14 @@ IMAGES_SHOWN = """() => [...document.images]
 
 
 def check_screen(page: Page, name: str, problems: list[str]) -> None:
-    """Screenshot at 1280x800 and 390x844; axe-core at both; no horizontal scroll on a phone.
+    """Screenshot at 1280x800 and 390x844; axe-core at both; no horizontal scroll at either.
     Problems are collected, so one run lists every screen's."""
     page.wait_for_function(IMAGES_SHOWN)
     screenshot(page, name)
     problems += [f"{name} (desktop): {v}" for v in serious_violations(page)]
+    overflow = horizontal_overflow(page)
+    if overflow > 0:
+        problems.append(f"{name}: {overflow} px of horizontal scroll at 1280 px")
     page.set_viewport_size(MOBILE)
     overflow = horizontal_overflow(page)
     if overflow > 0:

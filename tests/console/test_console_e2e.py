@@ -1,7 +1,8 @@
 """The console in a real browser against the real stack: sign in, create a workflow, drop a zip
 of class folders, label the loose files by keyboard (with an undo) but one, train, read the
-version's confusion matrix, label the last one with the live version's guess pre-selected, try a
-document, review it and see it routed. A screenshot of every screen goes
+version's confusion matrix, label the last one with the live version's guess pre-selected (and a
+sample uploaded after training, guessed by that version as it is read), try a document, review it
+and see it routed. A screenshot of every screen goes
 to test-artefacts/console/ (git-ignored)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from docroute.processes import ManagedProcess
 from tests.console.conftest import OfflineContext, check_screen
@@ -215,6 +216,29 @@ def label_the_last_with_the_versions_guess(
     assert labelled["label"] == loose[name] and labelled["prediction"] is None
 
 
+def label_a_late_sample_with_the_versions_guess(
+    page: Page, console: str, wf: str, api: httpx.Client, problems: list[str]
+) -> None:
+    """A sample uploaded after v1 was trained carries v1's guess once the trainer has read it,
+    and the pane pre-selects that guess too (not the text guess)."""
+    late = make_text_pdf(document_lines("tax_form", random.Random(41)))
+    batch = api.post(f"/workflows/{wf}/batches", files=[("files", ("late-tax.pdf", late))]).json()
+    wait_until(lambda: api.get(batch["url"]).json()["done"], LONG_S / 1000, "the late sample was not read")
+    [sample] = api.get(f"/workflows/{wf}/samples", params={"state": "unlabelled"}).json()
+    prediction = wait_until(
+        lambda: api.get(f"/workflows/{wf}/samples/{sample['sample_id']}").json()["prediction"],
+        LONG_S / 1000,
+        "the late sample got no guess from the live version",
+    )
+    assert prediction["model_version"] == 1, prediction
+    page.goto(f"{console}/workflows/{wf}/label")
+    expect(page.locator("#label-form")).to_have_attribute("data-sample", sample["sample_id"])
+    expect(page.locator("#suggested")).to_contain_text("live version v1")
+    expect(page.locator("#label-form input:checked")).to_have_value(prediction["predicted_class"])
+    page.keyboard.press("Enter")
+    expect(page.locator("#nothing-left")).to_be_visible()
+
+
 def train_and_read_the_matrix(page: Page, console: str, wf: str, problems: list[str]) -> None:
     page.goto(f"{console}/workflows/{wf}/data")
     expect(page.locator("table.counts")).to_contain_text(str(IN_FOLDERS + LOOSE))
@@ -230,6 +254,35 @@ def train_and_read_the_matrix(page: Page, console: str, wf: str, problems: list[
     assert sum(cells[i][i] for i in range(len(KINDS))) >= 0.8 * sum(map(sum, cells))
     expect(page.locator("table.per-class")).to_contain_text("payslip")
     check_screen(page, "05-version", problems)
+    pin_after_a_confirmation(page)
+
+
+def pin_after_a_confirmation(page: Page) -> None:
+    """Pin (like promote and roll back) asks first: dismissed, nothing is sent; accepted, v1 is
+    pinned."""
+    asked: list[str] = []
+    posts: list[str] = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST":
+            posts.append(request.url)
+
+    def pinned() -> bool:
+        page.reload()
+        return "live, pinned" in page.locator("main").inner_text()
+
+    page.on("request", record)
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#version-detail button:has-text('Pin v1')")
+    expect(page.locator("#confusion-matrix")).to_be_visible()  # still this page
+    assert len(asked) == 1 and "hold it there" in asked[0], asked
+    assert posts == [], posts
+    page.once("dialog", lambda d: d.accept())
+    page.click("#version-detail button:has-text('Pin v1')")
+    page.wait_for_url(re.compile(r"/versions$"))
+    page.remove_listener("request", record)
+    assert [url.rsplit("/", 3)[-3:] for url in posts] == [["versions", "1", "pin"]], posts
+    wait_until(pinned, 60, "v1 was not pinned")
 
 
 def try_a_document(
@@ -263,7 +316,8 @@ def review_one(page: Page, console: str, wf: str, problems: list[str]) -> str:
     expect(form).to_be_visible()
     document_id = form.get_attribute("data-sample") or ""
     check_screen(page, "07-review", problems)
-    page.locator("#review-form input[value=payslip]").check()
+    page.keyboard.press(str(KINDS.index("payslip") + 1))  # the keyboard alone: a digit corrects
+    expect(page.locator("#review-form input:checked")).to_have_value("payslip")
     page.keyboard.press("Enter")
     expect(page.locator("#review-pane")).to_contain_text("routed to")
     expect(page.locator("#queue-empty")).to_be_visible()
@@ -324,6 +378,7 @@ def test_the_classifier_workflow_in_the_browser(
     train_and_read_the_matrix(page, console, wf, problems)
     with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
         label_the_last_with_the_versions_guess(page, console, wf, last, loose, api, problems)
+        label_a_late_sample_with_the_versions_guess(page, console, wf, api, problems)
         try_a_document(page, console, wf, tmp_path, api, problems)
     document_id = review_one(page, console, wf, problems)
     page.goto(console)

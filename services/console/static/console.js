@@ -44,6 +44,13 @@
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
 
+  // Forms that change something hard to undo (promote, pin, roll back, delete, revoke) ask first.
+  // They are plain forms: htmx's hx-confirm asks only before the requests htmx itself makes.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
   // Drag and drop onto a drop zone fills its file input.
   document.addEventListener("dragover", function (event) {
     if (event.target.closest && event.target.closest(".dropzone")) event.preventDefault();
