@@ -1,4 +1,4 @@
-"""TF-IDF in numpy and the standard library, reproducing scikit-learn's `TfidfVectorizer`.
+"""TF-IDF in numpy, scipy.sparse and the standard library, reproducing scikit-learn's `TfidfVectorizer`.
 
 The fitted state is plain data (settings, vocabulary, idf), so the classify service needs no
 pickled sklearn object. Analysis, fitting and transform follow sklearn 1.x exactly for
@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 Analyzer = Literal["word", "char_wb", "char"]
 
@@ -143,16 +144,32 @@ class TfidfState:
 
     def transform_counts(self, counts: Sequence[Counter[str]]) -> npt.NDArray[np.float64]:
         """Transform term counts from `count_terms` (same config) into TF-IDF rows."""
-        out = np.zeros((len(counts), self.size), dtype=np.float64)
-        for row, doc in enumerate(counts):
-            hits = [(self._index[t], c) for t, c in doc.items() if t in self._index]
-            if not hits:
-                continue
-            cols = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))
-            tf = np.fromiter((c for _, c in hits), dtype=np.float64, count=len(hits))
-            values = (np.log(tf) + 1.0) * self.idf[cols]
-            out[row, cols] = values / np.sqrt(np.dot(values, values))
-        return out
+        return np.asarray(self.sparse_rows(counts).toarray(), dtype=np.float64)
+
+    def sparse_rows(self, counts: Sequence[Counter[str]]) -> Any:
+        """The rows of `transform_counts` as a `scipy.sparse.csr_array` (float64).
+
+        Training keeps them sparse: a row holds a document's few thousand terms while the
+        vocabulary grows with the samples, so dense rows made a training quadratic in them.
+        """
+        indptr, indices, data = [0], [], []
+        for doc in counts:
+            hits = sorted((self._index[t], c) for t, c in doc.items() if t in self._index)
+            if hits:
+                cols = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))
+                tf = np.fromiter((c for _, c in hits), dtype=np.float64, count=len(hits))
+                values = (np.log(tf) + 1.0) * self.idf[cols]
+                indices.append(cols)
+                data.append(values / np.sqrt(np.dot(values, values)))
+            indptr.append(indptr[-1] + len(hits))
+        return sparse.csr_array(
+            (
+                np.concatenate(data) if data else np.zeros(0, dtype=np.float64),
+                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+                np.array(indptr, dtype=np.int64),
+            ),
+            shape=(len(counts), self.size),
+        )
 
 
 def fit_tfidf(texts: Sequence[str], config: TfidfConfig) -> TfidfState:

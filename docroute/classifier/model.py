@@ -13,10 +13,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from docroute.classifier.artifact import decode_artifact, encode_artifact
 from docroute.classifier.errors import ModelArtifactError
-from docroute.classifier.features import TfidfConfig, TfidfState
+from docroute.classifier.features import TfidfConfig, TfidfState, count_terms
 from docroute.classifier.novelty import cosine_similarities, novelty_scores
 from docroute.classifier.openset import UnknownRule, UnknownVerdict, unknown_ratios, verdicts
 
@@ -41,17 +42,22 @@ class Neighbour(NamedTuple):
 
 
 def assemble_features(
-    embeddings: npt.NDArray[np.floating],
-    tfidf_rows: Sequence[npt.NDArray[np.floating]],
-    layout: FeatureLayout,
-) -> F32:
-    """Concatenate the weighted blocks; training and prediction both build features here."""
-    blocks = [np.asarray(embeddings, dtype=np.float32) * np.float32(layout.embedding_weight)]
+    embeddings: npt.NDArray[np.floating], tfidf_rows: Sequence[Any], layout: FeatureLayout
+) -> Any:
+    """Concatenate the weighted blocks into a float32 `scipy.sparse.csr_array`; training and
+    prediction both build features here.
+
+    Sparse because a dense row is as wide as the vocabulary, which grows with the training set,
+    while a document has a few thousand terms: dense rows made training quadratic in the samples.
+    """
+    blocks = [
+        sparse.csr_array(np.asarray(embeddings, dtype=np.float32) * np.float32(layout.embedding_weight))
+    ]
     blocks += [
-        np.asarray(rows, dtype=np.float32) * np.float32(weight)
+        sparse.csr_array(rows, dtype=np.float32) * np.float32(weight)
         for rows, weight in zip(tfidf_rows, layout.tfidf_weights, strict=True)
     ]
-    return np.hstack(blocks)
+    return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
 
 def softmax(logits: npt.NDArray[np.floating]) -> F32:
@@ -97,19 +103,20 @@ class ClassifierModel:
         """Length of the feature vector the weights expect."""
         return self.layout.embedding_dim + sum(state.size for state in self.tfidf)
 
-    def features(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
-        """Build the weighted feature matrix for `texts` and their embeddings."""
+    def features(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> Any:
+        """Build the weighted feature matrix (`scipy.sparse.csr_array`) for `texts` and embeddings."""
         embeddings = np.asarray(embeddings)
         if embeddings.shape != (len(texts), self.layout.embedding_dim):
             raise ValueError(
                 f"embeddings have shape {embeddings.shape}, expected "
                 f"({len(texts)}, {self.layout.embedding_dim}) from {self.embedder_id}"
             )
-        return assemble_features(embeddings, [state.transform(texts) for state in self.tfidf], self.layout)
+        rows = [state.sparse_rows(count_terms(texts, state.config)) for state in self.tfidf]
+        return assemble_features(embeddings, rows, self.layout)
 
     def logits(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
         """Return uncalibrated logits, shape (n, n_classes)."""
-        return self.features(texts, embeddings) @ self.coef.T + self.intercept
+        return np.asarray(self.features(texts, embeddings) @ self.coef.T + self.intercept, dtype=np.float32)
 
     def predict_proba(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
         """Return calibrated probabilities softmax(logits / T), columns in `labels` order."""

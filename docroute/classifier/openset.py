@@ -23,9 +23,11 @@ languages) sets it so high that a tight class (receipts) never flags anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from docroute.classifier.novelty import unit_rows
 
@@ -114,16 +116,19 @@ def centroid_distance(rows: npt.NDArray[np.floating], centroids: F32, classes: n
 
 def fit_unknown_rule(
     embeddings: npt.NDArray[np.floating],
-    tfidf_rows: npt.NDArray[np.floating],
+    tfidf_rows: Any,
     labels: npt.NDArray[np.int64],
     n_classes: int,
     *,
     tfidf_block: int,
     config: UnknownConfig | None = None,
 ) -> UnknownRule:
-    """Set each class's thresholds from its training samples' leave-one-out distances."""
+    """Set each class's thresholds from its training samples' leave-one-out distances.
+
+    `tfidf_rows` may be dense or a `scipy.sparse` matrix (the trainer's are sparse).
+    """
     config = config or UnknownConfig()
-    emb, tf = unit_rows(embeddings), unit_rows(tfidf_rows)
+    emb, tf = unit_rows(embeddings), _sparse_unit_rows(tfidf_rows)
     thresholds = np.ones((2, n_classes), dtype=np.float32)
     centroids = np.zeros((n_classes, tf.shape[1]), dtype=np.float32)
     dup_emb, dup_tf = config.duplicate_similarity
@@ -134,24 +139,12 @@ def fit_unknown_rule(
         members = np.flatnonzero(labels == c)
         if len(members) == 0:
             continue
-        total = tf[members].sum(axis=0)
-        centroids[c] = unit_rows(total)[0]
+        centroids[c] = unit_rows(np.asarray(tf[members].sum(axis=0)).ravel())[0]
         if len(members) < 2:
             continue  # one sample: no spread to measure; threshold 1 never flags
-        sims_e = emb[members] @ emb[members].T
-        sims_t = tf[members] @ tf[members].T
-        loo_e, loo_t = [], []
-        for j in range(len(members)):
-            keep = np.ones(len(members), dtype=bool)
-            keep[j] = False
-            row = sims_e[j, keep]
-            row = row[row <= dup_emb] if (row <= dup_emb).any() else row
-            kk = min(config.k, len(row))
-            loo_e.append(1.0 - float(np.sort(row)[-kk:].mean()))
-            others = keep & (sims_t[j] <= dup_tf)
-            others = others if others.any() else keep
-            rest = unit_rows(tf[members[others]].sum(axis=0))[0]
-            loo_t.append(1.0 - float(tf[members[j]] @ rest))
+        loo_e = _leave_one_out_knn(emb[members], config.k, dup_emb)
+        # The TF-IDF spread only sets that view's threshold: not computed while it cannot flag.
+        loo_t = _leave_one_out_centroid(tf[members], dup_tf) if VIEWS[1] in config.views else [0.0]
         spreads[:, c] = max(loo_e), max(loo_t)
         counts[c] = len(members)
         pooled[0] += loo_e
@@ -167,6 +160,57 @@ def fit_unknown_rule(
     # The artifact stores centroids as float16: round now so a fresh model decides as a loaded one.
     centroids = centroids.astype(np.float16).astype(np.float32)
     return UnknownRule(k=config.k, thresholds=thresholds, centroids=centroids, tfidf_block=tfidf_block)
+
+
+def _leave_one_out_knn(units: F32, k: int, duplicate: float) -> list[float]:
+    """Per sample of one class: 1 - mean similarity to its k nearest others, near-duplicates
+    (above `duplicate`) skipped unless they are all there is."""
+    sims = units @ units.T
+    out = []
+    for j in range(len(units)):
+        row = np.delete(sims[j], j)
+        row = row[row <= duplicate] if (row <= duplicate).any() else row
+        kk = min(k, len(row))
+        out.append(1.0 - float(np.sort(row)[-kk:].mean()))
+    return out
+
+
+def _leave_one_out_centroid(units: Any, duplicate: float) -> list[float]:
+    """Per sample of one class: 1 - cosine similarity to the centroid of the others (sparse
+    unit rows), near-duplicates (above `duplicate`) left out unless they are all there is.
+
+    From the class's Gram matrix alone: the centroid of "all but the excluded E" has squared
+    length total - 2 * (row sums over E) + (the E x E block), so no sample's sum of rows is
+    rebuilt over the vocabulary (that made training cubic in the samples of a class).
+    """
+    sims = np.asarray((units @ units.T).toarray(), dtype=np.float32)
+    gram = sims.astype(np.float64)
+    row_sums = gram.sum(axis=1)
+    total = float(row_sums.sum())
+    out = []
+    for j in range(len(gram)):
+        keep = np.ones(len(gram), dtype=bool)
+        keep[j] = False
+        others = keep & (sims[j] <= duplicate)
+        others = others if others.any() else keep
+        excluded = np.flatnonzero(~others)
+        if len(excluded) <= len(gram) // 2:
+            length2 = total - 2 * row_sums[excluded].sum() + gram[np.ix_(excluded, excluded)].sum()
+            dot = row_sums[j] - gram[j, excluded].sum()
+        else:
+            kept = np.flatnonzero(others)
+            length2, dot = gram[np.ix_(kept, kept)].sum(), gram[j, kept].sum()
+        out.append(1.0 - float(dot / np.sqrt(length2)) if length2 > 1e-12 else 1.0)
+    return out
+
+
+def _sparse_unit_rows(rows: Any) -> Any:
+    """`unit_rows` for a dense or sparse matrix, as a float32 `scipy.sparse.csr_array`."""
+    matrix = sparse.csr_array(rows, dtype=np.float32)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return sparse.csr_array(
+        sparse.diags_array(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix, dtype=np.float32
+    )
 
 
 def unknown_ratios(

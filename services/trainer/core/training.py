@@ -13,9 +13,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 from sklearn.exceptions import ConvergenceWarning
@@ -126,7 +128,7 @@ def _train(
     counts = [count_terms(texts, block) for block in config.tfidf]
     states = tuple(fit_counts(c, block) for c, block in zip(counts, config.tfidf, strict=True))
     layout = FeatureLayout(emb.shape[1], config.embedding_weight, config.tfidf_weights)
-    rows = [state.transform_counts(c) for state, c in zip(states, counts, strict=True)]
+    rows = [state.sparse_rows(c) for state, c in zip(states, counts, strict=True)]
     features = assemble_features(emb, rows, layout)
 
     folds = stratified_folds(y, n_folds, seed)
@@ -140,7 +142,7 @@ def _train(
     unknown_rule = None
     if config.unknown is not None:
         block = _unknown_block(config.tfidf)
-        view = rows[block] if rows else np.zeros((len(y), 1), dtype=np.float32)
+        view = rows[block] if rows else sparse.csr_array((len(y), 1), dtype=np.float32)
         unknown_rule = fit_unknown_rule(
             emb, view, y, len(class_names), tfidf_block=block, config=config.unknown
         )
@@ -252,7 +254,7 @@ def _data_warnings(class_counts: Counter[str]) -> tuple[str, ...]:
 
 
 def _out_of_fold_logits(
-    features: F32,
+    features: Any,
     y: npt.NDArray[np.int64],
     folds: npt.NDArray[np.int64],
     n_classes: int,
@@ -262,7 +264,7 @@ def _out_of_fold_logits(
     """Logits of each sample from a model that did not see it; -inf for unseen classes."""
     logits = np.full((len(y), n_classes), -np.inf, dtype=np.float64)
     for fold in np.unique(folds):
-        train, test = folds != fold, folds == fold
+        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
         present = np.unique(y[train])
         # A class whose only sample is in this fold cannot be predicted here: -inf keeps it
         # at probability 0 and out of the temperature fit.
@@ -273,18 +275,23 @@ def _out_of_fold_logits(
 
 
 def _fit_linear(
-    features: F32,
+    features: Any,
     y: npt.NDArray[np.int64],
     n_classes: int,
     layout: FeatureLayout,
     config: TrainingConfig,
 ) -> tuple[F32, F32]:
-    """Fit multinomial logistic regression; return (n_classes, d) weights and intercepts."""
+    """Fit multinomial logistic regression on sparse features (`assemble_features`); return
+    (n_classes, d) weights and intercepts."""
     weights = np.ones(len(y))
-    if config.embedding_dropout > 0 and features.shape[1] > layout.embedding_dim:
-        embedding_only = features.copy()
-        embedding_only[:, layout.embedding_dim :] = 0.0
-        features, y = np.vstack([features, embedding_only]), np.concatenate([y, y])
+    n, width = features.shape
+    if config.embedding_dropout > 0 and width > layout.embedding_dim:
+        embedding_only = sparse.hstack(
+            [features[:, : layout.embedding_dim], sparse.csr_array((n, width - layout.embedding_dim))],
+            format="csr",
+            dtype=np.float32,
+        )
+        features, y = sparse.vstack([features, embedding_only], format="csr"), np.concatenate([y, y])
         weights = np.concatenate([weights, np.full(len(weights), config.embedding_dropout)])
     lr = LogisticRegression(C=config.C, max_iter=config.max_iter)
     with warnings.catch_warnings():
