@@ -23,7 +23,9 @@ import numpy as np
 
 from docroute.blobstore import BlobRef
 from docroute.classifier.embedders import Embedder
+from docroute.classifier.errors import ModelArtifactError, UnknownEmbedderError
 from docroute.classifier.model import ClassifierModel
+from docroute.errors import BlobNotFoundError
 from docroute.model_versions import LiveModel
 from services.trainer.adapters import TrainingStore
 from services.trainer.promotion import LiveVersions
@@ -101,9 +103,20 @@ class LiveGuesses:
     def _guess(self, workflow_id: str, live: LiveModel, samples: list[tuple[str, str]]) -> None:
         if not samples or live.artifact_ref is None:
             return
-        model = self._model(live.artifact_ref)
-        texts = [self._text_of(ocr_ref) for _, ocr_ref in samples]
-        probabilities = model.predict_proba(texts, self._embedder_for(model.embedder_id).embed(texts))
+        try:
+            model = self._model(live.artifact_ref)
+            texts = [self._text_of(ocr_ref) for _, ocr_ref in samples]
+            probabilities = model.predict_proba(texts, self._embedder_for(model.embedder_id).embed(texts))
+        except (ModelArtifactError, UnknownEmbedderError, BlobNotFoundError) as exc:
+            # A guess is a convenience: the sample stays, unguessed, and is not dead-lettered
+            # (the API would show a good sample as failed). Transient errors still retry.
+            logger.warning(
+                "v%d cannot guess: %s",
+                live.version,
+                exc,
+                extra={"workflow_id": workflow_id, "version": live.version},
+            )
+            return
         found = predictions_of([s for s, _ in samples], model.labels, probabilities)
         written = self._store.put_late_guesses(workflow_id, live.version, found)
         logger.info(

@@ -104,3 +104,16 @@ def test_a_late_sample_is_guessed_once_by_the_live_version(store: BlobStore) -> 
     # An event about a version no longer live (replayed history) guesses nothing.
     handler.on_model_changed(rollback)
     assert set(_guesses(store, workflow_id, 1)) == {sample_id, str(invoice.data.document_id)}
+
+
+def test_a_version_that_cannot_be_read_leaves_the_sample_unguessed_not_failed(store: BlobStore) -> None:
+    workflow_id, rng = str(uuid.uuid4()), random.Random(9)
+    versions, training = _Versions(), TrainingStore(store)
+    handler = TrainerHandler(training, _Workflows(workflow_id), "usem3", 20_000, versions)  # type: ignore[arg-type]
+    versions.ledger.apply(
+        _promote(workflow_id, 3, f"s3://{store.bucket}/models/{workflow_id}/v3/")
+    )  # no files
+    sample = _read(store, workflow_id, "invoice", rng)
+    assert handler.on_text_extracted(sample) == []  # not dead-lettered
+    assert training.unlabelled(workflow_id) == [(str(sample.data.document_id), sample.data.ocr_ref)]
+    assert _guesses(store, workflow_id, 3) == {}
