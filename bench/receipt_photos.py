@@ -1,0 +1,283 @@
+"""Photos holding 2-3 receipts (issue 8): the share of receipts found on each, false splits of
+images holding one document, and the time per image (prints figures; not a test).
+
+Run from the repository root (reads the SROIE receipts straight from the pinned git mirror)::
+
+    nice -n 10 .venv/bin/python -m bench.receipt_photos [--photos 100] [--seed 1]
+
+The receipts are real: scans of Malaysian shop receipts from ICDAR 2019 SROIE
+(zzzDavid/ICDAR-2019-SROIE at the commit `bench/corpus/build.py` pins; data for research use,
+repository MIT). The photos are synthetic: each receipt is cut out of its scan (its ink's bounding
+box plus a paper margin; scans whose edges are not white paper are skipped) and laid, 2 or 3 at a
+time, on a drawn background (dark wood, grey stone, dark cloth, a mid-grey desk, green felt) with a
+random rotation, spacing, drop shadow, uneven lighting, sensor noise and JPEG compression. So the
+figure measures the detector on real receipt content and edges, not on real camera optics,
+shadows or backgrounds.
+
+Images holding one document, where nothing may be split: the original SROIE scans (one receipt
+each, as the flatbed returned it, most on white), single receipts laid on the same backgrounds,
+and full pages (invoices and papers of the corpus mirrors rendered at 100 dpi, as a scan of a
+page). Every image goes through `services.ocr.core.regions.find_documents`, as OCR does for an
+image of a workflow that splits. A receipt is found when one detected region overlaps it with an
+intersection over union of at least 0.7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `services`, `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from bench.corpus.build import PINS, GitSource
+from services.ocr.core.regions import find_documents
+
+SROIE = "zzzDavid/ICDAR-2019-SROIE"
+PAGES = (("invoice-x/invoice2data", "tests/compare", 12), ("papers-we-love/papers-we-love", "", 8))
+CANVAS = (1600, 1200)  # width, height: a phone photo as the OCR service downsizes it anyway
+MIN_IOU = 0.7
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A composed image and the corners of each receipt on it (ground truth)."""
+
+    image: np.ndarray
+    receipts: list[np.ndarray]
+
+
+def cut_receipt(scan: np.ndarray) -> np.ndarray | None:
+    """The receipt in a flatbed ``scan`` (RGB): its ink's box plus a paper margin; None when the
+    scan's own edges are not white paper (a grey lid or shadow would come along)."""
+    gray = cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY)
+    ys, xs = np.nonzero(gray < 140)
+    if len(xs) < 500:
+        return None
+    x0, x1 = np.percentile(xs, [0.2, 99.8]).astype(int)
+    y0, y1 = np.percentile(ys, [0.2, 99.8]).astype(int)
+    pad = max(8, (x1 - x0) // 25)
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(scan.shape[1], x1 + pad), min(scan.shape[0], y1 + pad)
+    receipt = scan[y0:y1, x0:x1]
+    ring = np.concatenate([gray[y0:y1, x0 : x0 + 4].ravel(), gray[y0:y1, x1 - 4 : x1].ravel()])
+    return receipt if ring.mean() > 200 and receipt.shape[0] > receipt.shape[1] * 0.8 else None
+
+
+def background(kind: str, rng: np.random.Generator) -> np.ndarray:
+    """A drawn table top of ``kind`` (RGB, CANVAS)."""
+    width, height = CANVAS
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    noise = rng.normal(0, 1, (height // 8 + 1, width // 8 + 1)).astype(np.float32)
+    blotch = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)[:height, :width]
+    if kind == "wood":
+        grain = np.sin(yy / rng.uniform(6, 14) + 3 * np.sin(xx / rng.uniform(150, 300)))
+        tone = 70 + 18 * grain + 8 * blotch
+        rgb = np.stack([tone * 1.25, tone * 0.85, tone * 0.55], axis=2)
+    elif kind == "stone":
+        tone = 95 + 14 * blotch + rng.normal(0, 10, (height, width))
+        rgb = np.stack([tone, tone, tone * 1.03], axis=2)
+    elif kind == "cloth":
+        weave = np.sin(xx / 2.1) * np.sin(yy / 2.3)
+        tone = 45 + 10 * weave + 6 * blotch
+        rgb = np.stack([tone * 0.7, tone * 0.8, tone * 1.4], axis=2)
+    elif kind == "desk":
+        tone = 135 + 8 * blotch + rng.normal(0, 5, (height, width))
+        rgb = np.stack([tone, tone * 0.98, tone * 0.95], axis=2)
+    else:  # felt
+        tone = 80 + 9 * blotch + rng.normal(0, 8, (height, width))
+        rgb = np.stack([tone * 0.5, tone * 1.2, tone * 0.6], axis=2)
+    return np.clip(rgb, 0, 255).astype(np.float32)
+
+
+BACKGROUNDS = ("wood", "stone", "cloth", "desk", "felt")
+
+
+def compose(receipts: list[np.ndarray], kind: str, rng: np.random.Generator) -> Photo:
+    """``receipts`` (RGB cut-outs) laid side by side on a ``kind`` background and photographed."""
+    width, height = CANVAS
+    canvas = background(kind, rng)
+    slot = width / len(receipts)
+    corners = []
+    for index, receipt in enumerate(receipts):
+        target_h = rng.uniform(0.55, 0.85) * height
+        scale = min(target_h / receipt.shape[0], 0.8 * slot / receipt.shape[1])
+        h, w = receipt.shape[0] * scale, receipt.shape[1] * scale
+        angle = np.deg2rad(rng.uniform(-12, 12))
+        centre = np.array(
+            [
+                slot * (index + 0.5) + rng.uniform(-0.08, 0.08) * slot,
+                height / 2 + rng.uniform(-0.1, 0.1) * height,
+            ]
+        )
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        box = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]]) @ rot.T + centre
+        src = np.array(
+            [[0, 0], [receipt.shape[1], 0], [receipt.shape[1], receipt.shape[0]], [0, receipt.shape[0]]],
+            np.float32,
+        )
+        matrix = cv2.getPerspectiveTransform(src, box.astype(np.float32))
+        warped = cv2.warpPerspective(receipt.astype(np.float32), matrix, (width, height))
+        inside = cv2.warpPerspective(np.ones(receipt.shape[:2], np.float32), matrix, (width, height))
+        shadow = cv2.GaussianBlur(np.roll(inside, (12, 9), axis=(0, 1)), (0, 0), 9)
+        canvas *= (1 - 0.45 * shadow)[:, :, None]
+        canvas = canvas * (1 - inside[:, :, None]) + warped * inside[:, :, None]
+        corners.append(box.astype(np.float32))
+    # Uneven light: a lamp on one side, falling off across the table.
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    lx, ly = rng.uniform(0, width), rng.uniform(0, height)
+    light = 1.05 - rng.uniform(0.15, 0.35) * np.hypot(xx - lx, yy - ly) / np.hypot(width, height)
+    canvas = canvas * light[:, :, None] + rng.normal(0, 4, canvas.shape)
+    image = np.clip(canvas, 0, 255).astype(np.uint8)
+    return Photo(image=_jpeg_round_trip(image), receipts=corners)
+
+
+def _jpeg_round_trip(image: np.ndarray, quality: int = 85) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+
+
+def _iou(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> float:
+    scale = 400 / max(shape)
+    size = (round(shape[0] * scale) + 1, round(shape[1] * scale) + 1)
+    mask_a, mask_b = np.zeros(size, np.uint8), np.zeros(size, np.uint8)
+    cv2.fillPoly(mask_a, [np.round(a * scale).astype(np.int32)], 1)
+    cv2.fillPoly(mask_b, [np.round(b * scale).astype(np.int32)], 1)
+    union = np.logical_or(mask_a, mask_b).sum()
+    return float(np.logical_and(mask_a, mask_b).sum() / union) if union else 0.0
+
+
+def receipts_found(photo: Photo, found: list[np.ndarray]) -> int:
+    """How many of ``photo``'s receipts one detected region matches (IoU >= MIN_IOU)."""
+    shape = photo.image.shape[:2]
+    return sum(any(_iou(truth, quad, shape) >= MIN_IOU for quad in found) for truth in photo.receipts)
+
+
+def _timed(
+    detect: Callable[[np.ndarray], list[np.ndarray]], image: np.ndarray
+) -> tuple[list[np.ndarray], float]:
+    start = time.process_time()
+    found = detect(image)
+    return found, time.process_time() - start
+
+
+def load_receipts(mirrors: Path, limit: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    """(cut-out receipts by path, whole scans) of up to ``limit`` SROIE receipts spread over the set."""
+    src = GitSource(SROIE, PINS[SROIE], mirrors, mirrors / "cache")
+    paths = [p for p in src.ls("data/img") if p.endswith(".jpg")]
+    step = max(1, len(paths) // limit)
+    cuts, scans = {}, []
+    for path in paths[::step][:limit]:
+        scan = np.asarray(Image.open(io.BytesIO(src.read(path))).convert("RGB"))
+        scans.append(scan)
+        receipt = cut_receipt(scan)
+        if receipt is not None:
+            cuts[path] = receipt
+    return cuts, scans
+
+
+def load_pages(mirrors: Path) -> list[np.ndarray]:
+    """First pages of real PDFs of the corpus mirrors, rendered at 100 dpi like a page scan."""
+    import pypdfium2
+
+    pages = []
+    for repo, prefix, count in PAGES:
+        src = GitSource(repo, PINS[repo], mirrors, mirrors / "cache")
+        for path in [p for p in src.ls(prefix) if p.endswith(".pdf")][:count]:
+            try:
+                pdf = pypdfium2.PdfDocument(src.read(path))
+            except (subprocess.CalledProcessError, pypdfium2.PdfiumError):
+                continue  # a blob the mirror does not hold, or not a readable PDF
+            pages.append(np.asarray(pdf[0].render(scale=100 / 72).to_pil().convert("RGB")))
+            pdf.close()
+    return pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos", type=int, default=100, help="photos of 2-3 receipts")
+    parser.add_argument("--singles", type=int, default=60, help="single receipts on a background")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--write-photo", type=Path, help="write one 2-receipt photo (JPEG) and stop")
+    parser.add_argument("--receipts", nargs=2, help="with --write-photo: the two SROIE paths (data/img/...)")
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    pick = random.Random(args.seed)
+    by_path, scans = load_receipts(args.mirrors, 200)
+    if args.write_photo:
+        paths = args.receipts or pick.sample(sorted(by_path), 2)
+        photo = compose([by_path[p] for p in paths], "wood", rng)
+        Image.fromarray(photo.image).save(args.write_photo, "JPEG", quality=75)
+        print(f"wrote {args.write_photo}: receipts {paths} (SROIE@{PINS[SROIE][:12]}), left to right")
+        return
+    cuts = list(by_path.values())
+    load = os.getloadavg()[0]
+    print(f"{len(cuts)} receipts cut from {len(scans)} SROIE scans; load {load:.1f} at start")
+    print("SYNTHETIC COMPOSITION: real receipt scans laid on drawn backgrounds (see the docstring).")
+    found = total = exact = 0
+    times: list[float] = []
+    per_background: dict[str, list[int]] = {k: [0, 0] for k in BACKGROUNDS}
+    per_count: dict[int, list[int]] = {2: [0, 0], 3: [0, 0]}
+    large: list[float] = []  # the same photos at 12 MP, a phone's resolution (first 10)
+    for index in range(args.photos):
+        kind = BACKGROUNDS[index % len(BACKGROUNDS)]
+        photo = compose(pick.sample(cuts, 2 + index % 2), kind, rng)
+        quads, seconds = _timed(find_documents, photo.image)
+        hits = receipts_found(photo, quads)
+        found, total, times = found + hits, total + len(photo.receipts), [*times, seconds]
+        exact += hits == len(photo.receipts) == len(quads)
+        per_background[kind][0] += hits
+        per_background[kind][1] += len(photo.receipts)
+        per_count[len(photo.receipts)][0] += hits
+        per_count[len(photo.receipts)][1] += len(photo.receipts)
+        if index < 10:
+            large.append(_timed(find_documents, cv2.resize(photo.image, (4000, 3000)))[1])
+    print(f"photos of 2-3 receipts: {args.photos}, receipts {total}")
+    print(f"  receipts found (IoU >= {MIN_IOU}): {found / total:.3f} (goal >= 0.90)")
+    print(f"  photos divided exactly (every receipt, nothing else): {exact / args.photos:.3f}")
+    print("  per background: " + ", ".join(f"{k} {f / t:.2f}" for k, (f, t) in per_background.items() if t))
+    print("  per photo: " + ", ".join(f"{n} receipts {f / t:.2f}" for n, (f, t) in per_count.items() if t))
+    singles = {
+        "SROIE scans as scanned (one receipt)": scans,
+        "one receipt on a background (synthetic)": [
+            compose([pick.choice(cuts)], BACKGROUNDS[i % len(BACKGROUNDS)], rng).image
+            for i in range(args.singles)
+        ],
+        "full pages of corpus PDFs at 100 dpi": load_pages(args.mirrors),
+    }
+    print("images of one document (a false split: 2+ regions found):")
+    for label, images in singles.items():
+        counts = []
+        for image in images:
+            quads, seconds = _timed(find_documents, image)
+            counts.append(len(quads))
+            times.append(seconds)
+        split = sum(c >= 2 for c in counts)
+        print(f"  {label}: {len(images)} images, false splits {split} ({split / max(1, len(images)):.3f}), "
+              f"one region {sum(c == 1 for c in counts)}, none {sum(c == 0 for c in counts)}")  # fmt: skip
+    print(
+        f"CPU per image (detection only, one thread): median {np.median(times) * 1000:.0f} ms, "
+        f"p95 {np.percentile(times, 95) * 1000:.0f} ms over {len(times)} images; "
+        f"load {os.getloadavg()[0]:.1f} at the end"
+    )
+    print(
+        f"  the same photos at 12 MP (4000x3000): median {np.median(large) * 1000:.0f} ms over {len(large)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
