@@ -128,7 +128,9 @@ SPLITTING_HELP = (
     "pages start a document and which continue one, published with the classifier; a change of "
     "class between pages is a cue too; the version's `boundary` figures say how well it splits "
     "stacks composed of the samples; a version without one, trained on single-page samples only, "
-    "reads a stack as one document). May change at any time."
+    "reads a stack as one document). Under any mode but `none`, a photo or scan holding several "
+    "documents (two or three receipts) is divided into them too; one document on an image stays "
+    "one. May change at any time."
 )
 
 
