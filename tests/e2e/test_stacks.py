@@ -2,12 +2,13 @@
 divides a stack at its separator sheets into parts, each read, classified and routed as a
 document of its own; a redelivered stack names the same parts and routes none twice;
 `every_page` makes each page a part; `auto` splits where the boundary model learnt from the
-samples sees a document begin."""
+samples sees a document begin; a photo of two receipts becomes two parts, one receipt stays one."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from tests.fixtures.training_set import train_through_api
 CLASSES = {"invoice": "invoice", "payslip": "payslip"}
 SAMPLES_PER_CLASS = 6
 EXTRACTED = r"^(extract\..*|review\.pending)$"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +186,49 @@ def test_auto_splits_a_stack_of_two_kinds_into_two_routed_parts(
         topic, event = reader.wait_for(lambda t, e, part=part: str(e.data.document_id) == part["document_id"])
         assert topic == part["route"]["topic"] and event.version == 2
         assert (event.data.part.first_page, event.data.part.last_page) == _pages([part])[0]
+
+
+def _upload_photo(pipeline: httpx.Client, key: str, name: str) -> dict:
+    data = (PHOTOS / name).read_bytes()
+    response = pipeline.post(f"/processing/{key}", params={"wait": 120}, files={"file": (name, data)})
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    return body
+
+
+def test_a_photo_of_two_receipts_becomes_two_routed_parts(
+    pipeline: httpx.Client, stacked: str, topic_reader_factory
+) -> None:
+    """Two real receipts (SROIE) on one photo, in a workflow that splits: each is cut out of the
+    photo, read, classified and routed as a part of its own; the photo is the stack."""
+    reader = topic_reader_factory(EXTRACTED)
+    photo = _upload_photo(pipeline, stacked, "two-receipts.jpg")
+    assert photo["status"] in ("routed", "review"), photo
+    assert photo["route"] is None and photo["split"] == {"mode": "separator", "separators": []}
+    parts = photo["members"]
+    assert len(parts) == 2 and len({p["document_id"] for p in parts}) == 2
+    assert {p["parent_id"] for p in parts} == {photo["document_id"]}
+    assert [(p["pages"], p["page_count"], p["media_type"]) for p in parts] == [
+        ({"first": 0, "last": 0}, 1, "image/jpeg")
+    ] * 2
+    # Each part is read from its own cut-out: one receipt's text each (left: Advanco in Wangsa
+    # Maju, right: Pinghwai in Kepong).
+    texts = {p["document_id"]: " ".join(page["text"] for page in p["ocr"]["pages"]).upper() for p in parts}
+    left = next(i for i, t in texts.items() if "WANGSA" in t)
+    right = next(i for i, t in texts.items() if "KEPONG" in t)
+    assert left != right and "KEPONG" not in texts[left] and "WANGSA" not in texts[right]
+    for part in parts:
+        topic, event = reader.wait_for(lambda t, e, part=part: str(e.data.document_id) == part["document_id"])
+        assert topic == part["route"]["topic"] and event.version == 2
+        assert str(event.data.part.parent_id) == photo["document_id"]
+        # The region's position in reading order names it: left receipt first.
+        expected = 0 if part["document_id"] == left else 1
+        assert (event.data.part.index, event.data.part.count) == (expected, 2)
+        assert (event.data.part.first_page, event.data.part.last_page) == (0, 0)
+
+
+def test_a_scan_of_one_receipt_stays_one_document(pipeline: httpx.Client, stacked: str) -> None:
+    """A receipt scanned on white in the same workflow: nothing to divide, read and routed as one."""
+    scan = _upload_photo(pipeline, stacked, "receipt-scan.jpg")
+    assert scan["status"] in ("routed", "review"), scan
+    assert scan["members"] == [] and scan["split"] is None and scan["route"] is not None
