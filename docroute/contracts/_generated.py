@@ -495,7 +495,7 @@ class DocumentSplit(BaseModel):
 
 class DocumentTextExtracted(BaseModel):
     """
-    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
+    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack) and `escalated_pages`; a document that sets neither is still sent as v1.
     """
 
     model_config = ConfigDict(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from docroute.contracts._generated import DocumentRouted, Part
+from docroute.contracts._generated import DocumentRouted, DocumentTextExtracted, Part
 from docroute.contracts.schemas import load_schemas
 from docroute.events import decode, encode, new_event, version_for
 
@@ -46,3 +46,30 @@ def test_a_part_is_sent_as_v2_and_read_back_with_its_pages() -> None:
     event = decode(encode(new_event("document.routed", _routed(part), source="router")))
     assert event.version == 2
     assert event.data.part == part
+
+
+def _text(escalated_pages: list[int] | None) -> DocumentTextExtracted:
+    return DocumentTextExtracted(
+        document_id=uuid.uuid4(),
+        workflow_id=uuid.uuid4(),
+        purpose="processing",
+        blob=BLOB,
+        ocr_ref="s3://b/ocr/x.json",
+        page_count=2,
+        pages_used=[0, 1],
+        sources=["tesseract", "paddle"],
+        escalated_pages=escalated_pages,
+        text_chars=10,
+    )
+
+
+def test_a_text_read_without_escalation_is_v1_as_published() -> None:
+    """`escalated_pages` is a field v1 consumers refuse (additionalProperties false): only a text
+    that sets it may need v2."""
+    assert "escalated_pages" not in load_schemas()[("document.text_extracted", 1)]["properties"]
+    raw = json.loads(encode(new_event("document.text_extracted", _text(None), source="ocr")))
+    assert raw["dataschema"].endswith(":v1") and "escalated_pages" not in raw["data"]
+
+    escalated = decode(encode(new_event("document.text_extracted", _text([1]), source="ocr")))
+    assert escalated.version == 2
+    assert escalated.data.escalated_pages == [1]
