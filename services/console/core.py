@@ -1,11 +1,14 @@
 """Pure logic of the console's screens: API refusals in plain words, the confusion matrix as
-heat, per-class figures, the order of the labelling keys. Values in, values out."""
+heat, per-class figures, the order of the labelling keys, a dropped folder's class folders.
+Values in, values out."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from docroute.intake import sample_label
 
 # What each refusal means to a person, before the API's own words.
 _PLAIN = {
@@ -134,3 +137,9 @@ def class_thresholds(text: str) -> dict[str, Any]:
         except ValueError:
             found[label.strip()] = value.strip()
     return found
+
+
+def folder_labels(paths: list[str], label: str | None, labels: list[str]) -> list[str]:
+    """One label per dropped file ('' for none) from its path inside the dropped folder: a
+    folder named like a class labels its files, as a zip's class folders do; else `label`."""
+    return [sample_label(path or None, label or None, labels) or "" for path in paths]

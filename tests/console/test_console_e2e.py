@@ -7,12 +7,14 @@ to test-artefacts/console/ (git-ignored)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,15 +34,22 @@ KINDS = ("invoice", "payslip", "tax_form")
 IN_FOLDERS = 5  # per class, labelled by their folder
 LOOSE = 2  # per class, in a folder named like no class: labelled in the pane
 LONG_S = 180_000  # ms: training and OCR on a busy 2-core machine
+MAX_UPLOAD = 2_000_000  # bytes per file (the photo of the cropped-view test is ~1 MB)
+TOO_LARGE = b"%PDF-1.4\n" + b"0" * (MAX_UPLOAD + 100_000)  # refused on size alone, before it is read
 
 
 @pytest.fixture(scope="module")
 def stack(start_docroute_service: Callable[..., ManagedProcess], admin_api_key: str) -> dict[str, str]:
     for name in PIPELINE:
         start_docroute_service(name)
-    # A plan of one page, to see a 429 in the browser.
+    # A plan of one page, to see a 429 in the browser; files over 2 MB refused (413).
     plans = json.dumps({"free": 100, "tiny": 1, "unlimited": None})
-    api = start_docroute_service("api", DOCROUTE_ADMIN_API_KEY=admin_api_key, DOCROUTE_USAGE__PLANS=plans)
+    api = start_docroute_service(
+        "api",
+        DOCROUTE_ADMIN_API_KEY=admin_api_key,
+        DOCROUTE_USAGE__PLANS=plans,
+        DOCROUTE_MAX_UPLOAD_BYTES=str(MAX_UPLOAD),
+    )
     api_url = f"http://127.0.0.1:{api.port}"
     console = start_docroute_service(
         "console", DOCROUTE_API_URL=api_url, DOCROUTE_CONSOLE_SECRET="test-secret"
@@ -136,40 +145,57 @@ def upload_zip(page: Page, archive: Path) -> None:
     expect(retried).to_contain_text("0 of 1 files accepted")
 
 
-def label_a_group(page: Page, console: str, wf: str, loose: dict[str, str], problems: list[str]) -> str:
-    """The groups screen shows every loose sample; the first group's most typical member is
-    labelled through the group form (the others unchecked). Returns its file name."""
+def label_groups(page: Page, console: str, wf: str, loose: dict[str, str], problems: list[str]) -> list[str]:
+    """The groups screen shows every loose sample. Twice, by keyboard alone: the first group's
+    members but its first are pulled out (Tab, Space), then one key labels the rest: a digit the
+    first time, the class's first letter and Enter the second. Returns their file names."""
     page.goto(f"{console}/workflows/{wf}/groups")
     walls = page.locator(".group .wall li")
     expect(walls).to_have_count(len(loose))
     check_screen(page, "04a-groups", problems)
-    group = page.locator(".group").first
-    boxes = group.locator("input[type=checkbox]")
-    for i in range(1, boxes.count()):
-        boxes.nth(i).uncheck()
-    boxes.first.check()
-    name = group.locator(".wall li span").first.inner_text().split(" · ")[0].rsplit("/", 1)[-1]
-    group.locator("select").select_option(loose[name])
-    group.locator("button[type=submit]").click()
-    expect(page.locator(".group .wall li")).to_have_count(len(loose) - 1)
-    return name
+    names: list[str] = []
+    for keys in ("digit", "letters"):
+        group = page.locator(".group").first
+        boxes = group.locator("input[type=checkbox]")
+        boxes.first.focus()
+        if not boxes.first.is_checked():  # marked odd: put back in
+            page.keyboard.press("Space")
+        for i in range(1, boxes.count()):
+            page.keyboard.press("Tab")
+            if boxes.nth(i).is_checked():
+                page.keyboard.press("Space")  # pulled out: stays unlabelled
+        expect(boxes.first).to_be_checked()
+        assert [boxes.nth(i).is_checked() for i in range(1, boxes.count())] == [False] * (boxes.count() - 1)
+        name = group.locator(".wall li span").first.inner_text().split(" · ")[0].rsplit("/", 1)[-1]
+        kind = loose[name]
+        if keys == "digit":
+            page.keyboard.press(str(KINDS.index(kind) + 1))
+        else:
+            page.keyboard.press(kind[0])
+            expect(group.locator(".group-status")).to_contain_text(f"{kind} chosen")
+            page.keyboard.press("Enter")
+        names.append(name)
+        expect(page.locator(".group .wall li")).to_have_count(len(loose) - len(names))
+        page.wait_for_load_state()  # the page again, its deferred scripts run: keys work
+    return names
 
 
 def label_by_keyboard(
-    page: Page, console: str, wf: str, loose: dict[str, str], grouped: str, problems: list[str]
+    page: Page, console: str, wf: str, loose: dict[str, str], grouped: list[str], problems: list[str]
 ) -> str:
-    """Every loose sample but the group's and one, left for the version to guess: returns its id."""
+    """Every loose sample but the groups' and one, left for the version to guess: returns its id."""
     page.goto(f"{console}/workflows/{wf}/label")
     page.click(".boxes-button")
     expect(page.locator("#overlay svg rect").first).to_be_attached()  # the OCR's word boxes
     check_screen(page, "04-labelling", problems)
     done: list[str] = []
     guessed_right = 0
-    while len(done) < len(loose) - 2:
+    while len(done) < len(loose) - len(grouped) - 1:
         form = page.locator("#label-form")
         sample = form.get_attribute("data-sample")
         name = page.locator(".page figcaption").inner_text().split(" · ")[0]
         kind = loose[name.rsplit("/", 1)[-1]]
+        assert name.rsplit("/", 1)[-1] not in grouped
         # The guess from the labelled samples is preselected: Enter alone would accept it.
         guessed_right += form.locator("input:checked").get_attribute("value") == kind
         if len(done) == 1:
@@ -239,6 +265,73 @@ def label_a_late_sample_with_the_versions_guess(
     expect(page.locator("#nothing-left")).to_be_visible()
 
 
+# A drop of folders, as chromium hands it to the page: entries walked through webkitGetAsEntry.
+# Playwright cannot build directory entries, so these are made in the page with the same shape
+# (FileSystemDirectoryEntry's createReader().readEntries in chunks, FileSystemFileEntry's file()).
+DROP_FOLDERS = """([selector, tree]) => {
+  const bytes = (b64) => Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const file = (path, b64) => {
+    const name = path.split("/").pop();
+    const f = new File([bytes(b64)], name, {type: "application/pdf"});
+    const read = ok => setTimeout(() => ok(f));
+    return {isFile: true, isDirectory: false, name, fullPath: "/" + path, file: read};
+  };
+  const dir = (path, children) => {
+    let given = false;
+    const readEntries = ok => setTimeout(() => { ok(given ? [] : children); given = true; });
+    return {isFile: false, isDirectory: true, name: path.split("/").pop(), fullPath: "/" + path,
+      createReader: () => ({readEntries})};
+  };
+  const build = (path, node) => typeof node === "string" ? file(path, node)
+    : dir(path, Object.entries(node).map(([k, v]) => build(path + "/" + k, v)));
+  const roots = Object.entries(tree).map(([k, v]) => build(k, v));
+  const drop = new Event("drop", {bubbles: true, cancelable: true});
+  const items = roots.map(r => ({kind: "file", webkitGetAsEntry: () => r}));
+  Object.defineProperty(drop, "dataTransfer", {value: {items, files: []}});
+  document.querySelector(selector).dispatchEvent(drop);
+}"""
+
+# A file dropped from a DataTransfer built in the page.
+DROP_FILE = """([selector, name, b64]) => {
+  const moved = new DataTransfer();
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  moved.items.add(new File([bytes], name, {type: "application/pdf"}));
+  const zone = document.querySelector(selector);
+  zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: moved, bubbles: true, cancelable: true}));
+  zone.dispatchEvent(new DragEvent("drop", {dataTransfer: moved, bubbles: true, cancelable: true}));
+}"""
+
+
+def drop_a_folder(page: Page, console: str, wf: str, problems: list[str]) -> None:
+    """A folder holding class folders and a file too large, dropped: the large one is refused
+    in place with its reason (413 too_large), the rest taken and labelled by their folders, as
+    a zip's are; each file has its own progress bar."""
+    rng = random.Random(17)
+    pdf = {kind: base64.b64encode(make_text_pdf(document_lines(kind, rng))).decode() for kind in KINDS[:2]}
+    tree = {
+        "scans": {KINDS[0]: {"folder-inv.pdf": pdf[KINDS[0]]}, KINDS[1]: {"folder-pay.pdf": pdf[KINDS[1]]}},
+        "huge.pdf": base64.b64encode(TOO_LARGE).decode(),
+    }
+    page.goto(f"{console}/workflows/{wf}/data")
+    page.evaluate(DROP_FOLDERS, ["#upload", tree])
+    expect(page.locator("#paths input[name=paths]")).to_have_count(3)
+    names = page.eval_on_selector("#files", "i => [...i.files].map(f => f.name)")
+    assert sorted(names) == ["folder-inv.pdf", "folder-pay.pdf", "huge.pdf"], names
+    page.click("#upload button[type=submit]")
+    batch = page.locator("article.batch").first
+    expect(batch.locator("h3")).to_contain_text("done", timeout=LONG_S)
+    expect(batch).to_contain_text("2 of 3 files accepted")
+    expect(batch).to_contain_text("2 labelled")
+    expect(batch).to_contain_text("0 to label")
+    expect(batch.locator(".failures li")).to_have_count(1)
+    expect(batch.locator(".failures li")).to_contain_text(f"huge.pdf: file is larger than {MAX_UPLOAD} bytes")
+    bars = page.locator("#file-progress li")
+    expect(bars).to_have_count(3)
+    expect(bars.filter(has_text="folder-inv.pdf")).to_have_count(1)
+    assert page.eval_on_selector_all("#file-progress progress", "ps => ps.every(p => p.value === p.max)")
+    check_screen(page, "03b-training-data-folder", problems)
+
+
 def train_and_read_the_matrix(page: Page, console: str, wf: str, problems: list[str]) -> None:
     page.goto(f"{console}/workflows/{wf}/data")
     expect(page.locator("table.counts")).to_contain_text(str(IN_FOLDERS + LOOSE))
@@ -285,11 +378,23 @@ def pin_after_a_confirmation(page: Page) -> None:
     wait_until(pinned, 60, "v1 was not pinned")
 
 
+def set_the_threshold_with_the_slider(page: Page, console: str, wf: str, api: httpx.Client) -> None:
+    """The slider under the threshold curve, moved by keyboard, sets the workflow's threshold."""
+    page.goto(f"{console}/workflows/{wf}/versions")
+    assert api.get(f"/workflows/{wf}").json()["threshold"] == 0.99
+    page.focus("#threshold")
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#threshold-value")).to_have_text("0.98")
+    page.click(".threshold-form button[type=submit]")
+    expect(page.locator("#threshold")).to_have_value("0.98")  # the page again, from the API
+    assert api.get(f"/workflows/{wf}").json()["threshold"] == 0.98
+
+
 def try_a_document(
     page: Page, console: str, wf: str, tmp: Path, api: httpx.Client, problems: list[str]
 ) -> None:
     document = tmp / "payslip-new.pdf"
-    document.write_bytes(make_text_pdf(document_lines("payslip", random.Random(99))))
+    document.write_bytes(make_text_pdf(document_lines("payslip", random.Random(99)), pages=2))
     page.goto(f"{console}/workflows/{wf}/try")
     page.set_input_files("#file", str(document))
     page.check("input[name=candidate]")  # no candidate yet: the preview's 409 is said in place
@@ -298,6 +403,13 @@ def try_a_document(
     expect(page.locator(".answer").nth(1)).to_contain_text("Refused: it conflicts")
     expect(page.locator("#route")).to_have_text("review", timeout=LONG_S)
     expect(page.locator(".bars li")).to_have_count(len(KINDS))
+    pages = page.locator("#try-result figure.page img")
+    expect(pages).to_have_count(2)  # every page, not only the first
+    pages.nth(1).scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=pages.nth(1).element_handle())
+    expect(page.locator("#strongest-terms .chip").first).to_be_visible()
+    nearest = page.locator("#nearest-samples li")
+    expect(nearest.first).to_contain_text(re.compile(r"payslip · \d+"))  # labelled like it, and how alike
     check_screen(page, "06-try-it", problems)
     # Past the plan's pages: the 429 is said in place, in words, with when to try again.
     api.put(f"/workflows/{wf}/plan", json={"plan": "tiny"}).raise_for_status()
@@ -308,6 +420,13 @@ def try_a_document(
     expect(refusal).to_contain_text("try again in")
     expect(page.locator("#file")).not_to_have_value("")  # the chosen file is still there
     api.put(f"/workflows/{wf}/plan", json={"plan": "free"}).raise_for_status()
+    # A file too large: the 413 in plain words, in place, the file still chosen.
+    page.set_input_files("#file", {"name": "huge.pdf", "mimeType": "application/pdf", "buffer": TOO_LARGE})
+    page.click("#try button[type=submit]")
+    expect(page.locator("#result .error")).to_contain_text(
+        f"Too large: file is larger than {MAX_UPLOAD} bytes"
+    )
+    expect(page.locator("#file")).to_have_value(re.compile(r"huge\.pdf$"))
 
 
 def review_one(page: Page, console: str, wf: str, problems: list[str]) -> str:
@@ -324,26 +443,124 @@ def review_one(page: Page, console: str, wf: str, problems: list[str]) -> str:
     return document_id
 
 
-def the_other_screens(page: Page, console: str, wf: str, problems: list[str]) -> str:
-    """Documents (the reviewed one, routed), usage, the workflow's API (its OpenAPI rendered),
-    keys: mint a key for this workflow, shown once. Returns the key."""
+def filter_documents(page: Page, console: str, wf: str, **fields: str) -> int:
+    """Fill the documents screen's filters (by element id) and count the rows that match."""
     page.goto(f"{console}/workflows/{wf}/documents")
-    page.fill("#f-name", "SLIP-NEW")
-    page.select_option("#f-route", "extract")
+    for field, value in fields.items():
+        if field in ("f-class", "f-route", "f-status"):
+            page.select_option(f"#{field}", value)
+        else:
+            page.fill(f"#{field}", value)
     page.click("#filters button[type=submit]")
-    expect(page.locator("table.documents tbody tr")).to_have_count(1)
+    page.wait_for_load_state()
+    rows = page.locator("table.documents tbody tr")
+    return 0 if "No document matches" in rows.first.inner_text() else rows.count()
+
+
+def the_documents(
+    page: Page, console: str, wf: str, tried: Path, api: httpx.Client, problems: list[str]
+) -> None:
+    """Filters (class, route, status, date, file name), the document's audit trail, its original
+    downloaded, the retention saved; deleting asks first (dismissed: kept; accepted: gone)."""
+    today = datetime.now(UTC).date()
+    assert filter_documents(page, console, wf, **{"f-class": "payslip"}) == 1
+    assert filter_documents(page, console, wf, **{"f-class": "invoice"}) == 0
+    assert filter_documents(page, console, wf, **{"f-status": "failed"}) == 0
+    assert filter_documents(page, console, wf, **{"f-route": "review"}) == 0
+    assert filter_documents(page, console, wf, **{"f-since": str(today + timedelta(days=1))}) == 0
+    assert filter_documents(page, console, wf, **{"f-since": str(today)}) == 1
+    assert filter_documents(page, console, wf, **{"f-name": "no-such-file"}) == 0
+    assert filter_documents(page, console, wf, **{"f-name": "SLIP-NEW", "f-route": "extract"}) == 1
     expect(page.locator("table.documents")).to_contain_text("payslip (reviewed)")
     check_screen(page, "09-documents", problems)
+    page.fill("#retention_days", "30")
+    page.click("form[action$='/retention'] button[type=submit]")
+    expect(page.locator("#retention_days")).to_have_value("30")
+    assert api.get(f"/workflows/{wf}/retention").json()["retention_days"] == 30
     page.locator("table.documents a").first.click()
     expect(page.locator("main")).to_contain_text("reviewed as payslip")
+    expect(page.locator("#audit-trail")).to_contain_text(re.compile(r"(confirmed|corrected) by"))
+    expect(page.locator("#audit-trail")).to_contain_text("payslip")
     check_screen(page, "10-document", problems)
+    with page.expect_download() as download:
+        page.click("text=Download the original")
+    assert Path(download.value.path()).read_bytes() == tried.read_bytes()
+    document_id = page.url.rsplit("/", 1)[-1]
+    page.once("dialog", lambda d: d.dismiss())
+    page.click("button:has-text('Delete')")
+    expect(page.locator("#audit-trail")).to_be_visible()  # still here
+    assert api.get(f"/documents/{document_id}").status_code == 200
+    page.once("dialog", lambda d: d.accept())
+    page.click("button:has-text('Delete')")
+    page.wait_for_url(re.compile(r"/documents$"))
+    expect(page.locator("table.documents")).to_contain_text("No document matches")
+    assert api.get(f"/documents/{document_id}").status_code == 404
+
+
+def live_version(api: httpx.Client, wf: str) -> int | None:
+    return next((v["version"] for v in api.get(f"/workflows/{wf}/versions").json() if v["live"]), None)
+
+
+def a_candidate_tried_promoted_and_rolled_back(
+    page: Page, console: str, wf: str, api: httpx.Client, problems: list[str]
+) -> None:
+    """v2 trained while v1 is pinned stays a candidate, the gate's verdict said; a document of a
+    kind never trained, dropped on Try it, is unknown to the live version, and the candidate's
+    answer is beside it (a preview); v2 promoted, then rolled back, each after a confirmation."""
+    page.goto(f"{console}/workflows/{wf}/versions")
+    page.click("#train")
+    v2 = page.locator("table.versions tr:has(a:text-is('v2'))")
+    expect(v2).to_contain_text("candidate", timeout=LONG_S)  # appears without a reload
+    expect(v2).to_contain_text("v1 is pinned")
+    page.goto(f"{console}/workflows/{wf}/versions?v=2")
+    expect(page.locator("#gate-verdict")).to_contain_text("stay candidates")
+    # A kind never trained: the live version says "unknown".
+    statement = base64.b64encode(make_text_pdf(document_lines("bank_statement", random.Random(98)))).decode()
+    page.goto(f"{console}/workflows/{wf}/try")
+    page.evaluate(DROP_FILE, ["#try", "statement.pdf", statement])  # dropped, not chosen
+    expect(page.locator("#file")).to_have_value(re.compile(r"statement\.pdf$"))
+    page.check("input[name=candidate]")
+    page.click("#try button[type=submit]")
+    answers = page.locator("#try-result .answer")
+    expect(answers).to_have_count(2, timeout=LONG_S)
+    expect(answers.nth(0)).to_contain_text("by v1")
+    expect(answers.nth(0).locator(".unknown")).to_contain_text("Unknown: unlike every class seen in training")
+    expect(page.locator("#route")).to_have_text("review")
+    expect(answers.nth(1).locator("h3")).to_have_text("Candidate (preview)")
+    expect(answers.nth(1)).to_contain_text(re.compile(r"Class: \w+ \([\d.]+ %\), by v2"))
+    expect(answers.nth(1).locator(".bars li")).to_have_count(len(KINDS))
+    check_screen(page, "06b-try-candidate", problems)
+    page.goto(f"{console}/workflows/{wf}/versions?v=2")
+    page.once("dialog", lambda d: d.dismiss())
+    page.click("#version-detail button:has-text('Promote v2')")
+    expect(page.locator("#gate-verdict")).to_be_visible()  # still this page, nothing sent
+    assert live_version(api, wf) == 1
+    page.once("dialog", lambda d: d.accept())
+    page.click("#version-detail button:has-text('Promote v2')")
+    page.wait_for_url(re.compile(r"/versions$"))
+    wait_until(lambda: live_version(api, wf) == 2, 60, "v2 was not promoted")
+    page.goto(f"{console}/workflows/{wf}/versions?v=2")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#version-detail button:has-text('Roll back')")
+    page.wait_for_url(re.compile(r"/versions$"))
+    wait_until(lambda: live_version(api, wf) == 1, 60, "v1 was not live again after the roll back")
+
+
+def the_other_screens(page: Page, console: str, wf: str, api: httpx.Client, problems: list[str]) -> str:
+    """Usage, the workflow's API (its OpenAPI rendered, a snippet copied), keys: mint a key for
+    this workflow, shown once, and one revoked. Returns the key."""
     page.goto(f"{console}/workflows/{wf}/usage")
-    expect(page.locator("#usage-pages")).to_contain_text("1")
+    # 2 pages tried, then 1 beside the candidate (its preview is not counted; deleting keeps usage)
+    expect(page.locator("#usage-pages")).to_have_text(re.compile(r"^3 of 100"))
     expect(page.locator("#usage-days li")).to_have_count(1)  # today
     check_screen(page, "11-usage", problems)
     page.goto(f"{console}/workflows/{wf}/api")
     expect(page.locator("#swagger .opblock").first).to_be_visible(timeout=30_000)
     check_screen(page, "12-api", problems)
+    page.click("button[data-copy=snippet-2]")  # Python
+    expect(page.locator("button[data-copy=snippet-2]")).to_have_text("Copied")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.locator("#snippet-2").inner_text().strip() and "import" in copied
     page.click("#asyncapi-link")  # the event API's page, served by the stack (no CDN)
     expect(page.locator("h1")).to_contain_text("AsyncAPI 3.0.0")
     page.goto(f"{console}/keys")
@@ -355,7 +572,24 @@ def the_other_screens(page: Page, console: str, wf: str, problems: list[str]) ->
     page.goto(f"{console}/keys")
     expect(page.locator("#minted-key")).to_have_count(0)  # shown once
     expect(page.locator("main table")).to_contain_text("mailroom team")
+    revoke_a_key(page, console, api)
     return key
+
+
+def revoke_a_key(page: Page, console: str, api: httpx.Client) -> None:
+    """A key minted then revoked (after a confirmation) is refused by the API."""
+    page.fill("#key-name", "short-lived")
+    page.locator("input[name=workflow]").first.check()
+    page.click("form[action='/keys'] button[type=submit]")
+    key = page.locator("#minted-key").inner_text().strip()
+    page.click("button[data-copy=minted-key]")
+    assert page.evaluate("() => navigator.clipboard.readText()") == key
+    assert api.get("/workflows", headers=bearer(key)).status_code == 200
+    row = page.locator("main table tr:has-text('short-lived')")
+    page.once("dialog", lambda d: d.accept())
+    row.locator("button:has-text('Revoke')").click()
+    expect(page.locator("main table tr:has-text('short-lived')")).to_contain_text("revoked")
+    assert api.get("/workflows", headers=bearer(key)).status_code == 401
 
 
 def test_the_classifier_workflow_in_the_browser(
@@ -365,7 +599,12 @@ def test_the_classifier_workflow_in_the_browser(
     archive, loose = training_zip()
     (tmp_path / "samples.zip").write_bytes(archive)
     # axe-core is injected as an inline script, which the console's CSP refuses: bypassed here.
-    offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    offline = OfflineContext(
+        browser,
+        viewport={"width": 1280, "height": 800},
+        bypass_csp=True,
+        permissions=["clipboard-read", "clipboard-write"],  # the copy buttons
+    )
     page = offline.new_page()
     problems: list[str] = []
     page.goto(f"{console}/signin")
@@ -373,12 +612,14 @@ def test_the_classifier_workflow_in_the_browser(
     sign_in(page, console, admin_api_key)
     wf = create_workflow(page, console, problems)
     upload_zip(page, tmp_path / "samples.zip")
-    grouped = label_a_group(page, console, wf, loose, problems)
+    grouped = label_groups(page, console, wf, loose, problems)
     last = label_by_keyboard(page, console, wf, loose, grouped, problems)
     train_and_read_the_matrix(page, console, wf, problems)
     with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        set_the_threshold_with_the_slider(page, console, wf, api)
         label_the_last_with_the_versions_guess(page, console, wf, last, loose, api, problems)
         label_a_late_sample_with_the_versions_guess(page, console, wf, api, problems)
+        drop_a_folder(page, console, wf, problems)
         try_a_document(page, console, wf, tmp_path, api, problems)
     document_id = review_one(page, console, wf, problems)
     page.goto(console)
@@ -393,7 +634,10 @@ def test_the_classifier_workflow_in_the_browser(
     assert result["route"]["topic"] == f"extract.{wf}.payslip"  # the workflow's own topics
     settings = httpx.get(f"{stack['api']}/workflows/{wf}", headers=bearer(admin_api_key), timeout=30).json()
     assert settings["class_thresholds"] == {"payslip": 0.995}
-    scoped = the_other_screens(page, console, wf, problems)
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        the_documents(page, console, wf, tmp_path / "payslip-new.pdf", api, problems)
+        a_candidate_tried_promoted_and_rolled_back(page, console, wf, api, problems)
+        scoped = the_other_screens(page, console, wf, api, problems)
     page.click("header button[type=submit]")  # sign out
     expect(page.locator("h1")).to_have_text("Sign in")
     sign_in(page, console, scoped)

@@ -76,7 +76,9 @@ async def document_page(
 @router.get("/documents/{document_id}/original")
 async def download(wf: str, document_id: str, user: UserDep, api: ApiDep) -> Response:
     answer = await api.request(user.api_key, "GET", f"/documents/{document_id}/original")
-    headers = {"Content-Disposition": answer.headers.get("content-disposition", "attachment")}
+    # The API answers inline (a browser shows it); this link is to save the file.
+    disposition = answer.headers.get("content-disposition", "attachment")
+    headers = {"Content-Disposition": disposition.replace("inline", "attachment", 1)}
     return Response(answer.content, media_type=answer.headers.get("content-type"), headers=headers)
 
 

@@ -48,12 +48,18 @@ async def upload(
     api: ApiDep,
     files: Annotated[list[UploadFile], File()],
     label: Annotated[str, Form()] = "",
+    paths: Annotated[list[str] | None, Form()] = None,
 ) -> HTMLResponse:
-    """The files as one batch (POST /workflows/{key}/batches); its progress fragment follows it."""
+    """The files as one batch (POST /workflows/{key}/batches); its progress fragment follows it.
+    `paths`, one per file, where a folder was dropped or chosen: each file's path inside it, so
+    class folders label their files (per-file `labels`) as a zip's do."""
     parts = [
         ("files", (f.filename or "file", f.file, f.content_type or "application/octet-stream")) for f in files
     ]
-    data = {"label": label} if label else None
+    data: dict[str, Any] | None = {"label": label} if label else None
+    if paths and len(paths) == len(files) and any(paths):
+        workflow = await api.workflow(user.api_key, wf)
+        data = {"labels": core.folder_labels(paths, label, workflow["labels"])}
     try:
         batch = await api.json(user.api_key, "POST", f"/workflows/{wf}/batches", files=parts, data=data)
     except ApiError as exc:

@@ -36,12 +36,85 @@
     }
   });
 
-  // Upload progress of the training data form (bytes sent).
+  // Label by groups: 1-9 labels the checked members of the group holding the focus (the first
+  // group when none does) at once; a class's first letters choose it and Enter labels. Focus on a
+  // member's checkbox counts (Tab and Space pull the odd ones out first).
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var forms = document.querySelectorAll("form.grouped");
+    var target = event.target;
+    if (!forms.length || typing(target) && target.type !== "checkbox") return;
+    var form = (target.closest && target.closest("form.grouped")) || forms[0];
+    var select = form.querySelector("select[name=label]");
+    var classes = Array.prototype.slice.call(select.options, 1);
+    var status = form.querySelector(".group-status");
+    function label() {
+      if (!form.querySelector("input[name=sample]:checked")) {
+        status.textContent = "Check at least one sample of this group first.";
+        return;
+      }
+      status.textContent = "Labelling " + form.querySelectorAll("input[name=sample]:checked").length + " as " + select.value + "…";
+      form.requestSubmit();
+    }
+    if (/^[1-9]$/.test(event.key)) {
+      var chosen = classes[Number(event.key) - 1];
+      if (!chosen) return;
+      event.preventDefault();
+      select.value = chosen.value;
+      label();
+    } else if (event.key === "Enter" && target.tagName !== "BUTTON") {
+      if (!select.value) return;
+      event.preventDefault();
+      label();
+    } else if (/^[a-z_]$/i.test(event.key)) {
+      typed = (Date.now() - typedAt < 1000 ? typed : "") + event.key.toLowerCase();
+      typedAt = Date.now();
+      var match = classes.find(function (o) { return o.value.toLowerCase().indexOf(typed) === 0; });
+      if (match) {
+        event.preventDefault();
+        select.value = match.value;
+        status.textContent = match.value + " chosen: Enter labels the checked samples.";
+      }
+    }
+  });
+
+  // Upload progress of the training data form (bytes sent): the batch's bar, and one bar per
+  // file (its share of the bytes: the files travel in order in one request).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var list = document.getElementById("file-progress");
+    var input = document.getElementById("files");
+    if (!list || !input || event.target.id !== "upload") return;
+    list.textContent = "";
+    Array.prototype.forEach.call(input.files, function (file) {
+      var item = document.createElement("li");
+      var name = document.createElement("span");
+      var bar = document.createElement("progress");
+      name.textContent = file.name;
+      bar.max = file.size || 1;
+      bar.value = 0;
+      bar.setAttribute("aria-label", "Upload of " + file.name);
+      item.append(name, bar);
+      list.appendChild(item);
+    });
+    list.hidden = false;
+  });
   document.addEventListener("htmx:xhr:progress", function (event) {
     var bar = document.getElementById("upload-progress");
-    if (!bar || !event.detail.lengthComputable) return;
+    // Only the upload's own request: a batch polling for its state reports progress too.
+    if (!bar || event.target.id !== "upload" || !event.detail.lengthComputable) return;
     bar.hidden = false;
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    var offset = 0;
+    Array.prototype.forEach.call(document.querySelectorAll("#file-progress progress"), function (file) {
+      file.value = Math.max(0, Math.min(file.max, event.detail.loaded - offset));
+      offset += file.max;
+    });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.target.id !== "upload" || !event.detail.successful) return;
+    Array.prototype.forEach.call(document.querySelectorAll("#file-progress progress"), function (file) {
+      file.value = file.max; // all of it reached the console
+    });
   });
 
   // Forms that change something hard to undo (promote, pin, roll back, delete, revoke) ask first.
@@ -51,7 +124,47 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 
-  // Drag and drop onto a drop zone fills its file input.
+  // Drag and drop onto a drop zone fills its file input. A dropped folder is walked
+  // (webkitGetAsEntry) and its files go in with their paths inside it (hidden `paths` fields),
+  // so its class folders label their files as a zip's do; a folder chosen in #folder likewise.
+  function setFiles(input, found) {
+    if (!input.multiple) found = found.slice(0, 1);
+    var chosen = new DataTransfer();
+    found.forEach(function (f) { chosen.items.add(f.file); });
+    input.files = chosen.files;
+    var box = document.getElementById("paths");
+    if (!box) return;
+    box.textContent = "";
+    if (!found.some(function (f) { return f.path.indexOf("/") >= 0; })) return;
+    found.forEach(function (f) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "paths";
+      hidden.value = f.path;
+      box.appendChild(hidden);
+    });
+  }
+
+  function walk(entry, found) {
+    return new Promise(function (resolve, reject) {
+      if (entry.isFile) {
+        entry.file(function (file) {
+          found.push({ file: file, path: entry.fullPath.replace(/^\//, "") });
+          resolve();
+        }, reject);
+      } else if (entry.isDirectory) {
+        var reader = entry.createReader();
+        var more = function () { // readEntries answers in chunks, then an empty one
+          reader.readEntries(function (children) {
+            if (!children.length) { resolve(); return; }
+            Promise.all(children.map(function (c) { return walk(c, found); })).then(more, reject);
+          }, reject);
+        };
+        more();
+      } else resolve();
+    });
+  }
+
   document.addEventListener("dragover", function (event) {
     if (event.target.closest && event.target.closest(".dropzone")) event.preventDefault();
   });
@@ -59,8 +172,34 @@
     var zone = event.target.closest && event.target.closest(".dropzone");
     if (!zone) return;
     event.preventDefault();
-    var input = zone.querySelector("input[type=file]");
-    if (input && event.dataTransfer.files.length) input.files = event.dataTransfer.files;
+    var input = zone.querySelector("input[type=file]:not([webkitdirectory])");
+    if (!input) return;
+    // Entries must be taken while the drop event runs: the DataTransfer empties after it.
+    var items = Array.prototype.slice.call(event.dataTransfer.items || []);
+    var entries = items.map(function (i) { return i.webkitGetAsEntry ? i.webkitGetAsEntry() : null; });
+    var plain = Array.prototype.map.call(event.dataTransfer.files || [], function (f) {
+      return { file: f, path: f.name };
+    });
+    if (entries.length && entries.every(Boolean)) {
+      var found = [];
+      Promise.all(entries.map(function (e) { return walk(e, found); })).then(function () {
+        found.sort(function (a, b) { return a.path < b.path ? -1 : 1; });
+        setFiles(input, found);
+      }, function () { if (plain.length) setFiles(input, plain); });
+    } else if (plain.length) {
+      setFiles(input, plain);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var input = document.getElementById("files");
+    var box = document.getElementById("paths");
+    if (event.target.id === "files" && box) box.textContent = ""; // chosen by hand: no folders
+    if (event.target.id === "folder" && input) {
+      setFiles(input, Array.prototype.map.call(event.target.files, function (f) {
+        return { file: f, path: f.webkitRelativePath || f.name };
+      }));
+      event.target.value = "";
+    }
   });
 
   // The threshold slider shows its value.
@@ -101,8 +240,10 @@ document.addEventListener("click", function (event) {
   if (!button || !form || !input) return;
   var names = JSON.parse(button.dataset.retry);
   var again = new DataTransfer();
-  Array.prototype.forEach.call(input.files, function (file) {
+  var paths = document.querySelectorAll("#paths input");
+  Array.prototype.forEach.call(input.files, function (file, i) {
     if (names.indexOf(file.name) >= 0) again.items.add(file);
+    else if (paths[i]) paths[i].remove(); // a dropped folder's paths stay one per file
   });
   if (!again.files.length) { button.textContent = "Choose those files again first"; return; }
   input.files = again.files;

@@ -70,3 +70,10 @@ def test_per_class_thresholds_from_the_form() -> None:
     assert core.class_thresholds("w-9: 0.9\ninvoice:0.75, ") == {"w-9": 0.9, "invoice": 0.75}
     assert core.class_thresholds("payslip: high") == {"payslip": "high"}  # the API says why not
     assert core.class_thresholds("") == {}
+
+
+def test_a_dropped_folders_class_folders_label_their_files_as_a_zips_do() -> None:
+    labels = ["invoice", "payslip"]
+    paths = ["samples/Invoice/a.pdf", "samples/payslip/2024/b.pdf", "samples/c.pdf", "", "payslip/d.pdf"]
+    assert core.folder_labels(paths, None, labels) == ["invoice", "", "", "", "payslip"]
+    assert core.folder_labels(paths, "payslip", labels) == ["invoice"] + ["payslip"] * 4
