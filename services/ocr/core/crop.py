@@ -60,21 +60,40 @@ def _quads(mask: np.ndarray) -> list[np.ndarray]:
     return quads
 
 
-def find_page_quad(image: np.ndarray) -> tuple[np.ndarray | None, float]:
-    """Corners of the page in ``image`` and the share of the frame they cover (None, 0.0 if none)."""
+@dataclass(frozen=True)
+class PaperMask:
+    """Paper against background on a ~``WORK_SIDE`` px copy of an image, text closed away."""
+
+    scale: float  # the copy's pixels per image pixel
+    closed: np.ndarray  # the copy, blurred, dark strokes closed away
+    threshold: float  # Otsu's split between background and paper
+    mask: np.ndarray  # 255 where paper
+
+
+def paper_mask(image: np.ndarray) -> PaperMask | None:
+    """Where the paper is on ``image``; None when paper and background are too close in tone."""
     gray = to_gray(image)
     scale = min(1.0, WORK_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    # Closing (max then min filter) erases dark text strokes so the page reads as one region.
+    # Closing (max then min filter) erases dark text strokes so a sheet reads as one region.
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
     threshold, mask = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     dark, light = closed[closed <= threshold], closed[closed > threshold]
     if not dark.size or not light.size or light.mean() - dark.mean() < MIN_CONTRAST:
+        return None
+    return PaperMask(scale, closed, float(threshold), mask)
+
+
+def find_page_quad(image: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """Corners of the page in ``image`` and the share of the frame they cover (None, 0.0 if none)."""
+    paper = paper_mask(image)
+    if paper is None:
         return None, 0.0
-    edges = cv2.Canny(closed, 0.5 * threshold, threshold)
+    small, scale = paper.closed, paper.scale
+    edges = cv2.Canny(small, 0.5 * paper.threshold, paper.threshold)
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
-    candidates = _quads(mask) + _quads(edges)
+    candidates = _quads(paper.mask) + _quads(edges)
     if not candidates:
         return None, 0.0
     best = max(candidates, key=cv2.contourArea)

@@ -14,14 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from services.ocr.core.crop import (
-    INSET,
-    MIN_CONTRAST,
-    WORK_SIDE,
-    order_corners,
-    spans_frame,
-    to_gray,
-)
+from services.ocr.core.crop import INSET, order_corners, paper_mask, spans_frame
 
 # A document smaller than this share of the frame is a speck, a coin or a reflection.
 MIN_REGION = 0.01
@@ -38,18 +31,12 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
 
     Returns an empty list when paper and background cannot be told apart.
     """
-    gray = to_gray(image)
-    scale = min(1.0, WORK_SIDE / max(gray.shape))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (5, 5), 0)
-    # Closing (max then min filter) erases dark text strokes so each sheet reads as one region.
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
-    threshold, mask = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    dark, light = closed[closed <= threshold], closed[closed > threshold]
-    if not dark.size or not light.size or light.mean() - dark.mean() < MIN_CONTRAST:
+    paper = paper_mask(image)
+    if paper is None:
         return []
+    small, scale = paper.closed, paper.scale
     # Opening cuts the thin bright bridges (a glare, a shared shadow's edge) between two sheets.
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+    mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     frame = float(small.shape[0] * small.shape[1])
     quads = []
@@ -62,7 +49,7 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
             continue
         centre = quad.mean(axis=0)
         quads.append(order_corners((quad + (centre - quad) * REGION_INSET) / scale))
-    return _reading_order(quads, gray.shape[0])
+    return _reading_order(quads, image.shape[0])
 
 
 def _sheet(contour: np.ndarray) -> np.ndarray | None:
