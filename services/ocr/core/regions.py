@@ -21,6 +21,16 @@ MIN_REGION = 0.01
 # A blob must fill this much of its rotated rectangle: a receipt's torn or curled edge is fine, the
 # L-shaped union of two touching sheets or the streak of a light table grain is not.
 MIN_FILL = 0.75
+# Cuts of a blob's distance transform (shares of its deepest point) at which two touching sheets
+# fall apart: their join is narrower than either sheet, so its pixels lie nearer the outline.
+SPLIT_CUTS = (0.3, 0.45, 0.6, 0.75)
+# A notch deeper than this share of a blob's side (its area's square root) may end a seam between
+# two sheets; both halves of a cut must fill their rotated rectangles this well.
+NOTCH_DEPTH = 0.04
+NOTCH_FILL = 0.9
+# A blob filling less of its rotated rectangle than this may be two sheets even when it passes
+# as one; a single sheet (flat, torn or slightly curled) fills more, and never falls apart anyway.
+SPLIT_BELOW = 0.92
 # Corners pulled towards the centre a little more than for one page: neighbours' shadows stay out.
 REGION_INSET = 2 * INSET
 
@@ -45,14 +55,60 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
         if area < MIN_REGION * frame:
             continue
         quad = _sheet(contour)
-        if quad is None or spans_frame(quad, small.shape[:2]):
-            continue
-        centre = quad.mean(axis=0)
-        quads.append(order_corners((quad + (centre - quad) * REGION_INSET) / scale))
+        (_, _), (width, height), _ = cv2.minAreaRect(contour)
+        # Two touching sheets can fill their joint rectangle well enough to pass as one sheet.
+        found = []
+        if quad is None or area < SPLIT_BELOW * width * height:
+            found = _split(contour, mask.shape, MIN_REGION * frame)
+        if not found and quad is not None:
+            found = [quad]
+        for quad in found:
+            if spans_frame(quad, small.shape[:2]):
+                continue
+            centre = quad.mean(axis=0)
+            quads.append(order_corners((quad + (centre - quad) * REGION_INSET) / scale))
     return _reading_order(quads, image.shape[0])
 
 
-def _sheet(contour: np.ndarray) -> np.ndarray | None:
+def _split(contour: np.ndarray, shape: tuple[int, ...], min_area: float) -> list[np.ndarray]:
+    """The sheets of a blob that is not sheet-shaped itself: two or three touching or overlapping
+    sheets. The blob is eroded (a rising cut of its distance transform) until it falls apart into
+    cores, each pixel goes back to its nearest core, and the split stands only when every part is
+    sheet-shaped and no speck; otherwise nothing (an odd blob is not a document)."""
+    blob = np.zeros(shape[:2], np.uint8)
+    cv2.drawContours(blob, [contour], -1, 255, cv2.FILLED)
+    sheets = _cut_at_notches(contour, blob, min_area)
+    if sheets:
+        return sheets
+    distance = cv2.distanceTransform(blob, cv2.DIST_L2, 5)
+    for cut in SPLIT_CUTS:
+        cores = (distance > cut * distance.max()).astype(np.uint8)
+        count, labels = cv2.connectedComponents(cores)
+        if count - 1 < 2:
+            continue
+        # Grow back: every blob pixel joins the core nearest to it (a Voronoi split of the blob).
+        _, nearest = cv2.distanceTransformWithLabels(
+            1 - cores, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+        )
+        ys, xs = np.nonzero(cores)
+        owner = np.zeros(nearest.max() + 1, np.int32)
+        owner[nearest[ys, xs]] = labels[ys, xs]
+        parts = owner[nearest]
+        sheets = []
+        for core in range(1, count):
+            part = np.where((parts == core) & (blob > 0), 255, 0).astype(np.uint8)
+            outlines, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            outline = max(outlines, key=cv2.contourArea, default=None)
+            sheet = None if outline is None or cv2.contourArea(outline) < min_area else _sheet(outline)
+            if sheet is None:
+                break
+            sheets.append(sheet)
+        else:
+            return sheets
+    return []
+
+
+def _sheet(contour: np.ndarray, min_fill: float = MIN_FILL) -> np.ndarray | None:
     """The quadrilateral of a sheet-shaped ``contour``: its 4-corner outline when it has one (a
     sheet seen at an angle), else its rotated rectangle; None when the blob fills neither."""
     area = cv2.contourArea(contour)
@@ -64,7 +120,7 @@ def _sheet(contour: np.ndarray) -> np.ndarray | None:
             return approx.reshape(4, 2).astype(np.float32)
     rect = cv2.minAreaRect(contour)
     width, height = rect[1]
-    if width * height <= 0 or area < MIN_FILL * width * height:
+    if width * height <= 0 or area < min_fill * width * height:
         return None
     return cv2.boxPoints(rect).astype(np.float32)
 
@@ -72,3 +128,30 @@ def _sheet(contour: np.ndarray) -> np.ndarray | None:
 def _reading_order(quads: list[np.ndarray], height: int) -> list[np.ndarray]:
     """``quads`` row by row (rows a quarter of the image high), left to right within a row."""
     return sorted(quads, key=lambda q: (int(q[:, 1].mean() // (height / 4)), float(q[:, 0].mean())))
+
+
+def _cut_at_notches(contour: np.ndarray, blob: np.ndarray, min_area: float) -> list[np.ndarray]:
+    """Two sheets lying side by side along a shared edge: erosion cannot part them, but their
+    union has a notch at each end of the seam. Cut along the line between two deep notches and
+    keep the cut when both halves are sheets that fill their rectangles."""
+    hull = cv2.convexHull(contour, returnPoints=False)
+    try:
+        defects = cv2.convexityDefects(contour, hull)
+    except cv2.error:  # a self-touching outline
+        return []
+    if defects is None:
+        return []
+    depth = NOTCH_DEPTH * np.sqrt(cv2.contourArea(contour))
+    notches = [contour[far, 0] for _, _, far, d in defects[:, 0] if d / 256 > depth]
+    for index, first in enumerate(notches):
+        for second in notches[index + 1 :]:
+            halves = blob.copy()
+            cv2.line(halves, tuple(int(v) for v in first), tuple(int(v) for v in second), 0, 3)
+            outlines, _ = cv2.findContours(halves, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            outlines = [o for o in outlines if cv2.contourArea(o) >= min_area]
+            if len(outlines) != 2:
+                continue
+            sheets = [_sheet(o, NOTCH_FILL) for o in outlines]
+            if all(sheet is not None for sheet in sheets):
+                return sheets
+    return []

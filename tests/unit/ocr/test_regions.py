@@ -65,3 +65,30 @@ def test_receipts_on_a_white_table_are_not_found(two_receipts: np.ndarray) -> No
     table[100:800, 100:400] = 246
     table[100:800, 700:1000] = 246
     assert find_documents(table) == []
+
+
+def _touching(two_receipts: np.ndarray, stagger: int) -> tuple[np.ndarray, int]:
+    """The photo's two real receipts laid on a dark table so that they touch, the right one
+    ``stagger`` px lower and overlapping the left one by a few pixels; and the seam's x."""
+    left, right = (flatten(two_receipts, quad, max_side=700) for quad in find_documents(two_receipts))
+    height = max(left.shape[0], right.shape[0]) + stagger + 100
+    table = np.full((height, left.shape[1] + right.shape[1] + 200, 3), 40, np.uint8)
+    table[50 : 50 + left.shape[0], 100 : 100 + left.shape[1]] = left
+    seam = 100 + left.shape[1] - 6
+    table[50 + stagger : 50 + stagger + right.shape[0], seam : seam + right.shape[1]] = right
+    return table, seam
+
+
+@pytest.mark.parametrize("stagger", [120, 260])
+def test_two_touching_receipts_are_found_as_two(two_receipts: np.ndarray, stagger: int) -> None:
+    table, seam = _touching(two_receipts, stagger)
+    quads = find_documents(table)
+    assert len(quads) == 2
+    # Each region is one receipt: it stays on its side of the seam (give or take the inset).
+    assert quads[0][:, 0].max() < seam + 25 and quads[1][:, 0].min() > seam - 25
+    assert _centre_x(quads[0]) < seam < _centre_x(quads[1])
+
+
+def test_one_receipt_of_the_pair_stays_one_document(two_receipts: np.ndarray) -> None:
+    table, seam = _touching(two_receipts, 260)
+    assert len(find_documents(table[:, : seam - 20])) == 1
