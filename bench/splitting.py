@@ -14,6 +14,14 @@ between them, and no sheet at all. Every page goes through the OCR service's own
 detection (`services.ocr.core.splitting.find_separator`) and `plan_parts`, as OCR does for a
 TIFF stack of a workflow whose splitting is `separator`.
 
+The `auto` row: stacks of 2-10 other corpus PDFs of the same kinds, without separator sheets,
+divided by the boundary model (`docroute.classifier.boundary`, as OCR applies it to a workflow
+whose splitting is `auto`), trained by the trainer's own code on ``--auto-train`` PDFs per kind
+that are in none of these stacks (their first ``--max-doc-pages`` pages, labelled with their
+kind, as a workflow's samples). Pages are read from the PDFs' text layers (what OCR reads on a
+digital PDF); a document whose first page has no text layer is left out of the auto row. Its
+extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
+
 Boundaries are the pages where a document begins (but the first); a stack is split exactly
 when every part holds exactly one document's pages. Extra time per page: the detection's CPU
 seconds per page against Tesseract's on a sample of the same scanned pages (one thread), and
@@ -44,6 +52,7 @@ from services.ocr.adapters import build_engine
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import find_separator, plan_parts, separators_in_use
+from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.stacks import barcode_sheet, blank_sheet
 
 KINDS = ("invoice", "paper", "tax_form")
@@ -150,6 +159,73 @@ def text_layer_seconds_per_page(corpus: Path, count: int) -> tuple[float, float]
     return read / max(pages, 1), render / max(pages, 1)
 
 
+def page_texts(corpus: Path, entry: dict[str, Any], max_pages: int) -> list[str]:
+    """The text layer of a corpus PDF's first ``max_pages`` pages; none when its first page has
+    none (a scan: Tesseract's text is left out of this row, it costs 1-2 s a page)."""
+    try:
+        with PdfFile((corpus / entry["path"]).read_bytes()) as pdf:
+            texts = [pdf.text_layer(i).text for i in range(min(pdf.page_count, max_pages))]
+    except OcrInputError:
+        return []
+    return texts if texts and texts[0].strip() else []
+
+
+def auto_row(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, float]:
+    """Train on some documents per kind, split stacks of the others; print the row and return
+    the boundary model's CPU seconds per page."""
+    rng = random.Random(args.seed + 1)
+    started = time.perf_counter()
+    texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
+    readable = [e for e in entries if texts[e["id"]]]
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for e in readable:
+        by_group.setdefault(e["group"], []).append(e)
+    groups = sorted(by_group)
+    rng.shuffle(groups)
+    train: list[dict[str, Any]] = []
+    per_kind = dict.fromkeys(KINDS, 0)
+    for group in groups:  # whole groups, so no near-copy of a training document lands in a stack
+        kind = by_group[group][0]["kind"]
+        if per_kind[kind] < args.auto_train:
+            train += by_group[group]
+            per_kind[kind] += len(by_group[group])
+    held = [e for e in readable if e not in train]
+    cpu = time.process_time()
+    trained = train_boundary_model(
+        [texts[e["id"]] for e in train], [e["kind"] for e in train], seed=args.seed
+    )
+    train_cpu = time.process_time() - cpu
+    if trained is None:
+        sys.exit("the training documents taught no boundary model")
+    model, report = trained
+    stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.stacks)]
+    tp = fp = fn = exact = pages = 0
+    cpu = 0.0
+    for stack in stacks:
+        stack_texts = [t for e in stack for t in texts[e["id"]]]
+        truth = boundaries([len(texts[e["id"]]) for e in stack])
+        begun = time.process_time()
+        found = set(model.starts(stack_texts)) - {0}
+        cpu += time.process_time() - begun
+        tp, fp, fn = tp + len(truth & found), fp + len(found - truth), fn + len(truth - found)
+        exact, pages = exact + (found == truth), pages + len(stack_texts)
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    print(
+        f"{'auto (no sheets)':<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"
+        f" {1000 * cpu / pages:>8.2f}"
+    )
+    print(
+        f"  auto: {len(stacks)} stacks ({pages} pages) of {len(held)} held-out PDFs; boundary model"
+        f" trained on {len(train)} others ({', '.join(f'{k} {n}' for k, n in per_kind.items())}) in"
+        f" {train_cpu:.1f} CPU-s; its own out-of-fold figures on stacks of its samples: precision"
+        f" {report.precision}, recall {report.recall}, exact {report.exact} ({report.stacks} stacks);"
+        f" {len(entries) - len(readable)} PDFs without a text layer on page 1 left out;"
+        f" {time.perf_counter() - started:.0f} s"
+    )
+    return {"auto": cpu / pages}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -158,6 +234,8 @@ def main() -> None:
     parser.add_argument("--stacks", type=int, default=20)
     parser.add_argument("--max-doc-pages", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--auto-train", type=int, default=20, help="training PDFs per kind, auto row")
+    parser.add_argument("--only-auto", action="store_true", help="the auto row alone (no scans)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -165,6 +243,15 @@ def main() -> None:
     entries = corpus_pdfs(args.corpus)
     if not entries:
         sys.exit(f"no corpus PDFs under {args.corpus}: build the corpus first (bench/README.md)")
+    if args.only_auto:
+        print(f"{'separator sheets':<18} {'precision':>9} {'recall':>7} {'exact':>7} {'ms/page':>8}")
+        auto = auto_row(args.corpus, entries, args)["auto"]
+        layer, _ = text_layer_seconds_per_page(args.corpus, 12)
+        print(
+            f"extra time per page, digital PDFs: boundary model {1000 * auto:.2f} ms"
+            f" vs text layer {1000 * layer:.1f} ms"
+        )
+        return
     chosen_sets = [rng.sample(range(len(entries)), rng.randint(2, 10)) for _ in range(args.stacks)]
     scans = {i: scan(args.corpus, entries[i], args.max_doc_pages, i) for i in set().union(*chosen_sets)}
     stacks = [[scans[i] for i in chosen if scans[i]] for chosen in chosen_sets]
@@ -191,6 +278,7 @@ def main() -> None:
             f"{sheet:<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"
             f" {1000 * cpu / pages:>8.1f}"
         )
+    auto = auto_row(args.corpus, entries, args)["auto"]
     sample = [stack[0][0] for stack in stacks[:OCR_SAMPLE_PAGES]]
     ocr = ocr_seconds_per_page(sample)
     layer, digital_detect = text_layer_seconds_per_page(args.corpus, 12)
@@ -199,7 +287,9 @@ def main() -> None:
         f"extra time per page, scans: detection {1000 * worst:.0f} ms vs Tesseract {1000 * ocr:.0f} ms "
         f"= {100 * worst / ocr:.1f} % (CPU, {len(sample)} pages)\n"
         f"extra time per page, digital PDFs: render at 100 dpi + detection {1000 * digital_detect:.1f} ms "
-        f"vs text layer {1000 * layer:.1f} ms = {digital_detect / max(layer, 1e-9):.1f}x"
+        f"vs text layer {1000 * layer:.1f} ms = {digital_detect / max(layer, 1e-9):.1f}x\n"
+        f"extra time per page, auto: boundary model {1000 * auto:.2f} ms = {100 * auto / ocr:.2f} % of"
+        f" Tesseract's, {auto / max(layer, 1e-9):.2f}x the text layer's"
     )
 
 

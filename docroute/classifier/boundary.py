@@ -46,6 +46,7 @@ _EDGE_CHARS = 300
 MIN_PAGE_CHARS = 20
 FEATURES = (
     "first_page",
+    "first_page_rise",
     "class_change",
     "similarity",
     "head_similarity",
@@ -54,6 +55,8 @@ FEATURES = (
     "previous_numbered_last",
     "previous_numbered_before_last",
     "number_follows",
+    "starts_lowercase",
+    "previous_ends_open",
 )
 _LABELLED = re.compile(
     r"(?:\bpage|\bp\.|\bseite|\bpagina|\bpágina|\bblatt|\bfeuille)\s*(\d{1,3})"
@@ -91,6 +94,31 @@ def page_number(text: str) -> PageNumber | None:
     return None
 
 
+def starts_lowercase(text: str) -> bool:
+    """Whether a page's first word begins in lower case: a sentence carried over from the page
+    before (a running header or a page number above it left aside)."""
+    for line in _body_lines(text)[:3]:
+        letters = [c for c in line if c.isalpha()]
+        if letters:
+            return letters[0].islower()
+    return False
+
+
+def ends_open(text: str) -> bool:
+    """Whether a page's last line of text stops mid-sentence (no full stop, question or
+    exclamation mark, colon; a hyphen or comma counts as open), page numbers left aside."""
+    lines = _body_lines(text)
+    if not lines:
+        return False
+    last = lines[-1].rstrip()
+    return last[-1].isalpha() or last[-1] in ",-–;" if last else False
+
+
+def _body_lines(text: str) -> list[str]:
+    """The page's lines that are neither empty nor a bare page number."""
+    return [line for line in text.splitlines() if line.strip() and not _BARE.fullmatch(line)]
+
+
 def has_text(text: str) -> bool:
     """Whether a page holds enough text to be read as a page of a document."""
     return len(text.strip()) >= MIN_PAGE_CHARS
@@ -98,35 +126,45 @@ def has_text(text: str) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class PageModels:
-    """The page-level models: vocabulary, page classifier, first-page detector."""
+    """The page-level model: a vocabulary and one linear classifier of page states, a state
+    being a class and whether the page is a first page ("invoice, first page", "invoice, later
+    page", ...). What a first page looks like differs from kind to kind (a paper's title and
+    abstract, an invoice's letterhead); a state per kind learns each, and the same model gives
+    the page's class (its states summed) and its first-page score (the first-page states)."""
 
     labels: tuple[str, ...]
     tfidf: TfidfState
-    class_coef: F64  # (n_classes, 2 * vocabulary): whole text, then head
-    class_intercept: F64
-    first_coef: F64  # (2 * vocabulary,)
-    first_intercept: float
+    state_coef: F64  # (n_states, 2 * vocabulary): whole text, then head
+    state_intercept: F64
+    state_class: npt.NDArray[np.int64]  # each state's class, an index into labels
+    state_first: npt.NDArray[np.bool_]
 
     def rows(self, texts: Sequence[str]) -> F64:
         """[whole text | head] TF-IDF rows of the pages."""
         return np.hstack([self.tfidf.transform(texts), self.tfidf.transform([t[:HEAD_CHARS] for t in texts])])
 
-    def class_probabilities(self, rows: F64) -> F64:
-        if not self.class_coef.size:
-            return np.full((len(rows), max(len(self.labels), 1)), 1.0 / max(len(self.labels), 1))
-        return np.asarray(softmax(rows @ self.class_coef.T + self.class_intercept), dtype=np.float64)
+    def state_probabilities(self, rows: F64) -> F64:
+        return np.asarray(softmax(rows @ self.state_coef.T + self.state_intercept), dtype=np.float64)
 
-    def first_scores(self, rows: F64) -> F64:
-        """The first-page detector's decision value, clipped: > 0 looks like a first page."""
-        return np.clip(rows @ self.first_coef + self.first_intercept, -10.0, 10.0)
+    def class_probabilities(self, states: F64) -> F64:
+        out = np.zeros((len(states), len(self.labels)))
+        for state, label in enumerate(self.state_class):
+            out[:, label] += states[:, state]
+        return out
+
+    def first_scores(self, states: F64) -> F64:
+        """Log-odds that a page is a first page, clipped: > 0 looks like one."""
+        first = np.clip(states[:, self.state_first].sum(axis=1), 1e-6, 1 - 1e-6)
+        return np.asarray(np.clip(np.log(first / (1 - first)), -10.0, 10.0), dtype=np.float64)
 
 
 def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
     """One row of FEATURES per page but the first: the cues that it starts a new document. The
     page before a page is the last one with text before it."""
     rows = pages.rows(texts)
-    probabilities = pages.class_probabilities(rows)
-    first = pages.first_scores(rows)
+    states = pages.state_probabilities(rows)
+    probabilities = pages.class_probabilities(states)
+    first = pages.first_scores(states)
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
@@ -135,6 +173,7 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
         before, here = numbers[previous], numbers[page]
         out[page - 1] = (
             first[page],
+            first[page] - first[previous],
             1.0 - float(probabilities[previous] @ probabilities[page]),
             float(rows[previous, :vocabulary] @ rows[page, :vocabulary]),
             float(rows[previous, vocabulary:] @ rows[page, vocabulary:]),
@@ -143,6 +182,8 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
             before is not None and before.total is not None and before.number == before.total,
             before is not None and before.total is not None and before.number < before.total,
             before is not None and here is not None and here.number == before.number + 1,
+            starts_lowercase(texts[page]),
+            ends_open(texts[previous]),
         )
         if has_text(texts[page]):
             previous = page
@@ -182,9 +223,10 @@ class BoundaryModel:
         """The artifact's files: `boundary.safetensors` (arrays) and `boundary.json`."""
         arrays = {
             "idf": self.pages.tfidf.idf,
-            "class_coef": self.pages.class_coef,
-            "class_intercept": self.pages.class_intercept,
-            "first_coef": self.pages.first_coef,
+            "state_coef": self.pages.state_coef,
+            "state_intercept": self.pages.state_intercept,
+            "state_class": self.pages.state_class,
+            "state_first": self.pages.state_first.astype(np.int8),
             "weights": self.weights,
         }
         metadata = {
@@ -194,7 +236,6 @@ class BoundaryModel:
                 "config": self.pages.tfidf.config.to_dict(),
                 "vocabulary": list(self.pages.tfidf.vocabulary),
             },
-            "first_intercept": self.pages.first_intercept,
             "bias": self.bias,
             "threshold": self.threshold,
             "features": list(FEATURES),
@@ -225,10 +266,10 @@ class BoundaryModel:
                 pages=PageModels(
                     labels=labels,
                     tfidf=tfidf,
-                    class_coef=np.asarray(arrays["class_coef"], dtype=np.float64),
-                    class_intercept=np.asarray(arrays["class_intercept"], dtype=np.float64),
-                    first_coef=np.asarray(arrays["first_coef"], dtype=np.float64),
-                    first_intercept=float(meta["first_intercept"]),
+                    state_coef=np.asarray(arrays["state_coef"], dtype=np.float64),
+                    state_intercept=np.asarray(arrays["state_intercept"], dtype=np.float64),
+                    state_class=np.asarray(arrays["state_class"], dtype=np.int64),
+                    state_first=np.asarray(arrays["state_first"]).astype(bool),
                 ),
                 weights=np.asarray(arrays["weights"], dtype=np.float64),
                 bias=float(meta["bias"]),
@@ -244,15 +285,16 @@ class BoundaryModel:
     def _validate(self) -> None:
         width = 2 * self.pages.tfidf.size
         n_classes = len(self.pages.labels)
+        pages = self.pages
+        n_states = len(pages.state_intercept)
         ok = (
             self.weights.shape == (len(FEATURES),)
-            and self.pages.first_coef.shape == (width,)
-            and self.pages.class_coef.shape in ((n_classes, width), (0,))
-            and self.pages.class_intercept.shape in ((n_classes,), (0,))
+            and n_states >= 1
+            and pages.state_coef.shape == (n_states, width)
+            and pages.state_class.shape == pages.state_first.shape == (n_states,)
+            and bool(((pages.state_class >= 0) & (pages.state_class < n_classes)).all())
             and 0.0 < self.threshold < 1.0
-            and all(
-                np.isfinite(a).all() for a in (self.weights, self.pages.first_coef, self.pages.class_coef)
-            )
+            and all(np.isfinite(a).all() for a in (self.weights, pages.state_coef, pages.state_intercept))
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")

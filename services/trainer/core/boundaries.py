@@ -19,7 +19,14 @@ import numpy.typing as npt
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from docroute.classifier.boundary import PAGE_TFIDF, BoundaryModel, PageModels, has_text, pair_features
+from docroute.classifier.boundary import (
+    HEAD_CHARS,
+    PAGE_TFIDF,
+    BoundaryModel,
+    PageModels,
+    has_text,
+    pair_features,
+)
 from docroute.classifier.features import count_terms, fit_counts
 
 F64 = npt.NDArray[np.float64]
@@ -97,35 +104,38 @@ def train_boundary_model(
 
 
 def fit_page_models(samples: Sequence[Sequence[str]], labels: Sequence[str]) -> PageModels:
-    """Vocabulary, page classifier (every page carries its sample's label) and first-page
-    detector (first pages against later ones), fitted on the samples' pages."""
+    """Vocabulary and page-state classifier (a page's state: its sample's label, and whether it
+    is the sample's first page), fitted on the samples' pages."""
     texts = [t for pages in samples for t in pages]
-    page_labels = [label for pages, label in zip(samples, labels, strict=True) for _ in pages]
-    is_first = np.array([n == 0 for pages in samples for n in range(len(pages))])
-    counts = count_terms(texts + [t[:400] for t in texts], PAGE_TFIDF)
-    tfidf = fit_counts(counts, PAGE_TFIDF)
     classes = tuple(sorted(set(labels)))
-    empty = PageModels(classes, tfidf, np.zeros(0), np.zeros(0), np.zeros(2 * tfidf.size), 0.0)
-    rows = empty.rows(texts)
-    class_coef, class_intercept = np.zeros(0), np.zeros(0)
-    if len(classes) >= 2:
-        y = np.array([classes.index(label) for label in page_labels])
-        lr = _lr(C=10.0).fit(rows, y)
-        class_coef, class_intercept = lr.coef_, lr.intercept_
-        if len(classes) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
-            class_coef = np.vstack([-class_coef[0] / 2, class_coef[0] / 2])
-            class_intercept = np.array([-class_intercept[0] / 2, class_intercept[0] / 2])
-    first_coef, first_intercept = np.zeros(2 * tfidf.size), 0.0
-    if is_first.any() and not is_first.all():
-        lr = _lr(C=10.0, class_weight="balanced").fit(rows, is_first)
-        first_coef, first_intercept = lr.coef_[0], float(lr.intercept_[0])
+    page_states = [
+        (classes.index(label), n == 0)
+        for pages, label in zip(samples, labels, strict=True)
+        for n in range(len(pages))
+    ]
+    states = sorted(set(page_states))
+    tfidf = fit_counts(count_terms(texts + [t[:HEAD_CHARS] for t in texts], PAGE_TFIDF), PAGE_TFIDF)
+    state_class = np.array([c for c, _ in states], dtype=np.int64)
+    state_first = np.array([f for _, f in states], dtype=bool)
+    width = 2 * tfidf.size
+    if len(states) == 1:
+        return PageModels(classes, tfidf, np.zeros((1, width)), np.zeros(1), state_class, state_first)
+    bare = PageModels(classes, tfidf, np.zeros((1, width)), np.zeros(1), state_class[:1], state_first[:1])
+    y = np.array([states.index(s) for s in page_states])
+    lr = _lr(C=10.0, class_weight="balanced").fit(bare.rows(texts), y)
+    coef, intercept = lr.coef_, lr.intercept_
+    if len(states) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
+        coef, intercept = (
+            np.vstack([-coef[0] / 2, coef[0] / 2]),
+            np.array([-intercept[0] / 2, intercept[0] / 2]),
+        )
     return PageModels(
         classes,
         tfidf,
-        np.asarray(class_coef, dtype=np.float64),
-        np.asarray(class_intercept, dtype=np.float64),
-        np.asarray(first_coef, dtype=np.float64),
-        first_intercept,
+        np.asarray(coef, dtype=np.float64),
+        np.asarray(intercept, dtype=np.float64),
+        state_class,
+        state_first,
     )
 
 

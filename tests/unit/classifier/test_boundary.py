@@ -8,7 +8,14 @@ import random
 import numpy as np
 import pytest
 
-from docroute.classifier.boundary import BoundaryModel, PageNumber, has_text, page_number
+from docroute.classifier.boundary import (
+    BoundaryModel,
+    PageNumber,
+    ends_open,
+    has_text,
+    page_number,
+    starts_lowercase,
+)
 from docroute.classifier.errors import ModelArtifactError
 from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.documents import document_lines
@@ -28,6 +35,13 @@ from tests.factories.documents import document_lines
 )
 def test_page_numbers_are_read_in_the_head_and_tail_only(text: str, expected: PageNumber | None) -> None:
     assert page_number(text) == expected
+
+
+def test_a_sentence_carried_over_a_page_break_is_seen_on_both_sides() -> None:
+    assert starts_lowercase("3\nof the replicas, which then agree.")
+    assert not starts_lowercase("Running Header\nThe protocol begins")
+    assert ends_open("the coordinator sends the value to all\n12")  # the page number left aside
+    assert not ends_open("Thank you for your business.\nPage 1 of 1.")
 
 
 def test_a_page_without_text_is_no_page_of_its_own() -> None:
