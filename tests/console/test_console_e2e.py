@@ -302,10 +302,11 @@ DROP_FILE = """([selector, name, b64]) => {
 }"""
 
 
-def drop_a_folder(page: Page, console: str, wf: str, problems: list[str]) -> None:
+def drop_a_folder(page: Page, console: str, wf: str, tmp: Path, problems: list[str]) -> None:
     """A folder holding class folders and a file too large, dropped: the large one is refused
     in place with its reason (413 too_large), the rest taken and labelled by their folders, as
-    a zip's are; each file has its own progress bar."""
+    a zip's are; each file has its own progress bar. (First a folder chosen with the folder
+    input fills the form the same way; the drop replaces it.)"""
     rng = random.Random(17)
     pdf = {kind: base64.b64encode(make_text_pdf(document_lines(kind, rng))).decode() for kind in KINDS[:2]}
     tree = {
@@ -313,6 +314,13 @@ def drop_a_folder(page: Page, console: str, wf: str, problems: list[str]) -> Non
         "huge.pdf": base64.b64encode(TOO_LARGE).decode(),
     }
     page.goto(f"{console}/workflows/{wf}/data")
+    for kind in KINDS[:2]:
+        (tmp / "chosen" / kind).mkdir(parents=True)
+        (tmp / "chosen" / kind / f"chosen-{kind}.pdf").write_bytes(base64.b64decode(pdf[kind]))
+    page.set_input_files("#folder", str(tmp / "chosen"))
+    expect(page.locator("#paths input[name=paths]")).to_have_count(2)
+    chosen = page.eval_on_selector_all("#paths input", "ps => ps.map(p => p.value)")
+    assert sorted(chosen) == [f"chosen/{kind}/chosen-{kind}.pdf" for kind in KINDS[:2]], chosen
     page.evaluate(DROP_FOLDERS, ["#upload", tree])
     expect(page.locator("#paths input[name=paths]")).to_have_count(3)
     names = page.eval_on_selector("#files", "i => [...i.files].map(f => f.name)")
@@ -583,6 +591,7 @@ def revoke_a_key(page: Page, console: str, api: httpx.Client) -> None:
     page.click("form[action='/keys'] button[type=submit]")
     key = page.locator("#minted-key").inner_text().strip()
     page.click("button[data-copy=minted-key]")
+    expect(page.locator("button[data-copy=minted-key]")).to_have_text("Copied")  # written
     assert page.evaluate("() => navigator.clipboard.readText()") == key
     assert api.get("/workflows", headers=bearer(key)).status_code == 200
     row = page.locator("main table tr:has-text('short-lived')")
@@ -619,7 +628,7 @@ def test_the_classifier_workflow_in_the_browser(
         set_the_threshold_with_the_slider(page, console, wf, api)
         label_the_last_with_the_versions_guess(page, console, wf, last, loose, api, problems)
         label_a_late_sample_with_the_versions_guess(page, console, wf, api, problems)
-        drop_a_folder(page, console, wf, problems)
+        drop_a_folder(page, console, wf, tmp_path, problems)
         try_a_document(page, console, wf, tmp_path, api, problems)
     document_id = review_one(page, console, wf, problems)
     page.goto(console)
