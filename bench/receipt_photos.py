@@ -229,6 +229,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--write-photo", type=Path, help="write one 2-receipt photo (JPEG) and stop")
+    parser.add_argument(
+        "--baseline", help="also run find_documents as committed at this git rev, side by side"
+    )
     parser.add_argument("--receipts", nargs=2, help="with --write-photo: the two SROIE paths (data/img/...)")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -241,40 +244,21 @@ def main() -> None:
         print(f"wrote {args.write_photo}: receipts {paths} (SROIE@{PINS[SROIE][:12]}), left to right")
         return
     cuts = list(by_path.values())
+    detectors = {"now": find_documents}
+    if args.baseline:
+        detectors = {args.baseline: _committed_detector(args.baseline), **detectors}
     load = os.getloadavg()[0]
     print(f"{len(cuts)} receipts cut from {len(scans)} SROIE scans; load {load:.1f} at start")
     print("SYNTHETIC COMPOSITION: real receipt scans laid on drawn backgrounds (see the docstring).")
-    found = total = exact = 0
-    times: list[float] = []
-    per_background: dict[str, list[int]] = {k: [0, 0] for k in BACKGROUNDS}
-    per_count: dict[int, list[int]] = {2: [0, 0], 3: [0, 0]}
-    per_layout: dict[str, list[int]] = {"easy": [0, 0], "hard": [0, 0]}
-    large: list[float] = []  # the same photos at 12 MP, a phone's resolution (first 10)
+    if args.baseline:
+        print(f"each figure: {' | '.join(detectors)} (the same images through each detector)")
+    photos = []
     for index in range(args.photos):
         kind = BACKGROUNDS[index % len(BACKGROUNDS)]
         hard = index % 4 >= 2  # half the photos: smaller, more turned, closer receipts
-        photo = compose(pick.sample(cuts, 2 + index % 2), kind, rng, HARD if hard else EASY)
-        quads, seconds = _timed(find_documents, photo.image)
-        hits = receipts_found(photo, quads)
-        found, total, times = found + hits, total + len(photo.receipts), [*times, seconds]
-        exact += hits == len(photo.receipts) == len(quads)
-        per_background[kind][0] += hits
-        per_background[kind][1] += len(photo.receipts)
-        per_count[len(photo.receipts)][0] += hits
-        per_layout["hard" if hard else "easy"][0] += hits
-        per_layout["hard" if hard else "easy"][1] += len(photo.receipts)
-        per_count[len(photo.receipts)][1] += len(photo.receipts)
-        if index < 10:
-            large.append(_timed(find_documents, cv2.resize(photo.image, (4000, 3000)))[1])
-    print(f"photos of 2-3 receipts: {args.photos}, receipts {total}")
-    print(f"  receipts found (IoU >= {MIN_IOU}): {found / total:.3f} (goal >= 0.90)")
-    print(f"  photos divided exactly (every receipt, nothing else): {exact / args.photos:.3f}")
-    print("  per background: " + ", ".join(f"{k} {f / t:.2f}" for k, (f, t) in per_background.items() if t))
-    print(
-        f"  layout easy {EASY} {per_layout['easy'][0] / per_layout['easy'][1]:.2f}; "
-        f"hard {HARD} {per_layout['hard'][0] / per_layout['hard'][1]:.2f}"
-    )
-    print("  per photo: " + ", ".join(f"{n} receipts {f / t:.2f}" for n, (f, t) in per_count.items() if t))
+        photos.append(
+            (kind, hard, compose(pick.sample(cuts, 2 + index % 2), kind, rng, HARD if hard else EASY))
+        )
     singles = {
         "SROIE scans as scanned (one receipt)": scans,
         "one receipt on a background (synthetic)": [
@@ -283,24 +267,78 @@ def main() -> None:
         ],
         "full pages of corpus PDFs at 100 dpi": load_pages(args.mirrors),
     }
+    results = {name: _measure(detect, photos, singles) for name, detect in detectors.items()}
+    total = sum(len(photo.receipts) for _, _, photo in photos)
+
+    def row(key: str) -> str:
+        return " | ".join(f"{results[name][key]:.3f}" for name in detectors)
+
+    print(f"photos of 2-3 receipts: {args.photos}, receipts {total}")
+    print(f"  receipts found (IoU >= {MIN_IOU}): {row('found')} (goal >= 0.90)")
+    print(f"  photos divided exactly (every receipt, nothing else): {row('exact')}")
+    print("  per background: " + ", ".join(f"{k} {row(k)}" for k in BACKGROUNDS))
+    print(f"  layout easy {EASY} {row('easy')}; hard {HARD} {row('hard')}")
+    print(f"  per photo: 2 receipts {row(2)}, 3 receipts {row(3)}")
     print("images of one document (a false split: 2+ regions found):")
     for label, images in singles.items():
-        counts = []
+        counts = {name: results[name]["singles"][label] for name in detectors}
+
+        def tally(test: Callable[[int], bool], counts: dict[str, list[int]] = counts) -> str:
+            return " | ".join(str(sum(test(c) for c in per)) for per in counts.values())
+
+        print(f"  {label}: {len(images)} images, false splits {tally(lambda c: c >= 2)}, "
+              f"one region {tally(lambda c: c == 1)}, none {tally(lambda c: c == 0)}")  # fmt: skip
+    for name in detectors:
+        times = results[name]["times"]
+        print(
+            f"CPU per image ({name}, detection only, one thread): median {np.median(times) * 1000:.0f} ms, "
+            f"p95 {np.percentile(times, 95) * 1000:.0f} ms over {len(times)} images"
+        )
+    large = [_timed(find_documents, cv2.resize(photo.image, (4000, 3000)))[1] for _, _, photo in photos[:10]]
+    print(
+        f"  the same photos at 12 MP (4000x3000, now): median {np.median(large) * 1000:.0f} ms over "
+        f"{len(large)}; load {os.getloadavg()[0]:.1f} at the end"
+    )
+
+
+def _committed_detector(rev: str) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """``find_documents`` as committed at ``rev`` (git), beside today's crop module."""
+    source = subprocess.run(
+        ["git", "show", f"{rev}:services/ocr/core/regions.py"], capture_output=True, text=True, check=True
+    ).stdout
+    namespace: dict = {"__name__": f"regions_{rev}"}
+    exec(
+        compile(source, f"{rev}:services/ocr/core/regions.py", "exec"), namespace
+    )  # our own history, not data
+    return namespace["find_documents"]
+
+
+def _measure(
+    detect: Callable[[np.ndarray], list[np.ndarray]],
+    photos: list[tuple[str, bool, Photo]],
+    singles: dict[str, list[np.ndarray]],
+) -> dict:
+    """Shares of receipts found (overall, per background, layout and count), exact divisions, region
+    counts on the single-document images, and CPU seconds per image, for one detector."""
+    hits: dict = {}
+    exact, times = 0, []
+    for kind, hard, photo in photos:
+        quads, seconds = _timed(detect, photo.image)
+        found = receipts_found(photo, quads)
+        times.append(seconds)
+        exact += found == len(photo.receipts) == len(quads)
+        for key in ("found", kind, "hard" if hard else "easy", len(photo.receipts)):
+            got, of = hits.get(key, (0, 0))
+            hits[key] = (got + found, of + len(photo.receipts))
+    result: dict = {key: got / max(1, of) for key, (got, of) in hits.items()}
+    result.update(exact=exact / max(1, len(photos)), times=times, singles={})
+    for label, images in singles.items():
+        result["singles"][label] = []
         for image in images:
-            quads, seconds = _timed(find_documents, image)
-            counts.append(len(quads))
+            quads, seconds = _timed(detect, image)
+            result["singles"][label].append(len(quads))
             times.append(seconds)
-        split = sum(c >= 2 for c in counts)
-        print(f"  {label}: {len(images)} images, false splits {split} ({split / max(1, len(images)):.3f}), "
-              f"one region {sum(c == 1 for c in counts)}, none {sum(c == 0 for c in counts)}")  # fmt: skip
-    print(
-        f"CPU per image (detection only, one thread): median {np.median(times) * 1000:.0f} ms, "
-        f"p95 {np.percentile(times, 95) * 1000:.0f} ms over {len(times)} images; "
-        f"load {os.getloadavg()[0]:.1f} at the end"
-    )
-    print(
-        f"  the same photos at 12 MP (4000x3000): median {np.median(large) * 1000:.0f} ms over {len(large)}"
-    )
+    return result
 
 
 if __name__ == "__main__":
