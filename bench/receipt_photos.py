@@ -3,7 +3,9 @@ images holding one document, and the time per image (prints figures; not a test)
 
 Run from the repository root (reads the SROIE receipts straight from the pinned git mirror)::
 
-    nice -n 10 .venv/bin/python -m bench.receipt_photos [--photos 100] [--seed 1]
+    nice -n 10 .venv/bin/python -m bench.receipt_photos [--photos 100] [--seed 1] [--baseline REV]
+
+``--baseline REV`` runs the detector as committed at REV on the same images too (rev | now).
 
 The receipts are real: scans of Malaysian shop receipts from ICDAR 2019 SROIE
 (zzzDavid/ICDAR-2019-SROIE at the commit `bench/corpus/build.py` pins; data for research use,
@@ -11,8 +13,8 @@ repository MIT). The photos are synthetic: each receipt is cut out of its scan (
 box plus a paper margin; scans whose edges are not white paper are skipped) and laid, 2 or 3 at a
 time, on a drawn background (dark wood, grey stone, dark cloth, a mid-grey desk, green felt) with a
 random rotation, spacing, drop shadow, uneven lighting, sensor noise and JPEG compression; half
-the photos in a harder layout (receipts smaller, turned up to 25 degrees, close enough to touch,
-which the detector cannot separate: two touching receipts read as one blob). So the
+the photos in a harder layout (receipts smaller, turned up to 25 degrees, close enough to touch or
+overlap, so the detector must cut one blob into its sheets). So the
 figure measures the detector on real receipt content and edges, not on real camera optics,
 shadows or backgrounds.
 

@@ -3,7 +3,10 @@
 Each document is a sheet of paper brighter than what it lies on. On a ~1000 px copy the text is
 closed away, Otsu splits paper from background, and every bright blob that is shaped like a sheet
 (it fills its quadrilateral or rotated rectangle) and is neither a speck nor the whole frame is a
-document. One document stays one: a blob that touches two opposite edges of the frame is the page
+document. A blob that is not sheet-shaped, or fills its rotated rectangle loosely, may be two or
+three touching sheets: it is cut between two deep notches of its outline (sheets side by side) or
+eroded until it falls apart (sheets touching at a corner), and the cut stands only when every part
+is a sheet. One document stays one: a blob that touches two opposite edges of the frame is the page
 of a scan, not a sheet on a table, and nothing is found when paper and background are too close
 in tone to tell apart (a white receipt on a white table). The caller divides the image only when
 two or more documents are found.
