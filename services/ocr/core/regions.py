@@ -79,7 +79,7 @@ def _split(contour: np.ndarray, shape: tuple[int, ...], min_area: float) -> list
     cores, each pixel goes back to its nearest core, and the split stands only when every part is
     sheet-shaped and no speck; otherwise nothing (an odd blob is not a document)."""
     blob = np.zeros(shape[:2], np.uint8)
-    cv2.drawContours(blob, [contour], -1, 255, cv2.FILLED)
+    cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
     sheets = _cut_at_notches(contour, blob, min_area)
     if sheets:
         return sheets
@@ -149,12 +149,13 @@ def _cut_at_notches(contour: np.ndarray, blob: np.ndarray, min_area: float) -> l
     for index, first in enumerate(notches):
         for second in notches[index + 1 :]:
             halves = blob.copy()
-            cv2.line(halves, tuple(int(v) for v in first), tuple(int(v) for v in second), 0, 3)
+            start, end = (int(first[0]), int(first[1])), (int(second[0]), int(second[1]))
+            cv2.line(halves, start, end, (0,), 3)
             outlines, _ = cv2.findContours(halves, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             outlines = [o for o in outlines if cv2.contourArea(o) >= min_area]
             if len(outlines) != 2:
                 continue
-            sheets = [_sheet(o, NOTCH_FILL) for o in outlines]
-            if all(sheet is not None for sheet in sheets):
+            sheets = [sheet for o in outlines if (sheet := _sheet(o, NOTCH_FILL)) is not None]
+            if len(sheets) == len(outlines):
                 return sheets
     return []
