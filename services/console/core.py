@@ -10,6 +10,8 @@ from typing import Any
 
 from docroute.intake import sample_label
 
+MIB = 1024 * 1024
+
 # What each refusal means to a person, before the API's own words.
 _PLAIN = {
     400: "The request was not understood",
@@ -143,3 +145,10 @@ def folder_labels(paths: list[str], label: str | None, labels: list[str]) -> lis
     """One label per dropped file ('' for none) from its path inside the dropped folder: a
     folder named like a class labels its files, as a zip's class folders do; else `label`."""
     return [sample_label(path or None, label or None, labels) or "" for path in paths]
+
+
+def request_cap(openapi: dict[str, Any]) -> int | None:
+    """The API's cap on a request's body, from a workflow's OpenAPI document (its upload limit,
+    `info.x-docroute-limits`, plus the 1 MiB the API allows for the rest); None if not said."""
+    limit = (openapi.get("info") or {}).get("x-docroute-limits", {}).get("max_upload_bytes")
+    return limit + MIB if isinstance(limit, int) else None

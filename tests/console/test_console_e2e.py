@@ -657,6 +657,68 @@ def test_the_classifier_workflow_in_the_browser(
     assert problems == [], "\n".join(problems)
 
 
+def _noise_png(rng: random.Random, side: int = 560) -> bytes:
+    """A PNG that does not compress: ~0.9 MB, under the stack's 2 MB per file."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_folder_past_the_request_cap_goes_in_several_requests_to_one_batch(
+    stack: dict[str, str], browser: Browser, admin_api_key: str
+) -> None:
+    """A dropped folder larger than the API's body cap (2 MB + 1 MiB here), its files each under
+    the per-file limit, is sent in several requests under the cap, all to one batch: every file
+    becomes a sample labelled by its class folder; a file over the limit is refused alone, with
+    its reason; every file's bar is full."""
+    rng = random.Random(23)
+    per_class = {KINDS[0]: 3, KINDS[1]: 2}
+    images = {kind: {f"{kind}-{i}.png": _noise_png(rng) for i in range(n)} for kind, n in per_class.items()}
+    sizes = [len(data) for files in images.values() for data in files.values()]
+    cap = MAX_UPLOAD + 1024 * 1024
+    assert sum(sizes) > cap and max(sizes) < MAX_UPLOAD
+    tree: dict[str, object] = {
+        kind: {name: base64.b64encode(data).decode() for name, data in files.items()}
+        for kind, files in images.items()
+    }
+    tree["huge.pdf"] = base64.b64encode(TOO_LARGE).decode()
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        wf = api.post("/workflows", json={"name": "big folder", "labels": list(KINDS)}).json()["key"]
+        offline = OfflineContext(browser, viewport={"width": 1280, "height": 800})
+        page = offline.new_page()
+        sign_in(page, stack["console"], admin_api_key)
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.goto(f"{stack['console']}/workflows/{wf}/data")
+        expect(page.locator("#upload")).to_have_attribute("data-max-request-bytes", str(cap))
+        page.evaluate(DROP_FOLDERS, ["#upload", {"scans": tree}])
+        expect(page.locator("#paths input[name=paths]")).to_have_count(sum(per_class.values()) + 1)
+        page.click("#upload button[type=submit]")
+        batch = page.locator("article.batch")
+        expect(batch.first).to_contain_text(
+            f"{len(sizes)} of {len(sizes) + 1} files accepted", timeout=LONG_S
+        )
+        expect(batch).to_have_count(1)  # one batch, not one per request
+        expect(batch.locator(".failures li")).to_contain_text(
+            f"huge.pdf: file is larger than {MAX_UPLOAD} bytes"
+        )
+        assert page.eval_on_selector("#upload-progress", "p => p.value") == 100
+        assert page.eval_on_selector_all("#file-progress progress", "ps => ps.every(p => p.value === p.max)")
+        assert len(posts) == 3, posts  # huge.pdf alone, then 3 files, then 2 (none past the cap)
+        batch_id = (batch.first.get_attribute("id") or "").removeprefix("batch-")
+
+        def all_samples() -> list[dict[str, str]] | None:
+            rows: list[dict[str, str]] = api.get(
+                f"/workflows/{wf}/samples", params={"batch_id": batch_id}
+            ).json()
+            return rows if len(rows) == len(sizes) else None
+
+        samples = wait_until(all_samples, LONG_S / 1000, "not every file of the batch became a sample")
+        labelled = sorted((s["filename"], s["label"]) for s in samples)
+        assert labelled == sorted((name, kind) for kind, files in images.items() for name in files)
+        offline.close()
+
+
 def test_the_cropped_view_shows_what_ocr_read_of_a_photo(
     stack: dict[str, str], browser: Browser, admin_api_key: str
 ) -> None:

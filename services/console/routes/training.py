@@ -4,6 +4,7 @@ accepted, read, labelled, failed with the reason); counts per class against the 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -24,10 +25,12 @@ async def training_data(
     api: ApiDep,
     notice: Annotated[str | None, Query(max_length=600)] = None,
 ) -> HTMLResponse:
-    workflow, readiness, batches = await asyncio.gather(
+    workflow, readiness, batches, openapi = await asyncio.gather(
         api.workflow(user.api_key, wf),
         api.get(user.api_key, f"/workflows/{wf}/readiness"),
         api.get(user.api_key, f"/workflows/{wf}/batches"),
+        # Its limits: the page sends a big batch in requests under the API's body cap.
+        api.get(user.api_key, f"/workflows/{wf}/openapi.json"),
     )
     return render(
         request,
@@ -36,6 +39,7 @@ async def training_data(
         readiness=readiness,
         batches=batches[:5],
         notice=notice,
+        max_request_bytes=core.request_cap(openapi),
         tab="data",
     )
 
@@ -49,10 +53,12 @@ async def upload(
     files: Annotated[list[UploadFile], File()],
     label: Annotated[str, Form()] = "",
     paths: Annotated[list[str] | None, Form()] = None,
+    batch_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> HTMLResponse:
-    """The files as one batch (POST /workflows/{key}/batches); its progress fragment follows it.
-    `paths`, one per file, where a folder was dropped or chosen: each file's path inside it, so
-    class folders label their files (per-file `labels`) as a zip's do."""
+    """The files as one batch (POST /workflows/{key}/batches), or added to `batch_id` (a big
+    batch comes in several requests, each under the API's body cap); its progress fragment
+    follows it. `paths`, one per file, where a folder was dropped or chosen: each file's path
+    inside it, so class folders label their files (per-file `labels`) as a zip's do."""
     parts = [
         ("files", (f.filename or "file", f.file, f.content_type or "application/octet-stream")) for f in files
     ]
@@ -60,10 +66,11 @@ async def upload(
     if paths and len(paths) == len(files) and any(paths):
         workflow = await api.workflow(user.api_key, wf)
         data = {"labels": core.folder_labels(paths, label, workflow["labels"])}
+    path = f"/workflows/{wf}/batches" + (f"/{batch_id}/files" if batch_id else "")
     try:
-        batch = await api.json(user.api_key, "POST", f"/workflows/{wf}/batches", files=parts, data=data)
+        batch = await api.json(user.api_key, "POST", path, files=parts, data=data)
     except ApiError as exc:
-        names = ", ".join(f.filename or "file" for f in files)
+        names = [f.filename or "file" for f in files]
         message = core.plain_error(exc.status, exc.detail, exc.retry_after)
         return render(request, "upload_refused.html", status_code=200, message=message, names=names)
     return await _batch_fragment(request, wf, user.api_key, api, batch)

@@ -78,14 +78,30 @@
     }
   });
 
-  // Upload progress of the training data form (bytes sent): the batch's bar, and one bar per
-  // file (its share of the bytes: the files travel in order in one request).
-  document.addEventListener("htmx:beforeRequest", function (event) {
+  // The training data form, sent in requests under the API's body cap (data-max-request-bytes):
+  // the files in order, each request holding as many as fit (a file too big for any goes alone,
+  // to be refused alone), all into one batch (the first request opens it, the others add to it).
+  // The batch's bar and one bar per file follow the bytes sent; a request refused whole is said
+  // in place with its files and a retry, and the next requests still go.
+  var OVERHEAD = 1024; // a file's multipart headers and label field, counted generously
+
+  function requests(files, cap) {
+    var budget = cap ? cap - 64 * 1024 : Infinity; // the form's other fields
+    var groups = [], size = 0;
+    files.forEach(function (file, i) {
+      var cost = file.size + OVERHEAD;
+      if (!groups.length || size + cost > budget) { groups.push([]); size = 0; }
+      groups[groups.length - 1].push(i);
+      size += cost;
+    });
+    return groups;
+  }
+
+  function fileBars(files) {
     var list = document.getElementById("file-progress");
-    var input = document.getElementById("files");
-    if (!list || !input || event.target.id !== "upload") return;
     list.textContent = "";
-    Array.prototype.forEach.call(input.files, function (file) {
+    list.hidden = false;
+    return files.map(function (file) {
       var item = document.createElement("li");
       var name = document.createElement("span");
       var bar = document.createElement("progress");
@@ -95,26 +111,104 @@
       bar.setAttribute("aria-label", "Upload of " + file.name);
       item.append(name, bar);
       list.appendChild(item);
+      return bar;
     });
-    list.hidden = false;
-  });
-  document.addEventListener("htmx:xhr:progress", function (event) {
-    var bar = document.getElementById("upload-progress");
-    // Only the upload's own request: a batch polling for its state reports progress too.
-    if (!bar || event.target.id !== "upload" || !event.detail.lengthComputable) return;
-    bar.hidden = false;
-    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
-    var offset = 0;
-    Array.prototype.forEach.call(document.querySelectorAll("#file-progress progress"), function (file) {
-      file.value = Math.max(0, Math.min(file.max, event.detail.loaded - offset));
-      offset += file.max;
+  }
+
+  function post(form, body, onProgress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("HX-Request", "true"); // answered with fragments
+      xhr.upload.onprogress = function (event) { if (event.lengthComputable) onProgress(event.loaded); };
+      xhr.onload = function () { resolve({ status: xhr.status, text: xhr.responseText }); };
+      xhr.onerror = function () { resolve({ status: 0, text: "" }); };
+      xhr.send(body);
     });
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.target.id !== "upload" || !event.detail.successful) return;
-    Array.prototype.forEach.call(document.querySelectorAll("#file-progress progress"), function (file) {
-      file.value = file.max; // all of it reached the console
-    });
+  }
+
+  function show(html) {
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var card = holder.firstElementChild;
+    if (!card) return null;
+    var old = card.id && document.getElementById(card.id); // the batch, as an earlier request left it
+    if (old) old.replaceWith(card);
+    else document.getElementById("batches").prepend(card);
+    if (window.htmx) window.htmx.process(card); // its polling
+    return card;
+  }
+
+  function refused(message, names) {
+    var card = document.createElement("article");
+    card.className = "card batch refused";
+    var head = document.createElement("h3");
+    head.textContent = "Upload refused";
+    var text = document.createElement("p");
+    text.className = "error";
+    text.setAttribute("role", "alert");
+    text.textContent = message;
+    var files = document.createElement("p");
+    files.textContent = "Files: " + names.join(", ") + ". ";
+    var retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "retry";
+    retry.dataset.retry = JSON.stringify(names);
+    retry.textContent = "Retry these files";
+    files.appendChild(retry);
+    card.append(head, text, files);
+    document.getElementById("batches").prepend(card);
+  }
+
+  async function upload(form) {
+    var files = Array.prototype.slice.call(document.getElementById("files").files);
+    var paths = Array.prototype.map.call(document.querySelectorAll("#paths input"), function (p) { return p.value; });
+    var csrf = form.querySelector("input[name=csrf]").value;
+    var label = form.querySelector("select[name=label]").value;
+    var total = files.reduce(function (sum, f) { return sum + (f.size || 1); }, 0) || 1;
+    var bars = fileBars(files);
+    var batchBar = document.getElementById("upload-progress");
+    var sent = 0, batchId = "";
+    batchBar.hidden = false;
+    batchBar.value = 0;
+    form.querySelector("button[type=submit]").disabled = true;
+    for (var group of requests(files, Number(form.dataset.maxRequestBytes) || 0)) {
+      var body = new FormData();
+      body.append("csrf", csrf);
+      body.append("label", label);
+      if (batchId) body.append("batch_id", batchId);
+      group.forEach(function (i) {
+        body.append("files", files[i], files[i].name);
+        if (paths.length === files.length) body.append("paths", paths[i]);
+      });
+      var answer = await post(form, body, function (loaded) {
+        var offset = 0; // the files travel in order: each bar takes its share of the bytes
+        group.forEach(function (i) {
+          bars[i].value = Math.max(0, Math.min(bars[i].max, loaded - offset));
+          offset += bars[i].max;
+        });
+        batchBar.value = Math.round(Math.min(sent + loaded, total) / total * 100);
+      });
+      group.forEach(function (i) { sent += bars[i].max; });
+      batchBar.value = Math.round(Math.min(sent, total) / total * 100);
+      var names = group.map(function (i) { return files[i].name; });
+      if (answer.status >= 200 && answer.status < 300) {
+        group.forEach(function (i) { bars[i].value = bars[i].max; }); // all of it reached the console
+        var card = show(answer.text);
+        var id = card && card.id.indexOf("batch-") === 0 ? card.id.slice(6) : "";
+        batchId = batchId || id;
+      } else {
+        var said = answer.text ? answer.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : "";
+        refused((answer.status ? "Refused (" + answer.status + ")" : "The console did not answer") + (said ? ": " + said.slice(0, 300) : ""), names);
+      }
+    }
+    form.querySelector("button[type=submit]").disabled = false;
+  }
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "upload") return;
+    event.preventDefault();
+    upload(event.target);
   });
 
   // Forms that change something hard to undo (promote, pin, roll back, delete, revoke) ask first.

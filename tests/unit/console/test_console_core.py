@@ -77,3 +77,9 @@ def test_a_dropped_folders_class_folders_label_their_files_as_a_zips_do() -> Non
     paths = ["samples/Invoice/a.pdf", "samples/payslip/2024/b.pdf", "samples/c.pdf", "", "payslip/d.pdf"]
     assert core.folder_labels(paths, None, labels) == ["invoice", "", "", "", "payslip"]
     assert core.folder_labels(paths, "payslip", labels) == ["invoice"] + ["payslip"] * 4
+
+
+def test_the_request_cap_is_the_apis_upload_limit_plus_a_mib() -> None:
+    doc = {"info": {"x-docroute-limits": {"max_upload_bytes": 2_000_000}}}
+    assert core.request_cap(doc) == 2_000_000 + 1024 * 1024
+    assert core.request_cap({"info": {}}) is None  # not said: the page sends one request
