@@ -670,7 +670,7 @@ def test_a_folder_past_the_request_cap_goes_in_several_requests_to_one_batch(
     """A dropped folder larger than the API's body cap (2 MB + 1 MiB here), its files each under
     the per-file limit, is sent in several requests under the cap, all to one batch: every file
     becomes a sample labelled by its class folder; a file over the limit is refused alone, with
-    its reason; every file's bar is full."""
+    its reason, and retried alone; every file's bar is full."""
     rng = random.Random(23)
     per_class = {KINDS[0]: 3, KINDS[1]: 2}
     images = {kind: {f"{kind}-{i}.png": _noise_png(rng) for i in range(n)} for kind, n in per_class.items()}
@@ -716,6 +716,10 @@ def test_a_folder_past_the_request_cap_goes_in_several_requests_to_one_batch(
         samples = wait_until(all_samples, LONG_S / 1000, "not every file of the batch became a sample")
         labelled = sorted((s["filename"], s["label"]) for s in samples)
         assert labelled == sorted((name, kind) for kind, files in images.items() for name in files)
+        batch.first.locator("button.retry").click()  # only the refused file again: a batch of its own
+        expect(page.locator("article.batch")).to_have_count(2)
+        expect(page.locator("article.batch").first).to_contain_text("0 of 1 files accepted", timeout=LONG_S)
+        assert len(posts) == 4, posts
         offline.close()
 
 
