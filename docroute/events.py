@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -96,18 +97,24 @@ def new_event(
 
 
 def version_for(event_type: str, data: BaseModel) -> int:
-    """The oldest schema version that carries every field `data` sets (not None).
+    """The oldest schema version that carries every field `data` sets (not None), with the
+    values it sets where that version lists the values a field may take.
 
-    The models are generated from the newest version; an event that sets no field a newer
-    version added goes out as the older version, byte for byte what it was, so a consumer that
-    knows only that version keeps reading it during a rolling update. One that sets a newer
-    field (a part's page range, a workflow's splitting) needs a consumer that knows the newer
-    version (`schemas/README.md`, Versioning).
+    The models are generated from the newest version; an event that sets no field (and no
+    value of a field) a newer version added goes out as the older version, byte for byte what it
+    was, so a consumer that knows only that version keeps reading it during a rolling update.
+    One that sets a newer field (a part's page range, a workflow's splitting) or value
+    (`splitting: auto`) needs a consumer that knows the newer version (`schemas/README.md`,
+    Versioning). Enums are compared on top-level fields: `encode` still validates the whole
+    event against the version chosen.
     """
-    fields = {name for name, value in data if value is not None}
+    values = {name: value for name, value in data if value is not None}
     versions = _properties(event_type)
     for version, properties in versions:
-        if fields <= properties:
+        enums = _enums(event_type, version)
+        if set(values) <= properties and all(
+            _plain(values[name]) in allowed for name, allowed in enums.items() if name in values
+        ):
             return version
     return versions[-1][0]
 
@@ -119,6 +126,18 @@ def _properties(event_type: str) -> list[tuple[int, frozenset[str]]]:
         (v, frozenset(s.get("properties", {}))) for (t, v), s in load_schemas().items() if t == event_type
     ]
     return sorted(found)
+
+
+@cache
+def _enums(event_type: str, version: int) -> dict[str, frozenset[object]]:
+    """The values each top-level field of that version may take, where its schema lists them."""
+    properties = load_schemas()[(event_type, version)].get("properties", {})
+    return {name: frozenset(spec["enum"]) for name, spec in properties.items() if "enum" in spec}
+
+
+def _plain(value: object) -> object:
+    """A field's value as its JSON has it (a str enum member as its string)."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def emit(

@@ -461,7 +461,7 @@ class Separator(BaseModel):
 
 class DocumentSplit(BaseModel):
     """
-    A file the workflow's `splitting` divided into the documents it holds (a scanned stack). Each part goes on as a document of its own (`document.received` v2 with `part`, its own original holding only its pages) through OCR, classify and router; the stack itself is not classified. Every page of the stack is in exactly one part or is a separator; separators belong to no part.
+    A file the workflow's `splitting` divided into the documents it holds (a scanned stack). Each part goes on as a document of its own (`document.received` v2 with `part`, its own original holding only its pages) through OCR, classify and router; the stack itself is not classified. Every page of the stack is in exactly one part or is a separator; separators belong to no part. v2 adds `mode: auto`; a split at separators or every page is still sent as v1.
     """
 
     model_config = ConfigDict(
@@ -968,7 +968,7 @@ class Routing(BaseModel):
 
 class WorkflowUpdated(BaseModel):
     """
-    The full current settings of a workflow (last event per key wins). v2 adds `splitting`.
+    The full current settings of a workflow (last event per key wins). v2 adds `splitting`. v3 adds `auto` to `splitting`; an update whose splitting is not `auto` is still sent as v2 (or v1).
     """
 
     model_config = ConfigDict(

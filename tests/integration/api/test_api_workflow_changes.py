@@ -175,7 +175,7 @@ def test_thumbnail_is_stored_in_s3_and_served_back(
 
 def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reader_factory) -> None:
     """`splitting` (issue 8): `none` by default and sent as v1 (readers from before it keep
-    reading); a splitting workflow's update is v2, `auto` included."""
+    reading); a splitting workflow's update is v2, v3 with `auto` (a value v2 readers refuse)."""
     key = create_workflow(api)
     assert api.get(f"/workflows/{key}").json()["splitting"] == "none"
     reader = topic_reader_factory(r"^workflow\.updated$")
@@ -190,7 +190,7 @@ def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reade
     _, event = reader.wait_for(
         lambda t, e: str(e.data.workflow_id) == key and e.data.splitting == "auto", timeout_s=30
     )
-    assert event.version == 2
+    assert event.version == 3
     assert api.patch(f"/workflows/{key}", json={"splitting": "sometimes"}).status_code == 422
     assert api.get(f"/workflows/{key}").json()["splitting"] == "auto"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from docroute.contracts._generated import DocumentRouted, DocumentTextExtracted, Part
+from docroute.contracts._generated import DocumentRouted, DocumentSplit, DocumentTextExtracted, Part
 from docroute.contracts.schemas import load_schemas
 from docroute.events import decode, encode, new_event, version_for
 
@@ -73,3 +73,24 @@ def test_a_text_read_without_escalation_is_v1_as_published() -> None:
     escalated = decode(encode(new_event("document.text_extracted", _text([1]), source="ocr")))
     assert escalated.version == 2
     assert escalated.data.escalated_pages == [1]
+
+
+def test_a_value_a_newer_version_added_needs_that_version() -> None:
+    """`splitting: auto` and a split's `mode: auto` are values v2 / v1 readers refuse (their enums
+    lack them): only such events go out as the newer version."""
+    split = {
+        "document_id": str(uuid.uuid4()),
+        "workflow_id": str(uuid.uuid4()),
+        "page_count": 4,
+        "documents": [
+            {"document_id": str(uuid.uuid4()), "first_page": 0, "last_page": 1},
+            {"document_id": str(uuid.uuid4()), "first_page": 2, "last_page": 3},
+        ],
+    }
+    by_separator = DocumentSplit.model_validate(split | {"mode": "separator", "separators": []})
+    by_model = DocumentSplit.model_validate(split | {"mode": "auto", "separators": []})
+
+    assert version_for("document.split", by_separator) == 1
+    assert "auto" not in load_schemas()[("document.split", 1)]["properties"]["mode"]["enum"]
+    sent = decode(encode(new_event("document.split", by_model, source="ocr")))
+    assert sent.version == 2 and sent.data.mode == "auto"
