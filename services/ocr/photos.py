@@ -24,14 +24,15 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from docroute import metrics, topics
+from docroute import metrics
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Blob, Document, DocumentReceived, DocumentSplit, Part
-from docroute.events import Outgoing, emit, stable_id
+from docroute.contracts._generated import Blob, Document, DocumentReceived, Part
+from docroute.events import Outgoing, stable_id
 from services.ocr.core.crop import flatten
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.regions import find_documents
+from services.ocr.stacks import part_received, stack_split
 
 logger = logging.getLogger(__name__)
 
@@ -73,40 +74,11 @@ class PhotoSplitter:
         ids = [region_part_id(image_id, index) for index in range(len(cut_outs))]
         out: list[Outgoing] = []
         for index, (document_id, pixels) in enumerate(zip(ids, cut_outs, strict=True)):
-            received = DocumentReceived(
-                document_id=document_id,
-                workflow_id=doc.workflow_id,
-                purpose=doc.purpose,
-                parent_id=image_id,
-                origin=doc.origin,
-                blob=self._store_cut_out(pixels, doc.blob.media_type),
-                page_count=1,
-                model_version=doc.model_version,
-                part=Part(parent_id=doc.document_id, index=index, count=len(ids), first_page=0, last_page=0),
-            )
-            out.append(
-                emit(
-                    topics.DOCUMENT_RECEIVED,
-                    "document.received",
-                    received,
-                    source="ocr",
-                    key=document_id,
-                    step="part_received",
-                )
-            )
-        split = DocumentSplit.model_validate(
-            {
-                "document_id": doc.document_id,
-                "workflow_id": doc.workflow_id,
-                "mode": mode,
-                "page_count": 1,
-                "documents": [Document(document_id=i, first_page=0, last_page=0) for i in ids],
-                "separators": [],
-            }
-        )
-        out.append(
-            emit(topics.DOCUMENT_SPLIT, "document.split", split, source="ocr", key=image_id, step="split")
-        )
+            part = Part(parent_id=doc.document_id, index=index, count=len(ids), first_page=0, last_page=0)
+            blob = self._store_cut_out(pixels, doc.blob.media_type)
+            out.append(part_received(doc, document_id, blob, part, page_count=1))
+        documents = [Document(document_id=i, first_page=0, last_page=0) for i in ids]
+        out.append(stack_split(doc, mode, documents, []))
         metrics.DOCUMENTS.labels("ocr").inc()
         logger.info(
             "found %d documents on one image",

@@ -100,47 +100,24 @@ class StackSplitter:
         out: list[Outgoing] = []
         for index, pages in enumerate(parts):
             blob = self._store_part(data, doc.blob.media_type, pages)
-            document_id = part_id(stack_id, pages)
-            received = DocumentReceived(
-                document_id=document_id,
-                workflow_id=doc.workflow_id,
-                purpose=doc.purpose,
-                parent_id=stack_id,
-                origin=doc.origin,
-                blob=blob,
-                page_count=len(pages.pages),
-                model_version=doc.model_version,
-                part=Part(
-                    parent_id=doc.document_id,
-                    index=index,
-                    count=len(parts),
-                    first_page=pages.first,
-                    last_page=pages.last,
-                ),
+            part = Part(
+                parent_id=doc.document_id,
+                index=index,
+                count=len(parts),
+                first_page=pages.first,
+                last_page=pages.last,
             )
-            out.append(
-                emit(
-                    topics.DOCUMENT_RECEIVED,
-                    "document.received",
-                    received,
-                    source="ocr",
-                    key=document_id,
-                    step="part_received",
-                )
-            )
-        split = DocumentSplit(
-            document_id=doc.document_id,
-            workflow_id=doc.workflow_id,
-            mode=mode,
-            page_count=doc.page_count,
-            documents=[
-                Document(document_id=part_id(stack_id, p), first_page=p.first, last_page=p.last)
-                for p in parts
-            ],
-            separators=[SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators],
-        )
+            out.append(part_received(doc, part_id(stack_id, pages), blob, part, len(pages.pages)))
+        documents = [
+            Document(document_id=part_id(stack_id, p), first_page=p.first, last_page=p.last) for p in parts
+        ]
         out.append(
-            emit(topics.DOCUMENT_SPLIT, "document.split", split, source="ocr", key=stack_id, step="split")
+            stack_split(
+                doc,
+                mode,
+                documents,
+                [SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators],
+            )
         )
         metrics.DOCUMENTS.labels("ocr").inc()
         logger.info(
@@ -174,3 +151,47 @@ def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator
     else:
         found = [find_separator(i, load_image_pages(data, [i])[0]) for i in range(page_count)]
     return separators_in_use([s for s in found if s is not None])
+
+
+def part_received(
+    doc: DocumentReceived, document_id: str, blob: Blob, part: Part, page_count: int
+) -> Outgoing:
+    """A part of `doc` sent on as a document of its own (`document.received` v2, `part`)."""
+    received = DocumentReceived(
+        document_id=document_id,
+        workflow_id=doc.workflow_id,
+        purpose=doc.purpose,
+        parent_id=str(doc.document_id),
+        origin=doc.origin,
+        blob=blob,
+        page_count=page_count,
+        model_version=doc.model_version,
+        part=part,
+    )
+    return emit(
+        topics.DOCUMENT_RECEIVED,
+        "document.received",
+        received,
+        source="ocr",
+        key=document_id,
+        step="part_received",
+    )
+
+
+def stack_split(
+    doc: DocumentReceived, mode: str, documents: list[Document], separators: list[SeparatorOut]
+) -> Outgoing:
+    """`document.split` of `doc`: its parts (and separators) for the API."""
+    split = DocumentSplit.model_validate(
+        {
+            "document_id": doc.document_id,
+            "workflow_id": doc.workflow_id,
+            "mode": mode,
+            "page_count": doc.page_count,
+            "documents": documents,
+            "separators": separators,
+        }
+    )
+    return emit(
+        topics.DOCUMENT_SPLIT, "document.split", split, source="ocr", key=str(doc.document_id), step="split"
+    )
