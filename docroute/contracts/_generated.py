@@ -133,7 +133,7 @@ class Part(BaseModel):
 
 class DocumentClassified(BaseModel):
     """
-    Probabilities per class from one model version. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
+    Probabilities per class from one model version. v2 adds `part` (a part of a split stack); v3 adds `boundary_confidence` (a part `splitting: auto` cut). A document that is no part is still sent as v1, a part without `boundary_confidence` as v2.
     """
 
     model_config = ConfigDict(
@@ -194,6 +194,10 @@ class DocumentClassified(BaseModel):
     part: Part | None = None
     """
     Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
+    boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    """
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
 
 
@@ -307,9 +311,35 @@ class Origin(BaseModel):
     """
 
 
+class DivisionItem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Id of the new part.
+    """
+    index: Annotated[int, Field(ge=0)]
+    """
+    0-based position of the part in the corrected stack.
+    """
+    count: Annotated[int, Field(ge=1)]
+    """
+    How many parts the corrected stack has.
+    """
+    first_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's first page in the stack.
+    """
+    last_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's last page in the stack (inclusive).
+    """
+
+
 class DocumentReceived(BaseModel):
     """
-    A document passed intake: type detected, caps checked, original stored under its hash. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
+    A document passed intake: type detected, caps checked, original stored under its hash. v2 adds `part` (a part of a split stack); v3 adds `boundary_confidence` (a part `splitting: auto` cut) and `division` (a person's division of a stack, from review). An event that sets neither is still sent as v2, one that sets no `part` either as v1.
     """
 
     model_config = ConfigDict(
@@ -354,6 +384,14 @@ class DocumentReceived(BaseModel):
     part: Part | None = None
     """
     Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
+    boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    """
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
+    """
+    division: Annotated[list[DivisionItem] | None, Field(max_length=1000)] = None
+    """
+    Set only on a stack the API sends again after a person corrected its division in review (`POST /documents/{id}/boundaries`): the parts OCR is to cut from it, each a new document (its own id, chosen by the API), in page order. Parts whose pages did not change keep their ids and are not listed. OCR cuts each part's original and sends it on as a document (`part`), and does not divide the stack again. Absent or null: an ordinary document.
     """
 
 
@@ -495,7 +533,7 @@ class DocumentSplit(BaseModel):
 
 class DocumentTextExtracted(BaseModel):
     """
-    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack) and `escalated_pages`; a document that sets neither is still sent as v1.
+    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack) and `escalated_pages`; v3 adds `boundary_confidence` (a part `splitting: auto` cut). A document that sets none of them is still sent as v1, one without `boundary_confidence` as v2.
     """
 
     model_config = ConfigDict(
@@ -556,6 +594,10 @@ class DocumentTextExtracted(BaseModel):
     part: Part | None = None
     """
     Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
+    boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    """
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
 
 

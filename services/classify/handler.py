@@ -55,6 +55,7 @@ class ClassifyHandler:
             unknown=prediction.unknown,
             explanation=_explanation(prediction),
             part=doc.part,
+            boundary_confidence=doc.boundary_confidence,
         )
         metrics.DOCUMENTS.labels("classify").inc()
         logger.info(

@@ -30,7 +30,7 @@ from docroute.contracts._generated import DocumentReceived
 from docroute.errors import BlobNotFoundError
 from docroute.model_versions import ModelVersions
 from docroute.ocr_result import OcrDocument, crop_key
-from services.ocr.core.splitting import PageRange, parts_from_starts
+from services.ocr.core.splitting import PageRange, boundary_confidences, parts_from_starts
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +90,15 @@ def split_key(stack_id: str) -> str:
 
 def auto_parts(
     doc: DocumentReceived, models: BoundaryModels, store: BlobStore, read: Callable[[], Reading]
-) -> tuple[list[PageRange], Reading] | None:
-    """The parts the boundary model finds in a stack, with the stack's reading; None when the
+) -> tuple[list[PageRange], list[float] | None, Reading] | None:
+    """The parts the boundary model finds in a stack, how sure it was of each part's boundaries
+    (services.ocr.core.splitting.boundary_confidences) and the stack's reading; None when the
     workflow's version has no boundary model (the stack is then read as one document).
 
     The first division of a stack is recorded (written only if absent) and a redelivered stack
     is divided as recorded, so a version published in between never names other parts: each
-    page stays in exactly one part, and no part is made twice."""
+    page stays in exactly one part, and no part is made twice. A division recorded before the
+    confidences were gives None for them."""
     version, model = models.live(str(doc.workflow_id))
     if model is None:
         logger.warning(
@@ -109,12 +111,17 @@ def auto_parts(
     reading = read()
     texts = {page.index: page.text for page in reading[0].pages}
     # Pages past the page cap were not read: no text, so they stay with the part before them.
-    starts = model.starts([texts.get(i, "") for i in range(doc.page_count)])
-    record = json.dumps({"version": version, "starts": starts}).encode()
+    probabilities = model.start_probabilities([texts.get(i, "") for i in range(doc.page_count)])
+    starts = [0] + [page + 1 for page, p in enumerate(probabilities) if p >= model.threshold]
+    parts = parts_from_starts(doc.page_count, starts)
+    confidences: list[float] | None = boundary_confidences(parts, probabilities.tolist())
+    record = {"version": version, "starts": starts, "confidences": confidences}
     key = split_key(str(doc.document_id))
-    if not store.put_if_absent(key, record, content_type="application/json"):
-        starts = [int(s) for s in store.get_json(key)["starts"]]
-    return parts_from_starts(doc.page_count, starts), reading
+    if not store.put_if_absent(key, json.dumps(record).encode(), content_type="application/json"):
+        found = store.get_json(key)
+        parts = parts_from_starts(doc.page_count, [int(s) for s in found["starts"]])
+        confidences = found.get("confidences")
+    return parts, confidences, reading
 
 
 def keep_readings(store: BlobStore, ids: list[str], parts: list[PageRange], reading: Reading) -> None:

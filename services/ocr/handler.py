@@ -97,6 +97,7 @@ class OcrHandler:
             text_preview=text[:500],
             model_version=doc.model_version,
             part=doc.part,
+            boundary_confidence=doc.boundary_confidence,
         )
         logger.info(
             "read %d pages (%s), %d chars",

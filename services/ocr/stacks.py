@@ -15,8 +15,16 @@ from collections.abc import Callable, Sequence
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Blob, Document, DocumentReceived, DocumentSplit, Part
+from docroute.contracts._generated import (
+    Blob,
+    DivisionItem,
+    Document,
+    DocumentReceived,
+    DocumentSplit,
+    Part,
+)
 from docroute.contracts._generated import Separator as SeparatorOut
+from docroute.errors import PermanentError
 from docroute.events import Outgoing, emit, stable_id
 from services.ocr.boundaries import BoundaryModels, Reading, auto_parts, keep_readings
 from services.ocr.core.errors import OcrInputError
@@ -57,7 +65,11 @@ class StackSplitter:
         """The events that divide ``doc`` into its parts; None when it is read as one document
         (no splitting, a part already, one page, no separator found, one document found, or
         unreadable: the usual reading then fails it with its reason). ``read`` reads the whole
-        stack (`auto`); a stack `auto` finds one document in keeps that reading for itself."""
+        stack (`auto`); a stack `auto` finds one document in keeps that reading for itself. A
+        stack that comes with a person's `division` (review) is cut as it says, whatever the
+        workflow's splitting is now."""
+        if doc.division is not None:
+            return self._cut(doc, doc.division)
         if splitting not in SPLIT_MODES or doc.purpose != "processing" or doc.part is not None:
             return None
         if doc.page_count < 2 or doc.blob.media_type not in ("application/pdf", "image/tiff"):
@@ -82,11 +94,45 @@ class StackSplitter:
         found = auto_parts(doc, self._boundaries, self._store, read)
         if found is None:
             return None
-        parts, reading = found
+        parts, confidences, reading = found
         ids = [part_id(str(doc.document_id), p) for p in parts] if len(parts) > 1 else [str(doc.document_id)]
         # Before the events that announce the parts: a part finds its pages when it arrives.
         keep_readings(self._store, ids, parts, reading)
-        return self._divide(doc, data, "auto", parts, []) if len(parts) > 1 else None
+        return self._divide(doc, data, "auto", parts, [], confidences) if len(parts) > 1 else None
+
+    def _cut(self, doc: DocumentReceived, division: Sequence[DivisionItem]) -> list[Outgoing]:
+        """The new parts a person's division of a stack names, each cut and sent on as a document.
+        The parts that kept their pages are not listed (they exist); the API has recorded the
+        stack's new parts, so no `document.split` goes out.
+
+        :raises PermanentError: a part outside the stack's pages (the API checks; a bug if seen).
+        """
+        data = self._store.get(doc.blob.ref)
+        out = []
+        for item in division:
+            if not 0 <= item.first_page <= item.last_page < doc.page_count:
+                raise PermanentError(
+                    f"a corrected part's pages {item.first_page}-{item.last_page} are not in the stack's"
+                    f" {doc.page_count} pages",
+                    reason_code="invalid_division",
+                )
+            pages = PageRange(item.first_page, item.last_page)
+            blob = self._store_part(data, doc.blob.media_type, pages)
+            part = Part(
+                parent_id=doc.document_id,
+                index=item.index,
+                count=item.count,
+                first_page=pages.first,
+                last_page=pages.last,
+            )
+            out.append(part_received(doc, str(item.document_id), blob, part, len(pages.pages)))
+        logger.info(
+            "cut %d corrected parts (%s)",
+            len(out),
+            ", ".join(f"{d.first_page + 1}-{d.last_page + 1}" for d in division),
+            extra={"document_id": str(doc.document_id), "workflow_id": str(doc.workflow_id)},
+        )
+        return out
 
     def _divide(
         self,
@@ -95,6 +141,7 @@ class StackSplitter:
         mode: SplitMode,
         parts: list[PageRange],
         separators: list[Separator],
+        confidences: Sequence[float] | None = None,
     ) -> list[Outgoing]:
         stack_id = str(doc.document_id)
         out: list[Outgoing] = []
@@ -107,7 +154,8 @@ class StackSplitter:
                 first_page=pages.first,
                 last_page=pages.last,
             )
-            out.append(part_received(doc, part_id(stack_id, pages), blob, part, len(pages.pages)))
+            confidence = confidences[index] if confidences is not None else None
+            out.append(part_received(doc, part_id(stack_id, pages), blob, part, len(pages.pages), confidence))
         documents = [
             Document(document_id=part_id(stack_id, p), first_page=p.first, last_page=p.last) for p in parts
         ]
@@ -154,9 +202,15 @@ def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator
 
 
 def part_received(
-    doc: DocumentReceived, document_id: str, blob: Blob, part: Part, page_count: int
+    doc: DocumentReceived,
+    document_id: str,
+    blob: Blob,
+    part: Part,
+    page_count: int,
+    boundary_confidence: float | None = None,
 ) -> Outgoing:
-    """A part of `doc` sent on as a document of its own (`document.received` v2, `part`)."""
+    """A part of `doc` sent on as a document of its own (`document.received` v2, `part`; v3
+    with the boundary model's confidence in its boundaries, `splitting: auto`)."""
     received = DocumentReceived(
         document_id=document_id,
         workflow_id=doc.workflow_id,
@@ -167,6 +221,7 @@ def part_received(
         page_count=page_count,
         model_version=doc.model_version,
         part=part,
+        boundary_confidence=boundary_confidence,
     )
     return emit(
         topics.DOCUMENT_RECEIVED,

@@ -32,9 +32,14 @@ def choose_route(
     class_thresholds: dict[str, float],
     workflow_id: str,
     routing: Routing | None = None,
+    boundary_confidence: float | None = None,
 ) -> RouteDecision:
     """Extract (to the class's topic in the workflow's `routing`, default `extract.<class>`)
-    when confident enough for the predicted class; review otherwise."""
+    when confident enough for the predicted class; review otherwise. A part of a stack whose
+    boundaries the boundary model was less sure of than the threshold (``boundary_confidence``)
+    goes to review however sure its class is: a person sees the whole stack and can move the
+    boundary (the workflow's threshold serves for both: how sure docroute must be before a
+    document leaves without a person)."""
     applied = class_thresholds.get(predicted_class, threshold) if predicted_class else threshold
 
     def review(reason: str) -> RouteDecision:
@@ -42,6 +47,11 @@ def choose_route(
 
     if model_version == 0 or predicted_class is None:
         return review("no trained model yet for this workflow")
+    if boundary_confidence is not None and boundary_confidence < threshold:
+        return review(
+            f"boundary in doubt: the boundary model is {boundary_confidence:.2f} sure of this part's"
+            f" pages, below the threshold {threshold:.2f} ({predicted_class} at {confidence:.2f})"
+        )
     if unknown:
         return review(f"unlike every class seen in training (nearest: {predicted_class})")
     if confidence < applied:

@@ -100,6 +100,7 @@ class RouterHandler:
             class_thresholds=dict(workflow.class_thresholds),
             workflow_id=str(doc.workflow_id),
             routing=_routing(workflow),
+            boundary_confidence=doc.boundary_confidence,
         )
         return DocumentRouted(
             document_id=doc.document_id,

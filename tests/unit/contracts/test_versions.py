@@ -94,3 +94,15 @@ def test_a_value_a_newer_version_added_needs_that_version() -> None:
     assert "auto" not in load_schemas()[("document.split", 1)]["properties"]["mode"]["enum"]
     sent = decode(encode(new_event("document.split", by_model, source="ocr")))
     assert sent.version == 2 and sent.data.mode == "auto"
+
+
+def test_a_part_with_a_boundary_confidence_is_v3_and_one_without_stays_v2() -> None:
+    """The boundary model's confidence in a part's boundaries (`splitting: auto`) is v3 only: a
+    separator part carries none and goes out as v2, as before."""
+    part = Part(parent_id=uuid.uuid4(), index=0, count=2, first_page=0, last_page=1)
+    text = _text(None).model_copy(update={"part": part})
+    assert version_for("document.text_extracted", text) == 2
+    doubtful = text.model_copy(update={"boundary_confidence": 0.61})
+    event = decode(encode(new_event("document.text_extracted", doubtful, source="ocr")))
+    assert event.version == 3 and event.data.boundary_confidence == 0.61
+    assert "boundary_confidence" not in load_schemas()[("document.text_extracted", 2)]["properties"]

@@ -58,3 +58,17 @@ def test_operator_topic_overrides_the_naming_for_its_class_only() -> None:
 def test_review_ignores_the_routing() -> None:
     decision = _route(routing=Routing("per_workflow", {"W-9": "acme"}), confidence=0.5)
     assert (decision.route, decision.topic) == ("review", "review.pending")
+
+
+def test_a_part_whose_boundary_is_in_doubt_goes_to_review_however_sure_its_class() -> None:
+    decision = _route(confidence=0.99, boundary_confidence=0.62)
+    assert (decision.route, decision.topic) == ("review", "review.pending")
+    assert decision.reason.startswith("boundary in doubt") and "0.62" in decision.reason
+    assert decision.document_class == "W-9" and decision.confidence == 0.99
+
+
+def test_a_part_sure_of_its_boundaries_is_routed_by_its_class() -> None:
+    assert _route(confidence=0.99, boundary_confidence=0.8).route == "extract"
+    assert _route(confidence=0.99, boundary_confidence=None).route == "extract"
+    # The class's own doubt still sends it to review, with its own reason.
+    assert "below the threshold" in _route(confidence=0.5, boundary_confidence=0.95).reason
