@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
-from services.api.deps import CurrentKey, ProducerDep, SessionDep, WorkflowDep
+from services.api.deps import BlobStoreDep, CurrentKey, ProducerDep, SessionDep, WorkflowDep
+from services.api.documents.models import Document
 from services.api.documents.service.lookup import find_document
 from services.api.documents.service.queries import (
     BadCursorError,
@@ -17,8 +19,17 @@ from services.api.documents.service.queries import (
     review_item,
 )
 from services.api.fields import NO_NUL
+from services.api.review.boundaries import correct_boundaries, stack_view
 from services.api.review.models import DocumentAudit
-from services.api.review.schemas import AuditEntry, ReviewOutcome, ReviewQueue, ReviewRequest
+from services.api.review.schemas import (
+    AuditEntry,
+    BoundariesOutcome,
+    BoundariesRequest,
+    ReviewOutcome,
+    ReviewQueue,
+    ReviewRequest,
+    StackView,
+)
 from services.api.review.service import Verdict, review
 from services.api.workflows.models import Workflow
 
@@ -46,7 +57,15 @@ def review_queue(
     except BadCursorError as exc:
         raise HTTPException(422, str(exc)) from exc
     rows, next_cursor = page(session, query, limit)
-    return ReviewQueue(items=[review_item(d) for d in rows], next_cursor=next_cursor)
+    items = [review_item(d) for d in rows]
+    stacks: dict[str, StackView | None] = {}
+    for item, row in zip(items, rows, strict=True):
+        if row.parent_id and row.first_page is not None:
+            if row.parent_id not in stacks:
+                parent = find_stack(session, row.parent_id)
+                stacks[row.parent_id] = stack_view(session, parent) if parent else None
+            item.stack = stacks[row.parent_id]
+    return ReviewQueue(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -72,6 +91,32 @@ def review_document(
     return review(session, producer, workflow, document, verdict)
 
 
+@router.post(
+    "/documents/{document_id}/boundaries",
+    response_model=BoundariesOutcome,
+    responses={
+        404: {"description": "No such document"},
+        409: {"description": "Not a stack divided by pages, or its parts are still being read"},
+        422: {"description": "Starts not ascending from 0, past the last page, or on a separator"},
+    },
+)
+def move_boundaries(
+    document_id: str,
+    body: BoundariesRequest,
+    session: SessionDep,
+    producer: ProducerDep,
+    blobstore: BlobStoreDep,
+    principal: CurrentKey,
+) -> BoundariesOutcome:
+    """Say on which pages a split stack's documents begin (0-based; `document_id` is the stack,
+    a part's `parent_id`): split a part at a page by adding it, join a part with the previous
+    one by leaving its first page out. Parts whose pages change are superseded and the new page
+    ranges become new parts, read, classified and routed; the correction becomes a training
+    sample for the boundary model (next version). Repeating the same starts changes nothing."""
+    stack = find_document(session, principal, document_id, for_update=True)
+    return correct_boundaries(session, producer, blobstore, stack, body.starts, body.reviewer)
+
+
 @router.get("/documents/{document_id}/audit", response_model=list[AuditEntry])
 def document_audit(document_id: str, session: SessionDep, principal: CurrentKey) -> list[AuditEntry]:
     """Who confirmed, corrected or deleted the document, when, and the prediction before it;
@@ -83,3 +128,11 @@ def document_audit(document_id: str, session: SessionDep, principal: CurrentKey)
         .order_by(DocumentAudit.at, DocumentAudit.id)
     )
     return [AuditEntry.model_validate(entry) for entry in session.scalars(query)]
+
+
+def find_stack(session: SessionDep, parent_id: str) -> Document | None:
+    """The stack a part in the queue was cut from (the queue's workflow scope covers it)."""
+    try:
+        return session.get(Document, uuid.UUID(parent_id))
+    except ValueError:
+        return None

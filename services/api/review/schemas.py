@@ -40,7 +40,7 @@ class AuditEntry(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    action: Literal["confirmed", "corrected", "deleted"]
+    action: Literal["confirmed", "corrected", "deleted", "divided"]
     actor: str
     at: datetime
     original_class: str | None
@@ -53,12 +53,68 @@ class AuditEntry(BaseModel):
     detail: str | None
 
 
+class StackPart(BaseModel):
+    """A part of a split stack: its pages in the stack (0-based, `last_page` inclusive)."""
+
+    model_config = CLASS_ALIAS
+
+    document_id: uuid.UUID
+    first_page: int
+    last_page: int
+    status: str
+    document_class: str | None = Field(alias="class")
+    route_reason: str | None
+
+
+class StackView(BaseModel):
+    """The whole stack a part was cut from, for moving its boundaries: every part in page order
+    (every page is in exactly one part or is a separator sheet)."""
+
+    document_id: uuid.UUID = Field(description="The stack's id (the parts' parent_id)")
+    filename: str | None
+    page_count: int
+    mode: str = Field(description="How it was divided: separator, every_page or auto")
+    separators: list[int] = Field(description="Separator sheets (0-based pages), in no part")
+    parts: list[StackPart]
+
+
 class ReviewItem(DocumentSummary):
     """A document waiting for a person, with everything needed to decide."""
 
     classifications: dict[str, float]
     unknown_reason: str | None
     explanation: Explanation | None
+    stack: StackView | None = Field(
+        default=None,
+        description="A part of a split stack: the whole stack, so a person can move a boundary"
+        " (POST /documents/{stack}/boundaries)",
+    )
+
+
+class BoundariesRequest(BaseModel):
+    """Body of POST /documents/{stack}/boundaries: the pages where the stack's documents begin.
+
+    Split a part at page n: add n; join a part with the previous one: leave out its first page."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    starts: list[int] = Field(
+        min_length=1,
+        max_length=1000,
+        description="0-based pages that begin a document, ascending, 0 first; not separator sheets",
+    )
+    reviewer: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+
+
+class BoundariesOutcome(BaseModel):
+    """The stack as divided now: its parts (new ones are read, classified and routed), the parts
+    the correction replaced (superseded: out of review and of the stack's result), who and when."""
+
+    stack: StackView
+    starts: list[int]
+    superseded: list[uuid.UUID]
+    corrected_by: str
+    corrected_at: datetime
 
 
 class ReviewQueue(BaseModel):

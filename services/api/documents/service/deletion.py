@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docroute.blobstore import BlobStore
+from docroute.boundary_samples import corrected_stack_key
 from docroute.events import Outgoing
 from docroute.sample_deletions import record_deleted
 from services.api import outgoing
@@ -54,7 +55,7 @@ def delete_document(
     """
     if document.deleted_at is not None:
         return []
-    members = [m for m in records.members(session, document) if m.deleted_at is None]
+    members = [m for m in records.members(session, document, superseded=True) if m.deleted_at is None]
     status = aggregate(document.status, [m.status for m in members])
     if not (is_final(status) or (document.purpose == "training" and status == "extracted")):
         raise StillProcessingError(f"the document is still being processed (status {status}): try later")
@@ -127,6 +128,8 @@ def _delete_objects(session: Session, blobstore: BlobStore, doc: Document, doome
         keys.append(doc.ocr_ref)
     # Pages cut out of photos (crop_key); a stack's recorded division, a part's kept pages.
     keys.extend(blobstore.list_keys(f"ocr/{doc.id}/"))
+    if doc.split and doc.workflow_id:  # a person's correction of its boundaries, kept for training
+        keys.append(corrected_stack_key(str(doc.workflow_id), str(doc.id)))
     if doc.blob_ref and doc.sha256 and not _shared(session, Document.sha256 == doc.sha256, doomed):
         keys.append(doc.blob_ref)
     if doc.upload_id and not _shared(session, Document.upload_id == doc.upload_id, doomed):

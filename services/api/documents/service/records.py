@@ -11,15 +11,18 @@ from services.api.documents.models import Document
 from services.api.documents.service.status import aggregate
 
 
-def members(session: Session, document: Document) -> list[Document]:
+def members(session: Session, document: Document, *, superseded: bool = False) -> list[Document]:
     """Documents expanded from this upload (a zip's members, in archive order) or divided from
-    this stack (its parts, in page order)."""
+    this stack (its parts, in page order); ``superseded``: also the parts a correction of the
+    stack's boundaries replaced."""
     parents = [str(document.id)] + ([document.upload_id] if document.upload_id else [])
     query = (
         select(Document)
         .where(Document.parent_id.in_(parents), Document.id != document.id)
         .order_by(Document.member_path, Document.first_page, Document.created_at)
     )
+    if not superseded:
+        query = query.where(Document.status != "superseded")
     return list(session.scalars(query))
 
 

@@ -1,6 +1,9 @@
 """Document status: its order, which statuses are final, and a zip's status from its members.
 
-    received < extracted < classified < routed | review | failed
+    received < extracted < classified < routed | review | failed | superseded
+
+A part of a stack whose boundaries a person moved is superseded (review/boundaries.py): replaced
+by parts with the corrected pages, out of the stack's result and of review, for good.
 
 A status never moves backwards: events arrive from several topics in no global order and may be
 redelivered, so an older event must not undo a newer one.
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final, Literal
 
-Status = Literal["received", "extracted", "classified", "routed", "review", "failed"]
+Status = Literal["received", "extracted", "classified", "routed", "review", "failed", "superseded"]
 
 RANK: Final[dict[str, int]] = {
     "received": 0,
@@ -20,8 +23,9 @@ RANK: Final[dict[str, int]] = {
     "routed": 3,
     "review": 3,
     "failed": 3,
+    "superseded": 3,
 }
-FINAL: Final[frozenset[str]] = frozenset({"routed", "review", "failed"})
+FINAL: Final[frozenset[str]] = frozenset({"routed", "review", "failed", "superseded"})
 
 
 def advance(current: str | None, new: str) -> str:

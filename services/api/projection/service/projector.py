@@ -95,6 +95,8 @@ def on_split(session: Session, data: DocumentSplit) -> list[Outgoing]:
     parent_id is the stack. The parts are metered as they are delivered, so the pages the door
     reserved for the stack are given back."""
     doc = document_row(session, data.document_id, data.workflow_id)
+    if doc.split and doc.split.get("corrected"):
+        return []  # a person moved its boundaries since (review/boundaries.py): theirs stands
     doc.split = {
         "mode": data.mode,
         "separators": [s.model_dump(mode="json") for s in data.separators],
