@@ -3,6 +3,8 @@
 trainsets/<workflow>/samples/<sample>.json   {label, ocr_ref, event_id}
 trainsets/<workflow>/unlabelled/<sample>.json {ocr_ref}: read, not labelled yet
 trainsets/<workflow>/state.json              {new_labels}
+trainsets/<workflow>/boundaries/<stack>.json a person's correction of a stack's boundaries, written
+                                             by the API (docroute.boundary_samples)
 models/<workflow>/v<N>/                      model.safetensors, model.json, metrics.json,
                                              evaluation.json (out-of-fold probabilities),
                                              predictions.json (its guess for each unlabelled
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docroute.blobstore import BlobRef, BlobStore
+from docroute.boundary_samples import CorrectedStack, corrected_stacks_prefix
 from docroute.errors import BlobNotFoundError
 
 
@@ -55,6 +58,13 @@ class TrainingStore:
             sample_id = key.rsplit("/", 1)[1].removesuffix(".json")
             records.append(LabelledSample(sample_id, record["label"], record["ocr_ref"]))
         return records
+
+    def corrected_stacks(self, workflow_id: str) -> list[CorrectedStack]:
+        """The stacks whose boundaries a person corrected in review, oldest key first."""
+        return [
+            CorrectedStack.from_dict(self.store.get_json(key))
+            for key in sorted(self.store.list_keys(corrected_stacks_prefix(workflow_id)))
+        ]
 
     def put_unlabelled(self, workflow_id: str, sample_id: str, ocr_ref: str) -> None:
         self.store.put_json(self._unlabelled_key(workflow_id, sample_id), {"ocr_ref": ocr_ref})

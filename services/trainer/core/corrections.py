@@ -1,0 +1,39 @@
+"""A person's corrections of stacks' boundaries (review) as training data for the boundary model.
+
+A corrected stack shows where its documents truly begin: each of its documents is taught as a
+sample (its first page a first page, the others later pages), with the class the page models
+see in its pages, since a part's class is not known when its boundaries are moved. The trainer
+composes stacks of them with the labelled samples, so the combiner learns from them too.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from docroute.classifier.boundary import PageModels, has_text
+
+# A stack's page texts (every page, "" for one not read) and the pages that begin a document.
+Corrected = tuple[Sequence[str], Sequence[int]]
+
+
+def documents_of(stack: Corrected) -> list[list[str]]:
+    """The stack's documents, each its pages with text, in page order."""
+    texts, starts = stack
+    firsts = sorted({0, *(s for s in starts if 0 < s < len(texts))})
+    bounds = [*firsts, len(texts)]
+    documents = [[t for t in texts[a:b] if has_text(t)] for a, b in itertools.pairwise(bounds)]
+    return [d for d in documents if d]
+
+
+def corrected_samples(pages: PageModels, stacks: Sequence[Corrected]) -> tuple[list[list[str]], list[str]]:
+    """Every document of the corrected stacks, with the class the page models give its pages
+    (their probabilities summed): samples to learn boundaries from, beside the labelled ones."""
+    documents = [d for stack in stacks for d in documents_of(stack)]
+    labels = []
+    for document in documents:
+        probabilities = pages.class_probabilities(pages.state_probabilities(pages.rows(document)))
+        labels.append(pages.labels[int(np.argmax(probabilities.sum(axis=0)))])
+    return documents, labels
