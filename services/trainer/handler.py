@@ -171,7 +171,9 @@ class TrainerHandler:
             config=self._config,
         )
         # Published with the classifier, in the same version (`splitting: auto`).
-        boundary_files, boundary = self._pages.boundary_files([s.ocr_ref for s in samples], labels)
+        boundary_files, boundary = self._pages.boundary_files(
+            [s.ocr_ref for s in samples], labels, self._store.corrected_stacks(workflow_id)
+        )
         seconds = time.perf_counter() - started
         candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, self._config))
         decision = self._gate.decide(workflow_id, candidate)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from docroute.classifier.boundary import PageModels, has_text
+from services.trainer.core.boundaries import fit_page_models
 
 # A stack's page texts (every page, "" for one not read) and the pages that begin a document.
 Corrected = tuple[Sequence[str], Sequence[int]]
@@ -37,3 +38,16 @@ def corrected_samples(pages: PageModels, stacks: Sequence[Corrected]) -> tuple[l
         probabilities = pages.class_probabilities(pages.state_probabilities(pages.rows(document)))
         labels.append(pages.labels[int(np.argmax(probabilities.sum(axis=0)))])
     return documents, labels
+
+
+def learnt_documents(
+    samples: Sequence[Sequence[str]], labels: Sequence[str], stacks: Sequence[Corrected]
+) -> tuple[list[list[str]], list[str]]:
+    """The documents of the corrected stacks, each with the class that page models fitted on the
+    labelled samples' pages give it; none without samples to fit them on."""
+    readable = [[t for t in pages if has_text(t)] for pages in samples]
+    keep = [n for n, pages in enumerate(readable) if pages]
+    if not stacks or not keep:
+        return [], []
+    page_models = fit_page_models([readable[n] for n in keep], [labels[n] for n in keep])
+    return corrected_samples(page_models, stacks)
