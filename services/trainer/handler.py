@@ -32,6 +32,7 @@ from services.trainer.adapters import TrainingStore
 from services.trainer.core import InsufficientDataError, TrainingConfig, train_classifier
 from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
+from services.trainer.core.terms import TermCounts
 from services.trainer.features import CachedEmbedders
 from services.trainer.guesses import LiveGuesses, predictions_of
 from services.trainer.pages import SamplePages
@@ -64,6 +65,8 @@ class TrainerHandler:
         self._max_text_chars = max_text_chars
         self._texts: dict[str, str] = {}  # ocr_ref -> text; OCR output is immutable
         self._pages = SamplePages(store.store)  # the boundary model's view of the samples
+        # Each labelled text's terms for every TF-IDF block, counted at arrival.
+        self._terms = [TermCounts(block) for block in self._config.tfidf]
         self._guesses = LiveGuesses(store, versions, self._embedders.get, self._text)
 
     def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
@@ -90,14 +93,15 @@ class TrainerHandler:
         self._store.remove_unlabelled(workflow_id, sample_id)  # labelled or removed: no guess needed
         if sample.label is None:
             self._store.remove_sample(workflow_id, sample_id)
-            self._texts.pop(sample.ocr_ref, None)  # a deleted sample's text leaves memory too
+            self._forget(sample.ocr_ref)  # a deleted sample's text and features leave memory too
             return []
         record = {"label": sample.label, "ocr_ref": sample.ocr_ref, "event_id": event.id}
         previous = self._store.put_sample(workflow_id, sample_id, record)
         if previous is not None and previous.get("event_id") == event.id:
             return []  # redelivered: counted already
-        # Embedded as it arrives, so that a training embeds only what it has not seen.
-        self._embedders.get(self._embedder_id).embed([self._text(sample.ocr_ref)])
+        if previous is not None and previous.get("ocr_ref") != sample.ocr_ref:
+            self._forget(str(previous.get("ocr_ref")))  # the sample's document changed
+        self._arrived(sample.ocr_ref)
         count = self._store.new_label_count(workflow_id) + 1
         workflow = self._workflows.get(workflow_id)
         if count < workflow.retrain_every:
@@ -169,6 +173,7 @@ class TrainerHandler:
             embedder_id=embedder.id,
             version=str(self._store.latest_version(workflow_id) + 1),
             config=self._config,
+            term_counts=[terms.counts(texts) for terms in self._terms],
         )
         # Published with the classifier, in the same version (`splitting: auto`).
         boundary_files, boundary = self._pages.boundary_files(
@@ -236,6 +241,27 @@ class TrainerHandler:
         texts = [self._text(ocr_ref) for _, ocr_ref in waiting]
         probabilities = model.predict_proba(texts, embedder.embed(texts))
         return {"predictions": predictions_of([s for s, _ in waiting], model.labels, probabilities)}
+
+    def _arrived(self, ocr_ref: str) -> None:
+        """A labelled sample's per-sample work, done once as it arrives so that a training does
+        none of it: its OCR result read (text and pages), its text embedded (kept in S3 too),
+        its terms counted for the classifier and its pages' for the boundary model."""
+        document = None
+        if ocr_ref not in self._texts:
+            document = OcrDocument.from_json(self._store.store.get(ocr_ref))
+            self._texts[ocr_ref] = document.text[: self._max_text_chars]
+        text = self._texts[ocr_ref]
+        self._embedders.get(self._embedder_id).embed([text])
+        for terms in self._terms:
+            terms.add([text])
+        self._pages.keep(ocr_ref, document)
+
+    def _forget(self, ocr_ref: str) -> None:
+        text = self._texts.pop(ocr_ref, None)
+        if text is not None:
+            for terms in self._terms:
+                terms.forget(text)
+        self._pages.forget(ocr_ref)
 
     def _text(self, ocr_ref: str) -> str:
         if ocr_ref not in self._texts:

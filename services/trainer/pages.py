@@ -18,9 +18,10 @@ from typing import Any
 
 from docroute.blobstore import BlobStore
 from docroute.boundary_samples import CorrectedStack
+from docroute.classifier.boundary import has_text
 from docroute.errors import BlobNotFoundError
 from docroute.ocr_result import OcrDocument
-from services.trainer.core.boundaries import MAX_PAGES_PER_SAMPLE, train_boundary_model
+from services.trainer.core.boundaries import MAX_PAGES_PER_SAMPLE, PageCounts, train_boundary_model
 from services.trainer.core.corrections import learnt_documents
 
 logger = logging.getLogger(__name__)
@@ -28,15 +29,26 @@ MAX_SAMPLES = 600
 
 
 class SamplePages:
-    """The samples' page texts, read from their OCR results once (OCR output is immutable)."""
+    """The samples' page texts, read from their OCR results once (OCR output is immutable), and
+    their term counts, counted when a sample arrives (`keep`) rather than at every training."""
 
     def __init__(self, store: BlobStore) -> None:
         self._store = store
         self._pages: dict[str, list[str]] = {}
+        self.counts = PageCounts()
 
-    def pages(self, ocr_ref: str) -> list[str]:
+    def keep(self, ocr_ref: str, document: OcrDocument | None = None) -> None:
+        """A labelled sample arrived: its pages (from `document` when already read) counted."""
+        pages = self.pages(ocr_ref, document)
+        self.counts.add([text for text in pages if has_text(text)])
+
+    def forget(self, ocr_ref: str) -> None:
+        """A sample removed or changed: its pages leave memory."""
+        self.counts.forget(self._pages.pop(ocr_ref, []))
+
+    def pages(self, ocr_ref: str, document: OcrDocument | None = None) -> list[str]:
         if ocr_ref not in self._pages:
-            result = OcrDocument.from_json(self._store.get(ocr_ref))
+            result = document or OcrDocument.from_json(self._store.get(ocr_ref))
             self._pages[ocr_ref] = [page.text for page in result.pages[:MAX_PAGES_PER_SAMPLE]]
         return self._pages[ocr_ref]
 
@@ -54,7 +66,9 @@ class SamplePages:
                 [ocr_refs[i] for i in chosen], [labels[i] for i in chosen], corrected
             )
             chosen = list(range(len(ocr_refs)))
-        trained = train_boundary_model([self.pages(ocr_refs[i]) for i in chosen], [labels[i] for i in chosen])
+        trained = train_boundary_model(
+            [self.pages(ocr_refs[i]) for i in chosen], [labels[i] for i in chosen], counts=self.counts
+        )
         if trained is None:
             logger.info("no boundary model: fewer than two samples with several pages of text")
             return {}, None

@@ -6,6 +6,7 @@ through a `LiveVersions` port), its artifact and manifest in S3, and its embedde
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -58,11 +59,14 @@ class Candidate:
 
 
 def recipe(embedder_id: str, config: TrainingConfig) -> dict[str, Any]:
-    """What, besides the data, decides a model: the embedder and the hyperparameters."""
+    """What, besides the data, decides a model: the embedder and the hyperparameters, as the
+    manifest's JSON gives them back (lists, not tuples), so that the gate finds a live version's
+    recipe equal to a candidate's of the same settings and does not train it again."""
     settings = asdict(config)
     settings["tfidf"] = [block.to_dict() for block in config.tfidf]
     settings["tfidf_weights"] = list(config.tfidf_weights)
-    return {"embedder_id": embedder_id, "config": settings}
+    as_json: dict[str, Any] = json.loads(json.dumps({"embedder_id": embedder_id, "config": settings}))
+    return as_json
 
 
 def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from docroute.classifier.boundary import (
     HEAD_CHARS,
@@ -27,7 +29,8 @@ from docroute.classifier.boundary import (
     has_text,
     pair_features,
 )
-from docroute.classifier.features import count_terms, fit_counts
+from docroute.classifier.features import fit_counts
+from services.trainer.core.terms import TermCounts
 
 F64 = npt.NDArray[np.float64]
 # Pages of a sample read for boundaries: the first ones show how it begins and continues.
@@ -61,11 +64,23 @@ class BoundaryReport:
 
 
 def train_boundary_model(
-    pages: Sequence[Sequence[str]], labels: Sequence[str], *, seed: int = 0
+    pages: Sequence[Sequence[str]],
+    labels: Sequence[str],
+    *,
+    seed: int = 0,
+    counts: PageCounts | None = None,
 ) -> tuple[BoundaryModel, BoundaryReport] | None:
     """The boundary model of samples given as their pages' texts, and its out-of-fold report;
     None when the samples cannot teach one (fewer than two samples with two pages of text, or
-    fewer than four samples)."""
+    fewer than four samples). `counts`: the pages' term counts kept from their arrival."""
+    # Small matrices: extra BLAS threads only spin (on 2 busy cores they made this 3.5x the CPU).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train_boundary_model(pages, labels, seed, counts or PageCounts())
+
+
+def _train_boundary_model(
+    pages: Sequence[Sequence[str]], labels: Sequence[str], seed: int, counts: PageCounts
+) -> tuple[BoundaryModel, BoundaryReport] | None:
     samples = [[t for t in p[:MAX_PAGES_PER_SAMPLE] if has_text(t)] for p in pages]
     keep = [i for i, p in enumerate(samples) if p]
     samples, labels = [samples[i] for i in keep], [labels[i] for i in keep]
@@ -82,7 +97,7 @@ def train_boundary_model(
     truth: list[npt.NDArray[np.bool_]] = []
     for fold in range(max(folds) + 1):
         train = [i for i, f in enumerate(folds) if f != fold]
-        page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train])
+        page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train], counts)
         for _, stack in (s for s in stacks if s[0] == fold):
             texts, starts = _stack_pages(samples, stack)
             features.append(pair_features(page_models, texts))
@@ -99,13 +114,17 @@ def train_boundary_model(
     order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
     report = _report([truth[n] for n in order], found)
     weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
-    model = BoundaryModel(pages=fit_page_models(samples, labels), weights=weights, bias=bias)
+    model = BoundaryModel(pages=fit_page_models(samples, labels, counts), weights=weights, bias=bias)
     return model, report
 
 
-def fit_page_models(samples: Sequence[Sequence[str]], labels: Sequence[str]) -> PageModels:
+def fit_page_models(
+    samples: Sequence[Sequence[str]], labels: Sequence[str], counts: PageCounts | None = None
+) -> PageModels:
     """Vocabulary and page-state classifier (a page's state: its sample's label, and whether it
-    is the sample's first page), fitted on the samples' pages."""
+    is the sample's first page), fitted on the samples' pages. `counts` keeps each page's terms
+    across the fits of one training (every fold reads the same pages)."""
+    counts = counts or PageCounts()
     texts = [t for pages in samples for t in pages]
     classes = tuple(sorted(set(labels)))
     page_states = [
@@ -114,15 +133,18 @@ def fit_page_models(samples: Sequence[Sequence[str]], labels: Sequence[str]) -> 
         for n in range(len(pages))
     ]
     states = sorted(set(page_states))
-    tfidf = fit_counts(count_terms(texts + [t[:HEAD_CHARS] for t in texts], PAGE_TFIDF), PAGE_TFIDF)
+    whole, heads = counts.whole.counts(texts), counts.heads.counts(texts)
+    tfidf = fit_counts(whole + heads, PAGE_TFIDF)
     state_class = np.array([c for c, _ in states], dtype=np.int64)
     state_first = np.array([f for _, f in states], dtype=bool)
     width = 2 * tfidf.size
     if len(states) == 1:
         return PageModels(classes, tfidf, np.zeros((1, width)), np.zeros(1), state_class, state_first)
-    bare = PageModels(classes, tfidf, np.zeros((1, width)), np.zeros(1), state_class[:1], state_first[:1])
     y = np.array([states.index(s) for s in page_states])
-    lr = _lr(C=10.0, class_weight="balanced").fit(bare.rows(texts), y)
+    # The rows `PageModels.rows` gives, kept sparse: a page holds a few hundred of the
+    # vocabulary's terms, and dense rows made this fit most of a training's time.
+    rows = sparse.hstack([tfidf.sparse_rows(whole), tfidf.sparse_rows(heads)], format="csr")
+    lr = _lr(C=10.0, class_weight="balanced").fit(rows, y)
     coef, intercept = lr.coef_, lr.intercept_
     if len(states) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
         coef, intercept = (
@@ -137,6 +159,24 @@ def fit_page_models(samples: Sequence[Sequence[str]], labels: Sequence[str]) -> 
         state_class,
         state_first,
     )
+
+
+class PageCounts:
+    """Each page's term counts (whole text and head), counted once: the folds of a training
+    read the same pages, and the trainer keeps one across trainings (pages counted at arrival)."""
+
+    def __init__(self) -> None:
+        self.whole = TermCounts(PAGE_TFIDF)
+        self.heads = TermCounts(PAGE_TFIDF, part=lambda text: text[:HEAD_CHARS])
+
+    def add(self, texts: Sequence[str]) -> None:
+        self.whole.add(texts)
+        self.heads.add(texts)
+
+    def forget(self, texts: Sequence[str]) -> None:
+        for text in texts:
+            self.whole.forget(text)
+            self.heads.forget(text)
 
 
 def _lr(**kwargs: object) -> LogisticRegression:

@@ -95,8 +95,12 @@ def train_classifier(
     version: str,
     seed: int = 0,
     config: TrainingConfig | None = None,
+    term_counts: Sequence[Sequence[Counter[str]]] | None = None,
 ) -> TrainingResult:
     """Train, calibrate and evaluate a classifier; probabilities' columns are sorted labels.
+
+    `term_counts`: the texts' term counts for each of `config.tfidf`'s blocks, as `count_terms`
+    gives them, when the caller kept them (the trainer counts a sample once, at arrival).
 
     :raises InsufficientDataError: when fewer than 2 classes have at least 2 samples.
     :raises ValueError: when inputs disagree in length or embeddings are not finite.
@@ -105,7 +109,7 @@ def train_classifier(
     # These matrices are small: extra BLAS threads only spin. On a busy 2-core machine
     # OpenBLAS's default threading made one training 8x slower (32 s instead of 4 s).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _train(texts, embeddings, labels, sample_ids, embedder_id, version, seed, config)
+        return _train(texts, embeddings, labels, sample_ids, embedder_id, version, seed, config, term_counts)
 
 
 def _train(
@@ -117,6 +121,7 @@ def _train(
     version: str,
     seed: int,
     config: TrainingConfig,
+    term_counts: Sequence[Sequence[Counter[str]]] | None,
 ) -> TrainingResult:
     """Body of `train_classifier`, run under one BLAS thread."""
     started = time.perf_counter()
@@ -125,7 +130,9 @@ def _train(
     y = np.array([class_names.index(label) for label in labels], dtype=np.int64)
     n_folds = _fold_count(Counter(labels), config.max_folds)
 
-    counts = [count_terms(texts, block) for block in config.tfidf]
+    counts = term_counts if term_counts is not None else [count_terms(texts, block) for block in config.tfidf]
+    if len(counts) != len(config.tfidf) or any(len(c) != len(texts) for c in counts):
+        raise ValueError("term counts must give every text's counts for each TF-IDF block")
     states = tuple(fit_counts(c, block) for c, block in zip(counts, config.tfidf, strict=True))
     layout = FeatureLayout(emb.shape[1], config.embedding_weight, config.tfidf_weights)
     rows = [state.sparse_rows(c) for state, c in zip(states, counts, strict=True)]

@@ -28,3 +28,11 @@ def test_a_recipe_from_before_unknown_views_keeps_both_views() -> None:
     unknown = config_from_recipe(stored).unknown
     assert unknown is not None and unknown.views == ("embedding", "tfidf")
     assert TrainingConfig().unknown is not None and TrainingConfig().unknown.views == ("embedding",)
+
+
+def test_a_recipe_equals_itself_read_back_from_the_manifest() -> None:
+    """The gate compares the live version's stored recipe with the candidate's: equal settings
+    must compare equal, or the gate trains the live recipe again for nothing (tuples in the
+    settings came back as lists and made every such training twice as long)."""
+    fresh = recipe("usem3", TrainingConfig())
+    assert json.loads(json.dumps(fresh)) == fresh
