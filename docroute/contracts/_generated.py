@@ -489,7 +489,7 @@ class Separator(BaseModel):
     """
     kind: Literal["blank", "barcode"]
     """
-    `blank` (no ink beyond scanner noise) or `barcode` (a sheet carrying little but a barcode; patch codes are not read).
+    `blank` (no ink beyond scanner noise) or `barcode` (a sheet carrying little but a barcode, or a sheet carrying a Kodak patch code: `code` is then `PATCH 1`, `PATCH 2`, `PATCH 3`, `PATCH 4`, `PATCH 6` or `PATCH T`).
     """
     code: Annotated[str | None, Field(max_length=200)] = None
     """

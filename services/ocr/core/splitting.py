@@ -19,6 +19,7 @@ import zxingcpp
 from PIL import Image
 
 from services.ocr.core.images import load_image_pages
+from services.ocr.core.patch_codes import read_patch_code
 
 SplitMode = Literal["separator", "every_page", "auto"]
 SeparatorKind = Literal["blank", "barcode"]
@@ -27,6 +28,8 @@ SeparatorKind = Literal["blank", "barcode"]
 DETECT_DPI = 100
 # Long side pages are measured at (about 100 dpi on A4/Letter).
 _MEASURE_SIDE = 1100
+# The long side of the pages a mailroom scans, inches: between A4's 11.7 and Letter's 11.
+_LONG_SIDE_IN = 11.35
 # Scanners leave dark borders and shadows along the edges of a sheet: not ink.
 _MARGIN = 0.04
 # A pixel is ink when it is this much darker than the paper (0-255 grey levels).
@@ -134,12 +137,22 @@ def read_sheet_barcode(grey: Image.Image) -> str | None:
     return str(found[0].text)[:200]
 
 
+def read_sheet_patch(grey: Image.Image) -> str | None:
+    """``PATCH 1``..``PATCH T`` for a page carrying a Kodak patch code (a ``measured`` page,
+    margins included: a patch may sit 0.25 in from an edge); None otherwise."""
+    mask = np.asarray(grey) < _paper_level(grey) - _INK_CONTRAST
+    # ``measured`` pages are ~1100 px on their long side: A4 (11.7 in) or Letter (11 in).
+    patch = read_patch_code(mask, dpi=max(grey.size) / _LONG_SIDE_IN)
+    return f"PATCH {patch}" if patch is not None else None
+
+
 def find_separator(page: int, image: Image.Image) -> Separator | None:
-    """The separator sheet page ``page`` is (blank or barcode), or None for a document's page."""
+    """The separator sheet page ``page`` is (blank, or a barcode or patch-code sheet, both of
+    kind ``barcode``), or None for a document's page."""
     grey = measured(image)
     if ink_share(grey) <= BLANK_MAX_INK:
         return Separator(page, "blank")
-    code = read_sheet_barcode(grey)
+    code = read_sheet_barcode(grey) or read_sheet_patch(grey)
     return Separator(page, "barcode", code) if code is not None else None
 
 
