@@ -91,6 +91,15 @@ def stack_view(session: Session, stack: Document) -> StackView:
     )
 
 
+def stack_of(session: Session, parent_id: str) -> StackView | None:
+    """The stack a part in the review queue was cut from (the queue's workflow scope covers it)."""
+    try:
+        stack = session.get(Document, uuid.UUID(parent_id))
+    except ValueError:
+        return None
+    return stack_view(session, stack) if stack is not None else None
+
+
 def correct_boundaries(
     session: Session,
     producer: LazyProducer,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from services.api.deps import BlobStoreDep, CurrentKey, ProducerDep, SessionDep, WorkflowDep
-from services.api.documents.models import Document
 from services.api.documents.service.lookup import find_document
 from services.api.documents.service.queries import (
     BadCursorError,
@@ -19,7 +17,7 @@ from services.api.documents.service.queries import (
     review_item,
 )
 from services.api.fields import NO_NUL
-from services.api.review.boundaries import correct_boundaries, stack_view
+from services.api.review.boundaries import correct_boundaries, stack_of
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import (
     AuditEntry,
@@ -60,10 +58,9 @@ def review_queue(
     items = [review_item(d) for d in rows]
     stacks: dict[str, StackView | None] = {}
     for item, row in zip(items, rows, strict=True):
-        if row.parent_id and row.first_page is not None:
+        if row.parent_id and row.first_page is not None:  # a part of a split stack
             if row.parent_id not in stacks:
-                parent = find_stack(session, row.parent_id)
-                stacks[row.parent_id] = stack_view(session, parent) if parent else None
+                stacks[row.parent_id] = stack_of(session, row.parent_id)
             item.stack = stacks[row.parent_id]
     return ReviewQueue(items=items, next_cursor=next_cursor)
 
@@ -128,11 +125,3 @@ def document_audit(document_id: str, session: SessionDep, principal: CurrentKey)
         .order_by(DocumentAudit.at, DocumentAudit.id)
     )
     return [AuditEntry.model_validate(entry) for entry in session.scalars(query)]
-
-
-def find_stack(session: SessionDep, parent_id: str) -> Document | None:
-    """The stack a part in the queue was cut from (the queue's workflow scope covers it)."""
-    try:
-        return session.get(Document, uuid.UUID(parent_id))
-    except ValueError:
-        return None
