@@ -29,6 +29,7 @@ from docroute.contracts._generated import (
 )
 from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
+from services.api.documents.service import waiting
 from tests.factories.documents import make_text_pdf
 from tests.fixtures.polling import wait_until
 
@@ -297,6 +298,34 @@ def test_wait_returns_the_result_once_final(
     assert result["route"]["topic"] == topics.REVIEW_PENDING
     assert result["ocr"]["pages"][0]["text"] == "PAYSLIP May"
     assert time.monotonic() - started < 30
+
+
+def test_wait_is_answered_when_the_projection_applies_the_route_not_at_a_poll(
+    api: httpx.Client,
+    producer: EventProducer,
+    blobstore: BlobStore,
+    topic_reader_factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the fallback poll as long as the longest wait, only the projection's signal can
+    answer before the client gives up (30 s against the 60 s wait)."""
+    monkeypatch.setattr(waiting, "POLL_S", 3600.0)
+    workflow_id = create_workflow(api)
+    reader = topic_reader_factory(r"^ingest\.uploads$")
+
+    def pipeline() -> None:
+        _, mail = reader.wait_for(lambda t, e: str(e.data.workflow_id) == workflow_id, timeout_s=30)
+        document_id = str(mail.data.attachments[0].document_id)
+        ocr_ref = ocr_json(blobstore, document_id)
+        decision = routed(blobstore, workflow_id, document_id, ocr_ref, route="review")
+        send(producer, topics.DOCUMENT_ROUTED, "document.routed", document_id, decision)
+
+    helper = threading.Thread(target=pipeline, daemon=True)
+    helper.start()
+    response = api.post(f"/processing/{workflow_id}?wait=60", files={"file": ("a.pdf", PDF)}, timeout=30)
+    helper.join(5)
+    assert response.status_code == 200, response.text
+    assert response.json()["route"]["route"] == "review"
 
 
 def test_zip_members_are_listed_under_their_upload(

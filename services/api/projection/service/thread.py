@@ -34,6 +34,7 @@ from services.api.metrics import PROJECTED
 from services.api.projection.service import projector
 from services.api.projection.service.health import ProjectionHealth, State, joined_state, lag_by_topic
 from services.api.projection.service.positions import PositionedEvent
+from services.api.projection.service.signals import AppliedSignals, documents_of
 from services.api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class Projection:
     """Start with `start()`, stop with `stop()`; `alive()`, `joined()` and `health()` feed the probes."""
 
     def __init__(self, settings: ApiSettings, sessions: SessionFactory, producer: LazyProducer) -> None:
+        # Requests waiting on a document (`?wait=`) are woken when its events are applied.
+        self.signals = AppliedSignals()
         self._settings = settings
         self._sessions = sessions
         self._producer = producer
@@ -159,6 +162,9 @@ class Projection:
             group_id=self._settings.consumer_group,
             session_timeout_ms=self._settings.kafka.session_timeout_ms,  # 6000
             heartbeat_interval_ms=self._settings.kafka.heartbeat_interval_ms,  # 1000
+            # The stream services' fetch wait (kafka-python's default is 500 ms): a `?wait=`
+            # answer follows the route by the time the projection takes to see it.
+            fetch_max_wait_ms=self._settings.kafka.fetch_max_wait_ms,
         )
         logger.info("projection consuming %s", ", ".join(TOPICS))
         return consumer
@@ -223,6 +229,7 @@ class Projection:
         with self._sessions() as session:  # closing without commit rolls back
             produce: list[Outgoing] = projector.apply_batch(session, events, self._settings.max_pages)
             session.commit()
+        self.signals.applied(documents_of(events))
         if produce:
             self._producer.send(produce)  # BrokerUnavailableError: reconnect, replay, resend
         for positioned in events:
