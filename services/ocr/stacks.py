@@ -46,6 +46,11 @@ logger = logging.getLogger(__name__)
 SPLIT_MODES: frozenset[str] = frozenset({"separator", "every_page", "auto"})
 
 
+def division_key(stack_id: str) -> str:
+    """Where the division a person gave a stack in review is kept (the latest revision)."""
+    return f"ocr/{stack_id}/division.json"
+
+
 def part_id(stack_id: str, pages: PageRange) -> str:
     """A part's document id: the same stack and pages always give the same id."""
     return stable_id("part", stack_id, pages.first, pages.last)
@@ -74,6 +79,10 @@ class StackSplitter:
             return None
         if doc.page_count < 2 or doc.blob.media_type not in ("application/pdf", "image/tiff"):
             return None
+        if self._store.exists(division_key(str(doc.document_id))):
+            # Redelivered after a person divided it: its first division's parts were superseded
+            # (a newer model must not route one of them again), the person's are on their way.
+            return []
         mode: SplitMode = "separator" if splitting == "separator" else "every_page"
         data = self._store.get(doc.blob.ref)
         if splitting == "auto":
@@ -108,6 +117,8 @@ class StackSplitter:
         :raises PermanentError: a part outside the stack's pages (the API checks; a bug if seen).
         """
         data = self._store.get(doc.blob.ref)
+        record = [item.model_dump(mode="json") for item in division]
+        self._store.put_json(division_key(str(doc.document_id)), record)
         out = []
         for item in division:
             if not 0 <= item.first_page <= item.last_page < doc.page_count:

@@ -315,6 +315,22 @@ def test_a_boundary_in_doubt_goes_to_review_and_its_correction_reroutes_the_part
     newest = max(v["version"] for v in pipeline.get(f"/workflows/{key}/versions").json())
     assert _boundary_model(blobstore, key, newest).starts(texts) == [0, 2, 4]
 
+    # Join the last part with the previous one again: pages 2-end are one part once more, under
+    # an id of its own (the first one with those pages was superseded), routed once.
+    joined = pipeline.post(move, json={"starts": [0, 2], "reviewer": "ben"})
+    assert joined.status_code == 200, joined.text
+    assert sorted(joined.json()["superseded"]) == sorted(p["document_id"] for p in parts[1:])
+    rejoined = joined.json()["stack"]["parts"][1]
+    assert (rejoined["first_page"], rejoined["last_page"]) == (2, end)
+    assert rejoined["document_id"] not in (doubtful["document_id"], *(p["document_id"] for p in parts))
+    final = ("routed", "review")
+    wait_until(
+        lambda: pipeline.get(f"/documents/{rejoined['document_id']}").json()["status"] in final,
+        180,
+        "the joined part was not routed",
+    )
+    assert _pages(pipeline.get(f"/documents/{stack_id}").json()["members"]) == [(0, 1), (2, end)]
+
 
 def _upload_photo(pipeline: httpx.Client, key: str, name: str) -> dict:
     data = (PHOTOS / name).read_bytes()

@@ -34,6 +34,7 @@ from docroute.events import Outgoing, emit, stable_id
 from services.api.adapters import LazyProducer
 from services.api.documents.models import Document
 from services.api.documents.service.records import members
+from services.api.documents.service.status import is_final
 from services.api.errors import ConflictError, InvalidError
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import BoundariesOutcome, StackPart, StackView
@@ -123,9 +124,10 @@ def correct_boundaries(
             _send(session, producer, stack, corrected)  # an earlier request's event never went out
         return _outcome(session, stack, [], corrected, starts, reviewer)
     old = {str(m.id): m for m in members(session, stack)}
-    unread = [i for i in current.values() if i not in old or not old[i].ocr_ref]
-    if unread:
-        raise ConflictError(f"parts {unread} of the stack are still being read: try again once they are")
+    # A part still on its way would be routed by its first division after this one.
+    waiting = [i for i in current.values() if i not in old or not is_final(old[i].status)]
+    if waiting:
+        raise ConflictError(f"parts {waiting} of the stack are still being processed: try again later")
     revision = int(corrected.get("revision", 0)) + 1
     ids = [current.get(r) or stable_id("part", stack.id, r[0], r[1], "revision", revision) for r in ranges]
     superseded = [i for r, i in current.items() if r not in ranges]
@@ -134,7 +136,7 @@ def correct_boundaries(
         stack_id=str(stack.id),
         page_count=stack.page_count,
         starts=tuple(starts),
-        readings=tuple((str(old[i].ocr_ref), first) for (first, _), i in current.items()),
+        readings=tuple((str(old[i].ocr_ref), first) for (first, _), i in current.items() if old[i].ocr_ref),
         corrected_by=reviewer,
     )
     assert stack.workflow_id is not None

@@ -93,7 +93,7 @@ def review_document(
     response_model=BoundariesOutcome,
     responses={
         404: {"description": "No such document"},
-        409: {"description": "Not a stack divided by pages, or its parts are still being read"},
+        409: {"description": "Not a stack divided by pages, or its parts are still being processed"},
         422: {"description": "Starts not ascending from 0, past the last page, or on a separator"},
     },
 )
