@@ -44,11 +44,13 @@ def create_workflow(api: httpx.Client) -> str:
 
 
 def load_samples(log: EventLog, mailroom: Mailroom, stack: Stack, key: str, samples: list[Doc]) -> None:
-    """Send labelled samples and wait until the trainer has stored every one."""
+    """Send labelled samples and wait until the trainer has stored every one. It stores a sample
+    once its own work is done (text read, embedded, terms counted), so a training requested after
+    this holds no per-sample work."""
     ids = [s.document_id for s in mailroom.submit(samples, purpose="training", labelled=True)]
     log.wait(lambda: all(i in log.labelled for i in ids), 300, "samples were not all labelled")
     store = BlobStore(stack.s3)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # embedding 100 long samples takes a while on busy cores
     while len(store.list_keys(f"trainsets/{key}/samples/")) < len(ids):
         if time.monotonic() > deadline:
             raise TimeoutError("the trainer did not store every sample")

@@ -95,13 +95,15 @@ class TrainerHandler:
             self._store.remove_sample(workflow_id, sample_id)
             self._forget(sample.ocr_ref)  # a deleted sample's text and features leave memory too
             return []
+        # Its features first: a stored sample is one a training need not compute anything for
+        # (what bench/_phases.py waits on before it requests a training).
+        self._arrived(sample.ocr_ref)
         record = {"label": sample.label, "ocr_ref": sample.ocr_ref, "event_id": event.id}
         previous = self._store.put_sample(workflow_id, sample_id, record)
         if previous is not None and previous.get("event_id") == event.id:
             return []  # redelivered: counted already
         if previous is not None and previous.get("ocr_ref") != sample.ocr_ref:
             self._forget(str(previous.get("ocr_ref")))  # the sample's document changed
-        self._arrived(sample.ocr_ref)
         count = self._store.new_label_count(workflow_id) + 1
         workflow = self._workflows.get(workflow_id)
         if count < workflow.retrain_every:
@@ -173,7 +175,7 @@ class TrainerHandler:
             embedder_id=embedder.id,
             version=str(self._store.latest_version(workflow_id) + 1),
             config=self._config,
-            term_counts=[terms.counts(texts) for terms in self._terms],
+            term_counts=self._terms,
         )
         # Published with the classifier, in the same version (`splitting: auto`).
         boundary_files, boundary = self._pages.boundary_files(

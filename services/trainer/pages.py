@@ -44,7 +44,7 @@ class SamplePages:
 
     def forget(self, ocr_ref: str) -> None:
         """A sample removed or changed: its pages leave memory."""
-        self.counts.forget(self._pages.pop(ocr_ref, []))
+        self.counts.forget_pages(self._pages.pop(ocr_ref, []))
 
     def pages(self, ocr_ref: str, document: OcrDocument | None = None) -> list[str]:
         if ocr_ref not in self._pages:

@@ -29,7 +29,6 @@ from docroute.classifier.boundary import (
     has_text,
     pair_features,
 )
-from docroute.classifier.features import fit_counts
 from services.trainer.core.terms import TermCounts
 
 F64 = npt.NDArray[np.float64]
@@ -133,8 +132,8 @@ def fit_page_models(
         for n in range(len(pages))
     ]
     states = sorted(set(page_states))
-    whole, heads = counts.whole.counts(texts), counts.heads.counts(texts)
-    tfidf = fit_counts(whole + heads, PAGE_TFIDF)
+    heads = [t[:HEAD_CHARS] for t in texts]
+    tfidf = counts.fit(texts + heads)
     state_class = np.array([c for c, _ in states], dtype=np.int64)
     state_first = np.array([f for _, f in states], dtype=bool)
     width = 2 * tfidf.size
@@ -143,7 +142,7 @@ def fit_page_models(
     y = np.array([states.index(s) for s in page_states])
     # The rows `PageModels.rows` gives, kept sparse: a page holds a few hundred of the
     # vocabulary's terms, and dense rows made this fit most of a training's time.
-    rows = sparse.hstack([tfidf.sparse_rows(whole), tfidf.sparse_rows(heads)], format="csr")
+    rows = sparse.hstack([counts.rows(texts, tfidf), counts.rows(heads, tfidf)], format="csr")
     lr = _lr(C=10.0, class_weight="balanced").fit(rows, y)
     coef, intercept = lr.coef_, lr.intercept_
     if len(states) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
@@ -161,22 +160,21 @@ def fit_page_models(
     )
 
 
-class PageCounts:
-    """Each page's term counts (whole text and head), counted once: the folds of a training
-    read the same pages, and the trainer keeps one across trainings (pages counted at arrival)."""
+class PageCounts(TermCounts):
+    """Each page's term counts, its whole text and its head, counted once: the folds of a
+    training read the same pages, and the trainer keeps one across trainings (pages counted at
+    arrival)."""
 
     def __init__(self) -> None:
-        self.whole = TermCounts(PAGE_TFIDF)
-        self.heads = TermCounts(PAGE_TFIDF, part=lambda text: text[:HEAD_CHARS])
+        super().__init__(PAGE_TFIDF)
 
     def add(self, texts: Sequence[str]) -> None:
-        self.whole.add(texts)
-        self.heads.add(texts)
+        super().add([*texts, *(t[:HEAD_CHARS] for t in texts)])
 
-    def forget(self, texts: Sequence[str]) -> None:
+    def forget_pages(self, texts: Sequence[str]) -> None:
         for text in texts:
-            self.whole.forget(text)
-            self.heads.forget(text)
+            self.forget(text)
+            self.forget(text[:HEAD_CHARS])
 
 
 def _lr(**kwargs: object) -> LogisticRegression:

@@ -10,14 +10,17 @@ terms are counted again, which costs about what reading them back from S3 would 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
-from docroute.classifier.features import TfidfConfig, count_terms
+from docroute.classifier.features import TfidfConfig, TfidfState, count_terms
 
 I32 = npt.NDArray[np.int32]
 
@@ -29,13 +32,13 @@ class TermCounts:
 
         counts = TermCounts(config)
         counts.add([text])                # at arrival
-        counts.counts(texts)              # at training: what `count_terms(texts, config)` gives
+        state = counts.fit(texts)         # at training: `fit_tfidf(texts, config)`
+        rows = counts.rows(texts, state)  # `state.sparse_rows(count_terms(texts, config))`
     """
 
-    def __init__(self, config: TfidfConfig, part: Callable[[str], str] = str) -> None:
+    def __init__(self, config: TfidfConfig) -> None:
         self.config = config
         self.counted = 0  # texts analysed so far: each once while it is kept
-        self._part = part  # which part of a text is analysed (a page's head)
         self._ids: dict[str, int] = {}
         self._terms: list[str] = []
         self._known: dict[str, tuple[I32, I32]] = {}  # text -> (term ids, counts)
@@ -45,7 +48,7 @@ class TermCounts:
         """Count the terms of the texts not counted yet."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._known]
-        found = count_terms([self._part(t) for t in missing], self.config)
+        found = count_terms(missing, self.config)
         with self._lock:
             for text, counted in zip(missing, found, strict=True):
                 if text not in self._known:
@@ -62,6 +65,55 @@ class TermCounts:
             Counter(dict(zip([terms[i] for i in ids.tolist()], n.tolist(), strict=True))) for ids, n in stored
         ]
 
+    def fit(self, texts: Sequence[str]) -> TfidfState:
+        """The TF-IDF `fit_counts` fits on these texts' counts, the same vocabulary and idf,
+        computed on the stored ids (a text listed twice counts twice, as there)."""
+        ids, counts = self._stored(texts)
+        size = len(self._terms)
+        doc_freq = np.bincount(ids, minlength=size)
+        term_freq = np.bincount(ids, weights=counts, minlength=size)
+        present = np.flatnonzero(doc_freq >= max(self.config.min_df, 1))
+        kept = self._alphabetical(present)
+        if self.config.max_features is not None and len(kept) > self.config.max_features:
+            # As fit_counts: the most frequent of the alphabetical list, by the same argsort.
+            kept = self._alphabetical(kept[np.argsort(-term_freq[kept])[: self.config.max_features]])
+        n_docs = len(texts)
+        idf = np.array(
+            [math.log((1 + n_docs) / (1 + int(doc_freq[i]))) + 1.0 for i in kept], dtype=np.float64
+        )
+        return TfidfState(config=self.config, vocabulary=tuple(self._terms[i] for i in kept), idf=idf)
+
+    def rows(self, texts: Sequence[str], state: TfidfState) -> Any:
+        """`state.sparse_rows` of these texts' counts (float64 `csr_array`), the same values."""
+        self.add(texts)
+        column = np.full(len(self._terms), -1, dtype=np.int64)
+        for j, term in enumerate(state.vocabulary):
+            found = self._ids.get(term)
+            if found is not None:
+                column[found] = j
+        indptr, indices, data = [0], [], []
+        with self._lock:
+            stored = [self._known[t] for t in texts]
+        for ids, counts in stored:
+            cols = column[ids]
+            hit = cols >= 0
+            order = np.argsort(cols[hit], kind="stable")
+            cols = cols[hit][order]
+            if len(cols):
+                tf = counts[hit][order].astype(np.float64)
+                values = (np.log(tf) + 1.0) * state.idf[cols]
+                indices.append(cols)
+                data.append(values / np.sqrt(np.dot(values, values)))
+            indptr.append(indptr[-1] + len(cols))
+        return sparse.csr_array(
+            (
+                np.concatenate(data) if data else np.zeros(0, dtype=np.float64),
+                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+                np.array(indptr, dtype=np.int64),
+            ),
+            shape=(len(texts), state.size),
+        )
+
     def forget(self, text: str) -> None:
         """Drop a text's counts (a deleted or changed sample); its terms stay in the lexicon."""
         with self._lock:
@@ -69,6 +121,19 @@ class TermCounts:
 
     def __contains__(self, text: object) -> bool:
         return text in self._known
+
+    def _stored(self, texts: Sequence[str]) -> tuple[I32, I32]:
+        """The texts' term ids and counts, concatenated (counted now if new)."""
+        self.add(texts)
+        with self._lock:
+            stored = [self._known[t] for t in texts]
+        if not stored:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+        return np.concatenate([ids for ids, _ in stored]), np.concatenate([n for _, n in stored])
+
+    def _alphabetical(self, ids: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+        """`ids` ordered by their terms, as `sorted` orders strings."""
+        return np.array(sorted(ids.tolist(), key=self._terms.__getitem__), dtype=np.int64)
 
     def _compact(self, counted: Counter[str]) -> tuple[I32, I32]:
         ids = np.fromiter((self._id(term) for term in counted), dtype=np.int32, count=len(counted))

@@ -30,6 +30,7 @@ from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
+from services.trainer.core.terms import TermCounts
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -95,12 +96,12 @@ def train_classifier(
     version: str,
     seed: int = 0,
     config: TrainingConfig | None = None,
-    term_counts: Sequence[Sequence[Counter[str]]] | None = None,
+    term_counts: Sequence[TermCounts] | None = None,
 ) -> TrainingResult:
     """Train, calibrate and evaluate a classifier; probabilities' columns are sorted labels.
 
-    `term_counts`: the texts' term counts for each of `config.tfidf`'s blocks, as `count_terms`
-    gives them, when the caller kept them (the trainer counts a sample once, at arrival).
+    `term_counts`: one `TermCounts` per block of `config.tfidf`, when the caller keeps the texts'
+    counts (the trainer counts a sample once, at arrival); the TF-IDF is then fitted from them.
 
     :raises InsufficientDataError: when fewer than 2 classes have at least 2 samples.
     :raises ValueError: when inputs disagree in length or embeddings are not finite.
@@ -121,7 +122,7 @@ def _train(
     version: str,
     seed: int,
     config: TrainingConfig,
-    term_counts: Sequence[Sequence[Counter[str]]] | None,
+    term_counts: Sequence[TermCounts] | None,
 ) -> TrainingResult:
     """Body of `train_classifier`, run under one BLAS thread."""
     started = time.perf_counter()
@@ -130,12 +131,16 @@ def _train(
     y = np.array([class_names.index(label) for label in labels], dtype=np.int64)
     n_folds = _fold_count(Counter(labels), config.max_folds)
 
-    counts = term_counts if term_counts is not None else [count_terms(texts, block) for block in config.tfidf]
-    if len(counts) != len(config.tfidf) or any(len(c) != len(texts) for c in counts):
-        raise ValueError("term counts must give every text's counts for each TF-IDF block")
-    states = tuple(fit_counts(c, block) for c, block in zip(counts, config.tfidf, strict=True))
+    if term_counts is None:
+        counts = [count_terms(texts, block) for block in config.tfidf]
+        states = tuple(fit_counts(c, block) for c, block in zip(counts, config.tfidf, strict=True))
+        rows = [state.sparse_rows(c) for state, c in zip(states, counts, strict=True)]
+    else:
+        if [kept.config for kept in term_counts] != list(config.tfidf):
+            raise ValueError("term counts must be kept for each of the recipe's TF-IDF blocks, in order")
+        states = tuple(kept.fit(texts) for kept in term_counts)
+        rows = [kept.rows(texts, state) for kept, state in zip(term_counts, states, strict=True)]
     layout = FeatureLayout(emb.shape[1], config.embedding_weight, config.tfidf_weights)
-    rows = [state.sparse_rows(c) for state, c in zip(states, counts, strict=True)]
     features = assemble_features(emb, rows, layout)
 
     folds = stratified_folds(y, n_folds, seed)

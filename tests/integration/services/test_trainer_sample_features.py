@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from docroute.blobstore import BlobStore
+from docroute.classifier.boundary import HEAD_CHARS
 from docroute.classifier.embedders import Embedder, Embeddings, load_embedder
 from docroute.classifier.features import TfidfConfig, count_terms
 from docroute.contracts._generated import SampleLabelled, TrainingRequested
@@ -80,11 +81,13 @@ def _store_document(store: BlobStore, kind: str, rng: random.Random, run: str) -
             width=1654,
             height=2339,
             source="text-layer",
-            text=f"{sample_text(kind, rng)}\nPage {i + 1} of 2 ({run})",
+            # Longer than a page's head, so its head is a text of its own to count.
+            text=f"{sample_text(kind, rng)}\n{sample_text(kind, rng)}\nPage {i + 1} of 2 ({run})",
             mean_confidence=1.0,
         )
         for i in range(2)
     )
+    assert all(len(page.text) > HEAD_CHARS for page in pages)
     document = OcrDocument(
         document_id=document_id, engine="tesseract", language="latin", page_count=2, pages=pages
     )
