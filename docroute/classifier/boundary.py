@@ -10,9 +10,11 @@ models read those rows: a page classifier (the workflow's classes, learnt from e
 every sample) and a first-page detector (a sample's first page against its other pages). For
 each page but the first, a small logistic regression (the combiner) weighs the cues that the
 page starts a new document: the first-page score, the change of class from the page before, how
-alike the two pages are (text, head), and page numbers ("Page 1 of 2", "2/3", a bare "4" after
-"3"). A page with next to no text (the empty back of a duplex scan) never starts a document and
-the page after it is compared with the last page that had text.
+alike the two pages are (text, head), how alike the three pages before and the three from it
+are and how deep a dip that is against the gaps around it (TextTiling), page numbers ("Page 1
+of 2", "2/3", a bare "4" after "3"), and the text flow (a page starting in lower case, the page
+before ending mid-sentence). A page with next to no text (the empty back of a duplex scan)
+never starts a document and the page after it is compared with the last page that had text.
 """
 
 from __future__ import annotations
@@ -57,7 +59,11 @@ FEATURES = (
     "number_follows",
     "starts_lowercase",
     "previous_ends_open",
+    "window_similarity",
+    "similarity_depth",
 )
+# Pages of text on each side of a gap that `window_similarities` compares.
+WINDOW_PAGES = 3
 _LABELLED = re.compile(
     r"(?:\bpage|\bp\.|\bseite|\bpagina|\bpágina|\bblatt|\bfeuille)\s*(\d{1,3})"
     r"(?:\s*(?:of|/|von|sur|de|di|aus|из)\s*(\d{1,3}))?",
@@ -119,6 +125,36 @@ def _body_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not _BARE.fullmatch(line)]
 
 
+def window_similarities(rows: F64, width: int = WINDOW_PAGES) -> F64:
+    """For each gap between two consecutive rows: the cosine of the sum of the ``width`` rows
+    before it and the sum of the ``width`` rows after it (TextTiling's block comparison). A
+    document's pages share its words, so a dip marks where one ends; a block of pages is steadier
+    than one page against the next (a page of references, a table)."""
+    out = np.zeros(max(len(rows) - 1, 0), dtype=np.float64)
+    for gap in range(1, len(rows)):
+        left = rows[max(gap - width, 0) : gap].sum(axis=0)
+        right = rows[gap : gap + width].sum(axis=0)
+        norms = float(np.linalg.norm(left) * np.linalg.norm(right))
+        out[gap - 1] = float(left @ right) / norms if norms > 0 else 0.0
+    return out
+
+
+def similarity_depths(similarities: F64, reach: int = 2) -> F64:
+    """How far each similarity lies below the highest ones within ``reach`` gaps on either side
+    (their mean; one side alone at a stack's edge; 0 at a peak). A dip against its neighbours is
+    what TextTiling reads as a boundary: how alike a document's pages are differs from kind to
+    kind (an invoice's pages share most words, a paper's fewer), a dip less so."""
+    out = np.zeros(len(similarities), dtype=np.float64)
+    for at, here in enumerate(similarities):
+        sides = [
+            float(side.max())
+            for side in (similarities[max(at - reach, 0) : at], similarities[at + 1 : at + 1 + reach])
+            if len(side)
+        ]
+        out[at] = max(float(np.mean(sides)) - float(here), 0.0) if sides else 0.0
+    return out
+
+
 def has_text(text: str) -> bool:
     """Whether a page holds enough text to be read as a page of a document."""
     return len(text.strip()) >= MIN_PAGE_CHARS
@@ -168,6 +204,12 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
+    # Window similarities over the pages with text: a page without text never starts a
+    # document, the gap before the next page with text is read without it.
+    with_text = [n for n, text in enumerate(texts) if has_text(text)]
+    windows = window_similarities(rows[with_text, :vocabulary])
+    depths = similarity_depths(windows)
+    gap_before = {page: gap for gap, page in enumerate(with_text[1:])}
     previous = 0
     for page in range(1, len(texts)):
         before, here = numbers[previous], numbers[page]
@@ -184,6 +226,8 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
             before is not None and here is not None and here.number == before.number + 1,
             starts_lowercase(texts[page]),
             ends_open(texts[previous]),
+            windows[gap_before[page]] if page in gap_before else 1.0,
+            depths[gap_before[page]] if page in gap_before else 0.0,
         )
         if has_text(texts[page]):
             previous = page

@@ -14,7 +14,9 @@ from docroute.classifier.boundary import (
     ends_open,
     has_text,
     page_number,
+    similarity_depths,
     starts_lowercase,
+    window_similarities,
 )
 from docroute.classifier.errors import ModelArtifactError
 from services.trainer.core.boundaries import train_boundary_model
@@ -47,6 +49,22 @@ def test_a_sentence_carried_over_a_page_break_is_seen_on_both_sides() -> None:
 def test_a_page_without_text_is_no_page_of_its_own() -> None:
     assert not has_text("  \n 3 \n")
     assert has_text("Dear Sir, thank you for your letter.")
+
+
+def test_windows_of_pages_dip_where_a_document_ends() -> None:
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    rows = np.vstack([a, a, a, b, b])
+    similarities = window_similarities(rows, width=2)
+    assert similarities.round(3).tolist() == [1.0, 0.707, 0.0, 0.707]
+    assert window_similarities(rows[:1]).shape == (0,)
+
+
+def test_a_dip_is_measured_against_the_gaps_around_it() -> None:
+    depths = similarity_depths(np.array([0.5, 0.45, 0.1, 0.5, 0.4]))
+    assert depths[2] == pytest.approx(0.4)  # (0.5 + 0.5) / 2 - 0.1
+    assert depths[0] == 0.0  # a peak
+    assert depths[4] == pytest.approx(0.1)  # one side at the stack's end
+    assert similarity_depths(np.array([0.3])).tolist() == [0.0]
 
 
 def _two_page(kind: str, rng: random.Random) -> list[str]:
