@@ -5,6 +5,7 @@ a test).
 Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
+        [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--baseline REV]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
@@ -21,6 +22,9 @@ that are in none of these stacks (their first ``--max-doc-pages`` pages, labelle
 kind, as a workflow's samples). Pages are read from the PDFs' text layers (what OCR reads on a
 digital PDF); a document whose first page has no text layer is left out of the auto row. Its
 extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
+``--auto-seeds`` draws of training documents and ``--auto-stacks`` stacks each; ``--baseline
+REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
+documents and stacks), a row per model (rev | now).
 
 Boundaries are the pages where a document begins (but the first); a stack is split exactly
 when every part holds exactly one document's pages. Extra time per page: the detection's CPU
@@ -31,10 +35,15 @@ against reading a digital PDF's text layer, both measured in this run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +61,6 @@ from services.ocr.adapters import build_engine
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import find_separator, plan_parts, separators_in_use
-from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.stacks import barcode_sheet, blank_sheet
 
 KINDS = ("invoice", "paper", "tax_form")
@@ -170,12 +178,71 @@ def page_texts(corpus: Path, entry: dict[str, Any], max_pages: int) -> list[str]
     return texts if texts and texts[0].strip() else []
 
 
-def auto_row(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, float]:
-    """Train on some documents per kind, split stacks of the others; print the row and return
-    the boundary model's CPU seconds per page."""
-    rng = random.Random(args.seed + 1)
-    started = time.perf_counter()
-    texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
+# Trains the boundary model and splits the stacks with the code of the tree it runs in (today's
+# or a committed rev's worktree), through the API both share: train_boundary_model, starts.
+AUTO_WORKER = """
+import json, sys, time
+from services.trainer.core.boundaries import train_boundary_model
+job = json.load(sys.stdin)
+started = time.process_time()
+trained = train_boundary_model(job["train"], job["labels"], seed=job["seed"])
+if trained is None:
+    sys.exit("the training documents taught no boundary model")
+train_cpu = time.process_time() - started
+model, report = trained
+model.starts(job["stacks"][0])  # warm up
+found, cpu = [], 0.0
+for texts in job["stacks"]:
+    begun = time.process_time()
+    starts = model.starts(texts)
+    cpu += time.process_time() - begun
+    found.append(sorted(set(starts) - {0}))
+print(json.dumps({"found": found, "cpu": cpu, "train_cpu": train_cpu, "report": report.to_dict()}))
+"""
+
+
+def split_with(tree: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """AUTO_WORKER's answer for ``job``, run with the code of ``tree`` (one BLAS thread)."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", AUTO_WORKER],
+        cwd=tree,
+        env=env,
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        sys.exit(f"the boundary model of {tree} failed: {done.stderr[-2000:]}")
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+@contextmanager
+def committed_tree(rev: str) -> Iterator[Path]:
+    """A detached git worktree of ``rev``, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="splitting-baseline-") as parent:
+        tree = Path(parent) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), rev], check=True, capture_output=True
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(tree)], check=False, capture_output=True
+            )
+
+
+def auto_jobs(
+    texts: dict[str, list[str]], entries: list[dict[str, Any]], args: argparse.Namespace, seed: int
+) -> tuple[dict[str, Any], list[set[int]], dict[str, int], int]:
+    """For one seed: training documents (``--auto-train`` per kind, whole manifest groups, so no
+    near-copy of a training document lands in a stack) and stacks of the others. Returns the
+    worker's job, each stack's true boundaries, the training documents per kind and the number
+    of held-out documents."""
+    rng = random.Random(seed + 1)
     readable = [e for e in entries if texts[e["id"]]]
     by_group: dict[str, list[dict[str, Any]]] = {}
     for e in readable:
@@ -184,46 +251,70 @@ def auto_row(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespa
     rng.shuffle(groups)
     train: list[dict[str, Any]] = []
     per_kind = dict.fromkeys(KINDS, 0)
-    for group in groups:  # whole groups, so no near-copy of a training document lands in a stack
+    for group in groups:
         kind = by_group[group][0]["kind"]
         if per_kind[kind] < args.auto_train:
             train += by_group[group]
             per_kind[kind] += len(by_group[group])
     held = [e for e in readable if e not in train]
-    cpu = time.process_time()
-    trained = train_boundary_model(
-        [texts[e["id"]] for e in train], [e["kind"] for e in train], seed=args.seed
-    )
-    train_cpu = time.process_time() - cpu
-    if trained is None:
-        sys.exit("the training documents taught no boundary model")
-    model, report = trained
-    stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.stacks)]
-    tp = fp = fn = exact = pages = 0
-    cpu = 0.0
-    for stack in stacks:
-        stack_texts = [t for e in stack for t in texts[e["id"]]]
-        truth = boundaries([len(texts[e["id"]]) for e in stack])
-        begun = time.process_time()
-        found = set(model.starts(stack_texts)) - {0}
-        cpu += time.process_time() - begun
-        tp, fp, fn = tp + len(truth & found), fp + len(found - truth), fn + len(truth - found)
-        exact, pages = exact + (found == truth), pages + len(stack_texts)
-    precision = tp / (tp + fp) if tp + fp else float("nan")
-    recall = tp / (tp + fn) if tp + fn else float("nan")
+    stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.auto_stacks)]
+    job = {
+        "train": [texts[e["id"]] for e in train],
+        "labels": [e["kind"] for e in train],
+        "seed": seed,
+        "stacks": [[t for e in stack for t in texts[e["id"]]] for stack in stacks],
+    }
+    truth = [boundaries([len(texts[e["id"]]) for e in stack]) for stack in stacks]
+    return job, truth, per_kind, len(held)
+
+
+def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, float]:
+    """Train on some documents per kind, split stacks of the others, for each seed and each
+    model (``--baseline`` REV's, today's); print a row per model and return each one's boundary
+    model CPU seconds per page."""
+    started = time.perf_counter()
+    texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
+    seeds = [args.seed + n for n in range(args.auto_seeds)]
+    jobs = [auto_jobs(texts, entries, args, seed) for seed in seeds]
+    trees: dict[str, Path] = {}
+    with ExitStack() as stack:
+        if args.baseline:
+            trees[args.baseline] = stack.enter_context(committed_tree(args.baseline))
+        trees["now"] = Path(__file__).resolve().parents[1]
+        cpu_per_page: dict[str, float] = {}
+        for name, tree in trees.items():
+            tp = fp = fn = exact = pages = stacks = 0
+            cpu = train_cpu = 0.0
+            per_seed, reports = [], []
+            for job, truth, _, _ in jobs:
+                answer = split_with(tree, job)
+                seed_exact = 0
+                for true, found in zip(truth, (set(f) for f in answer["found"]), strict=True):
+                    tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
+                    seed_exact += found == true
+                exact, stacks = exact + seed_exact, stacks + len(truth)
+                pages += sum(len(t) for t in job["stacks"])
+                cpu, train_cpu = cpu + answer["cpu"], train_cpu + answer["train_cpu"]
+                per_seed.append(seed_exact / len(truth))
+                reports.append(answer["report"])
+            precision = tp / (tp + fp) if tp + fp else float("nan")
+            recall = tp / (tp + fn) if tp + fn else float("nan")
+            cpu_per_page[name] = cpu / pages
+            print(
+                f"{'auto ' + name[:12]:<18} {precision:>9.3f} {recall:>7.3f} {exact / stacks:>7.2f}"
+                f" {1000 * cpu / pages:>8.2f}   per seed exact {' '.join(f'{e:.2f}' for e in per_seed)};"
+                f" training {train_cpu / len(jobs):.1f} CPU-s; own out-of-fold exact"
+                f" {' '.join(str(r['exact']) for r in reports)}"
+            )
+    _, _, per_kind, held = jobs[0]
     print(
-        f"{'auto (no sheets)':<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"
-        f" {1000 * cpu / pages:>8.2f}"
+        f"  auto: seeds {seeds}, {args.auto_stacks} stacks each ({stacks} stacks, {pages} pages) of 2-10"
+        f" held-out PDFs (of {held}, 1-{args.max_doc_pages} pages each); boundary model trained on"
+        f" {', '.join(f'{k} {n}' for k, n in per_kind.items())} others (seed {seeds[0]});"
+        f" {sum(not t for t in texts.values())} PDFs without a text layer on page 1 left out;"
+        f" {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f} at the end"
     )
-    print(
-        f"  auto: {len(stacks)} stacks ({pages} pages) of {len(held)} held-out PDFs; boundary model"
-        f" trained on {len(train)} others ({', '.join(f'{k} {n}' for k, n in per_kind.items())}) in"
-        f" {train_cpu:.1f} CPU-s; its own out-of-fold figures on stacks of its samples: precision"
-        f" {report.precision}, recall {report.recall}, exact {report.exact} ({report.stacks} stacks);"
-        f" {len(entries) - len(readable)} PDFs without a text layer on page 1 left out;"
-        f" {time.perf_counter() - started:.0f} s"
-    )
-    return {"auto": cpu / pages}
+    return cpu_per_page
 
 
 def main() -> None:
@@ -235,6 +326,11 @@ def main() -> None:
     parser.add_argument("--max-doc-pages", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--auto-train", type=int, default=20, help="training PDFs per kind, auto row")
+    parser.add_argument("--auto-stacks", type=int, default=100, help="stacks per seed, auto row")
+    parser.add_argument("--auto-seeds", type=int, default=3, help="seeds (training/stack draws), auto row")
+    parser.add_argument(
+        "--baseline", help="auto row: also the boundary model as committed at this git rev (rev | now)"
+    )
     parser.add_argument("--only-auto", action="store_true", help="the auto row alone (no scans)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -245,11 +341,12 @@ def main() -> None:
         sys.exit(f"no corpus PDFs under {args.corpus}: build the corpus first (bench/README.md)")
     if args.only_auto:
         print(f"{'separator sheets':<18} {'precision':>9} {'recall':>7} {'exact':>7} {'ms/page':>8}")
-        auto = auto_row(args.corpus, entries, args)["auto"]
+        autos = auto_rows(args.corpus, entries, args)
         layer, _ = text_layer_seconds_per_page(args.corpus, 12)
         print(
-            f"extra time per page, digital PDFs: boundary model {1000 * auto:.2f} ms"
-            f" vs text layer {1000 * layer:.1f} ms"
+            "extra time per page, digital PDFs: boundary model "
+            + ", ".join(f"{name} {1000 * s:.2f} ms" for name, s in autos.items())
+            + f" vs text layer {1000 * layer:.1f} ms"
         )
         return
     chosen_sets = [rng.sample(range(len(entries)), rng.randint(2, 10)) for _ in range(args.stacks)]
@@ -278,7 +375,7 @@ def main() -> None:
             f"{sheet:<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"
             f" {1000 * cpu / pages:>8.1f}"
         )
-    auto = auto_row(args.corpus, entries, args)["auto"]
+    auto = auto_rows(args.corpus, entries, args)["now"]
     sample = [stack[0][0] for stack in stacks[:OCR_SAMPLE_PAGES]]
     ocr = ocr_seconds_per_page(sample)
     layer, digital_detect = text_layer_seconds_per_page(args.corpus, 12)
