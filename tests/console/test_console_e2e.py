@@ -97,6 +97,7 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
     page.click("#wizard-next")
     expect(page.locator("#step-3 .fixed").first).to_have_text("fixed once saved")
     page.check("#cropping")
+    page.select_option("#splitting", "auto")
     page.click("#wizard-next")
     page.fill("#threshold", "0.99")  # high: the tried document goes to review, confirmed there
     page.fill("#retrain_every", "1000")  # only the train button trains
@@ -120,6 +121,7 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
     page.click("#wizard-steps button[data-step='5']")
     expect(page.locator("#summary-labels")).to_have_text(", ".join(KINDS))
     expect(page.locator("#summary-cropping")).to_have_text("yes")
+    expect(page.locator("#summary-splitting")).to_contain_text("where a new document begins")
     page.click("#wizard-save")
     page.wait_for_url(re.compile(r"/workflows/[0-9a-f-]+/data$"))
     return page.url.split("/workflows/")[1].split("/")[0]
@@ -620,6 +622,10 @@ def test_the_classifier_workflow_in_the_browser(
     check_screen(page, "01-sign-in", problems)
     sign_in(page, console, admin_api_key)
     wf = create_workflow(page, console, problems)
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        assert api.get(f"/workflows/{wf}").json()["splitting"] == "auto"  # as chosen in the wizard
+        # Changeable later; back to one file, one document, so the tried two-page document stays whole.
+        api.patch(f"/workflows/{wf}", json={"splitting": "none"}).raise_for_status()
     upload_zip(page, tmp_path / "samples.zip")
     grouped = label_groups(page, console, wf, loose, problems)
     last = label_by_keyboard(page, console, wf, loose, grouped, problems)

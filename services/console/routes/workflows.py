@@ -71,7 +71,7 @@ async def create_workflow(
     retrain_every: Annotated[int, Form(ge=1)] = 20,
     class_thresholds: Annotated[str, Form(max_length=5000)] = "",
     routing: Annotated[str, Form(pattern="^(shared|per_workflow)$")] = "shared",
-    splitting: Annotated[str, Form(pattern="^(none|separator|every_page)$")] = "none",
+    splitting: Annotated[str, Form(pattern="^(none|separator|auto|every_page)$")] = "none",
     thumbnail: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """POST /workflows; a refusal is shown above the form, every field kept as typed."""
