@@ -3,7 +3,7 @@ committed code against the working tree, side by side in one run (prints figures
 
 Run from the repository root (about 5 minutes on 2 cores)::
 
-    .venv/bin/python -m bench.wait_answer [--documents 20]
+    .venv/bin/python -m bench.wait_answer [--documents 20] [--env NAME=VALUE]
 
 Two whole stacks run at once (`bench._stack.Stack`), one on the last commit's code, one on the
 working tree's; each gets the bench workflow without a model (every document goes to review:
@@ -40,13 +40,19 @@ VARIANTS = {"last commit": True, "working tree": False}
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20, help="one-page text PDFs per stack")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="working tree only")
     args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
     os.chdir(ROOT)
     docs = _corpus.text_docs(2 * args.documents, 1, random.Random(7), prefix="wait")
     load_before = [round(v, 2) for v in os.getloadavg()]
     run_dirs = {v: Path(tempfile.mkdtemp(prefix="docroute-wait-")) for v in VARIANTS}
     stacks = {
-        v: Stack(run_dirs[v], code_dir=freeze_code(run_dirs[v], committed=committed))
+        v: Stack(
+            run_dirs[v],
+            code_dir=freeze_code(run_dirs[v], committed=committed),
+            service_env=None if committed else env,
+        )
         for v, committed in VARIANTS.items()
     }
     logs: dict[str, EventLog] = {}
@@ -78,7 +84,8 @@ def main() -> int:
             shutil.rmtree(run_dir, ignore_errors=True)
     load_after = [round(v, 2) for v in os.getloadavg()]
     print(f"\n## ?wait= answer after the route, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"{os.cpu_count()} cores; load before {load_before}, after {load_after}; two stacks at once\n")
+    print(f"{os.cpu_count()} cores; load before {load_before}, after {load_after}; two stacks at once")
+    print(f"working tree's settings: {env or 'defaults'}\n")
     print("| p50 / p95 ms | " + " | ".join(VARIANTS) + " |")
     print("|---|---|---|")
     rows = {"route -> answer at the client": delays, "submit -> answer": totals}
