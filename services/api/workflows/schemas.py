@@ -123,14 +123,14 @@ SPLITTING_HELP = (
     "classification, each part then classified and routed as a document of its own: `none` (one "
     "file is one document), `separator` (at separator sheets, which belong to no part: blank "
     "pages, or barcode and Kodak patch-code sheets, which alone count when a stack has any), "
-    "`every_page` (one document per page), `auto` (where a new document begins, as the live version's boundary "
-    "model sees it: learnt from the samples, every labelled multi-page sample teaching which "
-    "pages start a document and which continue one, published with the classifier; a change of "
-    "class between pages is a cue too; the version's `boundary` figures say how well it splits "
-    "stacks composed of the samples; a version without one, trained on single-page samples only, "
-    "reads a stack as one document). Under any mode but `none`, a photo or scan holding several "
-    "documents (two or three receipts) is divided into them too; one document on an image stays "
-    "one. May change at any time."
+    "`every_page` (one document per page), `auto` (where a new document begins, as the live "
+    "version's boundary model sees it: learnt from the samples, every labelled multi-page sample "
+    "teaching which pages start a document and which continue one, published with the classifier; "
+    "a change of class between pages is a cue too; the version's `boundary` figures say how well "
+    "it splits stacks composed of the samples; a version without one, trained on single-page "
+    "samples only, reads a stack as one document). Under any mode but `none`, a photo or scan "
+    "holding several documents (two or three receipts) is divided into them too; one document on "
+    "an image stays one. May change at any time."
 )
 
 
