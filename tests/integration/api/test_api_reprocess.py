@@ -7,10 +7,13 @@ pipeline, a dead letter routed once: tests/e2e/test_examples.py.)"""
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from docroute.blobstore import BlobStore
 from services.api.db import make_engine, make_sessionmaker
@@ -18,6 +21,7 @@ from services.api.documents.models import Document
 from services.api.settings import ApiSettings
 from services.api.versions.models import ModelVersion
 from tests.factories.documents import document_lines, make_text_pdf
+from tests.fixtures.polling import wait_until
 
 
 def test_reprocess_selects_dead_letters_and_reviews_of_older_models(
@@ -84,3 +88,70 @@ def test_reprocess_selects_dead_letters_and_reviews_of_older_models(
     finally:
         # Disposed here: a pooled connection left to the GC warns in whichever test runs then.
         engine.dispose()
+
+
+def test_a_review_deciding_a_document_as_it_is_selected_keeps_it_from_being_sent(
+    api: httpx.Client, api_settings: ApiSettings, blobstore: BlobStore
+) -> None:
+    """A person's review holds the document's row (as the review route does) when a reprocess
+    call selects it; the review commits its verdict; the reprocess must then leave it out, not
+    send a reviewed document through the router again (two routes to class topics)."""
+    key = api.post("/workflows", json={"name": "reprocess-race", "labels": ["invoice", "w-9"]}).json()["key"]
+    workflow_id = uuid.UUID(key)
+    pdf = make_text_pdf(document_lines("invoice", random.Random(31)))
+    ref = str(blobstore.put(f"originals/sha256/test-{uuid.uuid4().hex}", pdf))
+    document_id = uuid.uuid4()
+    engine = make_engine(api_settings.database.url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions() as session:
+            session.add_all(
+                [
+                    Document(
+                        id=document_id,
+                        workflow_id=workflow_id,
+                        status="review",
+                        purpose="processing",
+                        filename="race.pdf",
+                        blob_ref=ref,
+                        model_version=1,
+                    ),
+                    ModelVersion(
+                        workflow_id=workflow_id,
+                        version=2,
+                        artifact_ref="s3://b/m",
+                        embedder_id="e",
+                        labels=["invoice", "w-9"],
+                        metrics={},
+                        live=True,
+                    ),
+                ]
+            )
+            session.commit()
+        answers: list[httpx.Response] = []
+        with sessions() as review:
+            row = review.get_one(Document, document_id, with_for_update=True)
+            request = {"statuses": ["review"], "document_ids": [str(document_id)]}
+            call = threading.Thread(
+                target=lambda: answers.append(api.post(f"/workflows/{key}/documents/reprocess", json=request))
+            )
+            call.start()
+            wait_until(lambda: _waiting_on_a_lock(review), timeout_s=30)
+            row.reviewed_at, row.reviewed_class, row.status = datetime.now(UTC), "invoice", "routed"
+            review.commit()
+        call.join(30)
+        assert answers and answers[0].status_code == 200, answers
+        assert answers[0].json()["sent"] == 0
+        with sessions() as session:
+            assert session.get_one(Document, document_id).status == "routed"
+    finally:
+        engine.dispose()
+
+
+def _waiting_on_a_lock(session: Session) -> bool:
+    """Another connection of this database waits for a row lock (the reprocess call)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    return bool(session.connection().execute(query).scalar())

@@ -56,7 +56,12 @@ def select_documents(session: Session, workflow: Workflow, request: ReprocessReq
     """The workflow's processing documents the request names, oldest first: dead-lettered ones
     (`failed`), and those waiting in review (no person decided yet) that a model older than the
     live one classified (`review`; sent again, the live model classifies them and the router
-    decides again)."""
+    decides again).
+
+    Unless it is a dry run, the rows come locked until the caller commits: a person's review of
+    one of them (which locks its row too) either commits first, and the row is selected again
+    and left out as decided, or waits and then finds it in flight (409), so a document is never
+    both reviewed to a class's topic and sent to be routed again."""
     wanted = []
     if "failed" in request.statuses:
         failed = Document.status == "failed"
@@ -80,7 +85,8 @@ def select_documents(session: Session, workflow: Workflow, request: ReprocessReq
     )
     if request.document_ids:
         query = query.where(Document.id.in_(request.document_ids))
-    return list(session.scalars(query.order_by(Document.created_at, Document.id).limit(request.limit)))
+    query = query.order_by(Document.created_at, Document.id).limit(request.limit)
+    return list(session.scalars(query if request.dry_run else query.with_for_update()))
 
 
 def _live_version(session: Session, workflow: Workflow) -> int | None:
