@@ -5,7 +5,7 @@ a test).
 Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
-        [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--baseline REV]
+        [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
@@ -24,7 +24,9 @@ digital PDF); a document whose first page has no text layer is left out of the a
 extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
 ``--auto-seeds`` draws of training documents and ``--auto-stacks`` stacks each; ``--baseline
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
-documents and stacks), a row per model (rev | now).
+documents and stacks), a row per model (rev | now). ``--auto-scanned N``: the first N stacks of
+the first seed scanned as above and read by Tesseract (1-2 CPU-s a page), split by the same
+models.
 
 Boundaries are the pages where a document begins (but the first); a stack is split exactly
 when every part holds exactly one document's pages. Extra time per page: the detection's CPU
@@ -57,6 +59,7 @@ from PIL import Image
 
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
+from docroute.ocr_result import words_to_text
 from services.ocr.adapters import build_engine
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.pdf import PdfFile
@@ -235,13 +238,16 @@ def committed_tree(rev: str) -> Iterator[Path]:
             )
 
 
+# A seed's worker job, its stacks' true boundaries, training documents per kind, held-out
+# documents, and the stacks' manifest entries.
+AutoJob = tuple[dict[str, Any], list[set[int]], dict[str, int], int, list[list[dict[str, Any]]]]
+
+
 def auto_jobs(
     texts: dict[str, list[str]], entries: list[dict[str, Any]], args: argparse.Namespace, seed: int
-) -> tuple[dict[str, Any], list[set[int]], dict[str, int], int]:
+) -> AutoJob:
     """For one seed: training documents (``--auto-train`` per kind, whole manifest groups, so no
-    near-copy of a training document lands in a stack) and stacks of the others. Returns the
-    worker's job, each stack's true boundaries, the training documents per kind and the number
-    of held-out documents."""
+    near-copy of a training document lands in a stack) and stacks of the others."""
     rng = random.Random(seed + 1)
     readable = [e for e in entries if texts[e["id"]]]
     by_group: dict[str, list[dict[str, Any]]] = {}
@@ -265,56 +271,90 @@ def auto_jobs(
         "stacks": [[t for e in stack for t in texts[e["id"]]] for stack in stacks],
     }
     truth = [boundaries([len(texts[e["id"]]) for e in stack]) for stack in stacks]
-    return job, truth, per_kind, len(held)
+    return job, truth, per_kind, len(held), stacks
 
 
 def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, float]:
     """Train on some documents per kind, split stacks of the others, for each seed and each
-    model (``--baseline`` REV's, today's); print a row per model and return each one's boundary
-    model CPU seconds per page."""
+    model (``--baseline`` REV's, today's); print a row per model (and per model on scanned
+    stacks with ``--auto-scanned``) and return each one's boundary model CPU seconds per page."""
     started = time.perf_counter()
     texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
     seeds = [args.seed + n for n in range(args.auto_seeds)]
     jobs = [auto_jobs(texts, entries, args, seed) for seed in seeds]
-    trees: dict[str, Path] = {}
     with ExitStack() as stack:
+        trees: dict[str, Path] = {}
         if args.baseline:
             trees[args.baseline] = stack.enter_context(committed_tree(args.baseline))
         trees["now"] = Path(__file__).resolve().parents[1]
-        cpu_per_page: dict[str, float] = {}
-        for name, tree in trees.items():
-            tp = fp = fn = exact = pages = stacks = 0
-            cpu = train_cpu = 0.0
-            per_seed, reports = [], []
-            for job, truth, _, _ in jobs:
-                answer = split_with(tree, job)
-                seed_exact = 0
-                for true, found in zip(truth, (set(f) for f in answer["found"]), strict=True):
-                    tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
-                    seed_exact += found == true
-                exact, stacks = exact + seed_exact, stacks + len(truth)
-                pages += sum(len(t) for t in job["stacks"])
-                cpu, train_cpu = cpu + answer["cpu"], train_cpu + answer["train_cpu"]
-                per_seed.append(seed_exact / len(truth))
-                reports.append(answer["report"])
-            precision = tp / (tp + fp) if tp + fp else float("nan")
-            recall = tp / (tp + fn) if tp + fn else float("nan")
-            cpu_per_page[name] = cpu / pages
+        cpu_per_page = {name: auto_row(f"auto {name}", tree, jobs) for name, tree in trees.items()}
+        _, _, per_kind, held, _ = jobs[0]
+        stacks = sum(len(job[1]) for job in jobs)
+        pages = sum(len(t) for job in jobs for t in job[0]["stacks"])
+        print(
+            f"  auto: seeds {seeds}, {args.auto_stacks} stacks each ({stacks} stacks, {pages} pages) of"
+            f" 2-10 held-out PDFs (of {held}, 1-{args.max_doc_pages} pages each); boundary model trained"
+            f" on {', '.join(f'{k} {n}' for k, n in per_kind.items())} others (seed {seeds[0]});"
+            f" {sum(not t for t in texts.values())} PDFs without a text layer on page 1 left out;"
+            f" {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f} at the end"
+        )
+        if args.auto_scanned:
+            job, truth, per_kind, held, chosen = jobs[0]
+            ocr_started = time.process_time()
+            first = chosen[: args.auto_scanned]
+            scanned_texts = ocr_texts(corpus, [e for stack in first for e in stack], args)
+            ocr_cpu = time.process_time() - ocr_started
+            ocr_pages = sum(len(t) for t in scanned_texts.values())
+            scanned_job = {**job, "stacks": [[t for e in s for t in scanned_texts[e["id"]]] for s in first]}
+            scanned = [(scanned_job, truth[: args.auto_scanned], per_kind, held, first)]
+            for name, tree in trees.items():
+                auto_row(f"scanned {name}", tree, scanned)
+            pages = sum(len(t) for t in scanned_job["stacks"])
             print(
-                f"{'auto ' + name[:12]:<18} {precision:>9.3f} {recall:>7.3f} {exact / stacks:>7.2f}"
-                f" {1000 * cpu / pages:>8.2f}   per seed exact {' '.join(f'{e:.2f}' for e in per_seed)};"
-                f" training {train_cpu / len(jobs):.1f} CPU-s; own out-of-fold exact"
-                f" {' '.join(str(r['exact']) for r in reports)}"
+                f"  scanned: the first {args.auto_scanned} stacks of seed {seeds[0]} ({pages} pages) rendered"
+                f" at {SCAN_DPI} dpi with scanner noise and read by Tesseract"
+                f" ({ocr_cpu / max(ocr_pages, 1):.1f} CPU-s a page), split by the same models (trained on"
+                " text layers)"
             )
-    _, _, per_kind, held = jobs[0]
-    print(
-        f"  auto: seeds {seeds}, {args.auto_stacks} stacks each ({stacks} stacks, {pages} pages) of 2-10"
-        f" held-out PDFs (of {held}, 1-{args.max_doc_pages} pages each); boundary model trained on"
-        f" {', '.join(f'{k} {n}' for k, n in per_kind.items())} others (seed {seeds[0]});"
-        f" {sum(not t for t in texts.values())} PDFs without a text layer on page 1 left out;"
-        f" {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f} at the end"
-    )
     return cpu_per_page
+
+
+def auto_row(label: str, tree: Path, jobs: list[AutoJob]) -> float:
+    """Print one model's row over ``jobs``; its CPU seconds per page."""
+    tp = fp = fn = exact = pages = stacks = 0
+    cpu = train_cpu = 0.0
+    per_seed, reports = [], []
+    for job, truth, _, _, _ in jobs:
+        answer = split_with(tree, job)
+        seed_exact = 0
+        for true, found in zip(truth, (set(f) for f in answer["found"]), strict=True):
+            tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
+            seed_exact += found == true
+        exact, stacks = exact + seed_exact, stacks + len(truth)
+        pages += sum(len(t) for t in job["stacks"])
+        cpu, train_cpu = cpu + answer["cpu"], train_cpu + answer["train_cpu"]
+        per_seed.append(seed_exact / len(truth))
+        reports.append(answer["report"])
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    print(
+        f"{label[:18]:<18} {precision:>9.3f} {recall:>7.3f} {exact / stacks:>7.2f}"
+        f" {1000 * cpu / pages:>8.2f}   per seed exact {' '.join(f'{e:.2f}' for e in per_seed)};"
+        f" training {train_cpu / len(jobs):.1f} CPU-s; own out-of-fold exact"
+        f" {' '.join(str(r['exact']) for r in reports)}"
+    )
+    return cpu / pages
+
+
+def ocr_texts(corpus: Path, chosen: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, list[str]]:
+    """Tesseract's text of each chosen PDF's scanned pages (``scan``), by manifest id."""
+    engine = build_engine("tesseract")
+    out: dict[str, list[str]] = {}
+    for entry in chosen:
+        if entry["id"] not in out:
+            pages = scan(corpus, entry, args.max_doc_pages, len(out))
+            out[entry["id"]] = [words_to_text(engine.recognize(page, "latin")) for page in pages]
+    return out
 
 
 def main() -> None:
@@ -328,6 +368,9 @@ def main() -> None:
     parser.add_argument("--auto-train", type=int, default=20, help="training PDFs per kind, auto row")
     parser.add_argument("--auto-stacks", type=int, default=100, help="stacks per seed, auto row")
     parser.add_argument("--auto-seeds", type=int, default=3, help="seeds (training/stack draws), auto row")
+    parser.add_argument(
+        "--auto-scanned", type=int, default=0, help="auto row: also this many stacks scanned and OCR'd"
+    )
     parser.add_argument(
         "--baseline", help="auto row: also the boundary model as committed at this git rev (rev | now)"
     )
