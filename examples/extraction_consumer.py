@@ -22,8 +22,9 @@ from typing import Any
 
 from kafka import KafkaConsumer
 
-# v2 is v1 plus `part`: a part of a stack its workflow split (the stack's id and the part's pages).
-KNOWN_SCHEMAS = {"urn:docroute:schema:document.routed:v1", "urn:docroute:schema:document.routed:v2"}
+# v2 is v1 plus `part`: a part of a stack its workflow split (the stack's id and the part's pages);
+# v3 is v2 plus `boundary_confidence`: how sure `splitting: auto` was of that part's pages.
+KNOWN_SCHEMAS = {f"urn:docroute:schema:document.routed:v{n}" for n in (1, 2, 3)}
 
 
 def from_api(path: str, attempt: int = 0) -> bytes:

@@ -397,7 +397,7 @@ class DocumentReceived(BaseModel):
 
 class DocumentRouted(BaseModel):
     """
-    Routing decision: to extract.<class> or to review.pending, and why. v2 adds `part` (a part of a split stack); a document that is no part is still sent as v1.
+    Routing decision: to extract.<class> or to review.pending, and why. v2 adds `part` (a part of a split stack); v3 adds `boundary_confidence` (a part `splitting: auto` cut), so an extraction service sees how sure the split was. A document that is no part is still sent as v1, a part without `boundary_confidence` as v2.
     """
 
     model_config = ConfigDict(
@@ -458,6 +458,10 @@ class DocumentRouted(BaseModel):
     part: Part | None = None
     """
     Set when this document is a part of a stack that the workflow's `splitting` divided into its documents (a scanned batch): the stack and the stack's pages it holds. Absent or null: a document of its own. Page indexes are 0-based, as in `pages_used`.
+    """
+    boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    """
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. A part below the workflow's `threshold` was sent to review (boundary in doubt), whatever its class's confidence; one at or above it was routed by its class. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
 
 

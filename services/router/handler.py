@@ -117,6 +117,7 @@ class RouterHandler:
             ocr_ref=doc.ocr_ref,
             page_count=doc.page_count,
             part=doc.part,
+            boundary_confidence=doc.boundary_confidence,
         )
 
 

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Blob, DocumentClassified, DocumentSpec, WorkflowUpdated
-from docroute.events import new_event
+from docroute.contracts._generated import Blob, DocumentClassified, DocumentSpec, Part, WorkflowUpdated
+from docroute.events import decode, encode, new_event
 from services.router.handler import RouterHandler
 
 
@@ -101,3 +101,23 @@ def test_a_document_in_review_is_decided_again_by_a_newer_model_once(
     assert redelivered[0].event.id == again[0].event.id  # before acknowledgement: the same event
     handler.mark_sent(again[0].event, again)
     assert handler.on_classified(new_event("document.classified", newer, source="test")) == []
+
+
+@pytest.mark.parametrize(
+    ("confidence", "route", "version"), [(0.62, "review", 3), (0.97, "extract", 3), (None, "extract", 2)]
+)
+def test_a_parts_boundary_confidence_travels_on_its_route(
+    router: tuple[RouterHandler, str], confidence: float | None, route: str, version: int
+) -> None:
+    """An extraction service (or review) sees how sure the split was: document.routed v3 carries
+    the part's boundary confidence; a part without one (separator sheets) still goes out as v2."""
+    handler, workflow_id = router
+    part = Part(parent_id=uuid.uuid4(), index=1, count=3, first_page=2, last_page=4)
+    doc = _classified(workflow_id).model_copy(update={"part": part, "boundary_confidence": confidence})
+
+    outgoing = handler.on_classified(new_event("document.classified", doc, source="test"))
+
+    sent = [decode(encode(out.event)) for out in outgoing]
+    assert [(e.data.route, e.data.boundary_confidence, e.version) for e in sent] == [
+        (route, confidence, version)
+    ] * 2
