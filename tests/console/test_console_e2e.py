@@ -766,6 +766,53 @@ def test_the_cropped_view_shows_what_ocr_read_of_a_photo(
     assert problems == [], "\n".join(problems)
 
 
+def _stack_parts(api: httpx.Client, wf: str, stack_id: str) -> list[tuple[int, int]]:
+    """The parts of the stack as the review queue shows them, once all of them wait there."""
+    items = api.get(f"/workflows/{wf}/review", params={"limit": 50}).json()["items"]
+    stacks = [item["stack"] for item in items if (item.get("stack") or {}).get("document_id") == stack_id]
+    if not stacks or len(stacks) != len(stacks[0]["parts"]):
+        return []
+    return [(part["first_page"], part["last_page"]) for part in stacks[0]["parts"]]
+
+
+def test_a_stack_in_review_is_divided_again_in_the_browser(
+    stack: dict[str, str], browser: Browser, admin_api_key: str
+) -> None:
+    """A stack split one document per page waits in review (no model yet: every part does).
+    The pane shows the stack's pages, each part's first page ticked; unticking the second
+    page joins it with the first: the API then holds two parts, the joined one read and in
+    review again, the third unchanged."""
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        body = {"name": "stacks", "labels": list(KINDS), "splitting": "every_page"}
+        wf = api.post("/workflows", json=body).json()["key"]
+        pdf = make_text_pdf(document_lines("invoice", random.Random(11)), pages=3)
+        accepted = api.post(f"/processing/{wf}", files={"file": ("stack.pdf", pdf, "application/pdf")})
+        assert accepted.status_code == 202, accepted.text
+        stack_id = str(accepted.json()["document_id"])
+        wait_until(
+            lambda: _stack_parts(api, wf, stack_id) == [(0, 0), (1, 1), (2, 2)], LONG_S / 1000, "no parts"
+        )
+    offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = offline.new_page()
+    sign_in(page, stack["console"], admin_api_key)
+    page.goto(f"{stack['console']}/workflows/{wf}/review")
+    form = page.locator("#boundaries-form")
+    expect(form).to_be_visible()
+    ticked = form.locator("input[name=starts][type=checkbox]")
+    expect(ticked).to_have_count(3)
+    assert [ticked.nth(n).is_checked() for n in range(3)] == [True, True, True]
+    problems: list[str] = []
+    check_screen(page, "15-review-stack", problems)
+    form.locator("input[value='1']").uncheck()
+    form.locator("button[type=submit]").focus()
+    page.keyboard.press("Enter")  # the keyboard alone; Enter here is the button's, not the class's
+    expect(page.locator("#review-pane .ok")).to_contain_text("Divided into 2 documents")
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        wait_until(lambda: _stack_parts(api, wf, stack_id) == [(0, 1), (2, 2)], LONG_S / 1000, "not joined")
+    offline.close()
+    assert problems == [], "\n".join(problems)
+
+
 def test_a_wrong_key_and_a_request_without_the_csrf_token_are_refused(
     stack: dict[str, str], admin_api_key: str
 ) -> None:

@@ -34,7 +34,7 @@ def _item_pane(
         count=count,
         bars=bars,
         keys=core.class_keys(workflow["labels"]),
-        **{"done": None, "error": None, **extra},
+        **{"done": None, "error": None, "divided": None, **extra},
     )
 
 
@@ -53,6 +53,7 @@ async def review_page(request: Request, wf: str, user: UserDep, api: ApiDep) -> 
         keys=core.class_keys(workflow["labels"]),
         done=None,
         error=None,
+        divided=None,
         tab="review",
     )
 
@@ -77,6 +78,30 @@ async def review_document(
         return _item_pane(request, workflow, item, count, error=core.plain_error(exc.status, exc.detail))
     item, count = await _head(api, user.api_key, wf)
     return _item_pane(request, workflow, item, count, done=outcome)
+
+
+@router.post("/review/boundaries", response_class=HTMLResponse)
+async def move_boundaries(
+    request: Request,
+    wf: str,
+    user: UserDep,
+    api: ApiDep,
+    stack_id: Annotated[str, Form()],
+    labels: Annotated[str, Form()],
+    starts: Annotated[list[int], Form()],
+) -> HTMLResponse:
+    """POST /documents/{stack}/boundaries with the ticked pages; answers with the next item."""
+    workflow = {"key": wf, "labels": labels.splitlines()}
+    body = {"starts": sorted(set(starts)), "reviewer": user.name or "console"}
+    try:
+        outcome = await api.json(user.api_key, "POST", f"/documents/{stack_id}/boundaries", json=body)
+    except ApiError as exc:
+        item, count = await _head(api, user.api_key, wf)
+        return _item_pane(request, workflow, item, count, error=core.plain_error(exc.status, exc.detail))
+    item, count = await _head(api, user.api_key, wf)
+    parts = len(outcome["stack"]["parts"])
+    divided = f"Divided into {parts} documents; the new ones are read and routed again."
+    return _item_pane(request, workflow, item, count, divided=divided)
 
 
 @router.get("/audit/{document_id}", response_class=HTMLResponse)

@@ -20,6 +20,8 @@
       if (radio) { radio.checked = true; radio.focus(); event.preventDefault(); }
     } else if (event.key === "Enter") {
       if (event.target && event.target.tagName === "BUTTON" && form.contains(event.target)) return;
+      // Another form's button (the stack's "Save the division"): Enter is that button's own.
+      if (event.target && event.target.form && event.target.form !== form) return;
       event.preventDefault();
       if (form.querySelector("input[type=radio]:checked")) form.requestSubmit();
     } else if (/^[a-z]$/i.test(event.key)) {
