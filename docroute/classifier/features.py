@@ -152,24 +152,39 @@ class TfidfState:
         Training keeps them sparse: a row holds a document's few thousand terms while the
         vocabulary grows with the samples, so dense rows made a training quadratic in them.
         """
-        indptr, indices, data = [0], [], []
+        columns_and_counts = []
         for doc in counts:
             hits = sorted((self._index[t], c) for t, c in doc.items() if t in self._index)
-            if hits:
-                cols = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))
-                tf = np.fromiter((c for _, c in hits), dtype=np.float64, count=len(hits))
-                values = (np.log(tf) + 1.0) * self.idf[cols]
-                indices.append(cols)
-                data.append(values / np.sqrt(np.dot(values, values)))
-            indptr.append(indptr[-1] + len(hits))
-        return sparse.csr_array(
-            (
-                np.concatenate(data) if data else np.zeros(0, dtype=np.float64),
-                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-                np.array(indptr, dtype=np.int64),
-            ),
-            shape=(len(counts), self.size),
-        )
+            cols = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))
+            columns_and_counts.append(
+                (cols, np.fromiter((c for _, c in hits), dtype=np.float64, count=len(hits)))
+            )
+        return tfidf_rows(columns_and_counts, self.idf, self.size)
+
+
+def tfidf_rows(
+    columns_and_counts: Sequence[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]],
+    idf: npt.NDArray[np.float64],
+    size: int,
+) -> Any:
+    """Rows of sublinear tf x idf, each L2-normalised (what sklearn's `TfidfVectorizer` with
+    `sublinear_tf` gives), as a float64 `csr_array` of `size` columns, from each document's
+    vocabulary columns (ascending) and the counts of those terms."""
+    indptr, indices, data = [0], [], []
+    for cols, tf in columns_and_counts:
+        if len(cols):
+            values = (np.log(tf) + 1.0) * idf[cols]
+            indices.append(cols)
+            data.append(values / np.sqrt(np.dot(values, values)))
+        indptr.append(indptr[-1] + len(cols))
+    return sparse.csr_array(
+        (
+            np.concatenate(data) if data else np.zeros(0, dtype=np.float64),
+            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+            np.array(indptr, dtype=np.int64),
+        ),
+        shape=(len(columns_and_counts), size),
+    )
 
 
 def fit_tfidf(texts: Sequence[str], config: TfidfConfig) -> TfidfState:

@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
-from docroute.classifier.features import TfidfConfig, TfidfState, count_terms
+from docroute.classifier.features import TfidfConfig, TfidfState, count_terms, tfidf_rows
 
 I32 = npt.NDArray[np.int32]
 
@@ -91,28 +90,15 @@ class TermCounts:
             found = self._ids.get(term)
             if found is not None:
                 column[found] = j
-        indptr, indices, data = [0], [], []
         with self._lock:
             stored = [self._known[t] for t in texts]
+        columns_and_counts = []
         for ids, counts in stored:
             cols = column[ids]
             hit = cols >= 0
             order = np.argsort(cols[hit], kind="stable")
-            cols = cols[hit][order]
-            if len(cols):
-                tf = counts[hit][order].astype(np.float64)
-                values = (np.log(tf) + 1.0) * state.idf[cols]
-                indices.append(cols)
-                data.append(values / np.sqrt(np.dot(values, values)))
-            indptr.append(indptr[-1] + len(cols))
-        return sparse.csr_array(
-            (
-                np.concatenate(data) if data else np.zeros(0, dtype=np.float64),
-                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-                np.array(indptr, dtype=np.int64),
-            ),
-            shape=(len(texts), state.size),
-        )
+            columns_and_counts.append((cols[hit][order], counts[hit][order].astype(np.float64)))
+        return tfidf_rows(columns_and_counts, state.idf, state.size)
 
     def forget(self, text: str) -> None:
         """Drop a text's counts (a deleted or changed sample); its terms stay in the lexicon."""
