@@ -24,6 +24,19 @@ from tests.factories.documents import document_lines, make_text_pdf
 from tests.fixtures.polling import wait_until
 
 
+def _live_v2(workflow_id: uuid.UUID) -> ModelVersion:
+    """The workflow's live version 2: documents that v1 sent to review are older."""
+    return ModelVersion(
+        workflow_id=workflow_id,
+        version=2,
+        artifact_ref="s3://b/m",
+        embedder_id="e",
+        labels=["invoice", "w-9"],
+        metrics={},
+        live=True,
+    )
+
+
 def test_reprocess_selects_dead_letters_and_reviews_of_older_models(
     api: httpx.Client, api_settings: ApiSettings, blobstore: BlobStore
 ) -> None:
@@ -50,15 +63,7 @@ def test_reprocess_selects_dead_letters_and_reviews_of_older_models(
                         "lost", "failed", blob_ref=None, failed_stage="ingest", reason_code="unsupported_type"
                     ),
                     row("failed", "failed", failed_stage="ocr", reason_code="internal_error", reason="a bug"),
-                    ModelVersion(
-                        workflow_id=workflow_id,
-                        version=2,
-                        artifact_ref="s3://b/m",
-                        embedder_id="e",
-                        labels=["invoice", "w-9"],
-                        metrics={},
-                        live=True,
-                    ),
+                    _live_v2(workflow_id),
                 ]
             )
             session.commit()
@@ -116,15 +121,7 @@ def test_a_review_deciding_a_document_as_it_is_selected_keeps_it_from_being_sent
                         blob_ref=ref,
                         model_version=1,
                     ),
-                    ModelVersion(
-                        workflow_id=workflow_id,
-                        version=2,
-                        artifact_ref="s3://b/m",
-                        embedder_id="e",
-                        labels=["invoice", "w-9"],
-                        metrics={},
-                        live=True,
-                    ),
+                    _live_v2(workflow_id),
                 ]
             )
             session.commit()
