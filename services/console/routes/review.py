@@ -3,6 +3,7 @@ key confirms or corrects it, and the next one loads; the audit trail on demand."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -69,15 +70,10 @@ async def review_document(
     labels: Annotated[str, Form()],
 ) -> HTMLResponse:
     """POST /documents/{id}/review as the signed-in key's name; answers with the next item."""
-    workflow = {"key": wf, "labels": labels.splitlines()}
     body = {"class": label, "reviewer": user.name or "console"}
-    try:
-        outcome = await api.json(user.api_key, "POST", f"/documents/{document_id}/review", json=body)
-    except ApiError as exc:
-        item, count = await _head(api, user.api_key, wf)
-        return _item_pane(request, workflow, item, count, error=core.plain_error(exc.status, exc.detail))
-    item, count = await _head(api, user.api_key, wf)
-    return _item_pane(request, workflow, item, count, done=outcome)
+    return await _post_then_next(
+        request, api, user.api_key, wf, labels, f"/documents/{document_id}/review", body, _done
+    )
 
 
 @router.post("/review/boundaries", response_class=HTMLResponse)
@@ -91,17 +87,41 @@ async def move_boundaries(
     starts: Annotated[list[int], Form()],
 ) -> HTMLResponse:
     """POST /documents/{stack}/boundaries with the ticked pages; answers with the next item."""
-    workflow = {"key": wf, "labels": labels.splitlines()}
     body = {"starts": sorted(set(starts)), "reviewer": user.name or "console"}
+    return await _post_then_next(
+        request, api, user.api_key, wf, labels, f"/documents/{stack_id}/boundaries", body, _divided
+    )
+
+
+async def _post_then_next(
+    request: Request,
+    api: ApiClient,
+    key: str | None,
+    wf: str,
+    labels: str,
+    path: str,
+    body: dict[str, Any],
+    said: Callable[[dict[str, Any]], dict[str, Any]],
+) -> HTMLResponse:
+    """POST `body` to the API, then the queue's next item with what happened (`said` of the
+    API's answer: the pane's message) or the refusal in words above it."""
+    workflow = {"key": wf, "labels": labels.splitlines()}
     try:
-        outcome = await api.json(user.api_key, "POST", f"/documents/{stack_id}/boundaries", json=body)
+        outcome = await api.json(key, "POST", path, json=body)
     except ApiError as exc:
-        item, count = await _head(api, user.api_key, wf)
+        item, count = await _head(api, key, wf)
         return _item_pane(request, workflow, item, count, error=core.plain_error(exc.status, exc.detail))
-    item, count = await _head(api, user.api_key, wf)
+    item, count = await _head(api, key, wf)
+    return _item_pane(request, workflow, item, count, **said(outcome))
+
+
+def _done(outcome: dict[str, Any]) -> dict[str, Any]:
+    return {"done": outcome}
+
+
+def _divided(outcome: dict[str, Any]) -> dict[str, Any]:
     parts = len(outcome["stack"]["parts"])
-    divided = f"Divided into {parts} documents; the new ones are read and routed again."
-    return _item_pane(request, workflow, item, count, divided=divided)
+    return {"divided": f"Divided into {parts} documents; the new ones are read and routed again."}
 
 
 @router.get("/audit/{document_id}", response_class=HTMLResponse)
