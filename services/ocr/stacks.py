@@ -116,10 +116,6 @@ class StackSplitter:
 
         :raises PermanentError: a part outside the stack's pages (the API checks; a bug if seen).
         """
-        data = self._store.get(doc.blob.ref)
-        record = [item.model_dump(mode="json") for item in division]
-        self._store.put_json(division_key(str(doc.document_id)), record)
-        out = []
         for item in division:
             if not 0 <= item.first_page <= item.last_page < doc.page_count:
                 raise PermanentError(
@@ -127,16 +123,20 @@ class StackSplitter:
                     f" {doc.page_count} pages",
                     reason_code="invalid_division",
                 )
-            pages = PageRange(item.first_page, item.last_page)
-            blob = self._store_part(data, doc.blob.media_type, pages)
-            part = Part(
-                parent_id=doc.document_id,
-                index=item.index,
-                count=item.count,
-                first_page=pages.first,
-                last_page=pages.last,
+        data = self._store.get(doc.blob.ref)
+        record = [item.model_dump(mode="json") for item in division]
+        self._store.put_json(division_key(str(doc.document_id)), record)
+        out = [
+            self._part(
+                doc,
+                data,
+                str(item.document_id),
+                PageRange(item.first_page, item.last_page),
+                item.index,
+                item.count,
             )
-            out.append(part_received(doc, str(item.document_id), blob, part, len(pages.pages)))
+            for item in division
+        ]
         logger.info(
             "cut %d corrected parts (%s)",
             len(out),
@@ -157,16 +157,8 @@ class StackSplitter:
         stack_id = str(doc.document_id)
         out: list[Outgoing] = []
         for index, pages in enumerate(parts):
-            blob = self._store_part(data, doc.blob.media_type, pages)
-            part = Part(
-                parent_id=doc.document_id,
-                index=index,
-                count=len(parts),
-                first_page=pages.first,
-                last_page=pages.last,
-            )
             confidence = confidences[index] if confidences is not None else None
-            out.append(part_received(doc, part_id(stack_id, pages), blob, part, len(pages.pages), confidence))
+            out.append(self._part(doc, data, part_id(stack_id, pages), pages, index, len(parts), confidence))
         documents = [
             Document(document_id=part_id(stack_id, p), first_page=p.first, last_page=p.last) for p in parts
         ]
@@ -188,6 +180,23 @@ class StackSplitter:
             extra={"document_id": stack_id, "workflow_id": str(doc.workflow_id)},
         )
         return out
+
+    def _part(
+        self,
+        doc: DocumentReceived,
+        data: bytes,
+        document_id: str,
+        pages: PageRange,
+        index: int,
+        count: int,
+        confidence: float | None = None,
+    ) -> Outgoing:
+        """Part `index` of `count` of the stack `doc` (its pages cut out and stored), sent on."""
+        blob = self._store_part(data, doc.blob.media_type, pages)
+        part = Part(
+            parent_id=doc.document_id, index=index, count=count, first_page=pages.first, last_page=pages.last
+        )
+        return part_received(doc, document_id, blob, part, len(pages.pages), confidence)
 
     def _store_part(self, data: bytes, media_type: str, pages: PageRange) -> Blob:
         """The part's own original (only its pages), stored under its hash."""
