@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +26,14 @@ STAGE_SPANS = (
 THRESHOLD = 0.8
 
 
-def create_workflow(api: httpx.Client) -> str:
+def create_workflow(api: httpx.Client, name: str = "bench", labels: Sequence[str] = LABELS) -> str:
+    """The bench workflow (no retraining but on request, cropping, the bench threshold) on the
+    unlimited plan."""
     response = api.post(
         "/workflows",
         json={
-            "name": "bench",
-            "labels": list(LABELS),
+            "name": name,
+            "labels": list(labels),
             "retrain_every": 100_000,
             "threshold": THRESHOLD,
             "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},

@@ -105,29 +105,12 @@ def mebibytes(quantity: str) -> float | None:
     return None if quantity == "-" else float(quantity) / MiB
 
 
-def _create_workflow(api: httpx.Client) -> str:
-    response = api.post(
-        "/workflows",
-        json={
-            "name": "memory-bench",
-            "labels": list(KINDS),
-            "retrain_every": 100_000,
-            "threshold": _phases.THRESHOLD,
-            "document_spec": {"cropping": True, "character_set": "latin", "text_style": "printed"},
-        },
-    )
-    response.raise_for_status()
-    key = str(response.json()["key"])
-    api.put(f"/workflows/{key}/plan", json={"plan": "unlimited"}).raise_for_status()
-    return key
-
-
 def _run(stack: Stack, docs: dict[str, list[Doc]]) -> dict[str, Any]:
     stack.start()
     log = EventLog(stack.kafka)
     headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
     with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
-        key = _create_workflow(api)
+        key = _phases.create_workflow(api, "memory-bench", KINDS)
         mailroom = Mailroom(stack.kafka, key)
         try:
             print(f"{len(docs['samples'])} real samples in {len(KINDS)} kinds", flush=True)
