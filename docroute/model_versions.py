@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,10 @@ class ModelLedger:
         return None
 
 
+# A workflow without a live version reads `model.published` to its end at most this often.
+CATCH_UP_EVERY_S = 5.0
+
+
 class ModelVersions:
     """A `ModelLedger` kept current by following the topic in a background thread."""
 
@@ -72,6 +77,7 @@ class ModelVersions:
         self._view = TopicView(settings, topics.MODEL_PUBLISHED)
         self._view.on_event(self._apply)
         self._listeners: list[Any] = []
+        self._caught_up_at: dict[str, float] = {}  # workflow -> when it last read to the end
 
     def start(self) -> None:
         self._view.start()
@@ -91,6 +97,23 @@ class ModelVersions:
         """The live version; None when no version was ever published or promoted."""
         with self._lock:
             return self._ledger.live.get(workflow_id)
+
+    def live_or_catch_up(self, workflow_id: str) -> LiveModel | None:
+        """The live version; when none is known yet, `model.published` is read to its end first:
+        a document can overtake its workflow's first version's event (trained in a second,
+        published, and the next document classified before this replica read it)."""
+        live = self.live(workflow_id)
+        now = time.monotonic()
+        with self._lock:
+            # At most once in a while per workflow: one that has no model yet would otherwise
+            # wait on the topic with every document it sends.
+            due = now - self._caught_up_at.get(workflow_id, -CATCH_UP_EVERY_S) >= CATCH_UP_EVERY_S
+            if live is None and due:
+                self._caught_up_at[workflow_id] = now
+        if live is None and due:
+            self.sync()
+            live = self.live(workflow_id)
+        return live
 
     def artifact_ref(self, workflow_id: str, version: int) -> str | None:
         """Where a published version lives in S3; None when it is unknown."""

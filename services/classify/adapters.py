@@ -42,7 +42,7 @@ class ModelRegistry:
 
     def live(self, workflow_id: str) -> ClassifierModel | None:
         """The version serving this workflow, or None when it has no model yet."""
-        live = self._versions.live(workflow_id)
+        live = self._versions.live_or_catch_up(workflow_id)
         if live is None or live.artifact_ref is None:
             return None
         return self.load(workflow_id, live.version, live.artifact_ref)

@@ -56,10 +56,7 @@ class BoundaryModels:
     def live(self, workflow_id: str) -> tuple[int, BoundaryModel | None]:
         """(live version, its boundary model); (0, None) without a model, and None for a version
         that has none (trained before boundaries, or on samples that could not teach one)."""
-        live = self._versions.live(workflow_id)
-        if live is None:
-            self._versions.sync()  # a stack can overtake the version's event
-            live = self._versions.live(workflow_id)
+        live = self._versions.live_or_catch_up(workflow_id)
         if live is None or live.artifact_ref is None:
             return 0, None
         key = (workflow_id, live.version)

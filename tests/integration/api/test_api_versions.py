@@ -261,3 +261,22 @@ def test_webhooks_into_private_networks_are_refused_by_default(api: httpx.Client
         body = {"url": "http://127.0.0.1:9/hook", "events": ["document.routed"]}
         refused = guarded.post(f"/workflows/{key}/webhooks", json=body)
         assert refused.status_code == 422 and "non-public" in refused.text
+
+
+def test_a_first_version_published_a_moment_ago_is_served_not_missed(
+    api: httpx.Client, producer: EventProducer, blobstore: BlobStore, settings: Any
+) -> None:
+    """A document can reach classify moments after its workflow's first version was published
+    (trained in a second), before the follower read that event: asking then reads the topic to
+    its end instead of answering "no model" (the e2e pipeline once routed a new invoice to
+    review that way)."""
+    key = create_workflow(api)
+    follower = ModelVersions(settings.kafka)
+    follower.start()
+    try:
+        assert follower.sync()  # caught up, then the first version goes out
+        publish(producer, blobstore, key, 1, live=True)
+        live = follower.live_or_catch_up(key)
+        assert live is not None and live.version == 1
+    finally:
+        follower.stop()
