@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from docroute import topics
 from docroute.blobstore import BlobRef, BlobStore
+from docroute.boundary_samples import corrected_stack_key
 from docroute.classifier.boundary import ARRAYS_FILE, METADATA_FILE, BoundaryModel
 from docroute.events import Outgoing
 from docroute.processes import ManagedProcess
@@ -376,3 +377,72 @@ def test_a_scan_of_one_receipt_stays_one_document(pipeline: httpx.Client, stacke
     scan = _upload_photo(pipeline, stacked, "receipt-scan.jpg")
     assert scan["status"] in ("routed", "review"), scan
     assert scan["members"] == [] and scan["split"] is None and scan["route"] is not None
+
+
+def test_a_document_read_as_one_is_divided_by_a_person_into_parts(
+    pipeline: httpx.Client, blobstore: BlobStore
+) -> None:
+    """A separator workflow finds no separator sheet in a 3-page file of two documents and reads it
+    as one (no model yet: review). Its review item shows its pages as a stack of one part; a
+    person ticks page 2: the document becomes `divided` (out of review), its pages two new parts
+    read and sent on once each, and the division is a boundary training sample. Under `none`, a
+    person's division is refused (409) and review shows no pages to tick."""
+    response = pipeline.post(
+        "/workflows", json={"name": "undivided", "labels": list(CLASSES), "splitting": "separator"}
+    )
+    assert response.status_code == 201, response.text
+    key = workflow_id = str(response.json()["key"])
+    rng = random.Random(31)
+    invoice, payslip = document_lines("invoice", rng), document_lines("payslip", rng)
+    data = make_stack_pdf([[invoice[:9], invoice[9:]], [payslip]], separator="none")
+    whole = _process(pipeline, key, data)
+    whole_id = whole["document_id"]
+    assert whole["status"] == "review" and whole["split"] is None and whole["members"] == [], whole
+    queue = pipeline.get(f"/workflows/{key}/review", params={"limit": 500}).json()["items"]
+    item = next(i for i in queue if i["document_id"] == whole_id)
+    assert item["stack"]["document_id"] == whole_id and item["stack"]["mode"] == "none"
+    assert [(p["document_id"], p["first_page"], p["last_page"]) for p in item["stack"]["parts"]] == [
+        (whole_id, 0, 2)
+    ]
+
+    move = f"/documents/{whole_id}/boundaries"
+    assert pipeline.post(move, json={"starts": [0, 3], "reviewer": "ana"}).status_code == 422
+    moved = pipeline.post(move, json={"starts": [0, 2], "reviewer": "ana"})
+    assert moved.status_code == 200, moved.text
+    outcome = moved.json()
+    assert outcome["superseded"] == [whole_id] and outcome["stack"]["mode"] == "review"
+    parts = outcome["stack"]["parts"]
+    assert [(p["first_page"], p["last_page"]) for p in parts] == [(0, 1), (2, 2)]
+    assert whole_id not in {p["document_id"] for p in parts}
+    assert pipeline.post(move, json={"starts": [0, 2], "reviewer": "ana"}).json() == outcome  # a repeat
+
+    def settled() -> bool:
+        members = pipeline.get(f"/documents/{whole_id}").json()["members"]
+        return len(members) == 2 and all(m["status"] == "review" for m in members)
+
+    wait_until(settled, 180, "the document's parts were not all read and sent on")
+    divided = pipeline.get(f"/documents/{whole_id}").json()
+    assert divided["status"] == "review" and divided["split"] == {"mode": "review", "separators": []}
+    assert [m["document_id"] for m in divided["members"]] == [p["document_id"] for p in parts]
+    assert [(m["page_count"], m["parent_id"]) for m in divided["members"]] == [(2, whole_id), (1, whole_id)]
+    assert [page["index"] for page in divided["members"][0]["ocr"]["pages"]] == [0, 1]
+    assert "EARNINGS STATEMENT" in divided["members"][1]["ocr"]["text"]
+    queue = pipeline.get(f"/workflows/{key}/review", params={"limit": 500}).json()["items"]
+    assert whole_id not in {i["document_id"] for i in queue}
+    listed = pipeline.get(f"/workflows/{key}/documents", params={"status": "divided"}).json()["items"]
+    assert [d["document_id"] for d in listed] == [whole_id]
+    sample = blobstore.get_json(corrected_stack_key(workflow_id, whole_id))
+    assert sample["starts"] == [0, 2] and sample["readings"][0]["first_page"] == 0
+    audit = pipeline.get(f"/documents/{whole_id}/audit").json()
+    assert [(a["action"], a["actor"]) for a in audit] == [("divided", "ana")]
+
+    flat = pipeline.post("/workflows", json={"name": "one file one document", "labels": list(CLASSES)})
+    assert flat.status_code == 201, flat.text
+    flat_key = str(flat.json()["key"])
+    one = _process(pipeline, flat_key, data)
+    refused = pipeline.post(
+        f"/documents/{one['document_id']}/boundaries", json={"starts": [0, 2], "reviewer": "a"}
+    )
+    assert refused.status_code == 409 and "splitting is none" in refused.text, refused.text
+    queue = pipeline.get(f"/workflows/{flat_key}/review", params={"limit": 500}).json()["items"]
+    assert next(i for i in queue if i["document_id"] == one["document_id"])["stack"] is None

@@ -76,6 +76,8 @@ class Document(Base):
     first_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     split: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # A part `splitting: auto` divided: how sure the boundary model was of its pages (v3 events).
+    boundary_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -104,7 +104,9 @@ class SeparatorPage(BaseModel):
 class SplitInfo(BaseModel):
     """How a stack was divided: every page is in exactly one part (`members`) or a separator."""
 
-    mode: Literal["separator", "every_page", "auto"]
+    mode: Literal["separator", "every_page", "auto", "review"] = Field(
+        description="The workflow's splitting, or review: read as one document, divided by a person"
+    )
     separators: list[SeparatorPage] = Field(default_factory=list)
 
 

@@ -12,6 +12,12 @@ page: add it; join a part with the previous one: leave its first page out). Then
 - the correction is kept as a boundary training sample (`docroute.boundary_samples`: the old
   parts' OCR, which holds the stack's pages, and the true starts), learnt at the next training.
 
+A multi-page PDF or TIFF of a workflow that splits, read as one document (no separator found,
+`auto` saw no boundary), is divided the same way: as a stack of one part, itself. It becomes
+`divided` (out of review; its status is its parts' from then on) and `split.mode` is `review`.
+A workflow whose splitting is `none` promised one file, one document (its consumers may know
+only v1 events), so its documents are not divided: 409, saying so.
+
 Every page stays in exactly one part or is a separator sheet. A repeated request changes nothing
 and answers the same; one whose event did not reach the broker sends it again (same id).
 """
@@ -38,10 +44,12 @@ from services.api.documents.service.status import is_final
 from services.api.errors import ConflictError, InvalidError
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import BoundariesOutcome, StackPart, StackView
+from services.api.workflows.models import Workflow
 
 logger = logging.getLogger(__name__)
 
 Range = tuple[int, int]
+CUTTABLE = frozenset({"application/pdf", "image/tiff"})
 
 
 def page_ranges(page_count: int, starts: list[int], separators: set[int]) -> list[Range]:
@@ -66,9 +74,9 @@ def page_ranges(page_count: int, starts: list[int], separators: set[int]) -> lis
 
 
 def stack_view(session: Session, stack: Document) -> StackView:
-    """The stack and its current parts, in page order."""
-    split: dict[str, Any] = stack.split or {}
-    rows = {str(m.id): m for m in members(session, stack)}
+    """The stack and its current parts, in page order; a document read as one: itself, one part."""
+    split: dict[str, Any] = stack.split or _as_one(stack)
+    rows = {str(m.id): m for m in members(session, stack)} | {str(stack.id): stack}
     parts = []
     for part in split.get("parts", []):
         row = rows.get(str(part["document_id"]))
@@ -79,6 +87,8 @@ def stack_view(session: Session, stack: Document) -> StackView:
                 last_page=part["last_page"],
                 status=row.status if row else "received",
                 document_class=(row.reviewed_class or row.predicted_class) if row else None,
+                confidence=row.confidence if row else None,
+                boundary_confidence=row.boundary_confidence if row else None,
                 route_reason=row.route_reason if row else None,
             )
         )
@@ -90,6 +100,47 @@ def stack_view(session: Session, stack: Document) -> StackView:
         separators=[int(s["page"]) for s in split.get("separators", [])],
         parts=parts,
     )
+
+
+def divisible(document: Document, splitting: str | None) -> bool:
+    """A document read as one that a person may divide (review shows it with its pages)."""
+    try:
+        _check_divisible(document, splitting)
+    except ConflictError:
+        return False
+    return True
+
+
+def _check_divisible(document: Document, splitting: str | None) -> None:
+    """:raises ConflictError: saying why `document` (no stack) cannot be divided by pages."""
+    if document.purpose != "processing" or not document.page_count or document.page_count < 2:
+        raise ConflictError("not a stack its workflow's splitting divided by pages: nothing to move")
+    if document.first_page is not None:
+        raise ConflictError(f"a part of the stack {document.parent_id}: move that stack's boundaries")
+    if document.media_type not in CUTTABLE:
+        raise ConflictError(f"a {document.media_type} cannot be cut into pages; only a PDF or a TIFF")
+    if (splitting or "none") == "none":
+        raise ConflictError(
+            "the workflow's splitting is none: one file is one document (its consumers may know only"
+            " v1 events); set its splitting to separator, auto or every_page to divide files"
+        )
+    if document.reviewed_at is not None:
+        raise ConflictError(
+            f"already reviewed as {document.reviewed_class!r} (a training sample of that class):"
+            " relabel or delete it first"
+        )
+    if document.status not in ("routed", "review"):
+        raise ConflictError(f"the document is {document.status}: only one routed or in review is divided")
+
+
+def _as_one(document: Document) -> dict[str, Any]:
+    """The division of a document read as one: one part, itself."""
+    last = (document.page_count or 1) - 1
+    return {
+        "mode": "none",
+        "separators": [],
+        "parts": [{"document_id": str(document.id), "first_page": 0, "last_page": last}],
+    }
 
 
 def stack_of(session: Session, parent_id: str) -> StackView | None:
@@ -111,7 +162,11 @@ def correct_boundaries(
 ) -> BoundariesOutcome:
     """Divide `stack` (loaded for update) at `starts`; raises ConflictError or InvalidError."""
     split: dict[str, Any] | None = stack.split
-    if not split or stack.purpose != "processing" or not stack.page_count or stack.page_count < 2:
+    if split is None:  # read as one document: may a person divide it?
+        workflow = session.get(Workflow, stack.workflow_id) if stack.workflow_id else None
+        _check_divisible(stack, workflow.splitting if workflow else None)
+        split = _as_one(stack)
+    if stack.purpose != "processing" or not stack.page_count or stack.page_count < 2:
         raise ConflictError("not a stack its workflow's splitting divided by pages: nothing to move")
     separators = {int(s["page"]) for s in split.get("separators", [])}
     ranges = page_ranges(stack.page_count, starts, separators)
@@ -123,7 +178,7 @@ def correct_boundaries(
         if corrected and not corrected.get("sent"):
             _send(session, producer, stack, corrected)  # an earlier request's event never went out
         return _outcome(session, stack, [], corrected, starts, reviewer)
-    old = {str(m.id): m for m in members(session, stack)}
+    old = {str(m.id): m for m in members(session, stack)} | {str(stack.id): stack}
     # A part still on its way would be routed by its first division after this one.
     waiting = [i for i in current.values() if i not in old or not is_final(old[i].status)]
     if waiting:
@@ -143,7 +198,7 @@ def correct_boundaries(
     blobstore.put_json(corrected_stack_key(str(stack.workflow_id), str(stack.id)), sample.to_dict())
     new = [(i, r) for i, r in zip(ids, ranges, strict=True) if r not in current]
     for document_id in superseded:
-        old[document_id].status = "superseded"
+        old[document_id].status = "divided" if document_id == str(stack.id) else "superseded"
     for document_id, (first, last) in new:
         session.add(_part_row(stack, document_id, first, last))
     corrected = {
@@ -158,6 +213,7 @@ def correct_boundaries(
     }
     stack.split = {
         **split,
+        "mode": "review" if split["mode"] == "none" else split["mode"],
         "parts": [
             {"document_id": i, "first_page": first, "last_page": last}
             for i, (first, last) in zip(ids, ranges, strict=True)

@@ -17,7 +17,7 @@ from services.api.documents.service.queries import (
     review_item,
 )
 from services.api.fields import NO_NUL
-from services.api.review.boundaries import correct_boundaries, stack_of
+from services.api.review.boundaries import correct_boundaries, divisible, stack_of, stack_view
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import (
     AuditEntry,
@@ -62,6 +62,8 @@ def review_queue(
             if row.parent_id not in stacks:
                 stacks[row.parent_id] = stack_of(session, row.parent_id)
             item.stack = stacks[row.parent_id]
+        elif divisible(row, workflow.splitting):  # several pages read as one: a person may divide it
+            item.stack = stack_view(session, row)
     return ReviewQueue(items=items, next_cursor=next_cursor)
 
 
@@ -109,7 +111,9 @@ def move_boundaries(
     a part's `parent_id`): split a part at a page by adding it, join a part with the previous
     one by leaving its first page out. Parts whose pages change are superseded and the new page
     ranges become new parts, read, classified and routed; the correction becomes a training
-    sample for the boundary model (next version). Repeating the same starts changes nothing."""
+    sample for the boundary model (next version). Repeating the same starts changes nothing.
+    A multi-page PDF or TIFF read as one document, in a workflow that splits, is divided the same
+    way (it becomes `divided`, its parts new documents); under splitting `none`, 409."""
     stack = find_document(session, principal, document_id, for_update=True)
     return correct_boundaries(session, producer, blobstore, stack, body.starts, body.reviewer)
 

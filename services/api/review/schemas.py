@@ -54,7 +54,8 @@ class AuditEntry(BaseModel):
 
 
 class StackPart(BaseModel):
-    """A part of a split stack: its pages in the stack (0-based, `last_page` inclusive)."""
+    """A part of a split stack: its pages in the stack (0-based, `last_page` inclusive), its class
+    and how sure the model was of it and of the part's boundaries."""
 
     model_config = CLASS_ALIAS
 
@@ -63,6 +64,12 @@ class StackPart(BaseModel):
     last_page: int
     status: str
     document_class: str | None = Field(alias="class")
+    confidence: float | None = Field(default=None, description="The model's confidence in its class")
+    boundary_confidence: float | None = Field(
+        default=None,
+        description="How sure `splitting: auto` was of the part's pages (below the workflow's threshold:"
+        " the boundary is in doubt); null for a part cut at separators, by page or by a person",
+    )
     route_reason: str | None
 
 
@@ -73,7 +80,10 @@ class StackView(BaseModel):
     document_id: uuid.UUID = Field(description="The stack's id (the parts' parent_id)")
     filename: str | None
     page_count: int
-    mode: str = Field(description="How it was divided: separator, every_page or auto")
+    mode: str = Field(
+        description="How it was divided: separator, every_page, auto, review (a document read as one"
+        " that a person divided) or none (read as one document: its one part is itself)"
+    )
     separators: list[int] = Field(description="Separator sheets (0-based pages), in no part")
     parts: list[StackPart]
 
@@ -87,7 +97,8 @@ class ReviewItem(DocumentSummary):
     stack: StackView | None = Field(
         default=None,
         description="A part of a split stack: the whole stack, so a person can move a boundary"
-        " (POST /documents/{stack}/boundaries)",
+        " (POST /documents/{stack}/boundaries); a multi-page document of a workflow that splits,"
+        " read as one: itself as a stack of one part, so a person can divide it",
     )
 
 
@@ -112,7 +123,9 @@ class BoundariesOutcome(BaseModel):
 
     stack: StackView
     starts: list[int]
-    superseded: list[uuid.UUID]
+    superseded: list[uuid.UUID] = Field(
+        description="The parts replaced; a document read as one that was divided: its own id (divided)"
+    )
     corrected_by: str
     corrected_at: datetime
 

@@ -86,6 +86,9 @@ def on_received(session: Session, data: DocumentReceived) -> list[Outgoing]:
     doc.page_count = data.page_count
     if data.part is not None:  # a part of a split stack (its parent_id names the stack)
         doc.first_page, doc.last_page = data.part.first_page, data.part.last_page
+    # v3: a part `auto` divided, and how sure the boundary model was of its pages (review shows it).
+    if data.boundary_confidence is not None:
+        doc.boundary_confidence = data.boundary_confidence
     doc.status = advance(doc.status, "received")
     return []
 

@@ -1,0 +1,99 @@
+"""What review shows of a stack (issue 8): each part's class confidence and boundary confidence;
+a multi-page document read as one is a stack of one part, itself, that a person may divide
+unless its workflow's splitting is `none`; once divided it is as far as its parts are."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from docroute.contracts._generated import Part
+from services.api.documents.models import Document
+from services.api.documents.service import records
+from services.api.documents.service.status import aggregate
+from services.api.review.boundaries import divisible, stack_view
+from tests.unit.api.test_api_projector_split import BLOB, apply, received, routed
+
+
+def test_each_part_shows_its_class_confidence_and_boundary_confidence(session: Session) -> None:
+    stack, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    apply(session, "document.received", received(stack))
+    for part_id, pages, sure in ((first, (0, 1), 0.97), (second, (2, 4), 0.41)):
+        part = Part(parent_id=stack, index=0, count=2, first_page=pages[0], last_page=pages[1])
+        event = received(part_id, part).model_copy(update={"boundary_confidence": sure})
+        apply(session, "document.received", event)
+        apply(session, "document.routed", routed(part_id))
+    row = session.get(Document, stack)
+    assert row is not None
+    row.split = {
+        "mode": "auto",
+        "separators": [],
+        "parts": [
+            {"document_id": str(first), "first_page": 0, "last_page": 1},
+            {"document_id": str(second), "first_page": 2, "last_page": 4},
+        ],
+    }
+    view = stack_view(session, row)
+    assert [(p.confidence, p.boundary_confidence) for p in view.parts] == [(0.9, 0.97), (0.9, 0.41)]
+    assert [p.document_class for p in view.parts] == ["a", "a"]
+
+
+def _whole(**changes: object) -> Document:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "purpose": "processing",
+        "status": "review",
+        "page_count": 3,
+        "media_type": "application/pdf",
+        "blob_ref": BLOB.ref,
+    }
+    return Document(**{**fields, **changes})
+
+
+def test_a_document_read_as_one_is_a_stack_of_one_part(session: Session) -> None:
+    whole = _whole(predicted_class="b", confidence=0.55)
+    session.add(whole)
+    session.commit()
+    view = stack_view(session, whole)
+    assert view.mode == "none" and view.page_count == 3
+    assert [(p.document_id, p.first_page, p.last_page, p.confidence) for p in view.parts] == [
+        (whole.id, 0, 2, 0.55)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "splitting", "expected"),
+    [
+        ({}, "separator", True),
+        ({"status": "routed"}, "auto", True),
+        ({"media_type": "image/tiff"}, "every_page", True),
+        ({}, "none", False),  # one file, one document: its consumers may know only v1
+        ({}, None, False),
+        ({"page_count": 1}, "separator", False),
+        ({"media_type": "image/png"}, "separator", False),
+        ({"first_page": 0, "parent_id": "s"}, "separator", False),  # a part: its stack is divided
+        ({"status": "extracted"}, "separator", False),  # still on its way
+        ({"reviewed_at": datetime.now(UTC), "reviewed_class": "a"}, "separator", False),
+        ({"purpose": "training"}, "separator", False),
+    ],
+)
+def test_who_may_divide_a_document_read_as_one(
+    changes: dict[str, object], splitting: str | None, expected: bool
+) -> None:
+    assert divisible(_whole(**changes), splitting) is expected
+
+
+def test_a_divided_document_is_as_far_as_its_parts(session: Session) -> None:
+    assert aggregate("divided", ["received", "routed"]) == "received"
+    assert aggregate("divided", ["routed", "routed"]) == "routed"
+    assert aggregate("divided", ["routed", "review"]) == "review"
+    assert aggregate("superseded", ["routed"]) == "superseded"
+    whole = _whole(status="divided")
+    session.add(whole)
+    part = Document(id=uuid.uuid4(), parent_id=str(whole.id), status="routed", first_page=0, last_page=2)
+    session.add(part)
+    session.commit()
+    assert records.effective_status(session, whole.id) == "routed"
