@@ -801,6 +801,11 @@ def test_a_stack_in_review_is_divided_again_in_the_browser(
     ticked = form.locator("input[name=starts][type=checkbox]")
     expect(ticked).to_have_count(3)
     assert [ticked.nth(n).is_checked() for n in range(3)] == [True, True, True]
+    # Each part with its class, class confidence and boundary confidence (none yet: no model).
+    rows = page.locator(".stack-parts tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator(".stack-parts thead")).to_contain_text("Boundary confidence")
+    expect(rows.first).to_contain_text("1–1")
     problems: list[str] = []
     check_screen(page, "15-review-stack", problems)
     form.locator("input[value='1']").uncheck()
@@ -809,6 +814,42 @@ def test_a_stack_in_review_is_divided_again_in_the_browser(
     expect(page.locator("#review-pane .ok")).to_contain_text("Divided into 2 documents")
     with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
         wait_until(lambda: _stack_parts(api, wf, stack_id) == [(0, 1), (2, 2)], LONG_S / 1000, "not joined")
+    offline.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_document_read_as_one_is_divided_in_the_browser(
+    stack: dict[str, str], browser: Browser, admin_api_key: str
+) -> None:
+    """A 3-page file in a workflow that splits at separator sheets, none found: read as one
+    document, in review (no model yet). The pane shows its pages with only the first ticked;
+    ticking the third and dividing makes it two documents, the API's parts 0-1 and 2."""
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        body = {"name": "undivided", "labels": list(KINDS), "splitting": "separator"}
+        wf = api.post("/workflows", json=body).json()["key"]
+        pdf = make_text_pdf(document_lines("invoice", random.Random(12)), pages=3)
+        accepted = api.post(f"/processing/{wf}", files={"file": ("two.pdf", pdf, "application/pdf")})
+        assert accepted.status_code == 202, accepted.text
+        whole = str(accepted.json()["document_id"])
+        wait_until(lambda: _stack_parts(api, wf, whole) == [(0, 2)], LONG_S / 1000, "not in review")
+    offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = offline.new_page()
+    sign_in(page, stack["console"], admin_api_key)
+    page.goto(f"{stack['console']}/workflows/{wf}/review")
+    expect(page.locator("#stack-title")).to_contain_text("Read as one document")
+    form = page.locator("#boundaries-form")
+    ticked = form.locator("input[name=starts][type=checkbox]")
+    expect(ticked).to_have_count(3)
+    assert [ticked.nth(n).is_checked() for n in range(3)] == [True, False, False]
+    problems: list[str] = []
+    check_screen(page, "15b-review-undivided", problems)
+    form.locator("input[value='2']").check()
+    form.get_by_role("button", name="Divide the document").click()
+    expect(page.locator("#review-pane .ok")).to_contain_text("Divided into 2 documents")
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        divided = api.get(f"/documents/{whole}").json()
+        assert divided["split"] == {"mode": "review", "separators": []}
+        assert [(m["pages"]["first"], m["pages"]["last"]) for m in divided["members"]] == [(0, 1), (2, 2)]
     offline.close()
     assert problems == [], "\n".join(problems)
 
