@@ -5,7 +5,7 @@ not a test).
 Run from the repository root (about 15 minutes on 2 busy cores)::
 
     .venv/bin/python -m bench.training_serving [--sizes 100 300 1000] [--baseline REV]
-        [--timeout 900] [--json PATH]
+        [--timeout 900] [--json PATH] [--profile DIR]
 
 Samples: real corpus documents of its 7 largest kinds with a text layer or a text source
 (bench/_trainset.py, pages as the OCR service reads them), stored once as OCR results in a local
@@ -58,7 +58,7 @@ NAMESPACE = uuid.UUID("6f1c1a52-3f5e-4d55-9a35-0c1f0b7a9e09")  # sample ids the 
 # Runs in a fresh interpreter whose sys.path starts at the tree under test. Arguments: a JSON
 # object with the S3 settings, the workflow id, the labels and ocr refs of the samples, a probe.
 _CHILD = r"""
-import json, resource, sys, time, uuid
+import cProfile, json, resource, sys, time, uuid
 from docroute.blobstore import BlobStore
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.model import ClassifierModel
@@ -100,9 +100,15 @@ for sample_id, label, ocr_ref in zip(job["sample_ids"], job["labels"], job["ocr_
 arrival_cpu = time.process_time() - cpu
 
 request = TrainingRequested(workflow_id=workflow_id, request_id=uuid.uuid4())
+profile = cProfile.Profile() if job.get("profile") else None
 cpu, requested = time.process_time(), time.perf_counter()
+if profile:
+    profile.enable()
 [out] = handler.on_training_requested(new_event("training.requested", request, source="bench"))
 published = time.perf_counter()
+if profile:
+    profile.disable()
+    profile.dump_stats(job["profile"])
 versions.ledger.apply(out.event)
 prefix = f"models/{workflow_id}/v{out.event.data.version}/"
 files = {name: store.get(prefix + name) for name in ("model.safetensors", "model.json")}
@@ -188,6 +194,9 @@ def main() -> int:
     parser.add_argument("--now", help="git revision of the 'now' trainer (default: the working tree)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a tree may take per size")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--profile", type=Path, help="folder for a cProfile of each size's request in the 'now' tree"
+    )
     args = parser.parse_args()
     load_before = [round(v, 2) for v in os.getloadavg()]
     samples = real_samples(max(args.sizes))
@@ -227,6 +236,9 @@ def main() -> int:
                         "ocr_refs": refs[:n],
                         "probe": probe,
                     }
+                    if args.profile and name == "now":
+                        args.profile.mkdir(parents=True, exist_ok=True)
+                        job["profile"] = str(args.profile.resolve() / f"request-{n}.prof")
                     row[name] = _run(tree, job, args.timeout)
                     row[f"load_{name}"] = round(os.getloadavg()[0], 2)
                     print(

@@ -8,7 +8,6 @@ under-confident at this size, then one temperature fitted on stratified out-of-f
 from __future__ import annotations
 
 import time
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,8 +19,6 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
@@ -30,6 +27,7 @@ from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
+from services.trainer.core.rowspace import fit_logistic
 from services.trainer.core.terms import TermCounts
 
 F32 = npt.NDArray[np.float32]
@@ -305,13 +303,7 @@ def _fit_linear(
         )
         features, y = sparse.vstack([features, embedding_only], format="csr"), np.concatenate([y, y])
         weights = np.concatenate([weights, np.full(len(weights), config.embedding_dropout)])
-    lr = LogisticRegression(C=config.C, max_iter=config.max_iter)
-    with warnings.catch_warnings():
-        # Separable few-shot data never fully converges at large C; the weights are still
-        # far past the point where predictions change, and calibration absorbs the scale.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        lr.fit(features, y, sample_weight=weights)
-    coef, intercept = lr.coef_, lr.intercept_
+    coef, intercept = fit_logistic(features, y, c=config.C, max_iter=config.max_iter, sample_weight=weights)
     if n_classes == 2:
         # sklearn stores one row for two classes; +-z/2 gives softmax == sigmoid(z).
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
