@@ -28,6 +28,8 @@ from docroute.classifier.boundary import (
     PageModels,
     has_text,
     pair_features,
+    settled,
+    start_logits,
 )
 from services.trainer.core.terms import TermCounts
 
@@ -111,7 +113,7 @@ def _train_boundary_model(
         weights, bias = _fit_combiner(
             np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others])
         )
-        found += [(features[n] @ weights + bias) >= 0.0 for n in mine]
+        found += [start_logits(features[n], weights, bias) >= 0.0 for n in mine]
     order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
     report = _report([truth[n] for n in order], found)
     weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
@@ -185,6 +187,8 @@ def _lr(**kwargs: object) -> LogisticRegression:
 
 def _fit_combiner(features: F64, starts: npt.NDArray[np.bool_]) -> tuple[F64, float]:
     """Weights and bias of the combiner; a single kind of case gives a constant answer."""
+    open_gaps = ~settled(features)
+    features, starts = features[open_gaps], starts[open_gaps]
     if starts.all() or not starts.any():
         return np.zeros(features.shape[1]), 10.0 if starts.all() else -10.0
     with warnings.catch_warnings():

@@ -15,6 +15,7 @@ from docroute.classifier.boundary import (
     has_text,
     page_number,
     similarity_depths,
+    stack_term_rows,
     starts_lowercase,
     window_similarities,
 )
@@ -65,6 +66,34 @@ def test_a_dip_is_measured_against_the_gaps_around_it() -> None:
     assert depths[0] == 0.0  # a peak
     assert depths[4] == pytest.approx(0.1)  # one side at the stack's end
     assert similarity_depths(np.array([0.3])).tolist() == [0.0]
+
+
+def test_the_stacks_own_words_tie_a_documents_pages_together() -> None:
+    # Words no sample holds (a protocol's name, a vendor's) and a word on every page.
+    raft = "the raft leader replicates its log; raft followers vote for the leader"
+    squeak = "the squeak virtual machine interprets smalltalk bytecodes; squeak images"
+    rows = stack_term_rows([raft, raft + " term", raft, squeak, squeak + " image"])
+    assert rows.shape[0] == 5
+    similarities = window_similarities(rows, width=2)
+    assert similarities[2] == pytest.approx(0.0)  # raft | squeak: no word of their own shared
+    assert min(similarities[0], similarities[1], similarities[3]) > 0.5
+    # A word on every page of the stack weighs nothing: these pages share none of their own.
+    common = stack_term_rows(["the cat sat there", "the dog ran off", "the owl flew"])
+    assert (common @ common.T).toarray()[0, 1] == 0.0
+    assert stack_term_rows(["", "12 34"]).nnz == 0
+
+
+def test_printed_page_numbers_settle_a_gap_whatever_the_other_cues_say(model: BoundaryModel) -> None:
+    rng = random.Random(3)
+    invoice, other = _two_page("invoice", rng), _two_page("invoice", rng)
+    # A page saying it is the last: what follows begins a document, even a look-alike page.
+    ends = model.start_probabilities([invoice[0] + "\nPage 1 of 1", invoice[0]])
+    assert ends[0] > 0.99
+    # A page saying more follow, or the next number: the same document goes on.
+    goes_on = model.start_probabilities([invoice[0] + "\nPage 1 of 2", other[0]])
+    assert goes_on[0] < 0.01
+    follows = model.start_probabilities([invoice[0] + "\n- 3 -", other[0] + "\n- 4 -"])
+    assert follows[0] < 0.01
 
 
 def _two_page(kind: str, rng: random.Random) -> list[str]:
