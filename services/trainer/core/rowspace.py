@@ -23,11 +23,23 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 F64 = npt.NDArray[np.float64]
-# Past this many rows the n x n eigendecomposition (O(n^3)) and the Gram matrix cost more than
-# fitting the columns directly (bench/training_scale.py).
-MAX_ROWS = 1_500
+# Past this many rows the n x n eigendecomposition (O(n^3): 0.9 CPU-s at 2,000 rows, 3.4 at
+# 3,000) costs more than fitting the columns directly (bench/training_scale.py --real).
+MAX_ROWS = 2_500
 # Directions of the span with an eigenvalue below this share of the largest are rounding noise.
 _RANK_TOLERANCE = 1e-10
+
+
+def spans_fewer(rows: int, columns: int) -> bool:
+    """Whether `rows` rows of `columns` columns are fitted through their span."""
+    return rows <= MAX_ROWS and 2 * rows <= columns
+
+
+def gram(features: Any) -> F64:
+    """``features @ features.T`` as a dense float64 matrix (sparse or dense rows)."""
+    rows = sparse.csr_array(features, dtype=np.float64) if sparse.issparse(features) else np.asarray(features)
+    product = rows @ rows.T
+    return np.asarray(product.toarray() if sparse.issparse(product) else product, dtype=np.float64)
 
 
 def fit_logistic(
@@ -38,31 +50,31 @@ def fit_logistic(
     max_iter: int,
     sample_weight: npt.NDArray[np.floating] | None = None,
     class_weight: str | None = None,
+    products: F64 | None = None,
 ) -> tuple[F64, F64]:
-    """sklearn's (coef_, intercept_) of ``LogisticRegression(C=c, max_iter, class_weight)`` fitted on
-    ``features`` (sparse or dense rows), through the rows' span when that is the cheaper fit.
+    """sklearn's (coef_, intercept_) of ``LogisticRegression(C=c, max_iter, class_weight)`` fitted
+    on ``features`` (sparse or dense rows), through the rows' span when that is the cheaper fit.
+    ``products``: ``gram(features)`` when the caller has it (the folds of a training slice theirs
+    from one product of all the samples).
 
     Separable few-shot data never fully converges at a large C; the weights are then far past
     the point where predictions change, so the convergence warning is not raised.
     """
     lr = LogisticRegression(C=c, max_iter=max_iter, class_weight=class_weight)
-    n, width = features.shape
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if n > MAX_ROWS or 2 * n > width:
+        if not spans_fewer(*features.shape):
             lr.fit(features, y, sample_weight=sample_weight)
             return np.asarray(lr.coef_, dtype=np.float64), np.asarray(lr.intercept_, dtype=np.float64)
-        coordinates, to_columns = _span(features)
+        coordinates, to_columns = _span(features, gram(features) if products is None else products)
         lr.fit(coordinates, y, sample_weight=sample_weight)
     return to_columns(np.asarray(lr.coef_, dtype=np.float64)), np.asarray(lr.intercept_, dtype=np.float64)
 
 
-def _span(features: Any) -> tuple[F64, Any]:
+def _span(features: Any, products: F64) -> tuple[F64, Any]:
     """The rows' coordinates in an orthonormal basis V of their span (X V = U sqrt(L), from
     X X^T = U L U^T), and the map of weights u in that basis back to the columns (V u)."""
-    gram = features @ features.T
-    gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
-    values, vectors = linalg.eigh(gram.astype(np.float64), check_finite=False)
+    values, vectors = linalg.eigh(products, check_finite=False)
     keep = values > max(float(values[-1]), 0.0) * _RANK_TOLERANCE
     values, vectors = values[keep], vectors[:, keep]
     roots = np.sqrt(values)

@@ -27,7 +27,7 @@ from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
-from services.trainer.core.rowspace import fit_logistic
+from services.trainer.core.rowspace import fit_logistic, gram, spans_fewer
 from services.trainer.core.terms import TermCounts
 
 F32 = npt.NDArray[np.float32]
@@ -142,10 +142,11 @@ def _train(
     features = assemble_features(emb, rows, layout)
 
     folds = stratified_folds(y, n_folds, seed)
-    oof_logits = _out_of_fold_logits(features, y, folds, len(class_names), layout, config)
+    products = _row_products(features, layout, config)
+    oof_logits = _out_of_fold_logits(features, y, folds, len(class_names), layout, config, products)
     usable = np.isfinite(oof_logits[np.arange(len(y)), y])
     temperature = fit_temperature(oof_logits[usable], y[usable])
-    coef, intercept = _fit_linear(features, y, len(class_names), layout, config)
+    coef, intercept = _fit_linear(features, y, len(class_names), layout, config, products)
     oof_probabilities = softmax(oof_logits / temperature)
 
     loo = novelty_scores(emb, emb, config.novelty_k, exclude_self=True)
@@ -270,6 +271,7 @@ def _out_of_fold_logits(
     n_classes: int,
     layout: FeatureLayout,
     config: TrainingConfig,
+    products: RowProducts | None,
 ) -> F64:
     """Logits of each sample from a model that did not see it; -inf for unseen classes."""
     logits = np.full((len(y), n_classes), -np.inf, dtype=np.float64)
@@ -279,7 +281,8 @@ def _out_of_fold_logits(
         # A class whose only sample is in this fold cannot be predicted here: -inf keeps it
         # at probability 0 and out of the temperature fit.
         remap = np.searchsorted(present, y[train])
-        coef, intercept = _fit_linear(features[train], remap, len(present), layout, config)
+        mine = products.of(train) if products else None
+        coef, intercept = _fit_linear(features[train], remap, len(present), layout, config, mine)
         logits[np.ix_(test, present)] = features[test] @ coef.T + intercept
     return logits
 
@@ -290,12 +293,14 @@ def _fit_linear(
     n_classes: int,
     layout: FeatureLayout,
     config: TrainingConfig,
+    products: RowProducts | None = None,
 ) -> tuple[F32, F32]:
     """Fit multinomial logistic regression on sparse features (`assemble_features`); return
-    (n_classes, d) weights and intercepts."""
+    (n_classes, d) weights and intercepts. `products`: the inner products of these rows."""
     weights = np.ones(len(y))
     n, width = features.shape
-    if config.embedding_dropout > 0 and width > layout.embedding_dim:
+    stacked = products.full if products else None
+    if _drops_tfidf(layout, config, width):
         embedding_only = sparse.hstack(
             [features[:, : layout.embedding_dim], sparse.csr_array((n, width - layout.embedding_dim))],
             format="csr",
@@ -303,9 +308,42 @@ def _fit_linear(
         )
         features, y = sparse.vstack([features, embedding_only], format="csr"), np.concatenate([y, y])
         weights = np.concatenate([weights, np.full(len(weights), config.embedding_dropout)])
-    coef, intercept = fit_logistic(features, y, c=config.C, max_iter=config.max_iter, sample_weight=weights)
+        if products:
+            # A copy holds only its sample's embedding block: with any row, it has that block's product.
+            full, embedding = products.full, products.embedding
+            stacked = np.block([[full, embedding], [embedding, embedding]])
+    coef, intercept = fit_logistic(
+        features, y, c=config.C, max_iter=config.max_iter, sample_weight=weights, products=stacked
+    )
     if n_classes == 2:
         # sklearn stores one row for two classes; +-z/2 gives softmax == sigmoid(z).
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     return coef.astype(np.float32), intercept.astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class RowProducts:
+    """Inner products of the samples' feature rows, whole and of their embedding blocks,
+    computed once per training: the fold fits take their rows' from them (rowspace)."""
+
+    full: F64
+    embedding: F64
+
+    def of(self, rows: npt.NDArray[np.int64]) -> RowProducts:
+        pick = np.ix_(rows, rows)
+        return RowProducts(self.full[pick], self.embedding[pick])
+
+
+def _row_products(features: Any, layout: FeatureLayout, config: TrainingConfig) -> RowProducts | None:
+    """The samples' `RowProducts` when the fits go through the rows' span, else None."""
+    n, width = features.shape
+    fitted_rows = 2 * n if _drops_tfidf(layout, config, width) else n
+    if not spans_fewer(fitted_rows, width):
+        return None
+    return RowProducts(gram(features), gram(features[:, : layout.embedding_dim]))
+
+
+def _drops_tfidf(layout: FeatureLayout, config: TrainingConfig, width: int) -> bool:
+    """Whether the fit adds each sample again with its TF-IDF blocks zeroed (embedding dropout)."""
+    return config.embedding_dropout > 0 and width > layout.embedding_dim
