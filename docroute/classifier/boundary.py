@@ -14,7 +14,8 @@ alike the two pages are (text, head), how alike the three pages before and the t
 are and how deep a dip that is against the gaps around it (TextTiling; once in the samples'
 vocabulary, once in the stack's own words, which holds a document's names and terms no sample
 has), page numbers ("Page 1 of 2", "2/3", a bare "4" after "3"; one that says the page before
-was the last, or that more follow, settles the gap), and the text flow (a page starting in
+was the last, or that more follow, settles the gap; a running header's "6" beside its title
+after the page before's "5"), and the text flow (a page starting in
 lower case, the page before ending mid-sentence). A page with next to no text (the empty back
 of a duplex scan) never starts a document and the page after it is compared with the last page
 that had text.
@@ -67,6 +68,7 @@ FEATURES = (
     "similarity_depth",
     "stack_window_similarity",
     "stack_similarity_depth",
+    "edge_number_follows",
 )
 # Pages of text on each side of a gap that `window_similarities` compares.
 WINDOW_PAGES = 3
@@ -104,6 +106,27 @@ def page_number(text: str) -> PageNumber | None:
         if bare and 1 <= int(bare.group(1)) <= 999:
             return PageNumber(int(bare.group(1)))
     return None
+
+
+_EDGE_NUMBER = re.compile(r"(?<![\w.,/:-])\d{1,3}(?![\w.,/:%-])")
+# Lines at each end of a page where a running header or footer prints a page number.
+_EDGE_LINES = 2
+
+
+def edge_numbers(text: str) -> frozenset[int]:
+    """The numbers (1-999, standing alone) in a page's first and last lines: where a running
+    header or footer prints its page number beside a title ("6 THE AMERICAN ECONOMIC REVIEW",
+    "Saltzer et al. End-to-End Arguments 3"), which `page_number` does not read as one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    edges = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
+    return frozenset(n for line in edges for n in map(int, _EDGE_NUMBER.findall(line)) if 1 <= n <= 999)
+
+
+def edge_number_follows(before: str, here: str) -> bool:
+    """Whether a number at the edge of a page is one more than a number at the edge of the page
+    before: their running headers or footers count the pages of one document."""
+    after = edge_numbers(here)
+    return any(n + 1 in after for n in edge_numbers(before))
 
 
 def starts_lowercase(text: str) -> bool:
@@ -275,6 +298,7 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
             depths[gap_before[page]] if page in gap_before else 0.0,
             own[gap_before[page]] if page in gap_before else 1.0,
             own_depths[gap_before[page]] if page in gap_before else 0.0,
+            edge_number_follows(texts[previous], texts[page]),
         )
         if has_text(texts[page]):
             previous = page

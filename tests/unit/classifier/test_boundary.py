@@ -11,6 +11,8 @@ import pytest
 from docroute.classifier.boundary import (
     BoundaryModel,
     PageNumber,
+    edge_number_follows,
+    edge_numbers,
     ends_open,
     has_text,
     page_number,
@@ -38,6 +40,17 @@ from tests.factories.documents import document_lines
 )
 def test_page_numbers_are_read_in_the_head_and_tail_only(text: str, expected: PageNumber | None) -> None:
     assert page_number(text) == expected
+
+
+def test_running_headers_count_pages_beside_their_title() -> None:
+    before = "VOL. 99 NO. 1 VARIAN: ONLINE AD AUCTIONS 5\nbody text of the page\nmore body"
+    here = "6 THE AMERICAN ECONOMIC REVIEW JANUARY 2009\nVII. Summary\nThere is a growing literature"
+    assert edge_numbers(before) == {1, 5, 99}
+    assert 6 in edge_numbers(here) and 2009 not in edge_numbers(here)
+    assert edge_number_follows(before, here)
+    # Amounts, dates and codes are no page numbers; nor does a number two on follow.
+    assert not edge_numbers("Total 14.00\n2015-10-08 RE-504/1\n50%")
+    assert not edge_number_follows("Report 3\nbody", "Report 5\nbody")
 
 
 def test_a_sentence_carried_over_a_page_break_is_seen_on_both_sides() -> None:
