@@ -31,6 +31,7 @@ from docroute.classifier.boundary import (
     settled,
     start_logits,
 )
+from services.trainer.core.rowspace import fit_logistic
 from services.trainer.core.terms import TermCounts
 
 F64 = npt.NDArray[np.float64]
@@ -147,8 +148,8 @@ def fit_page_models(
     # The rows `PageModels.rows` gives, kept sparse: a page holds a few hundred of the
     # vocabulary's terms, and dense rows made this fit most of a training's time.
     rows = sparse.hstack([counts.rows(texts, tfidf), counts.rows(heads, tfidf)], format="csr")
-    lr = _lr(C=10.0, class_weight="balanced").fit(rows, y)
-    coef, intercept = lr.coef_, lr.intercept_
+    # A few thousand pages against twice the vocabulary's columns: fitted in the pages' span.
+    coef, intercept = fit_logistic(rows, y, c=10.0, max_iter=2000, class_weight="balanced")
     if len(states) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
         coef, intercept = (
             np.vstack([-coef[0] / 2, coef[0] / 2]),
