@@ -36,6 +36,7 @@ EVENT_MODELS: dict[str, type[BaseModel]] = {
     "document.routed": contracts.DocumentRouted,
     "document.failed": contracts.DocumentFailed,
     "document.split": contracts.DocumentSplit,
+    "document.superseded": contracts.DocumentSuperseded,
     "sample.labelled": contracts.SampleLabelled,
     "sample.deleted": contracts.SampleDeleted,
     "training.requested": contracts.TrainingRequested,

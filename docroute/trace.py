@@ -98,6 +98,7 @@ def summarise(hop: Hop) -> str:
         ),
         "document.routed": lambda: f"{data.route} -> {data.topic}: {data.reason}",
         "document.failed": lambda: f"{data.stage} gave up ({data.reason_code}): {data.reason}",
+        "document.superseded": lambda: f"recalled from {data.topic}: {data.reason}",
     }.get(hop.event.type, lambda: "")()
     when = hop.event.time.isoformat(timespec="milliseconds")
     return f"{when}  {hop.topic}[{hop.partition}]@{hop.offset}  {hop.event.type}  {detail}"

@@ -2,7 +2,8 @@
 
     python examples/extraction_consumer.py --topics extract.invoice --group invoice-extractor
 
-Reads `document.routed` events (key = document id), one consumer group per extraction service.
+Reads `document.routed` events (key = document id), one consumer group per extraction service,
+and `document.superseded` recalls of documents routed earlier that a review replaced.
 Original and OCR from the API with a workflow-scoped key (`--read api`: DOCROUTE_API_URL,
 DOCROUTE_API_KEY) or from S3 by the claim checks (`--read s3`: boto3's AWS_*). Offsets are
 committed after handling (at least once: duplicates dropped by event id). See docs/integrate.md.
@@ -24,7 +25,11 @@ from kafka import KafkaConsumer
 
 # v2 is v1 plus `part`: a part of a stack its workflow split (the stack's id and the part's pages);
 # v3 is v2 plus `boundary_confidence`: how sure `splitting: auto` was of that part's pages.
-KNOWN_SCHEMAS = {f"urn:docroute:schema:document.routed:v{n}" for n in (1, 2, 3)}
+ROUTED = {f"urn:docroute:schema:document.routed:v{n}" for n in (1, 2, 3)}
+# A recall: a document routed here earlier that a person's correction of its stack's boundaries
+# replaced; its pages arrive again as the new documents `replaced_by` names.
+SUPERSEDED = "urn:docroute:schema:document.superseded:v1"
+KNOWN_SCHEMAS = {*ROUTED, SUPERSEDED}
 
 
 def from_api(path: str, attempt: int = 0) -> bytes:
@@ -46,6 +51,16 @@ def from_s3(ref: str) -> bytes:
 
     bucket, _, key = ref.removeprefix("s3://").partition("/")
     return bytes(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def recall(event: dict[str, Any]) -> dict[str, Any]:
+    """Undo what was done with a superseded document; here, say which and what replaces it."""
+    data = event["data"]
+    return {
+        "event_id": event["id"],
+        "recalled": data["document_id"],
+        "replaced_by": [part["document_id"] for part in data["replaced_by"]],
+    }
 
 
 def handle(event: dict[str, Any], read: str) -> dict[str, Any]:
@@ -91,7 +106,8 @@ def main() -> None:
                 if event["dataschema"] not in KNOWN_SCHEMAS:
                     sys.exit(f"unknown {event['dataschema']}: upgrade this consumer first")
                 if event["id"] not in seen:
-                    print(json.dumps(handle(event, args.read)), flush=True)  # noqa: T201
+                    done = recall(event) if event["dataschema"] == SUPERSEDED else handle(event, args.read)
+                    print(json.dumps(done), flush=True)  # noqa: T201
                     seen.add(event["id"])
         consumer.commit()  # after handling: a crash before it redelivers, never loses
     consumer.close()

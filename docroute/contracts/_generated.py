@@ -535,6 +535,74 @@ class DocumentSplit(BaseModel):
     """
 
 
+class ReplacedByItem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Document id of the part.
+    """
+    first_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's first page in the stack.
+    """
+    last_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the part's last page in the stack (inclusive).
+    """
+
+
+class DocumentSuperseded(BaseModel):
+    """
+    A recall: a document already routed to extraction was superseded by a person's correction of where its stack's documents begin (review: `POST /documents/{stack}/boundaries`). Its pages are now in the new documents `replaced_by` names, each routed as a document of its own; drop or undo what was done with this one. Sent once per correction on the topic the document was routed to and on `document.routed`; a repeated request sends it again with the same event id, so deduplicate by id.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    document_id: UUID
+    """
+    Id of the document recalled (the `document_id` of its `document.routed`); also the Kafka key and the CloudEvents subject.
+    """
+    workflow_id: UUID
+    """
+    Key (UUID) of the workflow the document belongs to.
+    """
+    stack_id: UUID
+    """
+    Id of the stack whose division changed: the recalled part's `part.parent_id`, or the recalled document's own id when it was read as one document and a person divided it.
+    """
+    topic: Annotated[str, Field(max_length=249, min_length=1)]
+    """
+    The extraction topic the document had been routed to.
+    """
+    document_class: Annotated[str, Field(max_length=100, min_length=1)]
+    """
+    The class it had been routed as.
+    """
+    first_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the recalled document's first page in the stack.
+    """
+    last_page: Annotated[int, Field(ge=0)]
+    """
+    0-based index of the recalled document's last page in the stack (inclusive).
+    """
+    replaced_by: Annotated[list[ReplacedByItem], Field(min_length=1)]
+    """
+    The stack's documents after the correction that hold the recalled document's pages, in page order; each is read, classified and routed as a document of its own (`document.routed` v2 with `part`), or waits in review.
+    """
+    corrected_by: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    Who corrected the division (the reviewer's name).
+    """
+    reason: Annotated[str, Field(max_length=2000)]
+    """
+    Why, in words: the stack's parts before and after the correction.
+    """
+
+
 class DocumentTextExtracted(BaseModel):
     """
     Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack) and `escalated_pages`; v3 adds `boundary_confidence` (a part `splitting: auto` cut). A document that sets none of them is still sent as v1, one without `boundary_confidence` as v2.

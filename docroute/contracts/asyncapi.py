@@ -40,6 +40,7 @@ _KEY_OF = {
     "document.routed": "document",
     "document.failed": "document",
     "document.split": "document",
+    "document.superseded": "document",
 }
 
 
@@ -59,6 +60,11 @@ class Channel:
 
 _EVERY_SERVICE = ("ingest", "ocr", "classify", "router", "trainer", "api")
 _ROUTED = ("document.routed",)
+# A routed document a person's correction of its stack's boundaries superseded is recalled on the
+# topic it went to and on document.routed (schemas/document.superseded).
+_RECALLABLE = ("document.routed", "document.superseded")
+# Event types only one of a channel's senders sends: the API recalls, the router never does.
+_ONLY_SENDER = {"document.superseded": "api"}
 _EXTRACT = " The extraction service of the class (outside docroute): one consumer group per service."
 CHANNELS: tuple[Channel, ...] = (
     Channel(
@@ -94,25 +100,27 @@ CHANNELS: tuple[Channel, ...] = (
         "The model's probabilities per class.",
     ),
     Channel(
-        "document.routed", topics.DOCUMENT_ROUTED, _ROUTED, ("router", "api"), ("api",),
-        "Every routing decision (extract or review), for results and webhooks.",
+        "document.routed", topics.DOCUMENT_ROUTED, _RECALLABLE, ("router", "api"), ("api",),
+        "Every routing decision (extract or review), for results and webhooks; a recall "
+        "(document.superseded) of a routed document a correction of its stack replaced.",
     ),
     Channel(
-        "extract.class", topics.EXTRACT_PREFIX + "{class}", _ROUTED, ("router", "api"),
+        "extract.class", topics.EXTRACT_PREFIX + "{class}", _RECALLABLE, ("router", "api"),
         ("extraction-service",),
         "A class's extraction topic in a workflow with the shared naming (the default): confident "
-        "documents of that class, and reviewed ones confirmed or corrected to it." + _EXTRACT,
+        "documents of that class, and reviewed ones confirmed or corrected to it; a recall "
+        "(document.superseded) of one a correction of its stack's boundaries replaced." + _EXTRACT,
         parameters=("class",),
     ),
     Channel(
-        "extract.workflow.class", topics.EXTRACT_PREFIX + "{workflow}.{class}", _ROUTED,
+        "extract.workflow.class", topics.EXTRACT_PREFIX + "{workflow}.{class}", _RECALLABLE,
         ("router", "api"), ("extraction-service",),
         "A class's extraction topic in a workflow with the per_workflow naming, so an ACL on the "
         "prefix extract.<workflow>. grants exactly that workflow's documents." + _EXTRACT,
         parameters=("workflow", "class"),
     ),
     Channel(
-        "extract.operator-named", None, _ROUTED, ("router", "api"), ("extraction-service",),
+        "extract.operator-named", None, _RECALLABLE, ("router", "api"), ("extraction-service",),
         "A topic the operator named for a class in the workflow's routing (class_topics), "
         "overriding the naming; GET /workflows/{key} shows every class's topic as extract_topics, "
         "and so does the workflow's OpenAPI document." + _EXTRACT,
@@ -250,13 +258,17 @@ def _operation(channel: Channel, service: str, action: str) -> dict[str, Any]:
         "summary": f"{service} {verb} {channel.address or channel.key}",
         "description": who,
         "tags": [{"name": service}],
-        "messages": [{"$ref": f"#/channels/{channel.key}/messages/{m}"} for m in _channel_messages(channel)],
+        "messages": [
+            {"$ref": f"#/channels/{channel.key}/messages/{m}"}
+            for m in _channel_messages(channel, service if action == "send" else None)
+        ],
     }
 
 
-def _channel_messages(channel: Channel) -> list[str]:
+def _channel_messages(channel: Channel, sender: str | None = None) -> list[str]:
     versions = _versions()
-    return [f"{t}.v{v}" for t in channel.event_types for v in versions[t]]
+    types = [t for t in channel.event_types if sender is None or _ONLY_SENDER.get(t, sender) == sender]
+    return [f"{t}.v{v}" for t in types for v in versions[t]]
 
 
 def build() -> dict[str, Any]:

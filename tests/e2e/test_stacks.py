@@ -261,6 +261,13 @@ def test_a_boundary_in_doubt_goes_to_review_and_its_correction_reroutes_the_part
     item = next(i for i in queue if i["document_id"] == doubtful["document_id"])
     assert item["stack"]["document_id"] == stack_id and item["stack"]["page_count"] == len(texts)
     assert [(p["first_page"], p["last_page"]) for p in item["stack"]["parts"]] == [(0, 1), (2, end)]
+    # Each part shows how sure the model was of its class and of its boundaries: the doubt is here.
+    shown = item["stack"]["parts"]
+    assert all(p["confidence"] is not None and p["boundary_confidence"] is not None for p in shown), shown
+    assert (
+        shown[1]["boundary_confidence"] < workflow["threshold"]
+        and shown[1]["route_reason"] == doubtful["route"]["reason"]
+    )
 
     # Refused: a start past the stack, starts not from 0, a part instead of its stack, no document.
     move = f"/documents/{stack_id}/boundaries"
@@ -320,7 +327,19 @@ def test_a_boundary_in_doubt_goes_to_review_and_its_correction_reroutes_the_part
     # an id of its own (the first one with those pages was superseded), routed once.
     joined = pipeline.post(move, json={"starts": [0, 2], "reviewer": "ben"})
     assert joined.status_code == 200, joined.text
+    recalls = topic_reader_factory(r"^(extract\..*|document\.routed)$")
     assert sorted(joined.json()["superseded"]) == sorted(p["document_id"] for p in parts[1:])
+    # The superseded parts that had gone to extraction are recalled there (review's went nowhere).
+    for member in again["members"][1:]:
+        if member["route"]["route"] == "extract":
+            topic, recall = recalls.wait_for(
+                lambda t, e, m=member: (
+                    e.type == "document.superseded"
+                    and str(e.data.document_id) == m["document_id"]
+                    and t.startswith("extract.")
+                )
+            )
+            assert topic == member["route"]["topic"] and str(recall.data.stack_id) == stack_id
     rejoined = joined.json()["stack"]["parts"][1]
     assert (rejoined["first_page"], rejoined["last_page"]) == (2, end)
     assert rejoined["document_id"] not in (doubtful["document_id"], *(p["document_id"] for p in parts))
@@ -446,3 +465,76 @@ def test_a_document_read_as_one_is_divided_by_a_person_into_parts(
     assert refused.status_code == 409 and "splitting is none" in refused.text, refused.text
     queue = pipeline.get(f"/workflows/{flat_key}/review", params={"limit": 500}).json()["items"]
     assert next(i for i in queue if i["document_id"] == one["document_id"])["stack"] is None
+
+
+def test_a_routed_document_that_a_division_supersedes_is_recalled_once(
+    pipeline: httpx.Client,
+    stacked: str,
+    services: dict[str, ManagedProcess],
+    producer,
+    topic_reader_factory,
+) -> None:
+    """Two invoices in one file, no separator sheet: read as one and routed to extract.invoice.
+    A person divides it: the document is recalled (`document.superseded`) on extract.invoice and
+    on document.routed, once, naming the two parts that hold its pages; each part is routed once.
+    A repeated request and a redelivered division send no second recall and route nothing twice."""
+    rng = random.Random(41)
+    first, second = document_lines("invoice", rng), document_lines("invoice", rng)
+    whole = _process(pipeline, stacked, make_stack_pdf([[first[:9], first[9:]], [second]], separator="none"))
+    whole_id = whole["document_id"]
+    assert whole["status"] == "routed" and whole["route"]["topic"] == "extract.invoice", whole
+
+    move = f"/documents/{whole_id}/boundaries"
+    outcome = pipeline.post(move, json={"starts": [0, 2], "reviewer": "ana"})
+    assert outcome.status_code == 200, outcome.text
+    parts = outcome.json()["stack"]["parts"]
+    part_ids = [p["document_id"] for p in parts]
+    recalls = topic_reader_factory(r"^(extract\..*|document\.routed)$")
+    _, recall = recalls.wait_for(
+        lambda t, e: e.type == "document.superseded" and str(e.data.document_id) == whole_id
+    )
+    assert str(recall.data.document_id) == whole_id and str(recall.data.stack_id) == whole_id
+    assert (recall.data.topic, recall.data.document_class, recall.version) == (
+        "extract.invoice",
+        "invoice",
+        1,
+    )
+    assert [(str(r.document_id), r.first_page, r.last_page) for r in recall.data.replaced_by] == [
+        (part_ids[0], 0, 1),
+        (part_ids[1], 2, 2),
+    ]
+    assert pipeline.post(move, json={"starts": [0, 2], "reviewer": "ana"}).status_code == 200  # a repeat
+
+    def settled() -> bool:
+        members = pipeline.get(f"/documents/{whole_id}").json()["members"]
+        return len(members) == 2 and all(m["status"] in ("routed", "review") for m in members)
+
+    wait_until(settled, 180, "the parts were not routed")
+    received = topic_reader_factory(r"^document\.received$")
+    _, division = received.wait_for(
+        lambda t, e: str(e.data.document_id) == whole_id and e.data.division is not None
+    )
+    handled = _processed(services["router"])
+    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, whole_id, division)])  # redelivered to OCR
+    wait_until(
+        lambda: _processed(services["router"]) >= handled + 2, 180, "the router never saw the parts again"
+    )
+
+    recalls.read_to_end()
+    recalled = recalls.matching(
+        lambda t, e: e.type == "document.superseded" and str(e.data.stack_id) == whole_id
+    )
+    assert sorted(t for t, _ in recalled) == ["document.routed", "extract.invoice"]  # once on each
+    assert len({e.id for _, e in recalled}) == 1  # the same event on both topics
+    routed = recalls.matching(
+        lambda t, e: (
+            t.startswith("extract.") and e.type == "document.routed" and str(e.data.document_id) in part_ids
+        )
+    )
+    assert sorted(str(e.data.document_id) for _, e in routed) == sorted(
+        m["document_id"]
+        for m in pipeline.get(f"/documents/{whole_id}").json()["members"]
+        if m["route"]["route"] == "extract"
+    )
+    assert len(routed) == len({str(e.data.document_id) for _, e in routed})  # each part once
+    assert pipeline.get(f"/documents/{whole_id}").json()["status"] in ("routed", "review")

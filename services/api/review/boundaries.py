@@ -9,6 +9,8 @@ page: add it; join a part with the previous one: leave its first page out). Then
   the new page ranges become new parts, with ids of their own for this revision of the stack;
 - the stack goes back to OCR (`document.received` v3 with `division`: only the new parts), which
   cuts them; they are read, classified and routed as any part, the router deciding each once;
+- a superseded part (or document read as one) that was routed to extraction is recalled:
+  `document.superseded` on its topic and on `document.routed` (review/recalls.py);
 - the correction is kept as a boundary training sample (`docroute.boundary_samples`: the old
   parts' OCR, which holds the stack's pages, and the true starts), learnt at the next training.
 
@@ -43,6 +45,7 @@ from services.api.documents.service.records import members
 from services.api.documents.service.status import is_final
 from services.api.errors import ConflictError, InvalidError
 from services.api.review.models import DocumentAudit
+from services.api.review.recalls import recall_events, recalls_of
 from services.api.review.schemas import BoundariesOutcome, StackPart, StackView
 from services.api.workflows.models import Workflow
 
@@ -197,6 +200,7 @@ def correct_boundaries(
     assert stack.workflow_id is not None
     blobstore.put_json(corrected_stack_key(str(stack.workflow_id), str(stack.id)), sample.to_dict())
     new = [(i, r) for i, r in zip(ids, ranges, strict=True) if r not in current]
+    recalls = recalls_of(old, {r: i for r, i in current.items() if i in superseded})
     for document_id in superseded:
         old[document_id].status = "divided" if document_id == str(stack.id) else "superseded"
     for document_id, (first, last) in new:
@@ -209,6 +213,7 @@ def correct_boundaries(
         "new": [{"document_id": i, "first_page": r[0], "last_page": r[1]} for i, r in new],
         "count": len(ranges),
         "superseded": superseded,
+        "recalls": recalls,
         "sent": False,
     }
     stack.split = {
@@ -235,9 +240,15 @@ def correct_boundaries(
 
 
 def _send(session: Session, producer: LazyProducer, stack: Document, corrected: dict[str, Any]) -> None:
-    """The stack back to OCR with the new parts to cut; marked sent once the broker has it (a
-    TransientError leaves it unsent, and the same request sends it again, with the same id)."""
+    """The stack back to OCR with the new parts to cut, and the recalls of routed documents it
+    superseded (review/recalls.py); marked sent once the broker has them (a TransientError leaves
+    them unsent, and the same request sends them again, with the same ids)."""
     producer.send([_division(stack, corrected)])
+    # One recall a request: in the e2e test (Tansu), one request writing the division and two
+    # recalls across extract.* and document.routed while the router wrote the same partitions
+    # went unanswered (15 s, 2 runs of 3); requests shaped as the router's never did.
+    for recall in recall_events(stack, corrected):
+        producer.send(recall)
     stack.split = {**(stack.split or {}), "corrected": {**corrected, "sent": True}}
     session.commit()
 

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
-WebhookEvent = Literal["model.published", "model.promoted", "document.routed", "review.pending"]
+WebhookEvent = Literal[
+    "model.published", "model.promoted", "document.routed", "review.pending", "document.superseded"
+]
 
 
 class WebhookCreate(BaseModel):
@@ -19,7 +21,7 @@ class WebhookCreate(BaseModel):
     url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] = Field(
         description="http(s) URL that receives a POST per event"
     )
-    events: list[WebhookEvent] = Field(min_length=1, max_length=4)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=5)
 
 
 class WebhookPublic(BaseModel):

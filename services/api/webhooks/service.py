@@ -54,7 +54,8 @@ def event_names(event: Event[Any]) -> list[str]:
     """What a webhook may subscribe to that this event is."""
     if event.type == "document.routed":
         return ["document.routed", "review.pending"] if event.data.route == "review" else ["document.routed"]
-    return [event.type] if event.type in ("model.published", "model.promoted") else []
+    # A recall of a routed document a correction of its stack replaced (review/recalls.py).
+    return [event.type] if event.type in ("model.published", "model.promoted", "document.superseded") else []
 
 
 def record_deliveries(session: Session, event: Event[Any]) -> int:

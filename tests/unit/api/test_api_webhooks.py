@@ -7,7 +7,7 @@ import hmac
 import uuid
 
 from docroute import topics
-from docroute.contracts._generated import Blob, DocumentRouted
+from docroute.contracts._generated import Blob, DocumentRouted, DocumentSuperseded, ReplacedByItem
 from docroute.events import new_event
 from services.api.settings import WebhookSettings
 from services.api.webhooks.service import backoff_s, event_names, private_target, sign
@@ -42,6 +42,22 @@ def test_a_review_route_is_also_review_pending() -> None:
         "review.pending",
     ]
     assert event_names(new_event("document.routed", routed("extract"), source="t")) == ["document.routed"]
+
+
+def test_a_recall_is_an_event_of_its_own() -> None:
+    recall = DocumentSuperseded(
+        document_id=uuid.uuid4(),
+        workflow_id=uuid.uuid4(),
+        stack_id=uuid.uuid4(),
+        topic="extract.invoice",
+        document_class="invoice",
+        first_page=0,
+        last_page=1,
+        replaced_by=[ReplacedByItem(document_id=uuid.uuid4(), first_page=0, last_page=1)],
+        corrected_by="ana",
+        reason="divided again",
+    )
+    assert event_names(new_event("document.superseded", recall, source="t")) == ["document.superseded"]
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:
