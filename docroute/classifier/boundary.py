@@ -7,9 +7,12 @@ data (`boundary.safetensors` + `boundary.json`, no pickle).
 Each page is seen through one TF-IDF vocabulary, fitted on the samples' pages: its whole text and
 its head (the first characters, where a letterhead, a title or "Page 2 of 3" sits). Two linear
 models read those rows: a page classifier (the workflow's classes, learnt from every page of
-every sample) and a first-page detector (a sample's first page against its other pages). For
-each page but the first, a small logistic regression (the combiner) weighs the cues that the
-page starts a new document: the first-page score, the change of class from the page before, how
+every sample) and a first-page detector (a sample's first page against its other pages). A
+third, on a page's form rather than its words (`page_form`: an e-mail or web address, a date,
+short and capitalised lines, a section heading or a reference list at the top), says whether it
+looks like a first page in documents no sample resembles. For each page but the first, a
+small logistic regression (the combiner) weighs the cues that the page starts a new document:
+the first-page scores (words, form), the change of class from the page before, how
 alike the two pages are (text, head), how alike the three pages before and the three from it
 are and how deep a dip that is against the gaps around it (TextTiling; once in the samples'
 vocabulary, once in the stack's own words, which holds a document's names and terms no sample
@@ -69,6 +72,8 @@ FEATURES = (
     "stack_window_similarity",
     "stack_similarity_depth",
     "edge_number_follows",
+    "form_first_page",
+    "form_first_rise",
 )
 # Pages of text on each side of a gap that `window_similarities` compares.
 WINDOW_PAGES = 3
@@ -221,6 +226,66 @@ def similarity_depths(similarities: F64, reach: int = 2) -> F64:
     return out
 
 
+FORM = (
+    "email",
+    "web_address",
+    "date",
+    "short_lines",
+    "capitalised_lines",
+    "sentence_lines",
+    "upper_case_line",
+    "section_heading",
+    "reference_list",
+    "digits",
+    "length",
+    "starts_lowercase",
+)
+# How many of a page's first lines its form is read from: a title block, an address block.
+_FORM_LINES = 15
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
+_WEB = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d\d\b")
+_SECTION = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+[^\W\d_]")
+_REFERENCE = re.compile(r"^\s*\[\d{1,3}\]")
+
+
+def page_form(text: str) -> F64:
+    """What a page's head looks like, whatever its words (FORM, each 0..1): an e-mail or web
+    address, a date, short lines (a title, an address block), lines in capitals or ending a
+    sentence, a heading line in upper case, a numbered section heading or a list of references
+    at the top (a page inside a document), the share of digits, the page's length, and whether
+    it begins in lower case. A first page's form differs from its document's later pages in
+    most kinds (a letterhead and address block, a title and authors), and unlike its words it
+    is shared by documents no sample resembles."""
+    lines = _body_lines(text)
+    head_lines = [line.strip() for line in lines[:_FORM_LINES]]
+    head = "\n".join(head_lines)
+    count = max(len(head_lines), 1)
+    words = [w for line in head_lines for w in line.split() if any(c.isalpha() for c in w)]
+    return np.array(
+        [
+            bool(_EMAIL.search(head)),
+            bool(_WEB.search(head)),
+            bool(_DATE.search(head)),
+            sum(len(line) < 40 for line in head_lines) / count,
+            sum(_capitalised(line) for line in head_lines) / count,
+            sum(line[-1] in ".?!" for line in head_lines if line) / count,
+            any(line.isupper() and len(line.split()) >= 2 for line in head_lines[:5]),
+            any(_SECTION.match(line) for line in head_lines[:2]),
+            any(_REFERENCE.match(line) for line in head_lines[:3]),
+            sum(c.isdigit() for c in head) / max(len(head), 1),
+            min(len(text) / 5000, 1.0),
+            bool(words) and words[0][0].islower(),
+        ],
+        dtype=np.float64,
+    )
+
+
+def _capitalised(line: str) -> bool:
+    words = [w for w in line.split() if len(w) >= 4 and w[0].isalpha()]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
 def has_text(text: str) -> bool:
     """Whether a page holds enough text to be read as a page of a document."""
     return len(text.strip()) >= MIN_PAGE_CHARS
@@ -240,6 +305,8 @@ class PageModels:
     state_intercept: F64
     state_class: npt.NDArray[np.int64]  # each state's class, an index into labels
     state_first: npt.NDArray[np.bool_]
+    form_coef: F64  # (len(FORM),): a page's form -> log-odds that it is a first page
+    form_intercept: float
 
     def rows(self, texts: Sequence[str]) -> F64:
         """[whole text | head] TF-IDF rows of the pages."""
@@ -254,6 +321,14 @@ class PageModels:
             out[:, label] += states[:, state]
         return out
 
+    def form_scores(self, texts: Sequence[str]) -> F64:
+        """Log-odds that each page is a first page, from its form alone (`page_form`)."""
+        if not texts:
+            return np.zeros(0)
+        forms = np.vstack([page_form(t) for t in texts])
+        scores = forms @ self.form_coef + self.form_intercept
+        return np.asarray(np.clip(scores, -10.0, 10.0), dtype=np.float64)
+
     def first_scores(self, states: F64) -> F64:
         """Log-odds that a page is a first page, clipped: > 0 looks like one."""
         first = np.clip(states[:, self.state_first].sum(axis=1), 1e-6, 1 - 1e-6)
@@ -267,6 +342,7 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
     states = pages.state_probabilities(rows)
     probabilities = pages.class_probabilities(states)
     first = pages.first_scores(states)
+    form = pages.form_scores(texts)
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
@@ -299,6 +375,8 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
             own[gap_before[page]] if page in gap_before else 1.0,
             own_depths[gap_before[page]] if page in gap_before else 0.0,
             edge_number_follows(texts[previous], texts[page]),
+            form[page],
+            form[page] - form[previous],
         )
         if has_text(texts[page]):
             previous = page
@@ -370,6 +448,7 @@ class BoundaryModel:
             "state_intercept": self.pages.state_intercept,
             "state_class": self.pages.state_class,
             "state_first": self.pages.state_first.astype(np.int8),
+            "form_coef": self.pages.form_coef,
             "weights": self.weights,
         }
         metadata = {
@@ -380,6 +459,7 @@ class BoundaryModel:
                 "vocabulary": list(self.pages.tfidf.vocabulary),
             },
             "bias": self.bias,
+            "form_intercept": self.pages.form_intercept,
             "threshold": self.threshold,
             "features": list(FEATURES),
         }
@@ -413,6 +493,8 @@ class BoundaryModel:
                     state_intercept=np.asarray(arrays["state_intercept"], dtype=np.float64),
                     state_class=np.asarray(arrays["state_class"], dtype=np.int64),
                     state_first=np.asarray(arrays["state_first"]).astype(bool),
+                    form_coef=np.asarray(arrays["form_coef"], dtype=np.float64),
+                    form_intercept=float(meta["form_intercept"]),
                 ),
                 weights=np.asarray(arrays["weights"], dtype=np.float64),
                 bias=float(meta["bias"]),
@@ -435,9 +517,14 @@ class BoundaryModel:
             and n_states >= 1
             and pages.state_coef.shape == (n_states, width)
             and pages.state_class.shape == pages.state_first.shape == (n_states,)
+            and pages.form_coef.shape == (len(FORM),)
             and bool(((pages.state_class >= 0) & (pages.state_class < n_classes)).all())
             and 0.0 < self.threshold < 1.0
-            and all(np.isfinite(a).all() for a in (self.weights, pages.state_coef, pages.state_intercept))
+            and all(
+                np.isfinite(a).all()
+                for a in (self.weights, pages.state_coef, pages.state_intercept, pages.form_coef)
+            )
+            and np.isfinite(pages.form_intercept)
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")

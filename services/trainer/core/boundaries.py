@@ -22,11 +22,13 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from docroute.classifier.boundary import (
+    FORM,
     HEAD_CHARS,
     PAGE_TFIDF,
     BoundaryModel,
     PageModels,
     has_text,
+    page_form,
     pair_features,
     settled,
     start_logits,
@@ -142,8 +144,19 @@ def fit_page_models(
     state_class = np.array([c for c, _ in states], dtype=np.int64)
     state_first = np.array([f for _, f in states], dtype=bool)
     width = 2 * tfidf.size
+    form_coef, form_intercept = _fit_form(texts, [first for _, first in page_states])
     if len(states) == 1:
-        return PageModels(classes, tfidf, np.zeros((1, width)), np.zeros(1), state_class, state_first)
+        return PageModels(
+            classes,
+            tfidf,
+            np.zeros((1, width)),
+            np.zeros(1),
+            state_class,
+            state_first,
+            form_coef,
+            form_intercept,
+        )
+
     y = np.array([states.index(s) for s in page_states])
     # The rows `PageModels.rows` gives, kept sparse: a page holds a few hundred of the
     # vocabulary's terms, and dense rows made this fit most of a training's time.
@@ -162,7 +175,19 @@ def fit_page_models(
         np.asarray(intercept, dtype=np.float64),
         state_class,
         state_first,
+        form_coef,
+        form_intercept,
     )
+
+
+def _fit_form(texts: Sequence[str], first: Sequence[bool]) -> tuple[F64, float]:
+    """The first-page detector on pages' form (`page_form`): few inputs, strongly regularised,
+    every class at once (a first page's form is much the same across kinds)."""
+    if all(first) or not any(first):
+        return np.zeros(len(FORM)), 0.0
+    forms = np.vstack([page_form(t) for t in texts])
+    lr = _lr(C=1.0, class_weight="balanced").fit(forms, np.asarray(first))
+    return np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0])
 
 
 class PageCounts(TermCounts):

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from docroute.classifier.boundary import (
+    FORM,
     BoundaryModel,
     PageNumber,
     edge_number_follows,
     edge_numbers,
     ends_open,
     has_text,
+    page_form,
     page_number,
     similarity_depths,
     stack_term_rows,
@@ -51,6 +53,30 @@ def test_running_headers_count_pages_beside_their_title() -> None:
     # Amounts, dates and codes are no page numbers; nor does a number two on follow.
     assert not edge_numbers("Total 14.00\n2015-10-08 RE-504/1\n50%")
     assert not edge_number_follows("Report 3\nbody", "Report 5\nbody")
+
+
+def test_a_first_pages_form_is_read_whatever_its_words() -> None:
+    title_page = (
+        "In Search of an Understandable Consensus Algorithm\nDiego Ongaro and John Ousterhout\n"
+        "Stanford University\nongaro@cs.stanford.edu\n(Draft of October 7, 2013)\nAbstract\n"
+        "Raft is a consensus algorithm for managing a replicated log."
+    )
+    later_page = (
+        "5.2 Leader election\n"
+        "the leader sends heartbeats to all followers in order to maintain its authority. if a\n"
+        "follower receives no communication over a period of time called the election timeout,\n"
+    )
+    references = "[1] Lamport, L. The part-time parliament. ACM TOCS 16, 2 (1998).\n[2] Ongaro, D."
+    pages = (title_page, later_page, references)
+    first, later, refs = (dict(zip(FORM, page_form(t), strict=True)) for t in pages)
+    assert first["email"] == 1.0 and later["email"] == 0.0
+    assert first["capitalised_lines"] > 0.5 > later["capitalised_lines"]
+    assert first["short_lines"] > later["short_lines"]
+    assert later["section_heading"] == 1.0 and first["section_heading"] == 0.0
+    assert later["starts_lowercase"] == 0.0  # a heading first, then the carried-over sentence
+    assert refs["reference_list"] == 1.0
+    assert all(0.0 <= v <= 1.0 for v in (*first.values(), *later.values()))
+    assert page_form("").shape == (len(FORM),)
 
 
 def test_a_sentence_carried_over_a_page_break_is_seen_on_both_sides() -> None:
