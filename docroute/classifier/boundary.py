@@ -336,8 +336,13 @@ class PageModels:
 
 
 def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
-    """One row of FEATURES per page but the first: the cues that it starts a new document. The
-    page before a page is the last one with text before it."""
+    """One row per page but the first: the cues that it starts a new document (FEATURES), then
+    for each class the same cues times how likely the two pages are of that class (the mean of
+    their class probabilities). What a cue means differs from kind to kind: two alike pages are
+    a paper going on, but often two invoices of one vendor; a first page stands out less in a
+    paper than on an invoice. The class copies let the combiner weigh each cue per kind (one
+    linear model for all kinds: bench/splitting.py 0.617 -> 0.667 of stacks exact). The page
+    before a page is the last one with text before it."""
     rows = pages.rows(texts)
     states = pages.state_probabilities(rows)
     probabilities = pages.class_probabilities(states)
@@ -346,6 +351,7 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
+    gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
     # Window similarities over the pages with text: a page without text never starts a
     # document, the gap before the next page with text is read without it.
     with_text = [n for n, text in enumerate(texts) if has_text(text)]
@@ -378,9 +384,10 @@ def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
             form[page],
             form[page] - form[previous],
         )
+        gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
         if has_text(texts[page]):
             previous = page
-    return out
+    return np.hstack([out] + [out * gates[:, [c]] for c in range(len(pages.labels))])
 
 
 # Printed page numbers that settle a gap whatever the other cues say: the page before says it
@@ -422,7 +429,7 @@ class BoundaryModel:
     """
 
     pages: PageModels
-    weights: F64  # (len(FEATURES),)
+    weights: F64  # (len(FEATURES) * (1 + classes),): the cues, then the cues of each class
     bias: float
     threshold: float = 0.5
 
@@ -513,7 +520,7 @@ class BoundaryModel:
         pages = self.pages
         n_states = len(pages.state_intercept)
         ok = (
-            self.weights.shape == (len(FEATURES),)
+            self.weights.shape == (len(FEATURES) * (1 + n_classes),)
             and n_states >= 1
             and pages.state_coef.shape == (n_states, width)
             and pages.state_class.shape == pages.state_first.shape == (n_states,)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from docroute.classifier.boundary import (
+    FEATURES,
     FORM,
     BoundaryModel,
     PageNumber,
@@ -18,6 +19,7 @@ from docroute.classifier.boundary import (
     has_text,
     page_form,
     page_number,
+    pair_features,
     similarity_depths,
     stack_term_rows,
     starts_lowercase,
@@ -158,6 +160,18 @@ def test_a_blank_back_side_stays_in_its_document_and_the_next_page_is_judged_on_
     probabilities = model.start_probabilities(texts)
     assert probabilities[0] == 0.0 and probabilities[3] == 0.0  # the blank pages
     assert model.starts(texts) == [0, 3]
+
+
+def test_each_class_has_its_own_copy_of_the_cues(model: BoundaryModel) -> None:
+    rng = random.Random(4)
+    texts = _two_page("invoice", rng) + _two_page("payslip", rng)
+    features = pair_features(model.pages, texts)
+    cues = len(FEATURES)
+    assert features.shape == (3, cues * (1 + len(model.pages.labels)))
+    # The copies are the cues weighed by class probabilities, which sum to one.
+    assert np.allclose(features[:, cues : 2 * cues] + features[:, 2 * cues :], features[:, :cues])
+    payslip = 1 + model.pages.labels.index("payslip")
+    assert (features[2, payslip * cues : (payslip + 1) * cues] != 0).any()
 
 
 def test_the_artifact_round_trips_and_a_broken_one_is_refused(model: BoundaryModel) -> None:
