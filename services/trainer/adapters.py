@@ -52,19 +52,16 @@ class TrainingStore:
         return previous
 
     def samples(self, workflow_id: str) -> list[LabelledSample]:
-        records = []
-        for key in sorted(self.store.list_keys(f"trainsets/{workflow_id}/samples/")):
-            record = self.store.get_json(key)
-            sample_id = key.rsplit("/", 1)[1].removesuffix(".json")
-            records.append(LabelledSample(sample_id, record["label"], record["ocr_ref"]))
-        return records
+        keys = sorted(self.store.list_keys(f"trainsets/{workflow_id}/samples/"))
+        return [
+            LabelledSample(_sample_id(key), record["label"], record["ocr_ref"])
+            for key, record in zip(keys, self.store.get_json_many(keys), strict=True)
+        ]
 
     def corrected_stacks(self, workflow_id: str) -> list[CorrectedStack]:
         """The stacks whose boundaries a person corrected in review, oldest key first."""
-        return [
-            CorrectedStack.from_dict(self.store.get_json(key))
-            for key in sorted(self.store.list_keys(corrected_stacks_prefix(workflow_id)))
-        ]
+        keys = sorted(self.store.list_keys(corrected_stacks_prefix(workflow_id)))
+        return [CorrectedStack.from_dict(record) for record in self.store.get_json_many(keys)]
 
     def put_unlabelled(self, workflow_id: str, sample_id: str, ocr_ref: str) -> None:
         self.store.put_json(self._unlabelled_key(workflow_id, sample_id), {"ocr_ref": ocr_ref})
@@ -74,11 +71,9 @@ class TrainingStore:
 
     def unlabelled(self, workflow_id: str) -> list[tuple[str, str]]:
         """(sample id, ocr_ref) of the samples read but not labelled, oldest key first."""
-        found = []
-        for key in sorted(self.store.list_keys(f"trainsets/{workflow_id}/unlabelled/")):
-            sample_id = key.rsplit("/", 1)[1].removesuffix(".json")
-            found.append((sample_id, str(self.store.get_json(key)["ocr_ref"])))
-        return found
+        keys = sorted(self.store.list_keys(f"trainsets/{workflow_id}/unlabelled/"))
+        records = self.store.get_json_many(keys)
+        return [(_sample_id(key), str(record["ocr_ref"])) for key, record in zip(keys, records, strict=True)]
 
     def new_label_count(self, workflow_id: str) -> int:
         state = self._json_or_none(f"trainsets/{workflow_id}/state.json") or {}
@@ -162,3 +157,8 @@ class TrainingStore:
     @staticmethod
     def _sample_key(workflow_id: str, sample_id: str) -> str:
         return f"trainsets/{workflow_id}/samples/{sample_id}.json"
+
+
+def _sample_id(key: str) -> str:
+    """The sample id of a record's key: trainsets/<workflow>/<set>/<sample>.json."""
+    return key.rsplit("/", 1)[1].removesuffix(".json")

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from docroute.blobstore import BlobRef, BlobStore
+from docroute.blobstore import PARALLEL_READS, BlobRef, BlobStore
 from docroute.errors import BlobNotFoundError, StorageUnavailableError
 from docroute.processes import LOCAL_S3_KEY, free_port
 from docroute.settings import S3Settings
@@ -25,6 +25,19 @@ def test_round_trip_refs_and_put_if_absent(blobstore: BlobStore) -> None:
     blobstore.delete(key)
     assert not blobstore.exists(key)
     assert blobstore.reachable()
+
+
+def test_many_json_objects_read_at_once_come_back_in_order(blobstore: BlobStore) -> None:
+    prefix = f"test/{uuid.uuid4()}"
+    keys = [f"{prefix}/{n:03d}.json" for n in range(3 * PARALLEL_READS)]
+    for n, key in enumerate(keys):
+        blobstore.put_json(key, {"n": n})
+    shuffled = keys[1::2] + keys[::2]
+
+    assert blobstore.get_json_many(shuffled) == [{"n": keys.index(k)} for k in shuffled]
+    assert blobstore.get_json_many([keys[0]]) == [{"n": 0}] and blobstore.get_json_many([]) == []
+    with pytest.raises(BlobNotFoundError):
+        blobstore.get_json_many([*keys, f"{prefix}/missing.json"])
 
 
 def test_missing_is_permanent_and_unreachable_is_transient(blobstore: BlobStore) -> None:
