@@ -67,15 +67,16 @@ def _pages(members: Sequence[dict]) -> list[tuple[int, int]]:
     return [(m["pages"]["first"], m["pages"]["last"]) for m in members]
 
 
-def _processed(router: ManagedProcess) -> float:
-    """Classified documents the router has handled, a repeat it skips included."""
-    body = httpx.get(f"http://127.0.0.1:{router.port}/metrics", timeout=10).text
+def _processed(service: ManagedProcess, event_type: str = "document.classified") -> float:
+    """Events of `event_type` the service has handled (the router's classified documents by
+    default), a repeat it skips included."""
+    body = httpx.get(f"http://127.0.0.1:{service.port}/metrics", timeout=10).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(body)
         for sample in family.samples
         if sample.name == "docroute_messages_processed_total"
-        and sample.labels.get("event_type") == "document.classified"
+        and sample.labels.get("event_type") == event_type
     )
 
 
@@ -514,11 +515,22 @@ def test_a_routed_document_that_a_division_supersedes_is_recalled_once(
     _, division = received.wait_for(
         lambda t, e: str(e.data.document_id) == whole_id and e.data.division is not None
     )
-    handled = _processed(services["router"])
+    _, original = received.wait_for(
+        lambda t, e: str(e.data.document_id) == whole_id and e.data.division is None
+    )
+    handled, read = _processed(services["router"]), _processed(services["ocr"], "document.received")
     producer.send([Outgoing(topics.DOCUMENT_RECEIVED, whole_id, division)])  # redelivered to OCR
     wait_until(
         lambda: _processed(services["router"]) >= handled + 2, 180, "the router never saw the parts again"
     )
+    # The original redelivered too: OCR finds the division recorded and reads nothing again.
+    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, whole_id, original)])
+    wait_until(
+        lambda: _processed(services["ocr"], "document.received") >= read + 4, 180, "OCR never saw it again"
+    )
+    texts = topic_reader_factory(r"^document\.text-extracted$")
+    texts.read_to_end()
+    assert len(texts.matching(lambda t, e: str(e.data.document_id) == whole_id)) == 1  # read once, as one
 
     recalls.read_to_end()
     recalled = recalls.matching(

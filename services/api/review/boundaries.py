@@ -47,12 +47,12 @@ from services.api.errors import ConflictError, InvalidError
 from services.api.review.models import DocumentAudit
 from services.api.review.recalls import recall_events, recalls_of
 from services.api.review.schemas import BoundariesOutcome, StackPart, StackView
+from services.api.review.undivided import as_one, check_divisible
 from services.api.workflows.models import Workflow
 
 logger = logging.getLogger(__name__)
 
 Range = tuple[int, int]
-CUTTABLE = frozenset({"application/pdf", "image/tiff"})
 
 
 def page_ranges(page_count: int, starts: list[int], separators: set[int]) -> list[Range]:
@@ -78,7 +78,7 @@ def page_ranges(page_count: int, starts: list[int], separators: set[int]) -> lis
 
 def stack_view(session: Session, stack: Document) -> StackView:
     """The stack and its current parts, in page order; a document read as one: itself, one part."""
-    split: dict[str, Any] = stack.split or _as_one(stack)
+    split: dict[str, Any] = stack.split or as_one(stack)
     rows = {str(m.id): m for m in members(session, stack)} | {str(stack.id): stack}
     parts = []
     for part in split.get("parts", []):
@@ -105,47 +105,6 @@ def stack_view(session: Session, stack: Document) -> StackView:
     )
 
 
-def divisible(document: Document, splitting: str | None) -> bool:
-    """A document read as one that a person may divide (review shows it with its pages)."""
-    try:
-        _check_divisible(document, splitting)
-    except ConflictError:
-        return False
-    return True
-
-
-def _check_divisible(document: Document, splitting: str | None) -> None:
-    """:raises ConflictError: saying why `document` (no stack) cannot be divided by pages."""
-    if document.purpose != "processing" or not document.page_count or document.page_count < 2:
-        raise ConflictError("not a stack its workflow's splitting divided by pages: nothing to move")
-    if document.first_page is not None:
-        raise ConflictError(f"a part of the stack {document.parent_id}: move that stack's boundaries")
-    if document.media_type not in CUTTABLE:
-        raise ConflictError(f"a {document.media_type} cannot be cut into pages; only a PDF or a TIFF")
-    if (splitting or "none") == "none":
-        raise ConflictError(
-            "the workflow's splitting is none: one file is one document (its consumers may know only"
-            " v1 events); set its splitting to separator, auto or every_page to divide files"
-        )
-    if document.reviewed_at is not None:
-        raise ConflictError(
-            f"already reviewed as {document.reviewed_class!r} (a training sample of that class):"
-            " relabel or delete it first"
-        )
-    if document.status not in ("routed", "review"):
-        raise ConflictError(f"the document is {document.status}: only one routed or in review is divided")
-
-
-def _as_one(document: Document) -> dict[str, Any]:
-    """The division of a document read as one: one part, itself."""
-    last = (document.page_count or 1) - 1
-    return {
-        "mode": "none",
-        "separators": [],
-        "parts": [{"document_id": str(document.id), "first_page": 0, "last_page": last}],
-    }
-
-
 def stack_of(session: Session, parent_id: str) -> StackView | None:
     """The stack a part in the review queue was cut from (the queue's workflow scope covers it)."""
     try:
@@ -167,8 +126,8 @@ def correct_boundaries(
     split: dict[str, Any] | None = stack.split
     if split is None:  # read as one document: may a person divide it?
         workflow = session.get(Workflow, stack.workflow_id) if stack.workflow_id else None
-        _check_divisible(stack, workflow.splitting if workflow else None)
-        split = _as_one(stack)
+        check_divisible(stack, workflow.splitting if workflow else None)
+        split = as_one(stack)
     if stack.purpose != "processing" or not stack.page_count or stack.page_count < 2:
         raise ConflictError("not a stack its workflow's splitting divided by pages: nothing to move")
     separators = {int(s["page"]) for s in split.get("separators", [])}

@@ -17,7 +17,7 @@ from services.api.documents.service.queries import (
     review_item,
 )
 from services.api.fields import NO_NUL
-from services.api.review.boundaries import correct_boundaries, divisible, stack_of, stack_view
+from services.api.review.boundaries import correct_boundaries, stack_of, stack_view
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import (
     AuditEntry,
@@ -29,6 +29,7 @@ from services.api.review.schemas import (
     StackView,
 )
 from services.api.review.service import Verdict, review
+from services.api.review.undivided import divisible
 from services.api.workflows.models import Workflow
 
 router = APIRouter(tags=["review"])

@@ -14,7 +14,8 @@ from docroute.contracts._generated import Part
 from services.api.documents.models import Document
 from services.api.documents.service import records
 from services.api.documents.service.status import aggregate
-from services.api.review.boundaries import divisible, stack_view
+from services.api.review.boundaries import stack_view
+from services.api.review.undivided import divisible
 from tests.unit.api.test_api_projector_split import BLOB, apply, received, routed
 
 
