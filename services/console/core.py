@@ -91,6 +91,22 @@ def classifications(result: dict[str, Any]) -> list[tuple[str, float]]:
     return sorted(pairs, key=lambda pair: -pair[1])
 
 
+def divisible(result: dict[str, Any], workflow: dict[str, Any]) -> bool:
+    """A multi-page PDF or TIFF its splitting workflow read as one document, routed or in review
+    and not reviewed: a person may divide it (the API's rule, services/api/review/undivided.py,
+    which answers 409 with the reason when it does not hold)."""
+    return (
+        result.get("purpose") == "processing"
+        and result.get("status") in ("routed", "review")
+        and (result.get("page_count") or 0) >= 2
+        and result.get("media_type") in ("application/pdf", "image/tiff")
+        and not result.get("pages")
+        and not result.get("split")
+        and not result.get("review")
+        and (workflow.get("splitting") or "none") != "none"
+    )
+
+
 @dataclass(frozen=True)
 class Curve:
     """The threshold table drawn as an SVG chart: x the threshold, y a share (0-1)."""

@@ -854,6 +854,37 @@ def test_a_document_read_as_one_is_divided_in_the_browser(
     assert problems == [], "\n".join(problems)
 
 
+def test_a_document_read_as_one_is_divided_from_its_page(
+    stack: dict[str, str], browser: Browser, admin_api_key: str
+) -> None:
+    """The same kind of file found in the documents list: its page offers the page ticks too;
+    ticking page 3 divides it, and the page then lists the two documents in it."""
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        body = {"name": "undivided list", "labels": list(KINDS), "splitting": "separator"}
+        wf = api.post("/workflows", json=body).json()["key"]
+        pdf = make_text_pdf(document_lines("payslip", random.Random(13)), pages=3)
+        accepted = api.post(f"/processing/{wf}", files={"file": ("both.pdf", pdf, "application/pdf")})
+        assert accepted.status_code == 202, accepted.text
+        whole = str(accepted.json()["document_id"])
+        wait_until(lambda: _stack_parts(api, wf, whole) == [(0, 2)], LONG_S / 1000, "not in review")
+    offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = offline.new_page()
+    sign_in(page, stack["console"], admin_api_key)
+    page.goto(f"{stack['console']}/workflows/{wf}/documents/{whole}")
+    form = page.locator("#divide-form")
+    expect(form.locator("input[name=starts][type=checkbox]")).to_have_count(3)
+    problems: list[str] = []
+    check_screen(page, "15c-document-divide", problems)
+    form.locator("input[value='2']").check()
+    form.get_by_role("button", name="Divide the document").click()
+    expect(page.locator("#parts li")).to_have_count(2)
+    expect(page.locator("#parts")).to_contain_text("Pages 1–2")
+    expect(page.locator("#parts")).to_contain_text("Pages 3–3")
+    expect(page.locator("#divide-form")).to_have_count(0)  # divided: nothing more to offer
+    offline.close()
+    assert problems == [], "\n".join(problems)
+
+
 def test_a_wrong_key_and_a_request_without_the_csrf_token_are_refused(
     stack: dict[str, str], admin_api_key: str
 ) -> None:

@@ -57,6 +57,13 @@ async def documents_page(
 async def document_page(
     request: Request, wf: str, document_id: str, user: UserDep, api: ApiDep
 ) -> HTMLResponse:
+    return await _document(request, wf, document_id, user, api)
+
+
+async def _document(
+    request: Request, wf: str, document_id: str, user: UserDep, api: ApiDep, error: str | None = None
+) -> HTMLResponse:
+    """The document's page; `error`: a refusal to show above its result."""
     workflow, result, trail = await asyncio.gather(
         api.workflow(user.api_key, wf),
         api.get(user.api_key, f"/documents/{document_id}"),
@@ -69,8 +76,30 @@ async def document_page(
         result=result,
         bars=core.classifications(result),
         trail=trail,
+        divisible=core.divisible(result, workflow),
+        error=error,
         tab="documents",
     )
+
+
+@router.post("/documents/{document_id}/divide", response_class=HTMLResponse)
+async def divide(
+    request: Request,
+    wf: str,
+    document_id: str,
+    user: UserDep,
+    api: ApiDep,
+    starts: Annotated[list[int], Form()],
+) -> Response:
+    """POST /documents/{id}/boundaries with the ticked pages: a document read as one becomes the
+    documents it holds; the page then shows them (or the refusal in words)."""
+    body = {"starts": sorted(set(starts)), "reviewer": user.name or "console"}
+    try:
+        await api.json(user.api_key, "POST", f"/documents/{document_id}/boundaries", json=body)
+    except ApiError as exc:
+        error = core.plain_error(exc.status, exc.detail)
+        return await _document(request, wf, document_id, user, api, error=error)
+    return RedirectResponse(f"/workflows/{wf}/documents/{document_id}", status_code=303)
 
 
 @router.get("/documents/{document_id}/original")

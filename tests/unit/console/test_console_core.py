@@ -83,3 +83,28 @@ def test_the_request_cap_is_the_apis_upload_limit_plus_a_mib() -> None:
     doc = {"info": {"x-docroute-limits": {"max_upload_bytes": 2_000_000}}}
     assert core.request_cap(doc) == 2_000_000 + 1024 * 1024
     assert core.request_cap({"info": {}}) is None  # not said: the page sends one request
+
+
+def test_a_document_read_as_one_is_offered_for_division_only_where_the_api_divides_it() -> None:
+    read_as_one = {
+        "purpose": "processing",
+        "status": "routed",
+        "page_count": 3,
+        "media_type": "application/pdf",
+        "pages": None,
+        "split": None,
+        "review": None,
+    }
+    splits = {"splitting": "separator"}
+    assert core.divisible(read_as_one, splits)
+    assert not core.divisible(read_as_one, {"splitting": "none"})
+    assert not core.divisible(read_as_one, {})  # an older API: no splitting, none
+    for change in (
+        {"page_count": 1},
+        {"media_type": "image/png"},
+        {"pages": {"first": 0, "last": 2}},  # a part: its stack is divided
+        {"split": {"mode": "review", "separators": []}},  # divided already
+        {"review": {"class": "a"}},
+        {"status": "extracted"},
+    ):
+        assert not core.divisible({**read_as_one, **change}, splits), change
