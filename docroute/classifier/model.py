@@ -19,7 +19,13 @@ from docroute.classifier.artifact import decode_artifact, encode_artifact
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig, TfidfState, count_terms
 from docroute.classifier.novelty import cosine_similarities, novelty_scores
-from docroute.classifier.openset import UnknownRule, UnknownVerdict, unknown_ratios, verdicts
+from docroute.classifier.openset import (
+    BackgroundRule,
+    UnknownRule,
+    UnknownVerdict,
+    unknown_ratios,
+    verdicts,
+)
 
 F32 = npt.NDArray[np.float32]
 
@@ -159,7 +165,14 @@ class ClassifierModel:
         distances, ratios = unknown_ratios(
             rule, embeddings, rows, classes, self.training_embeddings.astype(np.float32), training_labels
         )
-        return verdicts(distances, ratios, rule.thresholds[:, classes].T)
+        background = rule.background
+        return verdicts(
+            distances,
+            ratios,
+            rule.thresholds[:, classes].T,
+            background,
+            None if background is None else background.probability(embeddings),
+        )
 
     def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:
         """Return the `k` most similar training samples for each embedding row, closest first."""
@@ -195,6 +208,9 @@ class ClassifierModel:
         if self.unknown_rule is not None:
             arrays["unknown.thresholds"] = self.unknown_rule.thresholds
             arrays["unknown.centroids"] = self.unknown_rule.centroids.astype(np.float16)
+            if self.unknown_rule.background is not None:
+                arrays["unknown.background.coef"] = self.unknown_rule.background.coef
+                arrays["unknown.background.intercept"] = self.unknown_rule.background.intercept
         metadata = {
             "labels": list(self.labels),
             "embedder_id": self.embedder_id,
@@ -214,7 +230,11 @@ class ClassifierModel:
             "novelty_k": self.novelty_k,
             "unknown_rule": None
             if self.unknown_rule is None
-            else {"k": self.unknown_rule.k, "tfidf_block": self.unknown_rule.tfidf_block},
+            else {
+                "k": self.unknown_rule.k,
+                "tfidf_block": self.unknown_rule.tfidf_block,
+                **_background_settings(self.unknown_rule.background),
+            },
             "version": self.version,
             "created_at": self.created_at,
         }
@@ -237,7 +257,7 @@ class ClassifierModel:
                 )
                 for i, block in enumerate(meta["tfidf"])
             )
-            extra = sorted(set(arrays) - _array_names(len(tfidf)) - _UNKNOWN_ARRAYS)
+            extra = sorted(set(arrays) - _array_names(len(tfidf)) - _UNKNOWN_ARRAYS - _BACKGROUND_ARRAYS)
             if extra:
                 raise ModelArtifactError(f"unexpected arrays in artifact: {extra}")
             return cls(
@@ -303,8 +323,18 @@ class ClassifierModel:
         if rule is None:
             return True
         terms = self.tfidf[rule.tfidf_block].size if rule.tfidf_block < len(self.tfidf) else 1
+        background = rule.background
+        dim = self.layout.embedding_dim
         return (
             rule.k >= 1
+            and (
+                background is None
+                or (
+                    _finite_array(background.coef, np.float32, (len(self.labels) + 1, dim))
+                    and _finite_array(background.intercept, np.float32, (len(self.labels) + 1,))
+                    and 0.0 < background.threshold < 1.0
+                )
+            )
             and 0 <= rule.tfidf_block < max(1, len(self.tfidf))
             and _finite_array(rule.thresholds, np.float32, (2, len(self.labels)))
             and isinstance(rule.centroids, np.ndarray)
@@ -338,21 +368,41 @@ def _float64(value: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
 
 
 _UNKNOWN_ARRAYS = {"unknown.thresholds", "unknown.centroids"}
+_BACKGROUND_ARRAYS = {"unknown.background.coef", "unknown.background.intercept"}
+
+
+def _background_settings(rule: BackgroundRule | None) -> dict[str, Any]:
+    """The outlier-exposure rule's settings in model.json (absent: none, as before it existed)."""
+    if rule is None:
+        return {}
+    return {"background": {"threshold": rule.threshold, "set": rule.background}}
 
 
 def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> UnknownRule | None:
     """The per-class unknown rule of an artifact, or None for artifacts that predate it."""
     if meta is None:
-        if _UNKNOWN_ARRAYS & set(arrays):
+        if (_UNKNOWN_ARRAYS | _BACKGROUND_ARRAYS) & set(arrays):
             raise ModelArtifactError("unknown-rule arrays without their settings")
         return None
     if not isinstance(meta, dict):
         raise ModelArtifactError(f"malformed unknown_rule: {meta!r}")
+    settings = meta.get("background")
+    if (settings is None) != (not _BACKGROUND_ARRAYS & set(arrays)):
+        raise ModelArtifactError("outlier-exposure arrays and settings must come together")
+    background = None
+    if settings is not None:
+        background = BackgroundRule(
+            coef=arrays["unknown.background.coef"],
+            intercept=arrays["unknown.background.intercept"],
+            threshold=float(settings["threshold"]),
+            background=str(settings["set"]),
+        )
     return UnknownRule(
         k=int(meta["k"]),
         thresholds=arrays["unknown.thresholds"],
         centroids=arrays["unknown.centroids"].astype(np.float32),
         tfidf_block=int(meta["tfidf_block"]),
+        background=background,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
+from docroute.classifier.openset import BACKGROUND
 from services.classify.explain import Explanation, explain
 
 
@@ -29,14 +30,20 @@ class Prediction:
 
 
 def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction:
-    """Classify `text`; unknown when it is farther from its predicted class than that class's
-    training documents are from each other (docroute.classifier.openset)."""
+    """Classify `text`; unknown when the model's rule says it is of a kind never trained on
+    (docroute.classifier.openset: more like the background documents than like any class, or,
+    for versions trained before that, farther from its class than the class's own samples)."""
     embeddings = embedder.embed([text])
     probabilities = model.predict_proba([text], embeddings)[0]
     best = int(probabilities.argmax())
     verdict = model.unknown_verdicts([text], embeddings, probabilities[None, :].argmax(axis=1))[0]
-    novelty = verdict.distance
-    explanation = explain(model, text, embeddings, best, novelty=novelty, unknown_threshold=verdict.threshold)
+    novelty, threshold = verdict.distance, verdict.threshold
+    if verdict.view == BACKGROUND:
+        # The event's explanation carries a distance (document.classified: `novelty`): the one to
+        # the nearest training samples, with no distance limit (1.0: the background decides).
+        # Why it is unknown, with the background's probability, is `unknown_reason`.
+        novelty, threshold = float(model.novelty(embeddings)[0]), 1.0
+    explanation = explain(model, text, embeddings, best, novelty=novelty, unknown_threshold=threshold)
     return Prediction(
         model_version=int(model.version),
         embedder_id=model.embedder_id,

@@ -13,8 +13,10 @@ from uuid import UUID
 import numpy as np
 
 from docroute import metrics, topics
+from docroute.classifier.background import load_background
 from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
+from docroute.classifier.openset import BACKGROUND
 from docroute.contracts._generated import (
     Boundary,
     DocumentTextExtracted,
@@ -33,6 +35,7 @@ from services.trainer.core import InsufficientDataError, TrainingConfig, train_c
 from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
 from services.trainer.core.terms import TermCounts
+from services.trainer.core.training import Background
 from services.trainer.features import CachedEmbedders
 from services.trainer.guesses import LiveGuesses, predictions_of
 from services.trainer.pages import SamplePages
@@ -176,6 +179,7 @@ class TrainerHandler:
             version=str(self._store.latest_version(workflow_id) + 1),
             config=self._config,
             term_counts=self._terms,
+            background=self._background(embedder) if len(texts) else None,
         )
         # Published with the classifier, in the same version (`splitting: auto`).
         boundary_files, boundary = self._pages.boundary_files(
@@ -225,6 +229,15 @@ class TrainerHandler:
             extra={"workflow_id": workflow_id, "version": version},
         )
         return version
+
+    def _background(self, embedder: Embedder) -> Background | None:
+        """The shipped background set by this embedder, when the recipe's unknown rule uses it:
+        embedded once per embedder (the CachedEmbedder keeps its vectors in memory and S3)."""
+        unknown = self._config.unknown
+        if unknown is None or BACKGROUND not in unknown.views:
+            return None
+        found = load_background()
+        return Background(embedder.embed(list(found.texts)), found.digest)
 
     def _predict_unlabelled(
         self, workflow_id: str, labelled: set[str], model: ClassifierModel, embedder: Embedder

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +24,10 @@ from threadpoolctl import threadpool_limits
 from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
 from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_features, softmax
 from docroute.classifier.novelty import novelty_scores
-from docroute.classifier.openset import UnknownConfig, fit_unknown_rule
+from docroute.classifier.openset import BACKGROUND, UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
+from services.trainer.core.outlier_exposure import fit_background_rule
 from services.trainer.core.rowspace import fit_logistic, gram, spans_fewer
 from services.trainer.core.terms import TermCounts
 
@@ -95,8 +96,13 @@ def train_classifier(
     seed: int = 0,
     config: TrainingConfig | None = None,
     term_counts: Sequence[TermCounts] | None = None,
+    background: Background | None = None,
 ) -> TrainingResult:
     """Train, calibrate and evaluate a classifier; probabilities' columns are sorted labels.
+
+    `background`: the background set's embeddings by the same embedder and its digest, for the
+    unknown rule's "background" view (outlier exposure); without it the embedding view flags
+    in its place (the rule before outlier exposure).
 
     `term_counts`: one `TermCounts` per block of `config.tfidf`, when the caller keeps the texts'
     counts (the trainer counts a sample once, at arrival); the TF-IDF is then fitted from them.
@@ -105,10 +111,17 @@ def train_classifier(
     :raises ValueError: when inputs disagree in length or embeddings are not finite.
     """
     config = config or TrainingConfig()
+    unknown = config.unknown
+    if background is None and unknown is not None and BACKGROUND in unknown.views:
+        views = tuple(v for v in unknown.views if v != BACKGROUND) or ("embedding",)
+        config = replace(config, unknown=replace(unknown, views=views))
     # These matrices are small: extra BLAS threads only spin. On a busy 2-core machine
     # OpenBLAS's default threading made one training 8x slower (32 s instead of 4 s).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _train(texts, embeddings, labels, sample_ids, embedder_id, version, seed, config, term_counts)
+        result = _train(
+            texts, embeddings, labels, sample_ids, embedder_id, version, seed, config, term_counts
+        )
+        return _with_background(result, embeddings, config, background, seed)
 
 
 def _train(
@@ -181,6 +194,39 @@ def _train(
         warnings=_data_warnings(Counter(labels)),
     )
     return TrainingResult(model=model, report=report, oof_probabilities=oof_probabilities)
+
+
+class Background(NamedTuple):
+    """The background set (docroute.classifier.background) as the trainer fits it."""
+
+    embeddings: npt.NDArray[np.floating]
+    digest: str
+
+
+def _with_background(
+    result: TrainingResult,
+    embeddings: npt.NDArray[np.floating],
+    config: TrainingConfig,
+    background: Background | None,
+    seed: int,
+) -> TrainingResult:
+    """The result with outlier exposure in its unknown rule, when the recipe asks for it."""
+    model, unknown = result.model, config.unknown
+    if unknown is None or BACKGROUND not in unknown.views or background is None or model.unknown_rule is None:
+        return result
+    y = np.array([model.labels.index(label) for label in model.training_labels], dtype=np.int64)
+    rule = fit_background_rule(
+        np.asarray(embeddings, dtype=np.float32),
+        y,
+        len(model.labels),
+        background.embeddings,
+        threshold=unknown.background_probability,
+        c=unknown.background_c,
+        background_id=background.digest,
+        few_samples=unknown.background_few_samples,
+        folds=stratified_folds(y, _fold_count(Counter(model.training_labels), config.max_folds), seed),
+    )
+    return replace(result, model=replace(model, unknown_rule=replace(model.unknown_rule, background=rule)))
 
 
 def _unknown_block(blocks: Sequence[TfidfConfig]) -> int:

