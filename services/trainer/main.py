@@ -24,6 +24,7 @@ def run() -> None:
     versions.start()
     store = TrainingStore(BlobStore(settings.s3))
     handler = TrainerHandler(store, workflows, settings.embedder, settings.max_text_chars, versions)
+    handler.warm_up()
     routes: dict[str, Handler] = {
         topics.SAMPLE_LABELLED: handler.on_sample_labelled,
         topics.TRAINING_REQUESTED: handler.on_training_requested,

@@ -164,6 +164,30 @@ def sorted_refs(samples: dict[str, tuple[str, str]]) -> list[str]:
     return [samples[s][1] for s in sorted(samples)]
 
 
+def test_the_background_set_is_embedded_before_the_first_training(
+    watched: dict[str, Any], settings: Any
+) -> None:
+    """The trainer embeds the shipped background set as it starts (`warm_up`), so that the first
+    version of a new installation does not wait for it."""
+    # A bucket of its own: no earlier test's background vectors are in it.
+    store = BlobStore(settings.s3.model_copy(update={"bucket": f"warm-{uuid.uuid4().hex[:12]}"}))
+    store.ensure_bucket()
+    embedder, workflow_id, rng = watched["embedder"], str(uuid.uuid4()), random.Random(5)
+    versions = _Versions()
+    handler = TrainerHandler(TrainingStore(store), _Workflows(workflow_id), "usem3", 20_000, versions)  # type: ignore[arg-type]
+    handler.warm_up()
+    assert set(embedder.background) == BACKGROUND
+    embedded = len(embedder.background)
+
+    for kind in KINDS:
+        for _ in range(3):
+            ocr_ref = _store_document(store, kind, rng, uuid.uuid4().hex)
+            handler.on_sample_labelled(_labelled(workflow_id, str(uuid.uuid4()), kind, ocr_ref))
+    published = versions.feed(handler.on_training_requested(_request(workflow_id)))
+
+    assert published.version == 1 and len(embedder.background) == embedded
+
+
 def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
     store, embedder = watched["store"], watched["embedder"]
     workflow_id, rng, run = str(uuid.uuid4()), random.Random(11), uuid.uuid4().hex
