@@ -149,3 +149,20 @@ def test_the_shipped_background_set_says_where_each_text_comes_from() -> None:
     for source in data["sources"].values():
         assert source["licence"] and source["sha256"] and "=" in source["debian_package"]
     assert all(200 < len(text) < 5_000 for text in found.texts)
+
+
+def test_a_class_of_one_sample_still_gets_a_limit() -> None:
+    """A class whose only sample is held out of a fold: that fold's fit lacks the class, and the
+    background is still its last column."""
+    texts, emb, labels, background = _samples()
+    rng = np.random.default_rng(4)
+    texts, labels = [*texts, "lonely memo"], [*labels, "c"]
+    emb = np.vstack([emb, _cluster(rng, np.eye(DIM)[3], 1, 0.05)])
+    model = train_classifier(
+        texts, emb, labels, sample_ids=[str(i) for i in range(len(texts))], embedder_id="usem3",
+        version="1", background=background,
+    ).model  # fmt: skip
+    rule = model.unknown_rule
+    assert rule is not None and rule.background is not None
+    assert rule.background.coef.shape == (4, DIM) and 0.2 <= rule.background.threshold < 1.0
+    assert not any(v.unknown for v in model.unknown_verdicts(texts, emb))
