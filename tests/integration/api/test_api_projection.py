@@ -29,6 +29,7 @@ from docroute.contracts._generated import (
 )
 from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
+from services.api.documents.service import results as results_service
 from services.api.documents.service import waiting
 from tests.factories.documents import make_text_pdf
 from tests.fixtures.polling import wait_until
@@ -326,6 +327,57 @@ def test_wait_is_answered_when_the_projection_applies_the_route_not_at_a_poll(
     helper.join(5)
     assert response.status_code == 200, response.text
     assert response.json()["route"]["route"] == "review"
+
+
+def test_wait_reads_the_ocr_while_the_document_is_on_its_way(
+    api: httpx.Client,
+    producer: EventProducer,
+    blobstore: BlobStore,
+    topic_reader_factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The OCR JSON is read as soon as the text is extracted, not after the route: the answer
+    carries it although it is gone from S3 by the time the route is applied."""
+    read_ahead: list[str] = []
+
+    def load_ocr(store: BlobStore, ocr_ref: str, *args: Any) -> Any:
+        read_ahead.append(ocr_ref)  # then the real read from the real S3 server
+        return results_service.load_ocr(store, ocr_ref, *args)
+
+    monkeypatch.setattr(waiting, "load_ocr", load_ocr)
+    workflow_id = create_workflow(api)
+    reader = topic_reader_factory(r"^ingest\.uploads$")
+
+    def pipeline() -> None:
+        _, mail = reader.wait_for(lambda t, e: str(e.data.workflow_id) == workflow_id, timeout_s=30)
+        document_id = str(mail.data.attachments[0].document_id)
+        ocr_ref = ocr_json(blobstore, document_id)
+        extracted = DocumentTextExtracted(
+            document_id=document_id,
+            workflow_id=workflow_id,
+            purpose="processing",
+            label=None,
+            blob=blob(blobstore),
+            ocr_ref=ocr_ref,
+            page_count=2,
+            pages_used=[0],
+            sources=["tesseract"],
+            text_chars=11,
+        )
+        send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
+        wait_until(lambda: ocr_ref in read_ahead, timeout_s=20)
+        blobstore.delete(ocr_ref)
+        decision = routed(blobstore, workflow_id, document_id, ocr_ref, route="review")
+        send(producer, topics.DOCUMENT_ROUTED, "document.routed", document_id, decision)
+
+    helper = threading.Thread(target=pipeline, daemon=True)
+    helper.start()
+    response = api.post(f"/processing/{workflow_id}?wait=30", files={"file": ("a.pdf", PDF)})
+    helper.join(5)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["ocr"]["pages"][0]["text"] == "PAYSLIP May"
+    assert len(read_ahead) == 1
 
 
 def test_zip_members_are_listed_under_their_upload(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -54,10 +55,22 @@ def ocr_view(ocr: dict[str, Any]) -> OcrOut:
 
 
 def build_result(
-    session: Session, blobstore: BlobStore, document: Document, *, expand: bool = True
+    session: Session,
+    blobstore: BlobStore,
+    document: Document,
+    *,
+    expand: bool = True,
+    children: list[Document] | None = None,
+    fetched_ocr: Mapping[str, OcrOut | None] | None = None,
 ) -> ProcessingResult:
-    """The result shape of GET /documents/{id}; `expand` adds the members (one level)."""
-    children = records.members(session, document) if expand else []
+    """The result shape of GET /documents/{id}; `expand` adds the members (one level).
+
+    `children`: the members, when the caller has read them already; `fetched_ocr`: OCR views
+    read ahead by their ref (`load_ocr`), so the answer does not wait on S3 for them."""
+    if children is None:
+        children = records.members(session, document) if expand else []
+    ocr_ref = document.ocr_ref
+    ocr = fetched_ocr[ocr_ref] if fetched_ocr and ocr_ref in fetched_ocr else _load_ocr(blobstore, document)
     route = None
     if document.route:
         route = RouteInfo(
@@ -92,7 +105,7 @@ def build_result(
         unknown_reason=unknown_reason(document),
         explanation=explanation_view(document),
         review=review_view(document),
-        ocr=_load_ocr(blobstore, document),
+        ocr=ocr,
         failure=failure,
         members=[build_result(session, blobstore, c, expand=False) for c in children],
         pages=PartPages(first=document.first_page, last=document.last_page)
@@ -105,12 +118,15 @@ def build_result(
 def _load_ocr(blobstore: BlobStore, document: Document) -> OcrOut | None:
     if not document.ocr_ref:
         return None
+    return load_ocr(blobstore, document.ocr_ref, document.id, document.workflow_id)
+
+
+def load_ocr(blobstore: BlobStore, ocr_ref: str, document_id: Any, workflow_id: Any) -> OcrOut | None:
+    """The OCR view stored under `ocr_ref`; None (and a warning) when it is gone."""
     try:
-        return ocr_view(blobstore.get_json(document.ocr_ref))
+        return ocr_view(blobstore.get_json(ocr_ref))
     except BlobNotFoundError:
         logger.warning(
-            "OCR JSON %s is gone",
-            document.ocr_ref,
-            extra={"document_id": document.id, "workflow_id": document.workflow_id},
+            "OCR JSON %s is gone", ocr_ref, extra={"document_id": document_id, "workflow_id": workflow_id}
         )
         return None
