@@ -204,8 +204,12 @@ class StreamService:
         metrics.PROCESSING_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
 
     async def _produce(self, outgoing: Sequence[Outgoing]) -> None:
-        for item in outgoing:
-            await self.app.producer.send_and_wait(
+        """Hand every record to the producer, then wait for all acknowledgements: records ready
+        together leave in one request per broker (the router's route and its copy on
+        `document.routed`), not one round trip after another. Records of one partition keep
+        their order (the producer has one request in flight per partition)."""
+        acknowledged = [
+            await self.app.producer.send(
                 item.topic,
                 item.key.encode(),
                 encode(item.event),
@@ -213,6 +217,12 @@ class StreamService:
                 timestamp=None,
                 headers=None,
             )
+            for item in outgoing
+        ]
+        results = await asyncio.gather(*acknowledged, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # the message is not acknowledged: handled again, resent (same ids)
 
     async def _back_off(self, attempt: int, error: str, exc: Exception, message: Any) -> None:
         delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
