@@ -380,6 +380,57 @@ def test_wait_reads_the_ocr_while_the_document_is_on_its_way(
     assert len(read_ahead) == 1
 
 
+def test_wait_sees_the_route_at_the_short_fetch_wait_while_a_request_waits(
+    serve_api: Callable[..., Any],
+    api_settings: Any,
+    producer: EventProducer,
+    blobstore: BlobStore,
+    topic_reader_factory,
+) -> None:
+    """The broker answers a waiting fetch only at its end: with the consumers' fetch wait at
+    10 s, the route would be seen up to 10 s late; while a request waits, the projection's
+    fetches wait `waiting_fetch_max_wait_ms` (20 ms)."""
+    slow = api_settings.kafka.model_copy(update={"fetch_max_wait_ms": 10_000})
+    group = f"docroute-api-test-{uuid.uuid4().hex[:8]}"
+    with serve_api(projection_enabled=True, consumer_group=group, kafka=slow) as api:
+        wait_until(lambda: api.get("/readyz").status_code == 200, timeout_s=60)
+        workflow_id = create_workflow(api)
+        reader = topic_reader_factory(r"^ingest\.uploads$")
+        routed_at: list[float] = []
+
+        def pipeline() -> None:
+            _, mail = reader.wait_for(lambda t, e: str(e.data.workflow_id) == workflow_id, timeout_s=30)
+            document_id = str(mail.data.attachments[0].document_id)
+            ocr_ref = ocr_json(blobstore, document_id)
+            extracted = DocumentTextExtracted(
+                document_id=document_id,
+                workflow_id=workflow_id,
+                purpose="processing",
+                label=None,
+                blob=blob(blobstore),
+                ocr_ref=ocr_ref,
+                page_count=2,
+                pages_used=[0],
+                sources=["tesseract"],
+                text_chars=11,
+            )
+            send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
+            # Applied: the projection's poll returned, its next fetch waits at the broker.
+            with httpx.Client(base_url=api.base_url, headers=api.headers) as reading:
+                wait_until(status_is(reading, document_id, "extracted"), timeout_s=30)
+            decision = routed(blobstore, workflow_id, document_id, ocr_ref, route="review")
+            send(producer, topics.DOCUMENT_ROUTED, "document.routed", document_id, decision)
+            routed_at.append(time.monotonic())
+
+        helper = threading.Thread(target=pipeline, daemon=True)
+        helper.start()
+        response = api.post(f"/processing/{workflow_id}?wait=60", files={"file": ("a.pdf", PDF)})
+        answered_at = time.monotonic()
+        helper.join(5)
+    assert response.status_code == 200, response.text
+    assert answered_at - routed_at[0] < 3.0
+
+
 def test_zip_members_are_listed_under_their_upload(
     api: httpx.Client, producer: EventProducer, blobstore: BlobStore
 ) -> None:

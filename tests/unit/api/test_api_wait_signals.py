@@ -46,6 +46,19 @@ def test_a_waiter_that_left_is_forgotten() -> None:
     assert not left.is_set()
 
 
+def test_waiting_while_a_request_watches_a_document() -> None:
+    """The projection fetches with the short wait exactly while someone waits."""
+    signals = AppliedSignals()
+
+    async def watch() -> bool:
+        with signals.watch(uuid.uuid4()):
+            return signals.waiting()
+
+    assert not signals.waiting()
+    assert asyncio.run(watch())
+    assert not signals.waiting()
+
+
 def _routed(document_id: uuid.UUID, part: Part | None = None) -> PositionedEvent:
     data = DocumentRouted(
         document_id=document_id,

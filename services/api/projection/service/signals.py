@@ -43,6 +43,11 @@ class AppliedSignals:
                 if not watchers:
                     self._watchers.pop(document_id, None)
 
+    def waiting(self) -> bool:
+        """True while a request waits on a document."""
+        with self._lock:
+            return bool(self._watchers)
+
     def applied(self, document_ids: Iterable[uuid.UUID]) -> None:
         """Called by the projection once a batch holding these documents' events is committed."""
         with self._lock:

@@ -162,8 +162,8 @@ class Projection:
             group_id=self._settings.consumer_group,
             session_timeout_ms=self._settings.kafka.session_timeout_ms,  # 6000
             heartbeat_interval_ms=self._settings.kafka.heartbeat_interval_ms,  # 1000
-            # The stream services' fetch wait (kafka-python's default is 500 ms): a `?wait=`
-            # answer follows the route by the time the projection takes to see it.
+            # The stream services' fetch wait (kafka-python's default is 500 ms); while a
+            # `?wait=` request waits, `waiting_fetch_max_wait_ms` (set_fetch_wait, each poll).
             fetch_max_wait_ms=self._settings.kafka.fetch_max_wait_ms,
         )
         logger.info("projection consuming %s", ", ".join(TOPICS))
@@ -173,6 +173,8 @@ class Projection:
         """Poll and apply until stopped; broker errors propagate (the caller reconnects)."""
         while not self._stop.is_set():
             self._last_beat = time.monotonic()
+            waiting = self.signals.waiting()
+            set_fetch_wait(consumer, self._settings.waiting_fetch_max_wait_ms if waiting else None)
             batch: Batch = consumer.poll(timeout_ms=1000)
             self._joined = bool(consumer.assignment())
             if self._joined and self._state in ("connecting", "reconnecting", "failed"):
@@ -279,6 +281,17 @@ class Projection:
         self._stop.wait(wait_s)
         self._last_beat = time.monotonic()
         self._backoff_s = min(self._backoff_s * 2, MAX_BACKOFF_S)
+
+
+def set_fetch_wait(consumer: KafkaConsumer, wait_ms: int | None) -> None:
+    """The broker's wait of the consumer's next fetches; None: the one it was built with.
+
+    kafka-python reads it from its fetcher's config at every fetch request; it has no public
+    setter, so a version that moved it fails here loudly instead of answering `?wait=` slowly."""
+    fetcher_config = getattr(getattr(consumer, "_fetcher", None), "config", None)
+    if not isinstance(fetcher_config, dict) or "fetch_max_wait_ms" not in fetcher_config:
+        raise RuntimeError("kafka-python's fetcher has no config['fetch_max_wait_ms']: update set_fetch_wait")
+    fetcher_config["fetch_max_wait_ms"] = consumer.config["fetch_max_wait_ms"] if wait_ms is None else wait_ms
 
 
 def _decoded(tp: Any, record: Any) -> PositionedEvent | None:
