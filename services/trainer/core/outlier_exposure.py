@@ -4,7 +4,7 @@ A logistic regression on unit embeddings (the multilingual meaning of a text, no
 a known kind in a language absent from training is not pushed towards the background), fitted
 on the training samples and the background set (docroute.classifier.background) as the last
 class. The background's samples together weigh as much as one average class: with 15 samples a
-class and 279 background documents, unweighted, the background would outweigh the classes and
+class and 327 background documents, unweighted, the background would outweigh the classes and
 pull their own documents towards it. Measured on real documents (bench/quality.py,
 docs/quality.md): at 15 samples a class it sends more documents of a left-out kind to review
 than the per-class distance rule, at the same share of known documents flagged.

@@ -139,6 +139,11 @@ def test_background_arrays_without_their_settings_are_refused() -> None:
         replace(model, unknown_rule=replace(model.unknown_rule, background=wrong))
 
 
+# What the product may ship inside its package without passing terms on to the code of those who
+# deploy it: public domain, permissive, attribution-only. Not GPL, LGPL or share-alike.
+PERMISSIVE = {"public-domain", "CC0-1.0", "BSD-3-Clause", "MIT", "Apache-2.0", "CC-BY-3.0", "CC-BY-4.0"}
+
+
 def test_the_shipped_background_set_says_where_each_text_comes_from() -> None:
     found = load_background()
     data = json.loads(gzip.decompress(BACKGROUND_FILE.read_bytes()))
@@ -147,8 +152,23 @@ def test_the_shipped_background_set_says_where_each_text_comes_from() -> None:
     packages = {source.split("=")[0] for source in found.sources}
     assert packages == set(data["sources"])
     for source in data["sources"].values():
-        assert source["licence"] and source["sha256"] and "=" in source["debian_package"]
+        assert source["terms"] and source["language"]
+        if "debian_package" in source:
+            assert source["sha256"] and "=" in source["debian_package"]
+        else:  # a public repository pinned at a commit
+            assert len(source["github_repository"].split("@")[1]) == 40
     assert all(200 < len(text) < 5_000 for text in found.texts)
+
+
+def test_every_source_of_the_shipped_background_set_is_under_permissive_terms() -> None:
+    """The set ships inside the product's package: a copyleft text (fortunes-de and fortunes-pl
+    are GPL-2.0-or-later) would bring its terms with it."""
+    data = json.loads(gzip.decompress(BACKGROUND_FILE.read_bytes()))
+    licences = {name: source["licence"] for name, source in data["sources"].items()}
+    assert {name: licence for name, licence in licences.items() if licence not in PERMISSIVE} == {}
+    assert not [name for name, source in data["sources"].items() if "GPL" in source["licence"]]
+    # the languages docroute reads beyond the three of Debian's permissive fortune packages
+    assert {d["lang"] for d in data["documents"]} >= {"en", "de", "fr", "es", "it", "pl", "nl", "pt"}
 
 
 def test_a_class_of_one_sample_still_gets_a_limit() -> None:
