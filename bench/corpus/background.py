@@ -108,6 +108,10 @@ BIBLES: dict[str, tuple[str, str, str]] = {
     "PorBLivre": ("pt", "CC-BY-3.0", "Creative Commons Attribution 3.0 Brazil"),
 }
 PER_BIBLE = 12
+# Whom an attribution licence names (the module's Copyright line).
+BIBLE_NOTICES = {
+    "PorBLivre": "Bíblia Livre, (C) 2017 Diego Santos, Mario Sérgio & Marco Teles, CC BY 3.0 Brazil",
+}
 TEXTGRID_POETS = (
     "Brentano, Clemens",
     "Busch, Wilhelm",
@@ -294,6 +298,9 @@ def write_package_file(path: Path = PACKAGE_FILE, cache: Path = DEFAULT_CACHE) -
         "language": lang,
         "licence": LICENCES[repo][0],
         "terms": LICENCES[repo][1],
+        "notice": "The poems are excerpts (up to three runs of consecutive poems a poet, mark-up "
+        "removed) of the data stock of TextGrid's Digital Library, www.editura.de, published under "
+        "the Creative Commons licence 'by' 3.0",
     }
     bibles_repo, bibles_commit = BIBLES_REPO
     for name, (lang, licence, stated) in BIBLES.items():
@@ -303,6 +310,11 @@ def write_package_file(path: Path = PACKAGE_FILE, cache: Path = DEFAULT_CACHE) -
             "licence": licence,
             "terms": f"the SWORD module's DistributionLicense: {stated}",
         }
+        if licence != "public-domain":
+            sources[f"{bibles_repo}/{name}"]["notice"] = (
+                f"{BIBLE_NOTICES[name]}; excerpts of {PER_BIBLE} runs of consecutive verses, "
+                "mark-up and notes removed"
+            )
     if not all(source["licence"] in PERMISSIVE for source in sources.values()):
         raise ValueError(f"a source is not under permissive terms: {sources}")
     data: dict[str, object] = {

@@ -167,6 +167,9 @@ def test_every_source_of_the_shipped_background_set_is_under_permissive_terms() 
     licences = {name: source["licence"] for name, source in data["sources"].items()}
     assert {name: licence for name, licence in licences.items() if licence not in PERMISSIVE} == {}
     assert not [name for name, source in data["sources"].items() if "GPL" in source["licence"]]
+    # an attribution licence travels with its notice: who, and what was changed
+    attributed = [s for s in data["sources"].values() if s["licence"].startswith("CC-BY")]
+    assert attributed and all("notice" in s and "removed" in s["notice"] for s in attributed)
     # the languages docroute reads beyond the three of Debian's permissive fortune packages
     assert {d["lang"] for d in data["documents"]} >= {"en", "de", "fr", "es", "it", "pl", "nl", "pt"}
 
