@@ -335,15 +335,16 @@ class PageModels:
         return np.asarray(np.clip(np.log(first / (1 - first)), -10.0, 10.0), dtype=np.float64)
 
 
-def pair_features(pages: PageModels, texts: Sequence[str]) -> F64:
+def pair_features(pages: PageModels, texts: Sequence[str], rows: F64 | None = None) -> F64:
     """One row per page but the first: the cues that it starts a new document (FEATURES), then
     for each class the same cues times how likely the two pages are of that class (the mean of
     their class probabilities). What a cue means differs from kind to kind: two alike pages are
     a paper going on, but often two invoices of one vendor; a first page stands out less in a
     paper than on an invoice. The class copies let the combiner weigh each cue per kind (one
     linear model for all kinds: bench/splitting.py 0.617 -> 0.667 of stacks exact). The page
-    before a page is the last one with text before it."""
-    rows = pages.rows(texts)
+    before a page is the last one with text before it. `rows`: `pages.rows(texts)` when the
+    caller has them (a training, from the pages' term counts kept since they arrived)."""
+    rows = pages.rows(texts) if rows is None else rows
     states = pages.state_probabilities(rows)
     probabilities = pages.class_probabilities(states)
     first = pages.first_scores(states)

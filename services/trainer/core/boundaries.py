@@ -104,9 +104,13 @@ def _train_boundary_model(
     for fold in range(max(folds) + 1):
         train = [i for i, f in enumerate(folds) if f != fold]
         page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train], counts)
+        page_rows = counts.row_maker(page_models.tfidf)
         for _, stack in (s for s in stacks if s[0] == fold):
             texts, starts = _stack_pages(samples, stack)
-            features.append(pair_features(page_models, texts))
+            # The rows `PageModels.rows` gives, from the pages' counts: no page is analysed again.
+            heads = [t[:HEAD_CHARS] for t in texts]
+            rows = sparse.hstack([page_rows(texts), page_rows(heads)], format="csr").toarray()
+            features.append(pair_features(page_models, texts, rows))
             truth.append(starts[1:])
     # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks.
     found: list[npt.NDArray[np.bool_]] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -84,21 +84,32 @@ class TermCounts:
 
     def rows(self, texts: Sequence[str], state: TfidfState) -> Any:
         """`state.sparse_rows` of these texts' counts (float64 `csr_array`), the same values."""
-        self.add(texts)
-        column = np.full(len(self._terms), -1, dtype=np.int64)
-        for j, term in enumerate(state.vocabulary):
-            found = self._ids.get(term)
-            if found is not None:
-                column[found] = j
+        return self.row_maker(state)(texts)
+
+    def row_maker(self, state: TfidfState) -> Callable[[Sequence[str]], Any]:
+        """`rows` under one `state` for many calls: its columns are looked up once (a boundary
+        model's training makes rows for hundreds of stacks with each page model)."""
         with self._lock:
-            stored = [self._known[t] for t in texts]
-        columns_and_counts = []
-        for ids, counts in stored:
-            cols = column[ids]
-            hit = cols >= 0
-            order = np.argsort(cols[hit], kind="stable")
-            columns_and_counts.append((cols[hit][order], counts[hit][order].astype(np.float64)))
-        return tfidf_rows(columns_and_counts, state.idf, state.size)
+            column = np.full(len(self._terms), -1, dtype=np.int64)
+            for j, term in enumerate(state.vocabulary):
+                found = self._ids.get(term)
+                if found is not None:
+                    column[found] = j
+
+        def rows(texts: Sequence[str]) -> Any:
+            self.add(texts)
+            with self._lock:
+                stored = [self._known[t] for t in texts]
+            columns_and_counts = []
+            for ids, counts in stored:
+                # A term first seen after `state` was fitted is in no column of it.
+                cols = np.where(ids < len(column), column[np.minimum(ids, len(column) - 1)], -1)
+                hit = cols >= 0
+                order = np.argsort(cols[hit], kind="stable")
+                columns_and_counts.append((cols[hit][order], counts[hit][order].astype(np.float64)))
+            return tfidf_rows(columns_and_counts, state.idf, state.size)
+
+        return rows
 
     def forget(self, text: str) -> None:
         """Drop a text's counts (a deleted or changed sample); its terms stay in the lexicon."""

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from docroute.blobstore import BlobStore
+from docroute.classifier import features as classifier_features
 from docroute.classifier.background import load_background
 from docroute.classifier.boundary import HEAD_CHARS
 from docroute.classifier.embedders import Embedder, Embeddings, load_embedder
@@ -76,6 +77,7 @@ def watched(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(store, "get", counting_get)
     monkeypatch.setattr(trainer_terms, "count_terms", counting_terms)
     monkeypatch.setattr(training, "count_terms", counting_terms)  # the classifier's own counting
+    monkeypatch.setattr(classifier_features, "count_terms", counting_terms)  # TfidfState.transform's
     monkeypatch.setattr(trainer_features, "load_embedder", lambda embedder_id: embedder)
     return seen
 
