@@ -20,6 +20,9 @@ Format, version 1::
           "mean_confidence": 1.0,     # mean of the word confidences, 0.0 without words
           "words": [{"text": "INVOICE", "confidence": 1.0, "box": [150, 120, 390, 160],
                      "line": 0}],        # line: 0-based line number on the page, reading order
+          "text_layer_rejected": null,  # or, when the page's text layer was garbled (a broken
+                                      # font encoding) and the page was OCR'd instead: why,
+                                      # "text layer does not read as language: 3 % of 412 ..."
           "escalation": null          # or, when the fast engine read the page poorly and the
                                       # stronger one read it again: {"engine": "tesseract",
                                       # "mean_confidence": 0.41, "text_chars": 212,
@@ -112,6 +115,9 @@ class OcrPage(_Frozen):
     mean_confidence: float = Field(ge=0.0, le=1.0)
     words: tuple[OcrWord, ...] = ()
     escalation: OcrFirstRead | None = None
+    text_layer_rejected: str | None = Field(
+        default=None, description="why the page's text layer was not used although it had text (then OCR'd)"
+    )
 
 
 class OcrDocument(_Frozen):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -284,3 +285,29 @@ def make_image_pdf(
 def make_corrupt_pdf() -> bytes:
     """Bytes that start like a PDF but are not one."""
     return b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+
+
+def make_garbled_text_pdf(lines: Sequence[str], pages: int = 1) -> bytes:
+    """A digital PDF like :func:`make_text_pdf` that prints ``lines`` correctly but whose text
+    layer is mojibake: the font's ToUnicode map gives each glyph the character 32 + its glyph id
+    (``!``, ``"``, ``#``...) instead of its own, as PDFs with broken font encodings do. Spaces
+    keep their mapping, so the garbage comes in word-like runs.
+    """
+    pdf = _new_pdf(lines)
+    pdf.set_compression(False)
+    for number in range(1, pages + 1):
+        pdf.add_page()
+        for line in [*lines, f"Page {number} of {pages}"]:
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    start = data.index(b"beginbfchar")
+    end = data.index(b"endbfchar", start)
+
+    def wrong(match: re.Match[bytes]) -> bytes:
+        glyph, char = int(match[1], 16), int(match[2], 16)
+        if glyph == 0 or char == 0x20:
+            return match[0]
+        return b"<%04X> <%04X>" % (glyph, 0x20 + glyph % 0x5E + 1)  # same length: offsets hold
+
+    cmap = re.sub(rb"<([0-9A-F]{4})> <([0-9A-F]{4})>", wrong, data[start:end])
+    return data[:start] + cmap + data[end:]

@@ -1,4 +1,4 @@
-"""Document bytes -> ``OcrDocument``: text layer where a PDF has one, else crop + OCR."""
+"""Document bytes -> ``OcrDocument``: text layer where a PDF has a legible one, else crop + OCR."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from services.ocr.core.engine import OcrEngine
 from services.ocr.core.errors import PageSelectionError, UnsupportedMediaTypeError
 from services.ocr.core.escalation import NEVER, EscalationRule, ink_covered
 from services.ocr.core.images import count_image_pages, load_image_pages
+from services.ocr.core.legibility import garbled_reason
 from services.ocr.core.pdf import PdfFile, has_text_layer
 
 logger = logging.getLogger(__name__)
@@ -136,14 +137,18 @@ def enough_text(pages: list[OcrPage], text_budget: int | None) -> bool:
 def _pdf_pages(
     data: bytes, spec: str | None, max_pages: int, ocr: _Ocr, text_budget: int | None
 ) -> tuple[int, list[OcrPage]]:
-    """Page count and pages of a PDF: text layer when present, else rendered and OCR'd."""
+    """Page count and pages of a PDF: text layer when present and legible, else rendered and
+    OCR'd (a garbled layer's reason kept on the page as ``text_layer_rejected``)."""
     pages: list[OcrPage] = []
     with PdfFile(data) as pdf:
         for index in select_pages(spec, pdf.page_count, max_pages):
             if enough_text(pages, text_budget):
                 break
             layer = pdf.text_layer(index)
-            if has_text_layer(layer.text):
+            present = has_text_layer(layer.text)
+            # A layer of mojibake (a broken font encoding) is read like a scan, saying why.
+            garbled = garbled_reason(layer.text) if present else None
+            if present and garbled is None:
                 pages.append(
                     OcrPage(
                         index=index,
@@ -156,7 +161,10 @@ def _pdf_pages(
                     )
                 )
             else:
-                pages.append(ocr.page(index, pdf.render(index)))
+                page = ocr.page(index, pdf.render(index))
+                pages.append(
+                    page if garbled is None else page.model_copy(update={"text_layer_rejected": garbled})
+                )
         return pdf.page_count, pages
 
 

@@ -74,6 +74,7 @@ def test_json_has_the_documented_fields() -> None:
         "mean_confidence",
         "words",
         "escalation",  # null: the first engine's read was kept
+        "text_layer_rejected",  # null: no garbled text layer was passed over
     }
     assert page["escalation"] is None
     assert page["words"][0] == {"text": "Rechnung", "confidence": 0.8, "box": [0, 0, 10, 10], "line": 0}
