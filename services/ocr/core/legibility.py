@@ -25,8 +25,8 @@ The measure: split the text at white space, strip each token's surrounding punct
 A layer reads as language unless at least ``MIN_JUDGED_TOKENS`` tokens are words, numbers or
 junk and fewer than ``MIN_LEGIBLE_SHARE`` of them are words or numbers. Short layers are given
 the benefit of the doubt (they keep the old behaviour), and tables of numbers read as language.
-On the real-document corpus (docs/ocr.md) the garbled papers' pages score 0.00-0.16, every other
-page read 0.4 or more.
+On the real-document corpus (docs/ocr.md) the two garbled papers' pages score 0.00-0.27, every
+other page 0.46 or more (median 0.98).
 """
 
 from __future__ import annotations
