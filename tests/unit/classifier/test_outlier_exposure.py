@@ -49,7 +49,8 @@ def test_a_document_like_the_background_is_unknown_and_says_why() -> None:
     strangers = np.vstack([_cluster(rng, np.eye(DIM)[10 + i], 1, 0.3) for i in range(5)])
     verdicts = model.unknown_verdicts(["lorem ipsum"] * 5, strangers)
     assert all(v.unknown and v.view == BACKGROUND for v in verdicts), [v.reason for v in verdicts]
-    assert all(v.distance > 0.2 and v.threshold == pytest.approx(0.2) for v in verdicts)
+    limit = UnknownConfig().background_probability
+    assert all(v.distance > limit and v.threshold == pytest.approx(limit) for v in verdicts)
     assert verdicts[0].reason.startswith("looks like none of the classes: 0.")
     assert "probability of the background documents" in verdicts[0].reason
     # The training documents and new ones near the classes are known, and say so in the same words.
@@ -102,8 +103,9 @@ def test_few_samples_raise_the_limit_to_the_held_out_samples_background_probabil
     fixed = _train(background, UnknownConfig(background_few_samples=0))
     assert few.unknown_rule is not None and few.unknown_rule.background is not None
     assert fixed.unknown_rule is not None and fixed.unknown_rule.background is not None
-    assert fixed.unknown_rule.background.threshold == pytest.approx(0.2)
-    assert few.unknown_rule.background.threshold >= 0.2
+    limit = UnknownConfig().background_probability
+    assert fixed.unknown_rule.background.threshold == pytest.approx(limit)
+    assert few.unknown_rule.background.threshold >= limit
     np.testing.assert_array_equal(few.unknown_rule.background.coef, fixed.unknown_rule.background.coef)
 
 
@@ -117,7 +119,15 @@ def test_the_artifact_keeps_the_rule_and_a_model_from_before_keeps_its_own() -> 
     np.testing.assert_array_equal(loaded.unknown_rule.background.coef, model.unknown_rule.background.coef)  # type: ignore[union-attr]
     assert loaded.unknown_verdicts(texts, emb) == model.unknown_verdicts(texts, emb)
     meta = json.loads(files["model.json"])
-    assert meta["unknown_rule"]["background"] == {"threshold": 0.2, "set": "test-set"}
+    assert meta["unknown_rule"]["background"] == {
+        "threshold": UnknownConfig().background_probability,
+        "set": "test-set",
+    }
+    # A version fitted at the first set's limit (0.2, before the default moved) keeps its limit.
+    meta["unknown_rule"]["background"] = {"threshold": 0.2, "set": "7a2d3eadea681e86"}
+    earlier = ClassifierModel.load({**files, "model.json": json.dumps(meta).encode()})
+    assert earlier.unknown_rule is not None and earlier.unknown_rule.background is not None
+    assert earlier.unknown_rule.background.threshold == pytest.approx(0.2)
     # A version trained before outlier exposure: no background in its artifact, the same verdicts.
     before = _train(None)
     assert "background" not in json.loads(before.save()["model.json"])["unknown_rule"]
@@ -187,5 +197,6 @@ def test_a_class_of_one_sample_still_gets_a_limit() -> None:
     ).model  # fmt: skip
     rule = model.unknown_rule
     assert rule is not None and rule.background is not None
-    assert rule.background.coef.shape == (4, DIM) and 0.2 <= rule.background.threshold < 1.0
+    limit = UnknownConfig().background_probability
+    assert rule.background.coef.shape == (4, DIM) and limit <= rule.background.threshold < 1.0
     assert not any(v.unknown for v in model.unknown_verdicts(texts, emb))
