@@ -115,8 +115,12 @@ class OcrPage(_Frozen):
     mean_confidence: float = Field(ge=0.0, le=1.0)
     words: tuple[OcrWord, ...] = ()
     escalation: OcrFirstRead | None = None
+    # Written only when set: readers of the release before it refuse unknown fields, and during
+    # a rolling update they read what the new OCR service writes.
     text_layer_rejected: str | None = Field(
-        default=None, description="why the page's text layer was not used although it had text (then OCR'd)"
+        default=None,
+        description="why the page's text layer was not used although it had text (then OCR'd)",
+        exclude_if=lambda value: value is None,
     )
 
 

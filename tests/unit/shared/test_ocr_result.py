@@ -74,10 +74,23 @@ def test_json_has_the_documented_fields() -> None:
         "mean_confidence",
         "words",
         "escalation",  # null: the first engine's read was kept
-        "text_layer_rejected",  # null: no garbled text layer was passed over
     }
     assert page["escalation"] is None
     assert page["words"][0] == {"text": "Rechnung", "confidence": 0.8, "box": [0, 0, 10, 10], "line": 0}
+
+
+def test_a_rejected_text_layer_is_written_only_when_a_page_had_one() -> None:
+    """Readers of the release before the field refuse unknown fields (a rolling update): the
+    JSON of a page whose text layer was used is what they read."""
+    document = _document()
+    rejected = document.model_copy(
+        update={"pages": (document.pages[0].model_copy(update={"text_layer_rejected": "garbled"}),)}
+    )
+    payload = json.loads(rejected.to_json())
+
+    assert payload["pages"][0]["text_layer_rejected"] == "garbled"
+    assert "text_layer_rejected" not in json.loads(document.to_json())["pages"][1]
+    assert OcrDocument.from_json(rejected.to_json()) == rejected
 
 
 def test_json_is_utf8() -> None:
