@@ -287,6 +287,16 @@ def make_corrupt_pdf() -> bytes:
     return b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 
 
+# A German invoice's lines: the text of the garbled-layer tests, which OCR must read back.
+GERMAN_INVOICE_LINES = (
+    "Schneider Technik AG, Lindenallee 155, 10115 Berlin",
+    "Rechnung Nr. 71503 vom 02.05.2024, zahlbar bis 01.06.2024",
+    "Sehr geehrte Damen und Herren, wir berechnen Ihnen die folgenden Leistungen:",
+    "Druckertoner schwarz, 4 Stück zu 59,90 Euro, Wartung des Kopierers im Mai",
+    "Gesamtbetrag 318,36 Euro inklusive Umsatzsteuer. Vielen Dank für Ihren Auftrag.",
+)
+
+
 def make_garbled_text_pdf(lines: Sequence[str], pages: int = 1) -> bytes:
     """A digital PDF like :func:`make_text_pdf` that prints ``lines`` correctly but whose text
     layer is mojibake: the font's ToUnicode map gives each glyph the character 32 + its glyph id

@@ -11,15 +11,8 @@ import pytest
 from services.ocr.adapters import TesseractEngine
 from services.ocr.core.extract import extract_document
 from services.ocr.core.pdf import PdfFile
+from tests.factories.documents import GERMAN_INVOICE_LINES as LINES
 from tests.factories.documents import make_garbled_text_pdf, make_text_pdf
-
-LINES = [
-    "Schneider Technik AG, Lindenallee 155, 10115 Berlin",
-    "Rechnung Nr. 71503 vom 02.05.2024, zahlbar bis 01.06.2024",
-    "Sehr geehrte Damen und Herren, wir berechnen Ihnen die folgenden Leistungen:",
-    "Druckertoner schwarz, 4 Stück zu 59,90 Euro, Wartung des Kopierers im Mai",
-    "Gesamtbetrag 318,36 Euro inklusive Umsatzsteuer. Vielen Dank für Ihren Auftrag.",
-]
 
 
 def word_recall(expected: str, recognised: str) -> float:

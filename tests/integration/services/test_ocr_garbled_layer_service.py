@@ -9,16 +9,9 @@ from docroute import topics
 from docroute.contracts._generated import Blob, DocumentReceived, Origin
 from docroute.events import Outgoing, new_event
 from docroute.ocr_result import OcrDocument
+from tests.factories.documents import GERMAN_INVOICE_LINES as LINES
 from tests.factories.documents import make_garbled_text_pdf
 from tests.factories.workflows import publish_workflow
-
-LINES = [
-    "Schneider Technik AG, Lindenallee 155, 10115 Berlin",
-    "Rechnung Nr. 71503 vom 02.05.2024, zahlbar bis 01.06.2024",
-    "Sehr geehrte Damen und Herren, wir berechnen Ihnen die folgenden Leistungen:",
-    "Druckertoner schwarz, 4 Stück zu 59,90 Euro, Wartung des Kopierers im Mai",
-    "Gesamtbetrag 318,36 Euro inklusive Umsatzsteuer. Vielen Dank für Ihren Auftrag.",
-]
 
 
 def test_a_garbled_text_layer_is_ocred_by_the_service(

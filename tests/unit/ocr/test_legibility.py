@@ -10,6 +10,7 @@ from PIL import Image
 from docroute.ocr_result import EngineName, OcrLanguage, OcrWord
 from services.ocr.core.extract import extract_document
 from services.ocr.core.legibility import MIN_JUDGED_TOKENS, classify_token, garbled_reason
+from tests.factories.documents import GERMAN_INVOICE_LINES as LINES
 from tests.factories.documents import make_garbled_text_pdf, make_text_pdf
 from tests.factories.latin_languages import SAMPLES
 
@@ -133,15 +134,6 @@ class FakeEngine:
     def recognize(self, image: Image.Image, language: OcrLanguage) -> list[OcrWord]:
         self.seen.append(language)
         return [OcrWord(text="Rechnung", confidence=0.9, box=(1, 2, 3, 4), line=0)]
-
-
-LINES = [
-    "Schneider Technik AG, Lindenallee 155, 10115 Berlin",
-    "Rechnung Nr. 71503 vom 02.05.2024, zahlbar bis 01.06.2024",
-    "Sehr geehrte Damen und Herren, wir berechnen Ihnen die folgenden Leistungen:",
-    "Druckertoner schwarz, 4 Stück zu 59,90 Euro, Wartung des Kopierers im Mai",
-    "Gesamtbetrag 318,36 Euro inklusive Umsatzsteuer. Vielen Dank für Ihren Auftrag.",
-]
 
 
 def test_a_pdf_with_a_garbled_text_layer_is_rendered_and_ocred() -> None:
