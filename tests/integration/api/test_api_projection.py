@@ -106,6 +106,27 @@ def routed(
     )
 
 
+def send_extracted(
+    producer: EventProducer, store: BlobStore, workflow_id: str, document_id: str, purpose: str
+) -> str:
+    """OCR's `document.text_extracted` for a document, its OCR JSON stored; returns the ref."""
+    ocr_ref = ocr_json(store, document_id)
+    extracted = DocumentTextExtracted(
+        document_id=document_id,
+        workflow_id=workflow_id,
+        purpose=purpose,
+        label=None,
+        blob=blob(store),
+        ocr_ref=ocr_ref,
+        page_count=2,
+        pages_used=[0],
+        sources=["tesseract"],
+        text_chars=11,
+    )
+    send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
+    return ocr_ref
+
+
 def ocr_json(store: BlobStore, document_id: str) -> str:
     words = [
         {"text": "PAYSLIP", "confidence": 0.97, "box": [10, 20, 110, 40], "line": 0},
@@ -220,20 +241,7 @@ def test_training_text_becomes_a_labelled_sample(
         data={"label": "payslip"},
     )
     document_id = upload.json()["document_id"]
-    ocr_ref = ocr_json(blobstore, document_id)
-    extracted = DocumentTextExtracted(
-        document_id=document_id,
-        workflow_id=workflow_id,
-        purpose="training",
-        label=None,
-        blob=blob(blobstore),
-        ocr_ref=ocr_ref,
-        page_count=2,
-        pages_used=[0],
-        sources=["tesseract"],
-        text_chars=11,
-    )
-    send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
+    ocr_ref = send_extracted(producer, blobstore, workflow_id, document_id, "training")
     _, event = reader.wait_for(lambda t, e: str(e.data.sample_id) == document_id, timeout_s=30)
     assert (event.data.label, event.data.ocr_ref) == ("payslip", ocr_ref)
     assert str(event.data.workflow_id) == workflow_id
@@ -351,20 +359,7 @@ def test_wait_reads_the_ocr_while_the_document_is_on_its_way(
     def pipeline() -> None:
         _, mail = reader.wait_for(lambda t, e: str(e.data.workflow_id) == workflow_id, timeout_s=30)
         document_id = str(mail.data.attachments[0].document_id)
-        ocr_ref = ocr_json(blobstore, document_id)
-        extracted = DocumentTextExtracted(
-            document_id=document_id,
-            workflow_id=workflow_id,
-            purpose="processing",
-            label=None,
-            blob=blob(blobstore),
-            ocr_ref=ocr_ref,
-            page_count=2,
-            pages_used=[0],
-            sources=["tesseract"],
-            text_chars=11,
-        )
-        send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
+        ocr_ref = send_extracted(producer, blobstore, workflow_id, document_id, "processing")
         wait_until(lambda: ocr_ref in read_ahead, timeout_s=20)
         blobstore.delete(ocr_ref)
         decision = routed(blobstore, workflow_id, document_id, ocr_ref, route="review")
@@ -401,20 +396,7 @@ def test_wait_sees_the_route_at_the_short_fetch_wait_while_a_request_waits(
         def pipeline() -> None:
             _, mail = reader.wait_for(lambda t, e: str(e.data.workflow_id) == workflow_id, timeout_s=30)
             document_id = str(mail.data.attachments[0].document_id)
-            ocr_ref = ocr_json(blobstore, document_id)
-            extracted = DocumentTextExtracted(
-                document_id=document_id,
-                workflow_id=workflow_id,
-                purpose="processing",
-                label=None,
-                blob=blob(blobstore),
-                ocr_ref=ocr_ref,
-                page_count=2,
-                pages_used=[0],
-                sources=["tesseract"],
-                text_chars=11,
-            )
-            send(producer, topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", document_id, extracted)
+            ocr_ref = send_extracted(producer, blobstore, workflow_id, document_id, "processing")
             # Applied: the projection's poll returned, its next fetch waits at the broker.
             with httpx.Client(base_url=api.base_url, headers=api.headers) as reading:
                 wait_until(status_is(reading, document_id, "extracted"), timeout_s=30)
