@@ -137,7 +137,8 @@ WEBHOOK_EVENTS = {
     "unknown-event": ["document.exploded"],
     "no-events": [],
     "events-as-a-string": "model.published",
-    "too-many-events": ["model.published"] * 5,
+    "too-many-events": ["model.published"] * 6,
+    "an-event-twice": ["model.published", "document.routed", "model.published"],
 }
 
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 WebhookEvent = Literal[
     "model.published", "model.promoted", "document.routed", "review.pending", "document.superseded"
 ]
+
+
+def _each_once(events: list[str]) -> list[str]:
+    if len(set(events)) < len(events):
+        raise ValueError("each event may be listed once")
+    return events
 
 
 class WebhookCreate(BaseModel):
@@ -21,7 +27,9 @@ class WebhookCreate(BaseModel):
     url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] = Field(
         description="http(s) URL that receives a POST per event"
     )
-    events: list[WebhookEvent] = Field(min_length=1, max_length=5)
+    events: Annotated[list[WebhookEvent], AfterValidator(_each_once)] = Field(
+        min_length=1, max_length=len(get_args(WebhookEvent)), json_schema_extra={"uniqueItems": True}
+    )
 
 
 class WebhookPublic(BaseModel):
