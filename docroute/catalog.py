@@ -119,6 +119,11 @@ class TopicView:
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                # The stream services' fetch wait, not kafka-python's 500 ms: the local broker
+                # answers a fetch only when its wait is over, so a view saw a workflow archived
+                # 13 ms before a mail for it only after the mail had gone through every stage
+                # (tests/adversarial/test_mailroom.py, CI 2026-12-01).
+                fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
             )
         except KafkaError as exc:
             raise BrokerUnavailableError(f"cannot read {self.topic}: {exc}") from exc
