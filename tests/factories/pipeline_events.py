@@ -182,3 +182,30 @@ class FakeDocument:
         """Only the first event: the document is still in flight."""
         event = new_event("document.received", self.received(), source="test", subject=self.document_id)
         producer.send([Outgoing(topics.DOCUMENT_RECEIVED, self.document_id, event)])
+
+
+def submit_original(
+    producer: EventProducer,
+    blobstore: BlobStore,
+    workflow_id: str,
+    data: bytes,
+    media_type: str,
+    pages: int = 1,
+    filename: str = "f",
+) -> str:
+    """Store `data` as an original and send its `document.received`, as ingest would; returns
+    the document id (for tests of the stages after ingest)."""
+    digest = hashlib.sha256(data).hexdigest()
+    ref = blobstore.put(f"originals/sha256/{digest}", data)
+    document_id = str(uuid.uuid4())
+    received = DocumentReceived(
+        document_id=document_id,
+        workflow_id=workflow_id,
+        purpose="processing",
+        origin=Origin(door="upload", filename=filename),
+        page_count=pages,
+        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
+    )
+    event = new_event("document.received", received, source="test", subject=document_id)
+    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)])
+    return document_id

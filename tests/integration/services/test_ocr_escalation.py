@@ -5,18 +5,15 @@ stays with Tesseract. Real engines on generated pages that defeat Tesseract the 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import random
-import uuid
 
 from PIL import Image
 
 from docroute import topics
-from docroute.contracts._generated import Blob, DocumentReceived, Origin
-from docroute.events import Outgoing, new_event
 from docroute.ocr_result import OcrDocument
 from tests.factories.documents import document_lines, render_scanned_page
+from tests.factories.pipeline_events import submit_original
 from tests.factories.workflows import publish_workflow
 
 
@@ -24,23 +21,6 @@ def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
-
-
-def _submit(producer, blobstore, workflow_id: str, data: bytes) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    ref = blobstore.put(f"originals/sha256/{digest}", data)
-    document_id = str(uuid.uuid4())
-    received = DocumentReceived(
-        document_id=document_id,
-        workflow_id=workflow_id,
-        purpose="processing",
-        origin=Origin(door="upload", filename="f.png"),
-        page_count=1,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="image/png"),
-    )
-    event = new_event("document.received", received, source="test", subject=document_id)
-    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)])
-    return document_id
 
 
 def _recall(expected: str, text: str) -> float:
@@ -63,9 +43,10 @@ def test_poorly_read_pages_are_read_again_by_paddle(
     )
     photo_page = render_scanned_page(photo_lines, background=True, rotate_deg=6, seed=2)
     skewed_page = render_scanned_page(skew_lines, background=False, rotate_deg=9, seed=2)
-    photo = _submit(producer, blobstore, flow, _png(photo_page))
-    skewed = _submit(producer, blobstore, flow, _png(skewed_page))
-    clean = _submit(producer, blobstore, flow, _png(render_scanned_page(clean_lines, background=False)))
+    photo = submit_original(producer, blobstore, flow, _png(photo_page), "image/png", filename="f.png")
+    skewed = submit_original(producer, blobstore, flow, _png(skewed_page), "image/png", filename="f.png")
+    clean_png = _png(render_scanned_page(clean_lines, background=False))
+    clean = submit_original(producer, blobstore, flow, clean_png, "image/png", filename="f.png")
 
     def read(document_id: str):
         topic, event = reader.wait_for(lambda t, e: e.subject == document_id, timeout_s=240)

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
-import uuid
 
 from docroute import topics
-from docroute.contracts._generated import Blob, DocumentReceived, Origin
-from docroute.events import Outgoing, new_event
 from docroute.ocr_result import OcrDocument
 from tests.factories.documents import document_lines, make_encrypted_pdf, make_scanned_image, make_text_pdf
+from tests.factories.pipeline_events import submit_original as _submit
 from tests.factories.workflows import publish_workflow
-
-
-def _submit(producer, blobstore, workflow_id: str, data: bytes, media_type: str, pages: int = 1) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    ref = blobstore.put(f"originals/sha256/{digest}", data)
-    document_id = str(uuid.uuid4())
-    received = DocumentReceived(
-        document_id=document_id,
-        workflow_id=workflow_id,
-        purpose="processing",
-        origin=Origin(door="upload", filename="f"),
-        page_count=pages,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
-    )
-    event = new_event("document.received", received, source="test", subject=document_id)
-    producer.send([Outgoing(topics.DOCUMENT_RECEIVED, document_id, event)])
-    return document_id
 
 
 def _words(text: str) -> set[str]:
