@@ -824,14 +824,7 @@ def test_a_document_read_as_one_is_divided_in_the_browser(
     """A 3-page file in a workflow that splits at separator sheets, none found: read as one
     document, in review (no model yet). The pane shows its pages with only the first ticked;
     ticking the third and dividing makes it two documents, the API's parts 0-1 and 2."""
-    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
-        body = {"name": "undivided", "labels": list(KINDS), "splitting": "separator"}
-        wf = api.post("/workflows", json=body).json()["key"]
-        pdf = make_text_pdf(document_lines("invoice", random.Random(12)), pages=3)
-        accepted = api.post(f"/processing/{wf}", files={"file": ("two.pdf", pdf, "application/pdf")})
-        assert accepted.status_code == 202, accepted.text
-        whole = str(accepted.json()["document_id"])
-        wait_until(lambda: _stack_parts(api, wf, whole) == [(0, 2)], LONG_S / 1000, "not in review")
+    wf, whole = _read_as_one(stack, admin_api_key, "undivided", "invoice", 12)
     offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = offline.new_page()
     sign_in(page, stack["console"], admin_api_key)
@@ -854,19 +847,28 @@ def test_a_document_read_as_one_is_divided_in_the_browser(
     assert problems == [], "\n".join(problems)
 
 
+def _read_as_one(
+    stack: dict[str, str], admin_api_key: str, name: str, kind: str, seed: int
+) -> tuple[str, str]:
+    """A 3-page file of `kind` in a new workflow splitting at separator sheets, none found: read
+    as one document, in review (no model yet); (workflow key, document id)."""
+    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
+        body = {"name": name, "labels": list(KINDS), "splitting": "separator"}
+        wf = api.post("/workflows", json=body).json()["key"]
+        pdf = make_text_pdf(document_lines(kind, random.Random(seed)), pages=3)
+        accepted = api.post(f"/processing/{wf}", files={"file": (f"{kind}.pdf", pdf, "application/pdf")})
+        assert accepted.status_code == 202, accepted.text
+        whole = str(accepted.json()["document_id"])
+        wait_until(lambda: _stack_parts(api, wf, whole) == [(0, 2)], LONG_S / 1000, "not in review")
+    return wf, whole
+
+
 def test_a_document_read_as_one_is_divided_from_its_page(
     stack: dict[str, str], browser: Browser, admin_api_key: str
 ) -> None:
     """The same kind of file found in the documents list: its page offers the page ticks too;
     ticking page 3 divides it, and the page then lists the two documents in it."""
-    with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
-        body = {"name": "undivided list", "labels": list(KINDS), "splitting": "separator"}
-        wf = api.post("/workflows", json=body).json()["key"]
-        pdf = make_text_pdf(document_lines("payslip", random.Random(13)), pages=3)
-        accepted = api.post(f"/processing/{wf}", files={"file": ("both.pdf", pdf, "application/pdf")})
-        assert accepted.status_code == 202, accepted.text
-        whole = str(accepted.json()["document_id"])
-        wait_until(lambda: _stack_parts(api, wf, whole) == [(0, 2)], LONG_S / 1000, "not in review")
+    wf, whole = _read_as_one(stack, admin_api_key, "undivided list", "payslip", 13)
     offline = OfflineContext(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
     page = offline.new_page()
     sign_in(page, stack["console"], admin_api_key)
