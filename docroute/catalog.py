@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import datetime
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -43,12 +45,22 @@ class TopicView:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"view-{topic}", daemon=True)
         self._listeners: list[Any] = []
+        # What the follower has read (next offset per partition), and the latest wall time
+        # before which everything produced is known to be read (see `ensure_current`).
+        self._read_up_to: dict[TopicPartition, int] = {}
+        self._current_as_of = 0.0
+        self._offsets_lock = threading.Lock()
+        self._offsets: KafkaConsumer | None = None
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
+        with self._offsets_lock:
+            if self._offsets is not None:
+                self._offsets.close()
+                self._offsets = None
 
     def on_event(self, listener: Any) -> None:
         """Call `listener(event)` in the follower thread for every new event."""
@@ -68,6 +80,43 @@ class TopicView:
             self._sync_requests += 1
             target = self._sync_requests
             return self._caught_up.wait_for(lambda: self._synced_rounds >= target, timeout_s)
+
+    def ensure_current(self, as_of: datetime, timeout_s: float = 15.0) -> bool:
+        """Block until every event produced before `as_of` has been read; True on success.
+
+        A stage calls this with the time of the event it handles, so a change published before
+        that event (a workflow archived, then a mail sent for it) is always seen. It costs one
+        offsets request when the view was not already known current as of that time, and a
+        wait only when the topic holds events the follower has not read yet.
+        """
+        wanted = min(as_of.timestamp(), time.time())
+        with self._lock:
+            if self._current_as_of >= wanted:
+                return True
+        asked_at = time.time()
+        try:
+            ends = self._end_offsets()
+        except KafkaError as exc:
+            logger.warning("cannot read the end of %s: %s", self.topic, exc)
+            return self.sync(timeout_s)
+        with self._lock:
+            read_all = self._caught_up.wait_for(
+                lambda: bool(self._read_up_to)
+                and all(self._read_up_to.get(p, 0) >= end for p, end in ends.items()),
+                timeout_s,
+            )
+            if read_all:
+                self._current_as_of = max(self._current_as_of, asked_at)
+            return read_all
+
+    def _end_offsets(self) -> dict[TopicPartition, int]:
+        # kafka-python clients are not thread-safe: the follower's consumer stays its own.
+        with self._offsets_lock:
+            if self._offsets is None:
+                self._offsets = self._connect()
+            partitions = self._partitions(self._offsets)
+            ends: dict[TopicPartition, int] = self._offsets.end_offsets(partitions)
+            return ends
 
     def _run(self) -> None:
         delay = 0.5
@@ -96,9 +145,12 @@ class TopicView:
                     for records in consumer.poll(timeout_ms=200).values():
                         for record in records:
                             self._apply(record.key, record.value)
-                with self._lock:
+            read_up_to = {p: consumer.position(p) for p in partitions}
+            with self._lock:
+                self._read_up_to = read_up_to
+                if ends is not None:
                     self._synced_rounds = requested
-                    self._caught_up.notify_all()
+                self._caught_up.notify_all()
         consumer.close()
 
     def _apply(self, key: bytes | None, value: bytes) -> None:

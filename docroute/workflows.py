@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from docroute import topics
 from docroute.catalog import TopicView
 from docroute.contracts._generated import WorkflowUpdated
@@ -18,8 +20,17 @@ class WorkflowDirectory:
     def start(self) -> None:
         self._view.start()
 
-    def get(self, workflow_id: str) -> WorkflowUpdated:
-        """Settings of an active workflow; raises UnknownWorkflowError for unknown or archived keys."""
+    def stop(self) -> None:
+        self._view.stop()
+
+    def get(self, workflow_id: str, *, as_of: datetime | None = None) -> WorkflowUpdated:
+        """Settings of an active workflow; raises UnknownWorkflowError for unknown or archived keys.
+
+        `as_of`: the time of the event being handled; every change published before it is
+        seen (a mail sent just after its workflow was archived is refused, not let through).
+        """
+        if as_of is not None:
+            self._view.ensure_current(as_of)
         event = self._view.get(workflow_id)
         if event is None:
             # A document can overtake its workflow's first update; catch up once.

@@ -76,7 +76,8 @@ class IngestHandler:
             raise PermanentError(
                 f"a mail on {_TOPICS[door]} cannot claim door {mail.door!r}", reason_code="door_mismatch"
             )
-        workflow = self._workflows.get(str(mail.workflow_id))  # unknown: the whole mail is dead-lettered
+        # unknown or archived: the whole mail is dead-lettered
+        workflow = self._workflows.get(str(mail.workflow_id), as_of=event.time)
         labels = list(workflow.labels)
         purpose = mail.purpose or "processing"
         label = mail.label if purpose == "training" else None

@@ -62,7 +62,7 @@ class OcrHandler:
     def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
         doc = event.data
         document_id = str(doc.document_id)
-        workflow = self._workflows.get(str(doc.workflow_id))
+        workflow = self._workflows.get(str(doc.workflow_id), as_of=event.time)
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
         # A photo holding several documents (receipts) goes on as one part per document.
         parts = self._photos.split(doc, workflow.splitting) or self._stacks.split(

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from docroute import metrics, topics
@@ -37,7 +38,7 @@ class RouterHandler:
         if doc.purpose != "processing":
             return []
         document_id = str(doc.document_id)
-        record = {"sent": False, "routed": self._decide(doc).model_dump(mode="json")}
+        record = {"sent": False, "routed": self._decide(doc, event.time).model_dump(mode="json")}
         # Claim the decision in one round trip; a redelivery finds the first one and keeps it.
         if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):
             found = _readable(self._store.get(_key(document_id)))
@@ -89,8 +90,8 @@ class RouterHandler:
             },
         )
 
-    def _decide(self, doc: DocumentClassified) -> DocumentRouted:
-        workflow = self._workflows.get(str(doc.workflow_id))
+    def _decide(self, doc: DocumentClassified, as_of: datetime) -> DocumentRouted:
+        workflow = self._workflows.get(str(doc.workflow_id), as_of=as_of)
         decision = choose_route(
             predicted_class=doc.predicted_class,
             confidence=doc.confidence,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 
 import pytest
 
@@ -27,7 +28,7 @@ class _Workflows:
             archived=False,
         )
 
-    def get(self, workflow_id: str) -> WorkflowUpdated:
+    def get(self, workflow_id: str, *, as_of: datetime | None = None) -> WorkflowUpdated:
         return self.workflow
 
 
