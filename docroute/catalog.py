@@ -101,8 +101,10 @@ class TopicView:
             return self.sync(timeout_s)
         with self._lock:
             read_all = self._caught_up.wait_for(
-                lambda: bool(self._read_up_to)
-                and all(self._read_up_to.get(p, 0) >= end for p, end in ends.items()),
+                lambda: (
+                    bool(self._read_up_to)
+                    and all(self._read_up_to.get(p, 0) >= end for p, end in ends.items())
+                ),
                 timeout_s,
             )
             if read_all:
