@@ -52,17 +52,17 @@ BUCKET = "docroute-bench"
 RUNTIME_CODE = ("docroute", "services", "schemas")
 
 
-def freeze_code(run_dir: Path, *, committed: bool = True) -> Path:
+def freeze_code(run_dir: Path, *, committed: bool = True, commit: str = "HEAD") -> Path:
     """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`.
 
-    `committed`: the code of the last commit (`git archive HEAD`), without the edits in
-    progress that a shared working tree holds; otherwise the working tree as it is now.
+    `committed`: the code of `commit` (`git archive`), without the edits in progress that a
+    shared working tree holds; otherwise the working tree as it is now.
     """
     code_dir = run_dir / "code"
     if committed:
         code_dir.mkdir(parents=True)
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "HEAD", *RUNTIME_CODE], check=True, capture_output=True
+            ["git", "-C", str(ROOT), "archive", commit, *RUNTIME_CODE], check=True, capture_output=True
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(code_dir, filter="data")

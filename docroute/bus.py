@@ -26,6 +26,7 @@ from docroute.draining import Drain, DrainingWorker, exit_if_handler_busy
 from docroute.errors import PermanentError, TransientError
 from docroute.events import Event, Outgoing, decode, emit, encode
 from docroute.faust_consumer import ShortFetchApp
+from docroute.fetch_wait import FetchWait
 from docroute.health import Health, serve_health
 from docroute.lag import LagGauge
 from docroute.lanes import KeyLanes
@@ -99,7 +100,12 @@ class StreamService:
         kafka = self.settings.kafka
         app = ShortFetchApp(
             f"{kafka.group_prefix}-{self.name}",
-            fetch_max_wait_ms=kafka.fetch_max_wait_ms,
+            fetch_wait=FetchWait(
+                kafka.fetch_max_wait_ms,
+                # The trainer is on no document's way to its route: it waits the default always.
+                kafka.active_fetch_max_wait_ms if self.name != "trainer" else None,
+                active_for_s=kafka.active_fetch_window_ms / 1000,
+            ),
             broker=[f"kafka://{server}" for server in kafka.servers],
             broker_session_timeout=kafka.session_timeout_ms / 1000,
             broker_heartbeat_interval=kafka.heartbeat_interval_ms / 1000,

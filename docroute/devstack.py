@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # Where Tansu keeps its log on the local S3 server.
 BROKER_BUCKET = "tansu"
+# The stream services' fetch wait while documents flow (docroute.fetch_wait): Tansu answers an
+# empty fetch when its wait is over, so each hop waited up to 100 ms; idle, they wait 100 ms again.
+TANSU_ACTIVE_FETCH_WAIT_MS = 20
 # What the caller's environment configured for its own broker, S3 and database must not leak in.
 _OUTSIDE_SETTINGS = ("DOCROUTE_", "KAFKA_", "AWS_")
 
@@ -168,6 +171,8 @@ class DevStack:
             DOCROUTE_KAFKA__BOOTSTRAP_SERVERS=self.kafka.bootstrap_servers,
             DOCROUTE_KAFKA__PARTITIONS=str(self.kafka.partitions),
         )
+        # Tansu answers a fetch only when its wait is over: a short one while documents flow.
+        self.env.setdefault("DOCROUTE_KAFKA__ACTIVE_FETCH_MAX_WAIT_MS", str(TANSU_ACTIVE_FETCH_WAIT_MS))
         return self.kafka
 
     def use_broker(self, settings: KafkaSettings) -> None:

@@ -5,8 +5,10 @@ faust-streaming 0.15.3 builds its aiokafka consumer with `fetch_max_wait_ms=1500
 setting for it. A fetch of an idle partition then answers after up to 1.5 s on brokers that do
 not wake a waiting fetch when a record arrives (Tansu), and every service of the pipeline pays it
 again: a lone document waited mostly for fetches. This app builds faust's own consumer and
-changes only that one value before the consumer starts (aiokafka's `Fetcher` reads it at start).
-tests/unit/shared/test_faust_consumer.py fails when a faust or aiokafka upgrade moves it.
+changes only that one value before the consumer starts (aiokafka's `Fetcher` reads it at start),
+and, where the wait follows traffic (`docroute.fetch_wait`), the fetcher's copy after each batch
+of records is taken, before it sends its next request.
+tests/integration/test_faust_consumer.py fails when a faust or aiokafka upgrade moves either.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import faust
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread, Consumer, Transport
 from faust.types import TransportT
 
+from docroute.fetch_wait import FetchWait
+
 
 class ShortFetchApp(faust.App):
-    """`faust.App` for `kafka://` brokers with the consumer's fetch wait set by `fetch_max_wait_ms`."""
+    """`faust.App` for `kafka://` brokers whose consumer's fetch wait is `fetch_wait`'s."""
 
-    def __init__(self, *args: Any, fetch_max_wait_ms: int, **kwargs: Any) -> None:
-        if fetch_max_wait_ms < 0:
-            raise ValueError(f"fetch_max_wait_ms must be >= 0, not {fetch_max_wait_ms}")
-        self.fetch_max_wait_ms = fetch_max_wait_ms
+    def __init__(self, *args: Any, fetch_wait: FetchWait, **kwargs: Any) -> None:
+        self.fetch_wait = fetch_wait
         super().__init__(*args, **kwargs)
 
     def _new_transport(self) -> TransportT:
@@ -39,8 +41,32 @@ class _ShortFetchConsumerThread(AIOKafkaConsumerThread):
             raise RuntimeError(
                 "aiokafka's consumer has no _fetch_max_wait_ms; docroute.faust_consumer needs an update"
             )
-        consumer._fetch_max_wait_ms = self.app.fetch_max_wait_ms  # type: ignore[attr-defined]
+        consumer._fetch_max_wait_ms = self.app.fetch_wait.now_ms()  # type: ignore[attr-defined]
         return consumer
+
+    async def _fetch_records(
+        self,
+        consumer: aiokafka.AIOKafkaConsumer,
+        active_partitions: Any,
+        timeout: float | None = None,
+        max_records: int | None = None,
+    ) -> Any:
+        records = await super()._fetch_records(
+            consumer, active_partitions, timeout=timeout, max_records=max_records
+        )
+        # In the consumer's thread, before its fetcher wakes to send the next request (it waits
+        # for the records just taken): that request carries the new wait. faust asks every 1 s
+        # at most, so the wait falls back to idle within a second of the window's end.
+        fetch_wait = self.app.fetch_wait  # type: ignore[attr-defined]
+        if records:
+            fetch_wait.received()
+        fetcher = consumer._fetcher
+        if not hasattr(fetcher, "_fetch_max_wait_ms"):
+            raise RuntimeError(
+                "aiokafka's Fetcher has no _fetch_max_wait_ms; docroute.faust_consumer needs an update"
+            )
+        fetcher._fetch_max_wait_ms = fetch_wait.now_ms()
+        return records
 
 
 class _ShortFetchConsumer(Consumer):

@@ -35,6 +35,12 @@ class KafkaSettings(BaseModel):
     # at the broker. faust fixes it at 1500 (docroute.faust_consumer sets this instead); Tansu
     # answers a waiting fetch only at its end, so every service added up to this per message.
     fetch_max_wait_ms: int = Field(default=100, ge=0, le=30_000)
+    # DOCROUTE_KAFKA__ACTIVE_FETCH_MAX_WAIT_MS: the stream services' fetch wait while messages
+    # flow, for DOCROUTE_KAFKA__ACTIVE_FETCH_WINDOW_MS after the last one received, then the one
+    # above again (docroute.fetch_wait). Unset: always the one above, as Apache Kafka answers a
+    # fetch when a record arrives; docroute.devstack sets it for Tansu.
+    active_fetch_max_wait_ms: int | None = Field(default=None, ge=0, le=30_000)
+    active_fetch_window_ms: int = Field(default=1000, ge=0, le=600_000)
     partitions: int = 6
     replication_factor: int = 1
     # Consumer groups are `<group_prefix>-<service>`: two deployments sharing one cluster (or one

@@ -1,10 +1,15 @@
 """The stream services' faust consumer fetches with `kafka.fetch_max_wait_ms`, not faust's fixed
-1.5 s (docroute.faust_consumer): fails when a faust or aiokafka upgrade moves what it changes."""
+1.5 s, and with `kafka.active_fetch_max_wait_ms` while records arrive (docroute.faust_consumer):
+fails when a faust or aiokafka upgrade moves what it changes."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
+from aiokafka import AIOKafkaProducer, TopicPartition
+
+from docroute import topics
 from docroute.bus import StreamService
 from docroute.settings import ServiceSettings
 
@@ -26,6 +31,41 @@ def test_a_stream_service_consumer_fetches_with_the_configured_wait(settings: Se
             await consumer.stop()
 
     assert asyncio.run(started_fetcher_wait()) == wait_ms
+
+
+def test_the_fetch_wait_is_the_active_one_after_records_arrive_and_the_default_once_they_stop(
+    settings: ServiceSettings, topics_ready: None
+) -> None:
+    kafka = settings.kafka.model_copy(
+        update={"fetch_max_wait_ms": 90, "active_fetch_max_wait_ms": 15, "active_fetch_window_ms": 300}
+    )
+    app = StreamService("router", settings.model_copy(update={"kafka": kafka}), {}).app
+    thread = app.consumer._thread
+    partition = TopicPartition(topics.DOCUMENT_ROUTED, 0)
+
+    async def waits_seen() -> tuple[int, int, int]:
+        consumer = thread._create_worker_consumer(app.transport)
+        await consumer.start()
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            consumer.assign([partition])
+            await consumer.seek_to_end(partition)
+            before = int(consumer._fetcher._fetch_max_wait_ms)
+            await producer.send_and_wait(partition.topic, b"{}", key=b"fetch-wait", partition=0)
+            deadline = time.monotonic() + 30
+            # faust's own call (its consumer thread's), as its Fetcher service makes it
+            while not await thread._fetch_records(consumer, {partition}, timeout=0.5):
+                assert time.monotonic() < deadline, "the record never came"
+            while_arriving = int(consumer._fetcher._fetch_max_wait_ms)
+            while int(consumer._fetcher._fetch_max_wait_ms) != 90 and time.monotonic() < deadline:
+                await thread._fetch_records(consumer, {partition}, timeout=0.1)
+            return before, while_arriving, int(consumer._fetcher._fetch_max_wait_ms)
+        finally:
+            await producer.stop()
+            await consumer.stop()
+
+    assert asyncio.run(waits_seen()) == (90, 15, 90)
 
 
 def test_faust_still_fixes_the_wait_the_patch_replaces() -> None:
