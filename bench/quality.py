@@ -16,6 +16,10 @@ the other groups (at most 40 per class). Per size and seed it prints:
 - unknown kinds: each kind left out of training in turn; for each method, at a sweep of its
   margin, the share of the left-out kind flagged unknown, the share sent to review (flagged or
   below the threshold: what the router does) and the share of known test documents flagged;
+  then its whole curve read at 1 / 2 / 5 / 10 / 20 % of known documents flagged (the limit set on
+  the draws themselves: an upper bound, which says whether the method can reach a goal at all);
+  at the end, per method and size, whether issue 13's goal (>= 90 % of a left-out kind to
+  review, <= 5 % of known documents flagged) is on that curve, else its best point within 5 %;
 - another language: for each kind with several languages, that kind trained on its main
   language only; recall (routed to the right class) on its other languages.
 """
@@ -61,6 +65,12 @@ THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workfl
 TEST_CAP = 40
 LOO_KNOWN_CAP = 25  # known test documents per class in the leave-one-out runs (bounds the time)
 MARGINS = (0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
+# Issue 13's goal for unknown kinds: this share of a left-out kind sent to review ...
+GOAL_REVIEW = 0.90
+# ... with at most this share of known documents flagged unknown.
+GOAL_KNOWN_FLAGGED = 0.05
+# Shares of known documents flagged at which each method's whole curve is read off.
+BUDGETS = (0.01, 0.02, 0.05, 0.10, 0.20)
 MIN_CHARS = 50
 
 
@@ -291,6 +301,51 @@ METHODS: dict[str, Method] = {
 }
 
 
+@dataclass(frozen=True)
+class BudgetPoint:
+    """One point of a method's trade-off: its limit set so that at most `budget` of the known
+    documents are flagged, and the share of the left-out kinds that then goes to review."""
+
+    budget: float
+    known_flagged: float
+    review: float
+
+
+def budget_points(
+    known_scores: npt.NDArray[np.floating],
+    unknown_scores: npt.NDArray[np.floating],
+    unknown_low_confidence: npt.NDArray[np.bool_],
+    budgets: Sequence[float] = BUDGETS,
+) -> list[BudgetPoint]:
+    """The method's curve read at each budget of known documents flagged.
+
+    The limit is the smallest score that flags at most `budget` of the known test documents, so
+    it is chosen on the documents it is measured on: an upper bound on what a limit fixed in
+    advance gives, which is what says whether a method can reach a goal at all (the margins'
+    sweep above is the curve with limits fixed in advance).
+    """
+    ordered = np.sort(np.asarray(known_scores, dtype=np.float64))[::-1]
+    points = []
+    for budget in budgets:
+        allowed = int(np.floor(budget * len(ordered)))
+        # Flag scores above the (allowed + 1)-th largest known score: at most `allowed` known flagged.
+        limit = ordered[allowed] if allowed < len(ordered) else -np.inf
+        review = (np.asarray(unknown_scores) > limit) | unknown_low_confidence
+        points.append(
+            BudgetPoint(
+                budget, float((ordered > limit).mean()) if len(ordered) else 0.0, float(review.mean())
+            )
+        )
+    return points
+
+
+def goal_reached(points: Sequence[BudgetPoint]) -> BudgetPoint | None:
+    """The point that meets issue 13's goal (review >= 0.90, known flagged <= 0.05), if any."""
+    return next(
+        (p for p in points if p.known_flagged <= GOAL_KNOWN_FLAGGED and p.review >= GOAL_REVIEW), None
+    )
+
+
 def ece(confidence: npt.NDArray[np.floating], correct: npt.NDArray[np.bool_], bins: int = 10) -> float:
     """Expected calibration error of the top-class confidence."""
     edges = np.linspace(0, 1, bins + 1)
@@ -400,6 +455,30 @@ def _fmt(rows: list[dict[str, float]], key: str) -> str:
     return f"{values.mean():.3f} +- {values.std():.3f}"
 
 
+def print_goal(tradeoffs: dict[str, dict[int, list[BudgetPoint]]]) -> None:
+    """Per method and size: whether its curve reaches issue 13's goal, else its best point."""
+    print(
+        f"\n## unknown kinds: goal >= {GOAL_REVIEW:.0%} of a left-out kind to review with "
+        f"<= {GOAL_KNOWN_FLAGGED:.0%} of known documents flagged (limit set on the draws)"
+    )
+    for name, by_size in tradeoffs.items():
+        cells = []
+        for n, points in sorted(by_size.items()):
+            hit = goal_reached(points)
+            best = max((p for p in points if p.known_flagged <= GOAL_KNOWN_FLAGGED), key=lambda p: p.review)
+            cells.append(
+                f"{n}/class "
+                + (
+                    f"REACHED {hit.review:.2f}/{hit.known_flagged:.3f}"
+                    if hit
+                    else f"not reached, best {best.review:.2f}/{best.known_flagged:.3f}"
+                )
+            )
+        reached = [n for n, points in sorted(by_size.items()) if goal_reached(points)]
+        verdict = f"reached from {reached[0]} per class" if reached else "not reached at the sizes run"
+        print(f"  {name:<40} {verdict}: " + "; ".join(cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5,15,30")
@@ -423,6 +502,7 @@ def main() -> None:
         f"embedder {bench.embedder_id} ({bench.embed_seconds:.0f} s for all); routing threshold {THRESHOLD}"
     )
     figures: dict[str, Any] = {"manifest": digest, "sizes": {}}
+    tradeoffs: dict[str, dict[int, list[BudgetPoint]]] = {}
     for n in [int(s) for s in args.sizes.split(",")]:
         seeds = range(args.seeds)
         closed = [closed_set(bench, n, seed) for seed in seeds]
@@ -461,6 +541,16 @@ def main() -> None:
                     f"{mark}x{margin}: {flag_u.mean():.2f}/{review_u.mean():.2f}/{flag_k.mean():.3f}"
                 )
             print(f"  {name:<40} " + "  ".join(cells))
+            points = budget_points(
+                np.concatenate([sk for sk, _, _, _, _ in scores]),
+                np.concatenate([su for _, su, _, _, _ in scores]),
+                np.concatenate([pu.max(1) < THRESHOLD for _, _, _, pu, _ in scores]),
+            )
+            tradeoffs.setdefault(name, {})[n] = points
+            print(
+                f"  {'':<40} limit set on these draws, known flagged <= "
+                + "  ".join(f"{p.budget:.0%}: review {p.review:.2f}" for p in points)
+            )
             if name.endswith("(default)") or name.endswith("(before)"):
                 for kind in bench.kinds:
                     picked = [(su, pu) for _, su, _, pu, run in scores if run.left_out == kind]
@@ -491,6 +581,11 @@ def main() -> None:
             "per_kind": per_kind,
             "cross_language": {k: v for k, v in merged.items()},
         }
+    print_goal(tradeoffs)
+    figures["goal"] = {
+        name: {n: [p.__dict__ for p in points] for n, points in by_size.items()}
+        for name, by_size in tradeoffs.items()
+    }
     print(f"\n{time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
