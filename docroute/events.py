@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
+from itertools import islice
 from typing import Any, Generic, TypeVar
 
-from jsonschema import Draft202012Validator, FormatChecker
+import jsonschema_rs
 from pydantic import BaseModel, ValidationError
 
 from docroute.contracts import _generated as contracts
@@ -202,47 +203,82 @@ def decode(raw: bytes | str) -> Event[Any]:
         data = model.model_validate(envelope["data"])
     except ValidationError as exc:
         raise InvalidEventError(f"{envelope['type']} data: {exc}") from exc
+    try:
+        # RFC 3339 allows what Python does not read (a leap second, a lower-case `t`): bad input too.
+        emitted = datetime.fromisoformat(envelope["time"])
+    except ValueError as exc:
+        raise InvalidEventError(f"{envelope['type']} time: {exc}") from exc
     return Event(
         type=envelope["type"],
         data=data,
         source=envelope["source"],
         id=envelope["id"],
         subject=envelope.get("subject"),
-        time=datetime.fromisoformat(envelope["time"]),
+        time=emitted,
         version=int(envelope["dataschema"].rsplit(":v", 1)[-1]),
     )
 
 
 def _dump(event: Event[Any]) -> dict[str, Any]:
-    """The event's data as its version's schema has it: fields of newer versions left out."""
+    """The event's data as its version's schema has it: fields of newer versions left out, and
+    an unset field left out unless its schema says null (an optional field that is not
+    nullable, such as `document.superseded` v2's `stack_id`, is absent, not null)."""
     data: dict[str, Any] = event.data.model_dump(mode="json", exclude_none=False)
     properties = dict(_properties(event.type)).get(event.version)
     if properties is None:
         return data
-    return {name: value for name, value in data.items() if name in properties or value is not None}
+    nullable = _nullable(event.type, event.version)
+    return {name: value for name, value in data.items() if value is not None or name in nullable}
+
+
+@cache
+def _nullable(event_type: str, version: int) -> frozenset[str]:
+    """The top-level fields of that version whose schema allows null."""
+    properties = load_schemas()[(event_type, version)].get("properties", {})
+    return frozenset(name for name, spec in properties.items() if _allows_null(spec))
+
+
+def _allows_null(spec: dict[str, Any]) -> bool:
+    kinds = spec.get("type")
+    if kinds == "null" or (isinstance(kinds, list) and "null" in kinds):
+        return True
+    return any(_allows_null(option) for option in spec.get("anyOf", []) + spec.get("oneOf", []))
 
 
 def _errors(envelope: dict[str, Any]) -> str | None:
     """Schema errors of an envelope and its data, joined; None when valid."""
-    envelope_errors = list(_validator("envelope", 1).iter_errors(envelope))
-    if envelope_errors:
-        return "; ".join(_describe(e) for e in envelope_errors[:5])
+    envelope_validator = _validator("envelope", 1)
+    if not envelope_validator.is_valid(envelope):
+        return _described(envelope_validator, envelope)
     event_type = envelope["type"]
     try:
         version = int(envelope["dataschema"].rsplit(":v", 1)[-1])
         validator = _validator(event_type, version)
     except (KeyError, ValueError):
         return f"unknown event type/version {event_type} {envelope['dataschema']}"
-    data_errors = list(validator.iter_errors(envelope["data"]))
-    return "; ".join(_describe(e) for e in data_errors[:5]) or None
+    if validator.is_valid(envelope["data"]):
+        return None
+    return _described(validator, envelope["data"])
 
 
-def _describe(error: Any) -> str:
-    path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+def _described(validator: jsonschema_rs.Draft202012Validator, instance: Any) -> str:
+    """The first five errors, each with where it is; only asked for when the instance is invalid."""
+    return "; ".join(_describe(e) for e in islice(validator.iter_errors(instance), 5))
+
+
+def _describe(error: jsonschema_rs.ValidationError) -> str:
+    path = "/".join(str(p) for p in error.instance_path) or "(root)"
     return f"{path}: {error.message[:300]}"
 
 
 @cache
-def _validator(event_type: str, version: int) -> Draft202012Validator:
+def _validator(event_type: str, version: int) -> jsonschema_rs.Draft202012Validator:
+    """One compiled validator per schema, formats checked (uuid, date-time).
+
+    Compiled (jsonschema-rs) rather than interpreted (jsonschema): every event is validated when
+    it is produced and again by each consumer, and the interpreted validator took 0.6-0.9 ms an
+    event (bench/README, pipeline.py CPU per page) against about 10 us. It also checks
+    `date-time`, which jsonschema's FormatChecker skips without the optional rfc3339-validator.
+    """
     schema = load_schemas()[(event_type, version)]
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
