@@ -6,6 +6,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
@@ -61,6 +62,8 @@ class IngestHandler:
         self._reader = reader
         self._limits = limits
         self._quota = quota
+        # Stores an original while the page ledger reserves its pages (one at a time per handler).
+        self._keeping = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-keep")
 
     def on_mailroom(self, event: Event[MailReceived]) -> Sequence[Outgoing]:
         """`mailroom.incoming`: mail from gateways outside docroute."""
@@ -97,13 +100,18 @@ class IngestHandler:
             for result in take_in(filename, data, self._limits):
                 member_id = member_document_id(document_id, result.member_path)
                 parent_id = document_id if result.member_path else None
+                kept: str | None = None
                 if isinstance(result, AcceptedFile) and door == "mailroom" and purpose == "processing":
                     spec = workflow.document_spec.relevant_pages
                     pages = billable_pages(result.page_count, spec, self._max_pages)
+                    # The original is kept whether its pages fit or not (refused, it can be
+                    # reprocessed once pages are free: POST .../reprocess), so S3 stores it while
+                    # the ledger answers, not after. Held (policy `hold`), it is stored early:
+                    # under its digest, the retry finds it there.
+                    keeping = self._keeping.submit(self._keep_original, result)
                     over = self._quota.refusal(mail.workflow_id, member_id, pages)
+                    kept = keeping.result()
                     if over:
-                        # Kept, so it can be reprocessed once pages are free (POST .../reprocess).
-                        kept = self._keep_original(result)
                         result = RejectedFile(result.filename, result.member_path, "quota_exceeded", over)
                         outgoing.append(dead_letter(event, _TOPICS[door], member_id, result, parent_id, kept))
                         continue
@@ -113,7 +121,9 @@ class IngestHandler:
                 member_label = (
                     sample_label(result.member_path, label, labels) if purpose == "training" else None
                 )
-                outgoing.append(self._received(mail, door, result, member_id, document_id, member_label))
+                outgoing.append(
+                    self._received(mail, door, result, member_id, document_id, member_label, kept)
+                )
         return outgoing
 
     def _received(
@@ -124,8 +134,9 @@ class IngestHandler:
         document_id: str,
         parent_id: str,
         label: str | None,
+        kept: str | None,
     ) -> Outgoing:
-        ref = self._keep_original(accepted)
+        ref = kept or self._keep_original(accepted)
         received = DocumentReceived(
             document_id=uuid.UUID(document_id),
             workflow_id=mail.workflow_id,
