@@ -6,6 +6,7 @@ A model is plain data. `save()` writes two files, `model.safetensors` (arrays) a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -28,6 +29,8 @@ from docroute.classifier.openset import (
 )
 
 F32 = npt.NDArray[np.float32]
+# Term counts per TF-IDF block (in `ClassifierModel.tfidf` order), one Counter per text.
+BlockCounts = Sequence[Sequence[Counter[str]]]
 
 
 @dataclass(frozen=True)
@@ -109,24 +112,51 @@ class ClassifierModel:
         """Length of the feature vector the weights expect."""
         return self.layout.embedding_dim + sum(state.size for state in self.tfidf)
 
-    def features(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> Any:
-        """Build the weighted feature matrix (`scipy.sparse.csr_array`) for `texts` and embeddings."""
+    def term_counts(self, texts: Sequence[str]) -> BlockCounts:
+        """Each TF-IDF block's term counts of `texts`, blocks in `tfidf` order.
+
+        Analysing a text is most of a prediction's own work (character n-grams in Python); a
+        caller that needs more than the probabilities (the unknown rule, the explanation) counts
+        once here and passes the counts to each, rather than each analysing the text again.
+        """
+        return [count_terms(texts, state.config) for state in self.tfidf]
+
+    def features(
+        self,
+        texts: Sequence[str],
+        embeddings: npt.NDArray[np.floating],
+        counts: BlockCounts | None = None,
+    ) -> Any:
+        """Build the weighted feature matrix (`scipy.sparse.csr_array`) for `texts` and embeddings;
+        `counts`: `term_counts(texts)` when the caller has them."""
         embeddings = np.asarray(embeddings)
         if embeddings.shape != (len(texts), self.layout.embedding_dim):
             raise ValueError(
                 f"embeddings have shape {embeddings.shape}, expected "
                 f"({len(texts)}, {self.layout.embedding_dim}) from {self.embedder_id}"
             )
-        rows = [state.sparse_rows(count_terms(texts, state.config)) for state in self.tfidf]
+        counts = self.term_counts(texts) if counts is None else counts
+        rows = [state.sparse_rows(block) for state, block in zip(self.tfidf, counts, strict=True)]
         return assemble_features(embeddings, rows, self.layout)
 
-    def logits(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
+    def logits(
+        self,
+        texts: Sequence[str],
+        embeddings: npt.NDArray[np.floating],
+        counts: BlockCounts | None = None,
+    ) -> F32:
         """Return uncalibrated logits, shape (n, n_classes)."""
-        return np.asarray(self.features(texts, embeddings) @ self.coef.T + self.intercept, dtype=np.float32)
+        features = self.features(texts, embeddings, counts)
+        return np.asarray(features @ self.coef.T + self.intercept, dtype=np.float32)
 
-    def predict_proba(self, texts: Sequence[str], embeddings: npt.NDArray[np.floating]) -> F32:
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        embeddings: npt.NDArray[np.floating],
+        counts: BlockCounts | None = None,
+    ) -> F32:
         """Return calibrated probabilities softmax(logits / T), columns in `labels` order."""
-        return softmax(self.logits(texts, embeddings) / self.temperature)
+        return softmax(self.logits(texts, embeddings, counts) / self.temperature)
 
     def novelty(self, embeddings: npt.NDArray[np.floating]) -> F32:
         """Return 1 - mean cosine similarity to the k nearest training documents, per row.
@@ -140,10 +170,12 @@ class ClassifierModel:
         texts: Sequence[str],
         embeddings: npt.NDArray[np.floating],
         predicted: npt.NDArray[np.integer] | None = None,
+        counts: BlockCounts | None = None,
     ) -> list[UnknownVerdict]:
         """Whether each document is of a kind never trained on, and the distance that decided it.
 
-        `predicted` are the predicted class indexes (computed when omitted).
+        `predicted` are the predicted class indexes (computed when omitted); `counts` as for
+        `features`.
         """
         embeddings = np.atleast_2d(embeddings)
         if self.unknown_rule is None:
@@ -154,11 +186,17 @@ class ClassifierModel:
                 )
                 for n in novelty
             ]
+        if self.tfidf and counts is None:
+            counts = self.term_counts(texts)
         if predicted is None:
-            predicted = self.predict_proba(texts, embeddings).argmax(axis=1)
+            predicted = self.predict_proba(texts, embeddings, counts).argmax(axis=1)
         classes = np.asarray(predicted, dtype=np.int64)
         rule = self.unknown_rule
-        rows = self.tfidf[rule.tfidf_block].transform(texts) if self.tfidf else np.zeros((len(texts), 1))
+        rows = (
+            self.tfidf[rule.tfidf_block].transform_counts(counts[rule.tfidf_block])
+            if self.tfidf and counts is not None
+            else np.zeros((len(texts), 1))
+        )
         training_labels = np.array(
             [self.labels.index(label) for label in self.training_labels], dtype=np.int64
         )

@@ -34,16 +34,19 @@ def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction
     (docroute.classifier.openset: more like the background documents than like any class, or,
     for versions trained before that, farther from its class than the class's own samples)."""
     embeddings = embedder.embed([text])
-    probabilities = model.predict_proba([text], embeddings)[0]
+    counts = model.term_counts([text])  # analysed once for the probabilities, the rule and the terms
+    probabilities = model.predict_proba([text], embeddings, counts)[0]
     best = int(probabilities.argmax())
-    verdict = model.unknown_verdicts([text], embeddings, probabilities[None, :].argmax(axis=1))[0]
+    verdict = model.unknown_verdicts([text], embeddings, probabilities[None, :].argmax(axis=1), counts)[0]
     novelty, threshold = verdict.distance, verdict.threshold
     if verdict.view == BACKGROUND:
         # The event's explanation carries a distance (document.classified: `novelty`): the one to
         # the nearest training samples, with no distance limit (1.0: the background decides).
         # Why it is unknown, with the background's probability, is `unknown_reason`.
         novelty, threshold = float(model.novelty(embeddings)[0]), 1.0
-    explanation = explain(model, text, embeddings, best, novelty=novelty, unknown_threshold=threshold)
+    explanation = explain(
+        model, text, embeddings, best, novelty=novelty, unknown_threshold=threshold, counts=counts
+    )
     return Prediction(
         model_version=int(model.version),
         embedder_id=model.embedder_id,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from docroute.classifier.features import TfidfState, analyze, count_terms
-from docroute.classifier.model import ClassifierModel, Neighbour
+from docroute.classifier.features import TfidfState, analyze
+from docroute.classifier.model import BlockCounts, ClassifierModel, Neighbour
 
 TOP_NEIGHBOURS = 5
 TOP_TERMS = 10
@@ -53,17 +53,19 @@ def explain(
     unknown_threshold: float | None = None,
     neighbours: int = TOP_NEIGHBOURS,
     terms: int = TOP_TERMS,
+    counts: BlockCounts | None = None,
 ) -> Explanation:
     """Explain the prediction of class `class_index` for one document and its embedding row.
 
     `novelty` and `unknown_threshold` are the distance that decided the unknown flag and its
-    threshold (the model's global one by default)."""
+    threshold (the model's global one by default); `counts`: `model.term_counts([text])` when
+    the caller has them (the prediction counted them)."""
     nearest = model.nearest_samples(np.atleast_2d(embeddings), k=neighbours)[0]
     return Explanation(
         neighbours=tuple(
             Neighbour(n.sample_id, n.label, round(min(1.0, max(-1.0, n.similarity)), 4)) for n in nearest
         ),
-        terms=strongest_terms(model, text, class_index, top=terms),
+        terms=strongest_terms(model, text, class_index, top=terms, counts=counts),
         novelty=round(float(novelty), 4),
         unknown_threshold=round(
             float(model.unknown_threshold if unknown_threshold is None else unknown_threshold), 4
@@ -72,25 +74,37 @@ def explain(
 
 
 def strongest_terms(
-    model: ClassifierModel, text: str, class_index: int, *, top: int = TOP_TERMS
+    model: ClassifierModel,
+    text: str,
+    class_index: int,
+    *,
+    top: int = TOP_TERMS,
+    counts: BlockCounts | None = None,
 ) -> tuple[TermWeight, ...]:
-    """The `top` words with the largest positive contribution to the class's logit."""
+    """The `top` words with the largest positive contribution to the class's logit; `counts` as
+    for `explain`."""
     scores: defaultdict[str, float] = defaultdict(float)
     coef = model.coef[class_index].astype(np.float64) / model.temperature
     offset = model.layout.embedding_dim
-    for state, block_weight in zip(model.tfidf, model.layout.tfidf_weights, strict=True):
+    counts = model.term_counts([text]) if counts is None else counts
+    blocks = zip(model.tfidf, model.layout.tfidf_weights, counts, strict=True)
+    for state, block_weight, (block_counts,) in blocks:
         block = coef[offset : offset + state.size] * block_weight
         offset += state.size
-        _add_block(scores, state, block, text)
+        _add_block(scores, state, block, text, block_counts)
     ranked = sorted(((w, t) for t, w in scores.items() if w > 0 and t), key=lambda wt: (-wt[0], wt[1]))
     return tuple(TermWeight(term[:MAX_TERM_CHARS], round(weight, 4)) for weight, term in ranked[:top])
 
 
 def _add_block(
-    scores: defaultdict[str, float], state: TfidfState, coef: npt.NDArray[np.float64], text: str
+    scores: defaultdict[str, float],
+    state: TfidfState,
+    coef: npt.NDArray[np.float64],
+    text: str,
+    counts: Counter[str],
 ) -> None:
-    """Add one TF-IDF block's contributions to `scores`, keyed by word (or word n-gram)."""
-    counts = count_terms([text], state.config)[0]
+    """Add one TF-IDF block's contributions to `scores`, keyed by word (or word n-gram);
+    `counts`: the block's term counts of `text`."""
     row = state.transform_counts([counts])[0]
     hits = np.flatnonzero(row)
     if not len(hits):
