@@ -3,7 +3,7 @@
     python examples/extraction_consumer.py --topics extract.invoice --group invoice-extractor
 
 Reads `document.routed` events (key = document id), one consumer group per extraction service,
-and `document.superseded` recalls of documents routed earlier that a review replaced.
+and `document.superseded` recalls of documents routed earlier that a person's correction replaced.
 Original and OCR from the API with a workflow-scoped key (`--read api`: DOCROUTE_API_URL,
 DOCROUTE_API_KEY) or from S3 by the claim checks (`--read s3`: boto3's AWS_*). Offsets are
 committed after handling (at least once: duplicates dropped by event id). See docs/integrate.md.
@@ -26,10 +26,11 @@ from kafka import KafkaConsumer
 # v2 is v1 plus `part`: a part of a stack its workflow split (the stack's id and the part's pages);
 # v3 is v2 plus `boundary_confidence`: how sure `splitting: auto` was of that part's pages.
 ROUTED = {f"urn:docroute:schema:document.routed:v{n}" for n in (1, 2, 3)}
-# A recall: a document routed here earlier that a person's correction of its stack's boundaries
-# replaced; its pages arrive again as the new documents `replaced_by` names.
-SUPERSEDED = "urn:docroute:schema:document.superseded:v1"
-KNOWN_SCHEMAS = {*ROUTED, SUPERSEDED}
+# A recall of a document routed here earlier: v1, a person's correction of its stack's boundaries
+# replaced it (its pages arrive again as the new documents `replaced_by` names); v2 also, a
+# person gave it a class routed to another topic (`rerouted_to`: it went there instead).
+SUPERSEDED = {f"urn:docroute:schema:document.superseded:v{n}" for n in (1, 2)}
+KNOWN_SCHEMAS = {*ROUTED, *SUPERSEDED}
 
 
 def from_api(path: str, attempt: int = 0) -> bytes:
@@ -56,6 +57,8 @@ def from_s3(ref: str) -> bytes:
 def recall(event: dict[str, Any]) -> dict[str, Any]:
     """Undo what was done with a superseded document; here, say which and what replaces it."""
     data = event["data"]
+    if "rerouted_to" in data:
+        return {"event_id": event["id"], "recalled": data["document_id"], "rerouted_to": data["rerouted_to"]}
     return {
         "event_id": event["id"],
         "recalled": data["document_id"],
@@ -106,7 +109,7 @@ def main() -> None:
                 if event["dataschema"] not in KNOWN_SCHEMAS:
                     sys.exit(f"unknown {event['dataschema']}: upgrade this consumer first")
                 if event["id"] not in seen:
-                    done = recall(event) if event["dataschema"] == SUPERSEDED else handle(event, args.read)
+                    done = recall(event) if event["dataschema"] in SUPERSEDED else handle(event, args.read)
                     print(json.dumps(done), flush=True)  # noqa: T201
                     seen.add(event["id"])
         consumer.commit()  # after handling: a crash before it redelivers, never loses

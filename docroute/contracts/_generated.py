@@ -553,9 +553,27 @@ class ReplacedByItem(BaseModel):
     """
 
 
+class ReroutedTo(BaseModel):
+    """
+    A class correction: where the document went instead (absent for a boundary correction). The topic's consumer gets the document's new `document.routed`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    topic: Annotated[str, Field(max_length=249, min_length=1)]
+    """
+    The topic the document was routed to after the correction.
+    """
+    document_class: Annotated[str, Field(max_length=100, min_length=1)]
+    """
+    The class a person gave it.
+    """
+
+
 class DocumentSuperseded(BaseModel):
     """
-    A recall: a document already routed to extraction was superseded by a person's correction of where its stack's documents begin (review: `POST /documents/{stack}/boundaries`). Its pages are now in the new documents `replaced_by` names, each routed as a document of its own; drop or undo what was done with this one. Sent once per correction on the topic the document was routed to and on `document.routed`; a repeated request sends it again with the same event id, so deduplicate by id.
+    A recall: a document already routed to extraction was superseded by a person, so drop or undo what was done with it. Either a correction of where its stack's documents begin (review: `POST /documents/{stack}/boundaries`): its pages are now in the new documents `replaced_by` names, each routed as a document of its own (`stack_id`, `first_page`, `last_page` and `replaced_by` set; such a recall goes out as v1); or a correction of its class in review (`POST /documents/{id}/review` on a routed document): it was routed again, as `rerouted_to` says, to another topic (`rerouted_to` set, the stack's fields absent). Sent once per correction on the topic the document was routed to and on `document.routed`; a repeated request sends it again with the same event id, so deduplicate by id.
     """
 
     model_config = ConfigDict(
@@ -569,37 +587,41 @@ class DocumentSuperseded(BaseModel):
     """
     Key (UUID) of the workflow the document belongs to.
     """
-    stack_id: UUID
+    stack_id: UUID | None = None
     """
     Id of the stack whose division changed: the recalled part's `part.parent_id`, or the recalled document's own id when it was read as one document and a person divided it.
     """
     topic: Annotated[str, Field(max_length=249, min_length=1)]
     """
-    The extraction topic the document had been routed to.
+    The extraction topic the document had been routed to (and is recalled from).
     """
     document_class: Annotated[str, Field(max_length=100, min_length=1)]
     """
     The class it had been routed as.
     """
-    first_page: Annotated[int, Field(ge=0)]
+    first_page: Annotated[int | None, Field(ge=0)] = None
     """
     0-based index of the recalled document's first page in the stack.
     """
-    last_page: Annotated[int, Field(ge=0)]
+    last_page: Annotated[int | None, Field(ge=0)] = None
     """
     0-based index of the recalled document's last page in the stack (inclusive).
     """
-    replaced_by: Annotated[list[ReplacedByItem], Field(min_length=1)]
+    replaced_by: Annotated[list[ReplacedByItem] | None, Field(min_length=1)] = None
     """
     The stack's documents after the correction that hold the recalled document's pages, in page order; each is read, classified and routed as a document of its own (`document.routed` v2 with `part`), or waits in review.
     """
     corrected_by: Annotated[str, Field(max_length=200, min_length=1)]
     """
-    Who corrected the division (the reviewer's name).
+    Who made the correction (the reviewer's name).
     """
     reason: Annotated[str, Field(max_length=2000)]
     """
-    Why, in words: the stack's parts before and after the correction.
+    Why, in words: the stack's parts before and after the correction, or the class before and after.
+    """
+    rerouted_to: ReroutedTo | None = None
+    """
+    A class correction: where the document went instead (absent for a boundary correction). The topic's consumer gets the document's new `document.routed`.
     """
 
 

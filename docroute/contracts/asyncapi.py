@@ -60,8 +60,9 @@ class Channel:
 
 _EVERY_SERVICE = ("ingest", "ocr", "classify", "router", "trainer", "api")
 _ROUTED = ("document.routed",)
-# A routed document a person's correction of its stack's boundaries superseded is recalled on the
-# topic it went to and on document.routed (schemas/document.superseded).
+# A routed document a person's correction superseded (of its stack's boundaries, or of its class
+# to another topic) is recalled on the topic it went to and on document.routed
+# (schemas/document.superseded).
 _RECALLABLE = ("document.routed", "document.superseded")
 # Event types only one of a channel's senders sends: the API recalls, the router never does.
 _ONLY_SENDER = {"document.superseded": "api"}
@@ -102,14 +103,15 @@ CHANNELS: tuple[Channel, ...] = (
     Channel(
         "document.routed", topics.DOCUMENT_ROUTED, _RECALLABLE, ("router", "api"), ("api",),
         "Every routing decision (extract or review), for results and webhooks; a recall "
-        "(document.superseded) of a routed document a correction of its stack replaced.",
+        "(document.superseded) of a routed document a person's correction replaced.",
     ),
     Channel(
         "extract.class", topics.EXTRACT_PREFIX + "{class}", _RECALLABLE, ("router", "api"),
         ("extraction-service",),
         "A class's extraction topic in a workflow with the shared naming (the default): confident "
         "documents of that class, and reviewed ones confirmed or corrected to it; a recall "
-        "(document.superseded) of one a correction of its stack's boundaries replaced." + _EXTRACT,
+        "(document.superseded) of one a correction of its stack's boundaries or of its class "
+        "replaced." + _EXTRACT,
         parameters=("class",),
     ),
     Channel(

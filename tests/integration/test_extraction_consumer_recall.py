@@ -1,5 +1,6 @@
-"""`examples/extraction_consumer.py` against the real broker: a recall (`document.superseded` v1)
-on an extraction topic is understood, not a reason to stop, and handled once per event id."""
+"""`examples/extraction_consumer.py` against the real broker: a recall (`document.superseded` v1
+of a stack's correction, v2 of a class correction) on an extraction topic is understood, not a
+reason to stop, and handled once per event id."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from docroute.contracts._generated import DocumentSuperseded, ReplacedByItem
+from docroute.contracts._generated import DocumentSuperseded, ReplacedByItem, ReroutedTo
 from docroute.events import emit
 from docroute.kafka import EventProducer
 from docroute.settings import ServiceSettings
@@ -35,13 +36,27 @@ def test_the_example_consumer_reads_a_recall(settings: ServiceSettings, producer
         reason="pages 0-2 divided again by ana",
     )
     event = emit(topic, "document.superseded", recalled, source="api", key=str(stack), step="superseded")
-    producer.send([event, replace(event)])  # the same recall twice: handled once
+    reclassified = uuid.uuid4()
+    rerouted = DocumentSuperseded(
+        document_id=reclassified,
+        workflow_id=uuid.uuid4(),
+        topic=topic,
+        document_class="invoice",
+        rerouted_to=ReroutedTo(topic="extract.payslip", document_class="payslip"),
+        corrected_by="ana",
+        reason="class corrected from 'invoice' to 'payslip' by ana",
+    )
+    moved = emit(
+        topic, "document.superseded", rerouted, source="api", key=str(reclassified), step="superseded"
+    )
+    assert (event.event.version, moved.event.version) == (1, 2)
+    producer.send([event, replace(event), moved])  # the same recall twice: handled once
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DOCROUTE_", "KAFKA_"))},
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
     }
     done = subprocess.run(
-        [sys.executable, str(EXAMPLE), "--topics", topic, "--group", "recall-reader", "--max", "1"],
+        [sys.executable, str(EXAMPLE), "--topics", topic, "--group", "recall-reader", "--max", "2"],
         env=env,
         capture_output=True,
         text=True,
@@ -49,4 +64,13 @@ def test_the_example_consumer_reads_a_recall(settings: ServiceSettings, producer
         check=True,
     )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert lines == [{"event_id": event.event.id, "recalled": str(stack), "replaced_by": [str(part)]}]
+    # Keyed by document: the two recalls may lie on different partitions, read in either order.
+    assert {line["recalled"]: line for line in lines} == {
+        str(stack): {"event_id": event.event.id, "recalled": str(stack), "replaced_by": [str(part)]},
+        str(reclassified): {
+            "event_id": moved.event.id,
+            "recalled": str(reclassified),
+            "rerouted_to": {"topic": "extract.payslip", "document_class": "payslip"},
+        },
+    }
+    assert len(lines) == 2

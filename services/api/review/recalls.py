@@ -1,7 +1,11 @@
-"""Recalls: a document routed to extraction that a correction of its stack's boundaries
-superseded (review/boundaries.py) is recalled with `document.superseded`, on the topic it was
-routed to and on `document.routed`, so the extraction service drops what it did with it and the
-stack's new parts, routed as documents of their own, take its place.
+"""Recalls: a document routed to extraction that a person's correction superseded is recalled
+with `document.superseded`, on the topic it was routed to and on `document.routed`, so the
+extraction service drops what it did with it. Two corrections do that:
+
+- of a stack's boundaries (review/boundaries.py): the stack's new parts, routed as documents of
+  their own, take its place (v1: `stack_id`, pages, `replaced_by`);
+- of a routed document's class (review/service.py), when the new class goes to another topic:
+  the document itself goes there (v2: `rerouted_to`), and the first topic must not keep it.
 
 The facts are taken when the correction is recorded (`recalls_of`, kept with it), and the events
 go out with the stack's division in one batch: a request whose batch did not reach the broker
@@ -15,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from docroute import topics
-from docroute.contracts._generated import DocumentSuperseded, ReplacedByItem
+from docroute.contracts._generated import DocumentSuperseded, ReplacedByItem, ReroutedTo
 from docroute.events import Outgoing, emit
 from services.api.documents.models import Document
 
@@ -82,3 +86,33 @@ def recall_events(stack: Document, corrected: dict[str, Any]) -> list[list[Outgo
         )
         out.append([event, replace(event, topic=topics.DOCUMENT_ROUTED)])
     return out
+
+
+def class_recall(document: Document, *, to_topic: str, to_class: str, reviewer: str) -> list[Outgoing]:
+    """`document.superseded` of a routed document a person reclassified to another topic: to
+    the topic it was routed to, then to `document.routed`; none when it went nowhere to recall
+    from. The id names the verdict, so a request repeated after a broker failure sends the same."""
+    routed_as, from_topic = document.predicted_class, document.route_topic
+    if document.route != "extract" or not from_topic or not routed_as or from_topic == to_topic:
+        return []
+    assert document.workflow_id is not None
+    data = DocumentSuperseded(
+        document_id=document.id,
+        workflow_id=document.workflow_id,
+        topic=from_topic,
+        document_class=routed_as,
+        rerouted_to=ReroutedTo(topic=to_topic, document_class=to_class),
+        corrected_by=reviewer,
+        reason=f"class corrected from {routed_as!r} to {to_class!r} by {reviewer}"[:2000],
+    )
+    key = str(document.id)
+    event = emit(
+        from_topic,
+        "document.superseded",
+        data,
+        source="api",
+        key=key,
+        step="superseded",
+        about=(key, "class", to_class),
+    )
+    return [event, replace(event, topic=topics.DOCUMENT_ROUTED)]

@@ -2,7 +2,9 @@
 
 Confirming or correcting a document sends it to its class's topic in the workflow's routing
 (`extract.<class>` by default: a `document.routed` with route `extract`, also on
-`document.routed` for the projection and webhooks), makes it a labelled
+`document.routed` for the projection and webhooks); a routed document corrected to a class of
+another topic is first recalled from the topic it went to (`document.superseded` v2, review/
+recalls.py). Reviewing makes it a labelled
 sample (`sample.labelled`, the document's OCR as its text) and records who did what in the
 audit trail. A document is reviewed once: the same verdict again answers the same outcome and
 sends nothing; a different one is a conflict.
@@ -30,6 +32,7 @@ from services.api.adapters import LazyProducer
 from services.api.documents.models import Document
 from services.api.errors import ConflictError, InvalidError
 from services.api.review.models import DocumentAudit
+from services.api.review.recalls import class_recall
 from services.api.review.schemas import ReviewOutcome
 from services.api.workflows.models import Workflow
 from services.api.workflows.service import routing
@@ -73,7 +76,11 @@ def review(
     already_there = document.route == "extract" and document.route_topic == topic
     events = [_sample_labelled(document, verdict)]
     if not already_there:
-        events = [*_routed(document, workflow, verdict, topic, reason), *events]
+        # A document routed elsewhere before is recalled from there first.
+        recall = class_recall(
+            document, to_topic=topic, to_class=verdict.document_class, reviewer=verdict.reviewer
+        )
+        events = [*recall, *_routed(document, workflow, verdict, topic, reason), *events]
     now = datetime.now(UTC)
     audit = _audit(document, action, verdict, now)
     document.reviewed_class, document.reviewed_by, document.reviewed_at = (

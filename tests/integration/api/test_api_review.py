@@ -172,3 +172,46 @@ def test_bad_verdicts_are_refused(
         f"/documents/{in_flight.document_id}/review", json={"class": "invoice", "reviewer": "a"}
     )
     assert refused.status_code == 409
+
+
+def test_a_routed_document_corrected_to_another_class_is_recalled_from_its_first_topic(
+    api: httpx.Client,
+    blobstore: BlobStore,
+    producer: EventProducer,
+    workflow: str,
+    topic_reader_factory: Callable[[str], TopicReader],
+) -> None:
+    """The extraction service of the class the model chose got the document; a person's other
+    class sends it to another topic, and the first one is told to drop it."""
+    doc = FakeDocument.store(blobstore, workflow, f"%PDF-1.4 {uuid.uuid4()}".encode(), text="Pay slip")
+    doc.send_processed(producer, {"invoice": 0.9, "payslip": 0.06, "rental contract": 0.04}, route="extract")
+    wait_until(
+        lambda: api.get(f"/documents/{doc.document_id}").json().get("status") == "routed",
+        what="the document was never routed",
+    )
+    reader = topic_reader_factory(r"^(extract\.invoice|extract\.payslip|document\.routed)$")
+    response = api.post(f"/documents/{doc.document_id}/review", json={"class": "payslip", "reviewer": "ann"})
+    assert response.status_code == 200, response.text
+
+    _, recall = reader.wait_for(lambda t, e: t == "extract.invoice" and e.subject == doc.document_id)
+    assert recall.type == "document.superseded" and recall.version == 2
+    assert (recall.data.topic, recall.data.document_class) == ("extract.invoice", "invoice")
+    assert (recall.data.rerouted_to.topic, recall.data.rerouted_to.document_class) == (
+        "extract.payslip",
+        "payslip",
+    )
+    _, routed = reader.wait_for(lambda t, e: t == "extract.payslip" and e.subject == doc.document_id)
+    assert routed.type == "document.routed" and routed.data.reason == "corrected by ann"
+    reader.wait_for(lambda t, e: t == topics.DOCUMENT_ROUTED and e.id == recall.id)
+    # The projection records the recall among the document's events (`docroute trace` shows it)
+    # and keeps the reviewer's route.
+    wait_until(
+        lambda: (
+            "document.superseded"
+            in [e["type"] for e in api.get(f"/documents/{doc.document_id}/events").json()]
+        ),
+        what="the projection never saw the recall",
+    )
+    result = api.get(f"/documents/{doc.document_id}").json()
+    assert result["status"] == "routed" and result["route"]["topic"] == "extract.payslip"
+    assert result["review"]["class"] == "payslip"

@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from docroute.contracts.schemas import load_schemas
 from docroute.errors import BrokerUnavailableError
-from docroute.events import Outgoing
+from docroute.events import Outgoing, decode, encode
 from services.api.documents.models import Document
 from services.api.errors import DomainError
 from services.api.review.models import DocumentAudit
+from services.api.review.recalls import class_recall
 from services.api.review.service import Verdict, review
 from services.api.tables import Base
 from services.api.workflows.models import Workflow
@@ -120,6 +123,65 @@ def test_confirming_an_auto_routed_document_does_not_route_it_again(session: Ses
     assert outcome.action == "confirmed"
     assert [o.topic for o in producer.sent] == ["sample.labelled"]
     assert doc.route_reason == "0.95 >= 0.80"
+
+
+def test_a_routed_document_corrected_to_another_topic_is_recalled_from_the_first(session: Session) -> None:
+    workflow, doc = setup(
+        session, status="routed", route="extract", route_topic="extract.invoice", confidence=0.95
+    )
+    producer = Producer()
+    review(session, producer, workflow, doc, Verdict("payslip", "ann", via="k"))  # type: ignore[arg-type]
+    assert [(o.topic, o.event.type) for o in producer.sent] == [
+        ("extract.invoice", "document.superseded"),
+        ("document.routed", "document.superseded"),
+        ("extract.payslip", "document.routed"),
+        ("document.routed", "document.routed"),
+        ("sample.labelled", "sample.labelled"),
+    ]
+    recall = producer.sent[0].event
+    assert (recall.data.topic, recall.data.document_class, recall.data.corrected_by) == (
+        "extract.invoice",
+        "invoice",
+        "ann",
+    )
+    assert recall.data.rerouted_to.model_dump() == {"topic": "extract.payslip", "document_class": "payslip"}
+    assert recall.data.stack_id is None and recall.data.replaced_by is None
+    # v2 (the stack's fields of v1 are absent), valid against it, and read back as it was sent.
+    assert recall.version == 2 and decode(encode(recall)).data == recall.data
+    # A request repeated after a broker failure names the same recall.
+    _, again = setup(session, status="routed", route="extract", route_topic="extract.invoice")
+    again.id = doc.id
+    assert class_recall(again, to_topic="extract.payslip", to_class="payslip", reviewer="ann")[
+        0
+    ].event.id == (recall.id)
+
+
+def test_a_document_reviewed_out_of_review_has_nothing_to_recall(session: Session) -> None:
+    workflow, doc = setup(session)  # in review: it went to review.pending, not to extraction
+    producer = Producer()
+    review(session, producer, workflow, doc, Verdict("payslip", "ann", via="k"))  # type: ignore[arg-type]
+    assert "document.superseded" not in [o.event.type for o in producer.sent]
+
+
+def test_a_recall_names_either_a_stack_or_where_the_document_went() -> None:
+    recall = {
+        "document_id": str(uuid.uuid4()),
+        "workflow_id": str(uuid.uuid4()),
+        "topic": "extract.invoice",
+        "document_class": "invoice",
+        "corrected_by": "ann",
+        "reason": "r",
+    }
+    stack = {"stack_id": str(uuid.uuid4()), "first_page": 0, "last_page": 1}
+    stack["replaced_by"] = [{"document_id": str(uuid.uuid4()), "first_page": 0, "last_page": 1}]
+    rerouted = {"rerouted_to": {"topic": "extract.payslip", "document_class": "payslip"}}
+    schema = load_schemas()[("document.superseded", 2)]
+    validator = Draft202012Validator(schema)
+    assert validator.is_valid({**recall, **stack}) and validator.is_valid({**recall, **rerouted})
+    assert not validator.is_valid(recall)  # neither
+    assert not validator.is_valid({**recall, **stack, **rerouted})  # both
+    assert not validator.is_valid({**recall, **rerouted, "stack_id": stack["stack_id"]})
+    assert not validator.is_valid({**recall, "stack_id": stack["stack_id"]})  # a stack without its pages
 
 
 def test_broker_down_leaves_the_document_as_it_was(session: Session) -> None:
