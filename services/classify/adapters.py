@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from docroute import metrics, topics
@@ -40,9 +41,10 @@ class ModelRegistry:
         self._versions.start()
         self._deletions.start()
 
-    def live(self, workflow_id: str) -> ClassifierModel | None:
-        """The version serving this workflow, or None when it has no model yet."""
-        live = self._versions.live_or_catch_up(workflow_id)
+    def live(self, workflow_id: str, as_of: datetime | None = None) -> ClassifierModel | None:
+        """The version serving this workflow, or None when it has no model yet; `as_of`: the
+        handled event's time, every version published before it seen (ModelVersions)."""
+        live = self._versions.live_or_catch_up(workflow_id, as_of)
         if live is None or live.artifact_ref is None:
             return None
         return self.load(workflow_id, live.version, live.artifact_ref)

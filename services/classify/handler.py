@@ -34,7 +34,11 @@ class ClassifyHandler:
         workflow_id = str(doc.workflow_id)
         # A preview names the (candidate) version to try; everything else uses the live one.
         requested = doc.model_version if doc.purpose == "preview" else None
-        model = self._models.version(workflow_id, requested) if requested else self._models.live(workflow_id)
+        model = (
+            self._models.version(workflow_id, requested)
+            if requested
+            else self._models.live(workflow_id, as_of=event.time)
+        )
         if model is None:
             prediction = Prediction.no_model()
         else:
