@@ -23,6 +23,12 @@ class WorkflowDirectory:
     def stop(self) -> None:
         self._view.stop()
 
+    def active(self) -> list[WorkflowUpdated]:
+        """Every workflow not archived, as of the call (the topic is read to its end first)."""
+        self._view.sync()
+        found = (event.data for event in self._view.items().values())
+        return [workflow for workflow in found if not workflow.archived]
+
     def get(self, workflow_id: str, *, as_of: datetime | None = None) -> WorkflowUpdated:
         """Settings of an active workflow; raises UnknownWorkflowError for unknown or archived keys.
 
