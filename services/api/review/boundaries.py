@@ -29,9 +29,11 @@ from __future__ import annotations
 import itertools
 import logging
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docroute import topics
@@ -78,8 +80,38 @@ def page_ranges(page_count: int, starts: list[int], separators: set[int]) -> lis
 
 def stack_view(session: Session, stack: Document) -> StackView:
     """The stack and its current parts, in page order; a document read as one: itself, one part."""
+    return _view(stack, members(session, stack))
+
+
+def stack_views(session: Session, stacks: Sequence[Document]) -> dict[str, StackView]:
+    """`stack_view` of each stack, their parts read in one query (a review page shows many)."""
+    parents = {str(s.id) for s in stacks} | {s.upload_id for s in stacks if s.upload_id}
+    rows = session.scalars(
+        select(Document).where(Document.parent_id.in_(parents), Document.status != "superseded")
+    ).all()
+    by_parent: dict[str, list[Document]] = {}
+    for row in rows:
+        by_parent.setdefault(str(row.parent_id), []).append(row)
+    return {
+        str(s.id): _view(s, by_parent.get(str(s.id), []) + by_parent.get(s.upload_id or "", []))
+        for s in stacks
+    }
+
+
+def stacks_by_id(session: Session, ids: Iterable[str]) -> list[Document]:
+    """The stacks these ids name (those that exist; a malformed id names none), in one query."""
+    found = []
+    for value in ids:
+        try:
+            found.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return list(session.scalars(select(Document).where(Document.id.in_(found)))) if found else []
+
+
+def _view(stack: Document, children: Sequence[Document]) -> StackView:
     split: dict[str, Any] = stack.split or as_one(stack)
-    rows = {str(m.id): m for m in members(session, stack)} | {str(stack.id): stack}
+    rows = {str(m.id): m for m in children if m.id != stack.id} | {str(stack.id): stack}
     parts = []
     for part in split.get("parts", []):
         row = rows.get(str(part["document_id"]))
@@ -103,15 +135,6 @@ def stack_view(session: Session, stack: Document) -> StackView:
         separators=[int(s["page"]) for s in split.get("separators", [])],
         parts=parts,
     )
-
-
-def stack_of(session: Session, parent_id: str) -> StackView | None:
-    """The stack a part in the review queue was cut from (the queue's workflow scope covers it)."""
-    try:
-        stack = session.get(Document, uuid.UUID(parent_id))
-    except ValueError:
-        return None
-    return stack_view(session, stack) if stack is not None else None
 
 
 def correct_boundaries(

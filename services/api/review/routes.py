@@ -17,7 +17,7 @@ from services.api.documents.service.queries import (
     review_item,
 )
 from services.api.fields import NO_NUL
-from services.api.review.boundaries import correct_boundaries, stack_of, stack_view
+from services.api.review.boundaries import correct_boundaries, stack_views, stacks_by_id
 from services.api.review.models import DocumentAudit
 from services.api.review.schemas import (
     AuditEntry,
@@ -26,7 +26,6 @@ from services.api.review.schemas import (
     ReviewOutcome,
     ReviewQueue,
     ReviewRequest,
-    StackView,
 )
 from services.api.review.service import Verdict, review
 from services.api.review.undivided import divisible
@@ -57,14 +56,13 @@ def review_queue(
         raise HTTPException(422, str(exc)) from exc
     rows, next_cursor = page(session, query, limit)
     items = [review_item(d) for d in rows]
-    stacks: dict[str, StackView | None] = {}
+    # A part of a split stack shows its stack; several pages read as one, itself (a person may
+    # divide it). Every stack of the page and their parts in two queries, not two per stack.
+    parts = {r.id: r.parent_id for r in rows if r.parent_id and r.first_page is not None}
+    whole = [r for r in rows if r.id not in parts and divisible(r, workflow.splitting)]
+    views = stack_views(session, [*stacks_by_id(session, set(parts.values())), *whole])
     for item, row in zip(items, rows, strict=True):
-        if row.parent_id and row.first_page is not None:  # a part of a split stack
-            if row.parent_id not in stacks:
-                stacks[row.parent_id] = stack_of(session, row.parent_id)
-            item.stack = stacks[row.parent_id]
-        elif divisible(row, workflow.splitting):  # several pages read as one: a person may divide it
-            item.stack = stack_view(session, row)
+        item.stack = views.get(parts.get(row.id) or str(row.id))
     return ReviewQueue(items=items, next_cursor=next_cursor)
 
 

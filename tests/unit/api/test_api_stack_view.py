@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import Part
@@ -15,8 +16,11 @@ from services.api.documents.models import Document
 from services.api.documents.service import records
 from services.api.documents.service.status import aggregate
 from services.api.review.boundaries import stack_view
+from services.api.review.routes import review_queue
+from services.api.review.schemas import ReviewQueue
 from services.api.review.undivided import divisible
-from tests.unit.api.test_api_projector_split import BLOB, apply, received, routed
+from services.api.workflows.models import Workflow
+from tests.unit.api.test_api_projector_split import BLOB, WORKFLOW, _split, apply, received, routed
 
 
 def test_each_part_shows_its_class_confidence_and_boundary_confidence(session: Session) -> None:
@@ -98,3 +102,41 @@ def test_a_divided_document_is_as_far_as_its_parts(session: Session) -> None:
     session.add(part)
     session.commit()
     assert records.effective_status(session, whole.id) == "routed"
+
+
+def _stack_in_review(session: Session) -> uuid.UUID:
+    """A stack split in two parts, both waiting in review."""
+    stack, parts = uuid.uuid4(), [(uuid.uuid4(), 0, 1), (uuid.uuid4(), 3, 4)]
+    apply(session, "document.received", received(stack))
+    apply(session, "document.split", _split(stack, parts))
+    for index, (part_id, first, last) in enumerate(parts):
+        part = Part(parent_id=stack, index=index, count=2, first_page=first, last_page=last)
+        apply(session, "document.received", received(part_id, part))
+        in_doubt = routed(part_id).model_copy(update={"route": "review", "topic": "review.pending"})
+        apply(session, "document.routed", in_doubt)
+    return stack
+
+
+def test_the_review_queue_reads_its_stacks_in_a_fixed_number_of_queries(session: Session) -> None:
+    workflow = Workflow(id=WORKFLOW, splitting="separator")
+    statements: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def queue() -> tuple[ReviewQueue, int]:
+        statements.clear()
+        page = review_queue(workflow, session, None, None, 50, None)
+        return page, len(statements)
+
+    stacks = [_stack_in_review(session)]
+    whole = _whole(workflow_id=WORKFLOW, predicted_class="b", confidence=0.5)
+    session.add(whole)
+    session.commit()
+    _, with_one = queue()
+    stacks += [_stack_in_review(session) for _ in range(3)]
+    page, with_four = queue()
+    assert with_four == with_one  # not two more per stack
+    shown = {item.document_id: item.stack for item in page.items}
+    assert len(shown) == 9 and all(view is not None for view in shown.values())
+    by_stack = {v.document_id: [p.document_id for p in v.parts] for v in shown.values() if v}
+    assert set(by_stack) == {*stacks, whole.id}
+    assert all(len(by_stack[s]) == 2 for s in stacks) and by_stack[whole.id] == [whole.id]
