@@ -6,6 +6,7 @@ Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
         [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
+        [--auto-errors]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
@@ -26,7 +27,8 @@ extra time per page: the boundary model's CPU per page against Tesseract's and t
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
 documents and stacks), a row per model (rev | now). ``--auto-scanned N``: the first N stacks of
 the first seed scanned as above and read by Tesseract (1-2 CPU-s a page), split by the same
-models.
+models. ``--auto-errors``: each gap today's model gets wrong (a start missed, a split inside a
+document: the documents, pages and how the two pages read), and their count by kind.
 
 Boundaries are the pages where a document begins (but the first); a stack is split exactly
 when every part holds exactly one document's pages. Extra time per page: the detection's CPU
@@ -44,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -287,7 +290,10 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
         if args.baseline:
             trees[args.baseline] = stack.enter_context(committed_tree(args.baseline))
         trees["now"] = Path(__file__).resolve().parents[1]
-        cpu_per_page = {name: auto_row(f"auto {name}", tree, jobs) for name, tree in trees.items()}
+        cpu_per_page = {
+            name: auto_row(f"auto {name}", tree, jobs, args.auto_errors and name == "now")
+            for name, tree in trees.items()
+        }
         _, _, per_kind, held, _ = jobs[0]
         stacks = sum(len(job[1]) for job in jobs)
         pages = sum(len(t) for job in jobs for t in job[0]["stacks"])
@@ -319,22 +325,36 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
     return cpu_per_page
 
 
-def auto_row(label: str, tree: Path, jobs: list[AutoJob]) -> float:
-    """Print one model's row over ``jobs``; its CPU seconds per page."""
+def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) -> float:
+    """Print one model's row over ``jobs`` (with ``errors``, each wrong gap and a census of them
+    first); its CPU seconds per page."""
     tp = fp = fn = exact = pages = stacks = 0
     cpu = train_cpu = 0.0
     per_seed, reports = [], []
-    for job, truth, _, _, _ in jobs:
+    census: Counter[str] = Counter()
+    for draw, (job, truth, _, _, chosen) in enumerate(jobs):
         answer = split_with(tree, job)
         seed_exact = 0
-        for true, found in zip(truth, (set(f) for f in answer["found"]), strict=True):
+        for number, (true, found) in enumerate(zip(truth, (set(f) for f in answer["found"]), strict=True)):
             tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
             seed_exact += found == true
+            if errors and found != true:
+                census.update(
+                    print_errors(
+                        f"{label} draw {draw} stack {number}",
+                        job["stacks"][number],
+                        chosen[number],
+                        true,
+                        found,
+                    )
+                )
         exact, stacks = exact + seed_exact, stacks + len(truth)
         pages += sum(len(t) for t in job["stacks"])
         cpu, train_cpu = cpu + answer["cpu"], train_cpu + answer["train_cpu"]
         per_seed.append(seed_exact / len(truth))
         reports.append(answer["report"])
+    if errors:
+        print(f"{label}: wrong gaps by kind: " + ", ".join(f"{what} {n}" for what, n in census.most_common()))
     precision = tp / (tp + fp) if tp + fp else float("nan")
     recall = tp / (tp + fn) if tp + fn else float("nan")
     print(
@@ -344,6 +364,26 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob]) -> float:
         f" {' '.join(str(r['exact']) for r in reports)}"
     )
     return cpu / pages
+
+
+def print_errors(
+    where: str, texts: list[str], documents: list[dict[str, Any]], true: set[int], found: set[int]
+) -> list[str]:
+    """Print each gap of a stack the model got wrong: a start it missed or a split inside a
+    document, the documents and page numbers on both sides, and how the two pages read; return
+    each one's kind ("missed paper>paper", "split inside invoice")."""
+    starts = [0, *sorted(true), len(texts)]
+    owner = [(e, n) for e, a, b in zip(documents, starts[:-1], starts[1:], strict=True) for n in range(b - a)]
+    kinds = []
+    for page in sorted(found ^ true):
+        (before, at_before), (here, at_here) = owner[page - 1], owner[page]
+        what = f"missed {before['kind']}>{here['kind']}" if page in true else f"split inside {here['kind']}"
+        kinds.append(what)
+        print(
+            f"  {where} page {page}: {what}: {before['id']} p.{at_before + 1} -> {here['id']} p.{at_here + 1}"
+        )
+        print(f"      before ends {texts[page - 1][-120:]!r}\n      here begins {texts[page][:160]!r}")
+    return kinds
 
 
 def ocr_texts(corpus: Path, chosen: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, list[str]]:
@@ -375,6 +415,11 @@ def main() -> None:
         "--baseline", help="auto row: also the boundary model as committed at this git rev (rev | now)"
     )
     parser.add_argument("--only-auto", action="store_true", help="the auto row alone (no scans)")
+    parser.add_argument(
+        "--auto-errors",
+        action="store_true",
+        help="auto row: print each gap today's model gets wrong, and their kinds",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
