@@ -17,6 +17,7 @@ from bench._corpus import Doc
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.model import ClassifierModel
 from docroute.intake import AcceptedFile, IntakeLimits, take_in
+from services.classify.core import predict
 from services.router.core import choose_route
 
 IN_PROCESS_STAGES = ("ingest", "ocr", "classify", "route")
@@ -24,11 +25,13 @@ IN_PROCESS_STAGES = ("ingest", "ocr", "classify", "route")
 
 @dataclass
 class InProcessRun:
-    """Wall time of one corpus, split by stage, and how many predictions were right."""
+    """Wall and CPU time of one corpus, split by stage, and how many predictions were right."""
 
     pages: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(IN_PROCESS_STAGES, 0.0))
+    # Process CPU (every thread: BLAS may use more than one), to set beside the services' CPU.
+    stage_cpu_s: dict[str, float] = field(default_factory=lambda: dict.fromkeys(IN_PROCESS_STAGES, 0.0))
     correct: int = 0
     docs: int = 0
 
@@ -38,7 +41,8 @@ class InProcessRun:
 
 
 class InProcessPipeline:
-    """ingest -> OCR (Tesseract) -> embed + predict -> route, with the workflow's settings."""
+    """ingest -> OCR (Tesseract) -> classify -> route, with the workflow's settings: the cores the
+    services call (classify's `predict`: probabilities, the unknown rule and the explanation)."""
 
     def __init__(self, model: ClassifierModel, *, cropping: bool, threshold: float) -> None:
         # Same as the ocr service: one OpenMP thread, set before tesserocr is first imported.
@@ -61,10 +65,10 @@ class InProcessPipeline:
         result = InProcessRun()
         started = time.perf_counter()
         for index, doc in enumerate(docs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             [accepted] = take_in(doc.filename, doc.data, self._limits)
             assert isinstance(accepted, AcceptedFile), accepted
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             ocr = extract_document(
                 accepted.data,
                 accepted.media_type,  # type: ignore[arg-type]
@@ -76,24 +80,23 @@ class InProcessPipeline:
                 max_pages=200,
             )
             text = ocr.text[:20_000]
-            t2 = time.perf_counter()
-            embeddings = self._embedder.embed([text])
-            probabilities = self._model.predict_proba([text], embeddings)[0]
-            novelty = float(self._model.novelty(embeddings)[0])
-            best = int(probabilities.argmax())
-            t3 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
+            prediction = predict(self._model, self._embedder, text)
+            t3, c3 = time.perf_counter(), time.process_time()
             decision = choose_route(
-                predicted_class=self._model.labels[best],
-                confidence=float(probabilities[best]),
-                unknown=novelty > self._model.unknown_threshold,
-                model_version=int(self._model.version),
+                predicted_class=prediction.predicted_class,
+                confidence=prediction.confidence,
+                unknown=prediction.unknown,
+                model_version=prediction.model_version,
                 threshold=self._threshold,
                 class_thresholds={},
                 workflow_id="in-process",  # names the per-workflow topic; the default routing ignores it
             )
-            t4 = time.perf_counter()
+            t4, c4 = time.perf_counter(), time.process_time()
             for stage, seconds in zip(IN_PROCESS_STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                 result.stage_seconds[stage] += seconds
+            for stage, cpu in zip(IN_PROCESS_STAGES, (c1 - c0, c2 - c1, c3 - c2, c4 - c3), strict=True):
+                result.stage_cpu_s[stage] += cpu
             result.correct += decision.document_class == doc.kind
             result.pages += accepted.page_count
             result.docs += 1
@@ -114,6 +117,10 @@ def summary(runs: list[InProcessRun]) -> dict[str, Any]:
         "pages_per_s_runs": [round(r.pages_per_s, 3) for r in runs],
         "stage_seconds_per_page": {
             stage: round(sum(r.stage_seconds[stage] for r in runs) / max(pages, 1), 4)
+            for stage in IN_PROCESS_STAGES
+        },
+        "stage_cpu_s_per_page": {
+            stage: round(sum(r.stage_cpu_s[stage] for r in runs) / max(pages, 1), 5)
             for stage in IN_PROCESS_STAGES
         },
         "accuracy": round(sum(r.correct for r in runs) / max(docs, 1), 3),

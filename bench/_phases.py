@@ -170,6 +170,17 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
     }
 
 
+def measure_idle(stack: Stack, seconds: float, settle_s: float = 3.0) -> dict[str, float]:
+    """CPU seconds per second of each process while nothing is sent (after `settle_s`, past the
+    services' active fetch window): what they spend on their own (fetch polls, heartbeats,
+    timers, the views' consumers). A burst's CPU per page includes it for as long as it lasts."""
+    time.sleep(settle_s)
+    before, started = stack.cpu_seconds(), time.monotonic()
+    time.sleep(seconds)
+    after, elapsed = stack.cpu_seconds(), time.monotonic() - started
+    return {n: round((after[n] - before.get(n, 0.0)) / elapsed, 4) for n in after}
+
+
 def measure_one_at_a_time(
     log: EventLog, mailroom: Mailroom, docs: list[Doc], timeout_s: float
 ) -> dict[str, Any]:

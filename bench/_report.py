@@ -32,6 +32,8 @@ def render(r: dict[str, Any]) -> str:
         "",
         *_main_table(r),
         "",
+        *_stage_cpu_table(r),
+        "",
         *_training_table(r["training"]),
         "",
         *_process_table(r),
@@ -78,6 +80,68 @@ def _main_table(r: dict[str, Any]) -> list[str]:
     return rows
 
 
+# Each pipeline service and the in-process stage that calls the same core (bench/_inprocess.py).
+STAGE_OF_SERVICE = {"ingest": "ingest", "ocr": "ocr", "classify": "classify", "router": "route"}
+
+
+def stage_cpu_ms(r: dict[str, Any], kind: str) -> dict[str, tuple[float | None, float]]:
+    """CPU ms per page of `kind` ("text", "scans"), per process: (in-process, the service).
+
+    In-process is None for a process whose work the cores in one process do not do (broker,
+    S3, the API's projection, the trainer). The last two entries are the sums: over the four
+    stage services, and over every process of the stack, each against the whole in-process run.
+    """
+    services = r["pipeline"][kind]["cpu_s_per_page"]
+    in_process = r["in_process"][kind]["stage_cpu_s_per_page"]
+    whole = sum(in_process.values()) * 1000
+    out: dict[str, tuple[float | None, float]] = {}
+    # The stages in pipeline order, then the processes no stage of the cores stands for.
+    names = [n for n in STAGE_OF_SERVICE if n in services] + sorted(set(services) - set(STAGE_OF_SERVICE))
+    for name in names:
+        seconds = services[name]
+        stage = STAGE_OF_SERVICE.get(name)
+        out[name] = (None if stage is None else in_process[stage] * 1000, seconds * 1000)
+    out["the four stages"] = (whole, sum(services.get(n, 0.0) for n in STAGE_OF_SERVICE) * 1000)
+    out["every process"] = (whole, sum(services.values()) * 1000)
+    return out
+
+
+def idle_ms_per_page(r: dict[str, Any], kind: str) -> float | None:
+    """How much of every process's CPU per page in the bursts of `kind` their idle rate
+    accounts for: CPU per second with nothing sent x the bursts' seconds / their pages."""
+    idle = r.get("idle_cpu_s_per_s")
+    if not idle:
+        return None
+    run = r["pipeline"][kind]
+    pages = run["pages"] * run["repeats"]
+    return sum(idle.values()) * sum(run["seconds_runs"]) / pages * 1000
+
+
+def _stage_cpu_table(r: dict[str, Any]) -> list[str]:
+    kinds = ("text", "scans")
+    rows = [
+        "| CPU ms/page: in-process / pipeline (ratio) | text PDFs | PNG scans (Tesseract) |",
+        "|---|---|---|",
+    ]
+    tables = {kind: stage_cpu_ms(r, kind) for kind in kinds}
+    for name in tables["text"]:
+        cells = []
+        for kind in kinds:
+            alone, service = tables[kind].get(name, (None, 0.0))
+            ratio = f" ({service / alone:.1f}x)" if alone else ""
+            cells.append(f"{'-' if alone is None else f'{alone:.1f}'} / {service:.1f}{ratio}")
+        rows.append(_row(name, cells))
+    idle = [idle_ms_per_page(r, kind) for kind in kinds]
+    if None not in idle:
+        rows.append(
+            _row(
+                "of which every process's idle CPU/s x the bursts' length",
+                [f"{ms:.1f} ({sum(r['idle_cpu_s_per_s'].values()) * 1000:.0f} ms/s)" for ms in idle],
+            )
+        )
+    return rows
+
+
 def _training_table(training: list[dict[str, Any]]) -> list[str]:
     rows = [
         "| training request (POST /workflows/{key}/train) | samples | request -> model.published s "
@@ -103,15 +167,17 @@ def _training_table(training: list[dict[str, Any]]) -> list[str]:
 def _process_table(r: dict[str, Any]) -> list[str]:
     rows = [
         "| process | peak RSS MiB | manifest memory request | CPU s/page, text / scans "
-        "| handler s/message, text / scans |",
-        "|---|---|---|---|---|",
+        "| handler s/message, text / scans | idle CPU ms/s |",
+        "|---|---|---|---|---|---|",
     ]
+    idle = r.get("idle_cpu_s_per_s", {})
     text, scans = r["pipeline"]["text"], r["pipeline"]["scans"]
     for name, rss in r["peak_rss_mib"].items():
         cpu = f"{text['cpu_s_per_page'].get(name, 0):.3f} / {scans['cpu_s_per_page'].get(name, 0):.3f}"
         handling = [run["handling_s_per_message"].get(name) for run in (text, scans)]
         handled = " / ".join("-" if h is None else f"{h:.3f}" for h in handling)
-        rows.append(_row(name, [f"{rss:.0f}", manifest_memory_request(name) or "-", cpu, handled]))
+        idle_ms = f"{idle[name] * 1000:.0f}" if name in idle else "-"
+        rows.append(_row(name, [f"{rss:.0f}", manifest_memory_request(name) or "-", cpu, handled, idle_ms]))
     return rows
 
 

@@ -18,7 +18,9 @@ below); then
    with one document at a time (an idle pipeline);
 4. POST /workflows/{key}/train -> `model.published`, and -> the first `document.classified`
    carrying the new version (a probe document is sent every 0.5 s until one does), for v1 and v2;
-5. peak RSS (kernel high-water mark) and CPU seconds per page of every process.
+5. peak RSS (kernel high-water mark) and CPU seconds per page of every process, set beside the
+   in-process CPU of the stage that calls the same core, and each process's CPU per second
+   while idle (10 s with nothing sent), which a burst's CPU per page includes while it lasts.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ def _run_stack(stack: Stack, corpus: dict[str, list[_corpus.Doc]], sizes: Sizes)
                     print(f"burst {repeat + 1}/{sizes.repeats}: {len(chunk)} {kind} documents", flush=True)
                     docs.append(_phases.measure_burst(log, mailroom, stack, chunk, timeout_s=900))
             results["pipeline"] = {k: _phases.summarize_bursts(log, b) for k, b in bursts.items()}
+            print("idle: 10 s with nothing sent", flush=True)
+            results["idle_cpu_s_per_s"] = _phases.measure_idle(stack, 10.0)
             print("one document at a time", flush=True)
             results["one_at_a_time"] = {
                 kind: _phases.measure_one_at_a_time(log, mailroom, corpus[f"alone_{kind}"], timeout_s=300)
