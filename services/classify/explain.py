@@ -125,11 +125,15 @@ def _word_ngrams(text: str, state: TfidfState) -> dict[str, Counter[str]]:
     """Character n-gram counts per distinct word of `text`, under the block's settings."""
     config = state.config
     out: dict[str, Counter[str]] = {}
-    for raw in text[: config.max_chars].lower().split():
+    # A token's n-grams depend on the token alone: each distinct one is analysed once and its
+    # counts taken as often as it occurs (a document repeats most of its words).
+    for raw, times in Counter(text[: config.max_chars].lower().split()).items():
         word = raw.strip(_STRIP)
         if not word:
             continue
         grams = Counter(analyze(raw, config))
+        if times > 1:
+            grams = Counter({gram: n * times for gram, n in grams.items()})
         if word in out:
             out[word].update(grams)
         else:

@@ -1,5 +1,6 @@
 """Classifying a document analyses its text once per TF-IDF block: the probabilities, the unknown
-rule and the explanation share the counts, and read the same as each computing its own."""
+rule and the explanation share the counts, and read the same as each computing its own. The
+explanation's credit of character n-grams to words analyses each distinct word once."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 
 from docroute.classifier import features
+from services.classify import explain as explain_module
 from services.classify.core import predict
-from services.classify.explain import explain
+from services.classify.explain import explain, strongest_terms
 from tests.unit.trainer.test_training import make_samples, train
 
 
@@ -73,3 +75,23 @@ def test_shared_counts_give_what_each_step_computes_alone(trained: tuple) -> Non
     alone = explain(model, text, emb[3], best, novelty=0.1)
     shared = explain(model, text, emb[3], best, novelty=0.1, counts=counts)
     assert shared == alone and shared.terms
+
+
+def test_the_explanation_analyses_each_distinct_word_once(
+    trained: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, texts, _ = trained
+    text = "invoice total due; invoice total due; invoice total due. " + texts[0]
+    word_blocks = [s for s in model.tfidf if s.config.analyzer != "word"]
+    assert word_blocks, "the test needs a character n-gram block"
+    expected = strongest_terms(model, text, model.labels.index("invoice"))
+    analysed: list[str] = []
+
+    def counting(token: str, config: features.TfidfConfig) -> list[str]:
+        analysed.append(token)
+        return features.analyze(token, config)
+
+    monkeypatch.setattr(explain_module, "analyze", counting)
+    assert strongest_terms(model, text, model.labels.index("invoice")) == expected
+    tokens = text.lower().split()
+    assert len(analysed) == len(set(tokens)) * len(word_blocks) < len(tokens) * len(word_blocks)
