@@ -219,6 +219,12 @@ def decode(raw: bytes | str) -> Event[Any]:
     )
 
 
+def data_as_sent(event: Event[Any]) -> dict[str, Any]:
+    """The event's `data` as `encode` puts it on the wire (its version's fields, unset optional
+    ones absent): what a webhook delivers, so its receivers read what a consumer reads."""
+    return _dump(event)
+
+
 def _dump(event: Event[Any]) -> dict[str, Any]:
     """The event's data as its version's schema has it: fields of newer versions left out, and
     an unset field left out unless its schema says null (an optional field that is not

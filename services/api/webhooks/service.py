@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from docroute import topics
 from docroute.errors import InvalidEventError, TransientError
-from docroute.events import Event, decode
+from docroute.events import Event, data_as_sent, decode
 from docroute.kafka import client_options
 from services.api.db import SessionFactory
 from services.api.settings import ApiSettings, WebhookSettings
@@ -74,13 +74,7 @@ def record_deliveries(session: Session, event: Event[Any]) -> int:
         for name in names:
             if name not in hook.events or _exists(session, hook.id, event.id, name):
                 continue
-            payload = {
-                "id": event.id,
-                "type": name,
-                "time": event.time.isoformat(),
-                "workflow_id": str(workflow_id),
-                "data": event.data.model_dump(mode="json"),
-            }
+            payload = delivery_payload(event, name)
             session.add(
                 WebhookDelivery(
                     webhook_id=hook.id,
@@ -94,6 +88,19 @@ def record_deliveries(session: Session, event: Event[Any]) -> int:
             )
             added += 1
     return added
+
+
+def delivery_payload(event: Event[Any], name: str) -> dict[str, Any]:
+    """What a webhook gets of an event (before the delivery's own fields): its data as the
+    event's schema version has it, so a v1 `document.routed` carries no `part`, and a recall of
+    a reclassified document no stack fields (not nulls)."""
+    return {
+        "id": event.id,
+        "type": name,
+        "time": event.time.isoformat(),
+        "workflow_id": str(event.data.workflow_id),
+        "data": data_as_sent(event),
+    }
 
 
 def private_target(url: str) -> str | None:

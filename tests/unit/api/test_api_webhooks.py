@@ -7,10 +7,10 @@ import hmac
 import uuid
 
 from docroute import topics
-from docroute.contracts._generated import Blob, DocumentRouted, DocumentSuperseded, ReplacedByItem
+from docroute.contracts._generated import Blob, DocumentRouted, DocumentSuperseded, ReplacedByItem, ReroutedTo
 from docroute.events import new_event
 from services.api.settings import WebhookSettings
-from services.api.webhooks.service import backoff_s, event_names, private_target, sign
+from services.api.webhooks.service import backoff_s, delivery_payload, event_names, private_target, sign
 
 
 def test_signature_is_the_hex_hmac_sha256_of_the_body() -> None:
@@ -70,3 +70,21 @@ def test_private_targets_are_named() -> None:
     assert "non-public" in (private_target("http://10.1.2.3/hook") or "")
     assert "non-public" in (private_target("http://[::1]/hook") or "")
     assert private_target("http://93.184.215.14/hook") is None
+
+
+def test_a_delivery_carries_the_data_as_the_events_version_has_it() -> None:
+    """Not the model's every field with nulls: a receiver that asks whether a field is there
+    gets the answer a consumer of the topic gets."""
+    recall = DocumentSuperseded(
+        document_id=uuid.uuid4(),
+        workflow_id=uuid.uuid4(),
+        topic="extract.invoice",
+        document_class="invoice",
+        rerouted_to=ReroutedTo(topic="extract.payslip", document_class="payslip"),
+        corrected_by="ana",
+        reason="class corrected",
+    )
+    payload = delivery_payload(new_event("document.superseded", recall, source="t"), "document.superseded")
+    assert payload["workflow_id"] == str(recall.workflow_id) and payload["type"] == "document.superseded"
+    assert payload["data"]["rerouted_to"] == {"topic": "extract.payslip", "document_class": "payslip"}
+    assert not {"stack_id", "first_page", "last_page", "replaced_by"} & set(payload["data"])
