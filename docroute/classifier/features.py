@@ -4,6 +4,11 @@ The fitted state is plain data (settings, vocabulary, idf), so the classify serv
 pickled sklearn object. Analysis, fitting and transform follow sklearn 1.x exactly for
 `lowercase=True, smooth_idf=True, sublinear_tf=True, norm="l2"` and the default token pattern;
 `tests/unit/classifier/test_features.py` checks this against sklearn itself.
+
+One analyzer is not sklearn's: ``shape``, character n-grams of the text's shape (each run of
+letters one ``a``, each digit ``0``, punctuation, symbols and line breaks as they are). It reads
+what a document's layout, amounts, dates, codes and option lists look like, whatever language
+its words are in.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-Analyzer = Literal["word", "char_wb", "char"]
+Analyzer = Literal["word", "char_wb", "char", "shape"]
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ class TfidfConfig:
         """Rebuild settings written by `to_dict`; raises ValueError/TypeError/KeyError if bad."""
         analyzer = data["analyzer"]
         low, high = (int(n) for n in data["ngram_range"])
-        if analyzer not in ("word", "char_wb", "char") or not 1 <= low <= high:
+        if analyzer not in ("word", "char_wb", "char", "shape") or not 1 <= low <= high:
             raise ValueError(f"bad TF-IDF settings: {dict(data)}")
         max_features = data["max_features"]
         return cls(
@@ -98,10 +105,23 @@ def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     return out
 
 
+def shape_of(text: str) -> str:
+    """The text's shape: each run of letters (any script) becomes ``a``, each digit ``0``;
+    punctuation, symbols and spaces stay. "Rechnung Nr. 2024-17, 1.234,50 EUR" and "Invoice no.
+    2024-17, 1,234.50 USD" both keep their number formats; the words no longer tell the language."""
+    return _DIGIT.sub("0", _LETTER_RUN.sub("a", text))
+
+
+def _shape_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams (across words, as `_char_ngrams`) of `shape_of(text)`."""
+    return _char_ngrams(shape_of(text), low, high)
+
+
 _ANALYZERS: dict[str, Callable[[str, int, int], list[str]]] = {
     "word": _word_ngrams,
     "char": _char_ngrams,
     "char_wb": _char_wb_ngrams,
+    "shape": _shape_ngrams,
 }
 
 

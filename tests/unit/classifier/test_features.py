@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from docroute.classifier.features import TfidfConfig, TfidfState, analyze, fit_tfidf
+from docroute.classifier.features import TfidfConfig, TfidfState, analyze, fit_tfidf, shape_of
 
 TEXTS = [
     "INVOICE  No. 42\nTotal due: 1,234.00 EUR\tthank you",
@@ -90,6 +90,21 @@ def test_max_chars_keeps_only_the_start() -> None:
 def test_config_round_trips_through_dict() -> None:
     config = TfidfConfig(analyzer="char", ngram_range=(2, 5), min_df=2, max_features=10)
     assert TfidfConfig.from_dict(config.to_dict()) == config
+    shape = TfidfConfig(analyzer="shape", ngram_range=(3, 6), max_features=30_000)
+    assert TfidfConfig.from_dict(shape.to_dict()) == shape
+
+
+def test_shape_keeps_layout_and_number_formats_not_the_words() -> None:
+    assert shape_of("Rechnung Nr. 2024-17\nSumme: 1.234,50 €") == "a a. 0000-00\na: 0.000,00 €"
+    assert shape_of("ÜBERSICHT  ls [-la] 請求書") == "a  a [-a] a"
+    # The same line in two languages reads the same; in word or character n-grams it shares nothing.
+    config = TfidfConfig(analyzer="shape", ngram_range=(3, 5))
+    german, french = "Datum: 01.12.2026, Betrag 99,00 EUR", "Date : 01.12.2026, montant 99,00 EUR"
+    assert set(analyze(german, config)) & set(analyze(french, config)) >= {
+        "00.00",
+        "0,00 ",
+        ", a 0",
+    }
 
 
 @pytest.mark.parametrize("change", [{"analyzer": "bpe"}, {"ngram_range": [3, 1]}, {"ngram_range": [0, 2]}])

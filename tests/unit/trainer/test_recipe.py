@@ -50,3 +50,15 @@ def test_a_recipe_equals_itself_read_back_from_the_manifest() -> None:
     settings came back as lists and made every such training twice as long)."""
     fresh = recipe("usem3", TrainingConfig())
     assert json.loads(json.dumps(fresh)) == fresh
+
+
+def test_the_recipe_reads_the_texts_shape_and_a_recipe_from_before_keeps_its_blocks() -> None:
+    """The default adds a block of the texts' shape (layout, number formats: a kind trained in
+    one language is recognised in others); the live version's stored recipe, from before it,
+    re-runs with its two blocks."""
+    assert [block.analyzer for block in TrainingConfig().tfidf] == ["word", "char_wb", "shape"]
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    stored["config"]["tfidf"] = stored["config"]["tfidf"][:2]
+    stored["config"]["tfidf_weights"] = [1.0, 1.0]
+    before = config_from_recipe(stored)
+    assert [block.analyzer for block in before.tfidf] == ["word", "char_wb"]
