@@ -13,6 +13,7 @@ tests/integration/test_faust_consumer.py fails when a faust or aiokafka upgrade 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiokafka
@@ -55,18 +56,29 @@ class _ShortFetchConsumerThread(AIOKafkaConsumerThread):
             consumer, active_partitions, timeout=timeout, max_records=max_records
         )
         # In the consumer's thread, before its fetcher wakes to send the next request (it waits
-        # for the records just taken): that request carries the new wait. faust asks every 1 s
-        # at most, so the wait falls back to idle within a second of the window's end.
+        # for the records just taken): that request carries the new wait.
         fetch_wait = self.app.fetch_wait  # type: ignore[attr-defined]
-        if records:
-            fetch_wait.received()
         fetcher = consumer._fetcher
         if not hasattr(fetcher, "_fetch_max_wait_ms"):
             raise RuntimeError(
                 "aiokafka's Fetcher has no _fetch_max_wait_ms; docroute.faust_consumer needs an update"
             )
-        fetcher._fetch_max_wait_ms = fetch_wait.now_ms()
+        if records:
+            fetch_wait.received()
+            # Back to the idle wait when the window closes, not when faust next asks (it waits
+            # up to 1 s for records): every short fetch past the window is CPU for nothing.
+            if self._window_end is not None:
+                self._window_end.cancel()
+            self._window_end = asyncio.get_running_loop().call_later(
+                fetch_wait.active_for_s, self._refresh_wait, fetcher
+            )
+        self._refresh_wait(fetcher)
         return records
+
+    _window_end: asyncio.TimerHandle | None = None
+
+    def _refresh_wait(self, fetcher: Any) -> None:
+        fetcher._fetch_max_wait_ms = self.app.fetch_wait.now_ms()  # type: ignore[attr-defined]
 
 
 class _ShortFetchConsumer(Consumer):
