@@ -134,8 +134,9 @@ def test_a_training_after_arrival_reads_embeds_and_counts_nothing(watched: dict[
     refs = [ref for _, ref in samples.values()]
     assert all(watched["reads"][ref] == 1 for ref in refs)  # each OCR result read once
     assert len(embedder.texts) == len(samples)
-    # Two TF-IDF blocks per text, and each page's text and head for the boundary model.
-    assert watched["analysed"] == len(samples) * (2 + 2 * 2)
+    # Each of the recipe's TF-IDF blocks once per text, and each page's text and head for the
+    # boundary model.
+    assert watched["analysed"] == len(samples) * (len(training.TrainingConfig().tfidf) + 2 * 2)
     analysed, embedded = watched["analysed"], len(embedder.texts)
 
     published = versions.feed(handler.on_training_requested(_request(workflow_id)))
@@ -219,7 +220,7 @@ def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
     handler.on_sample_labelled(_labelled(workflow_id, changed, samples[changed][0], new_ref))
     assert watched["reads"][new_ref] == 1
     assert len(embedder.texts) == embedded + 1
-    assert watched["analysed"] == analysed + 2 + 2 * 2
+    assert watched["analysed"] == analysed + len(training.TrainingConfig().tfidf) + 2 * 2
     analysed, embedded = watched["analysed"], len(embedder.texts)
 
     published = versions.feed(handler.on_training_requested(_request(workflow_id)))
@@ -232,6 +233,6 @@ def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
     # Removed: its features leave memory; labelled again later, they are computed once more.
     handler.on_sample_labelled(_labelled(workflow_id, changed, None, new_ref))
     handler.on_sample_labelled(_labelled(workflow_id, changed, samples[changed][0], new_ref))
-    assert watched["analysed"] == analysed + 2 + 2 * 2
+    assert watched["analysed"] == analysed + len(training.TrainingConfig().tfidf) + 2 * 2
     assert len(embedder.texts) == embedded  # its vector is kept under its text's digest
     assert len(trained) == len(samples)
