@@ -1,8 +1,9 @@
 """Train a calibrated classifier from a few labelled samples per class.
 
 Recipe (see docs/embedders.md for the measurements behind it): multinomial logistic regression
-on [embedding | word TF-IDF | char TF-IDF], a large C because sklearn's C=1 is badly
-under-confident at this size, then one temperature fitted on stratified out-of-fold logits.
+on [embedding | word TF-IDF | char TF-IDF | shape TF-IDF] (the shape block since 2026-12-01:
+docs/quality.md), a large C because sklearn's C=1 is badly under-confident at this size, then one
+temperature fitted on stratified out-of-fold logits.
 """
 
 from __future__ import annotations
