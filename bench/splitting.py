@@ -20,8 +20,9 @@ The `auto` row: stacks of 2-10 other corpus PDFs of the same kinds, without sepa
 divided by the boundary model (`docroute.classifier.boundary`, as OCR applies it to a workflow
 whose splitting is `auto`), trained by the trainer's own code on ``--auto-train`` PDFs per kind
 that are in none of these stacks (their first ``--max-doc-pages`` pages, labelled with their
-kind, as a workflow's samples). Pages are read from the PDFs' text layers (what OCR reads on a
-digital PDF); a document whose first page has no text layer is left out of the auto row. Its
+kind, as a workflow's samples). Pages are read as OCR reads a digital PDF: the text layer, or
+Tesseract where a page has none or its layer is mojibake; a document whose first page has no
+text layer (a scan) is left out of the auto row. Its
 extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
 ``--auto-seeds`` draws of training documents and ``--auto-stacks`` stacks each; ``--baseline
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
@@ -39,6 +40,7 @@ against reading a digital PDF's text layer, both measured in this run.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -63,9 +65,10 @@ from PIL import Image
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
 from docroute.ocr_result import words_to_text
-from services.ocr.adapters import build_engine
+from services.ocr.adapters import OcrEngine, build_engine
 from services.ocr.core.errors import OcrInputError
-from services.ocr.core.pdf import PdfFile
+from services.ocr.core.legibility import garbled_reason
+from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.splitting import find_separator, plan_parts, separators_in_use
 from tests.factories.stacks import barcode_sheet, blank_sheet
 
@@ -173,15 +176,30 @@ def text_layer_seconds_per_page(corpus: Path, count: int) -> tuple[float, float]
     return read / max(pages, 1), render / max(pages, 1)
 
 
+@functools.cache
+def tesseract() -> OcrEngine:
+    """One Tesseract engine for the pages read by OCR (`page_texts`), loaded when first needed."""
+    return build_engine("tesseract")
+
+
 def page_texts(corpus: Path, entry: dict[str, Any], max_pages: int) -> list[str]:
-    """The text layer of a corpus PDF's first ``max_pages`` pages; none when its first page has
-    none (a scan: Tesseract's text is left out of this row, it costs 1-2 s a page)."""
+    """A corpus PDF's first ``max_pages`` pages read as the OCR service reads them: the text
+    layer, or where a page has none or its layer is mojibake (`garbled_reason`: a broken font
+    encoding) the page rendered and read by Tesseract; none when its first page has no text
+    layer (a scan: left out of this row, Tesseract costs 1-2 s a page)."""
     try:
         with PdfFile((corpus / entry["path"]).read_bytes()) as pdf:
-            texts = [pdf.text_layer(i).text for i in range(min(pdf.page_count, max_pages))]
+            layers = [pdf.text_layer(i).text for i in range(min(pdf.page_count, max_pages))]
+            if not layers or not layers[0].strip():
+                return []
+            return [
+                text
+                if has_text_layer(text) and garbled_reason(text) is None
+                else words_to_text(tesseract().recognize(pdf.render(i), "latin"))
+                for i, text in enumerate(layers)
+            ]
     except OcrInputError:
         return []
-    return texts if texts and texts[0].strip() else []
 
 
 # Trains the boundary model and splits the stacks with the code of the tree it runs in (today's
