@@ -7,7 +7,8 @@ DocrouteError
 │   └── BlobNotFoundError
 └── TransientError          a dependency is down: back off, retry, do not commit
     ├── BrokerUnavailableError
-    └── StorageUnavailableError
+    ├── StorageUnavailableError
+    └── ModelFromNewerReleaseError
 """
 
 from __future__ import annotations
@@ -56,3 +57,9 @@ class BrokerUnavailableError(TransientError):
 
 class StorageUnavailableError(TransientError):
     """The S3 endpoint did not answer or failed server-side."""
+
+
+class ModelFromNewerReleaseError(TransientError):
+    """The live model was written by a newer release than this process (a rolling update under
+    way): retried, so the message waits for, or moves to, a replica that reads it, instead of
+    every document of the workflow being dead-lettered until the update ends."""

@@ -18,11 +18,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+
+from docroute.classifier.errors import NewerModelError
 
 Analyzer = Literal["word", "char_wb", "char", "shape"]
 
@@ -58,7 +60,9 @@ class TfidfConfig:
         """Rebuild settings written by `to_dict`; raises ValueError/TypeError/KeyError if bad."""
         analyzer = data["analyzer"]
         low, high = (int(n) for n in data["ngram_range"])
-        if analyzer not in ("word", "char_wb", "char", "shape") or not 1 <= low <= high:
+        if isinstance(analyzer, str) and analyzer not in get_args(Analyzer):
+            raise NewerModelError(f"TF-IDF analyzer {analyzer!r} is not known to this release")
+        if analyzer not in get_args(Analyzer) or not 1 <= low <= high:
             raise ValueError(f"bad TF-IDF settings: {dict(data)}")
         max_features = data["max_features"]
         return cls(

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from docroute.classifier.artifact import decode_artifact, encode_artifact
-from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.features import TfidfConfig, TfidfState, count_terms
 from docroute.classifier.novelty import cosine_similarities, novelty_scores
 from docroute.classifier.openset import (
@@ -297,7 +297,7 @@ class ClassifierModel:
             )
             extra = sorted(set(arrays) - _array_names(len(tfidf)) - _UNKNOWN_ARRAYS - _BACKGROUND_ARRAYS)
             if extra:
-                raise ModelArtifactError(f"unexpected arrays in artifact: {extra}")
+                raise NewerModelError(f"arrays this release does not know in the artifact: {extra}")
             return cls(
                 labels=_strings(meta["labels"]),
                 embedder_id=str(meta["embedder_id"]),

@@ -13,8 +13,9 @@ from typing import Any
 from docroute import metrics, topics
 from docroute.blobstore import BlobRef, BlobStore
 from docroute.catalog import TopicView
+from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.model import ClassifierModel
-from docroute.errors import PermanentError
+from docroute.errors import ModelFromNewerReleaseError, PermanentError
 from docroute.events import Event
 from docroute.model_versions import LiveModel, ModelVersions
 from docroute.sample_deletions import read_deleted
@@ -68,7 +69,17 @@ class ModelRegistry:
         if model is None:
             prefix = BlobRef.parse(artifact_ref).key
             files = {name: self._store.get(prefix + name) for name in ("model.safetensors", "model.json")}
-            model = ClassifierModel.load(files).without_samples(read_deleted(self._store, workflow_id))
+            try:
+                model = ClassifierModel.load(files).without_samples(read_deleted(self._store, workflow_id))
+            except NewerModelError as exc:
+                raise ModelFromNewerReleaseError(
+                    f"model v{version} was written by a newer release ({exc}): retrying until a"
+                    " replica of that release takes the document"
+                ) from exc
+            except ModelArtifactError as exc:
+                raise PermanentError(
+                    f"model v{version} cannot be read: {exc}"[:1000], reason_code="model_unreadable"
+                ) from exc
             with self._lock:
                 # Deletions announced while it loaded: the S3 listing may predate them.
                 model = model.without_samples(self._deleted.get(workflow_id, set()))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from docroute.classifier.errors import NewerModelError
 from docroute.classifier.features import TfidfConfig, TfidfState, analyze, fit_tfidf, shape_of
 
 TEXTS = [
@@ -107,10 +108,15 @@ def test_shape_keeps_layout_and_number_formats_not_the_words() -> None:
     }
 
 
-@pytest.mark.parametrize("change", [{"analyzer": "bpe"}, {"ngram_range": [3, 1]}, {"ngram_range": [0, 2]}])
+@pytest.mark.parametrize("change", [{"analyzer": 7}, {"ngram_range": [3, 1]}, {"ngram_range": [0, 2]}])
 def test_config_from_dict_refuses_bad_settings(change: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="bad TF-IDF settings"):
         TfidfConfig.from_dict({**TfidfConfig().to_dict(), **change})
+
+
+def test_an_analyzer_of_a_newer_release_is_named_as_such() -> None:
+    with pytest.raises(NewerModelError, match="'bpe' is not known to this release"):
+        TfidfConfig.from_dict({**TfidfConfig().to_dict(), "analyzer": "bpe"})
 
 
 def test_empty_corpus_fits_an_empty_vocabulary() -> None:

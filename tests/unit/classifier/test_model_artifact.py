@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import safetensors.numpy
 
-from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.features import TfidfConfig, fit_tfidf
 from docroute.classifier.model import ClassifierModel, FeatureLayout
 
@@ -151,6 +151,34 @@ MALFORMED = {
 def test_malformed_artifact_raises_model_artifact_error(name: str) -> None:
     with pytest.raises(ModelArtifactError):
         ClassifierModel.load(MALFORMED[name]())
+
+
+# Well-formed, but naming what a newer release added: not broken, just not readable here yet.
+NEWER = {
+    "an analyzer added later": lambda: _edit_json(lambda m: m["tfidf"][0]["config"].update(analyzer="x")),
+    "an array added later": lambda: _edit_arrays(lambda a: a.update(extra=np.zeros(1))),
+}
+BROKEN = ["no json", "json garbage", "other format", "missing key", "coef nan", "missing array"]
+
+
+@pytest.mark.parametrize("name", NEWER)
+def test_a_model_from_a_newer_release_says_so(name: str) -> None:
+    with pytest.raises(NewerModelError):
+        ClassifierModel.load(NEWER[name]())
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_a_broken_model_is_not_taken_for_a_newer_one(name: str) -> None:
+    with pytest.raises(ModelArtifactError) as raised:
+        ClassifierModel.load(MALFORMED[name]())
+    assert not isinstance(raised.value, NewerModelError)
+
+
+def test_a_bad_analyzer_value_is_broken_not_newer() -> None:
+    files = _edit_json(lambda m: m["tfidf"][0]["config"].update(analyzer=3))
+    with pytest.raises(ModelArtifactError) as raised:
+        ClassifierModel.load(files)
+    assert not isinstance(raised.value, NewerModelError)
 
 
 def test_model_artifact_error_is_a_value_error() -> None:
