@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from docroute import topics
 from docroute.contracts._generated import DocumentSpec, WorkflowUpdated
@@ -10,8 +11,7 @@ from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
 
 
-def publish_workflow(
-    producer: EventProducer,
+def workflow_settings(
     *,
     labels: list[str],
     threshold: float = 0.8,
@@ -19,10 +19,12 @@ def publish_workflow(
     cropping: bool = False,
     ocr_engine: str = "tesseract",
     relevant_pages: str | None = None,
-) -> str:
-    """Publish a `workflow.updated` for a new workflow and return its key."""
+    splitting: Literal["none", "separator", "every_page", "auto"] | None = None,
+    archived: bool = False,
+) -> WorkflowUpdated:
+    """The `workflow.updated` of a new workflow (its own random key)."""
     workflow_id = str(uuid.uuid4())
-    workflow = WorkflowUpdated(
+    return WorkflowUpdated(
         workflow_id=workflow_id,
         name=f"test {workflow_id[:8]}",
         labels=labels,
@@ -36,8 +38,36 @@ def publish_workflow(
         threshold=threshold,
         class_thresholds=class_thresholds or {},
         retrain_every=20,
-        archived=False,
+        archived=archived,
+        splitting=splitting,
     )
+
+
+def send_workflow(producer: EventProducer, workflow: WorkflowUpdated) -> str:
+    """Publish the settings (the last event per key wins) and return the workflow's key."""
+    workflow_id = str(workflow.workflow_id)
     event = new_event("workflow.updated", workflow, source="test", subject=workflow_id)
     producer.send([Outgoing(topics.WORKFLOW_UPDATED, workflow_id, event)])
     return workflow_id
+
+
+def publish_workflow(
+    producer: EventProducer,
+    *,
+    labels: list[str],
+    threshold: float = 0.8,
+    class_thresholds: dict[str, float] | None = None,
+    cropping: bool = False,
+    ocr_engine: str = "tesseract",
+    relevant_pages: str | None = None,
+) -> str:
+    """Publish a `workflow.updated` for a new workflow and return its key."""
+    settings = workflow_settings(
+        labels=labels,
+        threshold=threshold,
+        class_thresholds=class_thresholds,
+        cropping=cropping,
+        ocr_engine=ocr_engine,
+        relevant_pages=relevant_pages,
+    )
+    return send_workflow(producer, settings)

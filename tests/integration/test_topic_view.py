@@ -4,7 +4,6 @@ asks for the settings as of the event it handles sees every change published bef
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,11 +11,10 @@ import pytest
 
 from docroute import topics
 from docroute.catalog import TopicView
-from docroute.contracts._generated import DocumentSpec, WorkflowUpdated
 from docroute.errors import UnknownWorkflowError
-from docroute.events import Outgoing, emit
 from docroute.kafka import EventProducer
 from docroute.workflows import WorkflowDirectory
+from tests.factories.workflows import send_workflow, workflow_settings
 
 
 def test_a_view_fetches_with_the_configured_wait(settings: Any, topics_ready: None) -> None:
@@ -28,21 +26,6 @@ def test_a_view_fetches_with_the_configured_wait(settings: Any, topics_ready: No
         consumer.close()
 
 
-def _workflow(workflow_id: uuid.UUID, *, archived: bool) -> Outgoing:
-    data = WorkflowUpdated(
-        workflow_id=workflow_id,
-        name="view",
-        labels=["invoice"],
-        document_spec=DocumentSpec(cropping=False, character_set="latin", text_style="printed"),
-        threshold=0.8,
-        class_thresholds={},
-        retrain_every=1000,
-        archived=archived,
-    )
-    key = str(workflow_id)
-    return emit(topics.WORKFLOW_UPDATED, "workflow.updated", data, source="test", key=key, step=None)
-
-
 def test_a_change_published_before_an_event_is_seen_when_that_event_is_handled(
     settings: Any, producer: EventProducer
 ) -> None:
@@ -51,13 +34,13 @@ def test_a_change_published_before_an_event_is_seen_when_that_event_is_handled(
     here, so without `as_of` the archiving is not yet read)."""
     directory = WorkflowDirectory(settings.kafka.model_copy(update={"fetch_max_wait_ms": 1000}))
     directory.start()
-    workflow_id = uuid.uuid4()
+    workflow = workflow_settings(labels=["invoice"])
     try:
-        producer.send([_workflow(workflow_id, archived=False)])
-        assert directory.get(str(workflow_id)).archived is False  # unknown keys catch up once
-        producer.send([_workflow(workflow_id, archived=True)])
+        workflow_id = send_workflow(producer, workflow)
+        assert directory.get(workflow_id).archived is False  # unknown keys catch up once
+        send_workflow(producer, workflow.model_copy(update={"archived": True}))
         mail_sent_at = datetime.now(UTC)
         with pytest.raises(UnknownWorkflowError, match="archived"):
-            directory.get(str(workflow_id), as_of=mail_sent_at)
+            directory.get(workflow_id, as_of=mail_sent_at)
     finally:
         directory.stop()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections.abc import Callable
 
 from docroute import topics
 from docroute.blobstore import BlobStore
 from docroute.classifier.boundary import METADATA_FILE
-from docroute.contracts._generated import DocumentSpec, Metrics, ModelPublished, WorkflowUpdated
+from docroute.contracts._generated import Metrics, ModelPublished, WorkflowUpdated
 from docroute.events import emit
 from docroute.kafka import EventProducer
 from docroute.model_versions import ModelVersions
@@ -20,6 +19,7 @@ from docroute.workflows import WorkflowDirectory
 from services.trainer.core.boundaries import train_boundary_model
 from services.trainer.upgrades import request_id, request_retraining
 from tests.factories.documents import document_lines
+from tests.factories.workflows import workflow_settings
 from tests.fixtures.topic_reader import TopicReader
 
 
@@ -42,18 +42,11 @@ def _from_an_earlier_release(files: dict[str, bytes]) -> dict[str, bytes]:
     return {**files, METADATA_FILE: json.dumps(meta).encode()}
 
 
-def _workflow(splitting: str | None, *, archived: bool = False) -> WorkflowUpdated:
-    return WorkflowUpdated(
-        workflow_id=uuid.uuid4(),
-        name="upgrade",
-        labels=["invoice", "payslip"],
-        document_spec=DocumentSpec(cropping=False, character_set="latin", text_style="printed"),
-        threshold=0.8,
-        class_thresholds={},
-        retrain_every=1000,
-        archived=archived,
-        splitting=splitting,
-    )
+LABELS = ["invoice", "payslip"]
+
+
+def _auto() -> WorkflowUpdated:
+    return workflow_settings(labels=LABELS, splitting="auto")
 
 
 def _publish(
@@ -103,13 +96,13 @@ def test_an_unreadable_boundary_model_is_retrained_once(
 ) -> None:
     current = _boundary_files()
     earlier = _from_an_earlier_release(current)
-    stale = _workflow("auto")
+    stale = _auto()
     cases = [
         (stale, earlier),
-        (_workflow("auto"), current),  # readable: nothing to do
-        (_workflow("separator"), earlier),  # does not use it
-        (_workflow("auto", archived=True), earlier),  # takes no documents
-        (_workflow("auto"), None),  # the version has no boundary model
+        (_auto(), current),  # readable: nothing to do
+        (workflow_settings(labels=LABELS, splitting="separator"), earlier),  # does not use it
+        (workflow_settings(labels=LABELS, splitting="auto", archived=True), earlier),  # takes no documents
+        (_auto(), None),  # the version has no boundary model
     ]
     for workflow, files in cases:
         _publish(producer, blobstore, workflow, files)
