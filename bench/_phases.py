@@ -46,6 +46,30 @@ def create_workflow(api: httpx.Client, name: str = "bench", labels: Sequence[str
     return key
 
 
+def start_variants(
+    stacks: dict[str, Stack],
+    logs: dict[str, EventLog],
+    mailrooms: dict[str, Mailroom],
+    samples: list[Doc] | None,
+    probe: Doc,
+) -> None:
+    """Start each variant's stack with a workflow of its own and, given `samples`, train its v1
+    on them. `logs` and `mailrooms` are filled as each stack starts, so the caller closes what
+    was opened also when a later one fails."""
+    for variant, stack in stacks.items():
+        print(f"starting a stack with {variant}", flush=True)
+        stack.start()
+        logs[variant] = EventLog(stack.kafka)
+        headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
+        with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
+            key = create_workflow(api)
+            mailrooms[variant] = Mailroom(stack.kafka, key)
+            if samples is not None:
+                print(f"training v1 on {len(samples)} samples", flush=True)
+                load_samples(logs[variant], mailrooms[variant], stack, key, samples)
+                measure_training(api, logs[variant], mailrooms[variant], key, 1, probe)
+
+
 def load_samples(log: EventLog, mailroom: Mailroom, stack: Stack, key: str, samples: list[Doc]) -> None:
     """Send labelled samples and wait until the trainer has stored every one. It stores a sample
     once its own work is done (text read, embedded, terms counted), so a training requested after

@@ -37,7 +37,6 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench`, `docroute`, `services`, `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 
 from bench import _corpus, _phases
 from bench._events import EventLog, Mailroom
@@ -77,18 +76,7 @@ def main() -> int:
     mailrooms: dict[str, Mailroom] = {}
     results: dict[str, Any] = {}
     try:
-        for variant, stack in stacks.items():
-            print(f"starting a stack with {variant}", flush=True)
-            stack.start()
-            logs[variant] = EventLog(stack.kafka)
-            headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
-            with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
-                key = _phases.create_workflow(api)
-                mailrooms[variant] = Mailroom(stack.kafka, key)
-                if args.train:
-                    print(f"training v1 on {len(samples)} samples", flush=True)
-                    _phases.load_samples(logs[variant], mailrooms[variant], stack, key, samples)
-                    _phases.measure_training(api, logs[variant], mailrooms[variant], key, 1, probe)
+        _phases.start_variants(stacks, logs, mailrooms, samples if args.train else None, probe)
         for kind, kind_docs in docs.items():
             print(f"{len(kind_docs)} {kind} documents, one at a time, alternating", flush=True)
             submitted: dict[str, list[Any]] = {v: [] for v in variants}

@@ -37,7 +37,6 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench`, `docroute`, `services`, `tests` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 
 from bench import _corpus, _phases
 from bench._events import EventLog, Mailroom, Submitted
@@ -89,18 +88,7 @@ def main() -> int:
     cpu_per_doc: dict[str, dict[str, float]] = {}
     idle: dict[str, dict[str, float]] = {}
     try:
-        for variant, stack in stacks.items():
-            print(f"starting a stack on {variant}", flush=True)
-            stack.start()
-            logs[variant] = EventLog(stack.kafka)
-            headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
-            with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
-                key = _phases.create_workflow(api)
-                mailrooms[variant] = Mailroom(stack.kafka, key)
-                if args.train:
-                    print(f"training v1 on {len(samples)} samples", flush=True)
-                    _phases.load_samples(logs[variant], mailrooms[variant], stack, key, samples)
-                    _phases.measure_training(api, logs[variant], mailrooms[variant], key, 1, probe)
+        _phases.start_variants(stacks, logs, mailrooms, samples if args.train else None, probe)
         for row, (docs, gap) in rows.items():
             print(f"{row}: {len(docs)} documents, alternating", flush=True)
             submitted: dict[str, list[Submitted]] = {v: [] for v in variants}
@@ -176,8 +164,8 @@ def _print(
     failed = {f"{row} {v}": len(results[row][v]["failed"]) for row in results for v in names}
     print(f"\nfailed: {failed}")
     for row, by_variant in cpu_per_doc.items():
-        cells = ", ".join(f"{v} {cpu:.2f}" for v, cpu in by_variant.items())
-        print(f"CPU-s per document, {row} (all processes of a stack): {cells}")
+        figures = ", ".join(f"{v} {cpu:.2f}" for v, cpu in by_variant.items())
+        print(f"CPU-s per document, {row} (all processes of a stack): {figures}")
     print("\n| idle, ms of CPU per s | " + " | ".join(names) + " |")
     print("|---|---|---|")
     processes = sorted({p for v in names for p in idle.get(v, {})})
