@@ -19,7 +19,7 @@ from docroute.workflows import WorkflowDirectory
 from services.trainer.core.boundaries import train_boundary_model
 from services.trainer.upgrades import request_id, request_retraining
 from tests.factories.documents import document_lines
-from tests.factories.workflows import workflow_settings
+from tests.factories.workflows import send_workflow, workflow_settings
 from tests.fixtures.topic_reader import TopicReader
 
 
@@ -62,20 +62,13 @@ def _publish(
         version=3,
         artifact_ref=f"s3://{blobstore.bucket}/{prefix}",
         embedder_id="usem3",
-        labels=["invoice", "payslip"],
+        labels=LABELS,
         metrics=Metrics(accuracy=0.95, macro_f1=0.95, ece=0.03, n_samples=20, training_seconds=1.5),
         live=True,
     )
+    send_workflow(producer, workflow)
     producer.send(
         [
-            emit(
-                topics.WORKFLOW_UPDATED,
-                "workflow.updated",
-                workflow,
-                source="test",
-                key=workflow_id,
-                step=None,
-            ),
             emit(
                 topics.MODEL_PUBLISHED,
                 "model.published",
@@ -83,7 +76,7 @@ def _publish(
                 source="test",
                 key=workflow_id,
                 step=None,
-            ),
+            )
         ]
     )
 
@@ -122,6 +115,8 @@ def test_an_unreadable_boundary_model_is_retrained_once(
     finally:
         workflows.stop()
         versions.stop()
+        # Trainers that later modules start would ask for it too (and fail: it has no samples).
+        send_workflow(producer, stale.model_copy(update={"archived": True}))
     reader.read_to_end()
     requests = [e.data for _, e in reader.seen if str(e.data.workflow_id) in mine]
     expected = request_id(str(stale.workflow_id), 3)
