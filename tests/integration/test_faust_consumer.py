@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
@@ -43,6 +44,16 @@ def test_the_fetch_wait_is_the_active_one_after_records_arrive_and_the_default_o
     thread = app.consumer._thread
     partition = TopicPartition(topics.DOCUMENT_ROUTED, 0)
 
+    idle_again = asyncio.Event()  # set when the fetcher's wait is set back to the default
+    refresh = thread._refresh_wait
+
+    def refreshed(fetcher: Any) -> None:
+        refresh(fetcher)
+        if fetcher._fetch_max_wait_ms == 90:
+            idle_again.set()
+
+    thread._refresh_wait = refreshed  # type: ignore[method-assign]
+
     async def waits_seen() -> tuple[int, int, int]:
         consumer = thread._create_worker_consumer(app.transport)
         await consumer.start()
@@ -59,9 +70,9 @@ def test_the_fetch_wait_is_the_active_one_after_records_arrive_and_the_default_o
                 assert time.monotonic() < deadline, "the record never came"
             while_arriving = int(consumer._fetcher._fetch_max_wait_ms)
             # Back to the default when the window closes, before faust asks for records again
-            # (it waits up to 1 s for them): no further call here.
-            while int(consumer._fetcher._fetch_max_wait_ms) != 90 and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            # (it waits up to 1 s for them): no further call here, only the window's own timer.
+            idle_again.clear()
+            await asyncio.wait_for(idle_again.wait(), timeout=30)
             return before, while_arriving, int(consumer._fetcher._fetch_max_wait_ms)
         finally:
             await producer.stop()
