@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -68,6 +70,20 @@ def start_variants(
                 print(f"training v1 on {len(samples)} samples", flush=True)
                 load_samples(logs[variant], mailrooms[variant], stack, key, samples)
                 measure_training(api, logs[variant], mailrooms[variant], key, 1, probe)
+
+
+def close_variants(
+    closables: Iterable[Mailroom | EventLog | httpx.Client],
+    stacks: dict[str, Stack],
+    run_dirs: Iterable[Path],
+) -> None:
+    """Close the clients of the variants' stacks, stop the stacks and remove their run folders."""
+    for closable in closables:
+        closable.close()
+    for stack in stacks.values():
+        stack.stop()
+    for run_dir in run_dirs:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def load_samples(log: EventLog, mailroom: Mailroom, stack: Stack, key: str, samples: list[Doc]) -> None:

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
 import sys
 import tempfile
@@ -88,14 +87,7 @@ def main() -> int:
             results[kind] = {v: outcome(logs[v], submitted[v]) for v in variants}
         throughput = _bursts(args.bursts, burst_docs, list(variants), logs, mailrooms, stacks)
     finally:
-        for mailroom in mailrooms.values():
-            mailroom.close()
-        for log in logs.values():
-            log.close()
-        for stack in stacks.values():
-            stack.stop()
-        for run_dir in run_dirs.values():
-            shutil.rmtree(run_dir, ignore_errors=True)
+        _phases.close_variants([*mailrooms.values(), *logs.values()], stacks, run_dirs.values())
     load_after = [round(v, 2) for v in os.getloadavg()]
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"\n## One document alone, {args.compare} vs the defaults, {date}")

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -114,14 +113,7 @@ def main() -> int:
             after = s.cpu_seconds()
             idle[v] = {name: (after[name] - before[v].get(name, 0.0)) / args.idle_s for name in after}
     finally:
-        for mailroom in mailrooms.values():
-            mailroom.close()
-        for log in logs.values():
-            log.close()
-        for stack in stacks.values():
-            stack.stop()
-        for run_dir in run_dirs.values():
-            shutil.rmtree(run_dir, ignore_errors=True)
+        _phases.close_variants([*mailrooms.values(), *logs.values()], stacks, run_dirs.values())
     load_after = [round(v, 2) for v in os.getloadavg()]
     _print(args, env, variants, results, cpu_per_doc, idle, load_before, load_after)
     if args.json:

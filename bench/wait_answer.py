@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -74,14 +73,7 @@ def main() -> int:
             delays[variant].append(delay)
             totals[variant].append(total)
     finally:
-        for client in clients.values():
-            client.close()
-        for log in logs.values():
-            log.close()
-        for stack in stacks.values():
-            stack.stop()
-        for run_dir in run_dirs.values():
-            shutil.rmtree(run_dir, ignore_errors=True)
+        _phases.close_variants([*clients.values(), *logs.values()], stacks, run_dirs.values())
     load_after = [round(v, 2) for v in os.getloadavg()]
     print(f"\n## ?wait= answer after the route, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"{os.cpu_count()} cores; load before {load_before}, after {load_after}; two stacks at once")
