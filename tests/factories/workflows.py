@@ -49,25 +49,3 @@ def send_workflow(producer: EventProducer, workflow: WorkflowUpdated) -> str:
     event = new_event("workflow.updated", workflow, source="test", subject=workflow_id)
     producer.send([Outgoing(topics.WORKFLOW_UPDATED, workflow_id, event)])
     return workflow_id
-
-
-def publish_workflow(
-    producer: EventProducer,
-    *,
-    labels: list[str],
-    threshold: float = 0.8,
-    class_thresholds: dict[str, float] | None = None,
-    cropping: bool = False,
-    ocr_engine: str = "tesseract",
-    relevant_pages: str | None = None,
-) -> str:
-    """Publish a `workflow.updated` for a new workflow and return its key."""
-    settings = workflow_settings(
-        labels=labels,
-        threshold=threshold,
-        class_thresholds=class_thresholds,
-        cropping=cropping,
-        ocr_engine=ocr_engine,
-        relevant_pages=relevant_pages,
-    )
-    return send_workflow(producer, settings)

@@ -16,7 +16,7 @@ from docroute.kafka import provision_topics
 from docroute.processes import HOST, ManagedProcess, free_port, start_broker, start_service
 from docroute.settings import KafkaSettings
 from tests.factories.documents import document_lines, make_scanned_tiff
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 from tests.fixtures.infra import wait_until_ready
 from tests.fixtures.polling import wait_until
 from tests.integration.services.test_ocr_service import _submit
@@ -50,7 +50,7 @@ def _extracted(reader, document_id: str) -> list:
 def test_stop_during_ocr_finishes_and_commits(
     start_docroute_service, producer, blobstore, topic_reader_factory
 ):
-    workflow_id = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
+    workflow_id = send_workflow(producer, workflow_settings(labels=["a", "b"], ocr_engine="paddle"))
     ocr = start_docroute_service("ocr", DOCROUTE_WARM_ENGINES=PADDLE)
     reader = topic_reader_factory(r"^document\.text-extracted$")
     document_id = _submit(producer, blobstore, workflow_id, _two_page_scan(9), "image/tiff", pages=2)
@@ -71,7 +71,7 @@ def test_stop_during_ocr_finishes_and_commits(
 def test_stop_during_long_ocr_gives_it_up_within_grace_and_it_is_redelivered(
     start_docroute_service, producer, blobstore, topic_reader_factory
 ):
-    workflow_id = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
+    workflow_id = send_workflow(producer, workflow_settings(labels=["a", "b"], ocr_engine="paddle"))
     ocr = start_docroute_service(
         "ocr", DOCROUTE_WARM_ENGINES=PADDLE, DOCROUTE_SHUTDOWN_GRACE_S=str(SHORT_GRACE_S)
     )

@@ -22,7 +22,7 @@ from docroute.intake import mail_document_id
 from docroute.processes import HOST
 from services.api.db import upgrade
 from tests.factories.documents import make_scanned_image, make_text_pdf
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 from tests.fixtures.polling import wait_until
 
 
@@ -47,7 +47,7 @@ def _b64(data: bytes) -> str:
 def test_mail_attachments_become_documents_or_dead_letters(
     start_docroute_service, producer, topic_reader_factory, blobstore
 ):
-    workflow_id = publish_workflow(producer, labels=["invoice", "payslip"])
+    workflow_id = send_workflow(producer, workflow_settings(labels=["invoice", "payslip"]))
     start_docroute_service("ingest")
     reader = topic_reader_factory(r"^(document\.received|document\.dead-letter)$")
     archive = io.BytesIO()
@@ -105,7 +105,7 @@ def test_a_mail_may_read_only_its_workflows_inbox(
     start_docroute_service, producer, topic_reader_factory, blobstore
 ):
     """The attack of issue 12: a mail for A naming B's original must not make it A's document."""
-    a, b = (publish_workflow(producer, labels=["invoice", "payslip"]) for _ in range(2))
+    a, b = (send_workflow(producer, workflow_settings(labels=["invoice", "payslip"])) for _ in range(2))
     start_docroute_service("ingest")
     reader = topic_reader_factory(r"^(document\.received|document\.dead-letter)$")
     secret = make_text_pdf([f"B's confidential invoice {uuid.uuid4()}"])
@@ -147,7 +147,7 @@ def test_a_mail_may_read_only_its_workflows_inbox(
 def test_a_sample_label_the_workflow_lacks_is_dead_lettered_not_stored(
     start_docroute_service, producer, topic_reader_factory, blobstore
 ):
-    workflow_id = publish_workflow(producer, labels=["invoice", "tax_form"])
+    workflow_id = send_workflow(producer, workflow_settings(labels=["invoice", "tax_form"]))
     start_docroute_service("ingest")
     reader = topic_reader_factory(r"^(document\.received|document\.dead-letter)$")
     pdf = make_text_pdf([f"not a label {uuid.uuid4()}"])
@@ -177,7 +177,7 @@ def _held(port: int) -> float:
 def test_the_mailroom_quota_policies(start_docroute_service, producer, topic_reader_factory, database_url):
     """Free plan at 3 pages: dead_letter refuses, hold waits for pages, meter_only takes it."""
     plans = '{"free": 3, "unlimited": null}'
-    workflow_id = publish_workflow(producer, labels=["invoice", "payslip"])
+    workflow_id = send_workflow(producer, workflow_settings(labels=["invoice", "payslip"]))
     reader = topic_reader_factory(r"^(document\.received|document\.dead-letter)$")
 
     def send_and_wait(pages: int, timeout_s: float = 60):

@@ -14,7 +14,7 @@ from docroute import topics
 from docroute.ocr_result import OcrDocument
 from tests.factories.documents import document_lines, render_scanned_page
 from tests.factories.pipeline_events import submit_original
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 
 
 def _png(image: Image.Image) -> bytes:
@@ -35,7 +35,7 @@ def test_poorly_read_pages_are_read_again_by_paddle(
     start_docroute_service, producer, blobstore, topic_reader_factory
 ):
     rng = random.Random(17)
-    flow = publish_workflow(producer, labels=["a", "b"])  # Tesseract, no cropping
+    flow = send_workflow(producer, workflow_settings(labels=["a", "b"]))  # Tesseract, no cropping
     start_docroute_service("ocr")
     reader = topic_reader_factory(r"^(document\.text-extracted|document\.dead-letter)$")
     photo_lines, skew_lines, clean_lines = (

@@ -7,13 +7,13 @@ from docroute.ocr_result import OcrDocument
 from tests.factories.documents import GERMAN_INVOICE_LINES as LINES
 from tests.factories.documents import make_garbled_text_pdf
 from tests.factories.pipeline_events import submit_original
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 
 
 def test_a_garbled_text_layer_is_ocred_by_the_service(
     start_docroute_service, producer, blobstore, topic_reader_factory
 ):
-    workflow_id = publish_workflow(producer, labels=["a", "b"])
+    workflow_id = send_workflow(producer, workflow_settings(labels=["a", "b"]))
     start_docroute_service("ocr")
     reader = topic_reader_factory(r"^(document\.text-extracted|document\.dead-letter)$")
 

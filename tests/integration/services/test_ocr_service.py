@@ -8,7 +8,7 @@ from docroute import topics
 from docroute.ocr_result import OcrDocument
 from tests.factories.documents import document_lines, make_encrypted_pdf, make_scanned_image, make_text_pdf
 from tests.factories.pipeline_events import submit_original as _submit
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 
 
 def _words(text: str) -> set[str]:
@@ -19,8 +19,10 @@ def test_engines_text_layer_and_page_selection(
     start_docroute_service, producer, blobstore, topic_reader_factory
 ):
     rng = random.Random(5)
-    tesseract_flow = publish_workflow(producer, labels=["a", "b"], cropping=True, relevant_pages="first 1")
-    paddle_flow = publish_workflow(producer, labels=["a", "b"], ocr_engine="paddle")
+    tesseract_flow = send_workflow(
+        producer, workflow_settings(labels=["a", "b"], cropping=True, relevant_pages="first 1")
+    )
+    paddle_flow = send_workflow(producer, workflow_settings(labels=["a", "b"], ocr_engine="paddle"))
     start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["tesseract","paddle"]')
     reader = topic_reader_factory(r"^(document\.text-extracted|document\.dead-letter)$")
 

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from docroute import topics
 from docroute.processes import HOST, ManagedProcess, free_port, start_service
 from tests.factories.documents import make_text_pdf
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 from tests.fixtures.infra import wait_until_ready
 from tests.fixtures.polling import wait_until
 from tests.integration.services.test_ocr_service import _submit
@@ -45,7 +45,7 @@ def _replica(service_env: dict[str, str], run_dir: Path) -> ManagedProcess:
 def test_replica_joining_and_leaving_leaves_the_first_running(
     start_docroute_service, service_env, module_group_env, run_dir, producer, blobstore, topic_reader_factory
 ):
-    workflow_id = publish_workflow(producer, labels=["a", "b"])
+    workflow_id = send_workflow(producer, workflow_settings(labels=["a", "b"]))
     first = start_docroute_service("ocr")
     reader = topic_reader_factory(r"^document\.text-extracted$")
     wait_until(lambda: len(_lag_partitions(first)) == PARTITIONS, 60, "first never measured its lag")

@@ -7,7 +7,7 @@ import uuid
 from docroute import topics
 from docroute.contracts._generated import Blob, DocumentClassified
 from docroute.events import Outgoing, new_event
-from tests.factories.workflows import publish_workflow
+from tests.factories.workflows import send_workflow, workflow_settings
 
 
 def _classified(workflow_id: str, probabilities: dict[str, float], version: int = 1) -> DocumentClassified:
@@ -31,7 +31,9 @@ def _classified(workflow_id: str, probabilities: dict[str, float], version: int 
 def test_routes_by_threshold_and_never_twice(
     start_docroute_service, producer, topic_reader_factory, settings
 ):
-    workflow_id = publish_workflow(producer, labels=["invoice", "w-9"], class_thresholds={"w-9": 0.95})
+    workflow_id = send_workflow(
+        producer, workflow_settings(labels=["invoice", "w-9"], class_thresholds={"w-9": 0.95})
+    )
     start_docroute_service("router")
     reader = topic_reader_factory(r"^(extract\..*|review\.pending)$")
 
@@ -71,7 +73,7 @@ def test_routes_by_threshold_and_never_twice(
 def test_trace_shows_a_documents_path(start_docroute_service, producer, topic_reader_factory, settings):
     from docroute.trace import summarise, trace
 
-    workflow_id = publish_workflow(producer, labels=["invoice", "w-9"])
+    workflow_id = send_workflow(producer, workflow_settings(labels=["invoice", "w-9"]))
     start_docroute_service("router")
     reader = topic_reader_factory(r"^document\.routed$")
     doc = _classified(workflow_id, {"invoice": 0.97, "w-9": 0.03})
