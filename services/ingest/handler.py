@@ -62,8 +62,10 @@ class IngestHandler:
         self._reader = reader
         self._limits = limits
         self._quota = quota
-        # Stores an original while the page ledger reserves its pages (one at a time per handler).
-        self._keeping = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-keep")
+        # Stores an original while the page ledger reserves its pages: one put per message in
+        # hand, and messages of both doors and of every lane (DOCROUTE_STREAM_CONCURRENCY) may
+        # be in hand at once, so one worker would queue their puts behind each other.
+        self._keeping = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest-keep")
 
     def on_mailroom(self, event: Event[MailReceived]) -> Sequence[Outgoing]:
         """`mailroom.incoming`: mail from gateways outside docroute."""
