@@ -419,6 +419,18 @@ def start_logits(features: F64, weights: F64, bias: float) -> F64:
     return np.asarray(np.where(goes_on, np.minimum(logits, -_SETTLED), logits), dtype=np.float64)
 
 
+def read_metadata(raw: bytes) -> dict[str, Any]:
+    """A boundary model's `boundary.json`, checked to be one this code reads (its format and cues:
+    a release with other cues cannot use it); raises ModelArtifactError otherwise."""
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelArtifactError(f"malformed {METADATA_FILE}: {exc!r}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("features") != list(FEATURES):
+        raise ModelArtifactError(f"{METADATA_FILE} is not a {FORMAT} model with this code's features")
+    return meta
+
+
 @dataclass(frozen=True, eq=False)
 class BoundaryModel:
     """Page models and the combiner that says, page by page, whether a new document begins.
@@ -483,9 +495,7 @@ class BoundaryModel:
         :raises ModelArtifactError: when a file is missing or malformed.
         """
         try:
-            meta: dict[str, Any] = json.loads(files[METADATA_FILE].decode("utf-8"))
-            if meta.get("format") != FORMAT or meta.get("features") != list(FEATURES):
-                raise ModelArtifactError(f"{METADATA_FILE} is not a {FORMAT} model with this code's features")
+            meta = read_metadata(files[METADATA_FILE])
             arrays = safetensors.numpy.load(bytes(files[ARRAYS_FILE]))
             tfidf = TfidfState(
                 config=TfidfConfig.from_dict(meta["tfidf"]["config"]),

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from docroute import topics
 from docroute.blobstore import BlobRef, BlobStore
-from docroute.classifier.boundary import ARRAYS_FILE, FEATURES, FORMAT, METADATA_FILE, BoundaryModel
+from docroute.classifier.boundary import FEATURES, FORMAT, METADATA_FILE, read_metadata
 from docroute.classifier.errors import ModelArtifactError
 from docroute.contracts._generated import TrainingRequested, WorkflowUpdated
 from docroute.errors import BlobNotFoundError, TransientError
@@ -54,7 +54,7 @@ class StaleBoundaryModel:
 def stale_boundary_models(
     workflows: Iterable[WorkflowUpdated], versions: LiveVersions, store: BlobStore
 ) -> list[StaleBoundaryModel]:
-    """The live versions of active `auto` workflows whose boundary model does not load."""
+    """The live versions of active `auto` workflows whose boundary model this code cannot read."""
     stale = []
     for workflow in workflows:
         if workflow.archived or workflow.splitting != "auto":
@@ -64,7 +64,8 @@ def stale_boundary_models(
             continue
         prefix = BlobRef.parse(live.artifact_ref).key
         try:
-            BoundaryModel.load({name: store.get(prefix + name) for name in (ARRAYS_FILE, METADATA_FILE)})
+            # The cues are named in the small JSON file: the arrays need not be read to know.
+            read_metadata(store.get(prefix + METADATA_FILE))
         except BlobNotFoundError:
             continue  # the version has no boundary model: training again teaches it nothing new
         except ModelArtifactError as exc:
