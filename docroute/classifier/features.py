@@ -32,6 +32,7 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,32 @@ def shape_of(text: str) -> str:
 def _shape_ngrams(text: str, low: int, high: int) -> list[str]:
     """Character n-grams (across words, as `_char_ngrams`) of `shape_of(text)`."""
     return _char_ngrams(shape_of(text), low, high)
+
+
+def characters_with_words(text: str, config: TfidfConfig) -> tuple[str, npt.NDArray[np.int64], list[str]]:
+    """The character sequence a ``char`` or ``shape`` block takes its n-grams from, with the
+    word each character comes from: (sequence, word index per character, -1 for a space; the
+    words, split at white space). `analyze` gives the n-grams of exactly this sequence."""
+    if config.analyzer not in ("char", "shape"):
+        raise ValueError(f"{config.analyzer!r} n-grams stay inside words")
+    text = _WHITE_SPACES.sub(" ", text[: config.max_chars].lower())
+    words = text.split()
+    space = np.zeros(len(text), dtype=bool)
+    space[[m.start() for m in _SPACE.finditer(text)]] = True
+    starts = ~space & np.concatenate(([True], space[:-1]))
+    owners = np.cumsum(starts, dtype=np.int64) - 1
+    owners[space] = -1
+    if config.analyzer == "char":
+        return text, owners, words
+    # As `shape_of`: a run of letters becomes one "a" (its first character kept), a digit "0".
+    chars = list(text)
+    keep = np.ones(len(text), dtype=bool)
+    for run in _LETTER_RUN.finditer(text):
+        chars[run.start()] = "a"
+        keep[run.start() + 1 : run.end()] = False
+    for digit in _DIGIT.finditer(text):
+        chars[digit.start()] = "0"
+    return "".join(c for c, kept in zip(chars, keep, strict=True) if kept), owners[keep], words
 
 
 _ANALYZERS: dict[str, Callable[[str, int, int], list[str]]] = {

@@ -3,7 +3,9 @@
 The model is linear over [embedding | TF-IDF blocks], so the logit of a class is a sum of one
 contribution per feature: value x block weight x the class's coefficient. The TF-IDF part of that
 sum is attributed to the document's words: word n-grams directly, character n-grams shared out
-over the words they occur in (so " inv", "nvoi" and "oice " all count for "invoice").
+over the words they occur in (so " inv", "nvoi" and "oice " all count for "invoice"). N-grams
+that run across words (the shape block's "a: 0.00", read from "Total: 12.50") are shared out
+over the words they cover, by characters, so a word is credited for the layout it stands in.
 Contributions are divided by the temperature: they are in units of the calibrated logit.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from docroute.classifier.features import TfidfState, analyze
+from docroute.classifier.features import TfidfConfig, TfidfState, analyze, characters_with_words
 from docroute.classifier.model import BlockCounts, ClassifierModel, Neighbour
 
 TOP_NEIGHBOURS = 5
@@ -114,6 +116,12 @@ def _add_block(
         for term, value in contribution.items():
             scores[term] += value
         return
+    if state.config.analyzer in ("char", "shape"):
+        # Their n-grams run across words: each occurrence is shared out by position.
+        per_occurrence = {gram: value / counts[gram] for gram, value in contribution.items()}
+        for word, value in _shared_by_position(text, state.config, per_occurrence).items():
+            scores[word.strip(_STRIP)] += value
+        return
     # Character n-grams: each occurrence carries an equal share of its n-gram's contribution.
     for word, word_counts in _word_ngrams(text, state).items():
         for gram, n in word_counts.items():
@@ -139,3 +147,27 @@ def _word_ngrams(text: str, state: TfidfState) -> dict[str, Counter[str]]:
         else:
             out[word] = grams
     return out
+
+
+def _shared_by_position(
+    text: str, config: TfidfConfig, per_occurrence: dict[str, float]
+) -> defaultdict[str, float]:
+    """Each occurrence of an n-gram that runs across words, its value shared out over the words
+    whose characters it covers (by characters; spaces count for none)."""
+    chars, owners, words = characters_with_words(text, config)
+    in_word = owners >= 0
+    credit = np.zeros(len(words), dtype=np.float64)
+    low, high = config.ngram_range
+    get = per_occurrence.get
+    for n in range(low, min(high, len(chars)) + 1):
+        value = np.fromiter((get(chars[i : i + n], 0.0) for i in range(len(chars) - n + 1)), np.float64)
+        covered = np.lib.stride_tricks.sliding_window_view(in_word, n).sum(axis=1)
+        share = np.divide(value, covered, out=np.zeros_like(value), where=covered > 0)
+        for k in range(n):
+            owner = owners[k : k + len(share)]
+            mask = owner >= 0
+            credit += np.bincount(owner[mask], weights=share[mask], minlength=len(words))
+    by_word: defaultdict[str, float] = defaultdict(float)
+    for word, credited in zip(words, credit.tolist(), strict=True):
+        by_word[word] += credited
+    return by_word

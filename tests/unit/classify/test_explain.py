@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections import Counter, defaultdict
 
-from services.classify.explain import TOP_TERMS, explain, strongest_terms
+import numpy as np
+import pytest
+
+from docroute.classifier.features import TfidfConfig, analyze, characters_with_words
+from services.classify.explain import TOP_TERMS, _add_block, _shared_by_position, explain, strongest_terms
 from tests.unit.trainer.test_training import make_samples, train
 
 
@@ -60,3 +64,39 @@ def test_a_stranger_is_far_and_still_explained() -> None:
     explanation = explain(model, "unrelated words", stranger, 0, novelty=novelty)
     assert explanation.novelty > explanation.unknown_threshold
     assert len(explanation.neighbours) == 5 and explanation.terms == ()
+
+
+def test_an_ngram_across_words_is_shared_by_the_characters_it_covers() -> None:
+    # "ab: 12" has the shape "a: 00"; "a: 0" covers "a" and ":" of the first word and "1" of the second.
+    shape = TfidfConfig(analyzer="shape", ngram_range=(4, 4))
+    assert dict(_shared_by_position("ab: 12", shape, {"a: 0": 3.0})) == {"ab:": 2.0, "12": 1.0}
+
+
+def test_every_tfidf_contribution_is_credited_to_a_word() -> None:
+    """Each block's part of the logit (row x coefficients) is shared out over the document's
+    words in full, the shape block's n-grams across words ("a: 0,00") included."""
+    model, *_ = _model_and_document()
+    text = "Invoice no. 2024-17\nTotal:   1.234,50 EUR, due 12.03.2024 (VAT 19 %)"
+    index = model.labels.index("invoice")
+    coef = model.coef[index].astype(np.float64) / model.temperature
+    offset = model.layout.embedding_dim
+    assert any(state.config.analyzer == "shape" for state in model.tfidf)
+    blocks = zip(model.tfidf, model.layout.tfidf_weights, model.term_counts([text]), strict=True)
+    for state, weight, (counts,) in blocks:
+        block = coef[offset : offset + state.size] * weight
+        offset += state.size
+        scores: defaultdict[str, float] = defaultdict(float)
+        _add_block(scores, state, block, text, counts)
+        logit_part = float(state.transform_counts([counts])[0] @ block)
+        assert sum(scores.values()) == pytest.approx(logit_part, abs=1e-9), state.config.analyzer
+
+
+def test_a_blocks_character_sequence_is_what_its_ngrams_are_read_from() -> None:
+    text = "Rechnung Nr. 2024-17\n\nTotal:   1.234,50 EUR  İstanbul — ok"
+    for analyzer in ("shape", "char"):
+        config = TfidfConfig(analyzer=analyzer, ngram_range=(3, 5))
+        chars, owners, words = characters_with_words(text, config)
+        grams = [chars[i : i + n] for n in range(3, 6) for i in range(len(chars) - n + 1)]
+        assert Counter(grams) == Counter(analyze(text, config))
+        assert len(owners) == len(chars) and owners.max() == len(words) - 1
+        assert all((owner < 0) == char.isspace() for char, owner in zip(chars, owners, strict=True))
