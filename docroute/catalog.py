@@ -23,9 +23,21 @@ from docroute.settings import KafkaSettings
 
 logger = logging.getLogger(__name__)
 
+# The reader that catches up on demand asks for records it knows are there (below the end
+# offsets it just read), so its fetches need not wait at the broker: a fetch it leaves in flight
+# then holds the next catch-up back at most this long. Not 0: Tansu answers a fetch with a 0 ms
+# wait without records, even where there are some.
+_CATCH_UP_FETCH_WAIT_MS = 10
+
 
 class TopicView:
     """Latest event per key of one topic, followed in a background thread.
+
+    The follower only keeps the view fresh between events: its fetch waits
+    `KafkaSettings.view_fetch_max_wait_ms` (the topics rarely change, and every empty fetch
+    costs CPU in this process and the broker). A stage that must see every change published
+    before the event it handles calls `ensure_current` (or `sync`), which reads what the
+    follower has not read yet itself, with a second consumer, instead of waiting for it.
 
     Usage::
 
@@ -39,31 +51,31 @@ class TopicView:
         self._settings = settings
         self._latest: dict[str, Event[Any]] = {}
         self._lock = threading.Lock()
-        self._caught_up = threading.Condition(self._lock)
-        self._sync_requests = 0
-        self._synced_rounds = 0
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"view-{topic}", daemon=True)
         self._listeners: list[Any] = []
-        # What the follower has read (next offset per partition), and the latest wall time
-        # before which everything produced is known to be read (see `ensure_current`).
-        self._read_up_to: dict[TopicPartition, int] = {}
+        # The next offset to apply per partition, whoever read it (follower or catch-up): each
+        # record is applied once and in order, under `_apply_lock` (reentrant: a listener may
+        # ask for the view again).
+        self._applied: dict[TopicPartition, int] = {}
+        self._apply_lock = threading.RLock()
+        # The latest wall time before which everything produced is known to be read.
         self._current_as_of = 0.0
-        self._offsets_lock = threading.Lock()
-        self._offsets: KafkaConsumer | None = None
+        self._reader_lock = threading.Lock()
+        self._reader: KafkaConsumer | None = None
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
-        with self._offsets_lock:
-            if self._offsets is not None:
-                self._offsets.close()
-                self._offsets = None
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     def on_event(self, listener: Any) -> None:
-        """Call `listener(event)` in the follower thread for every new event."""
+        """Call `listener(event)` for every new event, in the thread that read it."""
         self._listeners.append(listener)
 
     def get(self, key: str) -> Event[Any] | None:
@@ -76,49 +88,67 @@ class TopicView:
 
     def sync(self, timeout_s: float = 15.0) -> bool:
         """Block until every event produced before the call has been read; True on success."""
-        with self._lock:
-            self._sync_requests += 1
-            target = self._sync_requests
-            return self._caught_up.wait_for(lambda: self._synced_rounds >= target, timeout_s)
+        return self._catch_up(time.time(), timeout_s)
 
     def ensure_current(self, as_of: datetime, timeout_s: float = 15.0) -> bool:
         """Block until every event produced before `as_of` has been read; True on success.
 
         A stage calls this with the time of the event it handles, so a change published before
         that event (a workflow archived, then a mail sent for it) is always seen. It costs one
-        offsets request when the view was not already known current as of that time, and a
-        wait only when the topic holds events the follower has not read yet.
+        offsets request when the view was not already known current as of that time, and one
+        fetch more only when the topic holds events not read yet.
         """
         wanted = min(as_of.timestamp(), time.time())
         with self._lock:
             if self._current_as_of >= wanted:
                 return True
-        asked_at = time.time()
-        try:
-            ends = self._end_offsets()
-        except KafkaError as exc:
-            logger.warning("cannot read the end of %s: %s", self.topic, exc)
-            return self.sync(timeout_s)
-        with self._lock:
-            read_all = self._caught_up.wait_for(
-                lambda: (
-                    bool(self._read_up_to)
-                    and all(self._read_up_to.get(p, 0) >= end for p, end in ends.items())
-                ),
-                timeout_s,
-            )
-            if read_all:
-                self._current_as_of = max(self._current_as_of, asked_at)
-            return read_all
+        return self._catch_up(time.time(), timeout_s)
 
-    def _end_offsets(self) -> dict[TopicPartition, int]:
-        # kafka-python clients are not thread-safe: the follower's consumer stays its own.
-        with self._offsets_lock:
-            if self._offsets is None:
-                self._offsets = self._connect()
-            partitions = self._partitions(self._offsets)
-            ends: dict[TopicPartition, int] = self._offsets.end_offsets(partitions)
-            return ends
+    def _catch_up(self, asked_at: float, timeout_s: float) -> bool:
+        """Read every record below the topic's end offsets as of now; `asked_at` (taken before
+        the offsets request) is then the time the view is known current as of."""
+        deadline = time.monotonic() + timeout_s
+        try:
+            # kafka-python clients are not thread-safe: the follower's consumer stays its own.
+            with self._reader_lock:
+                if self._stopping.is_set():
+                    return False
+                if self._reader is None:
+                    self._reader = self._connect(_CATCH_UP_FETCH_WAIT_MS)
+                read_all = self._read_to_end(self._reader, deadline)
+        except (KafkaError, BrokerUnavailableError) as exc:
+            logger.warning("cannot catch up on %s: %s", self.topic, exc)
+            return False
+        if read_all:
+            with self._lock:
+                self._current_as_of = max(self._current_as_of, asked_at)
+        return read_all
+
+    def _read_to_end(self, reader: KafkaConsumer, deadline: float) -> bool:
+        partitions = self._partitions(reader)
+        ends: dict[TopicPartition, int] = reader.end_offsets(partitions)
+        with self._apply_lock:
+            self._forget_replaced_logs(ends)
+            behind = [p for p in partitions if self._applied.get(p, 0) < ends[p]]
+            if not behind:
+                return True
+            reader.assign(behind)
+            for p in behind:
+                reader.seek(p, self._applied.get(p, 0))
+            while any(self._applied.get(p, 0) < ends[p] for p in behind):
+                remaining_ms = int((deadline - time.monotonic()) * 1000)
+                if remaining_ms <= 0:
+                    return False
+                self._take(reader, reader.poll(timeout_ms=min(remaining_ms, 200)))
+            return True
+
+    def _forget_replaced_logs(self, ends: dict[TopicPartition, int]) -> None:
+        # A log that ends before what was applied was replaced (a broker restarted in memory):
+        # its offsets start again, and its records are new ones.
+        for p, end in ends.items():
+            if self._applied.get(p, 0) > end:
+                logger.warning("%s was replaced at the broker: reading it again", p)
+                self._applied[p] = 0
 
     def _run(self) -> None:
         delay = 0.5
@@ -131,29 +161,39 @@ class TopicView:
                 delay = min(delay * 2, 10.0)
 
     def _follow(self) -> None:
-        consumer = self._connect()
-        partitions = self._partitions(consumer)
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        while not self._stopping.is_set():
-            with self._lock:
-                requested = self._sync_requests
-            ends = consumer.end_offsets(partitions) if requested > self._synced_rounds else None
-            for records in consumer.poll(timeout_ms=200).values():
-                for record in records:
-                    self._apply(record.key, record.value)
-            if ends is not None:
-                while any(consumer.position(p) < ends[p] for p in partitions):
-                    for records in consumer.poll(timeout_ms=200).values():
-                        for record in records:
-                            self._apply(record.key, record.value)
-            read_up_to = {p: consumer.position(p) for p in partitions}
-            with self._lock:
-                self._read_up_to = read_up_to
-                if ends is not None:
-                    self._synced_rounds = requested
-                self._caught_up.notify_all()
-        consumer.close()
+        consumer = self._connect(self._settings.view_fetch_max_wait_ms)
+        try:
+            partitions = self._partitions(consumer)
+            consumer.assign(partitions)
+            with self._apply_lock:
+                for p in partitions:
+                    consumer.seek(p, self._applied.get(p, 0))
+            while not self._stopping.is_set():
+                batch = consumer.poll(timeout_ms=200)
+                if batch and self._holds_applied(batch):
+                    # Caught up on demand meanwhile (records applied already), or the log was
+                    # replaced: only its end tells which.
+                    with self._apply_lock:
+                        self._forget_replaced_logs(consumer.end_offsets(list(batch)))
+                with self._apply_lock:
+                    self._take(consumer, batch)
+        finally:
+            consumer.close()
+
+    def _holds_applied(self, batch: dict[TopicPartition, list[Any]]) -> bool:
+        with self._apply_lock:
+            return any(records[0].offset < self._applied.get(p, 0) for p, records in batch.items() if records)
+
+    def _take(self, consumer: KafkaConsumer, batch: dict[TopicPartition, list[Any]]) -> None:
+        """Apply the records not applied yet; the caller holds `_apply_lock`."""
+        for p, records in batch.items():
+            for record in records:
+                if record.offset < self._applied.get(p, 0):
+                    continue  # the other reader applied it
+                self._apply(record.key, record.value)
+                self._applied[p] = record.offset + 1
+            # Past the records: offsets the log holds no record at (compacted, markers).
+            self._applied[p] = max(self._applied.get(p, 0), consumer.position(p))
 
     def _apply(self, key: bytes | None, value: bytes) -> None:
         try:
@@ -166,18 +206,14 @@ class TopicView:
         for listener in self._listeners:
             listener(event)
 
-    def _connect(self) -> KafkaConsumer:
+    def _connect(self, fetch_max_wait_ms: int) -> KafkaConsumer:
         try:
             return KafkaConsumer(
                 **client_options(self._settings),
                 group_id=None,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                # The stream services' fetch wait, not kafka-python's 500 ms: the local broker
-                # answers a fetch only when its wait is over, so a view saw a workflow archived
-                # 13 ms before a mail for it only after the mail had gone through every stage
-                # (tests/adversarial/test_mailroom.py, CI 2026-12-01).
-                fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
+                fetch_max_wait_ms=fetch_max_wait_ms,
             )
         except KafkaError as exc:
             raise BrokerUnavailableError(f"cannot read {self.topic}: {exc}") from exc
