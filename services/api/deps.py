@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator, Sequence
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from fastapi import Depends, HTTPException, Request, params, status
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +22,7 @@ from services.api.workflows.models import Workflow
 
 
 def get_resources(request: Request) -> Resources:
-    return request.app.state.resources
+    return cast(Resources, request.app.state.resources)
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def printable(value: str) -> str:
@@ -26,8 +26,12 @@ Description = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-# Review fields are sent and read by their alias (`class`), by name too for clients that can.
-CLASS_ALIAS = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+class ClassAliased(BaseModel):
+    """A model with a field sent and read by its alias `class` (a Python keyword), by name too
+    for clients that can. The config is written here, not shared as a value, so mypy's pydantic
+    plugin sees that the field's name is accepted as well."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
 
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL

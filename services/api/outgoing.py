@@ -58,7 +58,7 @@ def upload_received(
         mail_id=upload_id,
         door="upload",
         workflow_id=workflow_id,
-        purpose=purpose,  # type: ignore[arg-type]  # checked by the route
+        purpose=purpose,  # checked by the route
         label=label,
         attachments=[Attachment(filename=filename, s3_ref=s3_ref, document_id=document_id)],
         model_version=model_version,

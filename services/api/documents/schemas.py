@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.fields import CLASS_ALIAS
+from services.api.fields import ClassAliased
 
 
 class DocumentAccepted(BaseModel):
@@ -159,20 +159,16 @@ class Explanation(BaseModel):
     unknown_threshold: float = Field(description="Novelty above which the document is unknown")
 
 
-class ReviewInfo(BaseModel):
+class ReviewInfo(ClassAliased):
     """A reviewer's verdict on a document."""
-
-    model_config = CLASS_ALIAS
 
     document_class: str = Field(alias="class")
     reviewer: str
     reviewed_at: datetime
 
 
-class DocumentSummary(BaseModel):
+class DocumentSummary(ClassAliased):
     """One processed document in a list: its class (the reviewer's, else the model's) and route."""
-
-    model_config = CLASS_ALIAS
 
     document_id: uuid.UUID
     status: str

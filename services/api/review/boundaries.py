@@ -255,7 +255,7 @@ def _division(stack: Document, corrected: dict[str, Any]) -> Outgoing:
             ref=stack.blob_ref,
             sha256=stack.sha256,
             size=stack.size or 0,
-            media_type=stack.media_type,  # type: ignore[arg-type]  # a stack is a PDF or a TIFF
+            media_type=stack.media_type,  # a stack is a PDF or a TIFF
         ),
         page_count=stack.page_count,
         division=[

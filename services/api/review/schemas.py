@@ -9,22 +9,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.documents.schemas import DocumentSummary, Explanation
-from services.api.fields import CLASS_ALIAS, NO_NUL
+from services.api.fields import NO_NUL, ClassAliased
 
 
-class ReviewRequest(BaseModel):
+class ReviewRequest(ClassAliased):
     """Body of POST /documents/{id}/review: the class a person confirms or corrects it to."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, **CLASS_ALIAS)
+    # Merged with ClassAliased's config.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     document_class: str = Field(alias="class", min_length=1, max_length=100, pattern=NO_NUL)
     reviewer: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
 
-class ReviewOutcome(BaseModel):
+class ReviewOutcome(ClassAliased):
     """What a review did: routed to the class's extraction topic, and learnt as a sample."""
-
-    model_config = CLASS_ALIAS
 
     document_id: uuid.UUID
     action: Literal["confirmed", "corrected"]
@@ -53,11 +52,9 @@ class AuditEntry(BaseModel):
     detail: str | None
 
 
-class StackPart(BaseModel):
+class StackPart(ClassAliased):
     """A part of a split stack: its pages in the stack (0-based, `last_page` inclusive), its class
     and how sure the model was of it and of the part's boundaries."""
-
-    model_config = CLASS_ALIAS
 
     document_id: uuid.UUID
     first_page: int

@@ -159,7 +159,7 @@ def _routed(
             ref=document.blob_ref,
             sha256=document.sha256,
             size=document.size,
-            media_type=document.media_type,  # type: ignore[arg-type]  # checked in _check_reviewable
+            media_type=document.media_type,  # checked in _check_reviewable
         ),
         ocr_ref=document.ocr_ref,
         page_count=document.page_count,

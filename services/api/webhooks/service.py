@@ -22,12 +22,12 @@ import logging
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from kafka import KafkaConsumer
 from kafka.errors import KafkaError
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -213,18 +213,22 @@ class WebhookWorker:
     def _send_one(self, client: httpx.Client, delivery_id: Any) -> bool:
         now = datetime.now(UTC)
         with self._sessions() as session:
-            claimed = session.execute(
+            lease = (
                 update(WebhookDelivery)
                 .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
                 .where(or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
                 .values(locked_until=now + timedelta(seconds=LEASE_S))
-            ).rowcount
+            )
+            # An UPDATE's result is a cursor result (rows matched); the session's signature says Result.
+            claimed = cast("CursorResult[Any]", session.execute(lease)).rowcount
             session.commit()
             if not claimed:
                 return False
             delivery = session.get_one(WebhookDelivery, delivery_id)
             hook = session.get(Webhook, delivery.webhook_id)
             gone = hook is None or hook.deleted_at is not None
+            status_code: int | None
+            error: str | None
             if hook is None or gone:
                 status_code, error = None, "the webhook was deleted"
             else:

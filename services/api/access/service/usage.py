@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from docroute import quota
 from docroute.page_selection import billable_pages
+from docroute.settings import UsageSettings
 from services.api.access.models import UsageRecord
 from services.api.errors import QuotaExceededError
-from services.api.settings import UsageSettings
 from services.api.workflows.models import Workflow
 
 logger = logging.getLogger(__name__)

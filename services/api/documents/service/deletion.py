@@ -24,7 +24,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from docroute.blobstore import BlobStore
@@ -138,7 +138,7 @@ def _delete_objects(session: Session, blobstore: BlobStore, doc: Document, doome
         blobstore.delete(key)
 
 
-def _shared(session: Session, condition: object, doomed: set[uuid.UUID]) -> bool:
+def _shared(session: Session, condition: ColumnElement[bool], doomed: set[uuid.UUID]) -> bool:
     """True when a live document outside `doomed` matches `condition`."""
     query = (
         select(func.count())
@@ -146,7 +146,7 @@ def _shared(session: Session, condition: object, doomed: set[uuid.UUID]) -> bool
         .where(
             condition,
             Document.deleted_at.is_(None),
-            Document.id.not_in(doomed),  # type: ignore[arg-type]
+            Document.id.not_in(doomed),
         )
     )
     return bool(session.scalar(query))

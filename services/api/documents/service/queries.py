@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.api.documents.models import Document
@@ -64,12 +64,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 def documents_query(
     workflow_id: uuid.UUID, where: DocumentFilter, cursor: str | None, order: Order = "newest"
-) -> Select[tuple[Document]]:
+) -> Select[Document]:
     """The workflow's live (not deleted) documents matching `where`, after `cursor`."""
     query = select(Document).where(Document.workflow_id == workflow_id, Document.deleted_at.is_(None))
-    conditions = [
+    conditions: list[ColumnElement[bool] | None] = [
         Document.purpose == where.purpose if where.purpose else None,
-        where.document_class == EFFECTIVE_CLASS if where.document_class else None,
+        EFFECTIVE_CLASS == where.document_class if where.document_class else None,
         Document.route == where.route if where.route else None,
         Document.status == where.status if where.status else None,
         Document.unknown.is_(where.unknown) if where.unknown is not None else None,
@@ -93,7 +93,7 @@ def documents_query(
     return query.order_by(Document.created_at.asc(), Document.id.asc())
 
 
-def page(session: Session, query: Select[tuple[Document]], limit: int) -> tuple[list[Document], str | None]:
+def page(session: Session, query: Select[Document], limit: int) -> tuple[list[Document], str | None]:
     """At most `limit` rows and the cursor of the next page (None on the last)."""
     rows = list(session.scalars(query.limit(limit + 1)))
     if len(rows) > limit:

@@ -70,7 +70,11 @@ def build_result(
     if children is None:
         children = records.members(session, document) if expand else []
     ocr_ref = document.ocr_ref
-    ocr = fetched_ocr[ocr_ref] if fetched_ocr and ocr_ref in fetched_ocr else _load_ocr(blobstore, document)
+    ocr = (
+        fetched_ocr[ocr_ref]
+        if fetched_ocr and ocr_ref is not None and ocr_ref in fetched_ocr
+        else _load_ocr(blobstore, document)
+    )
     route = None
     if document.route:
         route = RouteInfo(

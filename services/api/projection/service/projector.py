@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -313,7 +313,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 def _known_document(session: Session, document_id: uuid.UUID) -> Document | None:
     batch = session.info.get(_BATCH_DOCUMENTS)
     if batch is not None and document_id in batch:
-        return batch[document_id]
+        return cast("Document | None", batch[document_id])
     return session.get(Document, document_id)
 
 

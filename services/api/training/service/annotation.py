@@ -56,7 +56,7 @@ def public(doc: Document, guesses: dict[str, VersionGuess] | None = None) -> Sam
     )
 
 
-def samples_query(workflow_id: uuid.UUID, state: SampleState | None) -> Select[tuple[Document]]:
+def samples_query(workflow_id: uuid.UUID, state: SampleState | None) -> Select[Document]:
     """Training documents of the workflow, failed ones and zip containers left out."""
     query = select(Document).where(
         Document.workflow_id == workflow_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Path
 from sqlalchemy import select
@@ -19,7 +20,9 @@ from services.api.workflows.service.changes import save_and_publish
 router = APIRouter(prefix="/workflows", tags=["labels"])
 
 LabelId = Path(ge=1, le=2**31 - 1, description="The label's id (GET /workflows/{key}/labels)")
-CONFLICT = {409: {"description": "Clashes with another label, or too few would stay active"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Clashes with another label, or too few would stay active"}
+}
 
 
 @router.get("/{key}/labels", response_model=list[LabelPublic])
