@@ -69,7 +69,8 @@ def documents_query(
     query = select(Document).where(Document.workflow_id == workflow_id, Document.deleted_at.is_(None))
     conditions: list[ColumnElement[bool] | None] = [
         Document.purpose == where.purpose if where.purpose else None,
-        EFFECTIVE_CLASS == where.document_class if where.document_class else None,
+        # The column on the left: `str == column` types as a bool.
+        EFFECTIVE_CLASS == where.document_class if where.document_class else None,  # noqa: SIM300
         Document.route == where.route if where.route else None,
         Document.status == where.status if where.status else None,
         Document.unknown.is_(where.unknown) if where.unknown is not None else None,
