@@ -143,13 +143,19 @@ def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > limits.max_image_pixels:
-                    raise _UnreadableError(
-                        "too_large", f"{image.width}x{image.height} pixels is more than the limit"
-                    )
-                frames = getattr(image, "n_frames", 1)
+                frames = int(getattr(image, "n_frames", 1))
+                # Every page of a TIFF: a small first frame can hide a bomb behind it, which OCR
+                # would meet only when it decodes that page. Seeking reads a frame's header only.
+                for frame in range(frames if image.format == "TIFF" else 1):
+                    image.seek(frame)
+                    if image.width * image.height > limits.max_image_pixels:
+                        page = f"page {frame + 1}: " if frame else ""
+                        raise _UnreadableError(
+                            "too_large", f"{page}{image.width}x{image.height} pixels is more than the limit"
+                        )
+                image.seek(0)
                 image.verify()
-                return int(frames)
+                return frames
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _UnreadableError("too_large", f"the image is too large to decode safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

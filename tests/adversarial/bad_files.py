@@ -99,6 +99,14 @@ def image_with_too_many_pixels() -> bytes:
     return buffer.getvalue()
 
 
+def tiff_with_a_huge_later_page() -> bytes:
+    """A small first page, then 121 megapixels of one-bit pixels: a bomb behind a harmless page."""
+    buffer = io.BytesIO()
+    first, bomb = Image.new("1", (850, 1100), 1), Image.new("1", (11_000, 11_000), 1)
+    first.save(buffer, "TIFF", save_all=True, append_images=[bomb], compression="group4")
+    return buffer.getvalue()
+
+
 def truncated_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (400, 300), "white").save(buffer, "PNG")

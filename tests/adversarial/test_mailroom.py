@@ -91,6 +91,10 @@ ATTACHMENTS: dict[str, tuple[Callable[[], Attachment], str]] = {
     "empty": (lambda: inline(b""), "empty_file"),
     "plain-text": (lambda: inline(bad_files.text_named_pdf()), "unsupported_type"),
     "corrupt-pdf": (lambda: inline(make_corrupt_pdf()), "corrupt_file"),
+    "tiff-with-a-121-megapixel-second-page": (
+        lambda: inline(bad_files.tiff_with_a_huge_later_page(), "scan.tiff"),
+        "too_large",
+    ),
     "encrypted-pdf": (lambda: inline(make_encrypted_pdf()), "encrypted_file"),
     "polyglot-png-signature-then-pdf": (lambda: inline(bad_files.png_header_on_a_pdf()), "corrupt_file"),
     "zip-bomb-by-ratio": (lambda: inline(bad_files.zip_bomb_by_ratio(), "bomb.zip"), "zip_bomb"),

@@ -32,6 +32,7 @@ REFUSED_WITH_A_REASON: dict[str, tuple[Callable[[], bytes], str]] = {
     "corrupt-pdf": (make_corrupt_pdf, "corrupt_file"),
     "encrypted-pdf": (make_encrypted_pdf, "encrypted_file"),
     "image-of-121-megapixels": (bad_files.image_with_too_many_pixels, "too_large"),
+    "tiff-with-a-121-megapixel-second-page": (bad_files.tiff_with_a_huge_later_page, "too_large"),
     "truncated-png": (bad_files.truncated_png, "corrupt_file"),
     "polyglot-png-signature-then-pdf": (bad_files.png_header_on_a_pdf, "corrupt_file"),
     "polyglot-html-with-pdf-header": (bad_files.html_with_a_pdf_header, "corrupt_file"),

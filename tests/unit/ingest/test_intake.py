@@ -7,6 +7,7 @@ import stat
 import zipfile
 
 import pytest
+from PIL import Image
 
 from docroute.intake import (
     AcceptedFile,
@@ -156,3 +157,16 @@ def test_zip_members_get_the_ids_ingest_gives_them() -> None:
     assert member_document_id("d1", None) == "d1"
     assert member_document_id("d1", "a/b.pdf") == member_document_id("d1", "a/b.pdf")
     assert member_document_id("d1", "a/b.pdf") != member_document_id("d2", "a/b.pdf")
+
+
+def test_a_tiff_page_past_the_pixel_cap_is_refused_whichever_page_it_is() -> None:
+    """A small first page does not let a huge later one through (OCR would decode it)."""
+    small, huge = Image.new("1", (100, 100), 1), Image.new("1", (3000, 2000), 1)
+    stack = io.BytesIO()
+    small.save(stack, "TIFF", save_all=True, append_images=[small, huge], compression="group4")
+    limits = IntakeLimits(max_image_pixels=5_000_000)
+    [refused] = take_in("scan.tiff", stack.getvalue(), limits)
+    assert isinstance(refused, RejectedFile) and refused.reason_code == "too_large"
+    assert "page 3: 3000x2000" in refused.reason
+    [accepted] = take_in("scan.tiff", stack.getvalue(), IntakeLimits(max_image_pixels=6_000_000))
+    assert isinstance(accepted, AcceptedFile) and accepted.page_count == 3
