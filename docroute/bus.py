@@ -100,11 +100,15 @@ class StreamService:
         kafka = self.settings.kafka
         app = ShortFetchApp(
             f"{kafka.group_prefix}-{self.name}",
-            fetch_wait=FetchWait(
-                kafka.fetch_max_wait_ms,
-                # The trainer is on no document's way to its route: it waits the default always.
-                kafka.active_fetch_max_wait_ms if self.name != "trainer" else None,
-                active_for_s=kafka.active_fetch_window_ms / 1000,
+            fetch_wait=(
+                # The trainer is on no document's way to its route: the long wait, always.
+                FetchWait(kafka.background_fetch_max_wait_ms)
+                if self.name == "trainer"
+                else FetchWait(
+                    kafka.fetch_max_wait_ms,
+                    kafka.active_fetch_max_wait_ms,
+                    active_for_s=kafka.active_fetch_window_ms / 1000,
+                )
             ),
             broker=[f"kafka://{server}" for server in kafka.servers],
             broker_session_timeout=kafka.session_timeout_ms / 1000,

@@ -34,7 +34,7 @@ class TopicView:
     """Latest event per key of one topic, followed in a background thread.
 
     The follower only keeps the view fresh between events: its fetch waits
-    `KafkaSettings.view_fetch_max_wait_ms` (the topics rarely change, and every empty fetch
+    `KafkaSettings.background_fetch_max_wait_ms` (the topics rarely change, and every empty fetch
     costs CPU in this process and the broker). A stage that must see every change published
     before the event it handles calls `ensure_current` (or `sync`), which reads what the
     follower has not read yet itself, with a second consumer, instead of waiting for it.
@@ -161,7 +161,7 @@ class TopicView:
                 delay = min(delay * 2, 10.0)
 
     def _follow(self) -> None:
-        consumer = self._connect(self._settings.view_fetch_max_wait_ms)
+        consumer = self._connect(self._settings.background_fetch_max_wait_ms)
         try:
             partitions = self._partitions(consumer)
             consumer.assign(partitions)

@@ -57,10 +57,10 @@ BROKER_BUCKET = "tansu"
 # The stream services' fetch wait while documents flow (docroute.fetch_wait): Tansu answers an
 # empty fetch when its wait is over, so each hop waited up to 100 ms; idle, they wait 100 ms again.
 TANSU_ACTIVE_FETCH_WAIT_MS = 20
-# The settings views' followers (docroute.catalog): a change is read on demand by the stage that
-# needs it, so the follower's wait bounds only how late a listener hears of it (a new live
-# version, a sample deleted), here at most a second, for a tenth of the idle fetches at 100 ms.
-TANSU_VIEW_FETCH_WAIT_MS = 1000
+# Consumers on no document's way (settings views' followers, the trainer): a change a stage needs
+# is read on demand, so this bounds only how late the rest hears of it (a new live version, a
+# sample deleted, a training request), here at most a second, for a tenth of the idle fetches.
+TANSU_BACKGROUND_FETCH_WAIT_MS = 1000
 # What the caller's environment configured for its own broker, S3 and database must not leak in.
 _OUTSIDE_SETTINGS = ("DOCROUTE_", "KAFKA_", "AWS_")
 
@@ -177,7 +177,9 @@ class DevStack:
         )
         # Tansu answers a fetch only when its wait is over: a short one while documents flow.
         self.env.setdefault("DOCROUTE_KAFKA__ACTIVE_FETCH_MAX_WAIT_MS", str(TANSU_ACTIVE_FETCH_WAIT_MS))
-        self.env.setdefault("DOCROUTE_KAFKA__VIEW_FETCH_MAX_WAIT_MS", str(TANSU_VIEW_FETCH_WAIT_MS))
+        self.env.setdefault(
+            "DOCROUTE_KAFKA__BACKGROUND_FETCH_MAX_WAIT_MS", str(TANSU_BACKGROUND_FETCH_WAIT_MS)
+        )
         return self.kafka
 
     def use_broker(self, settings: KafkaSettings) -> None:

@@ -41,12 +41,13 @@ class KafkaSettings(BaseModel):
     # fetch when a record arrives; docroute.devstack sets it for Tansu.
     active_fetch_max_wait_ms: int | None = Field(default=None, ge=0, le=30_000)
     active_fetch_window_ms: int = Field(default=1000, ge=0, le=600_000)
-    # DOCROUTE_KAFKA__VIEW_FETCH_MAX_WAIT_MS: the fetch wait of the followers of settings topics
-    # (docroute.catalog.TopicView). A stage that must see a change made before the event it
-    # handles reads it on demand, so the follower only keeps the view fresh in between: Apache
-    # Kafka answers its fetch when a record arrives, and a long wait costs nothing but fewer
-    # empty fetches. docroute.devstack sets a shorter one for Tansu, which answers at the end.
-    view_fetch_max_wait_ms: int = Field(default=5000, ge=0, le=30_000)
+    # DOCROUTE_KAFKA__BACKGROUND_FETCH_MAX_WAIT_MS: the fetch wait of consumers on no document's
+    # way to its route: the followers of settings topics (docroute.catalog.TopicView: a stage
+    # that must see a change made before the event it handles reads it on demand) and the
+    # trainer. Apache Kafka answers a fetch when a record arrives, so a long wait costs nothing
+    # but fewer empty fetches; docroute.devstack sets a shorter one for Tansu, which answers at
+    # the end of the wait.
+    background_fetch_max_wait_ms: int = Field(default=5000, ge=0, le=30_000)
     partitions: int = 6
     replication_factor: int = 1
     # Consumer groups are `<group_prefix>-<service>`: two deployments sharing one cluster (or one

@@ -34,6 +34,20 @@ def test_a_stream_service_consumer_fetches_with_the_configured_wait(settings: Se
     assert asyncio.run(started_fetcher_wait()) == wait_ms
 
 
+def test_the_trainer_consumer_fetches_with_the_background_wait_also_after_records(
+    settings: ServiceSettings,
+) -> None:
+    """The trainer is on no document's way: the long wait of consumers in the background, never
+    the short one while records flow."""
+    kafka = settings.kafka.model_copy(
+        update={"fetch_max_wait_ms": 90, "active_fetch_max_wait_ms": 15, "background_fetch_max_wait_ms": 700}
+    )
+    fetch_wait = StreamService("trainer", settings.model_copy(update={"kafka": kafka}), {}).app.fetch_wait
+    assert fetch_wait.now_ms() == 700
+    fetch_wait.received()
+    assert fetch_wait.now_ms() == 700
+
+
 def test_the_fetch_wait_is_the_active_one_after_records_arrive_and_the_default_once_they_stop(
     settings: ServiceSettings, topics_ready: None
 ) -> None:

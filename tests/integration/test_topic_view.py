@@ -39,7 +39,7 @@ class _RecordedWaits(TopicView):
 def test_the_follower_fetches_with_the_view_wait_and_a_catch_up_hardly_waits(
     settings: Any, topics_ready: None
 ) -> None:
-    kafka = settings.kafka.model_copy(update={"view_fetch_max_wait_ms": 37})
+    kafka = settings.kafka.model_copy(update={"background_fetch_max_wait_ms": 37})
     view = _RecordedWaits(kafka, topics.WORKFLOW_UPDATED)
     try:
         assert view.sync()
@@ -72,7 +72,7 @@ def test_each_event_reaches_the_listeners_once_in_order_from_either_reader(
     """The follower (a short wait here, so it reads them too) and the catch-ups of `sync` read the
     same records: a listener hears each event once, in the order published."""
     view = TopicView(
-        settings.kafka.model_copy(update={"view_fetch_max_wait_ms": 20}), topics.WORKFLOW_UPDATED
+        settings.kafka.model_copy(update={"background_fetch_max_wait_ms": 20}), topics.WORKFLOW_UPDATED
     )
     workflow = workflow_settings(labels=["invoice"])
     workflow_id = str(workflow.workflow_id)
@@ -109,7 +109,7 @@ def test_a_change_published_before_an_event_is_seen_when_that_event_is_handled(
     """A stage asks for the settings as of the event it handles: a workflow archived before a
     mail was sent refuses the mail, however far behind the view's follower is (a 10 s fetch wait
     here, so without `as_of` the archiving is not yet read)."""
-    directory = WorkflowDirectory(settings.kafka.model_copy(update={"view_fetch_max_wait_ms": 10_000}))
+    directory = WorkflowDirectory(settings.kafka.model_copy(update={"background_fetch_max_wait_ms": 10_000}))
     directory.start()
     workflow = workflow_settings(labels=["invoice"])
     try:
