@@ -2,8 +2,8 @@
 and the label a training document may carry.
 
 No document is refused for its length: OCR reads at most `ServiceSettings.max_pages` of its
-relevant pages for classification and the whole file is kept and routed. Bytes, pixels and zip
-members are what is capped.
+relevant pages for classification and the whole file is kept and routed. Bytes, pixels, zip
+members and the pages of one TIFF (for the cost of parsing them) are what is capped.
 
 The HTTP door (the API) runs it to refuse bad files at once and to know the pages it reserves
 against the plan; ingest runs it again on every `mail.received` (uploads and the mailroom),
@@ -42,6 +42,10 @@ class IntakeLimits:
     max_zip_total_bytes: int = 512 * 1024 * 1024
     max_compression_ratio: float = 200.0
     max_image_pixels: int = 120_000_000
+    # Not a length cap: Pillow parses a TIFF's pages one after another (~0.1 ms each), so a 50 MB
+    # file of tiny pages (400,000) would hold each door for a minute. A scanner's batch is far
+    # shorter; a longer one is refused before its pages are walked.
+    max_tiff_pages: int = 5_000
 
 
 @dataclass(frozen=True)
@@ -143,23 +147,38 @@ def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                frames = int(getattr(image, "n_frames", 1))
-                # Every page of a TIFF: a small first frame can hide a bomb behind it, which OCR
-                # would meet only when it decodes that page. Seeking reads a frame's header only.
-                for frame in range(frames if image.format == "TIFF" else 1):
-                    image.seek(frame)
-                    if image.width * image.height > limits.max_image_pixels:
-                        page = f"page {frame + 1}: " if frame else ""
-                        raise _UnreadableError(
-                            "too_large", f"{page}{image.width}x{image.height} pixels is more than the limit"
-                        )
-                image.seek(0)
+                if image.format == "TIFF":
+                    frames = _tiff_pages(image, limits)
+                    image.seek(0)
+                else:
+                    # One page, as OCR reads it: a phone JPEG's extra frames are previews.
+                    _check_pixels(image, "", limits)
+                    frames = 1
                 image.verify()
                 return frames
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _UnreadableError("too_large", f"the image is too large to decode safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _UnreadableError("corrupt_file", f"the image cannot be read: {_said(exc)}") from exc
+
+
+def _tiff_pages(image: Image.Image, limits: IntakeLimits) -> int:
+    """A TIFF's pages, each held to the pixel cap: a small first page can hide a bomb behind it,
+    which OCR would meet only when it decodes that page. Seeking reads a page's header only."""
+    for page in range(limits.max_tiff_pages + 1):
+        try:
+            image.seek(page)
+        except EOFError:
+            return page
+        _check_pixels(image, f"page {page + 1}: ", limits)
+    raise _UnreadableError("too_large", f"more than {limits.max_tiff_pages} pages in one TIFF")
+
+
+def _check_pixels(image: Image.Image, which: str, limits: IntakeLimits) -> None:
+    if image.width * image.height > limits.max_image_pixels:
+        raise _UnreadableError(
+            "too_large", f"{which}{image.width}x{image.height} pixels is more than the limit"
+        )
 
 
 def _expand_zip(filename: str, data: bytes, limits: IntakeLimits) -> list[IntakeResult]:

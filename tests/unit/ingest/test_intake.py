@@ -170,3 +170,14 @@ def test_a_tiff_page_past_the_pixel_cap_is_refused_whichever_page_it_is() -> Non
     assert "page 3: 3000x2000" in refused.reason
     [accepted] = take_in("scan.tiff", stack.getvalue(), IntakeLimits(max_image_pixels=6_000_000))
     assert isinstance(accepted, AcceptedFile) and accepted.page_count == 3
+
+
+def test_a_tiff_of_more_pages_than_its_cap_is_refused_before_they_are_walked() -> None:
+    pages = [Image.new("1", (8, 8), 1) for _ in range(30)]
+    stack = io.BytesIO()
+    pages[0].save(stack, "TIFF", save_all=True, append_images=pages[1:])
+    [refused] = take_in("scan.tiff", stack.getvalue(), IntakeLimits(max_tiff_pages=29))
+    assert isinstance(refused, RejectedFile) and refused.reason_code == "too_large"
+    assert "more than 29 pages" in refused.reason
+    [accepted] = take_in("scan.tiff", stack.getvalue(), IntakeLimits(max_tiff_pages=30))
+    assert isinstance(accepted, AcceptedFile) and accepted.page_count == 30
