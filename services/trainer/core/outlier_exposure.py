@@ -1,13 +1,15 @@
-"""Outlier exposure: the classes plus a background set of generic documents as one more class.
+"""Outlier exposure: the classes plus a background set of documents as one more class.
 
 A logistic regression on unit embeddings (the multilingual meaning of a text, not its words, so
 a known kind in a language absent from training is not pushed towards the background), fitted
 on the training samples and the background set (docroute.classifier.background) as the last
 class. The background's samples together weigh as much as one average class: with 15 samples a
-class and 327 background documents, unweighted, the background would outweigh the classes and
-pull their own documents towards it. Measured on real documents (bench/quality.py,
-docs/quality.md): at 15 samples a class it sends more documents of a left-out kind to review
-than the per-class distance rule, at the same share of known documents flagged.
+class and 45 background documents, unweighted, the background would weigh three classes and
+pull their own documents towards it. Background documents inside a class's own spread are
+dropped first (claimed_by_classes): the set is real documents, and a workflow may train one of
+its kinds. Measured on real documents (bench/quality.py, docs/quality.md): at 15 samples a class
+it sends more documents of a left-out kind to review than the per-class distance rule, at fewer
+known documents flagged.
 """
 
 from __future__ import annotations
@@ -50,6 +52,34 @@ def fit_background_rule(
         held_out = _out_of_fold(embeddings, labels, n_classes, background, c, weight, max_iter, folds)
         limit = max(limit, float(held_out.max()))
     return BackgroundRule(rule.coef, rule.intercept, min(limit, 0.99), background_id)
+
+
+def claimed_by_classes(
+    embeddings: npt.NDArray[np.floating],
+    labels: npt.NDArray[np.int64],
+    n_classes: int,
+    background: npt.NDArray[np.floating],
+    k: int,
+) -> npt.NDArray[np.bool_]:
+    """Which background rows lie inside some class's own spread: their k-nearest-neighbour cosine
+    distance to the class's samples is at most the largest leave-one-out distance of a sample of
+    that class. A background of real documents may hold a kind a workflow trains (its invoices
+    beside the background's); fitted as background, those rows would pull the class's own new
+    documents towards it, so the trainer drops them for that workflow."""
+    unit = unit_rows(np.asarray(embeddings, dtype=np.float32))
+    rows = unit_rows(np.asarray(background, dtype=np.float32))
+    claimed = np.zeros(len(rows), dtype=bool)
+    for c in range(n_classes):
+        own = unit[labels == c]
+        if len(own) < 2:
+            continue
+        kk = min(k, len(own) - 1)
+        sims = own @ own.T
+        np.fill_diagonal(sims, -np.inf)
+        spread = float((1.0 - np.sort(sims, axis=1)[:, -kk:].mean(axis=1)).max())
+        to_class = 1.0 - np.sort(rows @ own.T, axis=1)[:, -kk:].mean(axis=1)
+        claimed |= to_class <= spread
+    return claimed
 
 
 def _fit(

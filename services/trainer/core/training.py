@@ -28,7 +28,7 @@ from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import BACKGROUND, UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
-from services.trainer.core.outlier_exposure import fit_background_rule
+from services.trainer.core.outlier_exposure import claimed_by_classes, fit_background_rule
 from services.trainer.core.rowspace import fit_logistic, gram, spans_fewer
 from services.trainer.core.terms import TermCounts
 
@@ -221,11 +221,16 @@ def _with_background(
     if unknown is None or BACKGROUND not in unknown.views or background is None or model.unknown_rule is None:
         return result
     y = np.array([model.labels.index(label) for label in model.training_labels], dtype=np.int64)
+    rows = np.asarray(background.embeddings, dtype=np.float32)
+    if unknown.background_claims:
+        rows = rows[~claimed_by_classes(embeddings, y, len(model.labels), rows, unknown.k)]
+    if not len(rows):  # the classes claim the whole set: nothing is background to them
+        return result
     rule = fit_background_rule(
         np.asarray(embeddings, dtype=np.float32),
         y,
         len(model.labels),
-        background.embeddings,
+        rows,
         threshold=unknown.background_probability,
         c=unknown.background_c,
         background_id=background.digest,

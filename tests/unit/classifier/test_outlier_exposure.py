@@ -155,18 +155,19 @@ PERMISSIVE = {"public-domain", "CC0-1.0", "BSD-3-Clause", "MIT", "Apache-2.0", "
 
 
 def test_the_shipped_background_set_says_where_each_text_comes_from() -> None:
+    """Real public documents (bench/corpus/background_documents.py): each names its repository
+    pinned at a commit, its path, the PDF's sha256 and who issued it."""
     found = load_background()
     data = json.loads(gzip.decompress(BACKGROUND_FILE.read_bytes()))
-    assert len(found.texts) == len(data["documents"]) >= 250
+    assert len(found.texts) == len(data["documents"]) >= 40
     assert BACKGROUND_FILE.stat().st_size < 300_000
-    packages = {source.split("=")[0] for source in found.sources}
-    assert packages == set(data["sources"])
+    pinned = {source["github_repository"] for source in data["sources"].values()}
     for source in data["sources"].values():
-        assert source["terms"] and source["language"]
-        if "debian_package" in source:
-            assert source["sha256"] and "=" in source["debian_package"]
-        else:  # a public repository pinned at a commit
-            assert len(source["github_repository"].split("@")[1]) == 40
+        assert source["terms"] and source["language"] and source["licence"]
+        assert len(source["github_repository"].split("@")[1]) == 40
+    for document in data["documents"]:
+        assert document["source"].split(":")[0] in pinned
+        assert len(document["sha256"]) == 64 and document["issuer"] and document["group"]
     assert all(200 < len(text) < 5_000 for text in found.texts)
 
 
@@ -177,11 +178,10 @@ def test_every_source_of_the_shipped_background_set_is_under_permissive_terms() 
     licences = {name: source["licence"] for name, source in data["sources"].items()}
     assert {name: licence for name, licence in licences.items() if licence not in PERMISSIVE} == {}
     assert not [name for name, source in data["sources"].items() if "GPL" in source["licence"]]
+    assert all(d["licence"] in PERMISSIVE for d in data["documents"])
     # an attribution licence travels with its notice: who, and what was changed
     attributed = [s for s in data["sources"].values() if s["licence"].startswith("CC-BY")]
-    assert attributed and all("notice" in s and "removed" in s["notice"] for s in attributed)
-    # the languages docroute reads beyond the three of Debian's permissive fortune packages
-    assert {d["lang"] for d in data["documents"]} >= {"en", "de", "fr", "es", "it", "pl", "nl", "pt"}
+    assert all("notice" in s and "removed" in s["notice"] for s in attributed)
 
 
 def test_a_class_of_one_sample_still_gets_a_limit() -> None:

@@ -62,3 +62,14 @@ def test_the_recipe_reads_the_texts_shape_and_a_recipe_from_before_keeps_its_blo
     stored["config"]["tfidf_weights"] = [1.0, 1.0]
     before = config_from_recipe(stored)
     assert [block.analyzer for block in before.tfidf] == ["word", "char_wb"]
+
+
+def test_a_recipe_from_before_the_claim_rule_fits_the_whole_background_set() -> None:
+    """The default drops background rows a class claims; a recipe stored without the setting
+    re-runs as it was trained."""
+    assert TrainingConfig().unknown is not None and TrainingConfig().unknown.background_claims
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    assert config_from_recipe(stored).unknown.background_claims  # type: ignore[union-attr]
+    del stored["config"]["unknown"]["background_claims"]
+    unknown = config_from_recipe(stored).unknown
+    assert unknown is not None and not unknown.background_claims
