@@ -156,12 +156,18 @@ class Mailroom:
         self._workflow_id = workflow_id
 
     def submit(
-        self, docs: list[Doc], *, purpose: str = "processing", labelled: bool = False
+        self,
+        docs: list[Doc],
+        *,
+        purpose: str = "processing",
+        labelled: bool = False,
+        mail_ids: list[str] | None = None,
     ) -> list[Submitted]:
-        """Encode every mail first, then produce them back to back and wait for the acks."""
+        """Encode every mail first, then produce them back to back and wait for the acks;
+        `mail_ids`: one per document (default: random ones)."""
         encoded = []
-        for doc in docs:
-            mail_id = f"bench-{uuid.uuid4()}"
+        for index, doc in enumerate(docs):
+            mail_id = mail_ids[index] if mail_ids is not None else f"bench-{uuid.uuid4()}"
             # The mailroom derives document ids (senders may not choose them): the same rule here.
             document_id = mail_document_id(self._workflow_id, mail_id, 0, doc.filename)
             mail = MailReceived(

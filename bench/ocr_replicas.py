@@ -1,0 +1,229 @@
+"""Scan throughput through the real pipeline with one OCR replica, then two (issue 9's scaling).
+
+    nice -n 10 .venv/bin/python -m bench.ocr_replicas [--scans 16] [--rounds 2] [--json PATH]
+
+The stack of `bench/_stack.py` (2 partitions per topic, one replica of every service), a workflow
+without a model (classify sends each document to review: the least work after OCR), then rounds
+of two bursts of fresh scans (flat 200-dpi PNGs, Tesseract): one with the single OCR replica,
+one with a second replica started beside it (and stopped after). Each burst's scans are chosen
+so that half land on each partition of `document.received` (their ids are the mailroom's rule of
+a mail id, so the bench picks mail ids), or a second replica could not help the larger half:
+the figure is the replicas' scaling, not the keys' luck.
+
+Prints per burst: pages/s (first submit -> the last `document.routed`), the ratio two / one
+replicas side by side in each round, pages/s per replica, what each replica handled, and CPU-s
+per page of every process. Two replicas reach 2x only with two cores free for OCR: the other
+stages, the broker and S3 share them (their CPU per page is printed beside).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from kafka.partitioner.default import murmur2
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench import _corpus, _phases
+from bench._corpus import Doc
+from bench._events import EventLog, Mailroom, Submitted
+from bench._stack import Stack
+from docroute.intake import mail_document_id
+from docroute.processes import HOST, ManagedProcess, free_port, start_service
+
+PARTITIONS = 2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scans", type=int, default=16, help="scans per burst (even)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of one burst per replica count")
+    parser.add_argument("--json", type=Path, help="also save the figures to this file")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    rng = random.Random(9)
+    run_dir = Path(tempfile.mkdtemp(prefix="docroute-ocr-replicas-"))
+    stack = Stack(run_dir)
+    log: EventLog | None = None
+    mailroom: BalancedMailroom | None = None
+    results: dict[str, Any] = {"bursts": []}
+    try:
+        print("starting the stack", flush=True)
+        stack.start()
+        log = EventLog(stack.kafka)
+        headers = {"Authorization": f"Bearer {stack.admin_api_key}"}
+        with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as api:
+            key = _phases.create_workflow(api, name="ocr-replicas")
+        mailroom = BalancedMailroom(stack, key)
+        # Warm: every stage has loaded what it loads on its first document.
+        mailroom.burst(log, _corpus.scan_docs(PARTITIONS, rng, prefix="warm"))
+        for round_ in range(args.rounds):
+            for replicas in (1, 2):
+                scans = _corpus.scan_docs(args.scans, rng, prefix=f"r{round_}-x{replicas}")
+                extra = _start_replica(stack, run_dir, mailroom, log, rng) if replicas == 2 else None
+                try:
+                    burst = mailroom.burst(log, scans, extra)
+                finally:
+                    if extra is not None:
+                        extra.stop(60)
+                        # The next burst starts once the first replica holds both partitions.
+                        mailroom.probe(log, rng)
+                burst.update(round=round_, replicas=replicas)
+                results["bursts"].append(burst)
+                print(_line(burst), flush=True)
+        results["load"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
+    finally:
+        if mailroom is not None:
+            mailroom.close()
+        if log is not None:
+            log.close()
+        stack.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
+    print(_report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+class BalancedMailroom:
+    """Sends bursts whose documents fall half on each partition, and times them."""
+
+    def __init__(self, stack: Stack, workflow_key: str) -> None:
+        self._stack = stack
+        self._key = workflow_key
+        self._mailroom = Mailroom(stack.kafka, workflow_key)
+
+    def burst(self, log: EventLog, docs: list[Doc], extra: ManagedProcess | None = None) -> dict[str, Any]:
+        """Submit `docs` back to back, half on each partition, and wait until all are routed."""
+        mail_ids = _balanced_mail_ids(self._key, docs)
+        replicas = {"ocr": _handled(self._stack.ports["ocr"])}
+        if extra is not None and extra.port is not None:
+            replicas["ocr-2"] = _handled(extra.port)
+        cpu_before = self._cpu(extra)
+        submitted = self._mailroom.submit(docs, mail_ids=mail_ids)
+        ids = [s.document_id for s in submitted]
+        log.wait_done(ids, 900)
+        seconds = _last_routed(log, ids) - submitted[0].at
+        cpu = {n: s - cpu_before.get(n, 0.0) for n, s in self._cpu(extra).items()}
+        handled = {"ocr": _handled(self._stack.ports["ocr"]) - replicas["ocr"]}
+        if extra is not None and extra.port is not None:
+            handled["ocr-2"] = _handled(extra.port) - replicas["ocr-2"]
+        pages = sum(d.pages for d in docs)
+        return {
+            "pages": pages,
+            "seconds": round(seconds, 3),
+            "pages_per_s": round(pages / seconds, 4),
+            "handled_by": {n: int(c) for n, c in handled.items()},
+            "failed": log.failed(ids),
+            "cpu_s_per_page": {n: round(s / pages, 3) for n, s in sorted(cpu.items())},
+        }
+
+    def _cpu(self, extra: ManagedProcess | None) -> dict[str, float]:
+        cpu = self._stack.cpu_seconds()
+        if extra is not None:
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(extra.process.pid).cpu_times()
+                cpu["ocr-2"] = times.user + times.system
+        return cpu
+
+    def submit(self, docs: list[Doc]) -> list[Submitted]:
+        return self._mailroom.submit(docs, mail_ids=_balanced_mail_ids(self._key, docs))
+
+    def probe(self, log: EventLog, rng: random.Random) -> None:
+        """One small text PDF on each partition, until all are routed."""
+        probes = _corpus.text_docs(PARTITIONS, 1, rng, prefix="probe")
+        log.wait_done([s.document_id for s in self.submit(probes)], 300)
+
+    def close(self) -> None:
+        self._mailroom.close()
+
+
+def _balanced_mail_ids(workflow_key: str, docs: list[Doc]) -> list[str]:
+    """Mail ids whose documents' keys hash to each partition in turn (the default partitioner:
+    murmur2 of the key, as ingest's producer keys `document.received` by document id)."""
+    ids: list[str] = []
+    for index, doc in enumerate(docs):
+        while True:
+            mail_id = f"bench-{uuid.uuid4()}"
+            key = mail_document_id(workflow_key, mail_id, 0, doc.filename).encode()
+            if (murmur2(key) & 0x7FFFFFFF) % PARTITIONS == index % PARTITIONS:
+                ids.append(mail_id)
+                break
+    return ids
+
+
+def _start_replica(
+    stack: Stack, run_dir: Path, mailroom: BalancedMailroom, log: EventLog, rng: random.Random
+) -> ManagedProcess:
+    """A second OCR replica in the same consumer group; returns once it has read documents of
+    its own (the group rebalanced: each replica holds one partition)."""
+    port = free_port()
+    env = {**stack.dev.env, "DOCROUTE_HEALTH_PORT": str(port), "DOCROUTE_PORT": str(port)}
+    with contextlib.chdir(stack.code_dir):
+        replica = start_service("ocr", env, run_dir / "logs" / "ocr-2", port=port)
+    deadline = time.monotonic() + 180
+    while _handled(port) == 0:
+        if time.monotonic() > deadline:
+            replica.stop()
+            raise RuntimeError("the second OCR replica read nothing in 180 s")
+        mailroom.probe(log, rng)
+    return replica
+
+
+def _handled(port: int) -> float:
+    """Messages the service on `port` has handled (`docroute_processing_seconds`' count)."""
+    text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "docroute_processing_seconds"
+        for sample in family.samples
+        if sample.name.endswith("_count")
+    )
+
+
+def _last_routed(log: EventLog, ids: list[str]) -> float:
+    return max(events["document.routed"][0] for events in log.events_of(ids))
+
+
+def _line(burst: dict[str, Any]) -> str:
+    return (
+        f"round {burst['round'] + 1}, {burst['replicas']} OCR replica(s): {burst['pages']} scans in "
+        f"{burst['seconds']:.1f} s = {burst['pages_per_s']:.3f} pages/s, handled {burst['handled_by']}"
+    )
+
+
+def _report(results: dict[str, Any]) -> str:
+    bursts = results["bursts"]
+    lines = ["", "OCR replicas: scans through the pipeline (pages/s)", ""]
+    lines.append("| round | 1 replica | 2 replicas | 2 / 1 | per replica (2) |")
+    lines.append("|---|---|---|---|---|")
+    for round_ in sorted({b["round"] for b in bursts}):
+        one, two = (next(b for b in bursts if b["round"] == round_ and b["replicas"] == r) for r in (1, 2))
+        ratio = two["pages_per_s"] / one["pages_per_s"]
+        lines.append(
+            f"| {round_ + 1} | {one['pages_per_s']:.3f} | {two['pages_per_s']:.3f} | {ratio:.2f} | "
+            f"{two['pages_per_s'] / 2:.3f} |"
+        )
+    lines += ["", "CPU-s per page, each process (1 replica / 2 replicas, round 1):"]
+    one, two = (next(b for b in bursts if b["round"] == 0 and b["replicas"] == r) for r in (1, 2))
+    for name in sorted(set(one["cpu_s_per_page"]) | set(two["cpu_s_per_page"])):
+        alone, beside = (b["cpu_s_per_page"].get(name, 0.0) for b in (one, two))
+        lines.append(f"  {name:10} {alone:7.3f} {beside:7.3f}")
+    lines.append(f"\nload average before (1, 5, 15 min) and after: {results.get('load')}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
