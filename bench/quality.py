@@ -333,7 +333,7 @@ STRUCTURE_Z = 4.0  # margin 1 flags a feature 4 robust deviations from the predi
 
 
 def m_structure(
-    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32], *, scan: bool = True
 ) -> npt.NDArray[np.float32]:
     """Per-class typicality of structure: the largest robust z of the document's structure
     (structure_of) against the training samples of its predicted class (median, 1.48 MAD,
@@ -357,7 +357,23 @@ def m_structure(
     pred = probs.argmax(1)
     x = np.array([feats[i] for i in idx])
     z = np.abs(x - med[pred]) / scale[pred]
+    if not scan:  # the text's figures alone, without the share of pages read by OCR
+        z = z[:, :-1]
     return np.asarray(z.max(axis=1) / STRUCTURE_Z, dtype=np.float32)
+
+
+def m_structure_text(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Structure typicality without the scan share: what the text alone says."""
+    return m_structure(bench, run, idx, probs, scan=False)
+
+
+def m_product_or_structure_text(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The default's rule, or the text-only structure typicality past its limit."""
+    return np.maximum(m_product(bench, run, idx, probs), m_structure_text(bench, run, idx, probs))
 
 
 def m_product_or_structure(
@@ -435,7 +451,9 @@ METHODS: dict[str, Method] = {
     "conformal p, class-normalised": m_conformal,
     "max softmax": m_softmax,
     "structure typicality, per class": m_structure,
+    "structure typicality, text only (no scan share)": m_structure_text,
     "OE | embedding x2.0 | structure": m_product_or_structure,
+    "OE | embedding x2.0 | structure, text only": m_product_or_structure_text,
 }
 
 
