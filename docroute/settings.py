@@ -46,8 +46,9 @@ class KafkaSettings(BaseModel):
     # that must see a change made before the event it handles reads it on demand) and the
     # trainer. Apache Kafka answers a fetch when a record arrives, so a long wait costs nothing
     # but fewer empty fetches; docroute.devstack sets a shorter one for Tansu, which answers at
-    # the end of the wait.
-    background_fetch_max_wait_ms: int = Field(default=5000, ge=0, le=30_000)
+    # the end of the wait. At most 20 s: kafka-python's consumers want it below their 30 s
+    # request timeout.
+    background_fetch_max_wait_ms: int = Field(default=5000, ge=0, le=20_000)
     partitions: int = 6
     replication_factor: int = 1
     # Consumer groups are `<group_prefix>-<service>`: two deployments sharing one cluster (or one

@@ -147,15 +147,7 @@ class WebhookWorker:
         delay = 0.5
         while not self._stop.is_set():
             try:
-                consumer = KafkaConsumer(
-                    *TOPICS,
-                    **client_options(self._settings.kafka),
-                    group_id=f"{self._settings.consumer_group}-webhooks",
-                    enable_auto_commit=False,
-                    auto_offset_reset="earliest",
-                    session_timeout_ms=self._settings.kafka.session_timeout_ms,
-                    heartbeat_interval_ms=self._settings.kafka.heartbeat_interval_ms,
-                )
+                consumer = self._connect()
             except KafkaError as exc:
                 logger.warning("webhook consumer cannot connect, retrying in %.1fs: %s", delay, exc)
                 self._stop.wait(delay)
@@ -169,6 +161,21 @@ class WebhookWorker:
                 self._stop.wait(delay)
             finally:
                 consumer.close(autocommit=False)
+
+    def _connect(self) -> KafkaConsumer:
+        kafka = self._settings.kafka
+        return KafkaConsumer(
+            *TOPICS,
+            **client_options(kafka),
+            group_id=f"{self._settings.consumer_group}-webhooks",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=kafka.session_timeout_ms,
+            heartbeat_interval_ms=kafka.heartbeat_interval_ms,
+            # On no document's way, and the sender looks for due deliveries every `poll_s`
+            # anyway: the long wait of the background consumers, not kafka-python's 500 ms.
+            fetch_max_wait_ms=kafka.background_fetch_max_wait_ms,
+        )
 
     def _consume(self, consumer: KafkaConsumer) -> None:
         while not self._stop.is_set():

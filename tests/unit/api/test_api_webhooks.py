@@ -5,11 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from typing import Any
+
+import pytest
 
 from docroute import topics
 from docroute.contracts._generated import Blob, DocumentRouted, DocumentSuperseded, ReplacedByItem, ReroutedTo
 from docroute.events import new_event
-from services.api.settings import WebhookSettings
+from docroute.settings import KafkaSettings
+from services.api.settings import ApiSettings, WebhookSettings
+from services.api.webhooks import service as webhooks_service
 from services.api.webhooks.service import backoff_s, delivery_payload, event_names, private_target, sign
 
 
@@ -88,3 +93,12 @@ def test_a_delivery_carries_the_data_as_the_events_version_has_it() -> None:
     assert payload["workflow_id"] == str(recall.workflow_id) and payload["type"] == "document.superseded"
     assert payload["data"]["rerouted_to"] == {"topic": "extract.payslip", "document_class": "payslip"}
     assert not {"stack_id", "first_page", "last_page", "replaced_by"} & set(payload["data"])
+
+
+def test_the_webhook_consumer_fetches_with_the_background_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It is on no document's way: the long wait of the background consumers, not kafka-python's."""
+    made: list[dict[str, Any]] = []
+    monkeypatch.setattr(webhooks_service, "KafkaConsumer", lambda *topics, **options: made.append(options))
+    settings = ApiSettings(kafka=KafkaSettings(background_fetch_max_wait_ms=4321))
+    webhooks_service.WebhookWorker(settings, sessions=None)._connect()  # type: ignore[arg-type]
+    assert [options["fetch_max_wait_ms"] for options in made] == [4321]
