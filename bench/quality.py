@@ -459,7 +459,7 @@ METHODS: dict[str, Method] = {
 
 def methods(bench: Bench) -> dict[str, Method]:
     """METHODS, and the candidate backgrounds when the documents' set is built."""
-    if bench.documents is None:
+    if bench.generic is None:
         return dict(METHODS)
     return {**METHODS, **{name: m_candidate(name) for name in CANDIDATES}}
 
