@@ -6,7 +6,7 @@ Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
         [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
-        [--auto-errors]
+        [--auto-errors] [--whole-docs]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
@@ -24,6 +24,9 @@ kind, as a workflow's samples). Pages are read as OCR reads a digital PDF: the t
 Tesseract where a page has none or its layer is mojibake; a document whose first page has no
 text layer (a scan) is left out of the auto row. Its
 extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
+``--whole-docs``: the stacks hold only held-out PDFs of at most ``--max-doc-pages`` pages, each
+whole (by default a longer PDF's first pages are one of its documents, which ends on a page that
+goes on: "3 of 12", mid-sentence); the training documents are the same.
 ``--auto-seeds`` draws of training documents and ``--auto-stacks`` stacks each; ``--baseline
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
 documents and stacks), a row per model (rev | now). ``--auto-scanned N``: the first N stacks of
@@ -202,6 +205,21 @@ def page_texts(corpus: Path, entry: dict[str, Any], max_pages: int) -> list[str]
         return []
 
 
+def whole_documents(corpus: Path, entries: list[dict[str, Any]], max_pages: int) -> set[str]:
+    """The ids of the PDFs of at most ``max_pages`` pages: in a stack of them every document is
+    whole, as a mailroom scans its letters, where the first pages of a longer one end on a page
+    that goes on ("3 of 12", mid-sentence)."""
+    whole = set()
+    for entry in entries:
+        try:
+            with PdfFile((corpus / entry["path"]).read_bytes()) as pdf:
+                if pdf.page_count <= max_pages:
+                    whole.add(entry["id"])
+        except OcrInputError:
+            continue
+    return whole
+
+
 # Trains the boundary model and splits the stacks with the code of the tree it runs in (today's
 # or a committed rev's worktree), through the API both share: train_boundary_model, starts.
 AUTO_WORKER = """
@@ -265,10 +283,15 @@ AutoJob = tuple[dict[str, Any], list[set[int]], dict[str, int], int, list[list[d
 
 
 def auto_jobs(
-    texts: dict[str, list[str]], entries: list[dict[str, Any]], args: argparse.Namespace, seed: int
+    texts: dict[str, list[str]],
+    entries: list[dict[str, Any]],
+    args: argparse.Namespace,
+    seed: int,
+    whole: set[str] | None = None,
 ) -> AutoJob:
     """For one seed: training documents (``--auto-train`` per kind, whole manifest groups, so no
-    near-copy of a training document lands in a stack) and stacks of the others."""
+    near-copy of a training document lands in a stack) and stacks of the others (only those in
+    ``whole`` when given: ``--whole-docs``)."""
     rng = random.Random(seed + 1)
     readable = [e for e in entries if texts[e["id"]]]
     by_group: dict[str, list[dict[str, Any]]] = {}
@@ -283,7 +306,7 @@ def auto_jobs(
         if per_kind[kind] < args.auto_train:
             train += by_group[group]
             per_kind[kind] += len(by_group[group])
-    held = [e for e in readable if e not in train]
+    held = [e for e in readable if e not in train and (whole is None or e["id"] in whole)]
     stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.auto_stacks)]
     job = {
         "train": [texts[e["id"]] for e in train],
@@ -302,7 +325,8 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
     started = time.perf_counter()
     texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
     seeds = [args.seed + n for n in range(args.auto_seeds)]
-    jobs = [auto_jobs(texts, entries, args, seed) for seed in seeds]
+    whole = whole_documents(corpus, entries, args.max_doc_pages) if args.whole_docs else None
+    jobs = [auto_jobs(texts, entries, args, seed, whole) for seed in seeds]
     with ExitStack() as stack:
         trees: dict[str, Path] = {}
         if args.baseline:
@@ -317,7 +341,8 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
         pages = sum(len(t) for job in jobs for t in job[0]["stacks"])
         print(
             f"  auto: seeds {seeds}, {args.auto_stacks} stacks each ({stacks} stacks, {pages} pages) of"
-            f" 2-10 held-out PDFs (of {held}, 1-{args.max_doc_pages} pages each); boundary model trained"
+            f" 2-10 held-out PDFs (of {held}, {'whole, ' if whole is not None else ''}1-{args.max_doc_pages}"
+            " pages each); boundary model trained"
             f" on {', '.join(f'{k} {n}' for k, n in per_kind.items())} others (seed {seeds[0]});"
             f" {sum(not t for t in texts.values())} PDFs without a text layer on page 1 left out;"
             f" {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f} at the end"
@@ -433,6 +458,11 @@ def main() -> None:
         "--baseline", help="auto row: also the boundary model as committed at this git rev (rev | now)"
     )
     parser.add_argument("--only-auto", action="store_true", help="the auto row alone (no scans)")
+    parser.add_argument(
+        "--whole-docs",
+        action="store_true",
+        help="auto row: stacks of whole documents only (held-out PDFs of at most --max-doc-pages pages)",
+    )
     parser.add_argument(
         "--auto-errors",
         action="store_true",
