@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from PIL import Image
 
@@ -53,10 +54,11 @@ class BoundaryModels:
         self._cache: dict[tuple[str, int], BoundaryModel | None] = {}
         self._lock = threading.Lock()
 
-    def live(self, workflow_id: str) -> tuple[int, BoundaryModel | None]:
+    def live(self, workflow_id: str, as_of: datetime | None = None) -> tuple[int, BoundaryModel | None]:
         """(live version, its boundary model); (0, None) without a model, and None for a version
-        that has none (trained before boundaries, or on samples that could not teach one)."""
-        live = self._versions.live_or_catch_up(workflow_id)
+        that has none (trained before boundaries, or on samples that could not teach one).
+        `as_of`: the time of the stack's event, as classify asks (`ModelVersions.live_or_catch_up`)."""
+        live = self._versions.live_or_catch_up(workflow_id, as_of)
         if live is None or live.artifact_ref is None:
             return 0, None
         key = (workflow_id, live.version)
@@ -86,7 +88,11 @@ def split_key(stack_id: str) -> str:
 
 
 def auto_parts(
-    doc: DocumentReceived, models: BoundaryModels, store: BlobStore, read: Callable[[], Reading]
+    doc: DocumentReceived,
+    models: BoundaryModels,
+    store: BlobStore,
+    read: Callable[[], Reading],
+    as_of: datetime | None = None,
 ) -> tuple[list[PageRange], list[float] | None, Reading] | None:
     """The parts the boundary model finds in a stack, how sure it was of each part's boundaries
     (services.ocr.core.splitting.boundary_confidences) and the stack's reading; None when the
@@ -96,7 +102,7 @@ def auto_parts(
     is divided as recorded, so a version published in between never names other parts: each
     page stays in exactly one part, and no part is made twice. A division recorded before the
     confidences were gives None for them."""
-    version, model = models.live(str(doc.workflow_id))
+    version, model = models.live(str(doc.workflow_id), as_of)
     if model is None:
         logger.warning(
             "splitting auto, but v%d has no boundary model: read as one document (train a version"

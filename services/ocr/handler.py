@@ -66,7 +66,7 @@ class OcrHandler:
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
         # A photo holding several documents (receipts) goes on as one part per document.
         parts = self._photos.split(doc, workflow.splitting) or self._stacks.split(
-            doc, workflow.splitting, lambda: self._read(doc, whole=True)
+            doc, workflow.splitting, lambda: self._read(doc, whole=True), as_of=event.time
         )
         if parts is not None:
             return parts

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
@@ -65,12 +66,17 @@ class StackSplitter:
         self._boundaries = boundaries
 
     def split(
-        self, doc: DocumentReceived, splitting: str | None, read: Callable[[], Reading] | None = None
+        self,
+        doc: DocumentReceived,
+        splitting: str | None,
+        read: Callable[[], Reading] | None = None,
+        as_of: datetime | None = None,
     ) -> Sequence[Outgoing] | None:
         """The events that divide ``doc`` into its parts; None when it is read as one document
         (no splitting, a part already, one page, no separator found, one document found, or
         unreadable: the usual reading then fails it with its reason). ``read`` reads the whole
-        stack (`auto`); a stack `auto` finds one document in keeps that reading for itself. A
+        stack (`auto`); a stack `auto` finds one document in keeps that reading for itself; ``as_of``:
+        the time of its event (`auto` divides it with the version live then). A
         stack that comes with a person's `division` (review) is cut as it says, whatever the
         workflow's splitting is now."""
         if doc.division is not None:
@@ -86,7 +92,7 @@ class StackSplitter:
         mode: SplitMode = "separator" if splitting == "separator" else "every_page"
         data = self._store.get(doc.blob.ref)
         if splitting == "auto":
-            return self._split_auto(doc, data, read) if read and self._boundaries else None
+            return self._split_auto(doc, data, read, as_of) if read and self._boundaries else None
         try:
             separators = _separators(data, doc.blob.media_type, doc.page_count) if mode == "separator" else []
             parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
@@ -97,10 +103,10 @@ class StackSplitter:
             return None
 
     def _split_auto(
-        self, doc: DocumentReceived, data: bytes, read: Callable[[], Reading]
+        self, doc: DocumentReceived, data: bytes, read: Callable[[], Reading], as_of: datetime | None
     ) -> Sequence[Outgoing] | None:
         assert self._boundaries is not None
-        found = auto_parts(doc, self._boundaries, self._store, read)
+        found = auto_parts(doc, self._boundaries, self._store, read, as_of)
         if found is None:
             return None
         parts, confidences, reading = found

@@ -9,11 +9,13 @@ import uuid
 from datetime import UTC, datetime
 
 from docroute import topics
+from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Metrics, ModelPublished
 from docroute.events import Outgoing, new_event
 from docroute.kafka import EventProducer
 from docroute.model_versions import ModelVersions
 from docroute.settings import ServiceSettings
+from services.ocr.boundaries import BoundaryModels
 
 
 def _publish_first_version(producer: EventProducer, workflow_id: str) -> None:
@@ -42,5 +44,22 @@ def test_a_version_published_before_the_event_is_seen_though_none_was_a_moment_a
         # The next document's event, produced after the version was acknowledged.
         live = versions.live_or_catch_up(workflow_id, as_of=datetime.now(UTC))
         assert live is not None and live.version == 1
+    finally:
+        versions.stop()
+
+
+def test_ocr_divides_a_stack_with_the_version_live_as_of_its_event(
+    settings: ServiceSettings, producer: EventProducer, blobstore: BlobStore
+) -> None:
+    """`splitting: auto`: OCR asks for the boundary model the way classify asks for the classifier."""
+    workflow_id = str(uuid.uuid4())
+    versions = ModelVersions(settings.kafka)
+    versions.start()
+    try:
+        boundaries = BoundaryModels(versions, blobstore)
+        assert boundaries.live(workflow_id, as_of=datetime.now(UTC)) == (0, None)
+        _publish_first_version(producer, workflow_id)
+        # v1 published no boundary files: its version is known, without a boundary model.
+        assert boundaries.live(workflow_id, as_of=datetime.now(UTC)) == (1, None)
     finally:
         versions.stop()
