@@ -43,11 +43,11 @@ class KafkaSettings(BaseModel):
     active_fetch_window_ms: int = Field(default=1000, ge=0, le=600_000)
     # DOCROUTE_KAFKA__BACKGROUND_FETCH_MAX_WAIT_MS: the fetch wait of consumers on no document's
     # way to its route: the followers of settings topics (docroute.catalog.TopicView: a stage
-    # that must see a change made before the event it handles reads it on demand) and the
-    # trainer. Apache Kafka answers a fetch when a record arrives, so a long wait costs nothing
-    # but fewer empty fetches; docroute.devstack sets a shorter one for Tansu, which answers at
-    # the end of the wait. At most 20 s: kafka-python's consumers want it below their 30 s
-    # request timeout.
+    # that must see a change made before the event it handles reads it on demand), the trainer
+    # and the API's webhook consumer. Apache Kafka answers a fetch when a record arrives, so a
+    # long wait costs nothing but fewer empty fetches; docroute.devstack sets a shorter one for
+    # Tansu, which answers at the end of the wait. At most 20 s: kafka-python's consumers want
+    # it below their 30 s request timeout.
     background_fetch_max_wait_ms: int = Field(default=5000, ge=0, le=20_000)
     partitions: int = 6
     replication_factor: int = 1
