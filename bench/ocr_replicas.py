@@ -1,14 +1,19 @@
 """Scan throughput through the real pipeline with one OCR replica, then two (issue 9's scaling).
 
-    nice -n 10 .venv/bin/python -m bench.ocr_replicas [--scans 16] [--rounds 2] [--json PATH]
+    nice -n 10 .venv/bin/python -m bench.ocr_replicas [--scans 16] [--rounds 2] [--receipts] [--json PATH]
 
 The stack of `bench/_stack.py` (2 partitions per topic, one replica of every service), a workflow
 without a model (classify sends each document to review: the least work after OCR), then rounds
 of two bursts of fresh scans (flat 200-dpi PNGs, Tesseract): one with the single OCR replica,
-one with a second replica started beside it (and stopped after). Each burst's scans are chosen
-so that half land on each partition of `document.received` (their ids are the mailroom's rule of
-a mail id, so the bench picks mail ids), or a second replica could not help the larger half:
-the figure is the replicas' scaling, not the keys' luck.
+one with a second replica started beside it (and stopped after). With `--receipts` the scans
+are real ones instead: the corpus's SROIE receipt scans (`bench/corpus/build.py`), each sent
+once, read as the workflow reads them (Tesseract, PaddleOCR for the pages it reads poorly;
+every replica loads both before it is ready).
+Both bursts of a round send the same scans. The first's land alternately on the two partitions
+of `document.received`; the second's are split into halves of equal OCR time as the single
+replica measured it (a receipt read again by PaddleOCR costs ten of the others), each half on
+one partition (document ids are the mailroom's rule of a mail id, so the bench picks mail ids
+that hash there): the figure is the replicas' scaling, not the keys' luck.
 
 Prints per burst: pages/s (first submit -> the last `document.routed`), the ratio two / one
 replicas side by side in each round, pages/s per replica, what each replica handled, and CPU-s
@@ -38,7 +43,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench import _corpus, _phases
 from bench._corpus import Doc
 from bench._events import EventLog, Mailroom, Submitted
+from bench._realdocs import load_manifest
 from bench._stack import Stack
+from bench.corpus.build import DEFAULT_OUT
 from docroute.intake import mail_document_id
 from docroute.processes import HOST, ManagedProcess, free_port, start_service
 
@@ -49,12 +56,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=16, help="scans per burst (even)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of one burst per replica count")
+    parser.add_argument("--receipts", action="store_true", help="the corpus's real receipt scans")
     parser.add_argument("--json", type=Path, help="also save the figures to this file")
     args = parser.parse_args()
+    receipts = iter(_receipts()) if args.receipts else None
     load_before = os.getloadavg()
     rng = random.Random(9)
     run_dir = Path(tempfile.mkdtemp(prefix="docroute-ocr-replicas-"))
-    stack = Stack(run_dir)
+    # Receipts escalate to PaddleOCR: every replica loads it before it is ready, so a replica
+    # started for a burst does not load it during the burst.
+    warm = {"DOCROUTE_WARM_ENGINES": '["tesseract", "paddle"]'} if args.receipts else {}
+    stack = Stack(run_dir, service_env=warm)
     log: EventLog | None = None
     mailroom: BalancedMailroom | None = None
     results: dict[str, Any] = {"bursts": []}
@@ -69,16 +81,24 @@ def main() -> int:
         # Warm: every stage has loaded what it loads on its first document.
         mailroom.burst(log, _corpus.scan_docs(PARTITIONS, rng, prefix="warm"))
         for round_ in range(args.rounds):
+            # The same scans for both bursts of a round: like for like.
+            if receipts is not None:
+                scans = [next(receipts) for _ in range(args.scans)]
+            else:
+                scans = _corpus.scan_docs(args.scans, rng, prefix=f"r{round_}")
+            partitions = [i % PARTITIONS for i in range(len(scans))]
             for replicas in (1, 2):
-                scans = _corpus.scan_docs(args.scans, rng, prefix=f"r{round_}-x{replicas}")
                 extra = _start_replica(stack, run_dir, mailroom, log, rng) if replicas == 2 else None
                 try:
-                    burst = mailroom.burst(log, scans, extra)
+                    burst = mailroom.burst(log, scans, partitions, extra)
                 finally:
                     if extra is not None:
                         extra.stop(60)
                         # The next burst starts once the first replica holds both partitions.
                         mailroom.probe(log, rng)
+                # The two replicas get halves of equal OCR time as the single one measured it
+                # (real receipts differ: one read again by PaddleOCR costs ten of the others).
+                partitions = _balanced_partitions(burst.pop("ocr_s"))
                 burst.update(round=round_, replicas=replicas)
                 results["bursts"].append(burst)
                 print(_line(burst), flush=True)
@@ -104,9 +124,17 @@ class BalancedMailroom:
         self._key = workflow_key
         self._mailroom = Mailroom(stack.kafka, workflow_key)
 
-    def burst(self, log: EventLog, docs: list[Doc], extra: ManagedProcess | None = None) -> dict[str, Any]:
-        """Submit `docs` back to back, half on each partition, and wait until all are routed."""
-        mail_ids = _balanced_mail_ids(self._key, docs)
+    def burst(
+        self,
+        log: EventLog,
+        docs: list[Doc],
+        partitions: list[int] | None = None,
+        extra: ManagedProcess | None = None,
+    ) -> dict[str, Any]:
+        """Submit `docs` back to back, each to its partition (default: alternating), and
+        wait until all are routed. `ocr_s` in the answer: each document's OCR seconds (its text
+        after the one before it, or after it arrived: exact with one replica)."""
+        mail_ids = _mail_ids_for(self._key, docs, partitions or [i % PARTITIONS for i in range(len(docs))])
         replicas = {"ocr": _handled(self._stack.ports["ocr"])}
         if extra is not None and extra.port is not None:
             replicas["ocr-2"] = _handled(extra.port)
@@ -120,7 +148,14 @@ class BalancedMailroom:
         if extra is not None and extra.port is not None:
             handled["ocr-2"] = _handled(extra.port) - replicas["ocr-2"]
         pages = sum(d.pages for d in docs)
+        tracks = log.events_of(ids)
+        ocr_s, done = [0.0] * len(tracks), 0.0
+        for index in sorted(range(len(tracks)), key=lambda i: tracks[i]["document.text_extracted"][0]):
+            extracted = tracks[index]["document.text_extracted"][0]
+            ocr_s[index] = extracted - max(done, tracks[index]["document.received"][0])
+            done = extracted
         return {
+            "ocr_s": ocr_s,
             "pages": pages,
             "seconds": round(seconds, 3),
             "pages_per_s": round(pages / seconds, 4),
@@ -138,7 +173,8 @@ class BalancedMailroom:
         return cpu
 
     def submit(self, docs: list[Doc]) -> list[Submitted]:
-        return self._mailroom.submit(docs, mail_ids=_balanced_mail_ids(self._key, docs))
+        partitions = [i % PARTITIONS for i in range(len(docs))]
+        return self._mailroom.submit(docs, mail_ids=_mail_ids_for(self._key, docs, partitions))
 
     def probe(self, log: EventLog, rng: random.Random) -> None:
         """One small text PDF on each partition, until all are routed."""
@@ -149,15 +185,35 @@ class BalancedMailroom:
         self._mailroom.close()
 
 
-def _balanced_mail_ids(workflow_key: str, docs: list[Doc]) -> list[str]:
-    """Mail ids whose documents' keys hash to each partition in turn (the default partitioner:
+def _receipts() -> list[Doc]:
+    """The corpus's scanned receipts (SROIE), in manifest order."""
+    return [
+        Doc(Path(entry["path"]).name, "receipt", (DEFAULT_OUT / entry["path"]).read_bytes(), 1)
+        for entry in load_manifest()
+        if entry["kind"] == "receipt" and entry["media_type"] == "image/jpeg"
+    ]
+
+
+def _balanced_partitions(seconds: list[float]) -> list[int]:
+    """A partition per document, the most costly first to the partition with the least so far:
+    halves of about equal OCR time (longest processing time first)."""
+    load = [0.0] * PARTITIONS
+    partitions = [0] * len(seconds)
+    for index in sorted(range(len(seconds)), key=lambda i: -seconds[i]):
+        partitions[index] = load.index(min(load))
+        load[partitions[index]] += seconds[index]
+    return partitions
+
+
+def _mail_ids_for(workflow_key: str, docs: list[Doc], partitions: list[int]) -> list[str]:
+    """Mail ids whose documents' keys hash to the given partitions (the default partitioner:
     murmur2 of the key, as ingest's producer keys `document.received` by document id)."""
     ids: list[str] = []
-    for index, doc in enumerate(docs):
+    for doc, partition in zip(docs, partitions, strict=True):
         while True:
             mail_id = f"bench-{uuid.uuid4()}"
             key = mail_document_id(workflow_key, mail_id, 0, doc.filename).encode()
-            if (murmur2(key) & 0x7FFFFFFF) % PARTITIONS == index % PARTITIONS:
+            if (murmur2(key) & 0x7FFFFFFF) % PARTITIONS == partition:
                 ids.append(mail_id)
                 break
     return ids
