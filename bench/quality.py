@@ -282,7 +282,9 @@ def m_background(
     """Outlier exposure alone: the background class's probability over the model's limit (0.2,
     raised under 10 samples a class), so margin m flags P(background) > 0.2 m."""
     rule = run.model.unknown_rule
-    assert rule is not None and rule.background is not None
+    assert rule is not None
+    if rule.background is None:  # the classes claimed the whole set: nothing was fitted as background
+        return np.zeros(len(idx), dtype=np.float32)
     return rule.background.probability(bench.emb[idx]) / rule.background.threshold
 
 
@@ -412,6 +414,8 @@ def candidate_model(bench: Bench, model: ClassifierModel, name: str) -> Classifi
     rows = np.asarray((bench.generic if generic else bench.background).embeddings, dtype=np.float32)
     if drop:
         rows = rows[~claimed_by_classes(emb, y, len(model.labels), rows, rule.k)]
+    if not len(rows):  # the classes claim the whole set: no background, as in the trainer
+        return replace(model, unknown_rule=replace(rule, background=None))
     config = UnknownConfig()
     fitted: BackgroundRule = fit_background_rule(
         emb,
