@@ -60,3 +60,23 @@ def test_the_trainer_fits_without_the_rows_a_class_claims() -> None:
 
     assert flagged(claims=False) >= 0.5
     assert flagged(claims=True) == 0.0
+
+
+def test_when_the_classes_claim_the_whole_set_the_model_keeps_the_distance_view() -> None:
+    """Every background row inside a class: nothing is fitted as background, and the training
+    still gives a model whose distance view flags."""
+    from services.trainer.core import train_classifier
+    from services.trainer.core.training import Background
+
+    rng = np.random.default_rng(3)
+    a, b = np.eye(16)[0] * 10, np.eye(16)[1] * 10
+    embeddings = np.vstack([_cluster(rng, a, 15, 1.0), _cluster(rng, b, 15, 1.0)])
+    labels = ["a"] * 15 + ["b"] * 15
+    model = train_classifier(
+        [f"{label} {i}" for i, label in enumerate(labels)], embeddings, labels,
+        sample_ids=[str(i) for i in range(30)], embedder_id="usem3", version="1",
+        background=Background(_cluster(rng, a, 5, 0.3), "x"),
+    ).model  # fmt: skip
+    assert model.unknown_rule is not None and model.unknown_rule.background is None
+    far = _cluster(rng, np.eye(16)[7] * 10, 3, 1.0)
+    assert all(v.unknown for v in model.unknown_verdicts(["far"] * 3, far))
