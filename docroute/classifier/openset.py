@@ -12,10 +12,10 @@ samples are from each other, by a margin, in either of two distance views:
 and a third that needs no distance:
 
 - ``background`` (outlier exposure): a logistic regression on the embedding, fitted on the
-  training samples plus a background set of generic documents of kinds no workflow trains
-  (docroute.classifier.background) as one more class; unknown when that class's probability
-  exceeds ``UnknownConfig.background_probability`` (the document looks more like "anything
-  else" than like the classes). Fitted by the trainer (services/trainer/core/outlier_exposure.py).
+  training samples plus a background set of real documents of other kinds (reports, notices,
+  tables; docroute.classifier.background), less those inside a class's own spread, as one more
+  class; unknown when that class's probability exceeds ``UnknownConfig.background_probability``
+  (the document looks more like "anything else" than like the classes). Fitted by the trainer (services/trainer/core/outlier_exposure.py).
 
 Only the views in ``UnknownConfig.views`` flag (default: the background, and the embedding at a
 wide margin; why: there). Each class gets its own threshold per distance view: the largest

@@ -26,7 +26,7 @@ def test_unknown_within_every_distance_limit_is_the_background_view() -> None:
     """A version with outlier exposure flags a document more like the background set than like any
     class; its explanation carries the distance to the training samples and no distance limit (1.0)."""
     reason = unknown_reason(_document(0.31, 1.0))
-    assert reason is not None and "more like generic documents no class was trained on" in reason
+    assert reason is not None and "more like the documents of other kinds it was shown" in reason
     assert "above the limit" not in reason and "distance 0.31" in reason
 
 

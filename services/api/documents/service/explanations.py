@@ -41,10 +41,11 @@ def unknown_reason(document: Document) -> str | None:
         nearest = explanation.nearest_samples[0]
         closest = f"; closest sample: {nearest.label} at similarity {nearest.similarity:.2f}"
     if explanation.novelty <= explanation.unknown_threshold:
-        # No distance flagged it: the version's background view did (outlier exposure).
+        # No distance flagged it: the version's background view did (outlier exposure: reports,
+        # notices and tables of other kinds shipped with the product, docroute.classifier.background).
         return (
-            "unlike every class seen in training: more like generic documents no class was trained "
-            f"on than like any class (distance {explanation.novelty:.2f} to the nearest training "
+            "unlike every class seen in training: more like the documents of other kinds it was shown "
+            f"than like any class (distance {explanation.novelty:.2f} to the nearest training "
             f"samples){closest}"
         )
     return (
