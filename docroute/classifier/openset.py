@@ -15,7 +15,8 @@ and a third that needs no distance:
   training samples plus a background set of real documents of other kinds (reports, notices,
   tables; docroute.classifier.background), less those inside a class's own spread, as one more
   class; unknown when that class's probability exceeds ``UnknownConfig.background_probability``
-  (the document looks more like "anything else" than like the classes). Fitted by the trainer (services/trainer/core/outlier_exposure.py).
+  (the document looks more like "anything else" than like the classes). Fitted by the trainer
+  (services/trainer/core/outlier_exposure.py).
 
 Only the views in ``UnknownConfig.views`` flag (default: the background, and the embedding at a
 wide margin; why: there). Each class gets its own threshold per distance view: the largest
