@@ -52,6 +52,19 @@ BUCKET = "docroute-bench"
 RUNTIME_CODE = ("docroute", "services", "schemas")
 
 
+def handled_on(port: int) -> tuple[float, float]:
+    """(seconds, messages) the handlers of the service whose metrics are on `port` took so far,
+    produce included, from `docroute_processing_seconds`."""
+    text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text
+    total = count = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name == "docroute_processing_seconds":
+            for sample in family.samples:
+                total += sample.value if sample.name.endswith("_sum") else 0.0
+                count += sample.value if sample.name.endswith("_count") else 0.0
+    return total, count
+
+
 def freeze_code(run_dir: Path, *, committed: bool = True, commit: str = "HEAD") -> Path:
     """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`.
 
@@ -183,16 +196,9 @@ class Stack:
         out = {}
         for name in SERVICES[:-1]:
             try:
-                text = httpx.get(f"http://{HOST}:{self.ports[name]}/metrics", timeout=5).text
+                out[name] = handled_on(self.ports[name])
             except httpx.HTTPError:
                 continue
-            total = count = 0.0
-            for family in text_string_to_metric_families(text):
-                if family.name == "docroute_processing_seconds":
-                    for sample in family.samples:
-                        total += sample.value if sample.name.endswith("_sum") else 0.0
-                        count += sample.value if sample.name.endswith("_count") else 0.0
-            out[name] = (total, count)
         return out
 
     def peak_rss(self) -> dict[str, int]:

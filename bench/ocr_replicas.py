@@ -38,16 +38,15 @@ from typing import Any
 import httpx
 import psutil
 from kafka.partitioner.default import murmur2
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench import _corpus, _phases
 from bench._corpus import Doc
 from bench._events import EventLog, Mailroom, Submitted
 from bench._realdocs import load_manifest
-from bench._stack import Stack
+from bench._stack import Stack, handled_on
 from bench.corpus.build import DEFAULT_OUT
 from docroute.intake import mail_document_id
-from docroute.processes import HOST, ManagedProcess, free_port, start_service
+from docroute.processes import ManagedProcess, free_port, start_service
 
 PARTITIONS = 2
 
@@ -238,15 +237,8 @@ def _start_replica(
 
 
 def _handled(port: int) -> float:
-    """Messages the service on `port` has handled (`docroute_processing_seconds`' count)."""
-    text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=10).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "docroute_processing_seconds"
-        for sample in family.samples
-        if sample.name.endswith("_count")
-    )
+    """Messages the service on `port` has handled."""
+    return handled_on(port)[1]
 
 
 def _last_routed(log: EventLog, ids: list[str]) -> float:
