@@ -17,7 +17,8 @@ _PARENT = """
 import sys
 from pathlib import Path
 from docroute.processes import spawn
-child = spawn("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"], log_dir=Path(sys.argv[1]))
+# A child that waits for a signal and nothing else: it ends only if one reaches it.
+child = spawn("waiter", [sys.executable, "-c", "import signal; signal.pause()"], log_dir=Path(sys.argv[1]))
 print(child.process.pid, flush=True)
 sys.stdin.read()
 """
