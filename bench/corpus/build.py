@@ -296,8 +296,8 @@ def _render_man(source: bytes) -> str:
 
 def manual_pages(cache: Path, per_language: int) -> Iterator[Doc]:
     """Manual pages (sections 1, 5, 7, 8) in 8 languages, rendered to text with groff."""
-    version = subprocess.run(["groff", "--version"], capture_output=True, check=False).stdout
-    groff = version.decode().splitlines()
+    groff_version = subprocess.run(["groff", "--version"], capture_output=True, check=False).stdout
+    groff = groff_version.decode().splitlines()
     renderer = groff[0] if groff else "groff"
     pages: dict[str, dict[str, tuple[str, bytes, str, str]]] = {}
     for package, (version, lang) in MANPAGE_PACKAGES.items():
