@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -62,7 +62,7 @@ from docroute.classifier.openset import (
 from services.router.core import choose_route
 from services.trainer.core import train_classifier
 from services.trainer.core.outlier_exposure import claimed_by_classes, fit_background_rule
-from services.trainer.core.training import Background
+from services.trainer.core.training import Background, TrainingConfig, background_folds
 
 THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workflows/schemas.py)
 TEST_CAP = 40
@@ -161,6 +161,7 @@ class Bench:
             before = load_background(generic)
             self.generic = Background(self._embed_set(embedder, before, cache), before.digest)
         self.embed_seconds = time.perf_counter() - started
+        self.seeds: dict[tuple[str, ...], int] = {}
 
     @staticmethod
     def _embed_set(embedder: Any, found: BackgroundSet, cache: Path) -> npt.NDArray[np.float32]:
@@ -172,7 +173,7 @@ class Bench:
         return rows
 
     def train(self, idx: Sequence[int], seed: int) -> ClassifierModel:
-        return train_classifier(
+        model = train_classifier(
             [self.texts[i] for i in idx],
             self.emb[list(idx)],
             [self.docs[i].kind for i in idx],
@@ -182,6 +183,8 @@ class Bench:
             seed=seed,
             background=self.background,
         ).model
+        self.seeds[model.training_sample_ids] = seed  # the candidates' folds are the trainer's
+        return model
 
     def predict(self, model: ClassifierModel, idx: Sequence[int]) -> npt.NDArray[np.float32]:
         return model.predict_proba([self.texts[i] for i in idx], self.emb[list(idx)])
@@ -280,7 +283,8 @@ def m_background(
     bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
     """Outlier exposure alone: the background class's probability over the model's limit (0.2,
-    raised under 10 samples a class), so margin m flags P(background) > 0.2 m."""
+    raised to the conformal limit of the held-out samples), so margin m flags P(background) > m x
+    the limit."""
     rule = run.model.unknown_rule
     assert rule is not None
     if rule.background is None:  # the classes claimed the whole set: nothing was fitted as background
@@ -385,46 +389,69 @@ def m_product_or_structure(
     return np.maximum(m_product(bench, run, idx, probs), m_structure(bench, run, idx, probs))
 
 
-# Other backgrounds for outlier exposure, each fitted beside the product's rule on the same
-# trained models (the trainer's background fit with another set, claim rule or limit; the
-# embedding view as the default's): name -> (the generic set the product shipped before,
-# bench/corpus/background.py, instead of the shipped documents; drop the rows the classes
-# claim; the limit on P(bg)). The first is the default before 2026-12-01 ~17:00 UTC.
-CANDIDATES: dict[str, tuple[bool, bool, float]] = {
-    "OE generic set, 0.16 (before)": (True, False, 0.16),
-    "OE documents, none dropped, 0.2": (False, False, 0.2),
-    "OE documents, claimed dropped, 0.16": (False, True, 0.16),
-    "OE documents, claimed dropped, 0.25": (False, True, 0.25),
+# Other rules for outlier exposure, each fitted beside the product's on the same trained models
+# (the trainer's background fit with another set, claim rule or limit; the embedding view as
+# the default's). The first is the default before 2026-12-01 ~20:30 UTC; the generic-set rows of
+# the updates before are in docs/quality.md.
+class Candidate(NamedTuple):
+    generic: bool  # the generic set shipped before (bench/corpus/background.py), not the documents
+    drop: bool  # drop the rows the classes claim
+    limit: float  # the fixed limit on P(bg), the floor of the raised one
+    flag_share: float = 0.0  # the conformal limit's share (0: none)
+    few_samples: int = 0  # the few-samples raise of the rule before (0: none)
+    duplicate_folds: bool = True  # the conformal limit's folds hold near-duplicates out together
+
+
+CANDIDATES: dict[str, Candidate] = {
+    "OE documents, few-samples raise (before)": Candidate(
+        False, True, 0.2, few_samples=10, duplicate_folds=False
+    ),
+    "OE documents, conformal 5 %, stratified folds": Candidate(False, True, 0.2, 0.05, duplicate_folds=False),
+    "OE documents, conformal 5 % alone, no floor": Candidate(False, True, 0.0, 0.05),
 }
 
 
+def candidates(bench: Bench) -> list[str]:
+    """The candidates this run can fit (the generic set's only when it is built)."""
+    return [name for name, c in CANDIDATES.items() if bench.generic is not None or not c.generic]
+
+
 def candidate_model(bench: Bench, model: ClassifierModel, name: str) -> ClassifierModel:
-    """The model with its background rule refitted on candidate `name`'s set (the trainer's fit,
-    its limit and C; the few-samples limit is off, as it is from 10 samples a class)."""
+    """The model with its background rule refitted on candidate `name`'s set and limit (the
+    trainer's fit and C, its folds of the model's training seed)."""
     rule = model.unknown_rule
-    assert rule is not None and bench.generic is not None
+    assert rule is not None
     # The fit depends only on the training samples and the set: the same samples, the same rule.
     key = (name, model.training_sample_ids, model.labels)
     if key in _CANDIDATE_CACHE:
         return replace(model, unknown_rule=replace(rule, background=_CANDIDATE_CACHE[key]))
-    generic, drop, limit = CANDIDATES[name]
+    candidate = CANDIDATES[name]
     idx = [int(i) for i in model.training_sample_ids]
     emb = bench.emb[idx]
     y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
-    rows = np.asarray((bench.generic if generic else bench.background).embeddings, dtype=np.float32)
-    if drop:
+    chosen = bench.generic if candidate.generic else bench.background
+    assert chosen is not None
+    rows = np.asarray(chosen.embeddings, dtype=np.float32)
+    if candidate.drop:
         rows = rows[~claimed_by_classes(emb, y, len(model.labels), rows, rule.k)]
     if not len(rows):  # the classes claim the whole set: no background, as in the trainer
         return replace(model, unknown_rule=replace(rule, background=None))
-    config = UnknownConfig()
+    config = TrainingConfig()
+    unknown = replace(
+        UnknownConfig(),
+        background_flag_share=candidate.flag_share if candidate.duplicate_folds else 0.0,
+    )
     fitted: BackgroundRule = fit_background_rule(
         emb,
         y,
         len(model.labels),
         rows,
-        threshold=limit,
-        c=config.background_c,
+        threshold=candidate.limit,
+        c=unknown.background_c,
         background_id=name,
+        flag_share=candidate.flag_share,
+        few_samples=candidate.few_samples,
+        folds=background_folds(emb, y, config.max_folds, unknown, bench.seeds[model.training_sample_ids]),
     )
     _CANDIDATE_CACHE[key] = fitted
     return replace(model, unknown_rule=replace(rule, background=fitted))
@@ -462,10 +489,8 @@ METHODS: dict[str, Method] = {
 
 
 def methods(bench: Bench) -> dict[str, Method]:
-    """METHODS, and the candidate backgrounds when the documents' set is built."""
-    if bench.generic is None:
-        return dict(METHODS)
-    return {**METHODS, **{name: m_candidate(name) for name in CANDIDATES}}
+    """METHODS, and the candidate backgrounds this run can fit."""
+    return {**METHODS, **{name: m_candidate(name) for name in candidates(bench)}}
 
 
 @dataclass(frozen=True)
@@ -574,7 +599,7 @@ def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
         "known_flagged": float(flagged.mean()),
         "n_test": len(test),
     }
-    for name in CANDIDATES if bench.generic is not None else ():
+    for name in candidates(bench):
         other = candidate_model(bench, model, name)
         go = routed(other, bench, test, probs)
         flagged = np.array(
@@ -620,7 +645,7 @@ def cross_language(bench: Bench, n: int, seed: int) -> dict[str, dict[str, float
         right = np.array([model.labels[j] == kind for j in probs.argmax(1)])
         go = routed(model, bench, test, probs)
         row = {"top1": float(right.mean()), "recall_routed": float((right & go).mean()), "n": len(test)}
-        for name in CANDIDATES if bench.generic is not None else ():
+        for name in candidates(bench):
             go = routed(candidate_model(bench, model, name), bench, test, probs)
             row[f"recall_routed [{name}]"] = float((right & go).mean())
         out[f"{kind} ({main} -> others)"] = row
@@ -698,7 +723,7 @@ def main() -> None:
                 for k in ("macro_f1", "routed", "error_routed", "ece", "known_flagged")
             )
         )
-        for name in CANDIDATES if bench.generic is not None else ():
+        for name in candidates(bench):
             print(
                 f"  with {name}: "
                 + "; ".join(
@@ -755,7 +780,7 @@ def main() -> None:
         for name in (
             "per-class kNN, embedding (before)",
             "OE | embedding x2.0 (default)",
-            *(CANDIDATES if bench.generic is not None else ()),
+            *(candidates(bench)),
         ):
             print(
                 f"  left-out kind sent to review, {name}: "
@@ -771,8 +796,7 @@ def main() -> None:
                 f"another language, {k}: top-1 {_fmt(rows, 'top1')}, "
                 f"routed right {_fmt(rows, 'recall_routed')} (n={rows[0]['n']})"
                 + "".join(
-                    f"; [{name}] {_fmt(rows, f'recall_routed [{name}]')}"
-                    for name in (CANDIDATES if bench.generic is not None else ())
+                    f"; [{name}] {_fmt(rows, f'recall_routed [{name}]')}" for name in (candidates(bench))
                 )
             )
         figures["sizes"][n] = {

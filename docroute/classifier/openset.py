@@ -84,9 +84,17 @@ class UnknownConfig:
     background_probability: float = 0.2
     # Its logistic regression's inverse L2 strength (on unit embeddings).
     background_c: float = 10.0
-    # A class with fewer samples than this raises the limit to the highest out-of-fold background
-    # probability of a training sample (few samples: narrow classes, see outlier_exposure.py).
-    background_few_samples: int = 10
+    # The limit is raised, where the workflow's own samples need it, to the conformal quantile
+    # of their out-of-fold background probabilities (pooled over the classes, held out with their
+    # near-duplicates): at most this share of a trained kind's new documents is flagged by this
+    # view, whatever the number of samples (outlier_exposure.conformal_limit). It replaced the
+    # few-samples rule below, whose raise, set with the generic set, fell short with the real
+    # documents (6.2 % of known documents flagged at 5 samples a class, docs/quality.md).
+    # 0: the rule of recipes stored before it.
+    background_flag_share: float = 0.05
+    # Recipes stored before the conformal limit: a class with fewer samples than this raised the
+    # limit to the highest out-of-fold background probability of a training sample (10 then).
+    background_few_samples: int = 0
     # Drop the background rows that lie inside a class's own spread before the fit
     # (outlier_exposure.claimed_by_classes): the background is real documents, and a workflow
     # may train a kind it holds. Without it, at 15 samples a class and limit 0.2, the closed set

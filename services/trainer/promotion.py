@@ -87,6 +87,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "views": tuple(unknown.get("views", VIEWS)),
                 # Recipes from before the claim rule fitted the whole background set.
                 "background_claims": unknown.get("background_claims", False),
+                # Recipes from before the conformal limit raised it under 10 samples a class.
+                "background_flag_share": unknown.get("background_flag_share", 0.0),
             }
         )
     )

@@ -14,6 +14,8 @@ known documents flagged.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -31,27 +33,107 @@ def fit_background_rule(
     threshold: float,
     c: float,
     background_id: str,
+    flag_share: float = 0.0,
     few_samples: int = 0,
     folds: npt.NDArray[np.int64] | None = None,
     weight: float = 1.0,
     max_iter: int = 2000,
 ) -> BackgroundRule:
     """Fit the classes (`labels` in 0..n_classes-1) plus the background rows as class n_classes,
-    the background weighing `weight` x an average class; unknown above `threshold`.
+    the background weighing `weight` x an average class; unknown above `threshold`, raised to
+    what the workflow's own samples need.
 
-    When a class has fewer than `few_samples` samples, the limit is raised to the highest
-    out-of-fold background probability of a training sample (`folds`: each sample's fold): with
-    so few samples a class's region is narrow, and its own new documents look like the background
-    more often than the fixed limit allows (bench at 5 samples per class: 11 % of known documents
-    flagged at 0.2, 4 % with this; from 10 samples on the limit is the fixed one, docs/quality.md).
+    `flag_share` > 0 (the default since 2026-12-01): the limit is at least the conformal
+    quantile (`conformal_limit`) of the training samples' out-of-fold background probabilities
+    (`folds`: each sample's fold), pooled over the classes, so that a new document of a trained
+    kind, exchangeable with the samples, is flagged with probability at most `flag_share` at any
+    number of samples. Held-out documents score higher with few samples (a class's region is
+    narrow), which is what raised too few at 5 samples a class with the fixed limit.
+
+    Else, as recipes from before it: when a class has fewer than `few_samples` samples, the limit
+    is raised to the highest out-of-fold background probability of a training sample.
     """
     rule = _fit(embeddings, labels, n_classes, background, c, weight, max_iter)
     limit = float(threshold)
     counts = np.bincount(labels, minlength=n_classes)
-    if counts.min() < few_samples and folds is not None and len(np.unique(folds)) >= 2:
+    usable = folds is not None and len(np.unique(folds)) >= 2
+    if usable and flag_share > 0:
+        assert folds is not None
+        held_out = _out_of_fold(embeddings, labels, n_classes, background, c, weight, max_iter, folds)
+        limit = max(limit, conformal_limit(held_out, flag_share))
+    elif usable and counts.min() < few_samples:
+        assert folds is not None
         held_out = _out_of_fold(embeddings, labels, n_classes, background, c, weight, max_iter, folds)
         limit = max(limit, float(held_out.max()))
     return BackgroundRule(rule.coef, rule.intercept, min(limit, 0.99), background_id)
+
+
+def conformal_limit(scores: npt.NDArray[np.floating], flag_share: float) -> float:
+    """The split-conformal limit of held-out scores: their ceil((n + 1)(1 - a))-th smallest.
+
+    A new score exchangeable with the n held-out ones exceeds it with probability at most a
+    (`flag_share`), whatever their distribution. With fewer than 1/a - 1 scores (19 at a = 0.05)
+    no order statistic promises a: the limit is then the largest score, which promises only
+    1 / (n + 1) (an 18-sample workflow: 5.3 %), so a workflow that small may flag more of its
+    own documents than a.
+    """
+    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    if not len(ordered):
+        return 0.0
+    rank = math.ceil((len(ordered) + 1) * (1.0 - flag_share))
+    return float(ordered[min(rank, len(ordered)) - 1])
+
+
+def duplicate_folds(
+    embeddings: npt.NDArray[np.floating],
+    labels: npt.NDArray[np.int64],
+    n_folds: int,
+    seed: int,
+    duplicate: float,
+) -> npt.NDArray[np.int64]:
+    """Stratified folds that keep a class's near-duplicates (cosine similarity above `duplicate`,
+    joined transitively: several invoices of one sender) in one fold.
+
+    Conformal limits need held-out samples that are like new documents, and a new document is
+    rarely a near-copy of a training sample: scored with its near-copies in the fit, a held-out
+    sample looks more typical than the workflow's new mail will. A class that is one group of
+    near-duplicates is dealt sample by sample (holding it out whole would leave the class out of
+    the fit).
+    """
+    unit = unit_rows(np.asarray(embeddings, dtype=np.float32))
+    rng = np.random.default_rng(seed)
+    folds = np.empty(len(labels), dtype=np.int64)
+    per_fold = np.zeros(n_folds, dtype=np.int64)  # samples of every class so far: balances the folds
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        groups = _near_duplicate_groups(unit[members], duplicate)
+        if len(groups) < 2:
+            groups = [np.array([j]) for j in range(len(members))]
+        own = np.zeros(n_folds, dtype=np.int64)
+        # Largest groups first, ties in random order, each to the fold with fewest of the class.
+        order = sorted(rng.permutation(len(groups)), key=lambda g: -len(groups[g]))
+        for g in order:
+            fold = int(np.lexsort((per_fold, own))[0])
+            folds[members[groups[g]]] = fold
+            own[fold] += len(groups[g])
+            per_fold[fold] += len(groups[g])
+    return folds
+
+
+def _near_duplicate_groups(units: npt.NDArray[np.float32], duplicate: float) -> list[npt.NDArray[np.int64]]:
+    """The connected components of "similarity above `duplicate`" among one class's rows."""
+    parent = list(range(len(units)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(units @ units.T > duplicate, k=1)), strict=True):
+        parent[root(int(i))] = root(int(j))
+    roots = np.array([root(i) for i in range(len(units))])
+    return [np.flatnonzero(roots == r) for r in np.unique(roots)]
 
 
 def claimed_by_classes(

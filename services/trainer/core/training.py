@@ -28,7 +28,7 @@ from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import BACKGROUND, UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
-from services.trainer.core.outlier_exposure import claimed_by_classes, fit_background_rule
+from services.trainer.core.outlier_exposure import claimed_by_classes, duplicate_folds, fit_background_rule
 from services.trainer.core.rowspace import fit_logistic, gram, spans_fewer
 from services.trainer.core.terms import TermCounts
 
@@ -234,10 +234,27 @@ def _with_background(
         threshold=unknown.background_probability,
         c=unknown.background_c,
         background_id=background.digest,
+        flag_share=unknown.background_flag_share,
         few_samples=unknown.background_few_samples,
-        folds=stratified_folds(y, _fold_count(Counter(model.training_labels), config.max_folds), seed),
+        folds=background_folds(embeddings, y, config.max_folds, unknown, seed),
     )
     return replace(result, model=replace(model, unknown_rule=replace(model.unknown_rule, background=rule)))
+
+
+def background_folds(
+    embeddings: npt.NDArray[np.floating],
+    y: npt.NDArray[np.int64],
+    max_folds: int,
+    unknown: UnknownConfig,
+    seed: int,
+) -> npt.NDArray[np.int64]:
+    """The folds whose held-out samples set the background limit: near-duplicates held out
+    together for the conformal limit (outlier_exposure.duplicate_folds); stratified as before for
+    recipes from before it."""
+    n_folds = _fold_count(Counter(y.tolist()), max_folds)
+    if unknown.background_flag_share > 0:
+        return duplicate_folds(embeddings, y, n_folds, seed, unknown.duplicate_similarity[0])
+    return stratified_folds(y, n_folds, seed)
 
 
 def _unknown_block(blocks: Sequence[TfidfConfig]) -> int:

@@ -95,12 +95,13 @@ def test_without_the_background_set_the_embedding_view_flags_in_its_place() -> N
     assert all(v.unknown and v.view == "embedding" for v in model.unknown_verdicts([""] * 5, strangers))
 
 
-def test_few_samples_raise_the_limit_to_the_held_out_samples_background_probability() -> None:
-    """Under `background_few_samples` samples a class, no training sample held out of the fit would
-    be flagged: the limit is at least the highest out-of-fold background probability."""
+def test_a_recipe_from_before_raises_the_limit_to_the_held_out_samples_under_few_samples() -> None:
+    """Recipes from before the conformal limit: under `background_few_samples` samples a class, no
+    training sample held out of the fit would be flagged: the limit is at least the highest
+    out-of-fold background probability."""
     background = _samples()[3]
-    few = _train(background, UnknownConfig(background_few_samples=10))  # 8 samples a class
-    fixed = _train(background, UnknownConfig(background_few_samples=0))
+    few = _train(background, UnknownConfig(background_flag_share=0.0, background_few_samples=10))
+    fixed = _train(background, UnknownConfig(background_flag_share=0.0, background_few_samples=0))
     assert few.unknown_rule is not None and few.unknown_rule.background is not None
     assert fixed.unknown_rule is not None and fixed.unknown_rule.background is not None
     limit = UnknownConfig().background_probability

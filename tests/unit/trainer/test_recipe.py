@@ -73,3 +73,16 @@ def test_a_recipe_from_before_the_claim_rule_fits_the_whole_background_set() -> 
     del stored["config"]["unknown"]["background_claims"]
     unknown = config_from_recipe(stored).unknown
     assert unknown is not None and not unknown.background_claims
+
+
+def test_a_recipe_from_before_the_conformal_limit_keeps_the_few_samples_raise() -> None:
+    """The default sets the background limit from held-out samples (conformal, 5 %); a recipe
+    stored without that setting re-runs with its few-samples raise."""
+    assert TrainingConfig().unknown is not None and TrainingConfig().unknown.background_flag_share == 0.05
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    assert config_from_recipe(stored).unknown.background_flag_share == 0.05  # type: ignore[union-attr]
+    del stored["config"]["unknown"]["background_flag_share"]
+    stored["config"]["unknown"]["background_few_samples"] = 10
+    unknown = config_from_recipe(stored).unknown
+    assert unknown is not None and unknown.background_flag_share == 0.0
+    assert unknown.background_few_samples == 10
