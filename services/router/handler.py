@@ -24,9 +24,18 @@ class RouterHandler:
     """Decides a route once per document and records it, so a redelivery repeats no route; a
     document waiting in review is decided again when a newer model classifies it (reprocessing).
 
-    The decision record (`routes/<document>.json`, written only if absent) holds the routed
-    event and whether the broker acknowledged it; a redelivered message after acknowledgement
-    emits nothing, one before it emits the same event (same id) again.
+    The decision record (`routes/<document>.json`, written only if absent, before the route is
+    sent) holds the routed event and the `document.classified` message it answers (its `time`:
+    a redelivered message carries the same, another copy of the document's classification a
+    time of its own). One write per document: whether the route reached the broker follows from
+    which message finds the record.
+    - The same message again (redelivered before its offset was committed): the route may not
+      have reached the broker, so the same event (same id) is sent again; consumers drop a copy
+      by id.
+    - Another message (a mail published again, a reprocess): it lies behind the recorded one on
+      the document's partition (the key is the document id), and a partition's messages are
+      handled in order, each after the one before was produced, so the route was sent: nothing
+      is sent, unless the document waits in review and a newer model classified it.
     """
 
     def __init__(self, workflows: WorkflowDirectory, store: BlobStore) -> None:
@@ -38,7 +47,11 @@ class RouterHandler:
         if doc.purpose != "processing":
             return []
         document_id = str(doc.document_id)
-        record = {"sent": False, "routed": self._decide(doc, event.time).model_dump(mode="json")}
+        answers = event.time.isoformat()
+        record: dict[str, Any] = {
+            "answers": answers,
+            "routed": self._decide(doc, event.time).model_dump(mode="json"),
+        }
         # Claim the decision in one round trip; a redelivery finds the first one and keeps it.
         if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):
             found = _readable(self._store.get(_key(document_id)))
@@ -51,13 +64,13 @@ class RouterHandler:
                     "decision record unreadable, deciding again", extra={"document_id": document_id}
                 )
                 self._store.put(_key(document_id), _dump(record), content_type="application/json")
-            elif found["sent"] and _reviewed_by_an_older_model(found, doc):
+            elif _sent(found, answers) and _reviewed_by_an_older_model(found, doc):
                 # Waiting in review, classified again by a newer model (the API's reprocess):
                 # decided again, once per model version (the event id names it).
                 record = {**record, "again": True}
                 self._store.put(_key(document_id), _dump(record), content_type="application/json")
-            elif found["sent"]:
-                logger.info("already routed, skipping redelivery", extra={"document_id": document_id})
+            elif _sent(found, answers):
+                logger.info("already routed, skipping a repeat", extra={"document_id": document_id})
                 return []
             else:
                 record = found
@@ -69,12 +82,10 @@ class RouterHandler:
         )  # fmt: skip
         return [to_destination, replace(to_destination, topic=topics.DOCUMENT_ROUTED)]
 
-    def mark_sent(self, event: Event[Any], outgoing: Sequence[Outgoing]) -> None:
-        """Record that the route reached the broker; called by the bus after acknowledgement."""
+    def on_sent(self, event: Event[Any], outgoing: Sequence[Outgoing]) -> None:
+        """Count and log a route the broker acknowledged; called by the bus. Writes nothing: a
+        later message of the document tells that the route was sent (see the class docstring)."""
         routed: DocumentRouted = outgoing[0].event.data
-        self._store.put_json(
-            _key(str(routed.document_id)), {"sent": True, "routed": routed.model_dump(mode="json")}
-        )
         metrics.ROUTED.labels(routed.route, routed.document_class or "none").inc()
         if routed.document_class:
             metrics.CONFIDENCE.labels(routed.document_class).observe(routed.confidence)
@@ -140,11 +151,21 @@ def _reviewed_by_an_older_model(record: dict[str, Any], doc: DocumentClassified)
     return bool(first["route"] == "review" and doc.model_version > first["model_version"])
 
 
+def _sent(record: dict[str, Any], answers: str) -> bool:
+    """True when the recorded route reached the broker: the record answers another message.
+    A record of an earlier release says it itself (`sent`, written after the acknowledgement)."""
+    if "answers" in record:
+        return bool(record["answers"] != answers)
+    return bool(record["sent"])
+
+
 def _readable(raw: bytes) -> dict[str, Any] | None:
     """A decision record as written, or None when it is not one (cut short, garbled)."""
     try:
         record = json.loads(raw)
-        if not isinstance(record, dict) or not isinstance(record.get("sent"), bool):
+        if not isinstance(record, dict):
+            return None
+        if not isinstance(record.get("answers"), str) and not isinstance(record.get("sent"), bool):
             return None
         DocumentRouted.model_validate(record["routed"])
     except (ValueError, KeyError):  # pydantic's ValidationError is a ValueError

@@ -21,5 +21,5 @@ def run() -> None:
         "router",
         settings,
         {topics.DOCUMENT_CLASSIFIED: handler.on_classified},
-        on_produced=handler.mark_sent,
+        on_produced=handler.on_sent,
     ).run()

@@ -1,15 +1,18 @@
 """The router's decision record on the real S3: one an earlier attempt left unreadable (cut off
-by a crash) is decided again, never a dead letter; a whole one still stops a second route."""
+by a crash) is decided again, never a dead letter; a whole one still stops a second route; one
+write per document: a redelivered message sends its route again, another copy of the document's
+classification sends nothing."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 import pytest
 
-from docroute.blobstore import BlobStore
+from docroute.blobstore import BlobRef, BlobStore
 from docroute.contracts._generated import Blob, DocumentClassified, DocumentSpec, Part, WorkflowUpdated
 from docroute.events import decode, encode, new_event
 from services.router.handler import RouterHandler
@@ -64,22 +67,84 @@ def test_an_unreadable_record_is_decided_again(
     key = f"routes/{doc.document_id}.json"
     blobstore.put(key, left)
 
-    first = handler.on_classified(new_event("document.classified", doc, source="test"))
+    classified = new_event("document.classified", doc, source="test")
+    first = handler.on_classified(classified)
 
     assert [out.topic for out in first] == ["extract.invoice", "document.routed"]
-    assert json.loads(blobstore.get(key))["sent"] is False
-    handler.mark_sent(first[0].event, first)
+    assert json.loads(blobstore.get(key))["answers"] == classified.time.isoformat()
+    handler.on_sent(classified, first)
     assert handler.on_classified(new_event("document.classified", doc, source="test")) == []
 
 
-def test_a_redelivery_before_acknowledgement_repeats_the_same_event(
-    router: tuple[RouterHandler, str],
+def test_a_redelivered_message_repeats_the_same_event(router: tuple[RouterHandler, str]) -> None:
+    """The same message again (its offset was not committed): the route may not have reached
+    the broker, so it is sent again, the same event (consumers drop a copy by id)."""
+    handler, workflow_id = router
+    classified = new_event("document.classified", _classified(workflow_id), source="test")
+    first = handler.on_classified(classified)
+    again = handler.on_classified(decode(encode(classified)))  # the same bytes, read again
+    assert [out.event.id for out in again] == [out.event.id for out in first]
+    assert [out.event.data for out in again] == [out.event.data for out in first]
+
+
+class _CountingStore:
+    """The real store, counting what is written."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        self.writes: list[str] = []
+
+    def put(self, key: str, data: bytes, **kwargs: Any) -> BlobRef:
+        self.writes.append(key)
+        return self._store.put(key, data, **kwargs)
+
+    def put_if_absent(self, key: str, data: bytes, **kwargs: Any) -> bool:
+        self.writes.append(key)
+        return self._store.put_if_absent(key, data, **kwargs)
+
+    def put_json(self, key: str, value: Any) -> BlobRef:
+        self.writes.append(key)
+        return self._store.put_json(key, value)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_a_route_costs_one_write_and_a_repeat_sends_nothing(blobstore: BlobStore) -> None:
+    """Issue 9: one S3 write per routed document (the claim), none after the acknowledgement;
+    a mail published again (another classification message) still sends nothing new."""
+    workflow_id = str(uuid.uuid4())
+    store = _CountingStore(blobstore)
+    handler = RouterHandler(_Workflows(workflow_id), store)  # type: ignore[arg-type]
+    doc = _classified(workflow_id)
+    classified = new_event("document.classified", doc, source="test")
+
+    sent = handler.on_classified(classified)
+    handler.on_sent(classified, sent)
+    writes = list(store.writes)
+    repeat = handler.on_classified(new_event("document.classified", doc, source="test"))
+
+    assert [out.topic for out in sent] == ["extract.invoice", "document.routed"]
+    assert writes == [f"routes/{doc.document_id}.json"]
+    assert repeat == []
+
+
+@pytest.mark.parametrize(("sent", "expected"), [(True, 0), (False, 2)])
+def test_a_record_of_the_earlier_release_is_read(
+    router: tuple[RouterHandler, str], blobstore: BlobStore, sent: bool, expected: int
 ) -> None:
+    """Records written before issue 9 say `sent` themselves: one sent stops a repeat, one not
+    (a crash before the acknowledgement) sends its route again."""
     handler, workflow_id = router
     doc = _classified(workflow_id)
     first = handler.on_classified(new_event("document.classified", doc, source="test"))
+    old = {"sent": sent, "routed": first[0].event.data.model_dump(mode="json")}
+    blobstore.put_json(f"routes/{doc.document_id}.json", old)
+
     again = handler.on_classified(new_event("document.classified", doc, source="test"))
-    assert [out.event.id for out in again] == [out.event.id for out in first]
+
+    assert len(again) == expected
+    assert [out.event.id for out in again] == [out.event.id for out in first][:expected]
 
 
 def test_a_document_in_review_is_decided_again_by_a_newer_model_once(
@@ -91,16 +156,15 @@ def test_a_document_in_review_is_decided_again_by_a_newer_model_once(
     doc = _classified(workflow_id).model_copy(update={"confidence": 0.5})  # below 0.8: review
     first = handler.on_classified(new_event("document.classified", doc, source="test"))
     assert first[0].topic == "review.pending"
-    handler.mark_sent(first[0].event, first)
     assert handler.on_classified(new_event("document.classified", doc, source="test")) == []
 
     newer = doc.model_copy(update={"model_version": 2, "confidence": 0.95})
-    again = handler.on_classified(new_event("document.classified", newer, source="test"))
+    reprocessed = new_event("document.classified", newer, source="test")
+    again = handler.on_classified(reprocessed)
     assert [out.topic for out in again] == ["extract.invoice", "document.routed"]
     assert again[0].event.id != first[0].event.id
-    redelivered = handler.on_classified(new_event("document.classified", newer, source="test"))
-    assert redelivered[0].event.id == again[0].event.id  # before acknowledgement: the same event
-    handler.mark_sent(again[0].event, again)
+    redelivered = handler.on_classified(decode(encode(reprocessed)))
+    assert redelivered[0].event.id == again[0].event.id  # not committed yet: the same event
     assert handler.on_classified(new_event("document.classified", newer, source="test")) == []
 
 
