@@ -53,6 +53,20 @@ SROIE = "zzzDavid/ICDAR-2019-SROIE"
 PAGES = (("invoice-x/invoice2data", "tests/compare", 12), ("papers-we-love/papers-we-love", "", 8))
 CANVAS = (1600, 1200)  # width, height: a phone photo as the OCR service downsizes it anyway
 MIN_IOU = 0.7
+# Real images beside the composition. softmatic/vision-data (CC-BY-4.0): German shop receipts as a
+# flatbed returned them, cropped (A) and uncropped (B, C), one receipt per image. Mindee's client
+# test data: one phone photo of two French receipts on a light table (Mindee's own cropper
+# sample), its receipts' corners marked by hand on a 1000 px copy (shares of width and height).
+REAL_SCANS = ("softmatic/vision-data", "9062febd225986dc567777015f11d3db3a363086", "2D/Receipts/")
+REAL_PHOTO = (
+    "mindee/client-lib-test-data",
+    "13093f3a48de212ef26889df71199c1a2a9d1478",
+    "v1/products/cropper/default_sample.jpg",
+)
+REAL_PHOTO_RECEIPTS = (
+    ((0.190, 0.027), (0.435, 0.009), (0.470, 0.970), (0.200, 0.980)),
+    ((0.625, 0.071), (0.868, 0.125), (0.800, 0.975), (0.552, 0.925)),
+)
 
 
 @dataclass(frozen=True)
@@ -224,6 +238,30 @@ def load_pages(mirrors: Path) -> list[np.ndarray]:
     return pages
 
 
+def load_real(mirrors: Path) -> tuple[list[np.ndarray], Photo | None]:
+    """(real single-receipt scans, the real two-receipt photo), each empty or None when its mirror
+    is not at hand (``fetch`` brings them to /work/.mirror)."""
+    scans: list[np.ndarray] = []
+    photo = None
+    repo, commit, prefix = REAL_SCANS
+    try:
+        src = GitSource(repo, commit, mirrors, mirrors / "cache")
+        for path in src.ls(prefix):
+            if path.lower().endswith((".jpg", ".jpeg", ".png")):
+                scans.append(np.asarray(Image.open(io.BytesIO(src.read(path))).convert("RGB")))
+        repo, commit, path = REAL_PHOTO
+        image = np.asarray(
+            Image.open(io.BytesIO(GitSource(repo, commit, mirrors, mirrors / "cache").read(path))).convert(
+                "RGB"
+            )
+        )
+        size = np.array([image.shape[1], image.shape[0]], np.float32)
+        photo = Photo(image, [np.array(quad, np.float32) * size for quad in REAL_PHOTO_RECEIPTS])
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"real images not at hand ({exc}): fetch {REAL_SCANS[0]} and {REAL_PHOTO[0]}")
+    return scans, photo
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=100, help="photos of 2-3 receipts")
@@ -269,6 +307,9 @@ def main() -> None:
         ],
         "full pages of corpus PDFs at 100 dpi": load_pages(args.mirrors),
     }
+    real_scans, real_photo = load_real(args.mirrors)
+    if real_scans:
+        singles[f"REAL flatbed scans of one receipt, cropped and uncropped ({REAL_SCANS[0]})"] = real_scans
     results = {name: _measure(detect, photos, singles) for name, detect in detectors.items()}
     total = sum(len(photo.receipts) for _, _, photo in photos)
 
@@ -290,6 +331,12 @@ def main() -> None:
 
         print(f"  {label}: {len(images)} images, false splits {tally(lambda c: c >= 2)}, "
               f"one region {tally(lambda c: c == 1)}, none {tally(lambda c: c == 0)}")  # fmt: skip
+    if real_photo is not None:
+        found = []
+        for detect in detectors.values():
+            quads = detect(real_photo.image)
+            found.append(f"{receipts_found(real_photo, quads)} of 2 found, {len(quads)} regions")
+        print(f"REAL phone photo of 2 receipts on a light table ({REAL_PHOTO[0]}): {' | '.join(found)}")
     for name in detectors:
         times = results[name]["times"]
         print(
