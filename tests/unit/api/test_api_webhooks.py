@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from docroute import topics
 from docroute.contracts._generated import Blob, DocumentRouted, DocumentSuperseded, ReplacedByItem, ReroutedTo
@@ -15,6 +18,7 @@ from docroute.events import new_event
 from docroute.settings import KafkaSettings
 from services.api.settings import ApiSettings, WebhookSettings
 from services.api.webhooks import service as webhooks_service
+from services.api.webhooks.models import Webhook, WebhookDelivery
 from services.api.webhooks.service import backoff_s, delivery_payload, event_names, private_target, sign
 
 
@@ -102,3 +106,59 @@ def test_the_webhook_consumer_fetches_with_the_background_wait(monkeypatch: pyte
     settings = ApiSettings(kafka=KafkaSettings(background_fetch_max_wait_ms=4321))
     webhooks_service.WebhookWorker(settings, sessions=None)._connect()  # type: ignore[arg-type]
     assert [options["fetch_max_wait_ms"] for options in made] == [4321]
+
+
+def _routed_event(workflow_id: uuid.UUID, route: str = "extract") -> Any:
+    data = DocumentRouted(
+        document_id=uuid.uuid4(),
+        workflow_id=workflow_id,
+        route=route,
+        topic="extract.invoice" if route == "extract" else topics.REVIEW_PENDING,
+        document_class="invoice",
+        confidence=0.9,
+        threshold=0.8,
+        model_version=1,
+        reason="sure",
+        probabilities={"invoice": 0.9},
+        blob=Blob(ref="s3://b/k", sha256="a" * 64, size=1, media_type="application/pdf"),
+        ocr_ref="s3://b/o",
+        page_count=1,
+    )
+    return new_event("document.routed", data, source="t", event_id=str(uuid.uuid4()))
+
+
+def test_a_poll_of_routes_reads_the_webhooks_once(session: Session) -> None:
+    """Issue 9: every routed document reached the webhook consumer's database one query at a
+    time; a poll's events now read their workflows' webhooks in one query."""
+    events = [_routed_event(uuid.uuid4()) for _ in range(3)] + [_routed_event(uuid.uuid4())] * 2
+    sent: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *a: sent.append(a[2]))
+
+    assert webhooks_service.record_deliveries(session, events) == 0
+    assert len(sent) == 1, sent
+
+
+def test_each_subscribed_webhook_gets_one_delivery_per_event(session: Session) -> None:
+    ours, other = uuid.uuid4(), uuid.uuid4()
+    past = datetime.now(UTC) - timedelta(hours=1)
+
+    def hook(workflow_id: uuid.UUID, wants: str) -> Webhook:
+        return Webhook(workflow_id=workflow_id, url="https://h", events=[wants], secret="s", created_at=past)
+
+    routes, review = hook(ours, "document.routed"), hook(ours, "review.pending")
+    elsewhere = hook(other, "model.published")
+    session.add_all([routes, review, elsewhere])
+    session.flush()
+    extract, to_review = _routed_event(ours), _routed_event(ours, "review")
+    events = [extract, to_review, to_review, _routed_event(other), _routed_event(uuid.uuid4())]
+
+    assert webhooks_service.record_deliveries(session, events) == 3
+    session.flush()
+    made = session.scalars(select(WebhookDelivery)).all()
+    assert sorted((d.webhook_id == routes.id, d.event_id, d.event_type) for d in made) == sorted(
+        [
+            (True, extract.id, "document.routed"),
+            (True, to_review.id, "document.routed"),
+            (False, to_review.id, "review.pending"),
+        ]
+    )
