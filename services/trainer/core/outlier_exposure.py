@@ -106,7 +106,7 @@ def duplicate_folds(
     per_fold = np.zeros(n_folds, dtype=np.int64)  # samples of every class so far: balances the folds
     for c in np.unique(labels):
         members = np.flatnonzero(labels == c)
-        groups = _near_duplicate_groups(unit[members], duplicate)
+        groups = near_duplicate_groups(unit[members], duplicate)
         if len(groups) < 2:
             groups = [np.array([j]) for j in range(len(members))]
         own = np.zeros(n_folds, dtype=np.int64)
@@ -120,7 +120,7 @@ def duplicate_folds(
     return folds
 
 
-def _near_duplicate_groups(units: npt.NDArray[np.float32], duplicate: float) -> list[npt.NDArray[np.int64]]:
+def near_duplicate_groups(units: npt.NDArray[np.float32], duplicate: float) -> list[npt.NDArray[np.int64]]:
     """The connected components of "similarity above `duplicate`" among one class's rows."""
     parent = list(range(len(units)))
 

@@ -27,6 +27,7 @@ from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_f
 from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import BACKGROUND, UnknownConfig, fit_unknown_rule
 from docroute.errors import PermanentError
+from services.trainer.core.advice import data_warnings
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
 from services.trainer.core.outlier_exposure import claimed_by_classes, duplicate_folds, fit_background_rule
 from services.trainer.core.rowspace import fit_logistic, gram, spans_fewer
@@ -197,7 +198,9 @@ def _train(
     report = replace(
         report,
         training_seconds=round(time.perf_counter() - started, 3),
-        warnings=_data_warnings(Counter(labels)),
+        warnings=data_warnings(
+            list(labels), emb, (config.unknown or UnknownConfig()).duplicate_similarity[0]
+        ),
     )
     return TrainingResult(model=model, report=report, oof_probabilities=oof_probabilities)
 
@@ -327,15 +330,6 @@ def _fold_count(class_counts: Counter[str], max_folds: int) -> int:
             f"{dict(sorted(class_counts.items()))}{detail}"
         )
     return max(2, min(max_folds, min(usable.values())))
-
-
-def _data_warnings(class_counts: Counter[str]) -> tuple[str, ...]:
-    """Explain figures that cannot be trusted because a class has a single sample."""
-    return tuple(
-        f"class {label!r} has 1 sample: it is never predicted out-of-fold, add more samples"
-        for label, n in sorted(class_counts.items())
-        if n < 2
-    )
 
 
 def _out_of_fold_logits(

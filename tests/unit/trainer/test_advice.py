@@ -1,0 +1,43 @@
+"""Advice on a workflow's samples: a class of near-copies of a few documents is named."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.trainer.core.advice import data_warnings
+
+DIM = 64
+
+
+def _copies(rng: np.random.Generator, documents: int, each: int, spread: float = 0.05) -> np.ndarray:
+    """`each` near-copies (cosine ~0.99) of each of `documents` unrelated documents."""
+    bases = rng.normal(size=(documents, DIM))
+    return np.vstack(
+        [base + spread * np.linalg.norm(base) / np.sqrt(DIM) * rng.normal(size=(each, DIM)) for base in bases]
+    )
+
+
+def test_a_class_of_copies_of_three_documents_is_named_with_its_count() -> None:
+    rng = np.random.default_rng(0)
+    invoices = _copies(rng, documents=3, each=5)
+    receipts = rng.normal(size=(15, DIM))  # 15 unrelated documents
+    labels = ["invoice"] * 15 + ["receipt"] * 15
+    warnings = data_warnings(labels, np.vstack([invoices, receipts]), duplicate_similarity=0.9)
+    assert len(warnings) == 1
+    assert "'invoice'" in warnings[0] and "near-copies of 3 documents" in warnings[0]
+
+
+def test_distinct_documents_and_a_few_repeats_get_no_advice() -> None:
+    rng = np.random.default_rng(1)
+    # 6 documents, one of them three times: 8 samples of 6 distinct documents.
+    varied = np.vstack([_copies(rng, documents=1, each=3), rng.normal(size=(5, DIM))])
+    # 4 distinct documents only, but 4 samples: too few to call them copies.
+    small = rng.normal(size=(4, DIM))
+    labels = ["letter"] * 8 + ["payslip"] * 4
+    assert data_warnings(labels, np.vstack([varied, small]), duplicate_similarity=0.9) == ()
+
+
+def test_a_single_sample_class_is_named() -> None:
+    rng = np.random.default_rng(2)
+    warnings = data_warnings(["a", "a", "b"], rng.normal(size=(3, DIM)), duplicate_similarity=0.9)
+    assert warnings == ("class 'b' has 1 sample: it is never predicted out-of-fold, add more samples",)
