@@ -15,7 +15,7 @@ from docroute.errors import BrokerUnavailableError
 from docroute.events import Outgoing
 from docroute.kafka import EventProducer
 from docroute.settings import KafkaSettings
-from services.api.db import SessionFactory, make_engine, make_sessionmaker
+from services.api.db import SessionFactory, make_background_engine, make_engine, make_sessionmaker
 from services.api.settings import ApiSettings
 
 if TYPE_CHECKING:
@@ -81,16 +81,22 @@ class Resources:
     blobstore: BlobStore
     producer: LazyProducer
     projection: Projection | None = field(default=None)
+    # The projection's and the webhooks' (see `make_background_engine`); requests use `sessions`.
+    background_engine: Engine | None = field(default=None)
+    background_sessions: SessionFactory | None = field(default=None)
 
     @classmethod
     def connect(cls, settings: ApiSettings) -> Resources:
         engine = make_engine(settings.database.url)
+        background = make_background_engine(settings.database.url, engine)
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine),
             blobstore=BlobStore(settings.s3),
             producer=LazyProducer(settings.kafka),
+            background_engine=background,
+            background_sessions=make_sessionmaker(background),
         )
 
     def close(self) -> None:
@@ -98,3 +104,5 @@ class Resources:
             self.projection.stop()
         self.producer.close()
         self.engine.dispose()
+        if self.background_engine is not None:
+            self.background_engine.dispose()

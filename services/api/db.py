@@ -25,6 +25,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def make_background_engine(url: str, requests: Engine) -> Engine:
+    """The engine of the API's background consumers (projection, webhooks): PostgreSQL without a
+    ping before each transaction, a round trip per poll. Each of them retries what a connection
+    a database restart cut fails (OperationalError), and the pool then connects afresh; requests
+    keep the ping, since a request has no retry. SQLite has no ping: `requests` serves both."""
+    if url.startswith("sqlite"):
+        return requests
+    return create_engine(url, pool_size=3, max_overflow=2)
+
+
 def make_sessionmaker(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -77,13 +77,14 @@ def create_app(settings: ApiSettings) -> FastAPI:
         except TransientError as exc:
             logger.warning("S3 not reachable at start (readyz will say so): %s", exc)
         resources.producer.ready()  # connect in the background
+        background = resources.background_sessions or resources.sessions
         if settings.projection_enabled:
-            resources.projection = Projection(settings, resources.sessions, resources.producer)
+            resources.projection = Projection(settings, background, resources.producer)
             resources.projection.start()
         # Deploy notifications: with the projection, since both are this process's consumers.
         notifier = None
         if settings.projection_enabled and settings.webhooks.enabled:
-            notifier = WebhookWorker(settings, resources.sessions)
+            notifier = WebhookWorker(settings, background)
             notifier.start()
         sweeper = None
         if settings.retention_interval_s > 0:
