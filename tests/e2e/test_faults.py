@@ -68,7 +68,7 @@ def test_every_document_routed_once_through_kills_and_a_broker_restart(stack: St
         assert stream.refused == {}
         assert tally.lost(run.ids) == []
         # One routing event per document; a copy of that same event (same id) may follow a kill
-        # between the broker's acknowledgement and the router's record of it.
+        # of the router between the broker's acknowledgement and its offset's commit.
         assert tally.doubled(run.ids) == []
         decisions = {i: {(r.topic, r.document_class) for r in tally.routed.get(i, [])} for i in run.ids}
         assert all(len(d) <= 1 for d in decisions.values())

@@ -1,0 +1,188 @@
+"""What one document costs in the per-message writes that at-least-once needs (issue 9): the
+router's decision record on S3, ingest's page reservation and the API's settling of it on
+PostgreSQL. Prints the caller's CPU and wall time per document, S3 requests and the S3 server's
+CPU per document, and SQL statements per document, for the working tree's commit and a baseline,
+alternating, on one S3 server and one database (not a test).
+
+Run from the repository root (about a minute; PostgreSQL on 127.0.0.1:5432 as the suite uses)::
+
+    .venv/bin/python bench/round_trips.py --baseline 51e584d [--documents 300] [--rounds 2]
+
+Each version runs in a child process that imports a copy of that commit's code (`git archive`),
+so the two share nothing but the servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# A child imports the code of the version it measures (its working directory), the parent this
+# repository's.
+sys.path.insert(0, os.getcwd() if "--child" in sys.argv else str(Path(__file__).resolve().parents[1]))
+
+import psutil
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", required=True, help="the commit to compare HEAD with")
+    parser.add_argument("--documents", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_measure(json.loads(args.child), args.documents)))
+        return 0
+    from bench._stack import ROOT, freeze_code
+    from docroute.devstack import DevStack, create_postgres_database, drop_postgres_database
+
+    run_dir = Path(tempfile.mkdtemp(prefix="round-trips-"))
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    versions = {
+        f"baseline {args.baseline}": freeze_code(run_dir / "base", commit=args.baseline),
+        f"HEAD {head.stdout.strip()}": freeze_code(run_dir / "head", commit="HEAD"),
+    }
+    stack = DevStack(run_dir)
+    database = create_postgres_database("roundtrips")
+    try:
+        s3 = stack.start_s3("round-trips")
+        s3_pid = stack.processes["s3"].process.pid
+        print(f"load before {os.getloadavg()[0]:.2f}", flush=True)
+        for round_ in range(args.rounds):
+            for name, code in versions.items():
+                setup = {"s3": s3.model_dump(mode="json"), "database": database, "s3_pid": s3_pid}
+                out = subprocess.run(
+                    [sys.executable, str(Path(__file__).resolve()), "--baseline", args.baseline,
+                     "--documents", str(args.documents), "--child", json.dumps(setup)],
+                    cwd=code, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                figures = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"round {round_ + 1}, {name} (load {os.getloadavg()[0]:.2f}):", flush=True)
+                for step, values in figures.items():
+                    print(f"  {step}: " + ", ".join(f"{k} {v}" for k, v in values.items()), flush=True)
+    finally:
+        stack.stop()
+        drop_postgres_database(database)
+    return 0
+
+
+def _measure(setup: dict[str, Any], documents: int) -> dict[str, dict[str, float]]:
+    """In the child: the code of one version, imported from the working directory."""
+    from sqlalchemy import Engine, create_engine, event
+
+    from docroute import quota
+    from docroute.blobstore import BlobStore
+    from docroute.settings import S3Settings
+    from services.api.db import upgrade
+    from services.router.handler import RouterHandler
+
+    statements: list[str] = []
+    event.listen(Engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    s3_server = psutil.Process(setup["s3_pid"])
+    store = BlobStore(S3Settings(**setup["s3"]))
+    store.ensure_bucket()
+    workflow_id = str(uuid.uuid4())
+    router = RouterHandler(_Workflows(workflow_id), store)  # type: ignore[arg-type]
+    # The hook the bus calls after the broker's acknowledgement (its name changed with issue 9).
+    after_ack = getattr(router, "on_sent", None) or getattr(router, "mark_sent")  # noqa: B009
+
+    def route() -> None:
+        classified = _classified(workflow_id)
+        after_ack(classified, router.on_classified(classified))
+
+    figures = {"router": _timed(route, documents, statements, s3_server, store)}
+    upgrade(setup["database"])
+    ledger = quota.Ledger(setup["database"], {"free": None}, "free")
+    workflow = uuid.uuid4()
+    figures["ingest reserve"] = _timed(
+        lambda: ledger.reserve(workflow, [(uuid.uuid4(), 2)]), documents, statements, s3_server, store
+    )
+    engine = create_engine(setup["database"])
+    reserved = [uuid.uuid4() for _ in range(documents + 1)]
+    with engine.begin() as conn:
+        quota.reserve(conn, workflow, [(d, 2) for d in reserved], None)
+    left = iter(reserved)
+
+    def settle() -> None:
+        with engine.begin() as conn:
+            quota.settle(conn, next(left), workflow, 2, datetime.now(UTC))
+
+    figures["api settle"] = _timed(settle, documents, statements, s3_server, store)
+    ledger.close()
+    engine.dispose()
+    return figures
+
+
+def _timed(
+    step: Callable[[], object], n: int, statements: list[str], s3_server: Any, store: Any
+) -> dict[str, float]:
+    step()  # warm: connections, compiled statements
+    requests = _count_requests(store)
+    statements.clear()
+    server_before = sum(s3_server.cpu_times()[:2])
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        step()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {
+        "cpu_ms": round(cpu / n * 1000, 2),
+        "wall_ms": round(wall / n * 1000, 2),
+        "s3_requests": round(requests() / n, 2),
+        "s3_server_cpu_ms": round((sum(s3_server.cpu_times()[:2]) - server_before) / n * 1000, 2),
+        "sql_statements": round(len(statements) / n, 2),
+    }
+
+
+def _count_requests(store: Any) -> Callable[[], int]:
+    """Counts the S3 requests the store's client sends from now on."""
+    sent = [0]
+
+    def count(**_: Any) -> None:
+        sent[0] += 1
+
+    store._client.meta.events.register("before-send.s3", count)
+    return lambda: sent[0]
+
+
+class _Workflows:
+    def __init__(self, workflow_id: str) -> None:
+        from docroute.contracts._generated import DocumentSpec, WorkflowUpdated
+
+        spec = DocumentSpec(cropping=False, character_set="latin", text_style="printed")
+        self.workflow = WorkflowUpdated(
+            workflow_id=workflow_id, name="round-trips", labels=["invoice", "w-9"], document_spec=spec,
+            threshold=0.8, class_thresholds={}, retrain_every=1000, archived=False,
+        )  # fmt: skip
+
+    def get(self, workflow_id: str, *, as_of: datetime | None = None) -> Any:
+        return self.workflow
+
+
+def _classified(workflow_id: str) -> Any:
+    from docroute.contracts._generated import Blob, DocumentClassified
+    from docroute.events import new_event
+
+    data = DocumentClassified(
+        document_id=uuid.uuid4(), workflow_id=workflow_id, purpose="processing",
+        blob=Blob(ref="s3://b/originals/x", sha256="0" * 64, size=1, media_type="application/pdf"),
+        ocr_ref="s3://b/ocr/x.json", page_count=2, model_version=1, embedder_id="usem3",
+        probabilities={"invoice": 0.9, "w-9": 0.1}, predicted_class="invoice", confidence=0.9, unknown=False,
+    )  # fmt: skip
+    return new_event("document.classified", data, source="bench")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
