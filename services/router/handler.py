@@ -51,6 +51,10 @@ class RouterHandler:
         record: dict[str, Any] = {
             "answers": answers,
             "routed": self._decide(doc, event.time).model_dump(mode="json"),
+            # Read by a router of the earlier release while an upgrade rolls (this one reads
+            # `answers`): a record not yet marked sent, so it sends the same route again (a
+            # copy), rather than finding the record unreadable and deciding anew.
+            "sent": False,
         }
         # Claim the decision in one round trip; a redelivery finds the first one and keeps it.
         if not self._store.put_if_absent(_key(document_id), _dump(record), content_type="application/json"):

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from docroute.blobstore import BlobRef, BlobStore
-from docroute.contracts._generated import Blob, DocumentClassified, DocumentSpec, Part, WorkflowUpdated
+from docroute.contracts._generated import (
+    Blob,
+    DocumentClassified,
+    DocumentRouted,
+    DocumentSpec,
+    Part,
+    WorkflowUpdated,
+)
 from docroute.events import decode, encode, new_event
 from services.router.handler import RouterHandler
 
@@ -186,3 +193,17 @@ def test_a_parts_boundary_confidence_travels_on_its_route(
     assert [(e.data.route, e.data.boundary_confidence, e.version) for e in sent] == [
         (route, confidence, version)
     ] * 2
+
+
+def test_a_record_is_whole_to_a_router_of_the_earlier_release(
+    router: tuple[RouterHandler, str], blobstore: BlobStore
+) -> None:
+    """While an upgrade rolls, a router of the earlier release may find a record this one wrote:
+    it must read it as a whole record not yet sent (the same route again), as its `_readable`
+    did (`sent` a bool, `routed` a routed event), not as garbage to decide anew."""
+    handler, workflow_id = router
+    doc = _classified(workflow_id)
+    handler.on_classified(new_event("document.classified", doc, source="test"))
+    record = json.loads(blobstore.get(f"routes/{doc.document_id}.json"))
+    assert record["sent"] is False
+    assert DocumentRouted.model_validate(record["routed"]).document_id == doc.document_id
