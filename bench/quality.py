@@ -61,7 +61,7 @@ from docroute.classifier.openset import (
 )
 from services.router.core import choose_route
 from services.trainer.core import train_classifier
-from services.trainer.core.outlier_exposure import claimed_by_classes, fit_background_rule
+from services.trainer.core.outlier_exposure import claimed_by_classes, conformal_limit, fit_background_rule
 from services.trainer.core.training import Background, TrainingConfig, background_folds
 
 THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workflows/schemas.py)
@@ -382,6 +382,77 @@ def m_product_or_structure_text(
     return np.maximum(m_product(bench, run, idx, probs), m_structure_text(bench, run, idx, probs))
 
 
+def relative_mahalanobis(
+    train: npt.NDArray[np.floating],
+    labels: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.floating],
+    relative: bool = True,
+) -> npt.NDArray[np.float64]:
+    """Relative Mahalanobis distance (Ren et al. 2021, "A simple fix to Mahalanobis distance for
+    improving near-OOD detection"): the distance to the nearest class under the classes' shared
+    covariance, less the distance under one Gaussian of all the samples, on unit embeddings.
+    Subtracting the second removes what makes any text far (its length, its language's
+    directions) and keeps what is far from the classes in particular. Ledoit-Wolf shrinkage:
+    105 samples in 512 dimensions."""
+    from sklearn.covariance import LedoitWolf
+
+    x, z = unit_rows(np.asarray(train, dtype=np.float32)), unit_rows(np.asarray(rows, dtype=np.float32))
+    classes = np.unique(labels)
+    means = np.vstack([x[labels == c].mean(axis=0) for c in classes])
+    within = LedoitWolf(assume_centered=True).fit(x - means[np.searchsorted(classes, labels)])
+    precision = within.precision_
+    per_class = np.stack([np.einsum("ij,jk,ik->i", z - m, precision, z - m) for m in means], axis=1)
+    if not relative:  # the plain Mahalanobis distance (Lee et al. 2018), to compare
+        return np.asarray(per_class.min(axis=1), dtype=np.float64)
+    whole = LedoitWolf().fit(x)
+    centred = z - whole.location_
+    return per_class.min(axis=1) - np.einsum("ij,jk,ik->i", centred, whole.precision_, centred)
+
+
+def _rmd_rule(bench: Bench, run: Run, relative: bool = True) -> tuple[float, float]:
+    """The relative Mahalanobis limit from the run's own training samples: the conformal 5 %
+    quantile of their out-of-fold scores (near-duplicates held out together, as the trainer's
+    background limit), and the scores' spread to scale the margin."""
+    key = f"rmd-limit-{relative}"
+    if key not in run.cache:
+        model = run.model
+        emb = bench.emb[run.train]
+        y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
+        folds = background_folds(emb, y, TrainingConfig().max_folds, UnknownConfig(), 0)
+        held_out = np.zeros(len(y))
+        for fold in np.unique(folds):
+            test = folds == fold
+            held_out[test] = relative_mahalanobis(emb[~test], y[~test], emb[test], relative)
+        run.cache[key] = (conformal_limit(held_out, 0.05), float(held_out.std()) or 1.0)
+    limit, scale = run.cache[key]
+    return limit, scale
+
+
+def m_rmd(bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Relative Mahalanobis past its conformal 5 % limit (1 + excess in held-out spreads)."""
+    return _mahalanobis_margin(bench, run, idx, relative=True)
+
+
+def m_md(bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Plain Mahalanobis (tied covariance) past its conformal 5 % limit."""
+    return _mahalanobis_margin(bench, run, idx, relative=False)
+
+
+def _mahalanobis_margin(bench: Bench, run: Run, idx: list[int], relative: bool) -> npt.NDArray[np.float32]:
+    model = run.model
+    y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
+    limit, scale = _rmd_rule(bench, run, relative)
+    scores = relative_mahalanobis(bench.emb[run.train], y, bench.emb[idx], relative)
+    return np.asarray(1.0 + (scores - limit) / scale, dtype=np.float32)
+
+
+def m_product_or_rmd(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The default's rule, or relative Mahalanobis past its limit."""
+    return np.maximum(m_product(bench, run, idx, probs), m_rmd(bench, run, idx, probs))
+
+
 def m_product_or_structure(
     bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
@@ -485,6 +556,9 @@ METHODS: dict[str, Method] = {
     "structure typicality, text only (no scan share)": m_structure_text,
     "OE | embedding x2.0 | structure": m_product_or_structure,
     "OE | embedding x2.0 | structure, text only": m_product_or_structure_text,
+    "Mahalanobis, tied covariance, conformal 5 %": m_md,
+    "relative Mahalanobis, conformal 5 %": m_rmd,
+    "OE | embedding x2.0 | relative Mahalanobis": m_product_or_rmd,
 }
 
 
@@ -695,6 +769,11 @@ def main() -> None:
         help="the generic background set shipped before (bench/corpus/background.py --write); "
         "measured beside the default when the file exists",
     )
+    parser.add_argument(
+        "--methods",
+        help="comma-separated names of the methods to score (default: all); the candidate rules "
+        "are always scored",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     docs = [d for d in load_corpus(args.corpus) if len(d.text.strip()) >= MIN_CHARS]
@@ -735,7 +814,11 @@ def main() -> None:
         curves: dict[str, dict[float, dict[str, float]]] = {}
         per_kind: dict[str, dict[str, float]] = {}
         print("unknown kinds (each left out in turn): flagged / sent to review / known flagged, by margin")
-        for name, method in methods(bench).items():
+        chosen = methods(bench)
+        if args.methods:
+            wanted = set(args.methods.split(","))
+            chosen = {k: v for k, v in chosen.items() if k in wanted or k in CANDIDATES}
+        for name, method in chosen.items():
             scores = [
                 (method(bench, run, run.known, pk), method(bench, run, run.unknown, pu), pk, pu, run)
                 for run, pk, pu in loo
@@ -782,6 +865,8 @@ def main() -> None:
             "OE | embedding x2.0 (default)",
             *(candidates(bench)),
         ):
+            if name not in per_kind:  # not scored in this run (--methods)
+                continue
             print(
                 f"  left-out kind sent to review, {name}: "
                 + ", ".join(f"{k} {v:.2f}" for k, v in per_kind[name].items())
