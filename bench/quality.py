@@ -771,8 +771,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--methods",
-        help="comma-separated names of the methods to score (default: all); the candidate rules "
-        "are always scored",
+        help="semicolon-separated names of the methods to score (default: all; the names hold "
+        "commas); the candidate rules are always scored",
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -816,7 +816,7 @@ def main() -> None:
         print("unknown kinds (each left out in turn): flagged / sent to review / known flagged, by margin")
         chosen = methods(bench)
         if args.methods:
-            wanted = set(args.methods.split(","))
+            wanted = set(args.methods.split(";"))
             chosen = {k: v for k, v in chosen.items() if k in wanted or k in CANDIDATES}
         for name, method in chosen.items():
             scores = [
