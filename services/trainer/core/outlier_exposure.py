@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from docroute.classifier.novelty import unit_rows
 from docroute.classifier.openset import BackgroundRule
@@ -56,15 +58,12 @@ def fit_background_rule(
     rule = _fit(embeddings, labels, n_classes, background, c, weight, max_iter)
     limit = float(threshold)
     counts = np.bincount(labels, minlength=n_classes)
-    usable = folds is not None and len(np.unique(folds)) >= 2
-    if usable and flag_share > 0:
-        assert folds is not None
+    # The rule before the conformal limit is its flag share 0 (the largest held-out score),
+    # asked only when a class has fewer than `few_samples` samples.
+    raised = flag_share > 0 or counts.min() < few_samples
+    if raised and folds is not None and len(np.unique(folds)) >= 2:
         held_out = _out_of_fold(embeddings, labels, n_classes, background, c, weight, max_iter, folds)
         limit = max(limit, conformal_limit(held_out, flag_share))
-    elif usable and counts.min() < few_samples:
-        assert folds is not None
-        held_out = _out_of_fold(embeddings, labels, n_classes, background, c, weight, max_iter, folds)
-        limit = max(limit, float(held_out.max()))
     return BackgroundRule(rule.coef, rule.intercept, min(limit, 0.99), background_id)
 
 
@@ -122,18 +121,8 @@ def duplicate_folds(
 
 def near_duplicate_groups(units: npt.NDArray[np.float32], duplicate: float) -> list[npt.NDArray[np.int64]]:
     """The connected components of "similarity above `duplicate`" among one class's rows."""
-    parent = list(range(len(units)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in zip(*np.nonzero(np.triu(units @ units.T > duplicate, k=1)), strict=True):
-        parent[root(int(i))] = root(int(j))
-    roots = np.array([root(i) for i in range(len(units))])
-    return [np.flatnonzero(roots == r) for r in np.unique(roots)]
+    _, component = connected_components(sparse.csr_matrix(units @ units.T > duplicate), directed=False)
+    return [np.flatnonzero(component == c) for c in np.unique(component)]
 
 
 def claimed_by_classes(
