@@ -79,6 +79,18 @@ def stable_id(*parts: object) -> str:
     return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
 
 
+def id_in(data: Any, name: str) -> uuid.UUID | None:
+    """The id an event's data carries as `name` (a UUID, or a string in a few: dead letters);
+    None when it carries none, or one that is not a UUID."""
+    value = getattr(data, name, None)
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def new_event(
     event_type: str,
     data: M,

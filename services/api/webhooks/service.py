@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from docroute import topics
 from docroute.errors import InvalidEventError, TransientError
-from docroute.events import Event, data_as_sent, decode
+from docroute.events import Event, data_as_sent, decode, id_in
 from docroute.kafka import client_options
 from services.api.db import SessionFactory
 from services.api.settings import ApiSettings, WebhookSettings
@@ -65,8 +65,11 @@ def record_deliveries(session: Session, events: Sequence[Event[Any]]) -> int:
     """Add a pending delivery per webhook of each event's workflow that wants it. The webhooks
     of the events' workflows are read in one query per poll, not one per event: most events
     (every routed document) go to workflows without any."""
-    wanted = [(event, names, workflow_id) for event in events if (names := event_names(event))
-              if (workflow_id := _uuid(getattr(event.data, "workflow_id", None))) is not None]  # fmt: skip
+    wanted = []
+    for event in events:
+        names, workflow_id = event_names(event), id_in(event.data, "workflow_id")
+        if names and workflow_id is not None:
+            wanted.append((event, names, workflow_id))
     if not wanted:
         return 0
     hooks: dict[uuid.UUID, list[Webhook]] = defaultdict(list)
@@ -310,16 +313,6 @@ class WebhookWorker:
             error or "delivered",
             extra={"event_type": delivery.event_type},
         )
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    """A workflow id as events carry it (a UUID, or a string in a few); None when it is not one."""
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _exists(session: Session, webhook_id: Any, event_id: str, name: str) -> bool:

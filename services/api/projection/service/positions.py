@@ -11,7 +11,7 @@ from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from docroute.events import Event
+from docroute.events import Event, id_in
 from services.api.projection.models import EventPosition
 
 
@@ -27,13 +27,7 @@ class PositionedEvent:
 
 def document_id_of(data: Any) -> uuid.UUID | None:
     """The document an event's data names, if any (dead letters carry it as a string)."""
-    value = getattr(data, "document_id", None)
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+    return id_in(data, "document_id")
 
 
 def record(session: Session, events: Sequence[PositionedEvent]) -> int:
