@@ -74,10 +74,12 @@ def meter(
     purpose: str | None,
     pages: int | None,
     at: datetime | None = None,
+    metered: bool | None = None,
 ) -> bool:
     """Record one delivered document and settle its reserved pages (in the caller's transaction);
-    False when not metered."""
-    if purpose in NOT_METERED or _metered(session, document_id):
+    False when not metered. `metered`: whether the document's record was in the database when the
+    caller read it (the projection reads it with the batch's documents); None: it is asked."""
+    if purpose in NOT_METERED or _metered(session, document_id, metered):
         quota.release(session.connection(), [document_id])
         return False
     at = at or datetime.now(UTC)
@@ -95,10 +97,12 @@ def meter(
     return True
 
 
-def _metered(session: Session, document_id: uuid.UUID) -> bool:
+def _metered(session: Session, document_id: uuid.UUID, known: bool | None) -> bool:
     # A batch of events may meter a document twice before the session flushes.
     pending = any(isinstance(o, UsageRecord) and o.document_id == document_id for o in session.new)
-    return pending or session.get(UsageRecord, document_id) is not None
+    if pending or known is not None:
+        return pending or bool(known)
+    return session.get(UsageRecord, document_id) is not None
 
 
 def release(session: Session, document_ids: list[uuid.UUID]) -> None:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from docroute.contracts._generated import (
@@ -51,7 +51,10 @@ _DOCUMENT_EVENTS = frozenset(
 )
 # session.info key: the batch's documents by id, loaded in one query (None: not in the database).
 _BATCH_DOCUMENTS = "projector.batch_documents"
-_BATCH_USAGE = "projector.batch_usage"
+# session.info keys: whether each routed document with a row was metered already, read with the
+# documents; and the usage records and workflows that query loaded, held for the batch.
+_BATCH_METERED = "projector.batch_metered"
+_BATCH_ROWS = "projector.batch_rows"
 # session.info key: the page cap (`DOCROUTE_MAX_PAGES`) a delivered document is metered under.
 _MAX_PAGES = "projector.max_pages"
 DEFAULT_MAX_PAGES: int = ServiceSettings.model_fields["max_pages"].default
@@ -172,14 +175,18 @@ def on_routed(session: Session, data: DocumentRouted) -> list[Outgoing]:
     doc.status = advance(doc.status, decided)
     # Metered for the pages read (the door reserved as many), not for the document's length.
     max_pages = session.info.get(_MAX_PAGES, DEFAULT_MAX_PAGES)
-    workflow = session.get(Workflow, data.workflow_id)
+    workflow = session.get(Workflow, data.workflow_id)  # loaded with the batch's documents
+    metered = session.info.get(_BATCH_METERED, {})
     usage.meter(
         session,
         document_id=data.document_id,
         workflow_id=data.workflow_id,
         purpose=doc.purpose,
         pages=usage.billed_pages(workflow, data.page_count, max_pages),
+        metered=metered.get(data.document_id),
     )
+    if data.document_id in metered:  # metered now, also once a flush takes its record out of session.new
+        metered[data.document_id] = True
     logger.info(
         "routed to %s",
         data.topic,
@@ -265,19 +272,21 @@ def apply_batch(
     `max_pages` is the page cap (`DOCROUTE_MAX_PAGES`): a delivered document is metered for the
     pages read under it.
 
-    The batch's documents and usage records are loaded in one query each up front, and document
-    events do not flush the session one by one (a lookup would autoflush every pending row): the
-    batch is flushed once, at commit. Handlers that query (model versions) see a flushed session.
+    The batch's documents are loaded in one query up front, with the usage record and workflow of
+    each routed one (a poll holds one or two events in a burst, so a query of their own was a
+    round trip per poll), and document events do not flush the session one by one (a lookup
+    would autoflush every pending row): the batch is flushed once, at commit. Handlers that
+    query (model versions) see a flushed session.
     """
     ids = {i for e in events if (i := document_id_of(e.event.data)) is not None}
-    documents = session.scalars(select(Document).where(Document.id.in_(ids))).all() if ids else []
-    session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d in documents}
-    session.info[_MAX_PAGES] = max_pages
     routed = {e.event.data.document_id for e in events if e.event.type == "document.routed"}
+    rows = _load_documents(session, ids, routed)
+    session.info[_BATCH_DOCUMENTS] = dict.fromkeys(ids) | {d.id: d for d, _, _ in rows}
+    # Known for routed documents with a row only; others are asked (a record may outlive its row).
+    session.info[_BATCH_METERED] = {d.id: u is not None for d, u, _ in rows if d.id in routed}
     # Held for the batch: the identity map keeps only weak references to loaded rows.
-    session.info[_BATCH_USAGE] = session.scalars(
-        select(UsageRecord).where(UsageRecord.document_id.in_(routed))
-    ).all()
+    session.info[_BATCH_ROWS] = rows
+    session.info[_MAX_PAGES] = max_pages
     try:
         produce: list[Outgoing] = []
         for positioned in events:
@@ -289,10 +298,28 @@ def apply_batch(
                 produce += apply(session, positioned.event)
         event_positions.record(session, events)
     finally:
-        session.info.pop(_BATCH_DOCUMENTS, None)
-        session.info.pop(_BATCH_USAGE, None)
-        session.info.pop(_MAX_PAGES, None)
+        for key in (_BATCH_DOCUMENTS, _BATCH_METERED, _BATCH_ROWS, _MAX_PAGES):
+            session.info.pop(key, None)
     return produce
+
+
+def _load_documents(
+    session: Session, ids: set[uuid.UUID], routed: set[uuid.UUID]
+) -> list[tuple[Document, UsageRecord | None, Workflow | None]]:
+    """The batch's documents in one query; for the routed ones also their usage record and
+    workflow (into the session's identity map, where metering's lookups find them)."""
+    if not ids:
+        return []
+    if not routed:
+        return [(d, None, None) for d in session.scalars(select(Document).where(Document.id.in_(ids)))]
+    is_routed = Document.id.in_(routed)
+    query = (
+        select(Document, UsageRecord, Workflow)
+        .outerjoin(UsageRecord, and_(UsageRecord.document_id == Document.id, is_routed))
+        .outerjoin(Workflow, and_(Workflow.id == Document.workflow_id, is_routed))
+        .where(Document.id.in_(ids))
+    )
+    return [(d, u, w) for d, u, w in session.execute(query)]
 
 
 def _set_prediction(
