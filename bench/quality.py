@@ -44,6 +44,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from bench import _conformal_views as views
+from bench._language_view import READINGS, detect, read
 from bench._realdocs import RealDoc, load_corpus
 from bench.corpus.background import PACKAGE_FILE as GENERIC_BACKGROUND
 from bench.corpus.build import DEFAULT_OUT, MANIFEST
@@ -162,6 +164,35 @@ class Bench:
             self.generic = Background(self._embed_set(embedder, before, cache), before.digest)
         self.embed_seconds = time.perf_counter() - started
         self.seeds: dict[tuple[str, ...], int] = {}
+        self.use_candidates = True  # --no-candidates: the candidate background rules are not refitted
+        self.wanted: set[str] | None = None  # --methods
+        self._langs: list[str | None] | None = None
+
+    def langs(self, idx: Sequence[int]) -> list[str | None]:
+        """The detected language of each document (bench._language_view), detected once."""
+        if self._langs is None:
+            self._langs = detect(self.texts)
+        return [self._langs[i] for i in idx]
+
+    def reading(
+        self,
+        name: str,
+        model: ClassifierModel,
+        train: Sequence[int],
+        idx: Sequence[int],
+        probs: npt.NDArray[np.float32],
+    ) -> npt.NDArray[np.float32]:
+        """The probabilities of reading `name` (bench._language_view.READINGS) for documents idx."""
+        out, _ = read(
+            READINGS[name],
+            model,
+            self.langs(train),
+            [self.docs[i].kind for i in train],
+            self.langs(idx),
+            self.emb[list(idx)],
+            probs,
+        )
+        return out
 
     @staticmethod
     def _embed_set(embedder: Any, found: BackgroundSet, cache: Path) -> npt.NDArray[np.float32]:
@@ -253,7 +284,7 @@ def m_default(
     bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
     """Per class, embedding kNN or character TF-IDF centroid (the trainer's default before views)."""
-    return _rule_ratios(bench, run, idx, probs).max(axis=1)
+    return np.asarray(_rule_ratios(bench, run, idx, probs).max(axis=1), dtype=np.float32)
 
 
 def m_conformal(
@@ -305,7 +336,10 @@ def m_product(
     distance = class_knn_distance(
         bench.emb[idx], model.training_embeddings.astype(np.float32), labels, pred, rule.k
     )
-    return np.maximum(m_background(bench, run, idx, probs), distance / rule.thresholds[0, pred])
+    return np.asarray(
+        np.maximum(m_background(bench, run, idx, probs), distance / rule.thresholds[0, pred]),
+        dtype=np.float32,
+    )
 
 
 def m_softmax(
@@ -406,14 +440,16 @@ def relative_mahalanobis(
         return np.asarray(per_class.min(axis=1), dtype=np.float64)
     whole = LedoitWolf().fit(x)
     centred = z - whole.location_
-    return per_class.min(axis=1) - np.einsum("ij,jk,ik->i", centred, whole.precision_, centred)
+    return np.asarray(
+        per_class.min(axis=1) - np.einsum("ij,jk,ik->i", centred, whole.precision_, centred), dtype=np.float64
+    )
 
 
-def _rmd_rule(bench: Bench, run: Run, relative: bool = True) -> tuple[float, float]:
-    """The relative Mahalanobis limit from the run's own training samples: the conformal 5 %
+def _rmd_rule(bench: Bench, run: Run, relative: bool = True, share: float = 0.05) -> tuple[float, float]:
+    """The relative Mahalanobis limit from the run's own training samples: the conformal `share`
     quantile of their out-of-fold scores (near-duplicates held out together, as the trainer's
     background limit), and the scores' spread to scale the margin."""
-    key = f"rmd-limit-{relative}"
+    key = f"rmd-limit-{relative}-{share}"
     if key not in run.cache:
         model = run.model
         emb = bench.emb[run.train]
@@ -423,7 +459,7 @@ def _rmd_rule(bench: Bench, run: Run, relative: bool = True) -> tuple[float, flo
         for fold in np.unique(folds):
             test = folds == fold
             held_out[test] = relative_mahalanobis(emb[~test], y[~test], emb[test], relative)
-        run.cache[key] = (conformal_limit(held_out, 0.05), float(held_out.std()) or 1.0)
+        run.cache[key] = (conformal_limit(held_out, share), float(held_out.std()) or 1.0)
     limit, scale = run.cache[key]
     return limit, scale
 
@@ -438,10 +474,20 @@ def m_md(bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32])
     return _mahalanobis_margin(bench, run, idx, relative=False)
 
 
-def _mahalanobis_margin(bench: Bench, run: Run, idx: list[int], relative: bool) -> npt.NDArray[np.float32]:
+def m_md_split(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Plain Mahalanobis past its conformal 2.5 % limit: half the 5 % budget, the other half
+    left to the default's rule beside it."""
+    return _mahalanobis_margin(bench, run, idx, relative=False, share=0.025)
+
+
+def _mahalanobis_margin(
+    bench: Bench, run: Run, idx: list[int], relative: bool, share: float = 0.05
+) -> npt.NDArray[np.float32]:
     model = run.model
     y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
-    limit, scale = _rmd_rule(bench, run, relative)
+    limit, scale = _rmd_rule(bench, run, relative, share)
     scores = relative_mahalanobis(bench.emb[run.train], y, bench.emb[idx], relative)
     return np.asarray(1.0 + (scores - limit) / scale, dtype=np.float32)
 
@@ -484,6 +530,8 @@ CANDIDATES: dict[str, Candidate] = {
 
 def candidates(bench: Bench) -> list[str]:
     """The candidates this run can fit (the generic set's only when it is built)."""
+    if not bench.use_candidates:
+        return []
     return [name for name, c in CANDIDATES.items() if bench.generic is not None or not c.generic]
 
 
@@ -543,6 +591,78 @@ def m_candidate(name: str) -> Method:
     return method
 
 
+def _calibration(bench: Bench, run: Run) -> views.ViewCalibration:
+    """The per-view held-out scores of the run's training samples (bench._conformal_views), on
+    the folds of the trainer's conformal background limit."""
+    if "views" not in run.cache:
+        model = run.model
+        y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
+        emb = bench.emb[run.train]
+        folds = background_folds(
+            emb, y, TrainingConfig().max_folds, UnknownConfig(), bench.seeds.get(model.training_sample_ids, 0)
+        )
+        run.cache["views"] = views.calibrate(model, [bench.texts[i] for i in run.train], emb, y, folds)
+    calibration: views.ViewCalibration = run.cache["views"]
+    return calibration
+
+
+def _p_values(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float64]:
+    return views.p_values(
+        _calibration(bench, run), run.model, [bench.texts[i] for i in idx], bench.emb[idx], probs.argmax(1)
+    )
+
+
+def m_p_embedding(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The embedding's kNN distance alone, past its pooled conformal 5 % limit."""
+    return np.asarray(views.view_score(_p_values(bench, run, idx, probs), 0), dtype=np.float32)
+
+
+def m_p_bonferroni(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Per-view conformal p-values (embedding, word, character), unknown when the smallest is
+    below 5 % / 3."""
+    return np.asarray(views.bonferroni_score(_p_values(bench, run, idx, probs)), dtype=np.float32)
+
+
+def m_p_fisher(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Fisher's statistic of the per-view conformal p-values past its own conformal 5 % limit."""
+    p = _p_values(bench, run, idx, probs)
+    return np.asarray(views.fisher_score(_calibration(bench, run), p), dtype=np.float32)
+
+
+def _or_default(method: Method) -> Method:
+    """The default's rule, or `method` past its limit."""
+
+    def either(
+        bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        return np.maximum(m_product(bench, run, idx, probs), method(bench, run, idx, probs))
+
+    return either
+
+
+# Methods also scored where they decide routes (closed set, another language): the default's
+# rule or the method, flagged at margin 1.
+ROUTING_EXTRAS: dict[str, Method] = {
+    "OE | embedding x2.0 | conformal p, Bonferroni": _or_default(m_p_bonferroni),
+    "OE | embedding x2.0 | conformal p, Fisher": _or_default(m_p_fisher),
+    "OE | embedding x2.0 | Mahalanobis": _or_default(m_md),
+    "OE | embedding x2.0 | Mahalanobis at 2.5 %": _or_default(m_md_split),
+}
+
+
+def routing_extras(bench: Bench) -> dict[str, Method]:
+    """ROUTING_EXTRAS, those named in --methods when it is given."""
+    return {k: v for k, v in ROUTING_EXTRAS.items() if bench.wanted is None or k in bench.wanted}
+
+
 METHODS: dict[str, Method] = {
     "global kNN (before)": m_global,
     "OE | embedding x2.0 (default)": m_product,
@@ -557,8 +677,13 @@ METHODS: dict[str, Method] = {
     "OE | embedding x2.0 | structure": m_product_or_structure,
     "OE | embedding x2.0 | structure, text only": m_product_or_structure_text,
     "Mahalanobis, tied covariance, conformal 5 %": m_md,
+    "Mahalanobis, tied covariance, conformal 2.5 %": m_md_split,
     "relative Mahalanobis, conformal 5 %": m_rmd,
     "OE | embedding x2.0 | relative Mahalanobis": m_product_or_rmd,
+    "conformal p, embedding alone (pooled, near-duplicate folds)": m_p_embedding,
+    "conformal p per view, Bonferroni (emb, word, char)": m_p_bonferroni,
+    "conformal p per view, Fisher (emb, word, char)": m_p_fisher,
+    **ROUTING_EXTRAS,
 }
 
 
@@ -673,6 +798,7 @@ def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
         "known_flagged": float(flagged.mean()),
         "n_test": len(test),
     }
+    default_go, default_flagged = go, flagged
     for name in candidates(bench):
         other = candidate_model(bench, model, name)
         go = routed(other, bench, test, probs)
@@ -682,6 +808,23 @@ def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
         out[f"routed [{name}]"] = float(go.mean())
         out[f"error_routed [{name}]"] = float((~correct[go]).mean()) if go.any() else 0.0
         out[f"known_flagged [{name}]"] = float(flagged.mean())
+    run = Run(model, train, test, [], None)
+    for name, method in routing_extras(bench).items():
+        extra = method(bench, run, test, probs) > 1.0
+        go = default_go & ~extra
+        out[f"routed [{name}]"] = float(go.mean())
+        out[f"error_routed [{name}]"] = float((~correct[go]).mean()) if go.any() else 0.0
+        out[f"known_flagged [{name}]"] = float((default_flagged | extra).mean())
+    for name in READINGS:
+        other_probs = bench.reading(name, model, train, test, probs)
+        pred = [model.labels[j] for j in other_probs.argmax(1)]
+        right = np.array([a == b for a, b in zip(y, pred, strict=True)])
+        go = routed(model, bench, test, other_probs)
+        out[f"macro_f1 [{name}]"] = macro_f1(y, pred, bench.kinds)
+        out[f"routed [{name}]"] = float(go.mean())
+        out[f"error_routed [{name}]"] = float((~right[go]).mean()) if go.any() else 0.0
+        out[f"ece [{name}]"] = ece(other_probs.max(1), right)
+        out[f"read by the embedding [{name}]"] = float((np.abs(other_probs - probs).max(axis=1) > 0).mean())
     return out
 
 
@@ -719,10 +862,66 @@ def cross_language(bench: Bench, n: int, seed: int) -> dict[str, dict[str, float
         right = np.array([model.labels[j] == kind for j in probs.argmax(1)])
         go = routed(model, bench, test, probs)
         row = {"top1": float(right.mean()), "recall_routed": float((right & go).mean()), "n": len(test)}
+        default_go = go
         for name in candidates(bench):
             go = routed(candidate_model(bench, model, name), bench, test, probs)
             row[f"recall_routed [{name}]"] = float((right & go).mean())
+        run = Run(model, train, test, [], None)
+        for name, method in routing_extras(bench).items():
+            kept = default_go & ~(method(bench, run, test, probs) > 1.0)
+            row[f"recall_routed [{name}]"] = float((right & kept).mean())
+        for name in READINGS:
+            other_probs = bench.reading(name, model, train, test, probs)
+            other_right = np.array([model.labels[j] == kind for j in other_probs.argmax(1)])
+            row[f"top1 [{name}]"] = float(other_right.mean())
+            row[f"recall_routed [{name}]"] = float(
+                (other_right & routed(model, bench, test, other_probs)).mean()
+            )
         out[f"{kind} ({main} -> others)"] = row
+    return out
+
+
+def readings_left_out(
+    bench: Bench,
+    loo: list[tuple[Run, npt.NDArray[np.float32], npt.NDArray[np.float32]]],
+    curves: dict[str, dict[float, dict[str, float]]],
+    tradeoffs: dict[str, dict[int, list[BudgetPoint]]],
+    n: int,
+) -> dict[str, dict[str, float]]:
+    """The default's rule on the leave-one-out runs with each reading's probabilities (the
+    distance view reads the reading's predicted class, the router its confidence): left-out
+    kinds to review and known flagged at the default's limit, its curve; returns per kind."""
+    out: dict[str, dict[str, float]] = {}
+    for name in READINGS:
+        scored = []
+        for run, pk, pu in loo:
+            pk2 = bench.reading(name, run.model, run.train, run.known, pk)
+            pu2 = bench.reading(name, run.model, run.train, run.unknown, pu)
+            sk, su = m_product(bench, run, run.known, pk2), m_product(bench, run, run.unknown, pu2)
+            scored.append((sk, su, pu2, run.left_out))
+        review = np.concatenate([(su > 1.0) | (pu.max(1) < THRESHOLD) for _, su, pu, _ in scored])
+        known = np.concatenate([sk > 1.0 for sk, _, _, _ in scored])
+        points = budget_points(
+            np.concatenate([sk for sk, _, _, _ in scored]),
+            np.concatenate([su for _, su, _, _ in scored]),
+            np.concatenate([pu.max(1) < THRESHOLD for _, _, pu, _ in scored]),
+        )
+        tradeoffs.setdefault(f"default rule, {name}", {})[n] = points
+        per_kind = {
+            kind: float(
+                np.concatenate(
+                    [(su > 1.0) | (pu.max(1) < THRESHOLD) for _, su, pu, out in scored if out == kind]
+                ).mean()
+            )
+            for kind in bench.kinds
+        }
+        curves[name] = {1.0: {"review": float(review.mean()), "known_flagged": float(known.mean())}}
+        out[name] = per_kind
+        print(
+            f"  default rule, {name}: to review {review.mean():.2f} / known flagged {known.mean():.3f}; "
+            + "limit set on these draws, known flagged <= "
+            + "  ".join(f"{p.budget:.0%}: review {p.review:.2f}" for p in points)
+        )
     return out
 
 
@@ -774,10 +973,17 @@ def main() -> None:
         help="semicolon-separated names of the methods to score (default: all; the names hold "
         "commas); the candidate rules are always scored",
     )
+    parser.add_argument(
+        "--no-candidates",
+        action="store_true",
+        help="do not refit the candidate background rules (their figures are in docs/quality.md)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     docs = [d for d in load_corpus(args.corpus) if len(d.text.strip()) >= MIN_CHARS]
     bench = Bench(docs, args.embedder, args.corpus, args.background_generic)
+    bench.use_candidates = not args.no_candidates
+    bench.wanted = set(args.methods.split(";")) if args.methods else None
     digest = hashlib.sha256(MANIFEST.read_bytes()).hexdigest()[:16]
     print(
         f"# bench/quality.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} "
@@ -802,12 +1008,20 @@ def main() -> None:
                 for k in ("macro_f1", "routed", "error_routed", "ece", "known_flagged")
             )
         )
-        for name in candidates(bench):
+        for name in [*candidates(bench), *routing_extras(bench)]:
             print(
                 f"  with {name}: "
                 + "; ".join(
                     f"{k} {_fmt(closed, f'{k} [{name}]')}"
                     for k in ("routed", "error_routed", "known_flagged")
+                )
+            )
+        for name in READINGS:
+            print(
+                f"  read as {name}: "
+                + "; ".join(
+                    f"{k} {_fmt(closed, f'{k} [{name}]')}"
+                    for k in ("macro_f1", "routed", "error_routed", "ece", "read by the embedding")
                 )
             )
         loo = [r for seed in seeds for r in leave_one_out(bench, n, seed)]
@@ -851,7 +1065,7 @@ def main() -> None:
                 f"  {'':<40} limit set on these draws, known flagged <= "
                 + "  ".join(f"{p.budget:.0%}: review {p.review:.2f}" for p in points)
             )
-            if name.endswith(("(default)", "(before)")) or name in CANDIDATES:
+            if name.endswith(("(default)", "(before)")) or name in CANDIDATES or name in ROUTING_EXTRAS:
                 for kind in bench.kinds:
                     picked = [(su, pu) for _, su, _, pu, run in scores if run.left_out == kind]
                     review = np.concatenate([(su > 1.0) | (pu.max(1) < THRESHOLD) for su, pu in picked])
@@ -860,10 +1074,13 @@ def main() -> None:
                     )
                     per_kind.setdefault(name, {})[kind] = float(review.mean())
                     per_kind.setdefault(name + " routed", {})[kind] = float(confident_wrong.mean())
+        per_kind.update(readings_left_out(bench, loo, curves, tradeoffs, n))
         for name in (
             "per-class kNN, embedding (before)",
             "OE | embedding x2.0 (default)",
             *(candidates(bench)),
+            *routing_extras(bench),
+            *READINGS,
         ):
             if name not in per_kind:  # not scored in this run (--methods)
                 continue
@@ -881,7 +1098,13 @@ def main() -> None:
                 f"another language, {k}: top-1 {_fmt(rows, 'top1')}, "
                 f"routed right {_fmt(rows, 'recall_routed')} (n={rows[0]['n']})"
                 + "".join(
-                    f"; [{name}] {_fmt(rows, f'recall_routed [{name}]')}" for name in (candidates(bench))
+                    f"; [{name}] {_fmt(rows, f'recall_routed [{name}]')}"
+                    for name in (*candidates(bench), *routing_extras(bench))
+                )
+                + "".join(
+                    f"; [{name}] top-1 {_fmt(rows, f'top1 [{name}]')}, routed right "
+                    f"{_fmt(rows, f'recall_routed [{name}]')}"
+                    for name in READINGS
                 )
             )
         figures["sizes"][n] = {
