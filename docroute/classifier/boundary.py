@@ -335,7 +335,9 @@ class PageModels:
         return np.asarray(np.clip(np.log(first / (1 - first)), -10.0, 10.0), dtype=np.float64)
 
 
-def pair_features(pages: PageModels, texts: Sequence[str], rows: F64 | None = None) -> F64:
+def pair_features(
+    pages: PageModels, texts: Sequence[str], rows: F64 | None = None, states: F64 | None = None
+) -> F64:
     """One row per page but the first: the cues that it starts a new document (FEATURES), then
     for each class the same cues times how likely the two pages are of that class (the mean of
     their class probabilities). What a cue means differs from kind to kind: two alike pages are
@@ -343,9 +345,10 @@ def pair_features(pages: PageModels, texts: Sequence[str], rows: F64 | None = No
     paper than on an invoice. The class copies let the combiner weigh each cue per kind (one
     linear model for all kinds: bench/splitting.py 0.617 -> 0.667 of stacks exact). The page
     before a page is the last one with text before it. `rows`: `pages.rows(texts)` when the
-    caller has them (a training, from the pages' term counts kept since they arrived)."""
+    caller has them (a training, from the pages' term counts kept since they arrived); `states`:
+    `pages.state_probabilities(rows)` when the caller has them."""
     rows = pages.rows(texts) if rows is None else rows
-    states = pages.state_probabilities(rows)
+    states = pages.state_probabilities(rows) if states is None else states
     probabilities = pages.class_probabilities(states)
     first = pages.first_scores(states)
     form = pages.form_scores(texts)
@@ -419,6 +422,92 @@ def start_logits(features: F64, weights: F64, bias: float) -> F64:
     return np.asarray(np.where(goes_on, np.minimum(logits, -_SETTLED), logits), dtype=np.float64)
 
 
+# Parts this short (pages with text) are weighed against how often the workflow's samples of
+# their class are that short (`short_part_penalties`).
+SHORT_PARTS = 2
+# A part of 1 or 2 pages is held unlikely when fewer than this share of the samples of its class
+# are that long, and then costs SHORT_WEIGHT x the log of how much fewer, in log-odds of the
+# gaps around it. A gap-by-gap decision cannot see that splitting a paper at its title page
+# leaves its cover alone, or at its last page leaves a page of references: the parts it makes
+# are shorter than any paper the samples hold. Set on the bench's stacks (bench/splitting.py,
+# 1-30 pages, seeds 1-3; bench/README.md): 0.63 -> 0.70 exact there, 0.69 -> 0.73 at 1-10
+# pages, 0.59 -> 0.66 on seeds 4-6 (1-30); a share of 0.15 or 0.2 penalised one-page invoices
+# where a draw's samples were mostly two pages long.
+SHORT_FLOOR = 0.1
+SHORT_WEIGHT = 4.0
+
+
+def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequence[str]) -> F64:
+    """For each class (rows, in `classes` order), the share of its samples with 1, ..., SHORT_PARTS
+    pages of text, then with more (columns), add-one smoothed: a class whose few samples are all
+    long still allows a short one."""
+    counts = np.ones((len(classes), SHORT_PARTS + 1), dtype=np.float64)
+    for length, label in zip(lengths, labels, strict=True):
+        counts[list(classes).index(label), min(max(length, 1), SHORT_PARTS + 1) - 1] += 1
+    return np.asarray(counts / counts.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+def short_part_penalties(
+    classes: F64, has_page_text: Sequence[bool], shares: F64
+) -> dict[tuple[int, int], float]:
+    """For each part [first, end) of at most SHORT_PARTS pages with text: what the decoding takes
+    off for it (0 or less). Its length's share among the samples, mixed over the part's classes
+    (the mean class probability of its pages: a page's class alone is often wrong on a document
+    no sample resembles, and a one-page invoice read as half paper must not count as a short
+    paper), below SHORT_FLOOR costs SHORT_WEIGHT x log(share / SHORT_FLOOR)."""
+    out: dict[tuple[int, int], float] = {}
+    pages = len(has_page_text)
+    for first in range(pages):
+        total, length = np.zeros(classes.shape[1]), 0
+        for end in range(first + 1, pages + 1):
+            if has_page_text[end - 1]:
+                total, length = total + classes[end - 1], length + 1
+            if length > SHORT_PARTS:
+                break
+            if length:
+                share = float(total / length @ shares[:, length - 1])
+                out[(first, end)] = SHORT_WEIGHT * min(0.0, float(np.log(max(share, 1e-9) / SHORT_FLOOR)))
+    return out
+
+
+def segment(
+    gains: F64, has_page_text: Sequence[bool], penalties: Mapping[tuple[int, int], float]
+) -> list[int]:
+    """The pages that begin a part (page 0 and others) in the division of a stack that scores
+    best: the sum of the start log-odds (`gains`, one per page but the first, against the
+    threshold) of the pages it begins a part at, plus each part's penalty ([first, end) -> a
+    value <= 0, for parts of at most SHORT_PARTS pages with text; others cost nothing). A page
+    without text begins none. With no penalties this is every page with text whose gain is
+    positive, the decision gap by gap; a penalty weighs a whole part, which no gap sees.
+    Dynamic programming over where the last part begins, O(pages x SHORT_PARTS)."""
+    pages = len(has_page_text)
+    text = np.asarray(has_page_text, dtype=bool)
+    gain = np.concatenate([[0.0], np.where(text[1:], gains, -np.inf)])
+    counted = np.concatenate([[0], np.cumsum(text)])  # pages with text before each page
+    best = np.full(pages + 1, -np.inf)
+    best[0] = 0.0
+    back = np.zeros(pages + 1, dtype=np.int64)
+    # Parts of more than SHORT_PARTS pages with text cost nothing: the best way to have begun one
+    # at any page far enough back, kept as `end` moves on.
+    free_best, free_at, free_until = -np.inf, 0, 0
+    for end in range(1, pages + 1):
+        while free_until < end and counted[end] - counted[free_until] > SHORT_PARTS:
+            opened = best[free_until] + gain[free_until]
+            if opened > free_best:
+                free_best, free_at = opened, free_until
+            free_until += 1
+        best[end], back[end] = free_best, free_at
+        for first in range(free_until, end):
+            opened = best[first] + gain[first] + penalties.get((first, end), 0.0)
+            if opened > best[end]:
+                best[end], back[end] = opened, first
+    starts, end = [], pages
+    while end > 0:
+        end = int(back[end])
+        starts.append(end)
+    return sorted(starts)
+
+
 def read_metadata(raw: bytes) -> dict[str, Any]:
     """A boundary model's `boundary.json`, checked to be one this code reads (its format and cues:
     a release with other cues cannot use it); raises ModelArtifactError otherwise."""
@@ -439,26 +528,46 @@ class BoundaryModel:
 
         probabilities = model.start_probabilities(page_texts)  # one per page but the first
         starts = model.starts(page_texts)                       # 0 and every page that begins one
+        starts, probabilities = model.divide(page_texts)        # both at once
+
+    A stack is divided as a whole (`segment`): the pages whose start probability is at or
+    above the threshold, unless that leaves a part of one or two pages that the samples of
+    its class seldom are (`lengths`; a model without them, stored before, decides gap by gap).
     """
 
     pages: PageModels
     weights: F64  # (len(FEATURES) * (1 + classes),): the cues, then the cues of each class
     bias: float
     threshold: float = 0.5
+    # (classes, SHORT_PARTS + 1): the share of each class's samples with 1, 2, more pages of text
+    lengths: F64 | None = None
 
     def start_probabilities(self, texts: Sequence[str]) -> F64:
         """For pages 1..n-1: the probability that the page begins a new document (0 for a page
         without text: it belongs to the document before it)."""
-        if len(texts) < 2:
-            return np.zeros(0)
-        logits = start_logits(pair_features(self.pages, texts), self.weights, self.bias)
-        probabilities = 1.0 / (1.0 + np.exp(-logits))
-        return np.where([has_text(t) for t in texts[1:]], probabilities, 0.0)
+        return self.divide(texts)[1]
 
     def starts(self, texts: Sequence[str]) -> list[int]:
-        """The pages that begin a document: page 0 and those at or above the threshold."""
-        probabilities = self.start_probabilities(texts)
-        return [0] + [page + 1 for page, p in enumerate(probabilities) if p >= self.threshold]
+        """The pages that begin a document: page 0 and those of the best division (`divide`)."""
+        return self.divide(texts)[0]
+
+    def divide(self, texts: Sequence[str]) -> tuple[list[int], F64]:
+        """The pages that begin a document (page 0 first) and, for pages 1..n-1, the probability
+        that each begins one. Without the samples' lengths: the pages at or above the threshold."""
+        if len(texts) < 2:
+            return [0], np.zeros(0)
+        rows = self.pages.rows(texts)
+        states = self.pages.state_probabilities(rows)
+        logits = start_logits(pair_features(self.pages, texts, rows, states), self.weights, self.bias)
+        with_text = [has_text(t) for t in texts]
+        probabilities = np.where(with_text[1:], 1.0 / (1.0 + np.exp(-logits)), 0.0)
+        penalties = (
+            short_part_penalties(self.pages.class_probabilities(states), with_text, self.lengths)
+            if self.lengths is not None
+            else {}
+        )
+        cut = float(np.log(self.threshold / (1.0 - self.threshold)))
+        return segment(logits - cut, with_text, penalties), np.asarray(probabilities, dtype=np.float64)
 
     def save(self) -> dict[str, bytes]:
         """The artifact's files: `boundary.safetensors` (arrays) and `boundary.json`."""
@@ -471,6 +580,8 @@ class BoundaryModel:
             "form_coef": self.pages.form_coef,
             "weights": self.weights,
         }
+        if self.lengths is not None:
+            arrays["lengths"] = self.lengths
         metadata = {
             "format": FORMAT,
             "labels": list(self.pages.labels),
@@ -517,6 +628,8 @@ class BoundaryModel:
                 weights=np.asarray(arrays["weights"], dtype=np.float64),
                 bias=float(meta["bias"]),
                 threshold=float(meta["threshold"]),
+                # A model stored before the samples' lengths were kept divides gap by gap.
+                lengths=np.asarray(arrays["lengths"], dtype=np.float64) if "lengths" in arrays else None,
             )
         except ModelArtifactError:
             raise
@@ -543,6 +656,13 @@ class BoundaryModel:
                 for a in (self.weights, pages.state_coef, pages.state_intercept, pages.form_coef)
             )
             and np.isfinite(pages.form_intercept)
+            and (
+                self.lengths is None
+                or (
+                    self.lengths.shape == (n_classes, SHORT_PARTS + 1)
+                    and bool(np.isfinite(self.lengths).all() and (self.lengths > 0).all())
+                )
+            )
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")

@@ -114,8 +114,7 @@ def auto_parts(
     reading = read()
     texts = {page.index: page.text for page in reading[0].pages}
     # Pages past the page cap were not read: no text, so they stay with the part before them.
-    probabilities = model.start_probabilities([texts.get(i, "") for i in range(doc.page_count)])
-    starts = [0] + [page + 1 for page, p in enumerate(probabilities) if p >= model.threshold]
+    starts, probabilities = model.divide([texts.get(i, "") for i in range(doc.page_count)])
     parts = parts_from_starts(doc.page_count, starts)
     confidences: list[float] | None = boundary_confidences(parts, probabilities.tolist())
     record = {"version": version, "starts": starts, "confidences": confidences}

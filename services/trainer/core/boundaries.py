@@ -28,9 +28,12 @@ from docroute.classifier.boundary import (
     BoundaryModel,
     PageModels,
     has_text,
+    length_shares,
     page_form,
     pair_features,
+    segment,
     settled,
+    short_part_penalties,
     start_logits,
 )
 from services.trainer.core.rowspace import fit_logistic
@@ -101,18 +104,26 @@ def _train_boundary_model(
             stacks += [(fold, s) for s in _compose(members, rng)]
     features: list[F64] = []
     truth: list[npt.NDArray[np.bool_]] = []
+    penalties: list[dict[tuple[int, int], float]] = []
     for fold in range(max(folds) + 1):
         train = [i for i, f in enumerate(folds) if f != fold]
         page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train], counts)
         page_rows = counts.row_maker(page_models.tfidf)
+        lengths = length_shares(
+            [len(samples[i]) for i in train], [labels[i] for i in train], page_models.labels
+        )
         for _, stack in (s for s in stacks if s[0] == fold):
             texts, starts = _stack_pages(samples, stack)
             # The rows `PageModels.rows` gives, from the pages' counts: no page is analysed again.
             heads = [t[:HEAD_CHARS] for t in texts]
             rows = sparse.hstack([page_rows(texts), page_rows(heads)], format="csr").toarray()
-            features.append(pair_features(page_models, texts, rows))
+            states = page_models.state_probabilities(rows)
+            features.append(pair_features(page_models, texts, rows, states))
             truth.append(starts[1:])
-    # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks.
+            classes = page_models.class_probabilities(states)
+            penalties.append(short_part_penalties(classes, [True] * len(texts), lengths))
+    # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks,
+    # divided as the model divides a stack (`segment`).
     found: list[npt.NDArray[np.bool_]] = []
     for fold in range(max(folds) + 1):
         mine = [n for n, (f, _) in enumerate(stacks) if f == fold]
@@ -120,11 +131,17 @@ def _train_boundary_model(
         weights, bias = _fit_combiner(
             np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others])
         )
-        found += [start_logits(features[n], weights, bias) >= 0.0 for n in mine]
+        for n in mine:
+            begun = segment(
+                start_logits(features[n], weights, bias), [True] * (len(truth[n]) + 1), penalties[n]
+            )
+            found.append(np.isin(np.arange(1, len(truth[n]) + 1), begun))
     order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
     report = _report([truth[n] for n in order], found)
     weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
-    model = BoundaryModel(pages=fit_page_models(samples, labels, counts), weights=weights, bias=bias)
+    pages_model = fit_page_models(samples, labels, counts)
+    lengths = length_shares([len(p) for p in samples], labels, pages_model.labels)
+    model = BoundaryModel(pages=pages_model, weights=weights, bias=bias, lengths=lengths)
     return model, report
 
 

@@ -1,0 +1,119 @@
+"""Dividing a stack as a whole (issue 8, `splitting: auto`): the start log-odds of its gaps plus
+what each part's length says, against how long the workflow's samples of its class are."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from docroute.classifier.boundary import (
+    SHORT_PARTS,
+    BoundaryModel,
+    length_shares,
+    segment,
+    short_part_penalties,
+)
+from services.trainer.core.boundaries import train_boundary_model
+from tests.factories.documents import document_lines
+
+
+def _pages(kind: str, count: int, rng: random.Random) -> list[str]:
+    """A sample of ``count`` pages: the document's head on the first, its rest on the others."""
+    lines = document_lines(kind, rng)
+    head, rest = lines[:6], lines[6:]
+    return ["\n".join(head)] + ["\n".join(rest[n :: count - 1] or rest) for n in range(count - 1)]
+
+
+@pytest.fixture(scope="module")
+def model() -> BoundaryModel:
+    """Trained on one-page invoices and three-page payslips."""
+    rng = random.Random(7)
+    kinds = ["invoice", "payslip"] * 12
+    trained = train_boundary_model([_pages(k, 1 if k == "invoice" else 3, rng) for k in kinds], kinds)
+    assert trained is not None
+    return trained[0]
+
+
+def test_the_samples_lengths_are_kept_per_class(model: BoundaryModel) -> None:
+    assert model.lengths is not None
+    invoice, payslip = (model.pages.labels.index(k) for k in ("invoice", "payslip"))
+    assert model.lengths.shape == (2, SHORT_PARTS + 1)
+    assert np.allclose(model.lengths.sum(axis=1), 1.0)
+    # 12 one-page invoices and 12 three-page payslips, add-one smoothed.
+    assert model.lengths[invoice].tolist() == pytest.approx([13 / 15, 1 / 15, 1 / 15])
+    assert model.lengths[payslip].tolist() == pytest.approx([1 / 15, 1 / 15, 13 / 15])
+    shares = length_shares([5, 1, 2, 2], ["a", "a", "b", "b"], ["a", "b"])
+    assert np.allclose(shares, [[2 / 5, 1 / 5, 2 / 5], [1 / 5, 3 / 5, 1 / 5]])
+
+
+def test_a_part_shorter_than_the_samples_of_its_class_stays_with_its_document(model: BoundaryModel) -> None:
+    rng = random.Random(11)
+    texts = _pages("invoice", 1, rng) + _pages("invoice", 1, rng) + _pages("payslip", 3, rng)
+    # Every gap reads as a start more likely than not (p = 0.6), as a cover page or a page of
+    # references does.
+    unsure = replace(model, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)))
+    starts, probabilities = unsure.divide(texts)
+    assert probabilities.tolist() == pytest.approx([0.6] * 4)
+    # One-page invoices are what the samples are; a one-page payslip part is not.
+    assert starts == unsure.starts(texts) == [0, 1, 2]
+    # A model stored without the samples' lengths decides gap by gap (as before), and so does a
+    # start the model is sure of.
+    assert replace(unsure, lengths=None).starts(texts) == [0, 1, 2, 3, 4]
+    sure = replace(unsure, bias=float(np.log(99.0)))
+    assert sure.starts(texts) == [0, 1, 2, 3, 4]
+
+
+def test_without_penalties_the_division_is_the_decision_gap_by_gap() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        pages = int(rng.integers(1, 12))
+        gains = rng.normal(0, 2, pages - 1)
+        text = (rng.random(pages) > 0.2).tolist()
+        expected = [0] + [page for page in range(1, pages) if text[page] and gains[page - 1] > 0]
+        assert segment(gains, text, {}) == expected
+
+
+def test_the_division_is_the_best_of_all_divisions() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(150):
+        pages = int(rng.integers(1, 9))
+        gains = rng.normal(0.5, 2, pages - 1)
+        text = (rng.random(pages) > 0.25).tolist()
+        classes = rng.dirichlet(np.ones(3), pages)
+        shares = rng.dirichlet(np.ones(SHORT_PARTS + 1) * 0.5, 3)
+        penalties = short_part_penalties(classes, text, shares)
+        assert all(value <= 0.0 for value in penalties.values())
+
+        found = segment(gains, text, penalties)
+        assert found[0] == 0 and all(text[s] for s in found[1:])
+        candidates = [page for page in range(1, pages) if text[page]]
+        best = max(
+            _score([0, *chosen], gains, penalties, pages)
+            for size in range(len(candidates) + 1)
+            for chosen in itertools.combinations(candidates, size)
+        )
+        assert _score(found, gains, penalties, pages) == pytest.approx(best)
+
+
+def _score(
+    starts: list[int], gains: np.ndarray, penalties: dict[tuple[int, int], float], pages: int
+) -> float:
+    """A division's score: its starts' gains and its parts' penalties."""
+    ends = [*starts[1:], pages]
+    return float(sum(gains[s - 1] for s in starts[1:])) + sum(
+        penalties.get((s, e), 0.0) for s, e in zip(starts, ends, strict=True)
+    )
+
+
+def test_the_samples_lengths_round_trip_and_a_model_stored_without_them_loads(model: BoundaryModel) -> None:
+    again = BoundaryModel.load(model.save())
+    assert again.lengths is not None and model.lengths is not None
+    assert np.allclose(again.lengths, model.lengths)
+    before = BoundaryModel.load(replace(model, lengths=None).save())
+    assert before.lengths is None
+    texts = _pages("payslip", 3, random.Random(2)) + _pages("invoice", 1, random.Random(3))
+    assert np.allclose(before.start_probabilities(texts), model.start_probabilities(texts))
