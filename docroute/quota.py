@@ -37,7 +37,6 @@ from sqlalchemy import (
     case,
     create_engine,
     delete,
-    func,
     insert,
     select,
     union_all,
@@ -173,15 +172,6 @@ def settle(
 ) -> None:
     """A document was delivered and metered: its reservation becomes `pages` used in `at`'s month."""
     month = month_of(at)
-    if conn.dialect.name == "postgresql":
-        if not _settle_in_one(conn, document_id, workflow_id, month, pages):
-            _ensure_counter(conn, workflow_id, month)  # the month's first delivery: the row is created
-            conn.execute(
-                update(COUNTERS)
-                .where(_counter(workflow_id, month))
-                .values(used_pages=COUNTERS.c.used_pages + pages)
-            )
-        return
     taken = _take_reservation(conn, document_id)
     used: dict[str, Any] = {"used_pages": COUNTERS.c.used_pages + pages}
     if taken is not None and taken[:2] == (workflow_id, month):
@@ -194,33 +184,6 @@ def settle(
     if conn.execute(statement).rowcount != 1:  # the month's first delivery: the row is created
         _ensure_counter(conn, workflow_id, month)
         conn.execute(statement)
-
-
-def _settle_in_one(
-    conn: Connection, document_id: uuid.UUID, workflow_id: uuid.UUID, month: str, pages: int
-) -> bool:
-    """PostgreSQL: the reservation deleted, its pages taken off the counter it was reserved in and
-    `pages` added to the month's, in one statement (a round trip a delivered document). False
-    when the month's counter is not there yet; the reservation is settled all the same."""
-    taken = (
-        delete(RESERVATIONS)
-        .where(RESERVATIONS.c.document_id == document_id)
-        .returning(RESERVATIONS.c.workflow_id, RESERVATIONS.c.month, RESERVATIONS.c.pages)
-        .cte("taken")
-    )
-    where_reserved = (taken.c.workflow_id == COUNTERS.c.workflow_id) & (taken.c.month == COUNTERS.c.month)
-    freed = select(taken.c.pages).where(where_reserved).scalar_subquery()
-    mine = _counter(workflow_id, month)
-    statement = (
-        update(COUNTERS)
-        .where(mine | select(taken.c.pages).where(where_reserved).exists())
-        .values(
-            used_pages=COUNTERS.c.used_pages + case((mine, pages), else_=0),
-            reserved_pages=func.greatest(COUNTERS.c.reserved_pages - func.coalesce(freed, 0), 0),
-        )
-        .returning(mine)
-    )
-    return any(row[0] for row in conn.execute(statement))
 
 
 def _take_reservation(conn: Connection, document_id: uuid.UUID) -> tuple[uuid.UUID, str, int] | None:
