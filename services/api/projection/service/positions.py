@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,7 +46,10 @@ def record(session: Session, events: Sequence[PositionedEvent]) -> int:
         if (document_id := document_id_of(e.event.data)) is not None
     ]
     if rows:
-        session.execute(_upsert(session), rows)
+        # On the session's connection, not as an ORM bulk insert: the rows are plain values, and
+        # the ORM's bulk path cost about 1.7 ms of CPU a document at one event a poll (issue 9).
+        session.flush()
+        session.connection().execute(_upsert(session), rows)
     return len(rows)
 
 
@@ -66,7 +69,8 @@ def _upsert(session: Session) -> Insert:
     dialect = session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"event positions on {dialect}: PostgreSQL and SQLite only")
-    insert = postgresql.insert(EventPosition) if dialect == "postgresql" else sqlite.insert(EventPosition)
+    table = cast(Table, EventPosition.__table__)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     return insert.on_conflict_do_update(
         index_elements=["topic", "partition", "offset"],
         set_={name: insert.excluded[name] for name in ("document_id", "event_type", "event_time")},
