@@ -435,6 +435,17 @@ SHORT_PARTS = 2
 # where a draw's samples were mostly two pages long.
 SHORT_FLOOR = 0.1
 SHORT_WEIGHT = 4.0
+# Such a part holding less text than the shortest sample (all its pages, any class) costs this x
+# the log of how much less: a page of three total lines (a ZUGFeRD invoice's last) is no
+# document of its own, and one-page invoices are common, so its length alone does not hold it.
+# Set on the bench's stacks as SHORT_WEIGHT was, after it (weights 0.5-3 tried): 1-30 pages
+# 0.70 -> 0.73 (seeds 1-3), 0.66 -> 0.67 (seeds 4-6), 1-10 pages 0.73 -> 0.77.
+THIN_WEIGHT = 2.0
+
+
+def text_amount(text: str) -> int:
+    """How much text a page holds, as the shortest-sample rule counts it (characters, trimmed)."""
+    return len(text.strip())
 
 
 def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequence[str]) -> F64:
@@ -448,25 +459,35 @@ def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequen
 
 
 def short_part_penalties(
-    classes: F64, has_page_text: Sequence[bool], shares: F64
+    classes: F64,
+    has_page_text: Sequence[bool],
+    shares: F64,
+    amounts: Sequence[int] | None = None,
+    shortest: float | None = None,
 ) -> dict[tuple[int, int], float]:
     """For each part [first, end) of at most SHORT_PARTS pages with text: what the decoding takes
     off for it (0 or less). Its length's share among the samples, mixed over the part's classes
     (the mean class probability of its pages: a page's class alone is often wrong on a document
     no sample resembles, and a one-page invoice read as half paper must not count as a short
-    paper), below SHORT_FLOOR costs SHORT_WEIGHT x log(share / SHORT_FLOOR)."""
+    paper), below SHORT_FLOOR costs SHORT_WEIGHT x log(share / SHORT_FLOOR); with the pages'
+    `amounts` of text (`text_amount`), less text than the `shortest` sample's costs THIN_WEIGHT
+    x log(amount / shortest)."""
     out: dict[tuple[int, int], float] = {}
     pages = len(has_page_text)
     for first in range(pages):
-        total, length = np.zeros(classes.shape[1]), 0
+        total, length, amount = np.zeros(classes.shape[1]), 0, 0
         for end in range(first + 1, pages + 1):
             if has_page_text[end - 1]:
                 total, length = total + classes[end - 1], length + 1
+                amount += amounts[end - 1] if amounts is not None else 0
             if length > SHORT_PARTS:
                 break
             if length:
                 share = float(total / length @ shares[:, length - 1])
-                out[(first, end)] = SHORT_WEIGHT * min(0.0, float(np.log(max(share, 1e-9) / SHORT_FLOOR)))
+                cost = SHORT_WEIGHT * min(0.0, float(np.log(max(share, 1e-9) / SHORT_FLOOR)))
+                if amounts is not None and shortest and amount < shortest:
+                    cost += THIN_WEIGHT * float(np.log(max(amount, 1) / shortest))
+                out[(first, end)] = cost
     return out
 
 
@@ -541,6 +562,8 @@ class BoundaryModel:
     threshold: float = 0.5
     # (classes, SHORT_PARTS + 1): the share of each class's samples with 1, 2, more pages of text
     lengths: F64 | None = None
+    # The text of the shortest sample (`text_amount` over its pages); None in a model stored before
+    shortest: float | None = None
 
     def start_probabilities(self, texts: Sequence[str]) -> F64:
         """For pages 1..n-1: the probability that the page begins a new document (0 for a page
@@ -562,7 +585,13 @@ class BoundaryModel:
         with_text = [has_text(t) for t in texts]
         probabilities = np.where(with_text[1:], 1.0 / (1.0 + np.exp(-logits)), 0.0)
         penalties = (
-            short_part_penalties(self.pages.class_probabilities(states), with_text, self.lengths)
+            short_part_penalties(
+                self.pages.class_probabilities(states),
+                with_text,
+                self.lengths,
+                [text_amount(t) for t in texts],
+                self.shortest,
+            )
             if self.lengths is not None
             else {}
         )
@@ -594,6 +623,8 @@ class BoundaryModel:
             "threshold": self.threshold,
             "features": list(FEATURES),
         }
+        if self.shortest is not None:
+            metadata["shortest"] = self.shortest
         return {
             ARRAYS_FILE: safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in arrays.items()}),
             METADATA_FILE: json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
@@ -630,6 +661,7 @@ class BoundaryModel:
                 threshold=float(meta["threshold"]),
                 # A model stored before the samples' lengths were kept divides gap by gap.
                 lengths=np.asarray(arrays["lengths"], dtype=np.float64) if "lengths" in arrays else None,
+                shortest=float(meta["shortest"]) if meta.get("shortest") is not None else None,
             )
         except ModelArtifactError:
             raise
@@ -663,6 +695,7 @@ class BoundaryModel:
                     and bool(np.isfinite(self.lengths).all() and (self.lengths > 0).all())
                 )
             )
+            and (self.shortest is None or (np.isfinite(self.shortest) and self.shortest >= 0))
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")

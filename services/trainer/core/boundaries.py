@@ -35,6 +35,7 @@ from docroute.classifier.boundary import (
     settled,
     short_part_penalties,
     start_logits,
+    text_amount,
 )
 from services.trainer.core.rowspace import fit_logistic
 from services.trainer.core.terms import TermCounts
@@ -112,6 +113,7 @@ def _train_boundary_model(
         lengths = length_shares(
             [len(samples[i]) for i in train], [labels[i] for i in train], page_models.labels
         )
+        shortest = min(_text_amount(samples[i]) for i in train)
         for _, stack in (s for s in stacks if s[0] == fold):
             texts, starts = _stack_pages(samples, stack)
             # The rows `PageModels.rows` gives, from the pages' counts: no page is analysed again.
@@ -121,7 +123,8 @@ def _train_boundary_model(
             features.append(pair_features(page_models, texts, rows, states))
             truth.append(starts[1:])
             classes = page_models.class_probabilities(states)
-            penalties.append(short_part_penalties(classes, [True] * len(texts), lengths))
+            amounts = [text_amount(t) for t in texts]
+            penalties.append(short_part_penalties(classes, [True] * len(texts), lengths, amounts, shortest))
     # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks,
     # divided as the model divides a stack (`segment`).
     found: list[npt.NDArray[np.bool_]] = []
@@ -141,8 +144,19 @@ def _train_boundary_model(
     weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
     pages_model = fit_page_models(samples, labels, counts)
     lengths = length_shares([len(p) for p in samples], labels, pages_model.labels)
-    model = BoundaryModel(pages=pages_model, weights=weights, bias=bias, lengths=lengths)
+    model = BoundaryModel(
+        pages=pages_model,
+        weights=weights,
+        bias=bias,
+        lengths=lengths,
+        shortest=float(min(_text_amount(p) for p in samples)),
+    )
     return model, report
+
+
+def _text_amount(sample: Sequence[str]) -> int:
+    """A sample's text, all its pages read (`text_amount`)."""
+    return sum(text_amount(t) for t in sample)
 
 
 def fit_page_models(

@@ -16,6 +16,7 @@ from docroute.classifier.boundary import (
     length_shares,
     segment,
     short_part_penalties,
+    text_amount,
 )
 from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.documents import document_lines
@@ -67,6 +68,18 @@ def test_a_part_shorter_than_the_samples_of_its_class_stays_with_its_document(mo
     assert sure.starts(texts) == [0, 1, 2, 3, 4]
 
 
+def test_a_part_with_less_text_than_the_shortest_sample_stays_with_its_document(model: BoundaryModel) -> None:
+    rng = random.Random(13)
+    # A last page of two total lines that reads as an invoice: one-page invoices are what the
+    # samples are, so its length does not hold it, but no sample has so little text.
+    tail = "Total due: 1,204.50 EUR\nThank you for your order"
+    texts = [*_pages("invoice", 1, rng), *_pages("payslip", 3, rng), tail]
+    assert model.shortest is not None and model.shortest > 2 * text_amount(tail)
+    unsure = replace(model, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)))  # p = 0.6
+    assert unsure.starts(texts) == [0, 1]
+    assert replace(unsure, shortest=None).starts(texts) == [0, 1, 4]
+
+
 def test_without_penalties_the_division_is_the_decision_gap_by_gap() -> None:
     rng = np.random.default_rng(3)
     for _ in range(200):
@@ -113,7 +126,8 @@ def test_the_samples_lengths_round_trip_and_a_model_stored_without_them_loads(mo
     again = BoundaryModel.load(model.save())
     assert again.lengths is not None and model.lengths is not None
     assert np.allclose(again.lengths, model.lengths)
-    before = BoundaryModel.load(replace(model, lengths=None).save())
-    assert before.lengths is None
+    assert again.shortest == model.shortest
+    before = BoundaryModel.load(replace(model, lengths=None, shortest=None).save())
+    assert before.lengths is None and before.shortest is None
     texts = _pages("payslip", 3, random.Random(2)) + _pages("invoice", 1, random.Random(3))
     assert np.allclose(before.start_probabilities(texts), model.start_probabilities(texts))
