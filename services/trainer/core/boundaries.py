@@ -110,10 +110,7 @@ def _train_boundary_model(
         train = [i for i, f in enumerate(folds) if f != fold]
         page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train], counts)
         page_rows = counts.row_maker(page_models.tfidf)
-        lengths = length_shares(
-            [len(samples[i]) for i in train], [labels[i] for i in train], page_models.labels
-        )
-        shortest = min(_text_amount(samples[i]) for i in train)
+        lengths, shortest = _part_priors([samples[i] for i in train], [labels[i] for i in train], page_models)
         for _, stack in (s for s in stacks if s[0] == fold):
             texts, starts = _stack_pages(samples, stack)
             # The rows `PageModels.rows` gives, from the pages' counts: no page is analysed again.
@@ -143,20 +140,19 @@ def _train_boundary_model(
     report = _report([truth[n] for n in order], found)
     weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
     pages_model = fit_page_models(samples, labels, counts)
-    lengths = length_shares([len(p) for p in samples], labels, pages_model.labels)
-    model = BoundaryModel(
-        pages=pages_model,
-        weights=weights,
-        bias=bias,
-        lengths=lengths,
-        shortest=float(min(_text_amount(p) for p in samples)),
-    )
+    lengths, shortest = _part_priors(samples, labels, pages_model)
+    model = BoundaryModel(pages=pages_model, weights=weights, bias=bias, lengths=lengths, shortest=shortest)
     return model, report
 
 
-def _text_amount(sample: Sequence[str]) -> int:
-    """A sample's text, all its pages read (`text_amount`)."""
-    return sum(text_amount(t) for t in sample)
+def _part_priors(
+    samples: Sequence[Sequence[str]], labels: Sequence[str], pages: PageModels
+) -> tuple[F64, float]:
+    """What the division holds a short part against (`short_part_penalties`): the share of each
+    class's samples by length, and the text of the shortest sample (all its pages read)."""
+    lengths = length_shares([len(sample) for sample in samples], labels, pages.labels)
+    shortest = min(sum(text_amount(page) for page in sample) for sample in samples)
+    return lengths, float(shortest)
 
 
 def fit_page_models(
