@@ -100,8 +100,10 @@ def meter(
 def _metered(session: Session, document_id: uuid.UUID, known: bool | None) -> bool:
     # A batch of events may meter a document twice before the session flushes.
     pending = any(isinstance(o, UsageRecord) and o.document_id == document_id for o in session.new)
-    if pending or known is not None:
-        return pending or bool(known)
+    if pending:
+        return True
+    if known is not None:
+        return known
     return session.get(UsageRecord, document_id) is not None
 
 
