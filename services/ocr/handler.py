@@ -18,6 +18,7 @@ from docroute.ocr_result import crop_key
 from docroute.workflows import WorkflowDirectory
 from services.ocr.adapters import EngineSet, StandbyEngine
 from services.ocr.boundaries import BoundaryModels, Reading, kept_reading
+from services.ocr.core.engine import reading_engine
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
@@ -121,7 +122,7 @@ class OcrHandler:
         """A document read with its workflow's spec, and its photos' cut-outs; ``whole``: every
         page (a stack the boundary model divides: a part's pages are its own business)."""
         spec = self._workflows.get(str(doc.workflow_id)).document_spec
-        engine = self._engines.get(spec.ocr_engine or "tesseract")
+        engine = self._engines.get(reading_engine(spec.ocr_engine, spec.text_style))
         crops: dict[int, Image.Image] = {}
         try:
             result = extract_document(

@@ -18,6 +18,7 @@ def workflow_settings(
     class_thresholds: dict[str, float] | None = None,
     cropping: bool = False,
     ocr_engine: str = "tesseract",
+    text_style: Literal["printed", "handwritten", "both"] = "printed",
     relevant_pages: str | None = None,
     splitting: Literal["none", "separator", "every_page", "auto"] | None = None,
     archived: bool = False,
@@ -31,7 +32,7 @@ def workflow_settings(
         document_spec=DocumentSpec(
             cropping=cropping,
             character_set="latin",
-            text_style="printed",
+            text_style=text_style,
             relevant_pages=relevant_pages,
             ocr_engine=ocr_engine,
         ),

@@ -22,13 +22,15 @@ CHARACTER_SET_HELP = (
 
 TextStyle = Literal["printed", "handwritten", "both"]
 # What natif.ai's setting means: "printed" reads printed text and ignores handwriting,
-# "handwritten" reads handwriting and ignores print, "both" reads both. Tesseract and PaddleOCR
-# read print; without a handwriting recognizer only "printed" can be honoured.
-HONOURED_TEXT_STYLES: frozenset[str] = frozenset({"printed"})
+# "handwritten" reads handwriting and ignores print, "both" reads both. "both" reads every page
+# with PaddleOCR, whose recognizer reads handwriting as well as print (docs/ocr.md); ignoring the
+# print on a page needs telling print from handwriting, which docroute cannot yet.
+HONOURED_TEXT_STYLES: frozenset[str] = frozenset({"printed", "both"})
 TEXT_STYLE_HELP = (
-    "Which text is read: 'printed' (handwriting is ignored), 'handwritten' (print is ignored) or "
-    "'both'. Only 'printed' is available: this deployment has no handwriting recognizer, so "
-    "'handwritten' and 'both' are refused (422) rather than stored and ignored."
+    "Which text is read: 'printed' (default: Tesseract, pages it reads poorly again with "
+    "PaddleOCR), 'both' (print and handwriting: every page read with PaddleOCR, which reads "
+    "handwriting; slower) or 'handwritten' (print ignored). 'handwritten' is refused (422) "
+    "rather than stored and ignored: docroute cannot yet tell print from handwriting on a page."
 )
 
 
@@ -37,9 +39,9 @@ def honoured_text_style(value: str | None) -> str | None:
     if value is None or value in HONOURED_TEXT_STYLES:
         return value
     raise ValueError(
-        f"text_style {value!r} cannot be honoured: reading handwriting needs a handwriting "
-        "recognizer, and this deployment has none (its OCR engines read printed text). Use "
-        "'printed', which reads the printed text and ignores handwriting."
+        f"text_style {value!r} cannot be honoured: ignoring the printed text on a page needs "
+        "telling print from handwriting, which this deployment cannot. Use 'both', which reads "
+        "handwriting and print, or 'printed'."
     )
 
 
@@ -73,7 +75,7 @@ class DocumentSpecIn(BaseModel):
 
 class DocumentSpecPublic(BaseModel):
     """A workflow's document spec as stored: shown as it is, also a text_style stored before
-    'handwritten' and 'both' were refused."""
+    'handwritten' was refused."""
 
     cropping: bool = False
     character_set: Literal["latin", "japanese"] = Field(default="latin", description=CHARACTER_SET_HELP)

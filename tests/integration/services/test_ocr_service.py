@@ -23,6 +23,8 @@ def test_engines_text_layer_and_page_selection(
         producer, workflow_settings(labels=["a", "b"], cropping=True, relevant_pages="first 1")
     )
     paddle_flow = send_workflow(producer, workflow_settings(labels=["a", "b"], ocr_engine="paddle"))
+    # Print and handwriting: PaddleOCR reads every page, whatever the workflow's engine.
+    both_flow = send_workflow(producer, workflow_settings(labels=["a", "b"], text_style="both"))
     start_docroute_service("ocr", DOCROUTE_WARM_ENGINES='["tesseract","paddle"]')
     reader = topic_reader_factory(r"^(document\.text-extracted|document\.dead-letter)$")
 
@@ -42,6 +44,10 @@ def test_engines_text_layer_and_page_selection(
     paddle = _submit(
         producer, blobstore, paddle_flow, make_scanned_image(scan_lines, background=False), "image/png"
     )
+    both_lines = document_lines("invoice", rng)
+    both = _submit(
+        producer, blobstore, both_flow, make_scanned_image(both_lines, background=False), "image/png"
+    )
     locked = _submit(producer, blobstore, tesseract_flow, make_encrypted_pdf(), "application/pdf")
 
     def result(document_id: str):
@@ -60,6 +66,14 @@ def test_engines_text_layer_and_page_selection(
     topic, event = result(paddle)
     assert event.data.sources == ["paddle"]
     expected = _words(" ".join(scan_lines))
+    assert (
+        len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected)
+        >= 0.7
+    )
+
+    topic, event = result(both)
+    assert event.data.sources == ["paddle"]
+    expected = _words(" ".join(both_lines))
     assert (
         len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected)
         >= 0.7
