@@ -34,3 +34,26 @@ def test_goal_reached_only_within_the_known_flagged_budget() -> None:
     hit = goal_reached(caught_at_5)
     assert hit is not None and hit.review == 0.9 and hit.known_flagged <= 0.05
     assert goal_reached(caught_at_10) is None
+
+
+def test_diagonal_shrinkage_drops_correlations_that_few_samples_cannot_show() -> None:
+    from bench.quality import diagonal_shrunk_precision
+
+    rng = np.random.default_rng(0)
+    scales = np.linspace(0.5, 2.0, 40)
+    # Independent dimensions, 10 samples in 40 dimensions: the sample correlations are noise,
+    # so most of them are shrunk away; the variances are kept.
+    few = rng.normal(size=(10, 40)) * scales
+    few -= few.mean(axis=0)
+    sample = few.T @ few / 9
+    covariance = np.linalg.inv(diagonal_shrunk_precision(few))
+    off = ~np.eye(40, dtype=bool)
+    kept = covariance[off] / sample[off]
+    assert np.allclose(kept, kept.mean(), atol=1e-3) and kept.mean() < 0.3
+    assert np.allclose(np.diag(covariance), np.diag(sample), rtol=1e-3)
+    # Two strongly correlated dimensions and many samples: the correlation is kept.
+    base = rng.normal(size=(2000, 1))
+    many = np.hstack([base, base + 0.1 * rng.normal(size=(2000, 1)), rng.normal(size=(2000, 2))])
+    many -= many.mean(axis=0)
+    covariance = np.linalg.inv(diagonal_shrunk_precision(many))
+    assert covariance[0, 1] / np.sqrt(covariance[0, 0] * covariance[1, 1]) > 0.95
