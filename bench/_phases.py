@@ -197,6 +197,7 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
     pages = sum(b.pages for b in bursts)
     names = {n for b in bursts for n in b.cpu_s}
     handled = {n: [sum(b.handled.get(n, (0.0, 0.0))[i] for b in bursts) for i in (0, 1)] for n in names}
+    events, batches = (sum(b.handled.get("api projection", (0.0, 0.0))[i] for b in bursts) for i in (0, 1))
     return {
         "repeats": len(bursts),
         "docs": len(bursts[0].submitted),
@@ -207,6 +208,7 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
         **outcome(log, [s for b in bursts for s in b.submitted]),
         "cpu_s_per_page": {n: round(sum(b.cpu_s.get(n, 0.0) for b in bursts) / pages, 4) for n in names},
         "handling_s_per_message": {n: round(s / c, 4) for n, (s, c) in handled.items() if c},
+        "api_events_per_batch": round(events / batches, 2) if batches else None,
     }
 
 

@@ -65,6 +65,10 @@ def _main_table(r: dict[str, Any]) -> list[str]:
             [f"{p[k]['accuracy']:.0%} / {ip[k]['accuracy']:.0%}" for k in kinds],
         ),
         _row("failed (dead-lettered)", [str(len(p[k]["failed"])) for k in kinds]),
+        _row(
+            "API projection: events a batch (one transaction and offset commit)",
+            [_number(p[k].get("api_events_per_batch")) for k in kinds],
+        ),
     ]
     for title, runs in (("burst", p), ("alone", one)):
         for name, _, _ in STAGE_SPANS:
@@ -188,6 +192,10 @@ def manifest_memory_request(service: str) -> str | None:
         return None
     match = re.search(r"requests:\s*\n(?:\s+\w+:.*\n)*?\s+memory:\s*(\S+)", path.read_text())
     return match.group(1) if match else None
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _row(label: str, cells: list[str]) -> str:

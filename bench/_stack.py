@@ -65,6 +65,19 @@ def handled_on(port: int) -> tuple[float, float]:
     return total, count
 
 
+def projected_on(port: int) -> tuple[float, float]:
+    """(events, batches) the API's projection on `port` applied so far, from
+    `docroute_api_projection_batch_events`; (0, 0) from code without it."""
+    text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text
+    events = batches = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name == "docroute_api_projection_batch_events":
+            for sample in family.samples:
+                events += sample.value if sample.name.endswith("_sum") else 0.0
+                batches += sample.value if sample.name.endswith("_count") else 0.0
+    return events, batches
+
+
 def freeze_code(run_dir: Path, *, committed: bool = True, commit: str = "HEAD") -> Path:
     """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`.
 
@@ -192,13 +205,15 @@ class Stack:
 
     def handling(self) -> dict[str, tuple[float, float]]:
         """Per stream service: (seconds, messages) its handlers took so far, produce included,
-        from `docroute_processing_seconds` on its /metrics."""
+        from `docroute_processing_seconds` on its /metrics; "api projection": (events, batches)."""
         out = {}
         for name in SERVICES[:-1]:
             try:
                 out[name] = handled_on(self.ports[name])
             except httpx.HTTPError:
                 continue
+        with contextlib.suppress(httpx.HTTPError):  # the API: (events, batches) its projection applied
+            out["api projection"] = projected_on(self.ports["api"])
         return out
 
     def peak_rss(self) -> dict[str, int]:

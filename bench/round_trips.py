@@ -40,10 +40,14 @@ def main() -> int:
     parser.add_argument("--baseline", required=True, help="the commit to compare HEAD with")
     parser.add_argument("--documents", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--events-a-poll", type=int, default=1,
+        help="the projection's events a poll (documents interleaved as in a burst); 1: one a poll",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(_measure(json.loads(args.child), args.documents)))
+        print(json.dumps(_measure(json.loads(args.child), args.documents, args.events_a_poll)))
         return 0
     from bench._stack import ROOT, freeze_code
     from docroute.devstack import DevStack, create_postgres_database, drop_postgres_database
@@ -67,7 +71,8 @@ def main() -> int:
                 setup = {"s3": s3.model_dump(mode="json"), "database": database, "s3_pid": s3_pid}
                 out = subprocess.run(
                     [sys.executable, str(Path(__file__).resolve()), "--baseline", args.baseline,
-                     "--documents", str(args.documents), "--child", json.dumps(setup)],
+                     "--documents", str(args.documents), "--events-a-poll", str(args.events_a_poll),
+                     "--child", json.dumps(setup)],
                     cwd=code, stdout=subprocess.PIPE, text=True, check=True,  # its errors show
                 )  # fmt: skip
                 figures = json.loads(out.stdout.strip().splitlines()[-1])
@@ -80,7 +85,7 @@ def main() -> int:
     return 0
 
 
-def _measure(setup: dict[str, Any], documents: int) -> dict[str, dict[str, float]]:
+def _measure(setup: dict[str, Any], documents: int, events_a_poll: int = 1) -> dict[str, dict[str, float]]:
     """In the child: the code of one version, imported from the working directory."""
     from sqlalchemy import Engine, create_engine, event
 
@@ -122,17 +127,23 @@ def _measure(setup: dict[str, Any], documents: int) -> dict[str, dict[str, float
             quota.settle(conn, next(left), workflow, 2, datetime.now(UTC))
 
     figures["api settle"] = _timed(settle, documents, statements, s3_server, store)
-    figures["api projection"] = _projection(setup["database"], documents, statements, s3_server, store)
+    figures["api projection"] = _projection(
+        setup["database"], documents, statements, s3_server, store, events_a_poll
+    )
     ledger.close()
     engine.dispose()
     return figures
 
 
 def _projection(
-    url: str, documents: int, statements: list[str], s3_server: Any, store: Any
+    url: str, documents: int, statements: list[str], s3_server: Any, store: Any, events_a_poll: int = 1
 ) -> dict[str, float]:
     """A document's four events through the API's projection, each in a poll of its own (as in
-    a burst, where a poll holds one or two events): SQL statements and CPU per document."""
+    a burst, where a poll holds one or two events): SQL statements and CPU per document.
+
+    `events_a_poll` > 1: the documents' events interleaved as a burst brings them (each tick the
+    next document's `document.received` and the three before it one stage further), in polls of
+    that many events, as the projection's linger gathers them; the figures still per document."""
     from sqlalchemy import create_engine
 
     from docroute import quota
@@ -147,20 +158,36 @@ def _projection(
         session.add(workflow)
         session.commit()
         workflow_id = workflow.id
-    ids = [uuid.uuid4() for _ in range(documents + 1)]
+    ids = [uuid.uuid4() for _ in range(documents + 1 + events_a_poll)]
     with engine.begin() as conn:  # what ingest reserved at the door
         quota.reserve(conn, workflow_id, [(d, 1) for d in ids], None)
     left, offsets = iter(ids), iter(range(10**9))
 
-    def project() -> None:
-        for event in _document_events(next(left), workflow_id, offsets):
-            with sessions() as session:
-                projector.apply_batch(session, [event])
-                session.commit()
+    if events_a_poll <= 1:
 
-    figures = _timed(project, documents, statements, s3_server, store)
+        def project() -> None:
+            for event in _document_events(next(left), workflow_id, offsets):
+                with sessions() as session:
+                    projector.apply_batch(session, [event])
+                    session.commit()
+
+        figures = _timed(project, documents, statements, s3_server, store)
+        engine.dispose()
+        return figures
+    each = [_document_events(document_id, workflow_id, offsets) for document_id in ids]
+    stream = [each[t - j][j] for t in range(len(each) + 3) for j in range(4) if 0 <= t - j < len(each)]
+    polls = iter([stream[i : i + events_a_poll] for i in range(0, len(stream), events_a_poll)])
+
+    def apply_poll() -> None:
+        with sessions() as session:
+            projector.apply_batch(session, next(polls))
+            session.commit()
+
+    n_polls = documents * 4 // events_a_poll  # the first poll warms up, as a document does above
+    per_poll = _timed(apply_poll, n_polls, statements, s3_server, store)
     engine.dispose()
-    return figures
+    # Per document: what the polls spent over the documents their events belong to.
+    return {k: round(v * n_polls / documents, 2) for k, v in per_poll.items()}
 
 
 def _timed(

@@ -58,6 +58,10 @@ class ApiSettings(ServiceSettings):
     # 100, otherwise): Tansu answers a waiting fetch only at its end, so the route is seen up to
     # that late. Shorter costs CPU: idle, 16 -> 61 ms CPU/s in the API and 16 -> 48 at the broker.
     waiting_fetch_max_wait_ms: int = Field(default=20, ge=0, le=30_000)
+    # How long the projection keeps fetching after a poll brought two events or more, while no `?wait=`
+    # request waits, so that one transaction and one offset commit apply more of a burst's events
+    # (0: apply what each poll brings). Status reads may lag the pipeline by this much more.
+    projection_linger_ms: int = Field(default=50, ge=0, le=1000)
     # `DOCROUTE_ADMIN_API_KEY`: the operator's key (workflows, API keys, plans). None: only minted
     # workflow keys work, so nobody can create workflows.
     admin_api_key: SecretStr | None = None

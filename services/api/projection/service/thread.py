@@ -1,7 +1,8 @@
 """The projection: a background thread that keeps the API's database in step with the pipeline.
 
-kafka-python consumer in group `docroute-api`; per poll batch: apply every event in one
-transaction (`projector.apply_batch`, which also records each event's position), commit it,
+kafka-python consumer in group `docroute-api`; per batch (a poll, and, after a poll of two events
+or more while no `?wait=` request waits, what polls bring within `projection_linger_ms`): apply
+every event in one transaction (`projector.apply_batch`, which also records each event's position), commit it,
 produce what the handlers returned (`sample.labelled`), then commit the offsets.
 
 It never gives up: a database error rewinds the batch and retries it after a backoff; any broker
@@ -30,7 +31,7 @@ from docroute.kafka import client_options, provision_topics
 from docroute.metrics import TRANSIENT_ERRORS
 from services.api.adapters import LazyProducer
 from services.api.db import SessionFactory
-from services.api.metrics import PROJECTED
+from services.api.metrics import PROJECTED, PROJECTION_BATCH_EVENTS
 from services.api.projection.service import projector
 from services.api.projection.service.health import ProjectionHealth, State, joined_state, lag_by_topic
 from services.api.projection.service.positions import PositionedEvent
@@ -67,6 +68,14 @@ CONSUMER_OPTIONS: dict[str, Any] = {
     "max_poll_records": 1000,
     "max_partition_fetch_bytes": 8 * 1024 * 1024,
 }
+# The projection lingers only after a poll that brought this many events (events come faster
+# than it applies them, as in a burst): a lone document's events, or a scan's every second or so,
+# are applied at once, without the linger's polls (each costs CPU) or its delay.
+LINGER_FROM_RECORDS = 2
+# A linger ends at this many records (a catch-up's polls are full anyway) and polls in slices of
+# this length, so that a `?wait=` request that begins meanwhile is not held up by it.
+LINGER_MAX_RECORDS: int = CONSUMER_OPTIONS["max_poll_records"]
+LINGER_SLICE_MS = 10
 _DATABASE_ERRORS = (OperationalError, IntegrityError, InterfaceError)
 _BROKER_ERRORS = (KafkaError, TransientError)
 
@@ -176,6 +185,8 @@ class Projection:
             waiting = self.signals.waiting()
             set_fetch_wait(consumer, self._settings.waiting_fetch_max_wait_ms if waiting else None)
             batch: Batch = consumer.poll(timeout_ms=1000)
+            if batch and not waiting:
+                batch = self._linger(consumer, batch)
             self._joined = bool(consumer.assignment())
             if self._joined and self._state in ("connecting", "reconnecting", "failed"):
                 self._set_state("current", None)
@@ -188,6 +199,31 @@ class Projection:
                 self._backoff_s = 0.5
             if self._joined and time.monotonic() - self._lag_measured >= LAG_EVERY_S:
                 self._measure_lag(consumer, fetched=bool(batch))
+
+    def _linger(self, consumer: KafkaConsumer, batch: Batch) -> Batch:
+        """The batch and what later polls bring within `projection_linger_ms` of the first.
+
+        In a burst each poll holds two or three events, and each batch costs a transaction, the
+        documents' lookup, the positions' INSERT and an offset commit: lingering shares them
+        among more events. A batch of fewer than LINGER_FROM_RECORDS is returned as it is.
+        Polled in slices of LINGER_SLICE_MS, so a `?wait=` request that starts meanwhile ends
+        the linger within a slice; a full batch ends it at once.
+        """
+        deadline = time.monotonic() + self._settings.projection_linger_ms / 1000
+        count = sum(len(records) for records in batch.values())
+        if count < LINGER_FROM_RECORDS:
+            return batch
+        while count < LINGER_MAX_RECORDS and not self._stop.is_set() and not self.signals.waiting():
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                break
+            more: Batch = consumer.poll(
+                timeout_ms=min(left_ms, LINGER_SLICE_MS), max_records=LINGER_MAX_RECORDS - count
+            )
+            for tp, records in more.items():
+                batch.setdefault(tp, []).extend(records)
+                count += len(records)
+        return batch
 
     def _apply_or_rewind(self, consumer: KafkaConsumer, batch: Batch) -> bool:
         """Apply the batch; on a database error seek back to its start and back off."""
@@ -236,6 +272,7 @@ class Projection:
             self._producer.send(produce)  # BrokerUnavailableError: reconnect, replay, resend
         for positioned in events:
             PROJECTED.labels(event_type=positioned.event.type, outcome="applied").inc()
+        PROJECTION_BATCH_EVENTS.observe(len(events))
         with self._lock:
             self._applied += len(events)
             self._last_applied_at = datetime.now(UTC)
