@@ -36,9 +36,10 @@ def _boundary_files() -> dict[str, bytes]:
 
 
 def _from_an_earlier_release(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The same model as a release with one cue fewer would have written it."""
+    """The same model as a release with other cues would have written it (one this code does not
+    know: the cues of the release before it, EARLIER_FEATURES, it reads)."""
     meta = json.loads(files[METADATA_FILE])
-    meta["features"] = meta["features"][:-1]
+    meta["features"] = [*meta["features"][:-1], "a_cue_of_another_release"]
     return {**files, METADATA_FILE: json.dumps(meta).encode()}
 
 

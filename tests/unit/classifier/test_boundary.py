@@ -3,12 +3,15 @@ the artifact round trip (plain data, refused when malformed)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 
 import numpy as np
 import pytest
 
 from docroute.classifier.boundary import (
+    EARLIER_FEATURES,
     FEATURES,
     FORM,
     BoundaryModel,
@@ -17,9 +20,12 @@ from docroute.classifier.boundary import (
     edge_numbers,
     ends_open,
     has_text,
+    labelled_page_number,
     page_form,
     page_number,
     pair_features,
+    read_metadata,
+    references_then_abstract,
     similarity_depths,
     stack_term_rows,
     starts_lowercase,
@@ -135,6 +141,100 @@ def test_printed_page_numbers_settle_a_gap_whatever_the_other_cues_say(model: Bo
     assert goes_on[0] < 0.01
     follows = model.start_probabilities([invoice[0] + "\n- 3 -", other[0] + "\n- 4 -"])
     assert follows[0] < 0.01
+
+
+_PAPER = "A hash table is a data structure that maps keys to values.\n" * 5
+_REFERENCES = (
+    "hashing with chaining keeps the load factor low.\nReferences\n"
+    "[1] Knuth, D. The Art of Computer Programming, vol. 3, 1973.\n"
+    "[2] Pagh, R., Rodler, F. Cuckoo hashing. J. Algorithms 51, 2 (2004)."
+)
+_TITLE_PAGE = (
+    "Ideal Hash Trees\nPhil Bagwell\nEPFL, Lausanne\nAbstract\n"
+    "Hash Trees with nearly ideal characteristics are described.\n"
+)
+
+
+def test_a_page_ending_in_references_before_one_opening_with_an_abstract_ends_a_paper() -> None:
+    assert references_then_abstract(_REFERENCES, _TITLE_PAGE)
+    assert references_then_abstract("[Wir82] N. Wirth. Programming in Modula-II. 1982.\n23", _TITLE_PAGE)
+    assert not references_then_abstract(_PAPER, _TITLE_PAGE)  # a cover page, then the title page
+    assert not references_then_abstract(_REFERENCES, _PAPER)  # an appendix after the references
+    # An abstract named in a page's body, far below its head, opens nothing.
+    assert not references_then_abstract(_REFERENCES, "body line\n" * 40 + "Abstract\nmore")
+    # Nor does a line of the body that begins with the word ("abstract syntax of Fig. 2 ...").
+    assert not references_then_abstract(_REFERENCES, "abstract syntax of Fig. 2. The rules are grouped\n")
+
+
+def test_a_paper_that_ends_in_references_before_an_abstract_is_split_there_whatever_the_combiner_says(
+    model: BoundaryModel,
+) -> None:
+    never = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=-10.0)
+    stack = [_PAPER, _REFERENCES, _TITLE_PAGE, _PAPER]
+    assert never.starts(stack) == [0, 2]
+    # Printed page numbers that say the document goes on still win.
+    assert never.starts([_PAPER, _REFERENCES + "\n- 7 -", _TITLE_PAGE + "\n- 8 -", _PAPER]) == [0]
+
+
+def _invoice_page(number: str, footer: str) -> str:
+    """An invoice page whose PDF text order puts its footer ("Seite 1/1") amid the page, far
+    from its head and tail."""
+    items = "".join(f"{n},00 Luftballon: Bunt, ca. 500ml 19% 0,79 EUR\n" for n in range(12))
+    bank = "".join(f"IBAN DE88 2008 0000 0970 3757 0{n} BIC COBADEFFXXX Commerzbank\n" for n in range(6))
+    return f"Rechnung # RE-{number} vom 18.11.2017\nKundennummer: 2\n{items}{footer}\n{bank}"
+
+
+def test_a_labelled_page_number_is_read_anywhere_on_a_page() -> None:
+    page = _invoice_page("20171118/506", "Seite 1/1")
+    assert page_number(page) is None  # not in the head or tail
+    assert labelled_page_number(page) == PageNumber(1, 1)
+    assert labelled_page_number(_invoice_page("1", "Page 2 of 3")) == PageNumber(2, 3)
+    # A number without its count, or a count below it, is none.
+    assert labelled_page_number(_invoice_page("1", "see page 7 of the manual")) is None
+    assert labelled_page_number(_invoice_page("1", "Seite 5 von 3")) is None
+
+
+def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_says(
+    model: BoundaryModel,
+) -> None:
+    never = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=-10.0)
+    always = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=10.0)
+    # Two one-page invoices of one template: the first says it is its last page.
+    one, two = _invoice_page("20171118/506", "Seite 1/1"), _invoice_page("20151008/504", "Seite 1/1")
+    assert never.starts([one, two]) == [0, 1]
+    # A page saying more follow, or a later page, keeps the next one in its document.
+    first, second = _invoice_page("7", "Seite 1/2"), _invoice_page("7", "Seite 2/2")
+    assert always.starts([first, second]) == [0]
+    assert always.starts([_invoice_page("7", "no number"), second]) == [0]
+
+
+def _as_an_earlier_release_stored_it(model: BoundaryModel) -> dict[str, bytes]:
+    """The model's files as the release before "references_then_abstract" wrote them."""
+    earlier = EARLIER_FEATURES[0]
+    keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
+    stored = dataclasses.replace(model, weights=model.weights[keep], features=earlier)
+    files = stored.save()
+    assert json.loads(files["boundary.json"])["features"] == list(earlier)
+    return files
+
+
+def test_a_model_stored_by_an_earlier_release_loads_and_decides_as_it_did(model: BoundaryModel) -> None:
+    earlier = BoundaryModel.load(_as_an_earlier_release_stored_it(model))
+    assert earlier.features == EARLIER_FEATURES[0]
+    texts = _two_page("invoice", random.Random(1)) + _two_page("payslip", random.Random(2))
+    # Fitted on gaps the new cue never settled, the model weighs it 0: the same decisions.
+    assert np.allclose(earlier.start_probabilities(texts), model.start_probabilities(texts))
+    assert earlier.starts(texts) == model.starts(texts)
+    # It does not read the cue it lacks; saved again, it keeps its cues.
+    never = dataclasses.replace(earlier, weights=np.zeros_like(earlier.weights), bias=-10.0)
+    assert never.starts([_PAPER, _REFERENCES, _TITLE_PAGE, _PAPER]) == [0]
+    one, two = _invoice_page("20171118/506", "Seite 1/1"), _invoice_page("20151008/504", "Seite 1/1")
+    assert never.starts([one, two]) == [0]
+    assert BoundaryModel.load(earlier.save()).features == EARLIER_FEATURES[0]
+    # Cues of no release this code knows are refused.
+    meta = json.loads(model.save()["boundary.json"])
+    with pytest.raises(ModelArtifactError):
+        read_metadata(json.dumps({**meta, "features": meta["features"][:-2]}).encode())
 
 
 def _two_page(kind: str, rng: random.Random) -> list[str]:
