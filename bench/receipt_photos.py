@@ -63,6 +63,17 @@ REAL_PHOTO = (
     "13093f3a48de212ef26889df71199c1a2a9d1478",
     "v1/products/cropper/default_sample.jpg",
 )
+# Mindee's multi-receipt detector samples (same commit): one phone photo of six receipts on a light
+# grey table, also turned 90 / 180 / 270 degrees, and a two-page PDF of phone photos placed on
+# white pages (three receipts on a wooden table, two on a light one). Receipts counted by eye.
+REAL_MULTI = (
+    ("v1/products/multi_receipts_detector/default_sample.jpg", None, 6),
+    ("v1/products/multi_receipts_detector/default_sample_90.jpg", None, 6),
+    ("v1/products/multi_receipts_detector/default_sample_180.jpg", None, 6),
+    ("v1/products/multi_receipts_detector/default_sample_270.jpg", None, 6),
+    ("v1/products/multi_receipts_detector/multipage_sample.pdf", 0, 3),
+    ("v1/products/multi_receipts_detector/multipage_sample.pdf", 1, 2),
+)
 REAL_PHOTO_RECEIPTS = (
     ((0.190, 0.027), (0.435, 0.009), (0.470, 0.970), (0.200, 0.980)),
     ((0.625, 0.071), (0.868, 0.125), (0.800, 0.975), (0.552, 0.925)),
@@ -262,6 +273,27 @@ def load_real(mirrors: Path) -> tuple[list[np.ndarray], Photo | None]:
     return scans, photo
 
 
+def load_real_multi(mirrors: Path) -> list[tuple[str, int | None, int, np.ndarray]]:
+    """(path, PDF page or None, receipts on it, the image) for each of REAL_MULTI at hand; a PDF
+    page is rendered at 200 dpi, white page margins and all, as the OCR service renders it."""
+    import pypdfium2
+
+    found = []
+    src = GitSource(REAL_PHOTO[0], REAL_PHOTO[1], mirrors, mirrors / "cache")
+    for path, page, receipts in REAL_MULTI:
+        try:
+            data = src.read(path)
+        except (OSError, subprocess.CalledProcessError):
+            print(f"{path} not at hand: fetch {REAL_PHOTO[0]}")
+            continue
+        if page is None:
+            image = Image.open(io.BytesIO(data)).convert("RGB")
+        else:
+            image = pypdfium2.PdfDocument(data)[page].render(scale=200 / 72).to_pil().convert("RGB")
+        found.append((path, page, receipts, np.asarray(image)))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=100, help="photos of 2-3 receipts")
@@ -337,6 +369,10 @@ def main() -> None:
             quads = detect(real_photo.image)
             found.append(f"{receipts_found(real_photo, quads)} of 2 found, {len(quads)} regions")
         print(f"REAL phone photo of 2 receipts on a light table ({REAL_PHOTO[0]}): {' | '.join(found)}")
+    for path, page, receipts, image in load_real_multi(args.mirrors):
+        counts = " | ".join(str(len(detect(image))) for detect in detectors.values())
+        where = f"{Path(path).name}" + ("" if page is None else f" page {page + 1}")
+        print(f"REAL photo of {receipts} receipts ({REAL_PHOTO[0]} {where}): regions found {counts}")
     for name in detectors:
         times = results[name]["times"]
         print(
