@@ -1,7 +1,8 @@
 """Boundary models this release cannot read: each retrained once, when the trainer starts.
 
 A release that changes the boundary model's cues (`docroute.classifier.boundary.FEATURES`)
-cannot read the boundary models earlier releases published, and OCR then reads an `auto`
+cannot read the boundary models earlier releases published (unless it still reads their cues:
+`EARLIER_FEATURES`, cues added since are left unread), and OCR then reads an `auto`
 workflow's stacks as one document (services/ocr/boundaries.py) until the workflow trains again,
 which could be weeks away (`retrain_every` new labels). So the trainer looks as it starts: each
 active `auto` workflow whose live version's boundary model it cannot read gets a
