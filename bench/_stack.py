@@ -52,30 +52,29 @@ BUCKET = "docroute-bench"
 RUNTIME_CODE = ("docroute", "services", "schemas")
 
 
-def handled_on(port: int) -> tuple[float, float]:
-    """(seconds, messages) the handlers of the service whose metrics are on `port` took so far,
-    produce included, from `docroute_processing_seconds`."""
+def _histogram_totals(port: int, family_name: str) -> tuple[float, float]:
+    """(sum, count) of the histogram `family_name` over its labels, from /metrics on `port`;
+    (0, 0) when the process has no such histogram."""
     text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text
     total = count = 0.0
     for family in text_string_to_metric_families(text):
-        if family.name == "docroute_processing_seconds":
+        if family.name == family_name:
             for sample in family.samples:
                 total += sample.value if sample.name.endswith("_sum") else 0.0
                 count += sample.value if sample.name.endswith("_count") else 0.0
     return total, count
 
 
+def handled_on(port: int) -> tuple[float, float]:
+    """(seconds, messages) the handlers of the service whose metrics are on `port` took so far,
+    produce included, from `docroute_processing_seconds`."""
+    return _histogram_totals(port, "docroute_processing_seconds")
+
+
 def projected_on(port: int) -> tuple[float, float]:
     """(events, batches) the API's projection on `port` applied so far, from
     `docroute_api_projection_batch_events`; (0, 0) from code without it."""
-    text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=5).text
-    events = batches = 0.0
-    for family in text_string_to_metric_families(text):
-        if family.name == "docroute_api_projection_batch_events":
-            for sample in family.samples:
-                events += sample.value if sample.name.endswith("_sum") else 0.0
-                batches += sample.value if sample.name.endswith("_count") else 0.0
-    return events, batches
+    return _histogram_totals(port, "docroute_api_projection_batch_events")
 
 
 def freeze_code(run_dir: Path, *, committed: bool = True, commit: str = "HEAD") -> Path:
