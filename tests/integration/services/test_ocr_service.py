@@ -63,21 +63,12 @@ def test_engines_text_layer_and_page_selection(
     topic, event = result(pdf)
     assert (event.data.sources, event.data.pages_used, event.data.page_count) == (["text-layer"], [0], 3)
 
-    topic, event = result(paddle)
-    assert event.data.sources == ["paddle"]
-    expected = _words(" ".join(scan_lines))
-    assert (
-        len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected)
-        >= 0.7
-    )
-
-    topic, event = result(both)
-    assert event.data.sources == ["paddle"]
-    expected = _words(" ".join(both_lines))
-    assert (
-        len(expected & _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)) / len(expected)
-        >= 0.7
-    )
+    for document_id, lines in ((paddle, scan_lines), (both, both_lines)):
+        topic, event = result(document_id)
+        assert event.data.sources == ["paddle"]
+        expected = _words(" ".join(lines))
+        read = _words(OcrDocument.from_json(blobstore.get(event.data.ocr_ref)).text)
+        assert len(expected & read) / len(expected) >= 0.7
 
     topic, event = result(locked)
     assert topic == topics.DEAD_LETTER and event.data.reason_code == "encrypted_file"
