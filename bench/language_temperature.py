@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from bench._language_view import READINGS, read
+from bench._language_view import READINGS
 from bench._realdocs import load_corpus
 from bench.corpus.build import DEFAULT_OUT
 from bench.quality import MIN_CHARS, THRESHOLD, Bench, group_split, leave_one_out, m_product, macro_f1, routed
@@ -84,15 +84,7 @@ def reading(
     temperature: float,
 ) -> F32:
     """Reading `pick` (bench._language_view) with the embedding-only logits at `temperature`."""
-    out, picked = read(
-        READINGS[pick],
-        model,
-        bench.langs(train),
-        [bench.docs[i].kind for i in train],
-        bench.langs(idx),
-        bench.emb[list(idx)],
-        probs,
-    )
+    out, picked = bench.reading_picked(pick, model, train, idx, probs)
     if picked.any():
         d = model.layout.embedding_dim
         x = bench.emb[[idx[i] for i in np.flatnonzero(picked)]] * np.float32(model.layout.embedding_weight)

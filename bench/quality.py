@@ -192,7 +192,18 @@ class Bench:
         probs: npt.NDArray[np.float32],
     ) -> npt.NDArray[np.float32]:
         """The probabilities of reading `name` (bench._language_view.READINGS) for documents idx."""
-        out, _ = read(
+        return self.reading_picked(name, model, train, idx, probs)[0]
+
+    def reading_picked(
+        self,
+        name: str,
+        model: ClassifierModel,
+        train: Sequence[int],
+        idx: Sequence[int],
+        probs: npt.NDArray[np.float32],
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+        """`reading`'s probabilities and which documents it read its own way."""
+        return read(
             READINGS[name],
             model,
             self.langs(train),
@@ -201,7 +212,6 @@ class Bench:
             self.emb[list(idx)],
             probs,
         )
-        return out
 
     @staticmethod
     def _embed_set(embedder: Any, found: BackgroundSet, cache: Path) -> npt.NDArray[np.float32]:
