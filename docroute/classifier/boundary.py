@@ -493,16 +493,24 @@ _LABELLED_START = FEATURES.index("labelled_start")
 _LABELLED_GOES_ON = FEATURES.index("labelled_goes_on")
 
 
+def _settled_start(features: F64) -> npt.NDArray[np.bool_]:
+    """Gaps a cue says begin a new document: the page before says it is the last, a paper ends
+    (`references_then_abstract`), or a labelled number says a document starts."""
+    return np.asarray(
+        (features[:, _SAYS_LAST] > 0) | (features[:, _PAPER_ENDS] > 0) | (features[:, _LABELLED_START] > 0)
+    )
+
+
+def _settled_goes_on(features: F64) -> npt.NDArray[np.bool_]:
+    """Gaps page numbers say lie inside one document: more follow, or the next number."""
+    return np.asarray(
+        (features[:, _SAYS_MORE] > 0) | (features[:, _FOLLOWS] > 0) | (features[:, _LABELLED_GOES_ON] > 0)
+    )
+
+
 def settled(features: F64) -> npt.NDArray[np.bool_]:
     """The gaps that printed page numbers or a paper's end settle (`start_logits`)."""
-    return np.asarray(
-        (features[:, _SAYS_LAST] > 0)
-        | (features[:, _SAYS_MORE] > 0)
-        | (features[:, _FOLLOWS] > 0)
-        | (features[:, _PAPER_ENDS] > 0)
-        | (features[:, _LABELLED_START] > 0)
-        | (features[:, _LABELLED_GOES_ON] > 0)
-    )
+    return _settled_start(features) | _settled_goes_on(features)
 
 
 def start_logits(features: F64, weights: F64, bias: float) -> F64:
@@ -511,15 +519,10 @@ def start_logits(features: F64, weights: F64, bias: float) -> F64:
     paper's end (`references_then_abstract`: a new document, unless page numbers say it goes on)
     applied."""
     logits = features @ weights + bias
-    logits = np.where(
-        (features[:, _SAYS_LAST] > 0) | (features[:, _PAPER_ENDS] > 0) | (features[:, _LABELLED_START] > 0),
-        np.maximum(logits, _SETTLED),
-        logits,
+    logits = np.where(_settled_start(features), np.maximum(logits, _SETTLED), logits)
+    return np.asarray(
+        np.where(_settled_goes_on(features), np.minimum(logits, -_SETTLED), logits), dtype=np.float64
     )
-    goes_on = (
-        (features[:, _SAYS_MORE] > 0) | (features[:, _FOLLOWS] > 0) | (features[:, _LABELLED_GOES_ON] > 0)
-    )
-    return np.asarray(np.where(goes_on, np.minimum(logits, -_SETTLED), logits), dtype=np.float64)
 
 
 # Parts this short (pages with text) are weighed against how often the workflow's samples of
