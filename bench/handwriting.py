@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bench.corpus.build import GitSource
 from bench.ocr_languages import _distance, _norm
+from tests.factories.documents import A4_200DPI, find_font
 
 # (repository, commit, path, reference text): real handwriting, the text it was written from.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
@@ -79,18 +80,17 @@ LETTER = (
     "own hand and return this form to our office within fourteen days. Yours faithfully, the "
     "Estates Department."
 )
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
 
 def filled_form(handwriting: Image.Image) -> Image.Image:
     """An A4 page at 200 dpi: LETTER printed at the top, the real handwriting pasted below it."""
-    page = Image.new("RGB", (1654, 2339), "white")
-    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 30)
+    page = Image.new("RGB", A4_200DPI, "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(find_font(), 30)
     y = 150
     for line in textwrap.wrap(LETTER, 80):
         draw.text((130, y), line, fill="black", font=font)
         y += 48
-    scale = min(1400 / handwriting.width, (2339 - y - 200) / handwriting.height)
+    scale = min(1400 / handwriting.width, (A4_200DPI[1] - y - 200) / handwriting.height)
     hand = handwriting.resize((round(handwriting.width * scale), round(handwriting.height * scale)))
     page.paste(hand, (130, y + 100))
     return page
