@@ -197,7 +197,6 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
     pages = sum(b.pages for b in bursts)
     names = {n for b in bursts for n in b.cpu_s}
     handled = {n: [sum(b.handled.get(n, (0.0, 0.0))[i] for b in bursts) for i in (0, 1)] for n in names}
-    events, batches = (sum(b.handled.get("api projection", (0.0, 0.0))[i] for b in bursts) for i in (0, 1))
     return {
         "repeats": len(bursts),
         "docs": len(bursts[0].submitted),
@@ -208,8 +207,15 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
         **outcome(log, [s for b in bursts for s in b.submitted]),
         "cpu_s_per_page": {n: round(sum(b.cpu_s.get(n, 0.0) for b in bursts) / pages, 4) for n in names},
         "handling_s_per_message": {n: round(s / c, 4) for n, (s, c) in handled.items() if c},
-        "api_events_per_batch": round(events / batches, 2) if batches else None,
+        "api_events_per_batch": _per_batch(bursts, "api projection"),
+        "classify_messages_per_batch": _per_batch(bursts, "classify batches"),
     }
+
+
+def _per_batch(bursts: list[Burst], name: str) -> float | None:
+    """Items a batch of the `name` entry of the bursts' `handled` (items, batches); None without."""
+    items, batches = (sum(b.handled.get(name, (0.0, 0.0))[i] for b in bursts) for i in (0, 1))
+    return round(items / batches, 2) if batches else None
 
 
 def measure_idle(stack: Stack, seconds: float, settle_s: float = 3.0) -> dict[str, float]:

@@ -69,6 +69,10 @@ def _main_table(r: dict[str, Any]) -> list[str]:
             "API projection: events a batch (one transaction and offset commit)",
             [_number(p[k].get("api_events_per_batch")) for k in kinds],
         ),
+        _row(
+            "classify: messages a batch (one handler call, one embedding call)",
+            [_number(p[k].get("classify_messages_per_batch")) for k in kinds],
+        ),
     ]
     for title, runs in (("burst", p), ("alone", one)):
         for name, _, _ in STAGE_SPANS:

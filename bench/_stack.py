@@ -77,6 +77,12 @@ def projected_on(port: int) -> tuple[float, float]:
     return _histogram_totals(port, "docroute_api_projection_batch_events")
 
 
+def batched_on(port: int) -> tuple[float, float]:
+    """(messages, batches) the batch handler of the service on `port` took so far, from
+    `docroute_batch_messages`; (0, 0) from code without it."""
+    return _histogram_totals(port, "docroute_batch_messages")
+
+
 def freeze_code(run_dir: Path, *, committed: bool = True, commit: str = "HEAD") -> Path:
     """A copy of the code the services run, under `run_dir`; pass it to `Stack` as `code_dir`.
 
@@ -204,7 +210,8 @@ class Stack:
 
     def handling(self) -> dict[str, tuple[float, float]]:
         """Per stream service: (seconds, messages) its handlers took so far, produce included,
-        from `docroute_processing_seconds` on its /metrics; "api projection": (events, batches)."""
+        from `docroute_processing_seconds` on its /metrics; "api projection": (events, batches);
+        "classify batches": (messages, batches) its batch handler took."""
         out = {}
         for name in SERVICES[:-1]:
             try:
@@ -213,6 +220,8 @@ class Stack:
                 continue
         with contextlib.suppress(httpx.HTTPError):  # the API: (events, batches) its projection applied
             out["api projection"] = projected_on(self.ports["api"])
+        with contextlib.suppress(httpx.HTTPError):
+            out["classify batches"] = batched_on(self.ports["classify"])
         return out
 
     def peak_rss(self) -> dict[str, int]:

@@ -2,7 +2,8 @@
 produces the handler's events, waits for the broker, and only then lets the offset commit.
 
 Handlers are plain functions `Event -> list[Outgoing]` run in a worker thread (OCR and
-embedding are CPU-bound and must not stall heartbeats). What the bus does with an error
+embedding are CPU-bound and must not stall heartbeats); a route may instead take the events
+ready at once in one call (`docroute.batches.Batched`). What the bus does with an error
 depends on its branch (see `docroute.errors`): permanent -> `document.failed` on the
 dead-letter topic, commit, move on; transient -> back off and retry the same message.
 """
@@ -14,12 +15,14 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Literal
 
 import faust
 from aiokafka.errors import KafkaError
 
 from docroute import metrics, topics
+from docroute.batches import Batched, BatchHandler, outcome, settle
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentFailed, Original
 from docroute.draining import Drain, DrainingWorker, exit_if_handler_busy
@@ -61,7 +64,7 @@ class StreamService:
         self,
         name: StreamName,
         settings: ServiceSettings,
-        routes: Mapping[str, Handler],
+        routes: Mapping[str, Handler | Batched],
         *,
         on_produced: ProducedHook | None = None,
     ) -> None:
@@ -149,7 +152,7 @@ class StreamService:
         app.on_rebalance_complete.connect(_rebalanced)
         return app
 
-    def _add_agent(self, app: faust.App, topic_name: str, handler: Handler) -> None:
+    def _add_agent(self, app: faust.App, topic_name: str, route: Handler | Batched) -> None:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes)
 
         async def consume(stream: Any) -> None:
@@ -157,16 +160,23 @@ class StreamService:
             # closed, which would commit a message given up at shutdown.
             manual = stream.noack()
 
-            async def handle(event: Any) -> None:
+            async def handle(events: list[Any]) -> None:
                 try:
                     if self._drain.requested:
                         return  # queued, not begun: not acknowledged, redelivered after the restart
-                    await self._process(event.message, handler)
-                    await manual.ack(event)
+                    if isinstance(route, Batched):
+                        await self._process_batch([event.message for event in events], route.handle)
+                    else:
+                        [event] = events
+                        await self._process(event.message, route)
+                    for event in events:  # every output acknowledged by the broker first
+                        await manual.ack(event)
                 finally:
-                    self._drain.released()
+                    for _ in events:
+                        self._drain.released()
 
-            async with KeyLanes(self.concurrency, handle) as lanes:
+            batch = route.max_events if isinstance(route, Batched) else 1
+            async with KeyLanes(self.concurrency, handle, batch=batch) as lanes:
                 async for event in manual.events():
                     if self._drain.requested:
                         await asyncio.Event().wait()  # not acknowledged: redelivered after the restart
@@ -213,6 +223,49 @@ class StreamService:
         metrics.MESSAGES_PROCESSED.labels(self.name, event_type, outcome).inc()
         metrics.PROCESSING_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
 
+    async def _process_batch(self, messages: list[Any], handle: BatchHandler) -> None:
+        """Handle messages ready together in one call (`docroute.batches`): their outputs and
+        dead letters produced together; from a transient failure on, retried after a back-off."""
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        metrics.BATCH_MESSAGES.labels(self.name).observe(len(messages))
+        done: list[tuple[Event[Any] | Exception, str]] = []  # (event or why not decoded, outcome)
+        attempt = 0
+        while messages:
+            events = [outcome(partial(decode, message.value)) for message in messages]
+            ready = [event for event in events if isinstance(event, Event)]
+            called = await loop.run_in_executor(
+                self._executor, self._drain.in_thread(outcome, partial(handle, ready))
+            )
+            # An error of the call as a whole is every event's result.
+            handled = iter([called] * len(ready) if isinstance(called, Exception) else called)
+            results = [next(handled) if isinstance(event, Event) else event for event in events]
+            plan = settle(list(zip(messages, events, strict=True)), results)
+            dead = [self._failed(message, error, raised) for (message, _), error, raised in plan.dead]
+            try:
+                await self._produce([item for _, out in plan.produced for item in out] + dead)
+            except KafkaError as exc:  # none acknowledged: the batch again, same event ids
+                await self._back_off(attempt, "BrokerUnavailableError", exc, messages[0])
+                attempt += 1
+                continue
+            for (_, event), out in plan.produced:
+                if self._on_produced is not None and out and isinstance(event, Event):
+                    await loop.run_in_executor(
+                        self._executor, self._drain.in_thread(self._on_produced, event, out)
+                    )
+            done += [(event, "ok") for (_, event), _ in plan.produced]
+            done += [(event, "dead_lettered") for (_, event), _, _ in plan.dead]
+            if plan.transient is not None:
+                first_retried = plan.retried[0][0]
+                await self._back_off(attempt, type(plan.transient).__name__, plan.transient, first_retried)
+                attempt += 1
+            messages = [message for message, _ in plan.retried]
+        share = (time.perf_counter() - started) / len(done)
+        for event, result in done:
+            event_type = event.type if isinstance(event, Event) else "unknown"
+            metrics.MESSAGES_PROCESSED.labels(self.name, event_type, result).inc()
+            metrics.PROCESSING_SECONDS.labels(self.name, event_type).observe(share)
+
     async def _produce(self, outgoing: Sequence[Outgoing]) -> None:
         """Hand every record to the producer, then wait for all acknowledgements: records ready
         together leave in one request per broker (the router's route and its copy on
@@ -241,6 +294,13 @@ class StreamService:
         await asyncio.sleep(delay)
 
     async def _dead_letter(self, message: Any, exc: PermanentError) -> None:
+        await self._produce([self._failed(message, exc, exc)])
+
+    def _failed(self, message: Any, exc: PermanentError, raised: Exception) -> Outgoing:
+        """The `document.failed` of `message` (logged and counted); `raised`: the error as the
+        handler raised it, logged with its traceback when it was not a permanent one (a bug)."""
+        if raised is not exc:
+            logger.error("handler failed", exc_info=raised, extra=_where(message))
         event = _try_decode(message.value)
         data = event.data if event is not None else None
         document_id = (
@@ -282,7 +342,7 @@ class StreamService:
             extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code},
         )
         metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
-        await self._produce([dead])
+        return dead
 
 
 def _try_decode(raw: bytes | None) -> Event[Any] | None:

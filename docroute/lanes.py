@@ -5,6 +5,9 @@ a model in another thread); with one message at a time those waits add up. `KeyL
 to `count` messages at once, each key (a document id) always on the same lane, so the events
 of one document are still handled in the order they arrived. Offsets stay safe: faust commits
 a partition only up to its first message not yet acknowledged.
+
+A lane may also hand its worker several items at once (`batch`): those that queued up while the
+worker was busy, never waiting for more, so a lone message is handled as soon as it comes.
 """
 
 from __future__ import annotations
@@ -24,25 +27,29 @@ def lane_of(key: bytes | None, count: int) -> int:
 
 
 class KeyLanes(Generic[T]):
-    """`count` workers, each taking its lane's items in order; `put` waits while the lane is busy.
+    """`count` workers, each taking its lane's items in order; `put` waits while the lane is full.
 
     Usage::
 
-        async with KeyLanes(4, handle) as lanes:
+        async with KeyLanes(4, handle) as lanes:  # handle(messages): one at a time (batch=1)
             async for message in stream:
                 await lanes.put(message.key, message)
 
-    A worker's exception ends the block with it (the stream stops, as with one lane); leaving
-    the block waits for every item put so far.
+    With `batch` > 1 a worker takes up to `batch` items at once: the first as soon as it is put,
+    with whatever else its lane holds then. A worker's exception ends the block with it (the
+    stream stops, as with one lane); leaving the block waits for every item put so far.
     """
 
-    def __init__(self, count: int, work: Callable[[T], Awaitable[None]]) -> None:
-        if count < 1:
-            raise ValueError(f"lanes must be >= 1, not {count}")
+    def __init__(self, count: int, work: Callable[[list[T]], Awaitable[None]], *, batch: int = 1) -> None:
+        if count < 1 or batch < 1:
+            raise ValueError(f"lanes and batch must be >= 1, not {count} and {batch}")
         self.count = count
+        self.batch = batch
         self._work = work
-        # One waiting item per lane: the stream is read ahead by at most `count` messages.
-        self._queues: list[asyncio.Queue[tuple[T] | None]] = [asyncio.Queue(maxsize=1) for _ in range(count)]
+        # `batch` waiting items per lane: the stream is read ahead by at most `count` x `batch`.
+        self._queues: list[asyncio.Queue[tuple[T] | None]] = [
+            asyncio.Queue(maxsize=batch) for _ in range(count)
+        ]
         self._group = asyncio.TaskGroup()
 
     async def __aenter__(self) -> KeyLanes[T]:
@@ -63,5 +70,12 @@ class KeyLanes(Generic[T]):
         await self._queues[lane_of(key, self.count)].put((item,))
 
     async def _run(self, queue: asyncio.Queue[tuple[T] | None]) -> None:
-        while (entry := await queue.get()) is not None:
-            await self._work(entry[0])
+        ended = False
+        while not ended and (entry := await queue.get()) is not None:
+            items = [entry[0]]
+            while len(items) < self.batch and not queue.empty():
+                if (queued := queue.get_nowait()) is None:
+                    ended = True
+                    break
+                items.append(queued[0])
+            await self._work(items)

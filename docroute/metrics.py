@@ -11,9 +11,16 @@ MESSAGES_PROCESSED = Counter(
 )
 PROCESSING_SECONDS = Histogram(
     "docroute_processing_seconds",
-    "Wall time to handle one message, including producing its output.",
+    "Wall time to handle one message, including producing its output (a batch's time shared out"
+    " over its messages).",
     ["service", "event_type"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+BATCH_MESSAGES = Histogram(
+    "docroute_batch_messages",
+    "Messages a batch handler took in one call (those ready at once; docroute.batches).",
+    ["service"],
+    buckets=(1, 2, 4, 8, 16, 32, 64),
 )
 DEAD_LETTERED = Counter(
     "docroute_dead_lettered_total",

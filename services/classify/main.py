@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docroute import topics
+from docroute.batches import Batched
 from docroute.blobstore import BlobStore
 from docroute.bus import StreamService
 from docroute.classifier.embedders import load_embedder
@@ -21,4 +22,6 @@ def run() -> None:
     for embedder_id in settings.warm_embedders:
         load_embedder(embedder_id).embed(["warm-up"])  # first call loads weights; do it before ready
     handler = ClassifyHandler(store, models, settings.max_text_chars)
-    StreamService("classify", settings, {topics.DOCUMENT_TEXT_EXTRACTED: handler.on_text_extracted}).run()
+    # The texts ready at once are read from S3 together and embedded in one call (docroute.batches).
+    routes = {topics.DOCUMENT_TEXT_EXTRACTED: Batched(handler.on_texts_extracted)}
+    StreamService("classify", settings, routes).run()

@@ -4,12 +4,15 @@ version the last `model.published` made live, and swaps to a new one without a r
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench._stack import batched_on
 from docroute import topics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Blob, DocumentTextExtracted, SampleLabelled, TrainingRequested
@@ -81,10 +84,7 @@ def _serving(classify: ManagedProcess, workflow_id: str) -> int:
     return 0
 
 
-def _classify(producer: Any, reader: TopicReader, store: BlobStore, workflow_id: str) -> Event[Any]:
-    """Send a payslip's text to classify and wait for its `document.classified`."""
-    document_id = str(uuid.uuid4())
-    ocr_ref = store_ocr_text(store, document_id, sample_text("payslip", random.Random(document_id)))
+def _text_extracted(document_id: str, workflow_id: str, ocr_ref: str) -> Outgoing:
     extracted = DocumentTextExtracted(
         document_id=document_id,
         workflow_id=workflow_id,
@@ -98,7 +98,14 @@ def _classify(producer: Any, reader: TopicReader, store: BlobStore, workflow_id:
         text_preview="payslip",
     )
     event = new_event("document.text_extracted", extracted, source="test", subject=document_id)
-    producer.send([Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, event)])
+    return Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, event)
+
+
+def _classify(producer: Any, reader: TopicReader, store: BlobStore, workflow_id: str) -> Event[Any]:
+    """Send a payslip's text to classify and wait for its `document.classified`."""
+    document_id = str(uuid.uuid4())
+    ocr_ref = store_ocr_text(store, document_id, sample_text("payslip", random.Random(document_id)))
+    producer.send([_text_extracted(document_id, workflow_id, ocr_ref)])
     _, classified = reader.wait_for(lambda t, e: e.subject == document_id, timeout_s=120)
     return classified
 
@@ -130,3 +137,49 @@ def test_classify_swaps_models_on_model_published(
     assert (after.model_version, after.predicted_class) == (2, "salary-slip")
     assert set(after.probabilities) == set(V2_LABELS.values())
     assert classify.running()  # swapped in place, no restart
+
+
+def test_a_burst_is_classified_in_batches_and_a_document_without_text_fails_alone(
+    start_docroute_service, producer, topic_reader_factory, blobstore: BlobStore
+) -> None:
+    workflow_id = str(uuid.uuid4())
+    classify = start_docroute_service("classify")
+    reader = topic_reader_factory(rf"^(document\.classified|{re.escape(topics.DEAD_LETTER)})$")
+    trainer = TrainerHandler(TrainingStore(blobstore), _Workflows(), "usem3", 20_000, _NoLiveVersion())  # type: ignore[arg-type]
+    _train(trainer, blobstore, workflow_id, V1_LABELS)
+    assert _publish(trainer, producer, workflow_id) == 1
+    wait_until(lambda: _serving(classify, workflow_id) == 1, 60, "classify did not load version 1")
+
+    rng = random.Random(9)
+    kinds = {str(uuid.uuid4()): kind for kind in ["invoice", "payslip"] * 6}
+    refs = {d: store_ocr_text(blobstore, d, sample_text(kind, rng)) for d, kind in kinds.items()}
+    missing = list(kinds)[4]
+    refs[missing] = refs[missing].replace(f"ocr/{missing}", "ocr/never-written")
+    messages_before, batches_before = batched_on(classify.port)
+    producer.send([_text_extracted(d, workflow_id, refs[d]) for d in kinds])  # one burst
+
+    def each_answered() -> bool:
+        reader.poll()  # blocks up to half a second for more
+        return len({e.subject for _, e in reader.matching(lambda t, e: e.subject in kinds)}) == len(kinds)
+
+    wait_until(each_answered, 120, "not every document was answered", interval_s=0)
+    seen = reader.matching(lambda t, e: e.subject in kinds)
+    classified = {e.subject: e.data for t, e in seen if t == topics.DOCUMENT_CLASSIFIED}
+    failed = {e.subject: e.data for t, e in seen if t == topics.DEAD_LETTER}
+    assert len(seen) == len(kinds)  # one event a document
+    assert {d: c.predicted_class for d, c in classified.items()} == {
+        d: k for d, k in kinds.items() if d != missing
+    }
+    assert [(d, f.reason_code) for d, f in failed.items()] == [(missing, "blob_not_found")]
+    messages, batches = batched_on(classify.port)
+    assert messages - messages_before == len(kinds)
+    assert batches - batches_before < len(kinds)  # the burst was not handled one by one
+
+    # A document alone reads as it did in the batch.
+    again = next(d for d in kinds if d != missing)
+    alone_id = str(uuid.uuid4())
+    producer.send([_text_extracted(alone_id, workflow_id, refs[again])])
+    _, alone = reader.wait_for(lambda t, e: e.subject == alone_id, timeout_s=60)
+    in_batch = classified[again]
+    assert (alone.data.predicted_class, alone.data.unknown) == (in_batch.predicted_class, in_batch.unknown)
+    assert alone.data.probabilities == pytest.approx(in_batch.probabilities, abs=1e-5)
