@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import random
 import subprocess
@@ -65,14 +66,18 @@ REAL_PHOTO = (
 )
 # Mindee's multi-receipt detector samples (same commit): one phone photo of six receipts on a light
 # grey table, also turned 90 / 180 / 270 degrees, and a two-page PDF of phone photos placed on
-# white pages (three receipts on a wooden table, two on a light one). Receipts counted by eye.
+# white pages (three receipts on a wooden table, two on a light one). Each receipt's box is the one
+# Mindee's own detector returned for the file (its response beside it: axis-aligned shares of the
+# upright page, the page's turn given), checked by eye to frame each receipt: (file, PDF page or
+# None, response).
+MULTI = "v1/products/multi_receipts_detector/"
 REAL_MULTI = (
-    ("v1/products/multi_receipts_detector/default_sample.jpg", None, 6),
-    ("v1/products/multi_receipts_detector/default_sample_90.jpg", None, 6),
-    ("v1/products/multi_receipts_detector/default_sample_180.jpg", None, 6),
-    ("v1/products/multi_receipts_detector/default_sample_270.jpg", None, 6),
-    ("v1/products/multi_receipts_detector/multipage_sample.pdf", 0, 3),
-    ("v1/products/multi_receipts_detector/multipage_sample.pdf", 1, 2),
+    ("default_sample.jpg", None, "complete.json"),
+    ("default_sample_90.jpg", None, "complete_90.json"),
+    ("default_sample_180.jpg", None, "complete_180.json"),
+    ("default_sample_270.jpg", None, "complete_270.json"),
+    ("multipage_sample.pdf", 0, "multipage_sample.json"),
+    ("multipage_sample.pdf", 1, "multipage_sample.json"),
 )
 REAL_PHOTO_RECEIPTS = (
     ((0.190, 0.027), (0.435, 0.009), (0.470, 0.970), (0.200, 0.980)),
@@ -273,24 +278,40 @@ def load_real(mirrors: Path) -> tuple[list[np.ndarray], Photo | None]:
     return scans, photo
 
 
-def load_real_multi(mirrors: Path) -> list[tuple[str, int | None, int, np.ndarray]]:
-    """(path, PDF page or None, receipts on it, the image) for each of REAL_MULTI at hand; a PDF
-    page is rendered at 200 dpi, white page margins and all, as the OCR service renders it."""
+def turned(points: np.ndarray, degrees: int) -> np.ndarray:
+    """``points`` (shares of an upright page's width and height) on the page as turned ``degrees``
+    counter-clockwise, as Mindee reports a turned photo's boxes in its upright frame."""
+    x, y = points[:, 0], points[:, 1]
+    turns = {0: (x, y), 90: (y, 1 - x), 180: (1 - x, 1 - y), 270: (1 - y, x)}
+    return np.stack(turns[degrees], axis=1)
+
+
+def load_real_multi(mirrors: Path) -> list[tuple[str, Photo]]:
+    """(name, the image with its receipts' boxes) for each of REAL_MULTI at hand; a PDF page is
+    rendered at 200 dpi, white page margins and all, as the OCR service renders it."""
     import pypdfium2
 
     found = []
     src = GitSource(REAL_PHOTO[0], REAL_PHOTO[1], mirrors, mirrors / "cache")
-    for path, page, receipts in REAL_MULTI:
+    for name, page, response in REAL_MULTI:
         try:
-            data = src.read(path)
+            data, answer = src.read(MULTI + name), json.loads(src.read(f"{MULTI}response_v1/{response}"))
         except (OSError, subprocess.CalledProcessError):
-            print(f"{path} not at hand: fetch {REAL_PHOTO[0]}")
+            print(f"{name} not at hand: fetch {REAL_PHOTO[0]}")
             continue
         if page is None:
-            image = Image.open(io.BytesIO(data)).convert("RGB")
+            image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
         else:
-            image = pypdfium2.PdfDocument(data)[page].render(scale=200 / 72).to_pil().convert("RGB")
-        found.append((path, page, receipts, np.asarray(image)))
+            image = np.asarray(
+                pypdfium2.PdfDocument(data)[page].render(scale=200 / 72).to_pil().convert("RGB")
+            )
+        result = answer["document"]["inference"]["pages"][page or 0]
+        size = np.array([image.shape[1], image.shape[0]], np.float32)
+        boxes = [
+            turned(np.array(receipt["bounding_box"], np.float32), result["orientation"]["value"]) * size
+            for receipt in result["prediction"]["receipts"]
+        ]
+        found.append((name + ("" if page is None else f" page {page + 1}"), Photo(image, boxes)))
     return found
 
 
@@ -369,10 +390,23 @@ def main() -> None:
             quads = detect(real_photo.image)
             found.append(f"{receipts_found(real_photo, quads)} of 2 found, {len(quads)} regions")
         print(f"REAL phone photo of 2 receipts on a light table ({REAL_PHOTO[0]}): {' | '.join(found)}")
-    for path, page, receipts, image in load_real_multi(args.mirrors):
-        counts = " | ".join(str(len(detect(image))) for detect in detectors.values())
-        where = f"{Path(path).name}" + ("" if page is None else f" page {page + 1}")
-        print(f"REAL photo of {receipts} receipts ({REAL_PHOTO[0]} {where}): regions found {counts}")
+    multi = load_real_multi(args.mirrors)
+    totals = dict.fromkeys(detectors, 0)
+    for where, photo in multi:
+        cells = []
+        for name, detect in detectors.items():
+            quads = detect(photo.image)
+            hits = receipts_found(photo, quads)
+            totals[name] += hits
+            cells.append(f"{hits} found, {len(quads)} regions")
+        print(f"REAL photo of {len(photo.receipts)} receipts ({REAL_PHOTO[0]} {where}): {' | '.join(cells)}")
+    if multi:
+        receipts = sum(len(photo.receipts) for _, photo in multi)
+        shares = " | ".join(f"{totals[name] / receipts:.3f}" for name in detectors)
+        print(
+            f"  REAL multi-receipt photos: receipts found (IoU >= {MIN_IOU} with Mindee's boxes) "
+            f"{shares} of {receipts}"
+        )
     for name in detectors:
         times = results[name]["times"]
         print(
