@@ -70,14 +70,20 @@ class PaperMask:
     mask: np.ndarray  # 255 where paper
 
 
-def paper_mask(image: np.ndarray) -> PaperMask | None:
-    """Where the paper is on ``image``; None when paper and background are too close in tone."""
+def closed_copy(image: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """A ~``WORK_SIDE`` px grey copy of ``image``: its pixels per image pixel, the copy blurred,
+    and the same with its dark text strokes closed away."""
     gray = to_gray(image)
     scale = min(1.0, WORK_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
     # Closing (max then min filter) erases dark text strokes so a sheet reads as one region.
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    return scale, small, cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+
+
+def paper_mask(image: np.ndarray) -> PaperMask | None:
+    """Where the paper is on ``image``; None when paper and background are too close in tone."""
+    scale, _, closed = closed_copy(image)
     threshold, mask = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     dark, light = closed[closed <= threshold], closed[closed > threshold]
     if not dark.size or not light.size or light.mean() - dark.mean() < MIN_CONTRAST:

@@ -6,10 +6,22 @@ closed away, Otsu splits paper from background, and every bright blob that is sh
 document. A blob that is not sheet-shaped, or fills its rotated rectangle loosely, may be two or
 three touching sheets: it is cut between two deep notches of its outline (sheets side by side) or
 eroded until it falls apart (sheets touching at a corner), and the cut stands only when every part
-is a sheet. One document stays one: a blob that touches two opposite edges of the frame is the page
-of a scan, not a sheet on a table, and nothing is found when paper and background are too close
-in tone to tell apart (a white receipt on a white table). The caller divides the image only when
-two or more documents are found.
+is a sheet.
+
+When paper and background are too close in tone for one brightness split (white receipts on a
+light grey table: 15-35 grey levels apart, while light falls off across the table by as much), the
+sheets are found by their outlines instead: the edges of the closed copy, joined across small gaps,
+each group's convex hull a candidate sheet (a receipt's outline still encloses it where a fold or
+shadow hides part of an edge). A candidate stands only when its paper is clearly brighter than the
+table just around it (a printed block inside one sheet has the same blank paper around it), and
+the candidates stand together only when they hold the image's print (print outside all of them
+means they are parts of one printed page).
+
+One document stays one: a blob that touches two opposite edges of the frame is the page of a scan,
+not a sheet on a table; nothing is found when paper and background cannot be told apart (a white
+receipt on a white table). A flat white frame around the image (the white margin of a PDF page that
+holds a photo) is not table and is cut off first. The caller divides the image only when two or
+more documents are found.
 """
 
 from __future__ import annotations
@@ -17,7 +29,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from services.ocr.core.crop import INSET, order_corners, paper_mask, spans_frame
+from services.ocr.core.crop import (
+    INSET,
+    PaperMask,
+    closed_copy,
+    order_corners,
+    paper_mask,
+    spans_frame,
+    to_gray,
+)
 
 # A document smaller than this share of the frame is a speck, a coin or a reflection.
 MIN_REGION = 0.01
@@ -36,6 +56,30 @@ NOTCH_FILL = 0.9
 SPLIT_BELOW = 0.92
 # Corners pulled towards the centre a little more than for one page: neighbours' shadows stay out.
 REGION_INSET = 2 * INSET
+# A frame row or column whose pixels all lie this close (grey levels) to a white corner's (PAGE_WHITE
+# or brighter) is a drawn page margin (a PDF page around its photo): a camera's or scanner's pixels
+# are never that even.
+FLAT_FRAME = 2
+PAGE_WHITE = 240
+# Canny's hysteresis on the closed copy (Sobel gradient, about 3x a step's grey levels after the
+# blur): an edge starts at a ~7-level step and goes on while ~3-4 levels remain, so a receipt's
+# outline continues into the shadow of a fold; the table's slow light gradient stays below both.
+OUTLINE_EDGES = (10, 20)
+# Edges closer than this (px on the copy, 1.5 % of its long side) join into one outline: the
+# breaks of a receipt's outline are bridged, sheets lying further apart stay apart.
+OUTLINE_JOIN = 15
+# A candidate's paper must be this many grey levels brighter than the table in a ring OUTLINE_RING
+# px wide around it: the weakest paper-on-table step seen on real photos (white receipts on a
+# light grey table); blank paper beside a printed block of the same sheet is within a few levels.
+OUTLINE_STEP = 15
+OUTLINE_RING = 9
+# Print is darker than the paper around it by this many grey levels (a thin stroke the closing
+# erases); a light table's grain and a sheet's shadow are not.
+INK = 40
+# Print lies on paper: when more than this share of the image's ink lies outside every sheet found
+# by its outline, those "sheets" are blocks of one printed page (a receipt's header and total
+# between blank bands), not sheets on a table. The share allows for a pen or a speck on the table.
+MAX_STRAY_INK = 0.05
 
 
 def find_documents(image: np.ndarray) -> list[np.ndarray]:
@@ -44,14 +88,92 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
 
     Returns an empty list when paper and background cannot be told apart.
     """
+    height = image.shape[0]
+    image, (left, top) = trim_flat_frame(image)
     paper = paper_mask(image)
-    if paper is None:
-        return []
-    small, scale = paper.closed, paper.scale
+    quads = _outlined_sheets(image) if paper is None else _bright_sheets(paper)
+    shift = np.array([left, top], np.float32)
+    return _reading_order([quad + shift for quad in quads], height)
+
+
+def trim_flat_frame(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """``image`` without the flat white margin around it (rows and columns of its white corner's
+    tone), and where the rest begins (left, top); the image itself when it has no such margin."""
+    gray = to_gray(image).astype(np.int16)
+    if gray[0, 0] < PAGE_WHITE:
+        return image, (0, 0)
+    content = np.abs(gray - gray[0, 0]) > FLAT_FRAME
+    rows, cols = np.nonzero(content.any(axis=1))[0], np.nonzero(content.any(axis=0))[0]
+    if not rows.size:
+        return image, (0, 0)
+    top, left = int(rows[0]), int(cols[0])
+    return image[top : rows[-1] + 1, left : cols[-1] + 1], (left, top)
+
+
+def _bright_sheets(paper: PaperMask) -> list[np.ndarray]:
+    """The sheets of the bright blobs of ``paper``, in the image's pixels."""
     # Opening cuts the thin bright bridges (a glare, a shared shadow's edge) between two sheets.
     mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+    return [quad / paper.scale for quad in _sheets_of(mask)]
+
+
+def _outlined_sheets(image: np.ndarray) -> list[np.ndarray]:
+    """The sheets whose outlines enclose them on a low-contrast ``image``, each brighter than
+    the table around it, in the image's pixels."""
+    scale, blurred, closed = closed_copy(image)
+    edges = cv2.dilate(cv2.Canny(closed, *OUTLINE_EDGES), np.ones((OUTLINE_JOIN,) * 2, np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros(closed.shape, np.uint8)
+    for contour in contours:
+        cv2.fillConvexPoly(filled, cv2.convexHull(contour), (255,))
+    # The join grew every outline by half its width: shrink the hulls back to the edges.
+    hulls = cv2.erode(filled, np.ones((OUTLINE_JOIN,) * 2, np.uint8))
+    candidates = _sheets_of(hulls)
+    all_inside = _inside(candidates, closed.shape)
+    sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, all_inside)]
+    if _stray_ink(blurred, closed, sheets) > MAX_STRAY_INK:
+        return []
+    return [quad / scale for quad in sheets]
+
+
+def _stray_ink(blurred: np.ndarray, closed: np.ndarray, sheets: list[np.ndarray]) -> float:
+    """The share of the print on the copy (``blurred`` far below ``closed``) that lies outside
+    every one of ``sheets`` (and a ring of OUTLINE_RING px around each); 0.0 without print."""
+    ink = closed.astype(np.int16) - blurred > INK
+    covered = cv2.dilate(_inside(sheets, closed.shape), np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0
+    return float((ink & ~covered).sum() / max(1, ink.sum()))
+
+
+def _inside(quads: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """1 inside any of ``quads``, 0 elsewhere, on an image of ``shape``."""
+    inside = np.zeros(shape[:2], np.uint8)
+    for quad in quads:
+        cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), (1,))
+    return inside
+
+
+def _brighter_than_around(blurred: np.ndarray, quad: np.ndarray, sheets: np.ndarray) -> bool:
+    """Whether the paper inside ``quad`` is OUTLINE_STEP brighter than the table around it: the
+    brightest tenth inside (print, a fold's shadow may darken the rest) against the median of a
+    ring OUTLINE_RING to 2 OUTLINE_RING px outside it, off every candidate (``sheets``, 1 inside).
+    The blurred copy, not the closed one: closing lifts dense print above the blank paper."""
+    inside = np.zeros(blurred.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), (1,))
+    band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
+    core = cv2.erode(inside, band) > 0
+    ring = (cv2.dilate(inside, np.ones((4 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0) & (
+        cv2.dilate(sheets, band) == 0
+    )
+    if not core.any() or not ring.any():
+        return False
+    return float(np.percentile(blurred[core], 90) - np.median(blurred[ring])) >= OUTLINE_STEP
+
+
+def _sheets_of(mask: np.ndarray) -> list[np.ndarray]:
+    """The sheets among the blobs of ``mask`` (255 where paper), touching ones cut apart, each
+    pulled in by REGION_INSET, in ``mask``'s pixels; a blob spanning the frame is none."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    frame = float(small.shape[0] * small.shape[1])
+    frame = float(mask.shape[0] * mask.shape[1])
     quads = []
     for contour in contours:
         area = cv2.contourArea(contour)
@@ -66,11 +188,11 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
         if not found and quad is not None:
             found = [quad]
         for quad in found:
-            if spans_frame(quad, small.shape[:2]):
+            if spans_frame(quad, mask.shape[:2]):
                 continue
             centre = quad.mean(axis=0)
-            quads.append(order_corners((quad + (centre - quad) * REGION_INSET) / scale))
-    return _reading_order(quads, image.shape[0])
+            quads.append(order_corners(quad + (centre - quad) * REGION_INSET))
+    return quads
 
 
 def _split(contour: np.ndarray, shape: tuple[int, ...], min_area: float) -> list[np.ndarray]:

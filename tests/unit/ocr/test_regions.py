@@ -92,3 +92,46 @@ def test_two_touching_receipts_are_found_as_two(two_receipts: np.ndarray, stagge
 def test_one_receipt_of_the_pair_stays_one_document(two_receipts: np.ndarray) -> None:
     table, seam = _touching(two_receipts, 260)
     assert len(find_documents(table[:, : seam - 20])) == 1
+
+
+def _light_table(two_receipts: np.ndarray, gap: int = 120) -> tuple[np.ndarray, int]:
+    """The photo's two real receipts on a light grey table (205 falling to 193 across it, sensor
+    noise): their paper only 15-35 grey levels brighter, too close for one brightness split, as
+    on real phone photos of white receipts on a light table; and the middle of the gap's x."""
+    left, right = (flatten(two_receipts, quad, max_side=700) for quad in find_documents(two_receipts))
+    height, width = max(left.shape[0], right.shape[0]) + 200, left.shape[1] + right.shape[1] + gap + 200
+    light = 205 - 12 * np.arange(width) / width
+    table = light[None, :] + np.random.default_rng(0).normal(0, 3, (height, width))
+    photo = np.repeat(np.clip(table, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    photo[100 : 100 + left.shape[0], 100 : 100 + left.shape[1]] = left
+    x = 100 + left.shape[1] + gap
+    photo[100 : 100 + right.shape[0], x : x + right.shape[1]] = right
+    return photo, 100 + left.shape[1] + gap // 2
+
+
+def test_receipts_on_a_light_table_are_found_by_their_outlines(two_receipts: np.ndarray) -> None:
+    photo, middle = _light_table(two_receipts)
+    quads = find_documents(photo)
+    assert len(quads) == 2
+    assert quads[0][:, 0].max() < middle < quads[1][:, 0].min()
+    for quad in quads:
+        flat = flatten(photo, quad)
+        assert flat.shape[0] > 1.5 * flat.shape[1] and flat.shape[0] > 0.6 * photo.shape[0]
+    assert len(find_documents(photo[:, :middle])) == 1
+
+
+def test_a_white_page_margin_around_the_photo_is_not_table(two_receipts: np.ndarray) -> None:
+    """A PDF page holding the photo: the page's white margin does not join the receipts."""
+    photo, middle = _light_table(two_receipts)
+    page = np.pad(photo, ((150, 250), (60, 60), (0, 0)), constant_values=255)
+    quads = find_documents(page)
+    assert len(quads) == 2
+    assert quads[0][:, 0].max() < middle + 60 < quads[1][:, 0].min()
+    assert all((quad[:, 1] > 150).all() and (quad[:, 1] < 150 + photo.shape[0]).all() for quad in quads)
+
+
+def test_the_printed_blocks_of_one_receipt_are_not_sheets() -> None:
+    """A scanned receipt whose print falls into blocks between blank bands, each block's edges
+    enclosing it as a sheet's outline would: blank paper is no darker than the block's."""
+    scan = np.asarray(Image.open(PHOTOS / "receipt-scan-blocks.jpg").convert("RGB"))
+    assert find_documents(scan) == []
