@@ -84,6 +84,12 @@ def closed_copy(image: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
 def paper_mask(image: np.ndarray) -> PaperMask | None:
     """Where the paper is on ``image``; None when paper and background are too close in tone."""
     scale, _, closed = closed_copy(image)
+    return paper_on(scale, closed)
+
+
+def paper_on(scale: float, closed: np.ndarray) -> PaperMask | None:
+    """Where the paper is on ``closed`` (a copy from `closed_copy`, ``scale`` its pixels per image
+    pixel); None when paper and background are too close in tone."""
     threshold, mask = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     dark, light = closed[closed <= threshold], closed[closed > threshold]
     if not dark.size or not light.size or light.mean() - dark.mean() < MIN_CONTRAST:

@@ -34,7 +34,7 @@ from services.ocr.core.crop import (
     PaperMask,
     closed_copy,
     order_corners,
-    paper_mask,
+    paper_on,
     spans_frame,
     to_gray,
 )
@@ -88,26 +88,27 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
 
     Returns an empty list when paper and background cannot be told apart.
     """
-    height = image.shape[0]
-    image, (left, top) = trim_flat_frame(image)
-    paper = paper_mask(image)
-    quads = _outlined_sheets(image) if paper is None else _bright_sheets(paper)
+    # Only tones matter from here on: one grey copy, taken once (a flatbed scan may be 35 MP).
+    gray, (left, top) = trim_flat_frame(to_gray(image))
+    scale, blurred, closed = closed_copy(gray)
+    paper = paper_on(scale, closed)
+    quads = _outlined_sheets(scale, blurred, closed) if paper is None else _bright_sheets(paper)
     shift = np.array([left, top], np.float32)
-    return _reading_order([quad + shift for quad in quads], height)
+    return _reading_order([quad + shift for quad in quads], image.shape[0])
 
 
-def trim_flat_frame(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """``image`` without the flat white margin around it (rows and columns of its white corner's
-    tone), and where the rest begins (left, top); the image itself when it has no such margin."""
-    gray = to_gray(image).astype(np.int16)
-    if gray[0, 0] < PAGE_WHITE:
-        return image, (0, 0)
-    content = np.abs(gray - gray[0, 0]) > FLAT_FRAME
+def trim_flat_frame(gray: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """``gray`` (one channel) without the flat white margin around it (rows and columns of its
+    white corner's tone), and where the rest begins (left, top); ``gray`` when it has none."""
+    corner = int(gray[0, 0])
+    if corner < PAGE_WHITE:
+        return gray, (0, 0)
+    content = (gray < corner - FLAT_FRAME) | (gray > min(255, corner + FLAT_FRAME))
     rows, cols = np.nonzero(content.any(axis=1))[0], np.nonzero(content.any(axis=0))[0]
     if not rows.size:
-        return image, (0, 0)
+        return gray, (0, 0)
     top, left = int(rows[0]), int(cols[0])
-    return image[top : rows[-1] + 1, left : cols[-1] + 1], (left, top)
+    return gray[top : rows[-1] + 1, left : cols[-1] + 1], (left, top)
 
 
 def _bright_sheets(paper: PaperMask) -> list[np.ndarray]:
@@ -117,10 +118,9 @@ def _bright_sheets(paper: PaperMask) -> list[np.ndarray]:
     return [quad / paper.scale for quad in _sheets_of(mask)]
 
 
-def _outlined_sheets(image: np.ndarray) -> list[np.ndarray]:
-    """The sheets whose outlines enclose them on a low-contrast ``image``, each brighter than
-    the table around it, in the image's pixels."""
-    scale, blurred, closed = closed_copy(image)
+def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:
+    """The sheets whose outlines enclose them on a low-contrast image (its `closed_copy`), each
+    brighter than the table around it, in the image's pixels."""
     edges = cv2.dilate(cv2.Canny(closed, *OUTLINE_EDGES), np.ones((OUTLINE_JOIN,) * 2, np.uint8))
     contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros(closed.shape, np.uint8)
@@ -129,8 +129,9 @@ def _outlined_sheets(image: np.ndarray) -> list[np.ndarray]:
     # The join grew every outline by half its width: shrink the hulls back to the edges.
     hulls = cv2.erode(filled, np.ones((OUTLINE_JOIN,) * 2, np.uint8))
     candidates = _sheets_of(hulls)
-    all_inside = _inside(candidates, closed.shape)
-    sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, all_inside)]
+    band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
+    table = cv2.dilate(_inside(candidates, closed.shape), band) == 0
+    sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, table)]
     if _stray_ink(blurred, closed, sheets) > MAX_STRAY_INK:
         return []
     return [quad / scale for quad in sheets]
@@ -152,21 +153,21 @@ def _inside(quads: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
     return inside
 
 
-def _brighter_than_around(blurred: np.ndarray, quad: np.ndarray, sheets: np.ndarray) -> bool:
+def _brighter_than_around(blurred: np.ndarray, quad: np.ndarray, table: np.ndarray) -> bool:
     """Whether the paper inside ``quad`` is OUTLINE_STEP brighter than the table around it: the
     brightest tenth inside (print, a fold's shadow may darken the rest) against the median of a
-    ring OUTLINE_RING to 2 OUTLINE_RING px outside it, off every candidate (``sheets``, 1 inside).
+    ring up to 2 OUTLINE_RING px outside it, where ``table`` (off every candidate) is true.
     The blurred copy, not the closed one: closing lifts dense print above the blank paper."""
-    inside = np.zeros(blurred.shape, np.uint8)
-    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), (1,))
-    band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
-    core = cv2.erode(inside, band) > 0
-    ring = (cv2.dilate(inside, np.ones((4 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0) & (
-        cv2.dilate(sheets, band) == 0
-    )
+    reach = 2 * OUTLINE_RING + 1
+    left, top = np.maximum(np.floor(quad.min(axis=0)).astype(int) - reach, 0)
+    right, bottom = np.ceil(quad.max(axis=0)).astype(int) + reach + 1
+    window, table = blurred[top:bottom, left:right], table[top:bottom, left:right]
+    inside = _inside([quad - np.array([left, top], np.float32)], window.shape)
+    core = cv2.erode(inside, np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0
+    ring = (cv2.dilate(inside, np.ones((2 * reach - 1,) * 2, np.uint8)) > 0) & table
     if not core.any() or not ring.any():
         return False
-    return float(np.percentile(blurred[core], 90) - np.median(blurred[ring])) >= OUTLINE_STEP
+    return float(np.percentile(window[core], 90) - np.median(window[ring])) >= OUTLINE_STEP
 
 
 def _sheets_of(mask: np.ndarray) -> list[np.ndarray]:
