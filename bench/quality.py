@@ -897,18 +897,27 @@ def closed_set(bench: Bench, n: int, seed: int) -> dict[str, float]:
     return out
 
 
-def leave_one_out(
+def leave_one_out_splits(
     bench: Bench, n: int, seed: int
-) -> list[tuple[Run, npt.NDArray[np.float32], npt.NDArray[np.float32]]]:
+) -> list[tuple[str, list[int], list[int], list[int]]]:
+    """Each kind left out in turn: (that kind, training, known test, unknown test documents)."""
     rng = random.Random(1000 + seed)
-    runs = []
+    splits = []
     for out in bench.kinds:
         kinds = [k for k in bench.kinds if k != out]
         train, known = group_split(bench.docs, kinds, n, rng)
         known = [i for k in kinds for i in [j for j in known if bench.docs[j].kind == k][:LOO_KNOWN_CAP]]
         unknown = [i for i, d in enumerate(bench.docs) if d.kind == out]
         rng.shuffle(unknown)
-        unknown = unknown[:TEST_CAP]
+        splits.append((out, train, known, unknown[:TEST_CAP]))
+    return splits
+
+
+def leave_one_out(
+    bench: Bench, n: int, seed: int
+) -> list[tuple[Run, npt.NDArray[np.float32], npt.NDArray[np.float32]]]:
+    runs = []
+    for out, train, known, unknown in leave_one_out_splits(bench, n, seed):
         run = Run(bench.train(train, seed), train, known, unknown, out)
         runs.append((run, bench.predict(run.model, known), bench.predict(run.model, unknown)))
     return runs
