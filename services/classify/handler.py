@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from docroute import metrics, topics
-from docroute.batches import DEFAULT_MAX_EVENTS, Result, outcome
+from docroute.batches import Result, outcome
 from docroute.blobstore import BlobStore
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.model import ClassifierModel
@@ -20,6 +20,9 @@ from services.classify.adapters import ModelRegistry
 from services.classify.core import Prediction, predict_many
 
 logger = logging.getLogger(__name__)
+# Below botocore's 10 pooled connections a client: more reads at once would each open a
+# connection and drop it after.
+PARALLEL_READS = 8
 
 
 class ClassifyHandler:
@@ -30,7 +33,7 @@ class ClassifyHandler:
         self._models = models
         self._max_text_chars = max_text_chars
         # The texts of a batch are read from S3 at once: each read is mostly waiting.
-        self._reads = ThreadPoolExecutor(max_workers=DEFAULT_MAX_EVENTS, thread_name_prefix="classify-s3")
+        self._reads = ThreadPoolExecutor(max_workers=PARALLEL_READS, thread_name_prefix="classify-s3")
 
     def on_texts_extracted(self, events: Sequence[Event[DocumentTextExtracted]]) -> list[Result]:
         """The events the stream had ready (`docroute.batches`), one result each, in order: a
