@@ -4,7 +4,7 @@ classes (issue 13; docs/quality.md).
     nice -n 10 .venv/bin/python -u -m bench.unknown_budget --sizes 15 --seeds 6 --left-out 15 \
         --json /tmp/ub-15.json
     nice -n 10 .venv/bin/python -u -m bench.unknown_budget --load /tmp/ub-15.json --refold \
-        --json /tmp/ub-15r.json           # the leave-one-out rows' other folds, no training
+        --json /tmp/ub-15r.json           # other folds for rows collected before the runs scored them
     .venv/bin/python -m bench.unknown_budget --load /tmp/ub-15r.json     # the tables again, no training
 
 Same draws, models and routing as bench/quality.py (its `Bench`, `group_split`, `leave_one_out`).
@@ -214,7 +214,7 @@ def collect(
                             "size": n,
                             "seed": seed,
                             "closed": False,
-                            **collect_run(bench, run, pk, pu, seed, alt=False),
+                            **collect_run(bench, run, pk, pu, seed, alt=True),
                         }
                     )
                 print(f"  left out {n}/class seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
