@@ -7,7 +7,9 @@ its own id, derived from the image's id and the region's position so that a rede
 names the same parts again, and `document.received` (v2, `part`) to be read, classified and
 routed as a document of its own. An image holds one page, so every part's page range is that page
 (0-0) and `part.index` is the region's position in reading order (top to bottom, then left to
-right). The image gets `document.split`, its parts listed like a stack's.
+right). The image gets `document.split`, its parts listed like a stack's. A one-page PDF without a
+text layer is such an image too (a phone's scanner app, or a photo printed to PDF, puts it on a
+page with a white margin, which the regions leave aside); a page with text is a letter.
 
 Only workflows that split (`splitting` other than `none`) divide an image: a workflow that does
 not promised one file, one document, and its consumers read v1 events only
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
+from PIL.Image import Image as PilImage
 
 from docroute import metrics
 from docroute.blobstore import BlobStore
@@ -31,12 +34,17 @@ from docroute.events import Outgoing, stable_id
 from services.ocr.core.crop import flatten
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.images import load_image_pages
+from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.regions import find_documents
 from services.ocr.stacks import part_received, stack_split
 
 logger = logging.getLogger(__name__)
 
 PHOTO_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/tiff"})
+PDF = "application/pdf"
+# Cut-outs kept lossless when their source was (a PNG or TIFF scan); a photo's, a JPEG's or one on
+# a PDF page, as JPEG.
+LOSSLESS_TYPES: frozenset[str] = frozenset({"image/png", "image/tiff"})
 
 
 def region_part_id(image_id: str, region: int) -> str:
@@ -56,11 +64,13 @@ class PhotoSplitter:
         unreadable: the usual reading then fails it with its reason)."""
         if splitting in (None, "none") or doc.purpose != "processing" or doc.part is not None:
             return None
-        if doc.page_count != 1 or doc.blob.media_type not in PHOTO_TYPES:
+        if doc.page_count != 1 or doc.blob.media_type not in PHOTO_TYPES | {PDF}:
             return None
         try:
-            image = load_image_pages(self._store.get(doc.blob.ref), [0])[0]
+            image = self._photo(self._store.get(doc.blob.ref), doc.blob.media_type)
         except OcrInputError:
+            return None
+        if image is None:
             return None
         pixels = np.asarray(image)
         quads = find_documents(pixels)
@@ -68,6 +78,15 @@ class PhotoSplitter:
             return None
         cut_outs = [flatten(pixels, quad) for quad in quads]
         return self._divide(doc, splitting, cut_outs)
+
+    @staticmethod
+    def _photo(data: bytes, media_type: str) -> PilImage | None:
+        """The one page of an image, or of a PDF when it has no text layer (a photo on a page);
+        None for a PDF page of text."""
+        if media_type != PDF:
+            return load_image_pages(data, [0])[0]
+        with PdfFile(data) as pdf:
+            return None if has_text_layer(pdf.text_layer(0).text) else pdf.render(0)
 
     def _divide(self, doc: DocumentReceived, mode: str, cut_outs: list[np.ndarray]) -> list[Outgoing]:
         image_id = str(doc.document_id)
@@ -88,14 +107,14 @@ class PhotoSplitter:
         return out
 
     def _store_cut_out(self, pixels: np.ndarray, media_type: str) -> Blob:
-        """A document's cut-out as its own original: JPEG when the photo was one, else PNG."""
+        """A document's cut-out as its own original: PNG when the image was lossless, else JPEG."""
         buffer = io.BytesIO()
-        if media_type == "image/jpeg":
-            Image.fromarray(pixels).save(buffer, "JPEG", quality=92)
-            media_type = "image/jpeg"
-        else:
+        if media_type in LOSSLESS_TYPES:
             Image.fromarray(pixels).save(buffer, "PNG")
             media_type = "image/png"
+        else:
+            Image.fromarray(pixels).save(buffer, "JPEG", quality=92)
+            media_type = "image/jpeg"
         data = buffer.getvalue()
         sha256 = hashlib.sha256(data).hexdigest()
         ref = self._store.put(f"originals/sha256/{sha256}", data, content_type=media_type)

@@ -14,12 +14,20 @@ from PIL import Image
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Blob, DocumentReceived, Origin
 from services.ocr.photos import PhotoSplitter
+from tests.factories.documents import make_text_pdf
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
 
 
-def _received(blobstore: BlobStore, name: str, purpose: str = "processing") -> DocumentReceived:
-    data = (PHOTOS / name).read_bytes()
+def _received(
+    blobstore: BlobStore,
+    name: str,
+    purpose: str = "processing",
+    *,
+    data: bytes | None = None,
+    media_type: str = "image/jpeg",
+) -> DocumentReceived:
+    data = (PHOTOS / name).read_bytes() if data is None else data
     digest = hashlib.sha256(data).hexdigest()
     ref = blobstore.put(f"originals/sha256/{digest}", data)
     return DocumentReceived(
@@ -28,7 +36,7 @@ def _received(blobstore: BlobStore, name: str, purpose: str = "processing") -> D
         purpose=purpose,
         origin=Origin(door="upload", filename=name),
         page_count=1,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="image/jpeg"),
+        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
     )
 
 
@@ -73,3 +81,41 @@ def test_one_file_stays_one_document_where_the_workflow_does_not_split(
 def test_a_scan_of_one_receipt_is_read_as_it_is(blobstore: BlobStore) -> None:
     scan = _received(blobstore, "receipt-scan.jpg")
     assert PhotoSplitter(blobstore).split(scan, "every_page") is None
+
+
+def _photo_on_a_pdf_page(name: str) -> bytes:
+    """A one-page PDF holding the photo amid a white margin, as a phone's scanner app makes it."""
+    photo = Image.open(PHOTOS / name).convert("RGB")
+    page = Image.new("RGB", (photo.width + 240, photo.height + 320), "white")
+    page.paste(photo, (120, 160))
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", resolution=200.0)
+    return buffer.getvalue()
+
+
+def test_a_pdf_page_holding_a_photo_of_two_receipts_goes_on_as_two_parts(blobstore: BlobStore) -> None:
+    pdf = _received(
+        blobstore,
+        "two-receipts.pdf",
+        data=_photo_on_a_pdf_page("two-receipts.jpg"),
+        media_type="application/pdf",
+    )
+    out = PhotoSplitter(blobstore).split(pdf, "auto")
+    assert out is not None
+    assert [o.event.type for o in out] == ["document.received", "document.received", "document.split"]
+    for part in (o.event.data for o in out[:2]):
+        assert part.parent_id == str(pdf.document_id) and part.blob.media_type == "image/jpeg"
+        width, height = Image.open(io.BytesIO(blobstore.get(part.blob.ref))).size
+        assert height > 1.5 * width and height > 600  # one receipt, not the page's white margin
+    # A PDF page of text is a letter, read as it is; so is a page holding one receipt.
+    letter = _received(
+        blobstore,
+        "letter.pdf",
+        data=make_text_pdf(["Dear Sir,", "Invoice 2024-17"]),
+        media_type="application/pdf",
+    )
+    assert PhotoSplitter(blobstore).split(letter, "auto") is None
+    one = _received(
+        blobstore, "one.pdf", data=_photo_on_a_pdf_page("receipt-scan.jpg"), media_type="application/pdf"
+    )
+    assert PhotoSplitter(blobstore).split(one, "auto") is None
