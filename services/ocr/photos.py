@@ -25,7 +25,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
-from PIL.Image import Image as PilImage
 
 from docroute import metrics
 from docroute.blobstore import BlobStore
@@ -80,7 +79,7 @@ class PhotoSplitter:
         return self._divide(doc, splitting, cut_outs)
 
     @staticmethod
-    def _photo(data: bytes, media_type: str) -> PilImage | None:
+    def _photo(data: bytes, media_type: str) -> Image.Image | None:
         """The one page of an image, or of a PDF when it has no text layer (a photo on a page);
         None for a PDF page of text."""
         if media_type != PDF:

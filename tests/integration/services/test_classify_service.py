@@ -73,6 +73,20 @@ def _publish(trainer: TrainerHandler, producer: Any, workflow_id: str) -> int:
     return int(out.event.data.version)
 
 
+def _trainer(blobstore: BlobStore) -> TrainerHandler:
+    return TrainerHandler(TrainingStore(blobstore), _Workflows(), "usem3", 20_000, _NoLiveVersion())  # type: ignore[arg-type]
+
+
+def _serve_v1(
+    trainer: TrainerHandler, producer: Any, blobstore: BlobStore, classify: ManagedProcess, workflow_id: str
+) -> list[str]:
+    """Train and publish version 1 on V1_LABELS' samples, wait until classify serves it; the samples' ids."""
+    samples = _train(trainer, blobstore, workflow_id, V1_LABELS)
+    assert _publish(trainer, producer, workflow_id) == 1
+    wait_until(lambda: _serving(classify, workflow_id) == 1, 60, "classify did not load version 1")
+    return samples
+
+
 def _serving(classify: ManagedProcess, workflow_id: str) -> int:
     """The version classify reports serving the workflow (`docroute_model_version`; 0 before any)."""
     assert classify.running(), f"classify stopped; see {classify.log_path}"
@@ -116,11 +130,8 @@ def test_classify_swaps_models_on_model_published(
     workflow_id = str(uuid.uuid4())
     classify = start_docroute_service("classify")
     reader = topic_reader_factory(r"^document\.classified$")
-    trainer = TrainerHandler(TrainingStore(blobstore), _Workflows(), "usem3", 20_000, _NoLiveVersion())  # type: ignore[arg-type]
-
-    v1_samples = _train(trainer, blobstore, workflow_id, V1_LABELS)
-    assert _publish(trainer, producer, workflow_id) == 1
-    wait_until(lambda: _serving(classify, workflow_id) == 1, 60, "classify did not load version 1")
+    trainer = _trainer(blobstore)
+    v1_samples = _serve_v1(trainer, producer, blobstore, classify, workflow_id)
     before = _classify(producer, reader, blobstore, workflow_id).data
     assert (before.model_version, before.predicted_class) == (1, "payslip")
     assert set(before.probabilities) == set(V1_LABELS.values())
@@ -145,10 +156,7 @@ def test_a_burst_is_classified_in_batches_and_a_document_without_text_fails_alon
     workflow_id = str(uuid.uuid4())
     classify = start_docroute_service("classify")
     reader = topic_reader_factory(rf"^(document\.classified|{re.escape(topics.DEAD_LETTER)})$")
-    trainer = TrainerHandler(TrainingStore(blobstore), _Workflows(), "usem3", 20_000, _NoLiveVersion())  # type: ignore[arg-type]
-    _train(trainer, blobstore, workflow_id, V1_LABELS)
-    assert _publish(trainer, producer, workflow_id) == 1
-    wait_until(lambda: _serving(classify, workflow_id) == 1, 60, "classify did not load version 1")
+    _serve_v1(_trainer(blobstore), producer, blobstore, classify, workflow_id)
 
     rng = random.Random(9)
     kinds = {str(uuid.uuid4()): kind for kind in ["invoice", "payslip"] * 6}
