@@ -22,6 +22,7 @@ from docroute.events import Event, Outgoing
 
 M = TypeVar("M")
 R = TypeVar("R")
+Out = TypeVar("Out")  # what a message's outputs are at settling (the events, or them encoded)
 
 # One result per event: the events it leads to, or the error that event raised.
 Result = Sequence[Outgoing] | Exception
@@ -44,16 +45,16 @@ class Batched:
 
 
 @dataclass
-class Settled(Generic[M]):
+class Settled(Generic[M, Out]):
     """What the bus does with a batch's messages; each list keeps the batch's order."""
 
-    produced: list[tuple[M, Sequence[Outgoing]]] = field(default_factory=list)
+    produced: list[tuple[M, Out]] = field(default_factory=list)
     dead: list[tuple[M, PermanentError, Exception]] = field(default_factory=list)  # error as raised too
     retried: list[M] = field(default_factory=list)
     transient: Exception | None = None  # the failure that stopped the batch, when one did
 
 
-def settle(messages: Sequence[M], results: Sequence[Result]) -> Settled[M]:
+def settle(messages: Sequence[M], results: Sequence[Out | Exception]) -> Settled[M, Out]:
     """Sort a batch's messages by their results (one each, same order): see the module docstring.
 
     An error neither permanent nor transient is a bug met by that message alone: it is
@@ -61,7 +62,7 @@ def settle(messages: Sequence[M], results: Sequence[Result]) -> Settled[M]:
     """
     if len(messages) != len(results):
         raise ValueError(f"{len(results)} results for {len(messages)} messages")
-    settled: Settled[M] = Settled()
+    settled: Settled[M, Out] = Settled()
     for index, (message, result) in enumerate(zip(messages, results, strict=True)):
         if isinstance(result, TransientError | KafkaError):
             settled.transient = result

@@ -21,13 +21,12 @@ from typing import Any, Literal
 import faust
 from aiokafka.errors import KafkaError
 
-from docroute import metrics, topics
+from docroute import metrics
 from docroute.batches import Batched, BatchHandler, outcome, settle
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import DocumentFailed, Original
+from docroute.dead_letters import dead_letter, report_dead_letter, where
 from docroute.draining import Drain, DrainingWorker, exit_if_handler_busy
-from docroute.errors import PermanentError, TransientError
-from docroute.events import Event, Outgoing, decode, emit, encode
+from docroute.events import Event, Outgoing, decode, encode
 from docroute.faust_consumer import ShortFetchApp
 from docroute.fetch_wait import FetchWait
 from docroute.health import Health, serve_health
@@ -40,6 +39,8 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Event[Any]], Sequence[Outgoing]]
 # Called after the broker acknowledged a handler's output, before the offset commits.
 ProducedHook = Callable[[Event[Any], Sequence[Outgoing]], None]
+# An output ready to produce: the event and its encoded value (encoded in the handler's thread).
+Record = tuple[Outgoing, bytes]
 MAX_BACKOFF_S = 30.0
 # The services that run this loop: the `stage` their dead letters name (document.failed v1 also has "api").
 StreamName = Literal["ingest", "ocr", "classify", "router", "trainer"]
@@ -154,6 +155,8 @@ class StreamService:
 
     def _add_agent(self, app: faust.App, topic_name: str, route: Handler | Batched) -> None:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes)
+        # A plain handler is a batch handler of one event: one loop, one error policy for both.
+        batched = route if isinstance(route, Batched) else Batched(_one_at_a_time(route), max_events=1)
 
         async def consume(stream: Any) -> None:
             # Acknowledged by hand, once handled: faust acks the current event when the stream is
@@ -164,19 +167,14 @@ class StreamService:
                 try:
                     if self._drain.requested:
                         return  # queued, not begun: not acknowledged, redelivered after the restart
-                    if isinstance(route, Batched):
-                        await self._process_batch([event.message for event in events], route.handle)
-                    else:
-                        [event] = events
-                        await self._process(event.message, route)
+                    await self._process([event.message for event in events], batched)
                     for event in events:  # every output acknowledged by the broker first
                         await manual.ack(event)
                 finally:
                     for _ in events:
                         self._drain.released()
 
-            batch = route.max_events if isinstance(route, Batched) else 1
-            async with KeyLanes(self.concurrency, handle, batch=batch) as lanes:
+            async with KeyLanes(self.concurrency, handle, batch=batched.max_events) as lanes:
                 async for event in manual.events():
                     if self._drain.requested:
                         await asyncio.Event().wait()  # not acknowledged: redelivered after the restart
@@ -185,74 +183,42 @@ class StreamService:
 
         app.agent(topic, name=f"{self.name}.{topic_name}")(consume)
 
-    async def _process(self, message: Any, handler: Handler) -> None:
-        """Handle one message until it is produced or dead-lettered; never gives up on transients."""
+    async def _process(self, messages: list[Any], route: Batched) -> None:
+        """Handle messages ready together in one call (`docroute.batches`) until each is produced
+        or dead-lettered: their outputs and dead letters produced together, and when the broker
+        fails that, the batch again (same event ids); from a transient failure on, retried after
+        a back-off. Never gives up on transients."""
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
-        event_type = "unknown"
-        attempt = 0
-        while True:
-            try:
-                event = decode(message.value)
-                event_type = event.type
-                outgoing = await loop.run_in_executor(self._executor, self._drain.in_thread(handler, event))
-                await self._produce(outgoing)
-                if self._on_produced is not None and outgoing:
-                    await loop.run_in_executor(
-                        self._executor, self._drain.in_thread(self._on_produced, event, outgoing)
-                    )
-                outcome = "ok"
-                break
-            except TransientError as exc:
-                await self._back_off(attempt, type(exc).__name__, exc, message)
-                attempt += 1
-            except KafkaError as exc:
-                await self._back_off(attempt, "BrokerUnavailableError", exc, message)
-                attempt += 1
-            except PermanentError as exc:
-                await self._dead_letter(message, exc)
-                outcome = "dead_lettered"
-                break
-            except Exception as exc:
-                logger.exception("handler failed", extra=_where(message))
-                await self._dead_letter(
-                    message, PermanentError(f"internal error: {exc!r}"[:1000], reason_code="internal_error")
-                )
-                outcome = "dead_lettered"
-                break
-        metrics.MESSAGES_PROCESSED.labels(self.name, event_type, outcome).inc()
-        metrics.PROCESSING_SECONDS.labels(self.name, event_type).observe(time.perf_counter() - started)
-
-    async def _process_batch(self, messages: list[Any], handle: BatchHandler) -> None:
-        """Handle messages ready together in one call (`docroute.batches`): their outputs and
-        dead letters produced together; from a transient failure on, retried after a back-off."""
-        loop = asyncio.get_running_loop()
-        started = time.perf_counter()
-        metrics.BATCH_MESSAGES.labels(self.name).observe(len(messages))
+        if route.max_events > 1:
+            metrics.BATCH_MESSAGES.labels(self.name).observe(len(messages))
+        handle = route.handle
         done: list[tuple[Event[Any] | Exception, str]] = []  # (event or why not decoded, outcome)
         attempt = 0
         while messages:
             events = [outcome(partial(decode, message.value)) for message in messages]
             ready = [event for event in events if isinstance(event, Event)]
-            called = await loop.run_in_executor(
-                self._executor, self._drain.in_thread(outcome, partial(handle, ready))
+            handled = iter(
+                await loop.run_in_executor(self._executor, self._drain.in_thread(_handled, handle, ready))
             )
-            # An error of the call as a whole is every event's result.
-            handled = iter([called] * len(ready) if isinstance(called, Exception) else called)
             results = [next(handled) if isinstance(event, Event) else event for event in events]
             plan = settle(list(zip(messages, events, strict=True)), results)
-            dead = [self._failed(message, error, raised) for (message, _), error, raised in plan.dead]
+            dead = [dead_letter(self.name, message, error) for (message, _), error, _ in plan.dead]
             try:
-                await self._produce([item for _, out in plan.produced for item in out] + dead)
+                await self._produce(
+                    [record for _, records in plan.produced for record in records]
+                    + [(item, encode(item.event)) for item in dead]
+                )
             except KafkaError as exc:  # none acknowledged: the batch again, same event ids
                 await self._back_off(attempt, "BrokerUnavailableError", exc, messages[0])
                 attempt += 1
                 continue
-            for (_, event), out in plan.produced:
-                if self._on_produced is not None and out and isinstance(event, Event):
-                    await loop.run_in_executor(
-                        self._executor, self._drain.in_thread(self._on_produced, event, out)
-                    )
+            for ((message, _), error, raised), item in zip(plan.dead, dead, strict=True):
+                report_dead_letter(self.name, message, item, error, raised)  # once, when it is sent
+            for (message, event), records in plan.produced:
+                if self._on_produced is not None and records and isinstance(event, Event):
+                    out = [item for item, _ in records]
+                    await self._after_produced(self._on_produced, message, event, out)
             done += [(event, "ok") for (_, event), _ in plan.produced]
             done += [(event, "dead_lettered") for (_, event), _, _ in plan.dead]
             if plan.transient is not None:
@@ -266,21 +232,16 @@ class StreamService:
             metrics.MESSAGES_PROCESSED.labels(self.name, event_type, result).inc()
             metrics.PROCESSING_SECONDS.labels(self.name, event_type).observe(share)
 
-    async def _produce(self, outgoing: Sequence[Outgoing]) -> None:
+    async def _produce(self, records: Sequence[Record]) -> None:
         """Hand every record to the producer, then wait for all acknowledgements: records ready
         together leave in one request per broker (the router's route and its copy on
         `document.routed`), not one round trip after another. Records of one partition keep
         their order (the producer has one request in flight per partition)."""
         acknowledged = [
             await self.app.producer.send(
-                item.topic,
-                item.key.encode(),
-                encode(item.event),
-                partition=None,
-                timestamp=None,
-                headers=None,
+                item.topic, item.key.encode(), value, partition=None, timestamp=None, headers=None
             )
-            for item in outgoing
+            for item, value in records
         ]
         results = await asyncio.gather(*acknowledged, return_exceptions=True)
         for result in results:
@@ -290,71 +251,43 @@ class StreamService:
     async def _back_off(self, attempt: int, error: str, exc: Exception, message: Any) -> None:
         delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
         metrics.TRANSIENT_ERRORS.labels(self.name, error).inc()
-        logger.warning("transient failure, retrying in %.1fs: %s", delay, exc, extra=_where(message))
+        logger.warning("transient failure, retrying in %.1fs: %s", delay, exc, extra=where(message))
         await asyncio.sleep(delay)
 
-    async def _dead_letter(self, message: Any, exc: PermanentError) -> None:
-        await self._produce([self._failed(message, exc, exc)])
-
-    def _failed(self, message: Any, exc: PermanentError, raised: Exception) -> Outgoing:
-        """The `document.failed` of `message` (logged and counted); `raised`: the error as the
-        handler raised it, logged with its traceback when it was not a permanent one (a bug)."""
-        if raised is not exc:
-            logger.error("handler failed", exc_info=raised, extra=_where(message))
-        event = _try_decode(message.value)
-        data = event.data if event is not None else None
-        document_id = (
-            _attr(data, "document_id")
-            or _attr(data, "sample_id")
-            or (message.key or b"").decode(errors="replace")
-            or None
-        )
-        failed = DocumentFailed(
-            document_id=str(document_id) if document_id else None,
-            workflow_id=str(_attr(data, "workflow_id")) if _attr(data, "workflow_id") else None,
-            stage=self.name,
-            reason_code=exc.reason_code,
-            reason=str(exc)[:2000],
-            original=Original(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                event_id=event.id if event else None,
-                event_type=event.type if event else None,
-                excerpt=None if event else bytes(message.value or b"")[:500].decode(errors="replace"),
-            ),
-            blob_ref=_attr(_attr(data, "blob"), "ref"),
-            filename=_attr(_attr(data, "origin"), "filename"),
-        )
-        dead = emit(
-            topics.DEAD_LETTER,
-            "document.failed",
-            failed,
-            source=self.name,
-            key=failed.document_id or "unknown",
-            step="failed",
-            about=(message.topic, message.partition, message.offset),  # a message fails once
-        )
-        logger.warning(
-            "dead-lettered (%s): %s",
-            exc.reason_code,
-            exc,
-            extra={**_where(message), "document_id": failed.document_id, "reason_code": exc.reason_code},
-        )
-        metrics.DEAD_LETTERED.labels(self.name, exc.reason_code).inc()
-        return dead
+    async def _after_produced(
+        self, hook: ProducedHook, message: Any, event: Event[Any], out: Sequence[Outgoing]
+    ) -> None:
+        """The produced hook (counting, logging): its failure is logged, never the message's, whose
+        outputs the broker has already acknowledged (dead-lettering it now would send it twice)."""
+        call = self._drain.in_thread(hook, event, out)
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except Exception:
+            logger.exception("after-produce hook failed", extra=where(message))
 
 
-def _try_decode(raw: bytes | None) -> Event[Any] | None:
-    try:
-        return decode(raw or b"")
-    except PermanentError:
-        return None
+def _handled(handle: BatchHandler, events: Sequence[Event[Any]]) -> list[list[Record] | Exception]:
+    """Each event's outputs encoded (validated against their contracts), or the error it met:
+    an output that breaks its contract is that message's internal error, not the batch's. A
+    handler's failure as a whole, or a wrong count of results, is every event's error."""
+    results = outcome(partial(handle, events))
+    if not isinstance(results, Exception) and len(results) != len(events):
+        results = ValueError(f"{len(results)} results for {len(events)} events")
+    if isinstance(results, Exception):
+        return [results] * len(events)
+    return [
+        result if isinstance(result, Exception) else outcome(partial(_encoded, result)) for result in results
+    ]
 
 
-def _attr(obj: Any, name: str) -> Any:
-    return getattr(obj, name, None) if obj is not None else None
+def _encoded(outgoing: Sequence[Outgoing]) -> list[Record]:
+    return [(item, encode(item.event)) for item in outgoing]
 
 
-def _where(message: Any) -> dict[str, Any]:
-    return {"topic": message.topic, "partition": message.partition, "offset": message.offset}
+def _one_at_a_time(handler: Handler) -> BatchHandler:
+    """`handler` as a batch handler: each event's outputs, or the error it raised."""
+
+    def handle(events: Sequence[Event[Any]]) -> list[Sequence[Outgoing] | Exception]:
+        return [outcome(partial(handler, event)) for event in events]
+
+    return handle
