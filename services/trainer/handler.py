@@ -32,6 +32,7 @@ from docroute.ocr_result import OcrDocument
 from docroute.workflows import WorkflowDirectory
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import InsufficientDataError, TrainingConfig, train_classifier
+from services.trainer.core.advice import splitting_warnings
 from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
 from services.trainer.core.terms import TermCounts
@@ -189,6 +190,9 @@ class TrainerHandler:
         candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, self._config))
         decision = self._gate.decide(workflow_id, candidate)
         report: dict[str, Any] = result.report.to_dict()
+        if self._workflows.get(workflow_id).splitting == "auto":
+            page_counts = self._pages.text_page_counts([s.ocr_ref for s in samples])
+            report["warnings"] += splitting_warnings(page_counts, labels)
         manifest = {
             "workflow_id": workflow_id,
             "embedder_id": embedder.id,

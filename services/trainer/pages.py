@@ -52,6 +52,10 @@ class SamplePages:
             self._pages[ocr_ref] = [page.text for page in result.pages[:MAX_PAGES_PER_SAMPLE]]
         return self._pages[ocr_ref]
 
+    def text_page_counts(self, ocr_refs: Sequence[str]) -> list[int]:
+        """Each sample's pages with text, as the boundary model reads them (up to its cap)."""
+        return [sum(1 for text in self.pages(ref) if has_text(text)) for ref in ocr_refs]
+
     def boundary_files(
         self, ocr_refs: Sequence[str], labels: Sequence[str], corrected: Sequence[CorrectedStack] = ()
     ) -> tuple[dict[str, bytes], dict[str, Any] | None]:

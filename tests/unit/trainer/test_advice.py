@@ -1,10 +1,12 @@
-"""Advice on a workflow's samples: a class of near-copies of a few documents is named."""
+"""Advice on a workflow's samples: a class of near-copies of a few documents is named; for
+`splitting: auto`, a class whose samples are all one page long, or samples that teach no boundary
+model at all."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from services.trainer.core.advice import data_warnings
+from services.trainer.core.advice import data_warnings, splitting_warnings
 
 DIM = 64
 
@@ -41,3 +43,18 @@ def test_a_single_sample_class_is_named() -> None:
     rng = np.random.default_rng(2)
     warnings = data_warnings(["a", "a", "b"], rng.normal(size=(3, DIM)), duplicate_similarity=0.9)
     assert warnings == ("class 'b' has 1 sample: it is never predicted out-of-fold, add more samples",)
+
+
+def test_auto_splitting_names_each_class_whose_samples_are_all_one_page_long() -> None:
+    labels = ["invoice", "invoice", "payslip", "payslip", "receipt"]
+    [warning] = splitting_warnings([1, 1, 1, 3, 1], [*labels[:4], "invoice"])
+    assert warning.startswith("class 'invoice': its 3 samples have one page each")
+    warnings = splitting_warnings([1, 1, 2, 1, 1], labels)
+    assert [w.split(":")[0] for w in warnings] == ["class 'invoice'", "class 'receipt'"]
+    assert "its 1 sample has one page" in warnings[1]
+
+
+def test_auto_splitting_without_a_sample_of_several_pages_says_stacks_stay_whole() -> None:
+    [warning] = splitting_warnings([1, 1, 0, 1], ["invoice", "invoice", "payslip", "payslip"])
+    assert "no boundary model" in warning and "read as one document" in warning
+    assert splitting_warnings([2, 3], ["invoice", "payslip"]) == ()

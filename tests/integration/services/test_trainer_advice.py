@@ -1,0 +1,84 @@
+"""The trainer's advice for `splitting: auto`, on the real S3 and the real embedder: a version of
+a workflow that divides stacks names the class whose samples are all one page long (its documents
+may be divided at each page); a workflow that does not split gets no such line."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import pytest
+
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import DocumentSpec, SampleLabelled, TrainingRequested, WorkflowUpdated
+from docroute.events import new_event
+from services.trainer.adapters import TrainingStore
+from services.trainer.handler import TrainerHandler
+from tests.factories.document_texts import document_lines
+from tests.factories.samples import store_ocr_pages
+
+
+class _Workflows:
+    def __init__(self, workflow_id: str, splitting: str) -> None:
+        self.workflow = WorkflowUpdated(
+            workflow_id=workflow_id,
+            name="advice",
+            labels=["invoice", "payslip"],
+            document_spec=DocumentSpec(cropping=False, character_set="latin", text_style="printed"),
+            threshold=0.8,
+            class_thresholds={},
+            retrain_every=1000,
+            archived=False,
+            splitting=splitting,
+        )
+
+    def get(self, workflow_id: str, **_: Any) -> WorkflowUpdated:
+        return self.workflow
+
+
+class _NoVersions:
+    def live(self, workflow_id: str) -> None:
+        return None
+
+    def sync(self, timeout_s: float = 15.0) -> bool:
+        return True
+
+    def live_version(self, workflow_id: str) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def store(settings: Any) -> BlobStore:
+    store = BlobStore(settings.s3)
+    store.ensure_bucket()
+    return store
+
+
+def _warnings(store: BlobStore, splitting: str) -> list[str]:
+    """The warnings of version 1 of a workflow whose invoices have one page, payslips two."""
+    workflow_id, rng = str(uuid.uuid4()), random.Random(3)
+    training = TrainingStore(store)
+    handler = TrainerHandler(training, _Workflows(workflow_id, splitting), "usem3", 20_000, _NoVersions())  # type: ignore[arg-type]
+    for kind, pages in (("invoice", 1), ("payslip", 2)):
+        for _ in range(6):
+            lines, sample_id = document_lines(kind, rng), str(uuid.uuid4())
+            texts = ["\n".join(lines)] if pages == 1 else ["\n".join(lines[:8]), "\n".join(lines[8:])]
+            ocr_ref = store_ocr_pages(store, sample_id, texts)
+            data = SampleLabelled(sample_id=sample_id, workflow_id=workflow_id, label=kind, ocr_ref=ocr_ref)
+            assert handler.on_sample_labelled(new_event("sample.labelled", data, source="test")) == []
+    request = TrainingRequested(workflow_id=workflow_id, request_id=uuid.uuid4())
+    [published] = handler.on_training_requested(new_event("training.requested", request, source="test"))
+    assert published.event.data.version == 1
+    prefix = training.artifact_ref(workflow_id, 1).split("/", 3)[3]
+    warnings: list[str] = store.get_json(prefix + "metrics.json")["warnings"]
+    return warnings
+
+
+def test_an_auto_workflow_is_told_which_class_has_only_one_page_samples(store: BlobStore) -> None:
+    [warning] = [w for w in _warnings(store, "auto") if "one page each" in w]
+    assert warning.startswith("class 'invoice': its 6 samples have one page each")
+
+
+def test_a_workflow_that_does_not_split_gets_no_page_advice(store: BlobStore) -> None:
+    assert not [w for w in _warnings(store, "none") if "page" in w]
