@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache, partial
 
 from PIL import Image
 
@@ -66,14 +67,16 @@ class OcrHandler:
         workflow = self._workflows.get(str(doc.workflow_id), as_of=event.time)
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
         # A photo holding several documents (receipts) goes on as one part per document.
-        parts = self._photos.split(doc, workflow.splitting) or self._stacks.split(
-            doc, workflow.splitting, lambda: self._read(doc, whole=True), as_of=event.time
+        # The original is fetched once, whichever of them looks at it first.
+        original = cache(partial(self._store.get, doc.blob.ref))
+        parts = self._photos.split(doc, workflow.splitting, original) or self._stacks.split(
+            doc, workflow.splitting, original, lambda: self._read(doc, original, whole=True), as_of=event.time
         )
         if parts is not None:
             return parts
         # A part of a stack `auto` divided (or a stack it found one document in) was read with it.
         kept = kept_reading(self._store, document_id) if doc.part or workflow.splitting == "auto" else None
-        result, crops = (kept, {}) if kept is not None else self._read(doc)
+        result, crops = (kept, {}) if kept is not None else self._read(doc, original)
         for index, image in crops.items():  # before the result that says they exist
             self._store.put(crop_key(document_id, index), _jpeg(image), content_type="image/jpeg")
         ocr_ref = self._store.put(
@@ -118,15 +121,16 @@ class OcrHandler:
             )
         ]
 
-    def _read(self, doc: DocumentReceived, *, whole: bool = False) -> Reading:
-        """A document read with its workflow's spec, and its photos' cut-outs; ``whole``: every
-        page (a stack the boundary model divides: a part's pages are its own business)."""
+    def _read(self, doc: DocumentReceived, original: Callable[[], bytes], *, whole: bool = False) -> Reading:
+        """A document (its ``original``'s bytes) read with its workflow's spec, and its photos'
+        cut-outs; ``whole``: every page (a stack the boundary model divides: a part's pages are
+        its own business)."""
         spec = self._workflows.get(str(doc.workflow_id)).document_spec
         engine = self._engines.get(reading_engine(spec.ocr_engine, spec.text_style))
         crops: dict[int, Image.Image] = {}
         try:
             result = extract_document(
-                self._store.get(doc.blob.ref),
+                original(),
                 doc.blob.media_type,
                 document_id=str(doc.document_id),
                 relevant_pages=None if whole else spec.relevant_pages,

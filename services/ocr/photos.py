@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -57,16 +57,18 @@ class PhotoSplitter:
     def __init__(self, store: BlobStore) -> None:
         self._store = store
 
-    def split(self, doc: DocumentReceived, splitting: str | None) -> Sequence[Outgoing] | None:
-        """The events that divide ``doc`` into the documents on it; None when it is read as one
-        (no splitting, a part already, not a one-page image, fewer than two documents found, or
-        unreadable: the usual reading then fails it with its reason)."""
+    def split(
+        self, doc: DocumentReceived, splitting: str | None, original: Callable[[], bytes]
+    ) -> Sequence[Outgoing] | None:
+        """The events that divide ``doc`` (its ``original``'s bytes) into the documents on it; None
+        when it is read as one (no splitting, a part already, not a one-page image, fewer than two
+        documents found, or unreadable: the usual reading then fails it with its reason)."""
         if splitting in (None, "none") or doc.purpose != "processing" or doc.part is not None:
             return None
         if doc.page_count != 1 or doc.blob.media_type not in PHOTO_TYPES | {PDF}:
             return None
         try:
-            image = self._photo(self._store.get(doc.blob.ref), doc.blob.media_type)
+            image = self._photo(original(), doc.blob.media_type)
         except OcrInputError:
             return None
         if image is None:

@@ -69,18 +69,19 @@ class StackSplitter:
         self,
         doc: DocumentReceived,
         splitting: str | None,
+        original: Callable[[], bytes],
         read: Callable[[], Reading] | None = None,
         as_of: datetime | None = None,
     ) -> Sequence[Outgoing] | None:
-        """The events that divide ``doc`` into its parts; None when it is read as one document
-        (no splitting, a part already, one page, no separator found, one document found, or
-        unreadable: the usual reading then fails it with its reason). ``read`` reads the whole
+        """The events that divide ``doc`` (its ``original``'s bytes) into its parts; None when it
+        is read as one document (no splitting, a part already, one page, no separator found, one
+        document found, or unreadable: the usual reading then fails it with its reason). ``read`` reads the whole
         stack (`auto`); a stack `auto` finds one document in keeps that reading for itself; ``as_of``:
         the time of its event (`auto` divides it with the version live then). A
         stack that comes with a person's `division` (review) is cut as it says, whatever the
         workflow's splitting is now."""
         if doc.division is not None:
-            return self._cut(doc, doc.division)
+            return self._cut(doc, doc.division, original)
         if splitting not in SPLIT_MODES or doc.purpose != "processing" or doc.part is not None:
             return None
         if doc.page_count < 2 or doc.blob.media_type not in ("application/pdf", "image/tiff"):
@@ -90,7 +91,7 @@ class StackSplitter:
             # (a newer model must not route one of them again), the person's are on their way.
             return []
         mode: SplitMode = "separator" if splitting == "separator" else "every_page"
-        data = self._store.get(doc.blob.ref)
+        data = original()
         if splitting == "auto":
             return self._split_auto(doc, data, read, as_of) if read and self._boundaries else None
         try:
@@ -115,7 +116,9 @@ class StackSplitter:
         keep_readings(self._store, ids, parts, reading)
         return self._divide(doc, data, "auto", parts, [], confidences) if len(parts) > 1 else None
 
-    def _cut(self, doc: DocumentReceived, division: Sequence[DivisionItem]) -> list[Outgoing]:
+    def _cut(
+        self, doc: DocumentReceived, division: Sequence[DivisionItem], original: Callable[[], bytes]
+    ) -> list[Outgoing]:
         """The new parts a person's division of a stack names, each cut and sent on as a document.
         The parts that kept their pages are not listed (they exist); the API has recorded the
         stack's new parts, so no `document.split` goes out.
@@ -129,7 +132,7 @@ class StackSplitter:
                     f" {doc.page_count} pages",
                     reason_code="invalid_division",
                 )
-        data = self._store.get(doc.blob.ref)
+        data = original()
         record = [item.model_dump(mode="json") for item in division]
         self._store.put_json(division_key(str(doc.document_id)), record)
         out = [

@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
+from collections.abc import Sequence
+from functools import partial
 
 from pypdfium2 import PdfDocument
 
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Blob, DivisionItem, DocumentReceived, Origin
+from docroute.events import Outgoing
 from services.ocr.core.splitting import PageRange
 from services.ocr.stacks import StackSplitter, part_id
 from tests.factories.documents import document_lines
@@ -34,11 +37,15 @@ def _stack(blobstore: BlobStore) -> DocumentReceived:
     )
 
 
+def _split(blobstore: BlobStore, stack: DocumentReceived) -> Sequence[Outgoing] | None:
+    return StackSplitter(blobstore).split(stack, "every_page", partial(blobstore.get, stack.blob.ref))
+
+
 def test_a_division_cuts_the_new_parts_it_names_and_a_redelivered_stack_divides_nothing(
     blobstore: BlobStore,
 ) -> None:
     stack = _stack(blobstore)
-    before = StackSplitter(blobstore).split(stack, "every_page")
+    before = _split(blobstore, stack)
     assert before is not None and len(before) == 5  # four parts, one split
     new = [str(uuid.uuid4()), str(uuid.uuid4())]
     division = [
@@ -46,7 +53,7 @@ def test_a_division_cuts_the_new_parts_it_names_and_a_redelivered_stack_divides_
         DivisionItem(document_id=new[1], index=2, count=3, first_page=3, last_page=3),
     ]
     corrected = stack.model_copy(update={"division": division})
-    out = StackSplitter(blobstore).split(corrected, "every_page")
+    out = _split(blobstore, corrected)
     assert out is not None and [o.event.type for o in out] == ["document.received"] * 2
     parts = [o.event.data for o in out]
     assert [str(p.document_id) for p in parts] == new
@@ -60,8 +67,8 @@ def test_a_division_cuts_the_new_parts_it_names_and_a_redelivered_stack_divides_
     assert all(p.division is None and p.boundary_confidence is None for p in parts)
     assert len(PdfDocument(blobstore.get(parts[0].blob.ref))) == 2  # its own pages only
     # The same division again: the same events (ids derive from the parts).
-    again = StackSplitter(blobstore).split(corrected, "every_page")
+    again = _split(blobstore, corrected)
     assert again is not None and [o.event.id for o in again] == [o.event.id for o in out]
     # The stack's first message redelivered: its first division is superseded, nothing goes out.
-    assert StackSplitter(blobstore).split(stack, "every_page") == []
+    assert _split(blobstore, stack) == []
     assert part_id(str(stack.document_id), PageRange(0, 0)) == str(before[0].event.data.document_id)

@@ -6,17 +6,28 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from collections import Counter
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Blob, DocumentReceived, Origin
+from docroute.blobstore import BlobRef, BlobStore
+from docroute.contracts._generated import Blob, DocumentReceived, DocumentSpec, Origin, WorkflowUpdated
+from docroute.events import Outgoing, new_event
+from services.ocr.adapters import EngineSet
+from services.ocr.handler import OcrHandler
 from services.ocr.photos import PhotoSplitter
 from tests.factories.documents import make_text_pdf
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
+
+
+def _split(blobstore: BlobStore, doc: DocumentReceived, splitting: str | None) -> Sequence[Outgoing] | None:
+    return PhotoSplitter(blobstore).split(doc, splitting, partial(blobstore.get, doc.blob.ref))
 
 
 def _received(
@@ -42,7 +53,7 @@ def _received(
 
 def test_a_photo_of_two_receipts_goes_on_as_two_parts(blobstore: BlobStore) -> None:
     photo = _received(blobstore, "two-receipts.jpg")
-    out = PhotoSplitter(blobstore).split(photo, "separator")
+    out = _split(blobstore, photo, "separator")
     assert out is not None
     assert [o.event.type for o in out] == ["document.received", "document.received", "document.split"]
     parts = [o.event.data for o in out[:2]]
@@ -61,10 +72,10 @@ def test_a_photo_of_two_receipts_goes_on_as_two_parts(blobstore: BlobStore) -> N
     assert [str(d.document_id) for d in split.documents] == [str(p.document_id) for p in parts]
     assert split.mode == "separator" and split.page_count == 1 and split.separators == []
     # Redelivered: the same parts, the same event ids.
-    again = PhotoSplitter(blobstore).split(photo, "separator")
+    again = _split(blobstore, photo, "separator")
     assert again is not None and [o.event.id for o in again] == [o.event.id for o in out]
     # A part is a document of its own: not divided again.
-    assert PhotoSplitter(blobstore).split(parts[0], "separator") is None
+    assert _split(blobstore, parts[0], "separator") is None
 
 
 @pytest.mark.parametrize(
@@ -75,12 +86,12 @@ def test_one_file_stays_one_document_where_the_workflow_does_not_split(
 ) -> None:
     """`none` promised one file, one document; samples are read as they are."""
     photo = _received(blobstore, "two-receipts.jpg", purpose)
-    assert PhotoSplitter(blobstore).split(photo, splitting) is None
+    assert _split(blobstore, photo, splitting) is None
 
 
 def test_a_scan_of_one_receipt_is_read_as_it_is(blobstore: BlobStore) -> None:
     scan = _received(blobstore, "receipt-scan.jpg")
-    assert PhotoSplitter(blobstore).split(scan, "every_page") is None
+    assert _split(blobstore, scan, "every_page") is None
 
 
 def _photo_on_a_pdf_page(name: str) -> bytes:
@@ -100,7 +111,7 @@ def test_a_pdf_page_holding_a_photo_of_two_receipts_goes_on_as_two_parts(blobsto
         data=_photo_on_a_pdf_page("two-receipts.jpg"),
         media_type="application/pdf",
     )
-    out = PhotoSplitter(blobstore).split(pdf, "auto")
+    out = _split(blobstore, pdf, "auto")
     assert out is not None
     assert [o.event.type for o in out] == ["document.received", "document.received", "document.split"]
     for part in (o.event.data for o in out[:2]):
@@ -114,8 +125,55 @@ def test_a_pdf_page_holding_a_photo_of_two_receipts_goes_on_as_two_parts(blobsto
         data=make_text_pdf(["Dear Sir,", "Invoice 2024-17"]),
         media_type="application/pdf",
     )
-    assert PhotoSplitter(blobstore).split(letter, "auto") is None
+    assert _split(blobstore, letter, "auto") is None
     one = _received(
         blobstore, "one.pdf", data=_photo_on_a_pdf_page("receipt-scan.jpg"), media_type="application/pdf"
     )
-    assert PhotoSplitter(blobstore).split(one, "auto") is None
+    assert _split(blobstore, one, "auto") is None
+
+
+class _CountingStore(BlobStore):
+    """The real S3 store, counting the reads of each key."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.reads: Counter[str] = Counter()
+
+    def get(self, ref_or_key: str) -> bytes:
+        self.reads[self._key(ref_or_key)] += 1
+        return super().get(ref_or_key)
+
+
+class _SplittingWorkflows:
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow = WorkflowUpdated(
+            workflow_id=workflow_id,
+            name="mailroom",
+            labels=["receipt"],
+            document_spec=DocumentSpec(cropping=True, character_set="latin", text_style="printed"),
+            threshold=0.8,
+            class_thresholds={},
+            retrain_every=1000,
+            archived=False,
+            splitting="separator",
+        )
+
+    def get(self, workflow_id: str, **_: Any) -> WorkflowUpdated:
+        return self.workflow
+
+
+@pytest.mark.parametrize("name", ["letter.pdf", "receipt-scan.jpg"])
+def test_ocr_fetches_an_original_once_though_the_splitters_and_the_reading_look_at_it(
+    settings: Any, name: str
+) -> None:
+    """A one-page file of a splitting workflow: the photo splitter, the stack splitter and the
+    reading each need its bytes (it was fetched twice)."""
+    store = _CountingStore(settings.s3)
+    if name.endswith(".pdf"):
+        doc = _received(store, name, data=make_text_pdf(["Invoice 2024-17"]), media_type="application/pdf")
+    else:
+        doc = _received(store, name)
+    handler = OcrHandler(store, _SplittingWorkflows(str(doc.workflow_id)), EngineSet(), max_pages=200)  # type: ignore[arg-type]
+    [extracted] = handler.on_received(new_event("document.received", doc, source="test"))
+    assert extracted.event.type == "document.text_extracted" and extracted.event.data.text_chars > 0
+    assert store.reads[BlobRef.parse(doc.blob.ref).key] == 1, store.reads
