@@ -5,11 +5,15 @@ document found on the image (`services.ocr.core.regions`) becomes a part, as the
 do (`services.ocr.stacks`): its own original (its cut-out, flattened and stored under its hash),
 its own id, derived from the image's id and the region's position so that a redelivered image
 names the same parts again, and `document.received` (v2, `part`) to be read, classified and
-routed as a document of its own. An image holds one page, so every part's page range is that page
-(0-0) and `part.index` is the region's position in reading order (top to bottom, then left to
-right). The image gets `document.split`, its parts listed like a stack's. A one-page PDF without a
-text layer is such an image too (a phone's scanner app, or a photo printed to PDF, puts it on a
-page with a white margin, which the regions leave aside); a page with text is a letter.
+routed as a document of its own. Every part's page range is the page it was found on, and
+`part.index` its position in the file: page by page, each page's regions in reading order (top to
+bottom, then left to right). The image gets `document.split`, its parts listed like a stack's. A
+PDF without a text layer is such an image too (a phone's scanner app, or a photo printed to PDF,
+puts each photo on a page with a white margin, which the regions leave aside); a PDF with text is
+letters. In a file of several pages (up to `MAX_PHOTO_PAGES`) where one page holds two documents
+or more, each other page is a part of its own (the separator sheets of `separator` splitting left
+out); where none does, the pages are the stack splitter's. Parts that share a page have no
+boundary a person could move in review (`services.api.review.boundaries`).
 
 Only workflows that split (`splitting` other than `none`) divide an image: a workflow that does
 not promised one file, one document, and its consumers read v1 events only
@@ -22,6 +26,8 @@ import hashlib
 import io
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from PIL import Image
@@ -29,12 +35,14 @@ from PIL import Image
 from docroute import metrics
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Blob, Document, DocumentReceived, Part
+from docroute.contracts._generated import Separator as SeparatorOut
 from docroute.events import Outgoing, stable_id
 from services.ocr.core.crop import flatten
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.regions import find_documents
+from services.ocr.core.splitting import DETECT_DPI, Separator, find_separator, separators_in_use
 from services.ocr.stacks import part_received, stack_split
 
 logger = logging.getLogger(__name__)
@@ -44,11 +52,56 @@ PDF = "application/pdf"
 # Cut-outs kept lossless when their source was (a PNG or TIFF scan); a photo's, a JPEG's or one on
 # a PDF page, as JPEG.
 LOSSLESS_TYPES: frozenset[str] = frozenset({"image/png", "image/tiff"})
+# Files of more pages are stacks (a mailroom's batch), never looked at for photos: the look costs
+# a render and a search a page, where a phone's scanner app makes files of a few pages.
+MAX_PHOTO_PAGES = 10
 
 
-def region_part_id(image_id: str, region: int) -> str:
-    """A region's document id: the same image and region always give the same id."""
-    return stable_id("region", image_id, region)
+def region_part_id(image_id: str, region: int, page: int = 0) -> str:
+    """A region's document id: the same image, page and region always give the same id."""
+    # A first page's regions keep the ids they had when only one-page images were divided.
+    return stable_id("region", image_id, region) if page == 0 else stable_id("region", image_id, page, region)
+
+
+@dataclass(frozen=True)
+class CutOut:
+    """A document found on a page: the page, its position there, and its pixels (flattened)."""
+
+    page: int
+    region: int
+    pixels: np.ndarray
+
+
+def documents_on_pages(
+    count: int,
+    look: Callable[[int], Image.Image],
+    render: Callable[[int], Image.Image],
+    splitting: str,
+) -> tuple[list[CutOut], list[Separator]] | None:
+    """The documents on ``count`` pages, each page looked at as ``look`` gives it and cut out of
+    ``render``'s: every document of a page that holds two or more, every other page whole
+    (less the separator sheets of `separator` splitting, given back); None when no page holds
+    two documents (one photo, one document; a stack's pages are the stack splitter's)."""
+    looked = [look(page) for page in range(count)]
+    found = [find_documents(np.asarray(image)) for image in looked]
+    if max(len(quads) for quads in found) < 2:
+        return None
+    separators = []
+    if splitting == "separator" and count > 1:
+        seen = (find_separator(page, image) for page, image in enumerate(looked))
+        separators = separators_in_use([s for s in seen if s is not None])
+    left_out = {s.page for s in separators}
+    cut_outs: list[CutOut] = []
+    for page, quads in enumerate(found):
+        if page in left_out:
+            continue
+        pixels = np.asarray(render(page))
+        if len(quads) < 2:
+            cut_outs.append(CutOut(page, 0, pixels))
+            continue
+        ratio = pixels.shape[1] / looked[page].width
+        cut_outs += [CutOut(page, n, flatten(pixels, quad * ratio)) for n, quad in enumerate(quads)]
+    return (cut_outs, separators) if cut_outs else None
 
 
 class PhotoSplitter:
@@ -60,49 +113,68 @@ class PhotoSplitter:
     def split(
         self, doc: DocumentReceived, splitting: str | None, original: Callable[[], bytes]
     ) -> Sequence[Outgoing] | None:
-        """The events that divide ``doc`` (its ``original``'s bytes) into the documents on it; None
-        when it is read as one (no splitting, a part already, not a one-page image, fewer than two
-        documents found, or unreadable: the usual reading then fails it with its reason)."""
+        """The events that divide ``doc`` (its ``original``'s bytes) into the documents on its
+        pages; None when it is read as one, or left to the stack splitter (no splitting, a part
+        already, not an image or a PDF without text, no page holding two documents, or
+        unreadable: the usual reading then fails it with its reason)."""
         if splitting in (None, "none") or doc.purpose != "processing" or doc.part is not None:
             return None
-        if doc.page_count != 1 or doc.blob.media_type not in PHOTO_TYPES | {PDF}:
+        if doc.blob.media_type not in PHOTO_TYPES | {PDF} or not 1 <= doc.page_count <= MAX_PHOTO_PAGES:
             return None
         try:
-            image = self._photo(original(), doc.blob.media_type)
+            found = self._cut_outs(original(), doc.blob.media_type, splitting)
         except OcrInputError:
             return None
-        if image is None:
+        if found is None:
             return None
-        pixels = np.asarray(image)
-        quads = find_documents(pixels)
-        if len(quads) < 2:
-            return None
-        cut_outs = [flatten(pixels, quad) for quad in quads]
-        return self._divide(doc, splitting, cut_outs)
+        cut_outs, separators = found
+        return self._divide(doc, splitting, cut_outs, separators)
 
     @staticmethod
-    def _photo(data: bytes, media_type: str) -> Image.Image | None:
-        """The one page of an image, or of a PDF when it has no text layer (a photo on a page);
-        None for a PDF page of text."""
+    def _cut_outs(
+        data: bytes, media_type: str, splitting: str
+    ) -> tuple[list[CutOut], list[Separator]] | None:
+        """The documents on the pages of an image, or of a PDF whose pages have no text layer
+        (photos on pages); None for a PDF with text (letters: the stack splitter's)."""
         if media_type != PDF:
-            return load_image_pages(data, [0])[0]
+            pages = load_image_pages(data)
+            return documents_on_pages(len(pages), pages.__getitem__, pages.__getitem__, splitting)
         with PdfFile(data) as pdf:
-            return None if has_text_layer(pdf.text_layer(0).text) else pdf.render(0)
+            if any(has_text_layer(pdf.text_layer(i).text) for i in range(pdf.page_count)):
+                return None
+            # One page is looked at as it is read; a file of several at the separators' lower
+            # resolution (the regions are found on a ~1,000 px copy either way), each page that
+            # holds documents rendered again to cut them out.
+            look = pdf.render if pdf.page_count == 1 else partial(pdf.render, dpi=DETECT_DPI)
+            return documents_on_pages(pdf.page_count, look, pdf.render, splitting)
 
-    def _divide(self, doc: DocumentReceived, mode: str, cut_outs: list[np.ndarray]) -> list[Outgoing]:
+    def _divide(
+        self, doc: DocumentReceived, mode: str, cut_outs: list[CutOut], separators: list[Separator]
+    ) -> list[Outgoing]:
         image_id = str(doc.document_id)
-        ids = [region_part_id(image_id, index) for index in range(len(cut_outs))]
+        ids = [region_part_id(image_id, cut.region, cut.page) for cut in cut_outs]
         out: list[Outgoing] = []
-        for index, (document_id, pixels) in enumerate(zip(ids, cut_outs, strict=True)):
-            part = Part(parent_id=doc.document_id, index=index, count=len(ids), first_page=0, last_page=0)
-            blob = self._store_cut_out(pixels, doc.blob.media_type)
+        for index, (document_id, cut) in enumerate(zip(ids, cut_outs, strict=True)):
+            part = Part(
+                parent_id=doc.document_id,
+                index=index,
+                count=len(ids),
+                first_page=cut.page,
+                last_page=cut.page,
+            )
+            blob = self._store_cut_out(cut.pixels, doc.blob.media_type)
             out.append(part_received(doc, document_id, blob, part, page_count=1))
-        documents = [Document(document_id=i, first_page=0, last_page=0) for i in ids]
-        out.append(stack_split(doc, mode, documents, []))
+        documents = [
+            Document(document_id=i, first_page=cut.page, last_page=cut.page)
+            for i, cut in zip(ids, cut_outs, strict=True)
+        ]
+        kept = [SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators]
+        out.append(stack_split(doc, mode, documents, kept))
         metrics.DOCUMENTS.labels("ocr").inc()
         logger.info(
-            "found %d documents on one image",
+            "found %d documents on %d pages",
             len(ids),
+            doc.page_count,
             extra={"document_id": image_id, "workflow_id": str(doc.workflow_id)},
         )
         return out

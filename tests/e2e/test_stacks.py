@@ -4,16 +4,18 @@ document of its own; a redelivered stack names the same parts and routes none tw
 `every_page` makes each page a part; `auto` splits where the boundary model learnt from the
 samples sees a document begin; a part it doubts waits in review with its stack, and a person's
 correction of the boundaries re-routes the parts and is learnt; a photo of two receipts becomes
-two parts, one receipt stays one."""
+two parts, one receipt stays one, and a PDF of photos is divided into the receipts on its pages."""
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from docroute import topics
@@ -390,6 +392,39 @@ def test_a_photo_of_two_receipts_becomes_two_routed_parts(
         expected = 0 if part["document_id"] == left else 1
         assert (event.data.part.index, event.data.part.count) == (expected, 2)
         assert (event.data.part.first_page, event.data.part.last_page) == (0, 0)
+
+
+def test_a_pdf_of_photos_is_divided_into_the_receipts_on_each_page(
+    pipeline: httpx.Client, stacked: str
+) -> None:
+    """A phone scanner app's PDF of two pages without text: the two receipts of its first page
+    and the one of its second become three routed parts; parts that share a page have no
+    boundary a person could move (409, and review says so)."""
+    pages = []
+    for name in ("two-receipts.jpg", "receipt-scan.jpg"):
+        photo = Image.open(PHOTOS / name).convert("RGB")
+        page = Image.new("RGB", (photo.width + 240, photo.height + 320), "white")
+        page.paste(photo, (120, 160))
+        pages.append(page)
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "PDF", resolution=200.0, save_all=True, append_images=pages[1:])
+    response = pipeline.post(
+        f"/processing/{stacked}", params={"wait": 120}, files={"file": ("receipts.pdf", buffer.getvalue())}
+    )
+    assert response.status_code == 200, response.text
+    pdf = response.json()
+    assert pdf["status"] in ("routed", "review"), pdf
+    parts = pdf["members"]
+    assert [(p["pages"]["first"], p["pages"]["last"]) for p in parts] == [(0, 0), (0, 0), (1, 1)]
+    assert all(p["status"] in ("routed", "review") for p in parts), parts
+    assert "KEPONG" in " ".join(page["text"] for page in parts[1]["ocr"]["pages"]).upper()
+    refused = pipeline.post(
+        f"/documents/{pdf['document_id']}/boundaries", json={"starts": [0, 1], "reviewer": "ana"}
+    )
+    assert refused.status_code == 409 and "documents found on its pages" in refused.text, refused.text
+    queue = pipeline.get(f"/workflows/{stacked}/review", params={"limit": 500}).json()["items"]
+    stacks = [i["stack"] for i in queue if i["stack"] and i["stack"]["document_id"] == pdf["document_id"]]
+    assert all(not stack["movable"] for stack in stacks)
 
 
 def test_a_scan_of_one_receipt_stays_one_document(pipeline: httpx.Client, stacked: str) -> None:

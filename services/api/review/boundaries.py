@@ -134,7 +134,14 @@ def _view(stack: Document, children: Sequence[Document]) -> StackView:
         mode=str(split.get("mode", "")),
         separators=[int(s["page"]) for s in split.get("separators", [])],
         parts=parts,
+        movable=(stack.page_count or 0) >= 2 and not _shares_pages(split),
     )
+
+
+def _shares_pages(split: dict[str, Any]) -> bool:
+    """Whether two parts share a page: documents found on one photo, no page boundary between."""
+    pages = [(p["first_page"], p["last_page"]) for p in split.get("parts", [])]
+    return len(set(pages)) < len(pages)
 
 
 def correct_boundaries(
@@ -153,6 +160,10 @@ def correct_boundaries(
         split = as_one(stack)
     if stack.purpose != "processing" or not stack.page_count or stack.page_count < 2:
         raise ConflictError("not a stack its workflow's splitting divided by pages: nothing to move")
+    if _shares_pages(split):  # services/ocr/photos.py
+        raise ConflictError(
+            "divided into the documents found on its pages: no boundary between pages to move"
+        )
     separators = {int(s["page"]) for s in split.get("separators", [])}
     ranges = page_ranges(stack.page_count, starts, separators)
     current: dict[Range, str] = {

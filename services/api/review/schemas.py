@@ -83,6 +83,10 @@ class StackView(BaseModel):
     )
     separators: list[int] = Field(description="Separator sheets (0-based pages), in no part")
     parts: list[StackPart]
+    movable: bool = Field(
+        description="Whether a person can move its boundaries (POST /documents/{id}/boundaries): false"
+        " for one page, or where parts share a page (documents found on a photo)"
+    )
 
 
 class ReviewItem(DocumentSummary):

@@ -1,0 +1,112 @@
+"""Files of several pages holding photos (a phone's scanner app), against the real S3 server:
+each page that holds two documents or more is divided into them, every other page is a part of
+its own, and a file where no page holds two is left to the stack splitter.
+
+The receipts are real (SROIE scans, tests/data/photos); the pages are PDFs made of them here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+from PIL import Image
+
+from docroute.blobstore import BlobStore
+from docroute.contracts._generated import Blob, DocumentReceived, Origin
+from docroute.events import Outgoing
+from services.ocr.core.pdf import PdfFile
+from services.ocr.photos import MAX_PHOTO_PAGES, PhotoSplitter
+from tests.factories.documents import make_text_pdf
+
+PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
+
+
+def _on_a_page(name: str) -> Image.Image:
+    """The photo amid a white margin, as a phone's scanner app puts it on a PDF page."""
+    photo = Image.open(PHOTOS / name).convert("RGB")
+    page = Image.new("RGB", (photo.width + 240, photo.height + 320), "white")
+    page.paste(photo, (120, 160))
+    return page
+
+
+def _blank() -> Image.Image:
+    return Image.new("RGB", (1240, 1754), "white")
+
+
+def _pdf(pages: Sequence[Image.Image]) -> bytes:
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "PDF", resolution=200.0, save_all=True, append_images=list(pages[1:]))
+    return buffer.getvalue()
+
+
+def _received(blobstore: BlobStore, data: bytes) -> DocumentReceived:
+    digest = hashlib.sha256(data).hexdigest()
+    ref = blobstore.put(f"originals/sha256/{digest}", data)
+    with PdfFile(data) as pdf:
+        page_count = pdf.page_count
+    return DocumentReceived(
+        document_id=str(uuid.uuid4()),
+        workflow_id=str(uuid.uuid4()),
+        purpose="processing",
+        origin=Origin(door="upload", filename="receipts.pdf"),
+        page_count=page_count,
+        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="application/pdf"),
+    )
+
+
+def _split(blobstore: BlobStore, doc: DocumentReceived, splitting: str) -> Sequence[Outgoing] | None:
+    return PhotoSplitter(blobstore).split(doc, splitting, partial(blobstore.get, doc.blob.ref))
+
+
+def test_a_page_of_two_receipts_is_divided_and_the_next_page_is_a_part_of_its_own(
+    blobstore: BlobStore,
+) -> None:
+    pdf = _received(blobstore, _pdf([_on_a_page("two-receipts.jpg"), _on_a_page("receipt-scan.jpg")]))
+    out = _split(blobstore, pdf, "auto")
+    assert out is not None
+    assert [o.event.type for o in out] == ["document.received"] * 3 + ["document.split"]
+    parts = [o.event.data for o in out[:3]]
+    assert [(p.part.index, p.part.count, p.part.first_page, p.part.last_page) for p in parts] == [
+        (0, 3, 0, 0),
+        (1, 3, 0, 0),
+        (2, 3, 1, 1),
+    ]
+    assert len({p.document_id for p in parts}) == 3 and {p.parent_id for p in parts} == {str(pdf.document_id)}
+    sizes = [Image.open(io.BytesIO(blobstore.get(p.blob.ref))).size for p in parts]
+    # Page 1's two receipts cut out (taller than wide); page 2 whole, with its margin.
+    assert all(height > 1.5 * width for width, height in sizes[:2]), sizes
+    assert sizes[2][0] > 1.5 * sizes[0][0], sizes
+    split = out[3].event.data
+    assert [(str(d.document_id), d.first_page, d.last_page) for d in split.documents] == [
+        (str(p.document_id), p.part.first_page, p.part.last_page) for p in parts
+    ]
+    assert split.page_count == 2 and split.separators == []
+    # Redelivered: the same parts, the same event ids.
+    again = _split(blobstore, pdf, "auto")
+    assert again is not None and [o.event.id for o in again] == [o.event.id for o in out]
+
+
+def test_separator_sheets_are_left_out_of_a_divided_file(blobstore: BlobStore) -> None:
+    pages = [_on_a_page("two-receipts.jpg"), _blank(), _on_a_page("receipt-scan.jpg")]
+    out = _split(blobstore, _received(blobstore, _pdf(pages)), "separator")
+    assert out is not None
+    parts = [o.event.data for o in out[:-1]]
+    assert [(p.part.first_page, p.part.count) for p in parts] == [(0, 3), (0, 3), (2, 3)]
+    assert [(s.page, s.kind) for s in out[-1].event.data.separators] == [(1, "blank")]
+
+
+def test_files_without_a_page_of_several_documents_are_left_to_the_stack_splitter(
+    blobstore: BlobStore,
+) -> None:
+    one_each = _pdf([_on_a_page("receipt-scan.jpg"), _on_a_page("receipt-scan.jpg")])
+    assert _split(blobstore, _received(blobstore, one_each), "separator") is None
+    letters = make_text_pdf(["Dear Sir,", "Invoice 2024-17"], pages=2)
+    assert _split(blobstore, _received(blobstore, letters), "separator") is None
+    # A mailroom's batch: longer than a scanner app's file, its pages are never looked at.
+    batch = _pdf([_on_a_page("two-receipts.jpg")] + [_blank()] * MAX_PHOTO_PAGES)
+    assert _split(blobstore, _received(blobstore, batch), "separator") is None
