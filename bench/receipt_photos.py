@@ -21,9 +21,11 @@ shadows or backgrounds.
 Images holding one document, where nothing may be split: the original SROIE scans (one receipt
 each, as the flatbed returned it, most on white), single receipts laid on the same backgrounds,
 and full pages (invoices and papers of the corpus mirrors rendered at 100 dpi, as a scan of a
-page). Every image goes through `services.ocr.core.regions.find_documents`, as OCR does for an
-image of a workflow that splits. A receipt is found when one detected region overlaps it with an
-intersection over union of at least 0.7.
+page); real ones beside them (see REAL_SCANS, REAL_PHOTO, REAL_MULTI and HELD_OUT_SCANS: `fetch`
+their repositories to /work/.mirror first). Every image goes through
+`services.ocr.core.regions.find_documents`, as OCR does for an image of a workflow that splits. A
+receipt is found when one detected region overlaps it with an intersection over union of at least
+0.7.
 """
 
 from __future__ import annotations
@@ -78,6 +80,20 @@ REAL_MULTI = (
     ("default_sample_270.jpg", None, "complete_270.json"),
     ("multipage_sample.pdf", 0, "multipage_sample.json"),
     ("multipage_sample.pdf", 1, "multipage_sample.json"),
+)
+# Held out (2026-12-02: no rule or threshold was read from these): real flatbed scans of one
+# document each from the tests of sbrunner/scan-to-paperless (BSD-2-Clause): two receipts (one
+# crumpled), a loyalty card's back and front, each on a white A4 scan, and an invoice page.
+HELD_OUT_SCANS = (
+    "sbrunner/scan-to-paperless",
+    "03f910666a19f1bf5337ab8ff2e3ad425ef71b9f",
+    (
+        "tests/600.png",
+        "tests/all-1.png",
+        "tests/credit-card-1.png",
+        "tests/credit-card-2.png",
+        "tests/crop-1.png",
+    ),
 )
 REAL_PHOTO_RECEIPTS = (
     ((0.190, 0.027), (0.435, 0.009), (0.470, 0.970), (0.200, 0.980)),
@@ -278,6 +294,17 @@ def load_real(mirrors: Path) -> tuple[list[np.ndarray], Photo | None]:
     return scans, photo
 
 
+def load_held_out(mirrors: Path) -> list[np.ndarray]:
+    """HELD_OUT_SCANS, empty when its mirror is not at hand (``fetch`` brings it)."""
+    repo, commit, paths = HELD_OUT_SCANS
+    try:
+        src = GitSource(repo, commit, mirrors, mirrors / "cache")
+        return [np.asarray(Image.open(io.BytesIO(src.read(path))).convert("RGB")) for path in paths]
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"held-out scans not at hand ({exc}): fetch {repo}")
+        return []
+
+
 def turned(points: np.ndarray, degrees: int) -> np.ndarray:
     """``points`` (shares of an upright page's width and height) on the page as turned ``degrees``
     counter-clockwise, as Mindee reports a turned photo's boxes in its upright frame."""
@@ -363,6 +390,10 @@ def main() -> None:
     real_scans, real_photo = load_real(args.mirrors)
     if real_scans:
         singles[f"REAL flatbed scans of one receipt, cropped and uncropped ({REAL_SCANS[0]})"] = real_scans
+    held_out = load_held_out(args.mirrors)
+    if held_out:
+        label = f"REAL held-out flatbed scans of one receipt, card or page ({HELD_OUT_SCANS[0]})"
+        singles[label] = held_out
     results = {name: _measure(detect, photos, singles) for name, detect in detectors.items()}
     total = sum(len(photo.receipts) for _, _, photo in photos)
 

@@ -6,7 +6,11 @@ closed away, Otsu splits paper from background, and every bright blob that is sh
 document. A blob that is not sheet-shaped, or fills its rotated rectangle loosely, may be two or
 three touching sheets: it is cut between two deep notches of its outline (sheets side by side) or
 eroded until it falls apart (sheets touching at a corner), and the cut stands only when every part
-is a sheet.
+is a sheet. A sheet's corners are near right angles (a wedge cut off a blob is none). A blob that
+neither is a sheet nor cuts into sheets may be sheets joined by a streak of table lighter than the
+rest of the table (light wood grain running off the frame): split by its own tones, its brighter
+part is the paper. When print on paper lies outside every sheet found, a sheet was missed and the
+image is read whole (dividing it would lose that sheet).
 
 When paper and background are too close in tone for one brightness split (white receipts on a
 light grey table: 15-35 grey levels apart, while light falls off across the table by as much), the
@@ -54,6 +58,11 @@ NOTCH_FILL = 0.9
 # A blob filling less of its rotated rectangle than this may be two sheets even when it passes
 # as one; a single sheet (flat, torn or slightly curled) fills more, and never falls apart anyway.
 SPLIT_BELOW = 0.92
+# A sheet's corners lie within this many degrees of a right angle: a rectangle photographed from
+# roughly above (as one photographs a receipt to read it) stays near-rectangular (real receipts:
+# within 15 degrees); a wedge of light table cut off a blob (a streak running off the frame, 28
+# degrees and more) is no sheet.
+MAX_SKEW = 20.0
 # Corners pulled towards the centre a little more than for one page: neighbours' shadows stay out.
 REGION_INSET = 2 * INSET
 # A frame row or column whose pixels all lie this close (grey levels) to a white corner's (PAGE_WHITE
@@ -92,7 +101,7 @@ def find_documents(image: np.ndarray) -> list[np.ndarray]:
     gray, (left, top) = trim_flat_frame(to_gray(image))
     scale, blurred, closed = closed_copy(gray)
     paper = paper_on(scale, closed)
-    quads = _outlined_sheets(scale, blurred, closed) if paper is None else _bright_sheets(paper)
+    quads = _outlined_sheets(scale, blurred, closed) if paper is None else _bright_sheets(paper, blurred)
     shift = np.array([left, top], np.float32)
     return _reading_order([quad + shift for quad in quads], image.shape[0])
 
@@ -111,11 +120,31 @@ def trim_flat_frame(gray: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     return gray[top : rows[-1] + 1, left : cols[-1] + 1], (left, top)
 
 
-def _bright_sheets(paper: PaperMask) -> list[np.ndarray]:
-    """The sheets of the bright blobs of ``paper``, in the image's pixels."""
+def _bright_sheets(paper: PaperMask, blurred: np.ndarray) -> list[np.ndarray]:
+    """The sheets of the bright blobs of ``paper`` (``blurred`` the copy it was closed from), in
+    the image's pixels; none when print on paper lies outside them (a sheet not found)."""
     # Opening cuts the thin bright bridges (a glare, a shared shadow's edge) between two sheets.
     mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
-    return [quad / paper.scale for quad in _sheets_of(mask)]
+    sheets, on_paper = _sheets_of(mask, paper.closed)
+    # Dividing the image drops what lies outside its sheets: a receipt missed among found ones
+    # would be lost, so the image is read whole instead. Only print on paper counts (the grain
+    # of the table, dark or lighter, is no print).
+    if _stray_ink(blurred, paper.closed, sheets, on_paper > 0) > MAX_STRAY_INK:
+        return []
+    return [quad / paper.scale for quad in sheets]
+
+
+def _paper_within(blob: np.ndarray, tones: np.ndarray) -> np.ndarray | None:
+    """The brighter part of ``blob`` (255 inside) on ``tones`` (the closed copy): paper, when the
+    blob is sheets joined by table that is lighter than the rest of the table but still clearly
+    darker than paper (a light streak of wood grain); None when the blob is of one tone."""
+    inside = tones[blob > 0]
+    threshold, _ = cv2.threshold(inside.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark, light = inside[inside <= threshold], inside[inside > threshold]
+    if not dark.size or not light.size or light.mean() - dark.mean() < OUTLINE_STEP:
+        return None
+    paper = np.where((blob > 0) & (tones > threshold), 255, 0).astype(np.uint8)
+    return cv2.morphologyEx(paper, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
 
 
 def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:
@@ -128,7 +157,7 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
         cv2.fillConvexPoly(filled, cv2.convexHull(contour), (255,))
     # The join grew every outline by half its width: shrink the hulls back to the edges.
     hulls = cv2.erode(filled, np.ones((OUTLINE_JOIN,) * 2, np.uint8))
-    candidates = _sheets_of(hulls)
+    candidates, _ = _sheets_of(hulls)
     band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
     table = cv2.dilate(_inside(candidates, closed.shape), band) == 0
     sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, table)]
@@ -137,10 +166,15 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
     return [quad / scale for quad in sheets]
 
 
-def _stray_ink(blurred: np.ndarray, closed: np.ndarray, sheets: list[np.ndarray]) -> float:
-    """The share of the print on the copy (``blurred`` far below ``closed``) that lies outside
-    every one of ``sheets`` (and a ring of OUTLINE_RING px around each); 0.0 without print."""
+def _stray_ink(
+    blurred: np.ndarray, closed: np.ndarray, sheets: list[np.ndarray], where: np.ndarray | None = None
+) -> float:
+    """The share of the print on the copy (``blurred`` far below ``closed``; only ``where`` it is
+    true, when given) that lies outside every one of ``sheets`` (and a ring of OUTLINE_RING px
+    around each); 0.0 without print."""
     ink = closed.astype(np.int16) - blurred > INK
+    if where is not None:
+        ink &= where
     covered = cv2.dilate(_inside(sheets, closed.shape), np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0
     return float((ink & ~covered).sum() / max(1, ink.sum()))
 
@@ -170,11 +204,29 @@ def _brighter_than_around(blurred: np.ndarray, quad: np.ndarray, table: np.ndarr
     return float(np.percentile(window[core], 90) - np.median(window[ring])) >= OUTLINE_STEP
 
 
-def _sheets_of(mask: np.ndarray) -> list[np.ndarray]:
+def _sheets_of(mask: np.ndarray, tones: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
     """The sheets among the blobs of ``mask`` (255 where paper), touching ones cut apart, each
-    pulled in by REGION_INSET, in ``mask``'s pixels; a blob spanning the frame is none."""
+    pulled in by REGION_INSET, in ``mask``'s pixels; a blob spanning the frame is none. With
+    ``tones`` (the copy ``mask`` was read from), a blob that neither is one sheet nor cuts into
+    sheets is split once more by its own tones (`_paper_within`): its dimmer part is table. Also
+    returns ``mask`` less that table."""
+    quads, paper = _sheets_in(mask, tones, retone=tones is not None)
+    insets = []
+    for quad in quads:
+        if spans_frame(quad, mask.shape[:2]):
+            continue
+        centre = quad.mean(axis=0)
+        insets.append(order_corners(quad + (centre - quad) * REGION_INSET))
+    return insets, paper
+
+
+def _sheets_in(
+    mask: np.ndarray, tones: np.ndarray | None, retone: bool
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """`_sheets_of` without the inset; ``retone``: whether a blob may be split by its tones."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     frame = float(mask.shape[0] * mask.shape[1])
+    paper = mask
     quads = []
     for contour in contours:
         area = cv2.contourArea(contour)
@@ -185,25 +237,31 @@ def _sheets_of(mask: np.ndarray) -> list[np.ndarray]:
         # Two touching sheets can fill their joint rectangle well enough to pass as one sheet.
         found = []
         if quad is None or area < SPLIT_BELOW * width * height:
-            found = _split(contour, mask.shape, MIN_REGION * frame)
+            # A blob left after a split by tones may carry specks of light table on its edge.
+            found = _split(contour, mask.shape, MIN_REGION * frame, trim=tones is not None and not retone)
+            if not found and retone and tones is not None:
+                blob = np.zeros(mask.shape[:2], np.uint8)
+                cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
+                within = _paper_within(blob, tones)
+                if within is not None:
+                    found, _ = _sheets_in(within, tones, retone=False)
+                    paper = np.where(blob > 0, within, paper).astype(np.uint8)
         if not found and quad is not None:
             found = [quad]
-        for quad in found:
-            if spans_frame(quad, mask.shape[:2]):
-                continue
-            centre = quad.mean(axis=0)
-            quads.append(order_corners(quad + (centre - quad) * REGION_INSET))
-    return quads
+        quads.extend(found)
+    return quads, paper
 
 
-def _split(contour: np.ndarray, shape: tuple[int, ...], min_area: float) -> list[np.ndarray]:
+def _split(
+    contour: np.ndarray, shape: tuple[int, ...], min_area: float, trim: bool = False
+) -> list[np.ndarray]:
     """The sheets of a blob that is not sheet-shaped itself: two or three touching or overlapping
     sheets. The blob is eroded (a rising cut of its distance transform) until it falls apart into
     cores, each pixel goes back to its nearest core, and the split stands only when every part is
     sheet-shaped and no speck; otherwise nothing (an odd blob is not a document)."""
     blob = np.zeros(shape[:2], np.uint8)
     cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
-    sheets = _cut_at_notches(contour, blob, min_area)
+    sheets = _cut_at_notches(contour, blob, min_area, trim)
     if sheets:
         return sheets
     distance = cv2.distanceTransform(blob, cv2.DIST_L2, 5)
@@ -243,7 +301,9 @@ def _sheet(contour: np.ndarray, min_fill: float = MIN_FILL) -> np.ndarray | None
     for epsilon in (0.02, 0.04):
         approx = cv2.approxPolyDP(hull, epsilon * perimeter, closed=True)
         if len(approx) == 4 and area > 0.85 * cv2.contourArea(approx):
-            return approx.reshape(4, 2).astype(np.float32)
+            quad = approx.reshape(4, 2).astype(np.float32)
+            if _skew(quad) <= MAX_SKEW:
+                return quad
     rect = cv2.minAreaRect(contour)
     width, height = rect[1]
     if width * height <= 0 or area < min_fill * width * height:
@@ -251,15 +311,30 @@ def _sheet(contour: np.ndarray, min_fill: float = MIN_FILL) -> np.ndarray | None
     return cv2.boxPoints(rect).astype(np.float32)
 
 
+def _skew(quad: np.ndarray) -> float:
+    """How far (degrees) the corner of ``quad`` (4x2, in order around it) furthest from a right
+    angle is from one."""
+    sides = np.roll(quad, -1, axis=0) - quad
+    incoming, outgoing = -np.roll(sides, 1, axis=0), sides
+    cosines = (incoming * outgoing).sum(axis=1) / (
+        np.linalg.norm(incoming, axis=1) * np.linalg.norm(outgoing, axis=1) + 1e-9
+    )
+    return float(np.degrees(np.abs(np.arcsin(np.clip(np.abs(cosines), 0.0, 1.0)))).max())
+
+
 def _reading_order(quads: list[np.ndarray], height: int) -> list[np.ndarray]:
     """``quads`` row by row (rows a quarter of the image high), left to right within a row."""
     return sorted(quads, key=lambda q: (int(q[:, 1].mean() // (height / 4)), float(q[:, 0].mean())))
 
 
-def _cut_at_notches(contour: np.ndarray, blob: np.ndarray, min_area: float) -> list[np.ndarray]:
+def _cut_at_notches(
+    contour: np.ndarray, blob: np.ndarray, min_area: float, trim: bool = False
+) -> list[np.ndarray]:
     """Two sheets lying side by side along a shared edge: erosion cannot part them, but their
     union has a notch at each end of the seam. Cut along the line between two deep notches and
-    keep the cut when both halves are sheets that fill their rectangles."""
+    keep the cut when both halves are sheets that fill their rectangles. With ``trim``, a cut
+    that leaves one such sheet and only specks (bits of lighter table on a sheet's edge) stands
+    too."""
     hull = cv2.convexHull(contour, returnPoints=False)
     try:
         defects = cv2.convexityDefects(contour, hull)
@@ -276,7 +351,7 @@ def _cut_at_notches(contour: np.ndarray, blob: np.ndarray, min_area: float) -> l
             cv2.line(halves, start, end, (0,), 3)
             outlines, _ = cv2.findContours(halves, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             outlines = [o for o in outlines if cv2.contourArea(o) >= min_area]
-            if len(outlines) != 2:
+            if len(outlines) != 2 and not (trim and len(outlines) == 1):
                 continue
             sheets = [sheet for o in outlines if (sheet := _sheet(o, NOTCH_FILL)) is not None]
             if len(sheets) == len(outlines):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -135,3 +136,68 @@ def test_the_printed_blocks_of_one_receipt_are_not_sheets() -> None:
     enclosing it as a sheet's outline would: blank paper is no darker than the block's."""
     scan = np.asarray(Image.open(PHOTOS / "receipt-scan-blocks.jpg").convert("RGB"))
     assert find_documents(scan) == []
+
+
+def _light_streak(two_receipts: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """Drawn (not a photo): the photo's two real receipts, the left one and the right one twice,
+    on a dark grained table crossed by a light streak of wood that runs off the frame's right
+    edge and under the upper right receipt's edge, as on Mindee's real photo of three receipts on
+    wood; and each receipt's box (x, y, width, height)."""
+    left, right = (flatten(two_receipts, quad, max_side=700) for quad in find_documents(two_receipts))
+    left, right = cv2.resize(left, None, fx=0.7, fy=0.7), cv2.resize(right, None, fx=0.5, fy=0.5)
+    rng = np.random.default_rng(0)
+    height = max(left.shape[0], 2 * right.shape[0] + 60) + 160
+    width = 80 + left.shape[1] + 80 + right.shape[1] + 120
+    rows, cols = np.mgrid[0:height, 0:width]
+    table = 70 + 15 * np.sin(rows / 9.0) + rng.normal(0, 4, (height, width))
+    x = 80 + left.shape[1] + 80
+    edge = x + right.shape[1]
+    streak = (np.abs(cols - (edge - 30) - 0.35 * (rows - 150)) < 45) & (cols > edge - 40)
+    table[streak] = 175 + 8 * np.sin(rows[streak] / 5.0) + rng.normal(0, 4, int(streak.sum()))
+    photo = np.repeat(np.clip(table, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    boxes = [(80, 80, left.shape[1], left.shape[0])]
+    photo[80 : 80 + left.shape[0], 80 : 80 + left.shape[1]] = left
+    for y in (80, 80 + right.shape[0] + 60):
+        photo[y : y + right.shape[0], x : x + right.shape[1]] = right
+        boxes.append((x, y, right.shape[1], right.shape[0]))
+    return photo, boxes
+
+
+def test_a_light_streak_of_table_joined_to_receipts_is_not_a_sheet(two_receipts: np.ndarray) -> None:
+    """The streak is lighter than the rest of the table and joins a receipt into one bright blob;
+    cut along its outline it gave wedges of wood as documents. Split by its own tones, the blob is
+    paper and lighter table: each receipt is found once, and no wedge."""
+    photo, boxes = _light_streak(two_receipts)
+    quads = find_documents(photo)
+    assert len(quads) == 3
+    for x, y, width, height in boxes:
+        inside = [
+            quad
+            for quad in quads
+            if (quad[:, 0] > x - 15).all() and (quad[:, 0] < x + width + 15).all()
+            and (quad[:, 1] > y - 15).all() and (quad[:, 1] < y + height + 15).all()
+        ]  # fmt: skip
+        assert len(inside) == 1
+        # The region is the receipt, not a sliver of it.
+        (_, _), (side_a, side_b), _ = cv2.minAreaRect(inside[0])
+        assert side_a * side_b > 0.8 * width * height
+
+
+def test_a_photo_with_a_receipt_that_is_no_sheet_is_read_whole(two_receipts: np.ndarray) -> None:
+    """Drawn (not a photo): the photo's two real receipts and the right one once more, folded
+    over along its diagonal (a triangle of paper, no sheet). Dividing the photo into the two
+    sheets would lose the third receipt's print, so it is read whole."""
+    left, right = (flatten(two_receipts, quad, max_side=420) for quad in find_documents(two_receipts))
+    height = max(left.shape[0], right.shape[0]) + 160
+    width = 80 + left.shape[1] + 80 + 2 * (right.shape[1] + 80)
+    table = 70 + np.random.default_rng(0).normal(0, 4, (height, width))
+    photo = np.repeat(np.clip(table, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    photo[80 : 80 + left.shape[0], 80 : 80 + left.shape[1]] = left
+    x = 160 + left.shape[1]
+    photo[80 : 80 + right.shape[0], x : x + right.shape[1]] = right
+    assert len(find_documents(photo)) == 2
+    x += right.shape[1] + 80
+    rows, cols = np.mgrid[0 : right.shape[0], 0 : right.shape[1]]
+    folded = cols / right.shape[1] + rows / right.shape[0] < 1.0
+    photo[80 : 80 + right.shape[0], x : x + right.shape[1]][folded] = right[folded]
+    assert find_documents(photo) == []
