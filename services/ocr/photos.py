@@ -27,7 +27,7 @@ import io
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 from PIL import Image
@@ -57,6 +57,10 @@ LOSSLESS_TYPES: frozenset[str] = frozenset({"image/png", "image/tiff"})
 MAX_PHOTO_PAGES = 10
 
 
+def _image_page(data: bytes, index: int) -> Image.Image:
+    return load_image_pages(data, [index])[0]
+
+
 def region_part_id(image_id: str, region: int, page: int = 0) -> str:
     """A region's document id: the same image, page and region always give the same id."""
     # A first page's regions keep the ids they had when only one-page images were divided.
@@ -64,44 +68,46 @@ def region_part_id(image_id: str, region: int, page: int = 0) -> str:
 
 
 @dataclass(frozen=True)
-class CutOut:
-    """A document found on a page: the page, its position there, and its pixels (flattened)."""
+class Found:
+    """A document found on a page: the page, its position there, and its corners as shares of
+    the page's width (None: the whole page, where fewer than two documents were found)."""
 
     page: int
     region: int
-    pixels: np.ndarray
+    corners: np.ndarray | None
+
+    def cut_out(self, page: np.ndarray) -> np.ndarray:
+        """This document's pixels on ``page`` (the page at any resolution), flattened."""
+        return page if self.corners is None else flatten(page, self.corners * page.shape[1])
 
 
 def documents_on_pages(
-    count: int,
-    look: Callable[[int], Image.Image],
-    render: Callable[[int], Image.Image],
-    splitting: str,
-) -> tuple[list[CutOut], list[Separator]] | None:
-    """The documents on ``count`` pages, each page looked at as ``look`` gives it and cut out of
-    ``render``'s: every document of a page that holds two or more, every other page whole
-    (less the separator sheets of `separator` splitting, given back); None when no page holds
-    two documents (one photo, one document; a stack's pages are the stack splitter's)."""
-    looked = [look(page) for page in range(count)]
-    found = [find_documents(np.asarray(image)) for image in looked]
+    count: int, look: Callable[[int], Image.Image], splitting: str
+) -> tuple[list[Found], list[Separator]] | None:
+    """The documents on ``count`` pages, each page looked at as ``look`` gives it (one at a
+    time: a scan's page may be 35 MP): every document of a page that holds two or more, every
+    other page whole (less the separator sheets of `separator` splitting, given back); None
+    when no page holds two documents (one photo, one document; a stack's pages are the stack
+    splitter's)."""
+    found: list[list[np.ndarray]] = []
+    seen: list[Separator] = []
+    for page in range(count):
+        image = look(page)
+        found.append([quad / image.width for quad in find_documents(np.asarray(image))])
+        separator = find_separator(page, image) if splitting == "separator" and count > 1 else None
+        seen += [separator] if separator is not None else []
     if max(len(quads) for quads in found) < 2:
         return None
-    separators = []
-    if splitting == "separator" and count > 1:
-        seen = (find_separator(page, image) for page, image in enumerate(looked))
-        separators = separators_in_use([s for s in seen if s is not None])
+    separators = separators_in_use(seen)
     left_out = {s.page for s in separators}
-    cut_outs: list[CutOut] = []
+    documents: list[Found] = []
     for page, quads in enumerate(found):
-        if page in left_out:
-            continue
-        pixels = np.asarray(render(page))
-        if len(quads) < 2:
-            cut_outs.append(CutOut(page, 0, pixels))
-            continue
-        ratio = pixels.shape[1] / looked[page].width
-        cut_outs += [CutOut(page, n, flatten(pixels, quad * ratio)) for n, quad in enumerate(quads)]
-    return (cut_outs, separators) if cut_outs else None
+        if page not in left_out:
+            many = len(quads) >= 2
+            documents += (
+                [Found(page, n, quad) for n, quad in enumerate(quads)] if many else [Found(page, 0, None)]
+            )
+    return (documents, separators) if documents else None
 
 
 class PhotoSplitter:
@@ -122,54 +128,60 @@ class PhotoSplitter:
         if doc.blob.media_type not in PHOTO_TYPES | {PDF} or not 1 <= doc.page_count <= MAX_PHOTO_PAGES:
             return None
         try:
-            found = self._cut_outs(original(), doc.blob.media_type, splitting)
+            return self._divide(doc, splitting, original())
         except OcrInputError:
             return None
-        if found is None:
-            return None
-        cut_outs, separators = found
-        return self._divide(doc, splitting, cut_outs, separators)
 
-    @staticmethod
-    def _cut_outs(
-        data: bytes, media_type: str, splitting: str
-    ) -> tuple[list[CutOut], list[Separator]] | None:
+    def _divide(self, doc: DocumentReceived, mode: str, data: bytes) -> list[Outgoing] | None:
         """The documents on the pages of an image, or of a PDF whose pages have no text layer
-        (photos on pages); None for a PDF with text (letters: the stack splitter's)."""
-        if media_type != PDF:
-            pages = load_image_pages(data)
-            return documents_on_pages(len(pages), pages.__getitem__, pages.__getitem__, splitting)
+        (photos on pages), each cut out and stored as its own original; None for a PDF with text
+        (letters: the stack splitter's) or a file without a page of several documents."""
+        if doc.blob.media_type != PDF:
+            # The page last looked at is the first cut from (a one-page photo: decoded once).
+            page_of = lru_cache(maxsize=1)(partial(_image_page, data))
+            found = documents_on_pages(doc.page_count, page_of, mode)
+            return self._parts(doc, mode, found, page_of) if found else None
         with PdfFile(data) as pdf:
             if any(has_text_layer(pdf.text_layer(i).text) for i in range(pdf.page_count)):
                 return None
             # One page is looked at as it is read; a file of several at the separators' lower
             # resolution (the regions are found on a ~1,000 px copy either way), each page that
             # holds documents rendered again to cut them out.
-            look = pdf.render if pdf.page_count == 1 else partial(pdf.render, dpi=DETECT_DPI)
-            return documents_on_pages(pdf.page_count, look, pdf.render, splitting)
+            render = lru_cache(maxsize=1)(pdf.render)
+            look = render if pdf.page_count == 1 else partial(pdf.render, dpi=DETECT_DPI)
+            found = documents_on_pages(pdf.page_count, look, mode)
+            return self._parts(doc, mode, found, render) if found else None
 
-    def _divide(
-        self, doc: DocumentReceived, mode: str, cut_outs: list[CutOut], separators: list[Separator]
+    def _parts(
+        self,
+        doc: DocumentReceived,
+        mode: str,
+        found: tuple[list[Found], list[Separator]],
+        render: Callable[[int], Image.Image],
     ) -> list[Outgoing]:
+        documents, separators = found
         image_id = str(doc.document_id)
-        ids = [region_part_id(image_id, cut.region, cut.page) for cut in cut_outs]
+        ids = [region_part_id(image_id, d.region, d.page) for d in documents]
         out: list[Outgoing] = []
-        for index, (document_id, cut) in enumerate(zip(ids, cut_outs, strict=True)):
+        pixels: tuple[int, np.ndarray] | None = None  # the page cut from, rendered once
+        for index, (document_id, document) in enumerate(zip(ids, documents, strict=True)):
+            if pixels is None or pixels[0] != document.page:
+                pixels = (document.page, np.asarray(render(document.page)))
             part = Part(
                 parent_id=doc.document_id,
                 index=index,
                 count=len(ids),
-                first_page=cut.page,
-                last_page=cut.page,
+                first_page=document.page,
+                last_page=document.page,
             )
-            blob = self._store_cut_out(cut.pixels, doc.blob.media_type)
+            blob = self._store_cut_out(document.cut_out(pixels[1]), doc.blob.media_type)
             out.append(part_received(doc, document_id, blob, part, page_count=1))
-        documents = [
-            Document(document_id=i, first_page=cut.page, last_page=cut.page)
-            for i, cut in zip(ids, cut_outs, strict=True)
+        listed = [
+            Document(document_id=i, first_page=d.page, last_page=d.page)
+            for i, d in zip(ids, documents, strict=True)
         ]
         kept = [SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators]
-        out.append(stack_split(doc, mode, documents, kept))
+        out.append(stack_split(doc, mode, listed, kept))
         metrics.DOCUMENTS.labels("ocr").inc()
         logger.info(
             "found %d documents on %d pages",

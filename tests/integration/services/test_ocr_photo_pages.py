@@ -110,3 +110,28 @@ def test_files_without_a_page_of_several_documents_are_left_to_the_stack_splitte
     # A mailroom's batch: longer than a scanner app's file, its pages are never looked at.
     batch = _pdf([_on_a_page("two-receipts.jpg")] + [_blank()] * MAX_PHOTO_PAGES)
     assert _split(blobstore, _received(blobstore, batch), "separator") is None
+
+
+def test_a_tiff_of_photo_pages_is_divided_page_by_page(blobstore: BlobStore) -> None:
+    buffer = io.BytesIO()
+    first, second = Image.open(PHOTOS / "two-receipts.jpg"), Image.open(PHOTOS / "receipt-scan.jpg")
+    first.convert("RGB").save(buffer, "TIFF", save_all=True, append_images=[second.convert("RGB")])
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    ref = blobstore.put(f"originals/sha256/{digest}", data)
+    tiff = DocumentReceived(
+        document_id=str(uuid.uuid4()),
+        workflow_id=str(uuid.uuid4()),
+        purpose="processing",
+        origin=Origin(door="upload", filename="receipts.tiff"),
+        page_count=2,
+        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="image/tiff"),
+    )
+    out = _split(blobstore, tiff, "every_page")
+    assert out is not None
+    parts = [o.event.data for o in out[:-1]]
+    assert [(p.part.first_page, p.blob.media_type) for p in parts] == [(0, "image/png")] * 2 + [
+        (1, "image/png")
+    ]
+    # The second page whole: the scan as it was.
+    assert Image.open(io.BytesIO(blobstore.get(parts[2].blob.ref))).size == second.size
