@@ -75,9 +75,10 @@ class StackSplitter:
     ) -> Sequence[Outgoing] | None:
         """The events that divide ``doc`` (its ``original``'s bytes) into its parts; None when it
         is read as one document (no splitting, a part already, one page, no separator found, one
-        document found, or unreadable: the usual reading then fails it with its reason). ``read`` reads the whole
-        stack (`auto`); a stack `auto` finds one document in keeps that reading for itself; ``as_of``:
-        the time of its event (`auto` divides it with the version live then). A
+        document found, or unreadable: the usual reading then fails it with its reason).
+        ``read`` reads the whole stack (`auto`); a stack `auto` finds one document in keeps that
+        reading for itself; ``as_of``: the time of its event (`auto` divides it with the version
+        live then). A
         stack that comes with a person's `division` (review) is cut as it says, whatever the
         workflow's splitting is now."""
         if doc.division is not None:
