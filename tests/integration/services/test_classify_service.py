@@ -43,6 +43,7 @@ class _NoLiveVersion:
 
 class _Workflow:
     retrain_every = 1000  # training only when asked
+    splitting = None
 
 
 class _Workflows:
