@@ -19,6 +19,7 @@ from PIL import Image
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import Blob, DocumentReceived, Origin
 from docroute.events import Outgoing
+from services.ocr.core.images import load_image_pages
 from services.ocr.core.pdf import PdfFile
 from services.ocr.photos import MAX_PHOTO_PAGES, PhotoSplitter
 from tests.factories.documents import make_text_pdf
@@ -44,18 +45,22 @@ def _pdf(pages: Sequence[Image.Image]) -> bytes:
     return buffer.getvalue()
 
 
-def _received(blobstore: BlobStore, data: bytes) -> DocumentReceived:
+def _received(blobstore: BlobStore, data: bytes, media_type: str = "application/pdf") -> DocumentReceived:
+    """`data` stored as an original and announced as a document to process."""
     digest = hashlib.sha256(data).hexdigest()
     ref = blobstore.put(f"originals/sha256/{digest}", data)
-    with PdfFile(data) as pdf:
-        page_count = pdf.page_count
+    if media_type == "application/pdf":
+        with PdfFile(data) as pdf:
+            page_count = pdf.page_count
+    else:
+        page_count = len(load_image_pages(data))
     return DocumentReceived(
         document_id=str(uuid.uuid4()),
         workflow_id=str(uuid.uuid4()),
         purpose="processing",
-        origin=Origin(door="upload", filename="receipts.pdf"),
+        origin=Origin(door="upload", filename="receipts"),
         page_count=page_count,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="application/pdf"),
+        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
     )
 
 
@@ -116,17 +121,8 @@ def test_a_tiff_of_photo_pages_is_divided_page_by_page(blobstore: BlobStore) -> 
     buffer = io.BytesIO()
     first, second = Image.open(PHOTOS / "two-receipts.jpg"), Image.open(PHOTOS / "receipt-scan.jpg")
     first.convert("RGB").save(buffer, "TIFF", save_all=True, append_images=[second.convert("RGB")])
-    data = buffer.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    ref = blobstore.put(f"originals/sha256/{digest}", data)
-    tiff = DocumentReceived(
-        document_id=str(uuid.uuid4()),
-        workflow_id=str(uuid.uuid4()),
-        purpose="processing",
-        origin=Origin(door="upload", filename="receipts.tiff"),
-        page_count=2,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="image/tiff"),
-    )
+    tiff = _received(blobstore, buffer.getvalue(), "image/tiff")
+    assert tiff.page_count == 2
     out = _split(blobstore, tiff, "every_page")
     assert out is not None
     parts = [o.event.data for o in out[:-1]]
