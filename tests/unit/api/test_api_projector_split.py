@@ -96,3 +96,20 @@ def test_a_stack_is_final_once_every_part_is(session: Session) -> None:
     assert records.effective_status(session, stack) == "routed"
     members = records.members(session, row)
     assert [(m.id, m.first_page, m.last_page) for m in members] == [(first, 0, 1), (second, 3, 4)]
+
+
+def test_parts_that_share_a_page_keep_the_order_the_split_lists(session: Session) -> None:
+    """Two receipts of one photo both start on page 0: the stack's own list says which is first,
+    not which of them the projection happened to see first."""
+    photo, upper, lower = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    apply(session, "document.received", received(photo))
+    for doc, index in ((lower, 1), (upper, 0)):  # the second receipt's event arrives first
+        apply(
+            session,
+            "document.received",
+            received(doc, Part(parent_id=photo, index=index, count=2, first_page=0, last_page=0)),
+        )
+    apply(session, "document.split", _split(photo, [(upper, 0, 0), (lower, 0, 0)]))
+    row = session.get(Document, photo)
+    assert row is not None
+    assert [m.id for m in records.members(session, row)] == [upper, lower]

@@ -23,7 +23,12 @@ def members(session: Session, document: Document, *, superseded: bool = False) -
     )
     if not superseded:
         query = query.where(Document.status != "superseded")
-    return list(session.scalars(query))
+    found = list(session.scalars(query))
+    # Parts that share a page (receipts of one photo) tie on first_page: the stack's own list of
+    # parts says their order, whichever of them the projection saw first.
+    listed = [str(p.get("document_id")) for p in (document.split or {}).get("parts", [])]
+    place = {part_id: i for i, part_id in enumerate(listed)}
+    return sorted(found, key=lambda m: place.get(str(m.id), len(place)))
 
 
 def effective_status(session: Session, document_id: uuid.UUID) -> str | None:
