@@ -69,8 +69,12 @@ class OcrHandler:
         # A photo holding several documents (receipts) goes on as one part per document.
         # The original is fetched once, whichever of them looks at it first.
         original = cache(partial(self._store.get, doc.blob.ref))
-        parts = self._photos.split(doc, workflow.splitting, original) or self._stacks.split(
-            doc, workflow.splitting, original, lambda: self._read(doc, original, whole=True), as_of=event.time
+        looked = self._photos.split(doc, workflow.splitting, original)
+        if looked.events is not None:
+            return looked.events
+        read_whole = partial(self._read, doc, original, whole=True)
+        parts = self._stacks.split(
+            doc, workflow.splitting, original, read_whole, as_of=event.time, separators=looked.separators
         )
         if parts is not None:
             return parts

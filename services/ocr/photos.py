@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -81,25 +81,37 @@ class Found:
         return page if self.corners is None else flatten(page, self.corners * page.shape[1])
 
 
+@dataclass(frozen=True)
+class Looked:
+    """What the photo splitter made of a file: the events that divide it (None: it is not
+    divided here), and the separator sheets in use that it found on the way, having looked at
+    every page of a `separator` workflow's file (None: not looked for), so that the stack
+    splitter does not render and search the same pages again."""
+
+    events: list[Outgoing] | None = None
+    separators: list[Separator] | None = None
+
+
 def documents_on_pages(
     count: int, look: Callable[[int], Image.Image], splitting: str
-) -> tuple[list[Found], list[Separator]] | None:
+) -> tuple[list[Found], list[Separator] | None]:
     """The documents on ``count`` pages, each page looked at as ``look`` gives it (one at a
     time: a scan's page may be 35 MP): every document of a page that holds two or more, every
-    other page whole (less the separator sheets of `separator` splitting, given back); None
-    when no page holds two documents (one photo, one document; a stack's pages are the stack
-    splitter's)."""
+    other page whole, less the separator sheets of `separator` splitting (given back, found on
+    every page; None where not looked for). No documents when no page holds two (one photo, one
+    document; a stack's pages are the stack splitter's)."""
     found: list[list[np.ndarray]] = []
     seen: list[Separator] = []
+    searched = splitting == "separator" and count > 1
     for page in range(count):
         image = look(page)
         found.append([quad / image.width for quad in find_documents(np.asarray(image))])
-        separator = find_separator(page, image) if splitting == "separator" and count > 1 else None
+        separator = find_separator(page, image) if searched else None
         seen += [separator] if separator is not None else []
+    separators = separators_in_use(seen) if searched else None
     if max(len(quads) for quads in found) < 2:
-        return None
-    separators = separators_in_use(seen)
-    left_out = {s.page for s in separators}
+        return [], separators
+    left_out = {s.page for s in separators or []}
     documents: list[Found] = []
     for page, quads in enumerate(found):
         if page not in left_out:
@@ -107,7 +119,7 @@ def documents_on_pages(
             documents += (
                 [Found(page, n, quad) for n, quad in enumerate(quads)] if many else [Found(page, 0, None)]
             )
-    return (documents, separators) if documents else None
+    return documents, separators
 
 
 class PhotoSplitter:
@@ -116,50 +128,50 @@ class PhotoSplitter:
     def __init__(self, store: BlobStore) -> None:
         self._store = store
 
-    def split(
-        self, doc: DocumentReceived, splitting: str | None, original: Callable[[], bytes]
-    ) -> Sequence[Outgoing] | None:
+    def split(self, doc: DocumentReceived, splitting: str | None, original: Callable[[], bytes]) -> Looked:
         """The events that divide ``doc`` (its ``original``'s bytes) into the documents on its
-        pages; None when it is read as one, or left to the stack splitter (no splitting, a part
+        pages; none when it is read as one, or left to the stack splitter (no splitting, a part
         already, not an image or a PDF without text, no page holding two documents, or
         unreadable: the usual reading then fails it with its reason)."""
         if splitting in (None, "none") or doc.purpose != "processing" or doc.part is not None:
-            return None
+            return Looked()
         if doc.blob.media_type not in PHOTO_TYPES | {PDF} or not 1 <= doc.page_count <= MAX_PHOTO_PAGES:
-            return None
+            return Looked()
         try:
             return self._divide(doc, splitting, original())
         except OcrInputError:
-            return None
+            return Looked()
 
-    def _divide(self, doc: DocumentReceived, mode: str, data: bytes) -> list[Outgoing] | None:
+    def _divide(self, doc: DocumentReceived, mode: str, data: bytes) -> Looked:
         """The documents on the pages of an image, or of a PDF whose pages have no text layer
-        (photos on pages), each cut out and stored as its own original; None for a PDF with text
+        (photos on pages), each cut out and stored as its own original; none for a PDF with text
         (letters: the stack splitter's) or a file without a page of several documents."""
         if doc.blob.media_type != PDF:
             # The page last looked at is the first cut from (a one-page photo: decoded once).
             page_of = lru_cache(maxsize=1)(partial(_image_page, data))
-            found = documents_on_pages(doc.page_count, page_of, mode)
-            return self._parts(doc, mode, found, page_of) if found else None
+            documents, separators = documents_on_pages(doc.page_count, page_of, mode)
+            events = self._parts(doc, mode, documents, separators, page_of) if documents else None
+            return Looked(events, separators)
         with PdfFile(data) as pdf:
             if any(has_text_layer(pdf.text_layer(i).text) for i in range(pdf.page_count)):
-                return None
+                return Looked()
             # One page is looked at as it is read; a file of several at the separators' lower
             # resolution (the regions are found on a ~1,000 px copy either way), each page that
             # holds documents rendered again to cut them out.
             render = lru_cache(maxsize=1)(pdf.render)
             look = render if pdf.page_count == 1 else partial(pdf.render, dpi=DETECT_DPI)
-            found = documents_on_pages(pdf.page_count, look, mode)
-            return self._parts(doc, mode, found, render) if found else None
+            documents, separators = documents_on_pages(pdf.page_count, look, mode)
+            events = self._parts(doc, mode, documents, separators, render) if documents else None
+            return Looked(events, separators)
 
     def _parts(
         self,
         doc: DocumentReceived,
         mode: str,
-        found: tuple[list[Found], list[Separator]],
+        documents: list[Found],
+        separators: list[Separator] | None,
         render: Callable[[int], Image.Image],
     ) -> list[Outgoing]:
-        documents, separators = found
         image_id = str(doc.document_id)
         ids = [region_part_id(image_id, d.region, d.page) for d in documents]
         out: list[Outgoing] = []
@@ -180,7 +192,7 @@ class PhotoSplitter:
             Document(document_id=i, first_page=d.page, last_page=d.page)
             for i, d in zip(ids, documents, strict=True)
         ]
-        kept = [SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators]
+        kept = [SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators or []]
         out.append(stack_split(doc, mode, listed, kept))
         metrics.DOCUMENTS.labels("ocr").inc()
         logger.info(

@@ -72,15 +72,16 @@ class StackSplitter:
         original: Callable[[], bytes],
         read: Callable[[], Reading] | None = None,
         as_of: datetime | None = None,
+        separators: Sequence[Separator] | None = None,
     ) -> Sequence[Outgoing] | None:
         """The events that divide ``doc`` (its ``original``'s bytes) into its parts; None when it
         is read as one document (no splitting, a part already, one page, no separator found, one
         document found, or unreadable: the usual reading then fails it with its reason).
         ``read`` reads the whole stack (`auto`); a stack `auto` finds one document in keeps that
         reading for itself; ``as_of``: the time of its event (`auto` divides it with the version
-        live then). A
-        stack that comes with a person's `division` (review) is cut as it says, whatever the
-        workflow's splitting is now."""
+        live then); ``separators``: the separator sheets in use, where every page was looked at
+        for them already (`services.ocr.photos`). A stack that comes with a person's `division`
+        (review) is cut as it says, whatever the workflow's splitting is now."""
         if doc.division is not None:
             return self._cut(doc, doc.division, original)
         if splitting not in SPLIT_MODES or doc.purpose != "processing" or doc.part is not None:
@@ -96,7 +97,10 @@ class StackSplitter:
         if splitting == "auto":
             return self._split_auto(doc, data, read, as_of) if read and self._boundaries else None
         try:
-            separators = _separators(data, doc.blob.media_type, doc.page_count) if mode == "separator" else []
+            if mode != "separator":
+                separators = []
+            elif separators is None:
+                separators = _separators(data, doc.blob.media_type, doc.page_count)
             parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
             if not parts or parts == [PageRange(0, doc.page_count - 1)]:
                 return None  # one document, or nothing but separators: read as it is
@@ -161,7 +165,7 @@ class StackSplitter:
         data: bytes,
         mode: SplitMode,
         parts: list[PageRange],
-        separators: list[Separator],
+        separators: Sequence[Separator],
         confidences: Sequence[float] | None = None,
     ) -> list[Outgoing]:
         stack_id = str(doc.document_id)

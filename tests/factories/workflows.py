@@ -50,3 +50,14 @@ def send_workflow(producer: EventProducer, workflow: WorkflowUpdated) -> str:
     event = new_event("workflow.updated", workflow, source="test", subject=workflow_id)
     producer.send([Outgoing(topics.WORKFLOW_UPDATED, workflow_id, event)])
     return workflow_id
+
+
+class OneWorkflow:
+    """A service's workflow directory that knows one workflow, whatever id it is asked for: for a
+    handler called directly, without the `workflow.updated` topic."""
+
+    def __init__(self, workflow: WorkflowUpdated) -> None:
+        self.workflow = workflow
+
+    def get(self, workflow_id: str, **_: object) -> WorkflowUpdated:
+        return self.workflow

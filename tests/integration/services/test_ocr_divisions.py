@@ -4,7 +4,6 @@ message divides nothing again."""
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
 from collections.abc import Sequence
@@ -13,28 +12,19 @@ from functools import partial
 from pypdfium2 import PdfDocument
 
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Blob, DivisionItem, DocumentReceived, Origin
+from docroute.contracts._generated import DivisionItem, DocumentReceived
 from docroute.events import Outgoing
 from services.ocr.core.splitting import PageRange
 from services.ocr.stacks import StackSplitter, part_id
 from tests.factories.documents import document_lines
+from tests.factories.originals import stored_received
 from tests.factories.stacks import make_stack_pdf
 
 
 def _stack(blobstore: BlobStore) -> DocumentReceived:
     rng = random.Random(4)
     pages = [[document_lines(kind, rng)[:8]] for kind in ("invoice", "payslip", "invoice", "payslip")]
-    data = make_stack_pdf(pages, separator="none")
-    digest = hashlib.sha256(data).hexdigest()
-    ref = blobstore.put(f"originals/sha256/{digest}", data)
-    return DocumentReceived(
-        document_id=str(uuid.uuid4()),
-        workflow_id=str(uuid.uuid4()),
-        purpose="processing",
-        origin=Origin(door="upload", filename="stack.pdf"),
-        page_count=4,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type="application/pdf"),
-    )
+    return stored_received(blobstore, make_stack_pdf(pages, separator="none"), filename="stack.pdf")
 
 
 def _split(blobstore: BlobStore, stack: DocumentReceived) -> Sequence[Outgoing] | None:

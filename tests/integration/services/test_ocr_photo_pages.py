@@ -7,22 +7,25 @@ The receipts are real (SROIE scans, tests/data/photos); the pages are PDFs made 
 
 from __future__ import annotations
 
-import hashlib
 import io
-import uuid
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from docroute.blobstore import BlobStore
-from docroute.contracts._generated import Blob, DocumentReceived, Origin
-from docroute.events import Outgoing
-from services.ocr.core.images import load_image_pages
-from services.ocr.core.pdf import PdfFile
+from docroute.contracts._generated import DocumentReceived
+from docroute.events import Outgoing, new_event
+from services.ocr import photos, stacks
+from services.ocr.adapters import EngineSet
+from services.ocr.core.splitting import Separator, find_separator
+from services.ocr.handler import OcrHandler
 from services.ocr.photos import MAX_PHOTO_PAGES, PhotoSplitter
 from tests.factories.documents import make_text_pdf
+from tests.factories.originals import stored_received
+from tests.factories.workflows import OneWorkflow, workflow_settings
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
 
@@ -46,26 +49,11 @@ def _pdf(pages: Sequence[Image.Image]) -> bytes:
 
 
 def _received(blobstore: BlobStore, data: bytes, media_type: str = "application/pdf") -> DocumentReceived:
-    """`data` stored as an original and announced as a document to process."""
-    digest = hashlib.sha256(data).hexdigest()
-    ref = blobstore.put(f"originals/sha256/{digest}", data)
-    if media_type == "application/pdf":
-        with PdfFile(data) as pdf:
-            page_count = pdf.page_count
-    else:
-        page_count = len(load_image_pages(data))
-    return DocumentReceived(
-        document_id=str(uuid.uuid4()),
-        workflow_id=str(uuid.uuid4()),
-        purpose="processing",
-        origin=Origin(door="upload", filename="receipts"),
-        page_count=page_count,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
-    )
+    return stored_received(blobstore, data, media_type, filename="receipts")
 
 
 def _split(blobstore: BlobStore, doc: DocumentReceived, splitting: str) -> Sequence[Outgoing] | None:
-    return PhotoSplitter(blobstore).split(doc, splitting, partial(blobstore.get, doc.blob.ref))
+    return PhotoSplitter(blobstore).split(doc, splitting, partial(blobstore.get, doc.blob.ref)).events
 
 
 def test_a_page_of_two_receipts_is_divided_and_the_next_page_is_a_part_of_its_own(
@@ -131,3 +119,34 @@ def test_a_tiff_of_photo_pages_is_divided_page_by_page(blobstore: BlobStore) -> 
     ]
     # The second page whole: the scan as it was.
     assert Image.open(io.BytesIO(blobstore.get(parts[2].blob.ref))).size == second.size
+
+
+def test_a_separator_workflows_scanned_file_is_searched_for_separators_once(
+    blobstore: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanner app's file of one receipt a page, with a blank sheet between: the photo
+    splitter looks at every page (no page holds two) and finds the blank sheet on the way; the
+    stack splitter divides the file at it without rendering and searching the pages again."""
+    searched: list[int] = []
+
+    def counted(page: int, image: Image.Image) -> Separator | None:
+        searched.append(page)
+        return find_separator(page, image)
+
+    monkeypatch.setattr(photos, "find_separator", counted)
+    monkeypatch.setattr(stacks, "find_separator", counted)
+    doc = _received(
+        blobstore, _pdf([_on_a_page("receipt-scan.jpg"), _blank(), _on_a_page("receipt-scan.jpg")])
+    )
+    handler = OcrHandler(
+        blobstore,
+        OneWorkflow(workflow_settings(labels=["receipt"], splitting="separator")),  # type: ignore[arg-type]
+        EngineSet(),
+        max_pages=200,
+    )
+    out = handler.on_received(new_event("document.received", doc, source="test"))
+    parts = [o.event.data.part for o in out if o.event.type == "document.received"]
+    assert [(p.first_page, p.last_page) for p in parts] == [(0, 0), (2, 2)]
+    [split] = [o.event.data for o in out if o.event.type == "document.split"]
+    assert [(s.page, s.kind) for s in split.separators] == [(1, "blank")]
+    assert sorted(searched) == [0, 1, 2]  # each page once (the stack splitter looked again: 6)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from functools import partial
@@ -16,19 +15,20 @@ import pytest
 from PIL import Image
 
 from docroute.blobstore import BlobRef, BlobStore
-from docroute.contracts._generated import Blob, DocumentReceived, Origin, WorkflowUpdated
+from docroute.contracts._generated import DocumentReceived
 from docroute.events import Outgoing, new_event
 from services.ocr.adapters import EngineSet
 from services.ocr.handler import OcrHandler
 from services.ocr.photos import PhotoSplitter
 from tests.factories.documents import make_text_pdf
-from tests.factories.workflows import workflow_settings
+from tests.factories.originals import stored_received
+from tests.factories.workflows import OneWorkflow, workflow_settings
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
 
 
 def _split(blobstore: BlobStore, doc: DocumentReceived, splitting: str | None) -> Sequence[Outgoing] | None:
-    return PhotoSplitter(blobstore).split(doc, splitting, partial(blobstore.get, doc.blob.ref))
+    return PhotoSplitter(blobstore).split(doc, splitting, partial(blobstore.get, doc.blob.ref)).events
 
 
 def _received(
@@ -40,16 +40,7 @@ def _received(
     media_type: str = "image/jpeg",
 ) -> DocumentReceived:
     data = (PHOTOS / name).read_bytes() if data is None else data
-    digest = hashlib.sha256(data).hexdigest()
-    ref = blobstore.put(f"originals/sha256/{digest}", data)
-    return DocumentReceived(
-        document_id=str(uuid.uuid4()),
-        workflow_id=str(uuid.uuid4()),
-        purpose=purpose,
-        origin=Origin(door="upload", filename=name),
-        page_count=1,
-        blob=Blob(ref=str(ref), sha256=digest, size=len(data), media_type=media_type),
-    )
+    return stored_received(blobstore, data, media_type, filename=name, purpose=purpose)
 
 
 def test_a_photo_of_two_receipts_goes_on_as_two_parts(blobstore: BlobStore) -> None:
@@ -145,14 +136,6 @@ class _CountingStore(BlobStore):
         return super().get(ref_or_key)
 
 
-class _Workflows:
-    def __init__(self, workflow: WorkflowUpdated) -> None:
-        self.workflow = workflow
-
-    def get(self, workflow_id: str, **_: Any) -> WorkflowUpdated:
-        return self.workflow
-
-
 @pytest.mark.parametrize("name", ["letter.pdf", "receipt-scan.jpg"])
 def test_ocr_fetches_an_original_once_though_the_splitters_and_the_reading_look_at_it(
     settings: Any, name: str
@@ -164,7 +147,7 @@ def test_ocr_fetches_an_original_once_though_the_splitters_and_the_reading_look_
         doc = _received(store, name, data=make_text_pdf(["Invoice 2024-17"]), media_type="application/pdf")
     else:
         doc = _received(store, name)
-    workflows = _Workflows(workflow_settings(labels=["receipt"], cropping=True, splitting="separator"))
+    workflows = OneWorkflow(workflow_settings(labels=["receipt"], cropping=True, splitting="separator"))
     handler = OcrHandler(store, workflows, EngineSet(), max_pages=200)  # type: ignore[arg-type]
     [extracted] = handler.on_received(new_event("document.received", doc, source="test"))
     assert extracted.event.type == "document.text_extracted" and extracted.event.data.text_chars > 0
