@@ -11,9 +11,13 @@ bottom, then left to right). The image gets `document.split`, its parts listed l
 PDF without a text layer is such an image too (a phone's scanner app, or a photo printed to PDF,
 puts each photo on a page with a white margin, which the regions leave aside); a PDF with text is
 letters. In a file of several pages (up to `MAX_PHOTO_PAGES`) where one page holds two documents
-or more, each other page is a part of its own (the separator sheets of `separator` splitting left
-out); where none does, the pages are the stack splitter's. Parts that share a page have no
-boundary a person could move in review (`services.api.review.boundaries`).
+or more, the other pages are grouped as the workflow's splitting groups a stack's
+(`services.ocr.core.splitting.plan_around`): the pages between two separator sheets or pages of
+several documents are one part (`separator`), or each page is one (`every_page`; `auto` too, as
+its boundary model reads whole stacks only); such parts are copies of their pages, as a stack's
+are. Where no page holds two, the pages are the stack splitter's, with the separator sheets found
+on the way (`Looked`). Parts that share a page have no boundary a person could move in review
+(`services.api.review.boundaries`).
 
 Only workflows that split (`splitting` other than `none`) divide an image: a workflow that does
 not promised one file, one document, and its consumers read v1 events only
@@ -42,8 +46,16 @@ from services.ocr.core.errors import OcrInputError
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.regions import find_documents
-from services.ocr.core.splitting import DETECT_DPI, Separator, find_separator, separators_in_use
-from services.ocr.stacks import part_received, stack_split
+from services.ocr.core.splitting import (
+    DETECT_DPI,
+    PageRange,
+    Separator,
+    SplitMode,
+    find_separator,
+    plan_around,
+    separators_in_use,
+)
+from services.ocr.stacks import part_id, part_received, stack_split, store_pages
 
 logger = logging.getLogger(__name__)
 
@@ -69,16 +81,22 @@ def region_part_id(image_id: str, region: int, page: int = 0) -> str:
 
 @dataclass(frozen=True)
 class Found:
-    """A document found on a page: the page, its position there, and its corners as shares of
-    the page's width (None: the whole page, where fewer than two documents were found)."""
+    """A document found in the file: a region of a page that holds several (its position there
+    and its corners as shares of the page's width), or pages whole (``corners`` None: a page
+    range the workflow's splitting groups, see `plan_around`)."""
 
-    page: int
-    region: int
-    corners: np.ndarray | None
+    pages: PageRange
+    region: int = 0
+    corners: np.ndarray | None = None
+
+    @property
+    def page(self) -> int:
+        return self.pages.first
 
     def cut_out(self, page: np.ndarray) -> np.ndarray:
-        """This document's pixels on ``page`` (the page at any resolution), flattened."""
-        return page if self.corners is None else flatten(page, self.corners * page.shape[1])
+        """This region's pixels on ``page`` (the page at any resolution), flattened."""
+        assert self.corners is not None, "pages whole are copied, not cut out"
+        return flatten(page, self.corners * page.shape[1])
 
 
 @dataclass(frozen=True)
@@ -95,11 +113,12 @@ class Looked:
 def documents_on_pages(
     count: int, look: Callable[[int], Image.Image], splitting: str
 ) -> tuple[list[Found], list[Separator] | None]:
-    """The documents on ``count`` pages, each page looked at as ``look`` gives it (one at a
-    time: a scan's page may be 35 MP): every document of a page that holds two or more, every
-    other page whole, less the separator sheets of `separator` splitting (given back, found on
-    every page; None where not looked for). No documents when no page holds two (one photo, one
-    document; a stack's pages are the stack splitter's)."""
+    """The documents in a file of ``count`` pages, each page looked at as ``look`` gives it (one
+    at a time: a scan's page may be 35 MP): every document of a page that holds two or more, and
+    the other pages grouped as the workflow's ``splitting`` groups a stack's (`plan_around`:
+    between separator sheets, or one part a page), less the separator sheets of `separator`
+    splitting (given back, found on every page; None where not looked for). No documents when no
+    page holds two (one photo, one document; a stack's pages are the stack splitter's)."""
     found: list[list[np.ndarray]] = []
     seen: list[Separator] = []
     searched = splitting == "separator" and count > 1
@@ -109,17 +128,17 @@ def documents_on_pages(
         separator = find_separator(page, image) if searched else None
         seen += [separator] if separator is not None else []
     separators = separators_in_use(seen) if searched else None
-    if max(len(quads) for quads in found) < 2:
+    crowded = {page for page, quads in enumerate(found) if len(quads) >= 2}
+    if not crowded:
         return [], separators
-    left_out = {s.page for s in separators or []}
+    mode: SplitMode = "separator" if splitting == "separator" else "every_page"
     documents: list[Found] = []
-    for page, quads in enumerate(found):
-        if page not in left_out:
-            many = len(quads) >= 2
-            documents += (
-                [Found(page, n, quad) for n, quad in enumerate(quads)] if many else [Found(page, 0, None)]
-            )
-    return documents, separators
+    for pages in plan_around(count, mode, {s.page for s in separators or []}, crowded):
+        if pages.first in crowded:
+            documents += [Found(pages, n, quad) for n, quad in enumerate(found[pages.first])]
+        else:
+            documents.append(Found(pages))
+    return documents, [s for s in separators or [] if s.page not in crowded] if searched else None
 
 
 class PhotoSplitter:
@@ -150,7 +169,7 @@ class PhotoSplitter:
             # The page last looked at is the first cut from (a one-page photo: decoded once).
             page_of = lru_cache(maxsize=1)(partial(_image_page, data))
             documents, separators = documents_on_pages(doc.page_count, page_of, mode)
-            events = self._parts(doc, mode, documents, separators, page_of) if documents else None
+            events = self._parts(doc, mode, data, documents, separators, page_of) if documents else None
             return Looked(events, separators)
         with PdfFile(data) as pdf:
             if any(has_text_layer(pdf.text_layer(i).text) for i in range(pdf.page_count)):
@@ -161,35 +180,42 @@ class PhotoSplitter:
             render = lru_cache(maxsize=1)(pdf.render)
             look = render if pdf.page_count == 1 else partial(pdf.render, dpi=DETECT_DPI)
             documents, separators = documents_on_pages(pdf.page_count, look, mode)
-            events = self._parts(doc, mode, documents, separators, render) if documents else None
+            events = self._parts(doc, mode, data, documents, separators, render) if documents else None
             return Looked(events, separators)
 
     def _parts(
         self,
         doc: DocumentReceived,
         mode: str,
+        data: bytes,
         documents: list[Found],
         separators: list[Separator] | None,
         render: Callable[[int], Image.Image],
     ) -> list[Outgoing]:
         image_id = str(doc.document_id)
-        ids = [region_part_id(image_id, d.region, d.page) for d in documents]
+        ids = [
+            part_id(image_id, d.pages) if d.corners is None else region_part_id(image_id, d.region, d.page)
+            for d in documents
+        ]
         out: list[Outgoing] = []
         pixels: tuple[int, np.ndarray] | None = None  # the page cut from, rendered once
         for index, (document_id, document) in enumerate(zip(ids, documents, strict=True)):
-            if pixels is None or pixels[0] != document.page:
-                pixels = (document.page, np.asarray(render(document.page)))
+            if document.corners is None:  # pages whole: copied as they are, as a stack's parts
+                blob = store_pages(self._store, data, doc.blob.media_type, document.pages)
+            else:
+                if pixels is None or pixels[0] != document.page:
+                    pixels = (document.page, np.asarray(render(document.page)))
+                blob = self._store_cut_out(document.cut_out(pixels[1]), doc.blob.media_type)
             part = Part(
                 parent_id=doc.document_id,
                 index=index,
                 count=len(ids),
-                first_page=document.page,
-                last_page=document.page,
+                first_page=document.pages.first,
+                last_page=document.pages.last,
             )
-            blob = self._store_cut_out(document.cut_out(pixels[1]), doc.blob.media_type)
-            out.append(part_received(doc, document_id, blob, part, page_count=1))
+            out.append(part_received(doc, document_id, blob, part, page_count=len(document.pages.pages)))
         listed = [
-            Document(document_id=i, first_page=d.page, last_page=d.page)
+            Document(document_id=i, first_page=d.pages.first, last_page=d.pages.last)
             for i, d in zip(ids, documents, strict=True)
         ]
         kept = [SeparatorOut(page=s.page, kind=s.kind, code=s.code) for s in separators or []]

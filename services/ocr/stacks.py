@@ -206,22 +206,23 @@ class StackSplitter:
         confidence: float | None = None,
     ) -> Outgoing:
         """Part `index` of `count` of the stack `doc` (its pages cut out and stored), sent on."""
-        blob = self._store_part(data, doc.blob.media_type, pages)
+        blob = store_pages(self._store, data, doc.blob.media_type, pages)
         part = Part(
             parent_id=doc.document_id, index=index, count=count, first_page=pages.first, last_page=pages.last
         )
         return part_received(doc, document_id, blob, part, len(pages.pages), confidence)
 
-    def _store_part(self, data: bytes, media_type: str, pages: PageRange) -> Blob:
-        """The part's own original (only its pages), stored under its hash."""
-        if media_type == "application/pdf":
-            with PdfFile(data) as pdf:
-                part = pdf.extract(pages.pages)
-        else:
-            part = tiff_pages(data, pages.pages)
-        sha256 = hashlib.sha256(part).hexdigest()
-        ref = self._store.put(f"originals/sha256/{sha256}", part, content_type=media_type)
-        return Blob(ref=str(ref), sha256=sha256, size=len(part), media_type=media_type)
+
+def store_pages(store: BlobStore, data: bytes, media_type: str, pages: PageRange) -> Blob:
+    """A part's own original: only ``pages`` of the PDF or TIFF ``data``, stored under its hash."""
+    if media_type == "application/pdf":
+        with PdfFile(data) as pdf:
+            part = pdf.extract(pages.pages)
+    else:
+        part = tiff_pages(data, pages.pages)
+    sha256 = hashlib.sha256(part).hexdigest()
+    ref = store.put(f"originals/sha256/{sha256}", part, content_type=media_type)
+    return Blob(ref=str(ref), sha256=sha256, size=len(part), media_type=media_type)
 
 
 def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator]:

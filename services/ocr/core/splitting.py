@@ -196,6 +196,28 @@ def plan_parts(page_count: int, mode: SplitMode, separators: Collection[int] = (
     return parts
 
 
+def plan_around(
+    page_count: int, mode: SplitMode, separators: Collection[int], alone: Collection[int]
+) -> list[PageRange]:
+    """``plan_parts`` with each page of ``alone`` a part of its own: a page that holds several
+    documents (a photo of receipts) is divided by itself, so it ends the part before it and the
+    next page begins one. `auto` groups no pages here (one part a page): its boundary model reads
+    whole stacks only. A page of ``alone`` is never a separator."""
+    parts: list[PageRange] = []
+    planned = plan_parts(page_count, "every_page" if mode == "auto" else mode, set(separators) - set(alone))
+    for part in planned:
+        run: list[int] = []
+        for page in part.pages:
+            if page not in alone:
+                run.append(page)
+                continue
+            parts += [PageRange(run[0], run[-1])] if run else []
+            parts.append(PageRange(page, page))
+            run = []
+        parts += [PageRange(run[0], run[-1])] if run else []
+    return parts
+
+
 def parts_from_starts(page_count: int, starts: Collection[int]) -> list[PageRange]:
     """The parts of a stack of ``page_count`` pages that begin at ``starts`` (page 0 always
     begins one): every page in exactly one part, in page order."""

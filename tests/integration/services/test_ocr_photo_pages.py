@@ -20,6 +20,7 @@ from docroute.contracts._generated import DocumentReceived
 from docroute.events import Outgoing, new_event
 from services.ocr import photos, stacks
 from services.ocr.adapters import EngineSet
+from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import Separator, find_separator
 from services.ocr.handler import OcrHandler
 from services.ocr.photos import MAX_PHOTO_PAGES, PhotoSplitter
@@ -70,10 +71,12 @@ def test_a_page_of_two_receipts_is_divided_and_the_next_page_is_a_part_of_its_ow
         (2, 3, 1, 1),
     ]
     assert len({p.document_id for p in parts}) == 3 and {p.parent_id for p in parts} == {str(pdf.document_id)}
-    sizes = [Image.open(io.BytesIO(blobstore.get(p.blob.ref))).size for p in parts]
-    # Page 1's two receipts cut out (taller than wide); page 2 whole, with its margin.
-    assert all(height > 1.5 * width for width, height in sizes[:2]), sizes
-    assert sizes[2][0] > 1.5 * sizes[0][0], sizes
+    sizes = [Image.open(io.BytesIO(blobstore.get(p.blob.ref))).size for p in parts[:2]]
+    # Page 1's two receipts cut out (taller than wide); page 2 whole: a copy of the PDF's page.
+    assert all(height > 1.5 * width for width, height in sizes), sizes
+    assert parts[2].blob.media_type == "application/pdf"
+    with PdfFile(blobstore.get(parts[2].blob.ref)) as whole:
+        assert whole.page_count == 1 and whole.render(0).width > 1.5 * sizes[0][0]
     split = out[3].event.data
     assert [(str(d.document_id), d.first_page, d.last_page) for d in split.documents] == [
         (str(p.document_id), p.part.first_page, p.part.last_page) for p in parts
@@ -115,10 +118,42 @@ def test_a_tiff_of_photo_pages_is_divided_page_by_page(blobstore: BlobStore) -> 
     assert out is not None
     parts = [o.event.data for o in out[:-1]]
     assert [(p.part.first_page, p.blob.media_type) for p in parts] == [(0, "image/png")] * 2 + [
-        (1, "image/png")
+        (1, "image/tiff")
     ]
     # The second page whole: the scan as it was.
     assert Image.open(io.BytesIO(blobstore.get(parts[2].blob.ref))).size == second.size
+
+
+def test_the_other_pages_are_grouped_as_the_workflows_splitting_groups_a_stacks(
+    blobstore: BlobStore,
+) -> None:
+    """A page of two receipts in a `separator` workflow's file does not cut its other pages into
+    pages: the two pages between the blank sheet and the end are one document, copied whole; a
+    page of several documents ends the part before it, and the next page begins one."""
+    receipts, one = _on_a_page("two-receipts.jpg"), _on_a_page("receipt-scan.jpg")
+    out = _split(blobstore, _received(blobstore, _pdf([one, receipts, _blank(), one, one])), "separator")
+    assert out is not None
+    parts = [o.event.data for o in out[:-1]]
+    assert [(p.part.first_page, p.part.last_page, p.page_count) for p in parts] == [
+        (0, 0, 1),
+        (1, 1, 1),
+        (1, 1, 1),
+        (3, 4, 2),
+    ]
+    with PdfFile(blobstore.get(parts[3].blob.ref)) as last:
+        assert last.page_count == 2
+    assert [(s.page, s.kind) for s in out[-1].event.data.separators] == [(2, "blank")]
+    # `every_page` keeps one part a page.
+    # New images: Pillow keeps an image's last save options, and its appended pages came again.
+    receipts, one = _on_a_page("two-receipts.jpg"), _on_a_page("receipt-scan.jpg")
+    out = _split(blobstore, _received(blobstore, _pdf([receipts, one, one])), "every_page")
+    assert out is not None
+    assert [(o.event.data.part.first_page, o.event.data.part.last_page) for o in out[:-1]] == [
+        (0, 0),
+        (0, 0),
+        (1, 1),
+        (2, 2),
+    ]
 
 
 def test_a_separator_workflows_scanned_file_is_searched_for_separators_once(

@@ -12,11 +12,13 @@ from services.ocr.core.splitting import (
     DETECT_DPI,
     PageRange,
     Separator,
+    SplitMode,
     boundary_confidences,
     find_separator,
     ink_share,
     measured,
     parts_from_starts,
+    plan_around,
     plan_parts,
     separators_in_use,
     tiff_pages,
@@ -95,6 +97,27 @@ def test_parts_lie_between_separators(page_count: int, separators: set[int], par
 
 def test_every_page_is_a_part_of_its_own() -> None:
     assert plan_parts(3, "every_page", {1}) == [PageRange(0, 0), PageRange(1, 1), PageRange(2, 2)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "separators", "alone", "parts"),
+    [
+        # A page of several documents ends the part before it; the next page begins one.
+        ("separator", {3}, {1}, [(0, 0), (1, 1), (2, 2), (4, 5)]),
+        ("separator", set(), {0, 5}, [(0, 0), (1, 4), (5, 5)]),
+        # Such a page is never a separator (a barcode sheet read as two documents is kept).
+        ("separator", {2}, {2}, [(0, 1), (2, 2), (3, 5)]),
+        ("every_page", set(), {1}, [(p, p) for p in range(6)]),
+        ("auto", set(), {1}, [(p, p) for p in range(6)]),
+    ],
+)
+def test_pages_of_several_documents_stand_alone_in_the_plan(
+    mode: SplitMode, separators: set[int], alone: set[int], parts: list[tuple[int, int]]
+) -> None:
+    planned = plan_around(6, mode, separators, alone)
+    assert planned == [PageRange(first, last) for first, last in parts]
+    covered = sorted(page for part in planned for page in part.pages)
+    assert covered == sorted(set(range(6)) - (separators - alone))  # each page once, sheets left out
 
 
 def test_a_part_is_cut_out_as_a_file_of_its_own() -> None:
