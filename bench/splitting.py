@@ -6,7 +6,7 @@ Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
         [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
-        [--auto-errors] [--whole-docs]
+        [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
@@ -14,7 +14,10 @@ in grey with a paper tone, sensor noise and dust, as a production scanner's TIFF
 stack is composed three ways: a blank sheet between two documents, a barcode sheet (Code 128)
 between them, and no sheet at all. Every page goes through the OCR service's own separator
 detection (`services.ocr.core.splitting.find_separator`) and `plan_parts`, as OCR does for a
-TIFF stack of a workflow whose splitting is `separator`.
+TIFF stack of a workflow whose splitting is `separator`. ``--page-numbers`` adds a row of an
+experiment (not the product's rule): a blank sheet stays in a document when Tesseract reads page
+numbers that go on across it in the header and footer strips of the pages either side.
+``--only-separators``: these rows without the auto row.
 
 The `auto` row: stacks of 2-10 other corpus PDFs of the same kinds, without separator sheets,
 divided by the boundary model (`docroute.classifier.boundary`, as OCR applies it to a workflow
@@ -52,7 +55,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,12 +70,13 @@ from PIL import Image
 
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
+from docroute.classifier.boundary import PageNumber, labelled_page_number, page_number
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import OcrEngine, build_engine
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.legibility import garbled_reason
 from services.ocr.core.pdf import PdfFile, has_text_layer
-from services.ocr.core.splitting import find_separator, plan_parts, separators_in_use
+from services.ocr.core.splitting import Separator, find_separator, plan_parts, separators_in_use
 from tests.factories.stacks import barcode_sheet, blank_sheet
 
 KINDS = ("invoice", "paper", "tax_form")
@@ -119,9 +123,12 @@ def boundaries(sizes: list[int]) -> set[int]:
 
 
 def run_stack(
-    docs: list[list[Image.Image]], sheet: str, seed: int
+    docs: list[list[Image.Image]], sheet: str, seed: int, numbers: bool = False
 ) -> tuple[set[int], set[int], bool, float, int]:
-    """Compose, detect, plan: (true, found boundaries, exact, detection CPU s, pages looked at)."""
+    """Compose, detect, plan: (true, found boundaries, exact, detection CPU s, pages looked at).
+    ``numbers`` (``--page-numbers``): blank sheets whose neighbours print page numbers that go
+    on across them are a document's own (`blank_sheets_kept`: the neighbours' header and footer
+    strips read by Tesseract; their CPU counted in the detection's)."""
     pages: list[Image.Image] = []
     is_sheet: list[bool] = []
     for number, doc in enumerate(docs):
@@ -134,8 +141,10 @@ def run_stack(
         is_sheet.extend([False] * len(doc))
     started = time.process_time()
     found = [find_separator(i, page) for i, page in enumerate(pages)]
-    cpu = time.process_time() - started
     in_use = separators_in_use([s for s in found if s is not None])
+    if numbers:
+        in_use = blank_sheets_kept(in_use, len(pages), functools.partial(edge_text, pages))
+    cpu = time.process_time() - started
     parts = plan_parts(len(pages), "separator", {s.page for s in in_use})
     # Document-page numbering: a page's index among the pages that are no sheet.
     doc_index = {i: n for n, i in enumerate(i for i, s in enumerate(is_sheet) if not s)}
@@ -149,6 +158,79 @@ def run_stack(
     got_parts = [{doc_index[i] for i in p.pages if i in doc_index} for p in parts]
     exact = got_parts == true_parts
     return truth, found_starts, exact, cpu, len(pages)
+
+
+# `--page-numbers` (an experiment, not the product's rule; bench/README.md): a blank page whose
+# neighbours print page numbers that go on across it is a document's own, not a separator.
+# Share of a page's height at its top and at its bottom that holds a running header or footer,
+# where a page number is printed (within A4's 2.5 cm margins: 8 % of its 29.7 cm).
+EDGE_SHARE = 0.1
+
+
+def page_edges(image: Image.Image) -> list[Image.Image]:
+    """A page's top and bottom strips (``EDGE_SHARE`` of its height each): where its running
+    header and footer print its page number. Reading them costs OCR a fifth of the page."""
+    strip = max(1, round(image.height * EDGE_SHARE))
+    width, height = image.size
+    return [image.crop((0, 0, width, strip)), image.crop((0, height - strip, width, height))]
+
+
+def _printed_number(text: str) -> PageNumber | None:
+    return labelled_page_number(text) or page_number(text)
+
+
+def numbers_go_on(before: str, after: str) -> bool:
+    """Whether the pages either side of a blank page print the page numbers of one document:
+    the page after carries a number one or two past the page before's (the blank page counted
+    or not: "Page 3 of 6", blank, "Page 5 of 6"; "-3-", blank, "-4-"), the page before is not
+    its document's last, and where both print a page count it is the same."""
+    first, then = _printed_number(before), _printed_number(after)
+    if first is None or then is None:
+        return False
+    if first.total is not None and (first.number >= first.total or then.total not in (None, first.total)):
+        return False
+    if then.total is not None and then.number > then.total:
+        return False
+    return then.number - first.number in (1, 2)
+
+
+def blank_sheets_kept(
+    separators: Sequence[Separator], page_count: int, read: Callable[[int], str]
+) -> list[Separator]:
+    """The separators less the blank pages that are a document's own: the pages either side
+    (``read``: a page's text, its page number's at least) print page numbers that go on across
+    it (``numbers_go_on``). A blank page between two documents stays a separator whatever else
+    the pages say: a missed separator joins two documents, worse than a document cut in two.
+    Barcode sheets are kept as they are. Only the pages beside a blank page are read."""
+    at = {s.page for s in separators}
+    texts: dict[int, str] = {}
+
+    def text(page: int) -> str:
+        if page not in texts:
+            texts[page] = read(page)
+        return texts[page]
+
+    kept = []
+    for sheet in separators:
+        before, after = sheet.page - 1, sheet.page + 1
+        inside = (
+            sheet.kind == "blank"
+            and before >= 0
+            and after < page_count
+            and before not in at
+            and after not in at
+            and numbers_go_on(text(before), text(after))
+        )
+        if not inside:
+            kept.append(sheet)
+    return kept
+
+
+def edge_text(pages: list[Image.Image], index: int) -> str:
+    """What Tesseract reads in a scanned page's header and footer strips (`page_edges`)."""
+    return "\n".join(
+        words_to_text(tesseract().recognize(strip, "latin")) for strip in page_edges(pages[index])
+    )
 
 
 def ocr_seconds_per_page(pages: list[Image.Image]) -> float:
@@ -478,6 +560,14 @@ def main() -> None:
     )
     parser.add_argument("--only-auto", action="store_true", help="the auto row alone (no scans)")
     parser.add_argument(
+        "--only-separators", action="store_true", help="the separator rows alone (no auto row)"
+    )
+    parser.add_argument(
+        "--page-numbers",
+        action="store_true",
+        help="also the experiment: blank sheets whose neighbours' page numbers go on kept in their document",
+    )
+    parser.add_argument(
         "--whole-docs",
         action="store_true",
         help="auto row: stacks of whole documents only (held-out PDFs of at most --max-doc-pages pages)",
@@ -494,6 +584,8 @@ def main() -> None:
     entries = corpus_pdfs(args.corpus)
     if not entries:
         sys.exit(f"no corpus PDFs under {args.corpus}: build the corpus first (bench/README.md)")
+    if args.only_auto and args.only_separators:
+        sys.exit("--only-auto and --only-separators exclude each other")
     if args.only_auto:
         print(f"{'separator sheets':<18} {'precision':>9} {'recall':>7} {'exact':>7} {'ms/page':>8}")
         autos = auto_rows(args.corpus, entries, args)
@@ -516,33 +608,40 @@ def main() -> None:
     )
     print(f"{'separator sheets':<18} {'precision':>9} {'recall':>7} {'exact':>7} {'ms/page':>8}")
     detect_s_per_page = {}
-    for sheet in ("blank", "barcode", "none"):
+    rows = [("blank", False), ("blank", True), ("barcode", False), ("none", False)]
+    for sheet, numbers in rows if args.page_numbers else [row for row in rows if not row[1]]:
         tp = fp = fn = exact = pages = 0
         cpu = 0.0
         for number, stack in enumerate(stacks):
-            truth, found, ok, seconds, count = run_stack(stack, sheet, number * 100)
+            truth, found, ok, seconds, count = run_stack(stack, sheet, number * 100, numbers)
             tp, fp, fn = tp + len(truth & found), fp + len(found - truth), fn + len(truth - found)
             exact, cpu, pages = exact + ok, cpu + seconds, pages + count
         precision = tp / (tp + fp) if tp + fp else float("nan")
         recall = tp / (tp + fn) if tp + fn else float("nan")
-        detect_s_per_page[sheet] = cpu / pages
+        label = f"{sheet}, page numbers" if numbers else sheet
+        detect_s_per_page[label] = cpu / pages
         print(
-            f"{sheet:<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"
+            f"{label:<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"
             f" {1000 * cpu / pages:>8.1f}"
         )
-    auto = auto_rows(args.corpus, entries, args)["now"]
+    auto = auto_rows(args.corpus, entries, args)["now"] if not args.only_separators else float("nan")
     sample = [stack[0][0] for stack in stacks[:OCR_SAMPLE_PAGES]]
     ocr = ocr_seconds_per_page(sample)
     layer, digital_detect = text_layer_seconds_per_page(args.corpus, 12)
-    worst = max(detect_s_per_page.values())
     print(
-        f"extra time per page, scans: detection {1000 * worst:.0f} ms vs Tesseract {1000 * ocr:.0f} ms "
-        f"= {100 * worst / ocr:.1f} % (CPU, {len(sample)} pages)\n"
+        "extra time per page, scans: detection "
+        + ", ".join(
+            f"{label} {1000 * s:.0f} ms = {100 * s / ocr:.1f} %" for label, s in detect_s_per_page.items()
+        )
+        + f" of Tesseract's {1000 * ocr:.0f} ms (CPU, {len(sample)} pages)\n"
         f"extra time per page, digital PDFs: render at 100 dpi + detection {1000 * digital_detect:.1f} ms "
-        f"vs text layer {1000 * layer:.1f} ms = {digital_detect / max(layer, 1e-9):.1f}x\n"
-        f"extra time per page, auto: boundary model {1000 * auto:.2f} ms = {100 * auto / ocr:.2f} % of"
-        f" Tesseract's, {auto / max(layer, 1e-9):.2f}x the text layer's"
+        f"vs text layer {1000 * layer:.1f} ms = {digital_detect / max(layer, 1e-9):.1f}x"
     )
+    if not args.only_separators:
+        print(
+            f"extra time per page, auto: boundary model {1000 * auto:.2f} ms = {100 * auto / ocr:.2f} % of"
+            f" Tesseract's, {auto / max(layer, 1e-9):.2f}x the text layer's"
+        )
 
 
 if __name__ == "__main__":
