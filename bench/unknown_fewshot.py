@@ -75,6 +75,7 @@ from services.trainer.core.outlier_exposure import (
     _fit,
     _out_of_fold,
     claimed_by_classes,
+    class_spread,
     conformal_limit,
     duplicate_folds,
     fit_background_rule,
@@ -242,12 +243,9 @@ def claimed(
         own = unit[y == c]
         if len(own) < 2:
             continue
-        kk = min(k, len(own) - 1)
-        sims = own @ own.T
-        np.fill_diagonal(sims, -np.inf)
-        loo = 1.0 - np.sort(sims, axis=1)[:, -kk:].mean(axis=1)
+        loo, to_class = class_spread(own, rows, k)
         spread = float(np.quantile(loo, quantile)) if quantile <= 1.0 else quantile * float(loo.max())
-        out |= 1.0 - np.sort(rows @ own.T, axis=1)[:, -kk:].mean(axis=1) <= spread
+        out |= to_class <= spread
     return out
 
 

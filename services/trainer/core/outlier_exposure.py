@@ -144,13 +144,22 @@ def claimed_by_classes(
         own = unit[labels == c]
         if len(own) < 2:
             continue
-        kk = min(k, len(own) - 1)
-        sims = own @ own.T
-        np.fill_diagonal(sims, -np.inf)
-        spread = float((1.0 - np.sort(sims, axis=1)[:, -kk:].mean(axis=1)).max())
-        to_class = 1.0 - np.sort(rows @ own.T, axis=1)[:, -kk:].mean(axis=1)
-        claimed |= to_class <= spread
+        loo, to_class = class_spread(own, rows, k)
+        claimed |= to_class <= float(loo.max())
     return claimed
+
+
+def class_spread(
+    own: npt.NDArray[np.floating], rows: npt.NDArray[np.floating], k: int
+) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating]]:
+    """A class's spread and what lies in it, on unit rows: each of its ``own`` samples' mean
+    cosine distance to its k nearest other samples (leave-one-out), and each of ``rows``'
+    distance to its k nearest samples of the class (k capped at the samples less one)."""
+    kk = min(k, len(own) - 1)
+    sims = own @ own.T
+    np.fill_diagonal(sims, -np.inf)
+    loo = 1.0 - np.sort(sims, axis=1)[:, -kk:].mean(axis=1)
+    return loo, 1.0 - np.sort(rows @ own.T, axis=1)[:, -kk:].mean(axis=1)
 
 
 def _fit(
