@@ -26,7 +26,6 @@ not promised one file, one document, and its consumers read v1 events only
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from collections.abc import Callable
@@ -55,7 +54,7 @@ from services.ocr.core.splitting import (
     plan_around,
     separators_in_use,
 )
-from services.ocr.stacks import part_id, part_received, stack_split, store_pages
+from services.ocr.stacks import part_id, part_received, stack_split, store_original, store_pages
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +130,8 @@ def documents_on_pages(
     crowded = {page for page, quads in enumerate(found) if len(quads) >= 2}
     if not crowded:
         return [], separators
+    if separators is not None:  # a page of documents is no sheet (a barcode read as two regions)
+        separators = [s for s in separators if s.page not in crowded]
     mode: SplitMode = "separator" if splitting == "separator" else "every_page"
     documents: list[Found] = []
     for pages in plan_around(count, mode, {s.page for s in separators or []}, crowded):
@@ -138,7 +139,7 @@ def documents_on_pages(
             documents += [Found(pages, n, quad) for n, quad in enumerate(found[pages.first])]
         else:
             documents.append(Found(pages))
-    return documents, [s for s in separators or [] if s.page not in crowded] if searched else None
+    return documents, separators
 
 
 class PhotoSplitter:
@@ -238,7 +239,4 @@ class PhotoSplitter:
         else:
             Image.fromarray(pixels).save(buffer, "JPEG", quality=92)
             media_type = "image/jpeg"
-        data = buffer.getvalue()
-        sha256 = hashlib.sha256(data).hexdigest()
-        ref = self._store.put(f"originals/sha256/{sha256}", data, content_type=media_type)
-        return Blob(ref=str(ref), sha256=sha256, size=len(data), media_type=media_type)
+        return store_original(self._store, buffer.getvalue(), media_type)

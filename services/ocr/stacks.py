@@ -220,9 +220,14 @@ def store_pages(store: BlobStore, data: bytes, media_type: str, pages: PageRange
             part = pdf.extract(pages.pages)
     else:
         part = tiff_pages(data, pages.pages)
-    sha256 = hashlib.sha256(part).hexdigest()
-    ref = store.put(f"originals/sha256/{sha256}", part, content_type=media_type)
-    return Blob(ref=str(ref), sha256=sha256, size=len(part), media_type=media_type)
+    return store_original(store, part, media_type)
+
+
+def store_original(store: BlobStore, data: bytes, media_type: str) -> Blob:
+    """A part's own original stored under its hash, as ingest stores a file's."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    ref = store.put(f"originals/sha256/{sha256}", data, content_type=media_type)
+    return Blob(ref=str(ref), sha256=sha256, size=len(data), media_type=media_type)
 
 
 def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator]:
