@@ -6,17 +6,22 @@ Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
         [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
-        [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers]
+        [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers] [--duplex]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
 in grey with a paper tone, sensor noise and dust, as a production scanner's TIFF holds them. Each
 stack is composed three ways: a blank sheet between two documents, a barcode sheet (Code 128)
 between them, and no sheet at all. Every page goes through the OCR service's own separator
-detection (`services.ocr.core.splitting.find_separator`) and `plan_parts`, as OCR does for a
-TIFF stack of a workflow whose splitting is `separator`. ``--page-numbers`` adds a row of an
-experiment (not the product's rule): a blank sheet stays in a document when Tesseract reads page
-numbers that go on across it in the header and footer strips of the pages either side.
+detection (`services.ocr.core.splitting.find_separator`), `separators_in_use` and `plan_parts`,
+as OCR does for a TIFF stack of a workflow whose splitting is `separator`; the row "blank, every
+blank" applies the rule before 2026-12-02 (every blank page a sheet) to the same stacks.
+``--duplex``: every sheet scanned on both sides, as production scanners do; a document printed on
+one side (each page followed by its blank back) or on both (a blank back after an odd last page),
+one or the other at random per document, and a separator sheet two pages (its front and back).
+``--page-numbers`` adds a row of an experiment (not the product's rule): a blank sheet stays in a
+document when Tesseract reads page numbers that go on across it in the header and footer strips
+of the pages either side.
 ``--only-separators``: these rows without the auto row.
 
 The `auto` row: stacks of 2-10 other corpus PDFs of the same kinds, without separator sheets,
@@ -122,13 +127,27 @@ def boundaries(sizes: list[int]) -> set[int]:
     return starts
 
 
+def sides(doc: list[Image.Image], seed: int) -> list[Image.Image]:
+    """A document's pages as a duplex scan returns them: printed on one side (each page then
+    its blank back) or on both (a blank back after an odd last page), one or the other at random
+    per document. The blank backs are the document's pages."""
+    if random.Random(seed).random() < 0.5:
+        return [page for n, front in enumerate(doc) for page in (front, blank_sheet(seed + 7919 * (n + 1)))]
+    return doc + [blank_sheet(seed + 7919)] * (len(doc) % 2)
+
+
 def run_stack(
-    docs: list[list[Image.Image]], sheet: str, seed: int, numbers: bool = False
+    docs: list[list[Image.Image]], sheet: str, seed: int, rule: str = "product", duplex: bool = False
 ) -> tuple[set[int], set[int], bool, float, int]:
     """Compose, detect, plan: (true, found boundaries, exact, detection CPU s, pages looked at).
-    ``numbers`` (``--page-numbers``): blank sheets whose neighbours print page numbers that go
-    on across them are a document's own (`blank_sheets_kept`: the neighbours' header and footer
-    strips read by Tesseract; their CPU counted in the detection's)."""
+    ``rule``: ``product`` (`separators_in_use`), ``every blank`` (the rule before 2026-12-02:
+    every blank page a sheet where no barcode sheet is found), ``page numbers``
+    (``--page-numbers``): also blank sheets whose neighbours print page numbers that go on
+    across them are a document's own (`blank_sheets_kept`: the neighbours' header and footer
+    strips read by Tesseract; their CPU counted in the detection's). ``duplex``: each sheet
+    scanned on both sides (`sides`; a separator sheet is its front and its blank back)."""
+    if duplex:
+        docs = [sides(doc, seed + number) for number, doc in enumerate(docs)]
     pages: list[Image.Image] = []
     is_sheet: list[bool] = []
     for number, doc in enumerate(docs):
@@ -137,18 +156,23 @@ def run_stack(
                 blank_sheet(seed + number) if sheet == "blank" else barcode_sheet(seed=seed + number)
             )
             is_sheet.append(True)
+            if duplex:
+                pages.append(blank_sheet(seed + number + 50))
+                is_sheet.append(True)
         pages.extend(doc)
         is_sheet.extend([False] * len(doc))
     started = time.process_time()
     found = [find_separator(i, page) for i, page in enumerate(pages)]
-    in_use = separators_in_use([s for s in found if s is not None])
-    if numbers:
+    found_sheets = [s for s in found if s is not None]
+    in_use = separators_in_use(found_sheets, len(pages))
+    if rule == "every blank":
+        in_use = [s for s in found_sheets if s.kind == "barcode"] or found_sheets
+    if rule == "page numbers":
         in_use = blank_sheets_kept(in_use, len(pages), functools.partial(edge_text, pages))
     cpu = time.process_time() - started
     parts = plan_parts(len(pages), "separator", {s.page for s in in_use})
     # Document-page numbering: a page's index among the pages that are no sheet.
     doc_index = {i: n for n, i in enumerate(i for i, s in enumerate(is_sheet) if not s)}
-    found_starts = {doc_index[p.first] for p in parts[1:] if p.first in doc_index}
     truth = boundaries([len(d) for d in docs])
     true_parts = []
     at = 0
@@ -156,6 +180,8 @@ def run_stack(
         true_parts.append(set(range(at, at + len(doc))))
         at += len(doc)
     got_parts = [{doc_index[i] for i in p.pages if i in doc_index} for p in parts]
+    # A part's start is its first document page (a duplex sheet's blank back may come before it).
+    found_starts = {min(part) for part in got_parts[1:] if part}
     exact = got_parts == true_parts
     return truth, found_starts, exact, cpu, len(pages)
 
@@ -568,6 +594,11 @@ def main() -> None:
         help="also the experiment: blank sheets whose neighbours' page numbers go on kept in their document",
     )
     parser.add_argument(
+        "--duplex",
+        action="store_true",
+        help="separator rows: every sheet scanned on both sides (documents printed on one side or both)",
+    )
+    parser.add_argument(
         "--whole-docs",
         action="store_true",
         help="auto row: stacks of whole documents only (held-out PDFs of at most --max-doc-pages pages)",
@@ -608,17 +639,17 @@ def main() -> None:
     )
     print(f"{'separator sheets':<18} {'precision':>9} {'recall':>7} {'exact':>7} {'ms/page':>8}")
     detect_s_per_page = {}
-    rows = [("blank", False), ("blank", True), ("barcode", False), ("none", False)]
-    for sheet, numbers in rows if args.page_numbers else [row for row in rows if not row[1]]:
+    rows = [("blank", "every blank"), ("blank", "product"), ("barcode", "product"), ("none", "product")]
+    for sheet, rule in [*rows, ("blank", "page numbers")] if args.page_numbers else rows:
         tp = fp = fn = exact = pages = 0
         cpu = 0.0
         for number, stack in enumerate(stacks):
-            truth, found, ok, seconds, count = run_stack(stack, sheet, number * 100, numbers)
+            truth, found, ok, seconds, count = run_stack(stack, sheet, number * 100, rule, args.duplex)
             tp, fp, fn = tp + len(truth & found), fp + len(found - truth), fn + len(truth - found)
             exact, cpu, pages = exact + ok, cpu + seconds, pages + count
         precision = tp / (tp + fp) if tp + fp else float("nan")
         recall = tp / (tp + fn) if tp + fn else float("nan")
-        label = f"{sheet}, page numbers" if numbers else sheet
+        label = sheet if rule == "product" else f"{sheet}, {rule}"
         detect_s_per_page[label] = cpu / pages
         print(
             f"{label:<18} {precision:>9.3f} {recall:>7.3f} {exact / len(stacks):>7.2f}"

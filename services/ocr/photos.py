@@ -126,7 +126,7 @@ def documents_on_pages(
         found.append([quad / image.width for quad in find_documents(np.asarray(image))])
         separator = find_separator(page, image) if searched else None
         seen += [separator] if separator is not None else []
-    separators = separators_in_use(seen) if searched else None
+    separators = separators_in_use(seen, count) if searched else None
     crowded = {page for page, quads in enumerate(found) if len(quads) >= 2}
     if not crowded:
         return [], separators

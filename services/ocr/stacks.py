@@ -238,7 +238,7 @@ def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator
             found = [find_separator(i, pdf.render(i, DETECT_DPI)) for i in range(pdf.page_count)]
     else:
         found = [find_separator(i, load_image_pages(data, [i])[0]) for i in range(page_count)]
-    return separators_in_use([s for s in found if s is not None])
+    return separators_in_use([s for s in found if s is not None], page_count)
 
 
 def part_received(

@@ -112,6 +112,25 @@ def test_a_stack_with_separator_sheets_becomes_three_routed_parts(
         assert (event.data.part.first_page, event.data.part.last_page) == _pages([part])[0]
 
 
+def test_a_stack_scanned_on_both_sides_is_split_at_its_blank_sheet_not_at_the_letters_blank_backs(
+    pipeline: httpx.Client, stacked: str
+) -> None:
+    """Letters printed on one side, scanned on both: each page is followed by its blank back,
+    and the separator sheet is two blank pages. Splitting at every blank page would cut the
+    2-page invoice into single sheets."""
+    rng = random.Random(4)
+    invoice, payslip = (document_lines(kind, rng) for kind in ("invoice", "payslip"))
+    letters = [[invoice[:12], [], invoice[12:], []], [payslip, []]]
+    stack = make_stack_pdf(letters, separator="blank", duplex=True)
+    body = _process(pipeline, stacked, stack)
+    assert body["status"] == "routed", body
+    assert body["page_count"] == 8
+    assert [s["page"] for s in body["split"]["separators"]] == [4, 5]
+    parts = body["members"]
+    assert _pages(parts) == [(0, 3), (6, 7)]
+    assert [p["route"]["topic"] for p in parts] == ["extract.invoice", "extract.payslip"]
+
+
 def test_a_redelivered_stack_does_not_produce_parts_twice(
     pipeline: httpx.Client,
     stacked: str,

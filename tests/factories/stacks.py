@@ -48,10 +48,11 @@ def document_pages(documents: Sequence[Sequence[Sequence[str]]], seed: int = 0) 
 
 
 def make_stack_pdf(
-    documents: Sequence[Sequence[Sequence[str]]], separator: SeparatorSheet = "blank"
+    documents: Sequence[Sequence[Sequence[str]]], separator: SeparatorSheet = "blank", duplex: bool = False
 ) -> bytes:
-    """A digital PDF of ``documents`` (each a list of pages of lines), a separator sheet (an
-    image page: blank with scanner noise, or a barcode sheet) between two documents."""
+    """A digital PDF of ``documents`` (each a list of pages of lines; a page without lines is
+    blank), a separator sheet (an image page: blank with scanner noise, or a barcode sheet)
+    between two documents; ``duplex``: the sheet scanned on both sides, its blank back after it."""
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_margins(20, 20)
     pdf.set_auto_page_break(auto=False)
@@ -60,10 +61,11 @@ def make_stack_pdf(
     for number, document in enumerate(documents):
         if number and separator != "none":
             sheet = blank_sheet(number) if separator == "blank" else barcode_sheet(seed=number)
-            pdf.add_page()
-            buffer = io.BytesIO()
-            sheet.convert("L").save(buffer, format="PNG")
-            pdf.image(io.BytesIO(buffer.getvalue()), x=0, y=0, w=210, h=297)
+            for side in [sheet, blank_sheet(number + 50)] if duplex else [sheet]:
+                pdf.add_page()
+                buffer = io.BytesIO()
+                side.convert("L").save(buffer, format="PNG")
+                pdf.image(io.BytesIO(buffer.getvalue()), x=0, y=0, w=210, h=297)
         for page in document:
             pdf.add_page()
             for line in page:

@@ -156,16 +156,54 @@ def find_separator(page: int, image: Image.Image) -> Separator | None:
     return Separator(page, "barcode", code) if code is not None else None
 
 
-def separators_in_use(found: Sequence[Separator]) -> list[Separator]:
-    """The separators a stack is split at: its barcode sheets when it has any, else its blank pages.
+def separators_in_use(found: Sequence[Separator], page_count: int) -> list[Separator]:
+    """The separators a stack of ``page_count`` pages is split at: its barcode sheets when it has
+    any, else the blank sheets that separate two documents.
 
     A mailroom marks a batch with one kind of sheet. Where it uses barcode sheets, a blank page
     is a document's own (the empty back of a duplex scan, a page left blank on purpose) and
     splitting there would cut a document in two; in the real-document bench such pages were every
-    false boundary.
+    false boundary. Where it uses blank sheets, one sheet separates two documents: of a run of
+    blank sheets between two documents only the last is the separator, the others are the empty
+    last pages of the document before (an e-invoice's blank third page), and blank sheets after
+    the last document are its own: keeping such a page in a part costs nothing, dropping it as a
+    sheet takes a page from its document. Blank sheets before the first document are separators
+    (a sheet put before each document). In a stack scanned on both sides (`scanned_duplex`) a
+    sheet is two pages, and a blank back behind a printed front is its document's own page.
     """
     barcodes = [s for s in found if s.kind == "barcode"]
-    return barcodes or list(found)
+    if barcodes:
+        return barcodes
+    blank = {s.page for s in found}
+    sides = 1
+    if scanned_duplex(blank, page_count):
+        blank, sides = {page for page in blank if page ^ 1 in blank}, 2
+    inked = [page for page in range(page_count) if page not in blank]
+    if not inked:
+        return list(found)
+
+    def separates(page: int) -> bool:
+        next_sheet = page - page % sides + sides
+        return page < inked[0] or (page < inked[-1] and next_sheet not in blank)
+
+    return [s for s in found if s.page in blank and separates(s.page)]
+
+
+def scanned_duplex(blank: Collection[int], page_count: int) -> bool:
+    """Whether a stack whose pages ``blank`` (0-based) are blank was scanned on both sides of each
+    sheet: an even number of pages, a sheet blank on both sides (a separator sheet), and no sheet
+    blank in front with a printed back, which a duplex scan of mail does not give.
+
+    A simplex scan passes only when every lone blank page (each a separator sheet there) falls on
+    an odd page and a document's own blank page lies beside a sheet; a duplex scan of documents
+    printed on one side holds a blank back behind every page, which splitting at each blank page
+    would cut into single sheets.
+    """
+    return (
+        page_count % 2 == 0
+        and any(page % 2 == 0 and page + 1 in blank for page in blank)
+        and all(page % 2 == 1 or page + 1 in blank for page in blank)
+    )
 
 
 def tiff_pages(data: bytes, indexes: range) -> bytes:

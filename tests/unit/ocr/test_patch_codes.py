@@ -86,7 +86,7 @@ def test_a_stack_marked_with_patch_sheets_is_split_only_at_them() -> None:
     pages = [text, patch_sheet("T", seed=1), text, blank_sheet(2), patch_sheet("2", seed=3), text]
     with PdfFile(_pdf(pages)) as pdf:
         found = [s for i in range(pdf.page_count) if (s := find_separator(i, pdf.render(i, DETECT_DPI)))]
-    in_use = separators_in_use(found)
+    in_use = separators_in_use(found, len(pages))
     assert in_use == [Separator(1, "barcode", "PATCH T"), Separator(4, "barcode", "PATCH 2")]
     assert plan_parts(len(pages), "separator", {s.page for s in in_use}) == [
         PageRange(0, 0),

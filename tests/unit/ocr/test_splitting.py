@@ -20,6 +20,7 @@ from services.ocr.core.splitting import (
     parts_from_starts,
     plan_around,
     plan_parts,
+    scanned_duplex,
     separators_in_use,
     tiff_pages,
 )
@@ -133,9 +134,59 @@ def test_a_part_is_cut_out_as_a_file_of_its_own() -> None:
 
 def test_a_stack_marked_with_barcode_sheets_keeps_its_blank_pages_in_its_documents() -> None:
     found = [Separator(1, "blank"), Separator(3, "barcode", "DOCSEP"), Separator(6, "blank")]
-    assert separators_in_use(found) == [Separator(3, "barcode", "DOCSEP")]
+    assert separators_in_use(found, 8) == [Separator(3, "barcode", "DOCSEP")]
     blanks = [Separator(1, "blank"), Separator(6, "blank")]
-    assert separators_in_use(blanks) == blanks
+    assert separators_in_use(blanks, 8) == blanks
+
+
+def _planned(blank: set[int], page_count: int) -> tuple[set[int], list[tuple[int, int]]]:
+    in_use = separators_in_use([Separator(page, "blank") for page in sorted(blank)], page_count)
+    sheets = {s.page for s in in_use}
+    planned = plan_parts(page_count, "separator", sheets)
+    # Every page is in exactly one part or is a sheet.
+    assert sorted([*sheets, *(page for p in planned for page in p.pages)]) == list(range(page_count))
+    return sheets, [(p.first, p.last) for p in planned]
+
+
+@pytest.mark.parametrize(
+    ("blank", "page_count", "sheets", "parts"),
+    [
+        # A document's own blank last page, then the sheet: the page stays in its document.
+        ({2, 3}, 7, {3}, [(0, 2), (4, 6)]),
+        # Three blank pages in a row between two documents: one sheet, the last.
+        ({1, 2, 3}, 5, {3}, [(0, 2), (4, 4)]),
+        # Blank pages after the last document are its own; before the first, sheets. A blank
+        # front (page 0) with a printed back is no duplex scan: every lone blank page is a sheet.
+        ({0, 2, 4, 5}, 6, {0, 2}, [(1, 1), (3, 5)]),
+        # A stack of blank pages only: nothing to keep them in.
+        ({0, 1}, 2, {0, 1}, []),
+    ],
+)
+def test_of_blank_pages_in_a_row_only_the_last_before_a_document_is_a_sheet(
+    blank: set[int], page_count: int, sheets: set[int], parts: list[tuple[int, int]]
+) -> None:
+    assert not scanned_duplex(blank, page_count) or not parts
+    assert _planned(blank, page_count) == (sheets, parts)
+
+
+@pytest.mark.parametrize(
+    ("blank", "parts"),
+    [
+        # Letters printed on one side, scanned on both: A1 - A2 - | sheet | B1 -
+        ({1, 3, 4, 5, 7}, [(0, 3), (6, 7)]),
+        # A 3-page letter printed on both sides: A1 A2 | A3 - | sheet | B1 B2
+        ({3, 4, 5}, [(0, 3), (6, 7)]),
+        # An e-invoice whose third page is blank: A1 A2 | - - | sheet | B1 -
+        ({2, 3, 4, 5, 7}, [(0, 3), (6, 7)]),
+    ],
+)
+def test_a_stack_scanned_on_both_sides_is_split_at_blank_sheets_not_at_blank_backs(
+    blank: set[int], parts: list[tuple[int, int]]
+) -> None:
+    assert scanned_duplex(blank, 8)
+    assert _planned(blank, 8) == ({4, 5}, parts)
+    # Every blank page a sheet cuts letters at their backs, or takes a blank page from them.
+    assert plan_parts(8, "separator", blank) != [PageRange(*part) for part in parts]
 
 
 def test_parts_from_starts_put_every_page_in_exactly_one_part() -> None:
