@@ -75,7 +75,7 @@ from PIL import Image
 
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
-from docroute.classifier.boundary import PageNumber, labelled_page_number, page_number
+from docroute.classifier.page_cues import PageNumber, labelled_page_number, page_number
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import OcrEngine, build_engine
 from services.ocr.core.errors import OcrInputError

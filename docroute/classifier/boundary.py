@@ -23,7 +23,9 @@ lower case, the page before ending mid-sentence). A labelled page number with it
 anywhere on a page ("Seite 1/1" amid an invoice's text) settles a gap as one in the head or
 tail does, and a page that opens with an abstract after a page ending in references begins a
 new paper. A page with next to no text (the empty back of a duplex scan) never starts a
-document and the page after it is compared with the last page that had text.
+document and the page after it is compared with the last page that had text. The cues read off
+one page or a pair of pages are `docroute.classifier.page_cues`; this module learns and weighs
+them, and divides a stack.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ from scipy import sparse
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig, TfidfState
 from docroute.classifier.model import softmax
+from docroute.classifier.page_cues import (
+    FORM,
+    PageNumber,
+    edge_number_follows,
+    ends_open,
+    has_text,
+    labelled_page_number,
+    page_form,
+    page_number,
+    references_then_abstract,
+    starts_lowercase,
+)
 
 F64 = npt.NDArray[np.float64]
 ARRAYS_FILE = "boundary.safetensors"
@@ -52,10 +66,6 @@ FORMAT = "docroute.boundary/1"
 PAGE_TFIDF = TfidfConfig(analyzer="word", ngram_range=(1, 2), max_features=20_000)
 # A page's head: where letterheads, titles and running headers sit.
 HEAD_CHARS = 400
-# Page number cues are read in the head and the tail only ("see page 2" in a body is no cue).
-_EDGE_CHARS = 300
-# Fewer characters than this: a page without text (a blank back side, a scanned photo).
-MIN_PAGE_CHARS = 20
 FEATURES = (
     "first_page",
     "first_page_rise",
@@ -85,96 +95,6 @@ FEATURES = (
 EARLIER_FEATURES = (FEATURES[: FEATURES.index("references_then_abstract")],)
 # Pages of text on each side of a gap that `window_similarities` compares.
 WINDOW_PAGES = 3
-_LABELLED = re.compile(
-    r"(?:\bpage|\bp\.|\bseite|\bpagina|\bpágina|\bblatt|\bfeuille)\s*(\d{1,3})"
-    r"(?:\s*(?:of|/|von|sur|de|di|aus|из)\s*(\d{1,3}))?",
-    re.IGNORECASE,
-)
-_FRACTION = re.compile(r"^[\s\-–]*(\d{1,3})\s*/\s*(\d{1,3})[\s\-–]*$", re.MULTILINE)
-_BARE = re.compile(r"^[\s\-–]*(\d{1,3})[\s\-–]*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class PageNumber:
-    """A page number a page prints (``number``), and the page count when it says ("2 of 3")."""
-
-    number: int
-    total: int | None = None
-
-
-def page_number(text: str) -> PageNumber | None:
-    """The page number printed in the head or tail of a page, if any."""
-    edges = (text[:_EDGE_CHARS], text[-_EDGE_CHARS:])
-    for pattern in (_LABELLED, _FRACTION):
-        for edge in edges:
-            found = pattern.search(edge)
-            if found:
-                total = int(found.group(2)) if found.group(2) else None
-                if int(found.group(1)) >= 1 and (total is None or total >= int(found.group(1))):
-                    return PageNumber(int(found.group(1)), total)
-    # A line that is a bare number: only the last lines (a footer) or the first one (a header).
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    for line in lines[-2:] + lines[:1]:
-        bare = _BARE.fullmatch(line)
-        if bare and 1 <= int(bare.group(1)) <= 999:
-            return PageNumber(int(bare.group(1)))
-    return None
-
-
-def labelled_page_number(text: str) -> PageNumber | None:
-    """A page number with its count and a label ("Seite 1/1", "Page 2 of 3") anywhere on the
-    page: a footer that a PDF's text order puts amid the page (an invoice's "Seite 1/1" before
-    its bank details), which `page_number` reads only in the head and tail."""
-    for found in _LABELLED.finditer(text):
-        if found.group(2) and 1 <= int(found.group(1)) <= int(found.group(2)):
-            return PageNumber(int(found.group(1)), int(found.group(2)))
-    return None
-
-
-_EDGE_NUMBER = re.compile(r"(?<![\w.,/:-])\d{1,3}(?![\w.,/:%-])")
-# Lines at each end of a page where a running header or footer prints a page number.
-_EDGE_LINES = 2
-
-
-def edge_numbers(text: str) -> frozenset[int]:
-    """The numbers (1-999, standing alone) in a page's first and last lines: where a running
-    header or footer prints its page number beside a title ("6 THE AMERICAN ECONOMIC REVIEW",
-    "Saltzer et al. End-to-End Arguments 3"), which `page_number` does not read as one."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    edges = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
-    return frozenset(n for line in edges for n in map(int, _EDGE_NUMBER.findall(line)) if 1 <= n <= 999)
-
-
-def edge_number_follows(before: str, here: str) -> bool:
-    """Whether a number at the edge of a page is one more than a number at the edge of the page
-    before: their running headers or footers count the pages of one document."""
-    after = edge_numbers(here)
-    return any(n + 1 in after for n in edge_numbers(before))
-
-
-def starts_lowercase(text: str) -> bool:
-    """Whether a page's first word begins in lower case: a sentence carried over from the page
-    before (a running header or a page number above it left aside)."""
-    for line in _body_lines(text)[:3]:
-        letters = [c for c in line if c.isalpha()]
-        if letters:
-            return letters[0].islower()
-    return False
-
-
-def ends_open(text: str) -> bool:
-    """Whether a page's last line of text stops mid-sentence (no full stop, question or
-    exclamation mark, colon; a hyphen or comma counts as open), page numbers left aside."""
-    lines = _body_lines(text)
-    if not lines:
-        return False
-    last = lines[-1].rstrip()
-    return last[-1].isalpha() or last[-1] in ",-–;" if last else False
-
-
-def _body_lines(text: str) -> list[str]:
-    """The page's lines that are neither empty nor a bare page number."""
-    return [line for line in text.splitlines() if line.strip() and not _BARE.fullmatch(line)]
 
 
 def window_similarities(rows: F64 | sparse.csr_matrix, width: int = WINDOW_PAGES) -> F64:
@@ -242,114 +162,6 @@ def similarity_depths(similarities: F64, reach: int = 2) -> F64:
         ]
         out[at] = max(float(np.mean(sides)) - float(here), 0.0) if sides else 0.0
     return out
-
-
-# "Abstract" alone, before a colon, dash or full stop, or capitalised before a capitalised word
-# ("Abstract We develop"); not "abstract syntax" in a line of the body.
-_ABSTRACT = re.compile(
-    r"^\W{0,3}(?:(?i:abstract|zusammenfassung|kurzfassung|r[ée]sum[ée])\s*(?:$|[:.\-–—])"
-    r"|(?:Abstract|ABSTRACT|Zusammenfassung|ZUSAMMENFASSUNG|Kurzfassung|R[ée]sum[ée]|RÉSUMÉ)\s+[A-Z])"
-)
-# Lines of a page's head where a title page's abstract may begin (below a title, the authors and
-# their addresses).
-_ABSTRACT_LINES = 30
-_REFERENCE_ENTRY = re.compile(r"^\s*\[(?:\d{1,3}|[A-Z][\w+-]{1,12}\d{2})\]")
-_REFERENCES_HEADING = re.compile(
-    r"^\W{0,3}(?:\d{1,2}\.?\s*)?(?:references|bibliography|literatur|literaturverzeichnis)\W*$",
-    re.IGNORECASE,
-)
-# Last lines of a page read for a reference entry.
-_REFERENCE_LINES = 8
-
-
-def abstract_head(text: str) -> bool:
-    """Whether an abstract begins in a page's first lines ("Abstract", "Abstract—", "ABSTRACT:",
-    "Zusammenfassung"): a title page."""
-    return any(_ABSTRACT.match(line.strip()) for line in _body_lines(text)[:_ABSTRACT_LINES])
-
-
-def ends_in_references(text: str) -> bool:
-    """Whether a page ends in a list of references: a references heading on it, or an entry such
-    as "[12]" or "[Wir82]" among its last lines. Where a paper ends."""
-    lines = _body_lines(text)
-    return any(_REFERENCES_HEADING.match(line.strip()) for line in lines) or any(
-        _REFERENCE_ENTRY.match(line) for line in lines[-_REFERENCE_LINES:]
-    )
-
-
-def references_then_abstract(before: str, here: str) -> bool:
-    """Whether a page ends in references and the next opens with an abstract: one paper ended,
-    another begins. On the corpus's stacks (bench/splitting.py, 1-30 pages, seeds 1-6) it holds
-    at 111 of 215 boundaries between two papers and at none of 12,621 gaps inside one (18 with
-    "abstract syntax" opening a line of the body counted as an abstract, before `_ABSTRACT` asked
-    for a heading); the combiner, which sees few such pairs in a workflow's samples, let two
-    papers' shared vocabulary outvote it."""
-    return abstract_head(here) and ends_in_references(before)
-
-
-FORM = (
-    "email",
-    "web_address",
-    "date",
-    "short_lines",
-    "capitalised_lines",
-    "sentence_lines",
-    "upper_case_line",
-    "section_heading",
-    "reference_list",
-    "digits",
-    "length",
-    "starts_lowercase",
-)
-# How many of a page's first lines its form is read from: a title block, an address block.
-_FORM_LINES = 15
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
-_WEB = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
-_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b(?:19|20)\d\d\b")
-_SECTION = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+[^\W\d_]")
-_REFERENCE = re.compile(r"^\s*\[\d{1,3}\]")
-
-
-def page_form(text: str) -> F64:
-    """What a page's head looks like, whatever its words (FORM, each 0..1): an e-mail or web
-    address, a date, short lines (a title, an address block), lines in capitals or ending a
-    sentence, a heading line in upper case, a numbered section heading or a list of references
-    at the top (a page inside a document), the share of digits, the page's length, and whether
-    it begins in lower case. A first page's form differs from its document's later pages in
-    most kinds (a letterhead and address block, a title and authors), and unlike its words it
-    is shared by documents no sample resembles."""
-    lines = _body_lines(text)
-    head_lines = [line.strip() for line in lines[:_FORM_LINES]]
-    head = "\n".join(head_lines)
-    count = max(len(head_lines), 1)
-    words = [w for line in head_lines for w in line.split() if any(c.isalpha() for c in w)]
-    return np.array(
-        [
-            bool(_EMAIL.search(head)),
-            bool(_WEB.search(head)),
-            bool(_DATE.search(head)),
-            sum(len(line) < 40 for line in head_lines) / count,
-            sum(_capitalised(line) for line in head_lines) / count,
-            sum(line[-1] in ".?!" for line in head_lines if line) / count,
-            any(line.isupper() and len(line.split()) >= 2 for line in head_lines[:5]),
-            any(_SECTION.match(line) for line in head_lines[:2]),
-            any(_REFERENCE.match(line) for line in head_lines[:3]),
-            sum(c.isdigit() for c in head) / max(len(head), 1),
-            min(len(text) / 5000, 1.0),
-            bool(words) and words[0][0].islower(),
-        ],
-        dtype=np.float64,
-    )
-
-
-def _capitalised(line: str) -> bool:
-    words = [w for w in line.split() if len(w) >= 4 and w[0].isalpha()]
-    return bool(words) and all(w[0].isupper() for w in words)
-
-
-def has_text(text: str) -> bool:
-    """Whether a page holds enough text to be read as a page of a document."""
-    return len(text.strip()) >= MIN_PAGE_CHARS
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,7 +18,7 @@ from typing import Any
 
 from docroute.blobstore import BlobStore
 from docroute.boundary_samples import CorrectedStack
-from docroute.classifier.boundary import has_text
+from docroute.classifier.page_cues import has_text
 from docroute.errors import BlobNotFoundError
 from docroute.ocr_result import OcrDocument
 from services.trainer.core.boundaries import MAX_PAGES_PER_SAMPLE, PageCounts, train_boundary_model

@@ -22,14 +22,11 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from docroute.classifier.boundary import (
-    FORM,
     HEAD_CHARS,
     PAGE_TFIDF,
     BoundaryModel,
     PageModels,
-    has_text,
     length_shares,
-    page_form,
     pair_features,
     segment,
     settled,
@@ -37,6 +34,7 @@ from docroute.classifier.boundary import (
     start_logits,
     text_amount,
 )
+from docroute.classifier.page_cues import FORM, has_text, page_form
 from services.trainer.core.rowspace import fit_logistic
 from services.trainer.core.terms import TermCounts
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from docroute.classifier.boundary import PageModels, has_text
+from docroute.classifier.boundary import PageModels
+from docroute.classifier.page_cues import has_text
 from services.trainer.core.boundaries import fit_page_models
 
 # A stack's page texts (every page, "" for one not read) and the pages that begin a document.

@@ -13,8 +13,16 @@ import pytest
 from docroute.classifier.boundary import (
     EARLIER_FEATURES,
     FEATURES,
-    FORM,
     BoundaryModel,
+    pair_features,
+    read_metadata,
+    similarity_depths,
+    stack_term_rows,
+    window_similarities,
+)
+from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.page_cues import (
+    FORM,
     PageNumber,
     edge_number_follows,
     edge_numbers,
@@ -23,15 +31,9 @@ from docroute.classifier.boundary import (
     labelled_page_number,
     page_form,
     page_number,
-    pair_features,
-    read_metadata,
     references_then_abstract,
-    similarity_depths,
-    stack_term_rows,
     starts_lowercase,
-    window_similarities,
 )
-from docroute.classifier.errors import ModelArtifactError
 from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.documents import document_lines
 
