@@ -36,7 +36,9 @@ from services.ocr.core.splitting import (
     PageRange,
     Separator,
     SplitMode,
+    every_page_parts,
     find_separator,
+    is_blank,
     plan_parts,
     separators_in_use,
     tiff_pages,
@@ -97,11 +99,15 @@ class StackSplitter:
         if splitting == "auto":
             return self._split_auto(doc, data, read, as_of) if read and self._boundaries else None
         try:
-            if mode != "separator":
-                separators = []
-            elif separators is None:
-                separators = _separators(data, doc.blob.media_type, doc.page_count)
-            parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
+            if mode == "every_page":
+                parts, leading = every_page_parts(
+                    doc.page_count, _blank_pages(data, doc.blob.media_type, doc.page_count)
+                )
+                separators = [Separator(page, "blank") for page in leading]
+            else:
+                if separators is None:
+                    separators = _separators(data, doc.blob.media_type, doc.page_count)
+                parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
             if not parts or parts == [PageRange(0, doc.page_count - 1)]:
                 return None  # one document, or nothing but separators: read as it is
             return self._divide(doc, data, mode, parts, separators)
@@ -239,6 +245,20 @@ def _separators(data: bytes, media_type: str, page_count: int) -> list[Separator
     else:
         found = [find_separator(i, load_image_pages(data, [i])[0]) for i in range(page_count)]
     return separators_in_use([s for s in found if s is not None], page_count)
+
+
+def _blank_pages(data: bytes, media_type: str, page_count: int) -> set[int]:
+    """The pages of a stack without ink. A PDF page with a text layer is printed, so only
+    pages without one are rendered (at DETECT_DPI) and looked at: a digital PDF costs next to
+    nothing more."""
+    if media_type != "application/pdf":
+        return {i for i in range(page_count) if is_blank(load_image_pages(data, [i])[0])}
+    with PdfFile(data) as pdf:
+        return {
+            i
+            for i in range(pdf.page_count)
+            if not pdf.text_layer(i).text.strip() and is_blank(pdf.render(i, DETECT_DPI))
+        }
 
 
 def part_received(

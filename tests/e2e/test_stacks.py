@@ -181,6 +181,26 @@ def test_every_page_makes_each_page_a_part(pipeline: httpx.Client) -> None:
     assert {p["status"] for p in stack["members"]} == {"review"} and stack["status"] == "review"
 
 
+def test_every_page_keeps_each_pages_blank_back_with_it(pipeline: httpx.Client) -> None:
+    """One-page documents scanned on both sides: a blank back is no document of its own."""
+    response = pipeline.post(
+        "/workflows", json={"name": "one per sheet", "labels": list(CLASSES), "splitting": "every_page"}
+    )
+    assert response.status_code == 201, response.text
+    rng = random.Random(5)
+    data = make_stack_pdf(
+        [
+            [document_lines("invoice", rng), []],
+            [document_lines("payslip", rng), []],
+            [document_lines("invoice", rng)],
+        ],
+        "none",
+    )
+    stack = _process(pipeline, str(response.json()["key"]), data)
+    assert _pages(stack["members"]) == [(0, 1), (2, 3), (4, 4)]
+    assert [p["page_count"] for p in stack["members"]] == [2, 2, 1]
+
+
 @pytest.fixture(scope="module")
 def auto_stacks(pipeline: httpx.Client, blobstore: BlobStore) -> str:
     """A workflow that splits with `auto`, its live version's boundary model learnt from

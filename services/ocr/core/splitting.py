@@ -146,6 +146,11 @@ def read_sheet_patch(grey: Image.Image) -> str | None:
     return f"PATCH {patch}" if patch is not None else None
 
 
+def is_blank(image: Image.Image) -> bool:
+    """Whether a page holds no ink (paper tone, scanner noise and dark edges aside)."""
+    return ink_share(measured(image)) <= BLANK_MAX_INK
+
+
 def find_separator(page: int, image: Image.Image) -> Separator | None:
     """The separator sheet page ``page`` is (blank, or a barcode or patch-code sheet, both of
     kind ``barcode``), or None for a document's page."""
@@ -232,6 +237,20 @@ def plan_parts(page_count: int, mode: SplitMode, separators: Collection[int] = (
     if first is not None:
         parts.append(PageRange(first, page_count - 1))
     return parts
+
+
+def every_page_parts(page_count: int, blank: Collection[int]) -> tuple[list[PageRange], list[int]]:
+    """The parts of `every_page` splitting, and the pages in none: one part a printed page, the
+    blank pages after it in its part (the empty back of its sheet in a duplex scan: a part of its
+    own would be a document with nothing to read), the blank pages before the first printed page
+    in none (a leading sheet). A stack of blank pages only is one part a page."""
+    printed = [page for page in range(page_count) if page not in blank]
+    if not printed:
+        return [PageRange(page, page) for page in range(page_count)], []
+    ends = [*printed[1:], page_count]
+    return [PageRange(first, end - 1) for first, end in zip(printed, ends, strict=True)], list(
+        range(printed[0])
+    )
 
 
 def plan_around(

@@ -14,8 +14,10 @@ from services.ocr.core.splitting import (
     Separator,
     SplitMode,
     boundary_confidences,
+    every_page_parts,
     find_separator,
     ink_share,
+    is_blank,
     measured,
     parts_from_starts,
     plan_around,
@@ -208,3 +210,27 @@ def test_a_part_is_as_sure_as_its_least_sure_boundary() -> None:
     # The stack's first page and its end are certain; one part alone is as sure as its pages.
     assert boundary_confidences([PageRange(0, 2)], [0.2, 0.1]) == [0.8]
     assert boundary_confidences([PageRange(0, 0), PageRange(1, 1)], [1.0]) == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("blank", "page_count", "parts", "in_none"),
+    [
+        # Forms scanned on both sides: each with its blank back.
+        ({1, 3}, 4, [(0, 1), (2, 3)], []),
+        # A leading blank sheet is in no part; two blank pages after a page are both its.
+        ({0, 2, 3}, 5, [(1, 3), (4, 4)], [0]),
+        ({0, 1}, 2, [(0, 0), (1, 1)], []),
+        (set(), 3, [(0, 0), (1, 1), (2, 2)], []),
+    ],
+)
+def test_every_page_keeps_a_pages_blank_back_with_it(
+    blank: set[int], page_count: int, parts: list[tuple[int, int]], in_none: list[int]
+) -> None:
+    planned, leading = every_page_parts(page_count, blank)
+    assert [(p.first, p.last) for p in planned] == parts and leading == in_none
+    assert sorted([*leading, *(page for p in planned for page in p.pages)]) == list(range(page_count))
+
+
+def test_a_blank_sheet_is_blank_and_a_page_of_print_is_not() -> None:
+    assert is_blank(blank_sheet(3))
+    assert not is_blank(render_scanned_page(["Dear Sir,"], seed=3))
