@@ -167,9 +167,10 @@ def separators_in_use(found: Sequence[Separator], page_count: int) -> list[Separ
 
     A mailroom marks a batch with one kind of sheet. Where it uses barcode sheets, a blank page
     is a document's own (the empty back of a duplex scan, a page left blank on purpose) and
-    splitting there would cut a document in two; in the real-document bench such pages were every
-    false boundary. Where it uses blank sheets, one sheet separates two documents: of a run of
-    blank sheets between two documents only the last is the separator, the others are the empty
+    splitting there would cut a document in two (in the real-document bench such pages were every
+    false boundary), but for the back of a barcode sheet, which is a separator too.
+    Where it uses blank sheets, one sheet separates two documents: of a run of blank sheets
+    between two documents only the last is the separator, the others are the empty
     last pages of the document before (an e-invoice's blank third page), and blank sheets after
     the last document are its own: keeping such a page in a part costs nothing, dropping it as a
     sheet takes a page from its document. Blank sheets before the first document are separators
@@ -178,7 +179,10 @@ def separators_in_use(found: Sequence[Separator], page_count: int) -> list[Separ
     """
     barcodes = [s for s in found if s.kind == "barcode"]
     if barcodes:
-        return barcodes
+        # A blank page right after a barcode sheet is its back (a duplex scan): no document
+        # begins with an empty page.
+        after = {s.page + 1 for s in barcodes}
+        return [s for s in found if s.kind == "barcode" or s.page in after]
     blank = {s.page for s in found}
     sides = 1
     if scanned_duplex(blank, page_count):

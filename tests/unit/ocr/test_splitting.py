@@ -137,6 +137,9 @@ def test_a_part_is_cut_out_as_a_file_of_its_own() -> None:
 def test_a_stack_marked_with_barcode_sheets_keeps_its_blank_pages_in_its_documents() -> None:
     found = [Separator(1, "blank"), Separator(3, "barcode", "DOCSEP"), Separator(6, "blank")]
     assert separators_in_use(found, 8) == [Separator(3, "barcode", "DOCSEP")]
+    # Scanned on both sides: the barcode sheet's blank back is no page of the next document.
+    duplex = [Separator(2, "barcode", "DOCSEP"), Separator(3, "blank"), Separator(5, "blank")]
+    assert separators_in_use(duplex, 8) == duplex[:2]
     blanks = [Separator(1, "blank"), Separator(6, "blank")]
     assert separators_in_use(blanks, 8) == blanks
 
