@@ -200,18 +200,22 @@ def separators_in_use(found: Sequence[Separator], page_count: int) -> list[Separ
 
 def scanned_duplex(blank: Collection[int], page_count: int) -> bool:
     """Whether a stack whose pages ``blank`` (0-based) are blank was scanned on both sides of each
-    sheet: an even number of pages, a sheet blank on both sides (a separator sheet), and no sheet
-    blank in front with a printed back, which a duplex scan of mail does not give.
+    sheet: an even number of pages, a sheet blank on both sides (a separator sheet), and fewer
+    sheets blank in front alone (a printed back behind an empty front: a document's own blank
+    page on an odd page, rare) than sheets blank at the back alone (a page printed on one side),
+    or none.
 
-    A simplex scan passes only when every lone blank page (each a separator sheet there) falls on
-    an odd page and a document's own blank page lies beside a sheet; a duplex scan of documents
-    printed on one side holds a blank back behind every page, which splitting at each blank page
-    would cut into single sheets.
+    A duplex scan of documents printed on one side holds a blank back behind every page, which
+    splitting at each blank page would cut into single sheets. A simplex scan passes only when a
+    document's own blank page lies beside a sheet (a blank sheet there is one page) and its lone
+    blank pages, each a separator sheet, fall on odd pages more often than on even ones.
     """
+    fronts = sum(page % 2 == 0 and page + 1 not in blank for page in blank)
+    backs = sum(page % 2 == 1 and page - 1 not in blank for page in blank)
     return (
         page_count % 2 == 0
         and any(page % 2 == 0 and page + 1 in blank for page in blank)
-        and all(page % 2 == 1 or page + 1 in blank for page in blank)
+        and (fronts == 0 or fronts < backs)
     )
 
 

@@ -183,6 +183,8 @@ def test_of_blank_pages_in_a_row_only_the_last_before_a_document_is_a_sheet(
         ({3, 4, 5}, [(0, 3), (6, 7)]),
         # An e-invoice whose third page is blank: A1 A2 | - - | sheet | B1 -
         ({2, 3, 4, 5, 7}, [(0, 3), (6, 7)]),
+        # A book's blank page on a sheet's front: A1 - | - A4 | sheet | B1 -, and A3 stays in A.
+        ({1, 2, 4, 5, 7}, [(0, 3), (6, 7)]),
     ],
 )
 def test_a_stack_scanned_on_both_sides_is_split_at_blank_sheets_not_at_blank_backs(
