@@ -50,7 +50,9 @@ from services.ocr.core.splitting import (
     PageRange,
     Separator,
     SplitMode,
+    every_page_parts,
     find_separator,
+    is_blank,
     plan_around,
     separators_in_use,
 )
@@ -115,17 +117,21 @@ def documents_on_pages(
     """The documents in a file of ``count`` pages, each page looked at as ``look`` gives it (one
     at a time: a scan's page may be 35 MP): every document of a page that holds two or more, and
     the other pages grouped as the workflow's ``splitting`` groups a stack's (`plan_around`:
-    between separator sheets, or one part a page), less the separator sheets of `separator`
-    splitting (given back, found on every page; None where not looked for). No documents when no
+    between separator sheets, or one part a printed page with the blank pages after it), less
+    the separator sheets of `separator` splitting (given back, found on every page; None where
+    not looked for) and `every_page`'s blank pages before its first printed one. No documents when no
     page holds two (one photo, one document; a stack's pages are the stack splitter's)."""
     found: list[list[np.ndarray]] = []
     seen: list[Separator] = []
+    blank: set[int] = set()
     searched = splitting == "separator" and count > 1
     for page in range(count):
         image = look(page)
         found.append([quad / image.width for quad in find_documents(np.asarray(image))])
         separator = find_separator(page, image) if searched else None
         seen += [separator] if separator is not None else []
+        if splitting == "every_page" and count > 1 and is_blank(image):
+            blank.add(page)
     separators = separators_in_use(seen, count) if searched else None
     crowded = {page for page, quads in enumerate(found) if len(quads) >= 2}
     if not crowded:
@@ -133,8 +139,10 @@ def documents_on_pages(
     if separators is not None:  # a page of documents is no sheet (a barcode read as two regions)
         separators = [s for s in separators if s.page not in crowded]
     mode: SplitMode = "separator" if splitting == "separator" else "every_page"
+    if splitting == "every_page":  # blank pages before the first printed one are in no part
+        separators = [Separator(page, "blank") for page in every_page_parts(count, blank - crowded)[1]]
     documents: list[Found] = []
-    for pages in plan_around(count, mode, {s.page for s in separators or []}, crowded):
+    for pages in plan_around(count, mode, {s.page for s in separators or []}, crowded, blank):
         if pages.first in crowded:
             documents += [Found(pages, n, quad) for n, quad in enumerate(found[pages.first])]
         else:

@@ -262,14 +262,23 @@ def every_page_parts(page_count: int, blank: Collection[int]) -> tuple[list[Page
 
 
 def plan_around(
-    page_count: int, mode: SplitMode, separators: Collection[int], alone: Collection[int]
+    page_count: int,
+    mode: SplitMode,
+    separators: Collection[int],
+    alone: Collection[int],
+    blank: Collection[int] = (),
 ) -> list[PageRange]:
     """``plan_parts`` with each page of ``alone`` a part of its own: a page that holds several
     documents (a photo of receipts) is divided by itself, so it ends the part before it and the
     next page begins one. `auto` groups no pages here (one part a page): its boundary model reads
-    whole stacks only. A page of ``alone`` is never a separator."""
+    whole stacks only. `every_page` keeps the ``blank`` pages after a page with it
+    (`every_page_parts`). A page of ``alone`` is never a separator, nor blank."""
     parts: list[PageRange] = []
-    planned = plan_parts(page_count, "every_page" if mode == "auto" else mode, set(separators) - set(alone))
+    if mode == "every_page":
+        planned = every_page_parts(page_count, set(blank) - set(alone))[0]
+    else:
+        grouped: SplitMode = "every_page" if mode == "auto" else mode
+        planned = plan_parts(page_count, grouped, set(separators) - set(alone))
     for part in planned:
         run: list[int] = []
         for page in part.pages:

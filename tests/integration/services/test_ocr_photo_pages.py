@@ -143,17 +143,20 @@ def test_the_other_pages_are_grouped_as_the_workflows_splitting_groups_a_stacks(
     with PdfFile(blobstore.get(parts[3].blob.ref)) as last:
         assert last.page_count == 2
     assert [(s.page, s.kind) for s in out[-1].event.data.separators] == [(2, "blank")]
-    # `every_page` keeps one part a page.
+    # `every_page` keeps one part a printed page, its blank back with it; a blank sheet before
+    # the first printed page is in no part.
     # New images: Pillow keeps an image's last save options, and its appended pages came again.
     receipts, one = _on_a_page("two-receipts.jpg"), _on_a_page("receipt-scan.jpg")
-    out = _split(blobstore, _received(blobstore, _pdf([receipts, one, one])), "every_page")
+    pages = [_blank(), receipts, one, _blank(), one]
+    out = _split(blobstore, _received(blobstore, _pdf(pages)), "every_page")
     assert out is not None
     assert [(o.event.data.part.first_page, o.event.data.part.last_page) for o in out[:-1]] == [
-        (0, 0),
-        (0, 0),
         (1, 1),
-        (2, 2),
+        (1, 1),
+        (2, 3),
+        (4, 4),
     ]
+    assert [(s.page, s.kind) for s in out[-1].event.data.separators] == [(0, "blank")]
 
 
 def test_a_separator_workflows_scanned_file_is_searched_for_separators_once(
