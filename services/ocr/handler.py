@@ -23,6 +23,7 @@ from services.ocr.core.engine import reading_engine
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
+from services.ocr.decided import DecidedSplits
 from services.ocr.photos import PhotoSplitter
 from services.ocr.stacks import StackSplitter
 
@@ -60,6 +61,7 @@ class OcrHandler:
         # `splitting: auto` reads the live version's boundary model (services.ocr.boundaries).
         self._stacks = StackSplitter(store, BoundaryModels(versions, store) if versions else None)
         self._photos = PhotoSplitter(store)
+        self._decided = DecidedSplits(store)
 
     def on_received(self, event: Event[DocumentReceived]) -> Sequence[Outgoing]:
         doc = event.data
@@ -68,16 +70,21 @@ class OcrHandler:
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
         # A photo holding several documents (receipts) goes on as one part per document.
         # The original is fetched once, whichever of them looks at it first.
+        # A stack divided before is divided as it was (services.ocr.decided).
         original = cache(partial(self._store.get, doc.blob.ref))
+        divisible = self._decided.applies(doc, workflow.splitting)
+        replayed = self._decided.replay(doc) if divisible else None
+        if replayed is not None:
+            return replayed
         looked = self._photos.split(doc, workflow.splitting, original)
         if looked.events is not None:
-            return looked.events
+            return self._decided.keep(doc, looked.events) if divisible else looked.events
         read_whole = partial(self._read, doc, original, whole=True)
         parts = self._stacks.split(
             doc, workflow.splitting, original, read_whole, as_of=event.time, separators=looked.separators
         )
         if parts is not None:
-            return parts
+            return self._decided.keep(doc, parts) if divisible and parts else parts
         # A part of a stack `auto` divided (or a stack it found one document in) was read with it.
         kept = kept_reading(self._store, document_id) if doc.part or workflow.splitting == "auto" else None
         result, crops = (kept, {}) if kept is not None else self._read(doc, original)
