@@ -7,7 +7,9 @@ would be divided anew: parts of both divisions would exist, and pages twice. So 
 a division are kept in S3 before they go out, and a redelivered stack sends those again: the
 same parts with the same event ids, which consumers drop as repeats. The first replica to keep
 a division wins (a conditional write); another that divided the same stack meanwhile sends the
-kept one.
+kept one. Only the documents of a workflow that splits now are looked up (one S3 read each;
+the others make none): a stack redelivered after its workflow's splitting was set to `none`
+is read as one document beside its parts.
 """
 
 from __future__ import annotations
