@@ -36,8 +36,8 @@ if __package__ in (None, ""):  # run as a script: make `services`, `tests` impor
 
 from services.ocr.adapters import EngineSet
 from services.ocr.core.pdf import PdfFile
-from services.ocr.core.splitting import DETECT_DPI, Separator
-from services.ocr.photos import documents_on_pages
+from services.ocr.core.splitting import DETECT_DPI
+from services.ocr.photos import OnPages, documents_on_pages
 from services.ocr.stacks import _separators
 from tests.factories.documents import document_lines
 from tests.factories.stacks import blank_sheet, document_pages
@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     data, pages = scanned_file()
 
-    def photo_look() -> tuple[object, list[Separator] | None]:
+    def photo_look() -> OnPages:
         with PdfFile(data) as pdf:
             return documents_on_pages(pdf.page_count, partial(pdf.render, dpi=DETECT_DPI), "separator")
 
@@ -87,7 +87,7 @@ def main() -> None:
     started = time.process_time()
     engine.recognize(image, "latin")
     ocr = time.process_time() - started
-    _, separators = photo_look()
+    separators = photo_look().separators
     print(f"{pages} pages, separator sheets found at {[s.page for s in separators or []]}")
     print(
         f"CPU ms a page: photo splitter's look {1000 * photo:.1f}, stack splitter's look {1000 * stack:.1f};"

@@ -81,7 +81,13 @@ class OcrHandler:
             return self._decided.keep(doc, looked.events) if divisible else looked.events
         read_whole = partial(self._read, doc, original, whole=True)
         parts = self._stacks.split(
-            doc, workflow.splitting, original, read_whole, as_of=event.time, separators=looked.separators
+            doc,
+            workflow.splitting,
+            original,
+            read_whole,
+            as_of=event.time,
+            separators=looked.separators,
+            blank=looked.blank,
         )
         if parts is not None:
             return self._decided.keep(doc, parts) if divisible and parts else parts

@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -103,17 +104,25 @@ class Found:
 @dataclass(frozen=True)
 class Looked:
     """What the photo splitter made of a file: the events that divide it (None: it is not
-    divided here), and the separator sheets in use that it found on the way, having looked at
-    every page of a `separator` workflow's file (None: not looked for), so that the stack
-    splitter does not render and search the same pages again."""
+    divided here), and what it found on the way, having looked at every page, so that the stack
+    splitter does not render and search the same pages again: the separator sheets in use of a
+    `separator` workflow's file, the blank pages of an `every_page` one (None: not looked for)."""
 
     events: list[Outgoing] | None = None
     separators: list[Separator] | None = None
+    blank: frozenset[int] | None = None
 
 
-def documents_on_pages(
-    count: int, look: Callable[[int], Image.Image], splitting: str
-) -> tuple[list[Found], list[Separator] | None]:
+class OnPages(NamedTuple):
+    """The documents on a file's pages (none when no page holds two), the separator sheets in
+    use (`separator`) and the blank pages (`every_page`) found on them, None where not looked for."""
+
+    documents: list[Found]
+    separators: list[Separator] | None
+    blank: frozenset[int] | None
+
+
+def documents_on_pages(count: int, look: Callable[[int], Image.Image], splitting: str) -> OnPages:
     """The documents in a file of ``count`` pages, each page looked at as ``look`` gives it (one
     at a time: a scan's page may be 35 MP): every document of a page that holds two or more, and
     the other pages grouped as the workflow's ``splitting`` groups a stack's (`plan_around`:
@@ -125,17 +134,19 @@ def documents_on_pages(
     seen: list[Separator] = []
     blank: set[int] = set()
     searched = splitting == "separator" and count > 1
+    spread = splitting == "every_page" and count > 1
     for page in range(count):
         image = look(page)
         found.append([quad / image.width for quad in find_documents(np.asarray(image))])
         separator = find_separator(page, image) if searched else None
         seen += [separator] if separator is not None else []
-        if splitting == "every_page" and count > 1 and is_blank(image):
+        if spread and is_blank(image):
             blank.add(page)
     separators = separators_in_use(seen, count) if searched else None
     crowded = {page for page, quads in enumerate(found) if len(quads) >= 2}
+    blank_pages = frozenset(blank) if spread else None
     if not crowded:
-        return [], separators
+        return OnPages([], separators, blank_pages)
     if separators is not None:  # a page of documents is no sheet (a barcode read as two regions)
         separators = [s for s in separators if s.page not in crowded]
     mode: SplitMode = "separator" if splitting == "separator" else "every_page"
@@ -147,7 +158,7 @@ def documents_on_pages(
             documents += [Found(pages, n, quad) for n, quad in enumerate(found[pages.first])]
         else:
             documents.append(Found(pages))
-    return documents, separators
+    return OnPages(documents, separators, blank_pages)
 
 
 class PhotoSplitter:
@@ -177,9 +188,9 @@ class PhotoSplitter:
         if doc.blob.media_type != PDF:
             # The page last looked at is the first cut from (a one-page photo: decoded once).
             page_of = lru_cache(maxsize=1)(partial(_image_page, data))
-            documents, separators = documents_on_pages(doc.page_count, page_of, mode)
+            documents, separators, blank = documents_on_pages(doc.page_count, page_of, mode)
             events = self._parts(doc, mode, data, documents, separators, page_of) if documents else None
-            return Looked(events, separators)
+            return Looked(events, separators, blank)
         with PdfFile(data) as pdf:
             if any(has_text_layer(pdf.text_layer(i).text) for i in range(pdf.page_count)):
                 return Looked()
@@ -188,9 +199,9 @@ class PhotoSplitter:
             # holds documents rendered again to cut them out.
             render = lru_cache(maxsize=1)(pdf.render)
             look = render if pdf.page_count == 1 else partial(pdf.render, dpi=DETECT_DPI)
-            documents, separators = documents_on_pages(pdf.page_count, look, mode)
+            documents, separators, blank = documents_on_pages(pdf.page_count, look, mode)
             events = self._parts(doc, mode, data, documents, separators, render) if documents else None
-            return Looked(events, separators)
+            return Looked(events, separators, blank)
 
     def _parts(
         self,

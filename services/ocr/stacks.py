@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from docroute import metrics, topics
@@ -75,15 +75,17 @@ class StackSplitter:
         read: Callable[[], Reading] | None = None,
         as_of: datetime | None = None,
         separators: Sequence[Separator] | None = None,
+        blank: Collection[int] | None = None,
     ) -> Sequence[Outgoing] | None:
         """The events that divide ``doc`` (its ``original``'s bytes) into its parts; None when it
         is read as one document (no splitting, a part already, one page, no separator found, one
         document found, or unreadable: the usual reading then fails it with its reason).
         ``read`` reads the whole stack (`auto`); a stack `auto` finds one document in keeps that
         reading for itself; ``as_of``: the time of its event (`auto` divides it with the version
-        live then); ``separators``: the separator sheets in use, where every page was looked at
-        for them already (`services.ocr.photos`). A stack that comes with a person's `division`
-        (review) is cut as it says, whatever the workflow's splitting is now."""
+        live then); ``separators``: the separator sheets in use, ``blank``: the blank pages,
+        where every page was looked at for them already (`services.ocr.photos`). A stack that
+        comes with a person's `division` (review) is cut as it says, whatever the workflow's
+        splitting is now."""
         if doc.division is not None:
             return self._cut(doc, doc.division, original)
         if splitting not in SPLIT_MODES or doc.purpose != "processing" or doc.part is not None:
@@ -100,9 +102,9 @@ class StackSplitter:
             return self._split_auto(doc, data, read, as_of) if read and self._boundaries else None
         try:
             if mode == "every_page":
-                parts, leading = every_page_parts(
-                    doc.page_count, _blank_pages(data, doc.blob.media_type, doc.page_count)
-                )
+                if blank is None:
+                    blank = _blank_pages(data, doc.blob.media_type, doc.page_count)
+                parts, leading = every_page_parts(doc.page_count, blank)
                 separators = [Separator(page, "blank") for page in leading]
             else:
                 if separators is None:

@@ -21,7 +21,7 @@ from docroute.events import Outgoing, new_event
 from services.ocr import photos, stacks
 from services.ocr.adapters import EngineSet
 from services.ocr.core.pdf import PdfFile
-from services.ocr.core.splitting import Separator, find_separator
+from services.ocr.core.splitting import Separator, find_separator, is_blank
 from services.ocr.handler import OcrHandler
 from services.ocr.photos import MAX_PHOTO_PAGES, PhotoSplitter
 from tests.factories.documents import make_text_pdf
@@ -188,3 +188,31 @@ def test_a_separator_workflows_scanned_file_is_searched_for_separators_once(
     [split] = [o.event.data for o in out if o.event.type == "document.split"]
     assert [(s.page, s.kind) for s in split.separators] == [(1, "blank")]
     assert sorted(searched) == [0, 1, 2]  # each page once (the stack splitter looked again: 6)
+
+
+def test_an_every_page_workflows_scanned_file_is_looked_at_for_blank_pages_once(
+    blobstore: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One receipt a page, each with its blank back: the photo splitter finds the blank pages as
+    it looks for documents, and the stack splitter keeps each back with its page without looking
+    at the pages again."""
+    looked: list[bool] = []
+
+    def counted(image: Image.Image) -> bool:
+        looked.append(True)
+        return is_blank(image)
+
+    monkeypatch.setattr(photos, "is_blank", counted)
+    monkeypatch.setattr(stacks, "is_blank", counted)
+    pages = [_on_a_page("receipt-scan.jpg"), _blank(), _on_a_page("receipt-scan.jpg"), _blank()]
+    handler = OcrHandler(
+        blobstore,
+        OneWorkflow(workflow_settings(labels=["receipt"], splitting="every_page")),  # type: ignore[arg-type]
+        EngineSet(),
+        max_pages=200,
+    )
+    doc = _received(blobstore, _pdf(pages))
+    out = handler.on_received(new_event("document.received", doc, source="test"))
+    parts = [o.event.data.part for o in out if o.event.type == "document.received"]
+    assert [(p.first_page, p.last_page) for p in parts] == [(0, 1), (2, 3)]
+    assert len(looked) == 4  # each page once (the stack splitter looked again: 8)
