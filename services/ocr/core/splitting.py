@@ -256,9 +256,8 @@ def every_page_parts(page_count: int, blank: Collection[int]) -> tuple[list[Page
     if not printed:
         return [PageRange(page, page) for page in range(page_count)], []
     ends = [*printed[1:], page_count]
-    return [PageRange(first, end - 1) for first, end in zip(printed, ends, strict=True)], list(
-        range(printed[0])
-    )
+    parts = [PageRange(first, end - 1) for first, end in zip(printed, ends, strict=True)]
+    return parts, list(range(printed[0]))
 
 
 def plan_around(
