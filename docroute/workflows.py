@@ -23,6 +23,12 @@ class WorkflowDirectory:
     def stop(self) -> None:
         self._view.stop()
 
+    def changed_after(self, workflow_id: str, time: datetime) -> bool:
+        """Whether the workflow's settings as known now were published after ``time``: a message
+        of that time may have been handled under others before (a redelivery)."""
+        event = self._view.get(workflow_id)
+        return event is not None and event.time > time
+
     def active(self) -> list[WorkflowUpdated]:
         """Every workflow not archived, as of the call (the topic is read to its end first)."""
         self._view.sync()

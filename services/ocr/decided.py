@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from docroute.blobstore import BlobStore
 from docroute.contracts._generated import DocumentReceived
@@ -30,6 +31,23 @@ def divided_key(stack_id: str) -> str:
     return f"ocr/{stack_id}/divided.json"
 
 
+def reading_key(document_id: str) -> str:
+    """Where the reading of a document read as one is kept (not a divided stack's: its parts
+    have their own)."""
+    return f"ocr/{document_id}.json"
+
+
+class Earlier(NamedTuple):
+    """What OCR did with a document when it got it before: the events of its division, or it
+    read it as one; neither when it never got it (or never finished)."""
+
+    events: Sequence[Outgoing] | None
+    read_as_one: bool
+
+
+NEVER_GOT = Earlier(None, read_as_one=False)
+
+
 class DecidedSplits:
     """The divisions OCR made, kept so that a redelivered stack is divided as it was."""
 
@@ -37,11 +55,28 @@ class DecidedSplits:
         self._store = store
 
     @staticmethod
-    def applies(doc: DocumentReceived, splitting: str | None) -> bool:
-        """Whether ``doc`` may be divided here: a document to process, not a part already, not a
-        person's division (cut as it says), of a workflow that splits."""
-        first_message = doc.part is None and doc.division is None
-        return splitting in SPLIT_MODES and doc.purpose == "processing" and first_message
+    def divisible(doc: DocumentReceived) -> bool:
+        """Whether ``doc`` may be divided here, by a workflow that splits: a document to process,
+        not a part already, not a person's division (cut as it says)."""
+        return doc.purpose == "processing" and doc.part is None and doc.division is None
+
+    @classmethod
+    def applies(cls, doc: DocumentReceived, splitting: str | None) -> bool:
+        """Whether ``doc`` may be divided here now, its workflow splitting as ``splitting``."""
+        return splitting in SPLIT_MODES and cls.divisible(doc)
+
+    def earlier(self, doc: DocumentReceived) -> Earlier:
+        """What was done with ``doc`` before (`Earlier`); nothing to send again when a person has
+        divided it since (theirs are on their way)."""
+        replayed = self.replay(doc)
+        if replayed is not None:
+            return Earlier(replayed, read_as_one=False)
+        document_id = str(doc.document_id)
+        if not self._store.exists(reading_key(document_id)):
+            return NEVER_GOT
+        if self._store.exists(division_key(document_id)):
+            return Earlier([], read_as_one=False)
+        return Earlier(None, read_as_one=True)
 
     def replay(self, doc: DocumentReceived) -> Sequence[Outgoing] | None:
         """The events of the division made of ``doc`` before (none to send when a person has

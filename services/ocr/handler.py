@@ -23,9 +23,9 @@ from services.ocr.core.engine import reading_engine
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError, OcrInputError
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import extract_document
-from services.ocr.decided import DecidedSplits
+from services.ocr.decided import DecidedSplits, reading_key
 from services.ocr.photos import PhotoSplitter
-from services.ocr.stacks import StackSplitter
+from services.ocr.stacks import SPLIT_MODES, StackSplitter
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +70,25 @@ class OcrHandler:
         # A stack the workflow splits goes on as its parts, each read as a document of its own.
         # A photo holding several documents (receipts) goes on as one part per document.
         # The original is fetched once, whichever of them looks at it first.
-        # A stack divided before is divided as it was (services.ocr.decided).
+        # A stack divided before is divided as it was, a document read as one is read as one
+        # again, across a release or a change of the workflow's splitting (services.ocr.decided).
         original = cache(partial(self._store.get, doc.blob.ref))
-        divisible = self._decided.applies(doc, workflow.splitting)
-        replayed = self._decided.replay(doc) if divisible else None
-        if replayed is not None:
-            return replayed
-        looked = self._photos.split(doc, workflow.splitting, original)
+        splitting = workflow.splitting
+        if self._decided.divisible(doc) and (
+            splitting in SPLIT_MODES or self._workflows.changed_after(str(doc.workflow_id), event.time)
+        ):
+            earlier = self._decided.earlier(doc)
+            if earlier.events is not None:
+                return earlier.events
+            splitting = None if earlier.read_as_one else splitting
+        divisible = self._decided.applies(doc, splitting)
+        looked = self._photos.split(doc, splitting, original)
         if looked.events is not None:
             return self._decided.keep(doc, looked.events) if divisible else looked.events
         read_whole = partial(self._read, doc, original, whole=True)
         parts = self._stacks.split(
             doc,
-            workflow.splitting,
+            splitting,
             original,
             read_whole,
             as_of=event.time,
@@ -96,9 +102,7 @@ class OcrHandler:
         result, crops = (kept, {}) if kept is not None else self._read(doc, original)
         for index, image in crops.items():  # before the result that says they exist
             self._store.put(crop_key(document_id, index), _jpeg(image), content_type="image/jpeg")
-        ocr_ref = self._store.put(
-            f"ocr/{document_id}.json", result.to_json(), content_type="application/json"
-        )
+        ocr_ref = self._store.put(reading_key(document_id), result.to_json(), content_type="application/json")
         for page in result.pages:
             metrics.PAGES.labels("ocr", page.source).inc()
         metrics.DOCUMENTS.labels("ocr").inc()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from docroute import topics
@@ -56,8 +57,13 @@ class OneWorkflow:
     """A service's workflow directory that knows one workflow, whatever id it is asked for: for a
     handler called directly, without the `workflow.updated` topic."""
 
-    def __init__(self, workflow: WorkflowUpdated) -> None:
+    def __init__(self, workflow: WorkflowUpdated, changed_at: datetime | None = None) -> None:
         self.workflow = workflow
+        # When its settings were published (None: before any document a test sends).
+        self.changed_at = changed_at
 
     def get(self, workflow_id: str, **_: object) -> WorkflowUpdated:
         return self.workflow
+
+    def changed_after(self, workflow_id: str, time: datetime) -> bool:
+        return self.changed_at is not None and self.changed_at > time

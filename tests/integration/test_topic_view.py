@@ -121,3 +121,24 @@ def test_a_change_published_before_an_event_is_seen_when_that_event_is_handled(
             directory.get(workflow_id, as_of=mail_sent_at)
     finally:
         directory.stop()
+
+
+def test_a_workflow_changed_after_a_message_says_so_as_of_that_message(
+    settings: Any, producer: EventProducer
+) -> None:
+    """OCR asks whether a workflow changed after a redelivered stack was sent (its splitting may
+    have been another then): the settings' own publication time answers, not the call's."""
+    directory = WorkflowDirectory(settings.kafka)
+    workflow = workflow_settings(labels=["invoice"], splitting="separator")
+    try:
+        workflow_id = send_workflow(producer, workflow)
+        sent_between = datetime.now(UTC)
+        assert directory.changed_after(workflow_id, sent_between) is False  # unknown to the view yet
+        directory.get(workflow_id)
+        assert directory.changed_after(workflow_id, sent_between) is False
+        send_workflow(producer, workflow.model_copy(update={"splitting": "none"}))
+        assert directory.get(workflow_id, as_of=datetime.now(UTC)).splitting == "none"
+        assert directory.changed_after(workflow_id, sent_between) is True
+        assert directory.changed_after(workflow_id, datetime.now(UTC)) is False
+    finally:
+        directory.stop()
