@@ -166,6 +166,10 @@ class Burst:
     seconds: float
     cpu_s: dict[str, float]
     handled: dict[str, tuple[float, float]]
+    # Once the pipeline is full: the pages routed after the first routed document, and the time
+    # from that route to the last (a burst's first document crosses every stage alone first).
+    full_pages: int = 0
+    full_seconds: float = 0.0
 
 
 def measure_burst(
@@ -178,7 +182,8 @@ def measure_burst(
     log.wait_done(ids, timeout_s)
     cpu_after, handled_after = stack.cpu_seconds(), stack.handling()
     stack.check_running()
-    last = max(events.get("document.routed", (0.0, {}))[0] for events in log.events_of(ids))
+    routed = [events.get("document.routed", (0.0, {}))[0] for events in log.events_of(ids)]
+    last = max(routed)
     return Burst(
         submitted,
         sum(d.pages for d in docs),
@@ -188,12 +193,22 @@ def measure_burst(
             n: (s - handled_before.get(n, (0.0, 0.0))[0], c - handled_before.get(n, (0.0, 0.0))[1])
             for n, (s, c) in handled_after.items()
         },
+        *once_full(routed, [d.pages for d in docs]),
     )
+
+
+def once_full(routed: list[float], pages: list[int]) -> tuple[int, float]:
+    """The pages routed after the first document routed (``routed``: each document's route time,
+    ``pages`` its pages), and the time from that route to the last: the pipeline's rate once
+    every stage has work, without the fill (the first document crossing the stages alone)."""
+    first = min(range(len(routed)), key=routed.__getitem__)
+    return sum(pages) - pages[first], max(routed) - routed[first]
 
 
 def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
     """Median pages/s over the bursts; latencies, CPU and handler time pooled over all of them."""
     rates = [b.pages / b.seconds for b in bursts]
+    full = [b.full_pages / b.full_seconds for b in bursts if b.full_seconds > 0]
     pages = sum(b.pages for b in bursts)
     names = {n for b in bursts for n in b.cpu_s}
     handled = {n: [sum(b.handled.get(n, (0.0, 0.0))[i] for b in bursts) for i in (0, 1)] for n in names}
@@ -203,6 +218,8 @@ def summarize_bursts(log: EventLog, bursts: list[Burst]) -> dict[str, Any]:
         "pages": bursts[0].pages,
         "pages_per_s": round(float(np.median(rates)), 3),
         "pages_per_s_runs": [round(r, 3) for r in rates],
+        "pages_per_s_full": round(float(np.median(full)), 3) if full else None,
+        "pages_per_s_full_runs": [round(r, 3) for r in full],
         "seconds_runs": [round(b.seconds, 3) for b in bursts],
         **outcome(log, [s for b in bursts for s in b.submitted]),
         "cpu_s_per_page": {n: round(sum(b.cpu_s.get(n, 0.0) for b in bursts) / pages, 4) for n in names},

@@ -41,6 +41,17 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _full(burst: dict[str, Any]) -> str:
+    """The rate once full; "-" for figures saved before it was measured."""
+    if burst.get("pages_per_s_full") is None:
+        return "-"
+    return f"{burst['pages_per_s_full']:.2f} ({_range(burst['pages_per_s_full_runs'])})"
+
+
+def _ratio(part: float | None, whole: float) -> str:
+    return "-" if part is None else f"{part / whole:.2f}"
+
+
 def _main_table(r: dict[str, Any]) -> list[str]:
     p, ip, one = r["pipeline"], r["in_process"], r["one_at_a_time"]
     kinds = ("text", "scans")
@@ -60,6 +71,14 @@ def _main_table(r: dict[str, Any]) -> list[str]:
             [f"{ip[k]['pages_per_s']:.2f} ({_range(ip[k]['pages_per_s_runs'])})" for k in kinds],
         ),
         _row("pipeline / in-process", [f"{p[k]['pages_per_s'] / ip[k]['pages_per_s']:.2f}" for k in kinds]),
+        _row(
+            "pipeline pages/s once full, median (range): first routed -> last routed",
+            [_full(p[k]) for k in kinds],
+        ),
+        _row(
+            "pipeline once full / in-process",
+            [_ratio(p[k].get("pages_per_s_full"), ip[k]["pages_per_s"]) for k in kinds],
+        ),
         _row(
             "right class: pipeline / in-process",
             [f"{p[k]['accuracy']:.0%} / {ip[k]['accuracy']:.0%}" for k in kinds],

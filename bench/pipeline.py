@@ -13,6 +13,9 @@ below); then
 1. burst throughput: 40 text PDFs x 2 pages, then 12 PNG scans, each burst sent back to back
    as `mail.received` with inline base64, three times with fresh documents; pages / (first
    submit -> the last `document.routed` event's CloudEvents `time`), median of the repeats;
+   and once the pipeline is full, the pages after the first routed document / (its route ->
+   the last), which leaves out the time the first document crosses the stages alone;
+   `--text-docs` and `--scans` size the bursts;
 2. the same documents through the pure cores in this process, after the stack is stopped;
 3. p50/p95 per stage from the events' `time` attributes, in the bursts (queueing included) and
    with one document at a time (an idle pipeline);
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -70,6 +74,8 @@ def main() -> int:
         help="keep Tansu's log in localbucket as `docroute up` does (tests: in memory)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the run directory (logs, S3 data)")
+    parser.add_argument("--text-docs", type=int, help="text PDFs a burst (default 40)")
+    parser.add_argument("--scans", type=int, help="scans a burst (default 12)")
     parser.add_argument(
         "--service-env",
         action="append",
@@ -84,6 +90,9 @@ def main() -> int:
     started = time.monotonic()
     load_before = list(os.getloadavg())
     sizes = _corpus.QUICK if args.quick else _corpus.DEFAULT
+    sizes = dataclasses.replace(
+        sizes, text_docs=args.text_docs or sizes.text_docs, scans=args.scans or sizes.scans
+    )
     print("generating documents", flush=True)
     corpus = _make_corpus(sizes)
     run_dir = Path(tempfile.mkdtemp(prefix="docroute-bench-"))

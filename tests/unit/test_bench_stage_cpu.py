@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bench._inprocess import IN_PROCESS_STAGES, InProcessRun, summary
+from bench._phases import once_full
 from bench._report import idle_ms_per_page, stage_cpu_ms
 
 
@@ -45,3 +46,9 @@ def test_the_idle_rate_times_the_bursts_length_is_shared_over_their_pages() -> N
     assert idle_ms_per_page(results, "text") is None  # a run from before the idle phase
     results["idle_cpu_s_per_s"] = {"broker": 0.05, "router": 0.03}
     assert idle_ms_per_page(results, "text") == pytest.approx(0.08 * 10.0 / 160 * 1000)
+
+
+def test_the_rate_once_full_leaves_out_the_first_document_routed_and_its_wait() -> None:
+    # Routed in another order than sent: the first routed (the third, 2 pages) starts the clock.
+    pages, seconds = once_full([5.0, 6.5, 4.0, 7.0], [1, 3, 2, 1])
+    assert (pages, seconds) == (5, 3.0)
