@@ -8,8 +8,9 @@ is the same mail, and ingest and the router give its document one route.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
+
+import pybase64
 
 from docroute import topics
 from docroute.blobstore import BlobStore
@@ -53,7 +54,7 @@ class MailPublisher:
         """Send the file (checked with `refusal` first) as mail `mail_id`; the event id derives
         from `step` and the mail id, so a republished mail repeats it."""
         if len(data) <= self.inline_limit:
-            attachment = Attachment(filename=filename, content_base64=base64.b64encode(data).decode())
+            attachment = Attachment(filename=filename, content_base64=pybase64.b64encode(data).decode())
         else:
             assert self.inbox is not None, "refusal() refuses a large file without an inbox"
             ref = self.inbox.store.put(f"{self.inbox.prefix}{self.workflow_id}/{mail_id}", data)

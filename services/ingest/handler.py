@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -154,7 +153,7 @@ class IngestHandler:
             ),
             blob=Blob(
                 ref=ref,
-                sha256=hashlib.sha256(accepted.data).hexdigest(),
+                sha256=accepted.sha256,
                 size=len(accepted.data),
                 media_type=accepted.media_type,
             ),
@@ -180,7 +179,7 @@ class IngestHandler:
 
     def _keep_original(self, accepted: AcceptedFile) -> str:
         """Store the bytes under their digest (once); their S3 reference."""
-        key = f"originals/sha256/{hashlib.sha256(accepted.data).hexdigest()}"
+        key = f"originals/sha256/{accepted.sha256}"
         self._store.put_if_absent(key, accepted.data, content_type=accepted.media_type)
         return str(self._store.ref(key))
 
