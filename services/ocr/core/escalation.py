@@ -62,13 +62,16 @@ def ink_covered(image: Image.Image, words: Sequence[OcrWord]) -> float | None:
     scale = 1.0
     if max(grey.size) > _SIDE:
         scale = _SIDE / max(grey.size)
-        grey = grey.resize((max(round(grey.width * scale), 1), max(round(grey.height * scale), 1)))
+        # Nearest, not the default bicubic: a share of pixels needs a sample of them, not a
+        # smooth picture (1.5 ms against 22 on a 200-dpi page; bench/ink_cover.py).
+        size = (max(round(grey.width * scale), 1), max(round(grey.height * scale), 1))
+        grey = grey.resize(size, Image.Resampling.NEAREST)
     dark = np.asarray(grey) < _DARK
-    total = int(dark.sum())
+    total = np.count_nonzero(dark)
     if total < MIN_INK_PIXELS:
         return None
     inside = np.zeros_like(dark)
     for word in words:
         x0, y0, x1, y1 = (round(value * scale) for value in word.box)
         inside[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = True
-    return float((dark & inside).sum()) / total
+    return np.count_nonzero(dark & inside) / total

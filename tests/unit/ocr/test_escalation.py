@@ -76,6 +76,17 @@ def test_ink_coverage_of_the_words_read() -> None:
     assert 0.0 < ink_covered(page, [top_half]) < 1.0  # type: ignore[operator]
 
 
+def test_a_page_over_2000_px_keeps_its_ink_share_when_sampled_down() -> None:
+    # A 4000 x 3000 photo: 2,000 dark pixels of stroke per 20-px column band, half of the bands
+    # inside the word box: sampled to 2000 px (every other pixel), the share stays a half.
+    page = Image.new("L", (4000, 3000), 255)
+    for x in range(100, 3900, 40):
+        page.paste(0, (x, 1000, x + 3, 2000))  # 3-px strokes, thinner than the step sampled over
+    left = OcrWord(text="x", confidence=1.0, box=(0, 0, 2000, 3000))
+    assert ink_covered(page, [left]) == pytest.approx(0.5, abs=0.02)
+    assert ink_covered(page.convert("RGB"), []) == 0.0
+
+
 def test_a_poorly_read_page_is_read_again_and_the_stronger_read_kept() -> None:
     fast = ScriptedEngine("tesseract", "lNV0lCE 47l1 Tota1 due 12O.OO EUR", 0.41)
     strong = ScriptedEngine("paddle", "INVOICE 4711 Total due: 120.00 EUR", 0.95)
