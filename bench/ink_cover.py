@@ -26,14 +26,13 @@ from collections.abc import Callable, Sequence
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-import numpy as np
 from PIL import Image
 
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
 from docroute.ocr_result import OcrWord
 from services.ocr.adapters import TesseractEngine
-from services.ocr.core.escalation import _DARK, _SIDE, MIN_INK_PIXELS, EscalationRule, ink_covered
+from services.ocr.core.escalation import EscalationRule, ink_covered
 from services.ocr.core.extract import MAX_OCR_SIDE
 from tests.factories.documents import DOCUMENT_KINDS, document_lines, render_scanned_page
 
@@ -42,20 +41,7 @@ Cover = Callable[[Image.Image, Sequence[OcrWord]], float | None]
 
 def bicubic_ink_covered(image: Image.Image, words: Sequence[OcrWord]) -> float | None:
     """The rule before: sampled down with Pillow's default (bicubic) resampling."""
-    grey = image.convert("L")
-    scale = 1.0
-    if max(grey.size) > _SIDE:
-        scale = _SIDE / max(grey.size)
-        grey = grey.resize((max(round(grey.width * scale), 1), max(round(grey.height * scale), 1)))
-    dark = np.asarray(grey) < _DARK
-    total = int(dark.sum())
-    if total < MIN_INK_PIXELS:
-        return None
-    inside = np.zeros_like(dark)
-    for word in words:
-        x0, y0, x1, y1 = (round(value * scale) for value in word.box)
-        inside[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = True
-    return float((dark & inside).sum()) / total
+    return ink_covered(image, words, Image.Resampling.BICUBIC)
 
 
 def _cpu_ms(cover: Cover, image: Image.Image, words: Sequence[OcrWord]) -> float:
