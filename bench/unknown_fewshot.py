@@ -47,7 +47,8 @@ left-out kinds' share sent to review / known documents flagged at each method's 
 whole curve (limit set on the draws) at 1 / 2 / 5 / 10 / 20 % of known documents flagged,
 whether issue 13's goal (90 / 5) is on it, per left-out kind for the default, "meta" and the
 generative variants, the known documents each flags per kind and language, and a left-out kind
-of several languages per language (a word view can tell a kind by its language alone).
+of several languages per language (a word view can tell a kind by its language alone); `--lang
+en` reports on the test documents of one language only.
 """
 
 from __future__ import annotations
@@ -592,6 +593,26 @@ def report(
             print(f"    {code} ({(lang == code).sum()} documents): {' / '.join(cells)}")
 
 
+def only_language(
+    rows: list[dict[str, Any]], scored: list[Scores], langs: Sequence[str], code: str
+) -> tuple[list[dict[str, Any]], list[Scores]]:
+    """The runs' test documents of language `code` only (known and left out; the training samples
+    as drawn): does a method's gain hold where the language tells nothing?"""
+    out_rows, out_scored = [], []
+    for row, scores in zip(rows, scored, strict=True):
+        mk = np.array([langs[j] == code for j in row["known"]], dtype=bool)
+        mu = np.array([langs[j] == code for j in row["unknown"]], dtype=bool)
+        if not mk.any() or not mu.any():
+            continue
+        kept = dict(row)
+        kept["known"] = [j for j, m in zip(row["known"], mk, strict=True) if m]
+        kept["unknown"] = [j for j, m in zip(row["unknown"], mu, strict=True) if m]
+        kept["pu"] = [p for p, m in zip(row["pu"], mu, strict=True) if m]
+        out_rows.append(kept)
+        out_scored.append({name: (k[mk], u[mu]) for name, (k, u) in scores.items()})
+    return out_rows, out_scored
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0", help="comma-separated seeds to train")
@@ -602,6 +623,7 @@ def main() -> None:
     parser.add_argument("--duplicate", type=float, default=0.9, help="folds hold out together above this")
     parser.add_argument("--design", default="0,1", help="seeds the variants were designed on")
     parser.add_argument("--no-score", action="store_true", help="collect the runs (--json) and stop")
+    parser.add_argument("--lang", help="report on the test documents of this language only (e.g. en)")
     parser.add_argument(
         "--only-generative", action="store_true", help="score the default and the generative variants only"
     )
@@ -631,6 +653,9 @@ def main() -> None:
     design = {int(s) for s in args.design.split(",") if s}
     seeds = sorted({r["seed"] for r in rows})
     langs, kinds = [d.lang for d in bench.docs], [d.kind for d in bench.docs]
+    if args.lang:
+        rows, scored = only_language(rows, scored, langs, args.lang)
+        print(f"test documents in {args.lang} only: {len(rows)} runs")
     report(rows, scored, [s for s in seeds if s in design], "seeds designed on", langs, kinds)
     report(rows, scored, [s for s in seeds if s not in design], "held-out seeds", langs, kinds)
 
