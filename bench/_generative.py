@@ -20,12 +20,28 @@ z-scores against the class's own held-out ones ("z").
 The token counts are taken once per process over every corpus document and the background set
 (one vocabulary is only an index: a token with no count in a run's training samples or the
 background is treated as unseen, so nothing is learnt from the test documents).
+
+Language-aware variants (the view reads language as much as kind: docs/quality.md, 2026-12-03):
+`gate` makes the view abstain on a document whose language none of the gate class's training
+samples is written in ('pred': the product's predicted class, 'best': the generative best class;
+the held-out samples that calibrate the limit are gated by their own class's samples in the other
+folds, and the limit is taken over those it speaks on), so only the default decides there; `langs`
+says where the languages come from ('detected': langdetect as the OCR service runs it, on the
+first 3,000 characters of every document, training sample and background text; 'corpus': the
+corpus's `lang` field, an upper bound; the background texts are detected either way);
+`lang_mu` > 0 fits a background model per language (that language's background texts and
+samples, Dirichlet-smoothed with `lang_mu` tokens towards the pooled one) and reads a document's
+llr over its own language's background.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +49,8 @@ import numpy.typing as npt
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
+from bench._language_view import detect
+from bench.corpus.build import DEFAULT_OUT
 from docroute.classifier.background import load_background
 from services.trainer.core.outlier_exposure import conformal_limit, duplicate_folds
 
@@ -62,6 +80,13 @@ class Spec:
     read: str = "pred"
     limit: str = "z"
     share: float = 0.05  # the conformal limit's share of held-out samples above it
+    gate: str = "none"  # 'pred' | 'best': abstain on a language the gate class's samples lack
+    langs: str = "detected"  # 'detected' (langdetect) | 'corpus' (the corpus's lang field)
+    lang_mu: float = 0.0  # > 0: a background model per language, smoothed towards the pooled one
+    gate_min: int = 1  # the gate passes a language at least this many of the class's samples are in
+
+
+ABSTAIN = -1e6  # an abstaining view's gap to its limit: never flagged, at any limit of the curve
 
 
 class Counts:
@@ -89,6 +114,27 @@ def counts_for(bench: Any, tokens: str) -> Counts:
     return _CACHE[key]
 
 
+_LANGS: dict[tuple[int, str], tuple[list[str | None], list[str | None]]] = {}
+
+
+def languages_for(bench: Any, source: str) -> tuple[list[str | None], list[str | None]]:
+    """The language of every bench document ('detected' or 'corpus') and of every background
+    text (always detected), detections cached on disk beside the embeddings."""
+    key = (id(bench), source)
+    if key not in _LANGS:
+        bg_texts = list(load_background().texts)
+        digest = hashlib.sha256("\n".join([*bench.texts, *bg_texts]).encode()).hexdigest()[:16]
+        path = Path(DEFAULT_OUT) / f"langs-detected-{digest}.json"
+        if path.exists():
+            found = json.loads(path.read_text())
+        else:
+            found = {"docs": detect(list(bench.texts)), "background": detect(bg_texts)}
+            path.write_text(json.dumps(found))
+        docs = [d.lang for d in bench.docs] if source == "corpus" else found["docs"]
+        _LANGS[key] = (docs, found["background"])
+    return _LANGS[key]
+
+
 def _view(x: sparse.csr_matrix, counts: str) -> sparse.csr_matrix:
     if counts == "binary":
         x = x.copy()
@@ -100,26 +146,56 @@ class ClassLMs:
     """The class language models over the background one: llr per class of any count rows."""
 
     def __init__(
-        self, x: sparse.csr_matrix, y: npt.NDArray[np.int64], n: int, bg: sparse.csr_matrix, mu: float
+        self,
+        x: sparse.csr_matrix,
+        y: npt.NDArray[np.int64],
+        n: int,
+        bg: sparse.csr_matrix,
+        mu: float,
+        lang_mu: float = 0.0,
+        x_langs: npt.NDArray[np.object_] | None = None,
+        bg_langs: npt.NDArray[np.object_] | None = None,
     ):
         pooled = np.asarray(x.sum(0)).ravel() + np.asarray(bg.sum(0)).ravel()
-        seen = pooled > 0
+        self.seen = pooled > 0
         total = pooled.sum()
-        p_bg = (pooled + 1.0) / (total + seen.sum() + 1.0)
-        ratios = []
-        self.unseen = np.zeros(n)
-        for c in range(n):
-            n_c = np.asarray(x[y == c].sum(0)).ravel()
-            big_n = n_c.sum()
-            ratios.append(np.log((n_c + mu * p_bg) / ((big_n + mu) * p_bg)))
-            self.unseen[c] = np.log(mu / (big_n + mu))
-        # Tokens no training sample nor background row holds: the unseen cost of each class.
-        self.ratios = np.stack(ratios, axis=1)  # V x n
-        self.ratios[~seen] = self.unseen[None, :]
+        p_bg = (pooled + 1.0) / (total + self.seen.sum() + 1.0)
+        self.mu = mu
+        self.n_c = [np.asarray(x[y == c].sum(0)).ravel() for c in range(n)]
+        self.unseen = np.array([np.log(mu / (n_c.sum() + mu)) for n_c in self.n_c])
+        self.ratios = self._ratios(p_bg)  # V x n
+        # A background per language (the language's background texts and samples, smoothed
+        # towards the pooled background with lang_mu tokens): a document is read over its own.
+        self.by_lang: dict[str, F64] = {}  # the language's background distribution
+        if lang_mu > 0 and x_langs is not None and bg_langs is not None:
+            for code in sorted({c for c in x_langs if c is not None}):
+                n_l = np.asarray(x[x_langs == code].sum(0)).ravel()
+                if (bg_langs == code).any():
+                    n_l = n_l + np.asarray(bg[bg_langs == code].sum(0)).ravel()
+                self.by_lang[code] = (n_l + lang_mu * p_bg) / (n_l.sum() + lang_mu)
 
-    def llr(self, rows: sparse.csr_matrix) -> F64:
+    def _ratios(self, p_ref: F64, cols: npt.NDArray[np.int64] | None = None) -> F64:
+        """log p_c / p_ref per token (the columns `cols` only, when given) and class."""
+        pick = slice(None) if cols is None else cols
+        p = p_ref[pick]
+        ratios = np.stack(
+            [np.log((n_c[pick] + self.mu * p) / ((n_c.sum() + self.mu) * p)) for n_c in self.n_c], axis=1
+        )
+        # Tokens no training sample nor background row holds: the unseen cost of each class.
+        ratios[~self.seen[pick]] = self.unseen[None, :]
+        return ratios
+
+    def llr(self, rows: sparse.csr_matrix, langs: npt.NDArray[np.object_] | None = None) -> F64:
         length = np.maximum(np.asarray(rows.sum(1)).ravel(), 1.0)
-        return np.asarray(rows @ self.ratios, dtype=np.float64) / length[:, None]
+        out = np.asarray(rows @ self.ratios, dtype=np.float64)
+        if self.by_lang and langs is not None:
+            for code, p_lang in self.by_lang.items():
+                mask = langs == code
+                if mask.any():
+                    sub = rows[np.flatnonzero(mask)]
+                    cols = np.unique(sub.indices)
+                    out[mask] = np.asarray(sub[:, cols] @ self._ratios(p_lang, cols), dtype=np.float64)
+        return out / length[:, None]
 
 
 def _read(
@@ -156,22 +232,67 @@ def generative_scores(
     train = np.asarray(row["train"])
     x = x_all[train]
     n = int(y.max()) + 1
+    aware = spec.gate != "none" or spec.lang_mu > 0
+    if aware:
+        doc_langs, bg_list = languages_for(bench, spec.langs)
+        langs_all = np.array(doc_langs, dtype=object)
+        bg_langs = np.array(bg_list, dtype=object)
+    else:
+        langs_all = bg_langs = None
+    x_langs = langs_all[train] if langs_all is not None else None
+
+    def fit(keep: npt.NDArray[np.bool_]) -> ClassLMs:
+        return ClassLMs(
+            x[keep],
+            y[keep],
+            n,
+            bg,
+            spec.mu,
+            spec.lang_mu,
+            None if x_langs is None else x_langs[keep],
+            bg_langs,
+        )
+
+    def speaks(
+        doc_langs: npt.NDArray[np.object_] | None, classes: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.bool_]:
+        """Whether the view speaks: the document's language is one of the gate class's samples'."""
+        if spec.gate == "none" or doc_langs is None or x_langs is None:
+            return np.ones(len(classes), dtype=bool)
+        own = []
+        for c in range(n):
+            found = Counter(x_langs[keep & (y == c)])
+            own.append({code for code, k in found.items() if code is not None and k >= spec.gate_min})
+        return np.array(
+            [lang is not None and lang in own[c] for lang, c in zip(doc_langs, classes, strict=True)],
+            dtype=bool,
+        )
+
     # Held-out novelty of the workflow's own samples, each under its own class.
     folds = duplicate_folds(bench.emb[train].astype(np.float64), y, n_folds, row["seed"], duplicate)
     held = np.zeros(len(y))
     held_class = y.copy()
+    held_speaks = np.ones(len(y), dtype=bool)
     for fold in np.unique(folds):
         test = folds == fold
-        lms = ClassLMs(x[~test], y[~test], n, bg, spec.mu)
+        lms = fit(~test)
+        held_langs = None if x_langs is None else x_langs[test]
         held[test], held_class[test] = _read(
-            lms.llr(x[test]), None if spec.read == "max" else y[test], spec.read == "margin"
+            lms.llr(x[test], held_langs), None if spec.read == "max" else y[test], spec.read == "margin"
         )
-    lms = ClassLMs(x, y, n, bg, spec.mu)
+        gate_class = held_class[test] if spec.gate == "best" else y[test]
+        held_speaks[test] = speaks(held_langs, gate_class, ~test)
+    lms = fit(np.ones(len(y), dtype=bool))
     sides = []
+    gates = []
     for side, key in enumerate(("known", "unknown")):
-        llr = lms.llr(x_all[np.asarray(row[key])])
+        idx = np.asarray(row[key], dtype=np.int64)
+        side_langs = None if langs_all is None else langs_all[idx]
+        llr = lms.llr(x_all[idx], side_langs)
         classes = predicted[side] if spec.read != "max" and predicted is not None else None
         sides.append(_read(llr, classes, spec.read == "margin"))
+        gate_class = predicted[side] if spec.gate == "pred" and predicted is not None else sides[-1][1]
+        gates.append(speaks(side_langs, gate_class, np.ones(len(y), dtype=bool)))
     if spec.limit == "z":  # each class's novelties against its own held-out ones
         mean = np.array(
             [held[held_class == c].mean() if (held_class == c).any() else held.mean() for c in range(n)]
@@ -184,6 +305,11 @@ def generative_scores(
         )
         held = (held - mean[held_class]) / std[held_class]
         sides = [((s - mean[c]) / std[c], c) for s, c in sides]
-    limit = conformal_limit(held, spec.share if share is None else share)
-    spread = max(float(held.std()), 1e-3)
-    return (sides[0][0] - limit) / spread, (sides[1][0] - limit) / spread
+    # The limit over the held-out samples the view speaks on (all of them when it never abstains).
+    spoken = held[held_speaks] if held_speaks.any() else held
+    limit = conformal_limit(spoken, spec.share if share is None else share)
+    spread = max(float(spoken.std()), 1e-3)
+    out = []
+    for (s, _), gate in zip(sides, gates, strict=True):
+        out.append(np.where(gate, (s - limit) / spread, ABSTAIN))
+    return out[0], out[1]

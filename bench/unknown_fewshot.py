@@ -40,6 +40,12 @@ embedding view at x2.0 unless said:
   (or 5 %) of the samples' held-out novelties (near-duplicate folds). Every variant tried on seeds
   0-1 with `--gen-grid` (a substring picks some: `--gen-grid="pooled at"`); `--only-generative`
   scores the default and the generative variants alone (~1 min for 48 runs);
+- a language-aware generative score: the same view abstaining where the document's language
+  (langdetect, or the corpus's field) is none of its predicted class's samples' (`Spec.gate`;
+  `gate_min`: at least that many samples), or read over a per-language background (`lang_mu`);
+  `--gen-grid=gate` / `--gen-grid=samples` for the variants tried on seeds 0-1;
+  `--another-language 0,1` scores bench/quality.py's another-language slices (a kind trained in
+  its main language, routed right in its others) with each generative view beside the default;
 - each variant beside the whole default ("default | x"): flagged by either.
 
 Printed per seed group (those the variants were designed on, `--design`, and the others): the
@@ -55,7 +61,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,9 +85,11 @@ from bench.quality import (
     Run,
     budget_points,
     goal_reached,
+    group_split,
     leave_one_out,
     m_background,
     m_product,
+    routed,
 )
 from docroute.classifier.novelty import unit_rows
 from docroute.classifier.openset import BackgroundRule, UnknownConfig, class_knn_distance
@@ -131,23 +141,55 @@ GENERATIVE: dict[str, Spec] = {
     "gen: chars, best class, limit 2 %": Spec("chars", "tf", 3000.0, "max", "pooled", 0.02),
     "gen: chars, best class, limit 5 %": Spec("chars", "tf", 3000.0, "max", "pooled", 0.05),
     "gen: words, best class, limit 2 %": Spec("words", "tf", 3000.0, "max", "pooled", 0.02),
+    # language-aware, chosen on seeds 0-1 (docs/quality.md, 2026-12-03 ~06:45): the view abstains
+    # where the document's language (langdetect) is none of its predicted class's samples'; the
+    # corpus's lang field beside it; a per-language background flagged 5-7 % alone: dropped
+    "gen: chars, 2 %, language gate (langdetect)": Spec(
+        "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected"
+    ),
+    "gen: chars, 2 %, language gate (corpus lang)": Spec(
+        "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "corpus"
+    ),
 }
 # Left-out kinds whose own curve is printed (the ones the default lets through).
 CURVE_KINDS = ("invoice", "minutes")
 # Every generative variant tried on seeds 0-1 (--gen-grid).
-GENERATIVE_GRID: dict[str, Spec] = {
-    f"gen: {t} {c} mu {mu:g} {r} {lim}": Spec(t, c, mu, r, lim)
-    for t in ("words", "chars")
-    for c in ("tf", "binary")
-    for mu in (100.0, 1000.0, 10000.0)
-    for r in ("pred", "max", "margin")
-    for lim in ("pooled", "z")
-} | {
-    f"gen: chars tf mu {mu:g} {r} pooled at {share:g}": Spec("chars", "tf", mu, r, "pooled", share)
-    for mu in (1000.0, 3000.0, 10000.0)
-    for r in ("pred", "max")
-    for share in (0.03, 0.02, 0.015, 0.01, 0.005)
-}
+GENERATIVE_GRID: dict[str, Spec] = (
+    {
+        f"gen: {t} {c} mu {mu:g} {r} {lim}": Spec(t, c, mu, r, lim)
+        for t in ("words", "chars")
+        for c in ("tf", "binary")
+        for mu in (100.0, 1000.0, 10000.0)
+        for r in ("pred", "max", "margin")
+        for lim in ("pooled", "z")
+    }
+    | {
+        f"gen: chars tf mu {mu:g} {r} pooled at {share:g}": Spec("chars", "tf", mu, r, "pooled", share)
+        for mu in (1000.0, 3000.0, 10000.0)
+        for r in ("pred", "max")
+        for share in (0.03, 0.02, 0.015, 0.01, 0.005)
+    }
+    | {
+        # Language-aware (docs/quality.md, 2026-12-03 ~06:45): the view abstains where the document's
+        # language is absent from the gate class's samples, and/or reads a per-language background.
+        f"gen: chars tf mu 3000 max pooled at {share:g}, gate {gate}, {langs}, lang bg {lang_mu:g}": Spec(
+            "chars", "tf", 3000.0, "max", "pooled", share, gate, langs, lang_mu
+        )
+        for share in (0.02, 0.05)
+        for gate in ("none", "pred", "best")
+        for langs in ("detected", "corpus")
+        for lang_mu in (0.0, 3000.0)
+        if gate != "none" or lang_mu > 0
+    }
+    | {
+        # the gate passes a language only when that many of the class's samples are in it (tried
+        # after the held-out figures of the gate above: not a held-out claim)
+        f"gen: chars tf mu 3000 max pooled at 0.02, gate pred, detected, at least {k} samples": Spec(
+            "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected", 0.0, k
+        )
+        for k in (2, 3, 5, 8)
+    }
+)
 FEATURES = ("bg", "bg_gap", "energy", "pmax", "dist", "contrast", "to_bg", "nn1")
 
 
@@ -613,6 +655,66 @@ def only_language(
     return out_rows, out_scored
 
 
+def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: float) -> None:
+    """bench/quality.py's another-language slices (`cross_language`: each kind with several
+    languages trained on its main one, the same draws) with each generative variant beside the
+    default: routed right is the right class, routed by the product (confidence and the default's
+    unknown rule) and not flagged by the view. Per slice and per document language."""
+    langs = {k: Counter(d.lang for d in bench.docs if d.kind == k) for k in bench.kinds}
+    cells: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    per_lang: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for seed in seeds:
+        for kind, counts in langs.items():
+            if len(counts) < 2:
+                continue
+            main = counts.most_common(1)[0][0]
+            train, test = group_split(
+                bench.docs, bench.kinds, size, random.Random(2000 + seed), lang={kind: main}
+            )
+            test = [i for i in test if bench.docs[i].kind == kind and bench.docs[i].lang != main]
+            if not test:
+                continue
+            started = time.perf_counter()
+            model = bench.train(train, seed)
+            probs = bench.predict(model, test)
+            right = np.array([model.labels[j] == kind for j in probs.argmax(1)])
+            go = routed(model, bench, test, probs)
+            names = sorted({bench.docs[i].kind for i in train})
+            y = np.array([names.index(bench.docs[i].kind) for i in train], dtype=np.int64)
+            pred = np.array([names.index(model.labels[j]) for j in probs.argmax(1)], dtype=np.int64)
+            row = {"train": train, "known": test, "unknown": [], "seed": seed}
+            key = f"{kind} ({main} -> others)"
+            doc_langs = [bench.docs[i].lang for i in test]
+            cells[key]["documents"].append(float(len(test)))
+            cells[key]["top-1"].append(float(right.mean()))
+            cells[key]["default"].append(float((right & go).mean()))
+            for lang, ok in zip(doc_langs, right & go, strict=True):
+                per_lang[f"{kind} {lang}"]["default"].append(bool(ok))
+            for name, spec in GENERATIVE.items():
+                gk, _ = generative_scores(
+                    bench, row, y, (pred, np.zeros(0, dtype=np.int64)), spec, None, N_FOLDS, duplicate
+                )
+                flag = gk > 0
+                kept = right & go & ~flag
+                cells[key][f"default | {name}"].append(float(kept.mean()))
+                cells[key][f"{name}: flagged"].append(float(flag.mean()))
+                for lang, ok in zip(doc_langs, kept, strict=True):
+                    per_lang[f"{kind} {lang}"][f"default | {name}"].append(bool(ok))
+            print(f"  seed {seed}, {key}: {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"\n## another language (bench/quality.py's slices), seeds {', '.join(map(str, seeds))}, {size}/class"
+    )
+    print("  routed right (mean over seeds; 'flagged': the view's share of the slice flagged)")
+    for key, by_method in cells.items():
+        print(f"  {key}:")
+        for name, values in by_method.items():
+            print(f"    {name:<70} {np.mean(values):.3f} ({' '.join(f'{v:.3f}' for v in values)})")
+    print("  routed right per document language (pooled over seeds):")
+    for key, by_method in per_lang.items():
+        print(f"    {key}: " + " / ".join(f"{np.mean(v):.2f}" for v in by_method.values()))
+    print(f"    (methods: {' / '.join(next(iter(per_lang.values())))})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0", help="comma-separated seeds to train")
@@ -623,6 +725,10 @@ def main() -> None:
     parser.add_argument("--duplicate", type=float, default=0.9, help="folds hold out together above this")
     parser.add_argument("--design", default="0,1", help="seeds the variants were designed on")
     parser.add_argument("--no-score", action="store_true", help="collect the runs (--json) and stop")
+    parser.add_argument(
+        "--another-language",
+        help="seeds (comma-separated): bench/quality.py's another-language slices with the generative views",
+    )
     parser.add_argument("--lang", help="report on the test documents of this language only (e.g. en)")
     parser.add_argument(
         "--only-generative", action="store_true", help="score the default and the generative variants only"
@@ -640,6 +746,12 @@ def main() -> None:
     print(f"# bench/unknown_fewshot.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
     bench = Bench(docs, args.embedder, DEFAULT_OUT)
+    if args.another_language:
+        with threadpool_limits(limits=1, user_api="blas"):
+            another_language(
+                bench, [int(s) for s in args.another_language.split(",")], args.size, args.duplicate
+            )
+        return
     if args.load:
         rows = [r for path in args.load for r in json.loads(path.read_text())]
     else:
