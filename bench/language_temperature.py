@@ -30,7 +30,17 @@ import numpy.typing as npt
 from bench._language_view import READINGS
 from bench._realdocs import load_corpus
 from bench.corpus.build import DEFAULT_OUT
-from bench.quality import MIN_CHARS, THRESHOLD, Bench, group_split, leave_one_out, m_product, macro_f1, routed
+from bench.quality import (
+    MIN_CHARS,
+    THRESHOLD,
+    Bench,
+    another_language_slices,
+    group_split,
+    leave_one_out,
+    m_product,
+    macro_f1,
+    routed,
+)
 from docroute.classifier.features import count_terms, fit_counts
 from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_features, softmax
 from services.trainer.core.training import (
@@ -115,17 +125,8 @@ def main() -> None:
         train, test = group_split(bench.docs, bench.kinds, n, random.Random(seed))
         cases: list[tuple[str, list[int], list[int], str | None]] = [("closed set", train, test, None)]
         # The another-language slices, drawn as bench/quality.py's cross_language.
-        langs = {k: Counter(d.lang for d in bench.docs if d.kind == k) for k in bench.kinds}
-        for kind, counts in langs.items():
-            if len(counts) < 2:
-                continue
-            main_lang = counts.most_common(1)[0][0]
-            tr, te = group_split(
-                bench.docs, bench.kinds, n, random.Random(2000 + seed), lang={kind: main_lang}
-            )
-            te = [i for i in te if bench.docs[i].kind == kind and bench.docs[i].lang != main_lang]
-            if te:
-                cases.append((f"{kind} ({main_lang} -> others)", tr, te, kind))
+        for kind, main_lang, tr, te in another_language_slices(bench, n, seed):
+            cases.append((f"{kind} ({main_lang} -> others)", tr, te, kind))
         for name, tr, te, kind in cases:
             model = bench.train(tr, seed)
             own = embedding_temperature(

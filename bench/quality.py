@@ -35,7 +35,7 @@ import platform
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -923,18 +923,27 @@ def leave_one_out(
     return runs
 
 
-def cross_language(bench: Bench, n: int, seed: int) -> dict[str, dict[str, float]]:
-    """Each kind with several languages trained on its main one; recall on the others."""
+def another_language_slices(
+    bench: Bench, n: int, seed: int
+) -> Iterator[tuple[str, str, list[int], list[int]]]:
+    """(kind, its main language, train, test) for each kind written in several languages: the
+    kind trained on its main language only (`n` a class), tested on its documents in the others;
+    slices with no such test document are skipped. Every bench that reads this slice draws it here."""
     langs = {k: Counter(d.lang for d in bench.docs if d.kind == k) for k in bench.kinds}
-    out = {}
     for kind, counts in langs.items():
         if len(counts) < 2:
             continue
         main = counts.most_common(1)[0][0]
         train, test = group_split(bench.docs, bench.kinds, n, random.Random(2000 + seed), lang={kind: main})
         test = [i for i in test if bench.docs[i].kind == kind and bench.docs[i].lang != main]
-        if not test:
-            continue
+        if test:
+            yield kind, main, train, test
+
+
+def cross_language(bench: Bench, n: int, seed: int) -> dict[str, dict[str, float]]:
+    """Each kind with several languages trained on its main one; recall on the others."""
+    out = {}
+    for kind, main, train, test in another_language_slices(bench, n, seed):
         model = bench.train(train, seed)
         probs = bench.predict(model, test)
         right = np.array([model.labels[j] == kind for j in probs.argmax(1)])

@@ -61,9 +61,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,9 +82,9 @@ from bench.quality import (
     THRESHOLD,
     Bench,
     Run,
+    another_language_slices,
     budget_points,
     goal_reached,
-    group_split,
     leave_one_out,
     m_background,
     m_product,
@@ -660,20 +659,10 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
     languages trained on its main one, the same draws) with each generative variant beside the
     default: routed right is the right class, routed by the product (confidence and the default's
     unknown rule) and not flagged by the view. Per slice and per document language."""
-    langs = {k: Counter(d.lang for d in bench.docs if d.kind == k) for k in bench.kinds}
     cells: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     per_lang: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     for seed in seeds:
-        for kind, counts in langs.items():
-            if len(counts) < 2:
-                continue
-            main = counts.most_common(1)[0][0]
-            train, test = group_split(
-                bench.docs, bench.kinds, size, random.Random(2000 + seed), lang={kind: main}
-            )
-            test = [i for i in test if bench.docs[i].kind == kind and bench.docs[i].lang != main]
-            if not test:
-                continue
+        for kind, main, train, test in another_language_slices(bench, size, seed):
             started = time.perf_counter()
             model = bench.train(train, seed)
             probs = bench.predict(model, test)

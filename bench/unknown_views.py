@@ -66,7 +66,15 @@ from threadpoolctl import threadpool_limits
 from bench._realdocs import load_corpus
 from bench.corpus.background import background_documents, deb_digests
 from bench.corpus.build import DEFAULT_OUT
-from bench.quality import LOO_KNOWN_CAP, MIN_CHARS, TEST_CAP, THRESHOLD, Bench, group_split
+from bench.quality import (
+    LOO_KNOWN_CAP,
+    MIN_CHARS,
+    TEST_CAP,
+    THRESHOLD,
+    Bench,
+    another_language_slices,
+    group_split,
+)
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.novelty import unit_rows
 from services.ocr.core.languages import detect_latin_language
@@ -260,14 +268,8 @@ def leave_one_out_scored(
 def cross_language_scored(bench: Bench, extra: Extra, n: int, seed: int) -> list[Scored]:
     """`bench.quality.cross_language`'s draws: a kind with several languages trained on its main one;
     its documents in the other languages scored (``left_out`` names the slice)."""
-    langs = {k: Counter(d.lang for d in bench.docs if d.kind == k) for k in bench.kinds}
     out: list[Scored] = []
-    for kind, counts in langs.items():
-        if len(counts) < 2:
-            continue
-        main = counts.most_common(1)[0][0]
-        train, test = group_split(bench.docs, bench.kinds, n, random.Random(2000 + seed), lang={kind: main})
-        test = [i for i in test if bench.docs[i].kind == kind and bench.docs[i].lang != main]
+    for kind, main, train, test in another_language_slices(bench, n, seed):
         out += score_run(bench, extra, train, {False: test}, f"{kind} ({main} -> others)", seed)
     return out
 
