@@ -50,6 +50,13 @@ def test_anything_but_strict_base64_is_refused(content: str) -> None:
     assert refused.value.reason_code == "invalid_attachment"
 
 
+def test_a_missing_padding_is_named_as_the_cause() -> None:
+    with pytest.raises(AttachmentRefusedError) as refused:
+        _reader().read(_inline("QUJDRA"), "mailroom", "w")
+    assert refused.value.reason_code == "invalid_attachment"
+    assert "not a multiple of 4" in str(refused.value)
+
+
 def test_an_attachment_over_the_inline_cap_is_refused_before_decoding() -> None:
     content = base64.b64encode(b"x" * 2048).decode()
     with pytest.raises(AttachmentRefusedError) as refused:
