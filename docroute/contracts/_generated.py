@@ -627,7 +627,7 @@ class DocumentSuperseded(BaseModel):
 
 class DocumentTextExtracted(BaseModel):
     """
-    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack) and `escalated_pages`; v3 adds `boundary_confidence` (a part `splitting: auto` cut). A document that sets none of them is still sent as v1, one without `boundary_confidence` as v2.
+    Text of the relevant pages extracted; words with boxes live in S3. v2 adds `part` (a part of a split stack) and `escalated_pages`; v3 adds `boundary_confidence` (a part `splitting: auto` cut); v4 adds `text` (the text the classifier reads, so classify need not fetch the OCR JSON). A document that sets none of them is still sent as v1, one without `boundary_confidence` and `text` as v2, one without `text` as v3.
     """
 
     model_config = ConfigDict(
@@ -680,6 +680,10 @@ class DocumentTextExtracted(BaseModel):
     text_preview: Annotated[str | None, Field(max_length=500)] = None
     """
     First characters of the text, for logs and review lists.
+    """
+    text: Annotated[str | None, Field(max_length=100000)] = None
+    """
+    The text as the classifier reads it: the first characters of the pages read, up to the OCR service's `DOCROUTE_INLINE_TEXT_CHARS` (default 20,000, the classifier's `DOCROUTE_MAX_TEXT_CHARS`), the whole text when `text_chars` is no more. A consumer that needs more than it holds, or the words and boxes, reads `ocr_ref`. Absent or null: not carried (an OCR service with `DOCROUTE_INLINE_TEXT_CHARS=0`, which keeps sending v3 or older for consumers that do not read v4 yet).
     """
     model_version: Annotated[int | None, Field(ge=1)] = None
     """

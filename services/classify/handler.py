@@ -50,9 +50,11 @@ class ClassifyHandler:
                 results[index] = model
             else:
                 to_read.append((index, model))
-        read = [events[index] for index, _ in to_read]
+        carried = [self._carried(events[index]) for index, _ in to_read]
+        read = [events[index] for (index, _), text in zip(to_read, carried, strict=True) if text is None]
         # One text is read here, not in another thread: a lone message waits for no hand-over.
-        texts = list(self._reads.map(self._text, read)) if len(read) > 1 else [self._text(e) for e in read]
+        fetched = iter(self._reads.map(self._text, read) if len(read) > 1 else [self._text(e) for e in read])
+        texts = [text if text is not None else next(fetched) for text in carried]
         documents: list[tuple[int, ClassifierModel, str]] = []
         for (index, model), text in zip(to_read, texts, strict=True):
             if isinstance(text, Exception):
@@ -76,6 +78,14 @@ class ClassifyHandler:
         if requested:
             return self._models.version(workflow_id, requested)
         return self._models.live(workflow_id, as_of=event.time)
+
+    def _carried(self, event: Event[DocumentTextExtracted]) -> str | None:
+        """The text the event carries (v4) when it holds all the classifier reads: the whole
+        text, or at least its character budget; None: read the OCR JSON."""
+        doc = event.data
+        if doc.text is None or (len(doc.text) < doc.text_chars and len(doc.text) < self._max_text_chars):
+            return None
+        return doc.text
 
     def _text(self, event: Event[DocumentTextExtracted]) -> str | Exception:
         """The document's text as the classifier reads it, or why it could not be read."""

@@ -47,6 +47,7 @@ class OcrHandler:
         escalation: EscalationRule = NEVER,
         *,
         text_budget: int | None = None,
+        inline_text_chars: int = 0,
         versions: ModelVersions | None = None,
     ) -> None:
         self._store = store
@@ -56,6 +57,8 @@ class OcrHandler:
         self._escalation = escalation
         # Characters the classifier reads: pages after them are not OCR'd (None: every page).
         self._text_budget = text_budget
+        # The text's first characters ride in the event: classify then reads no OCR JSON.
+        self._inline_text_chars = inline_text_chars
         # Pages Tesseract reads poorly are read again by Paddle (loaded when first needed).
         self._fallback = StandbyEngine(engines, "paddle") if escalation != NEVER else None
         # `splitting: auto` reads the live version's boundary model (services.ocr.boundaries).
@@ -120,6 +123,7 @@ class OcrHandler:
             escalated_pages=[page.index for page in result.pages if page.escalation is not None] or None,
             text_chars=len(text),
             text_preview=text[:500],
+            text=text[: self._inline_text_chars] if self._inline_text_chars else None,
             model_version=doc.model_version,
             part=doc.part,
             boundary_confidence=doc.boundary_confidence,

@@ -28,3 +28,7 @@ class OcrSettings(ServiceSettings):
     # first this many characters, so for a workflow without `relevant_pages` OCR reads pages until
     # it has them. A workflow that wants every page OCR'd for downstream use sets relevant_pages "1-".
     max_text_chars: int = Field(default=20_000, ge=1)
+    # DOCROUTE_INLINE_TEXT_CHARS: `document.text_extracted` (v4) carries the first this many
+    # characters of the text, so classify reads no OCR JSON from S3 (0: none, events stay v3 for
+    # consumers that do not read v4 yet during a rolling update). The schema's maxLength bounds it.
+    inline_text_chars: int = Field(default=20_000, ge=0, le=100_000)

@@ -99,7 +99,9 @@ def _serving(classify: ManagedProcess, workflow_id: str) -> int:
     return 0
 
 
-def _text_extracted(document_id: str, workflow_id: str, ocr_ref: str) -> Outgoing:
+def _text_extracted(
+    document_id: str, workflow_id: str, ocr_ref: str, text: str | None = None, text_chars: int = 100
+) -> Outgoing:
     extracted = DocumentTextExtracted(
         document_id=document_id,
         workflow_id=workflow_id,
@@ -109,8 +111,9 @@ def _text_extracted(document_id: str, workflow_id: str, ocr_ref: str) -> Outgoin
         page_count=1,
         pages_used=[0],
         sources=["text-layer"],
-        text_chars=100,
+        text_chars=text_chars,
         text_preview="payslip",
+        text=text,
     )
     event = new_event("document.text_extracted", extracted, source="test", subject=document_id)
     return Outgoing(topics.DOCUMENT_TEXT_EXTRACTED, document_id, event)
@@ -192,3 +195,53 @@ def test_a_burst_is_classified_in_batches_and_a_document_without_text_fails_alon
     in_batch = classified[again]
     assert (alone.data.predicted_class, alone.data.unknown) == (in_batch.predicted_class, in_batch.unknown)
     assert alone.data.probabilities == pytest.approx(in_batch.probabilities, abs=1e-5)
+
+
+def test_the_text_an_event_carries_is_classified_without_reading_s3(
+    start_docroute_service, producer, topic_reader_factory, blobstore: BlobStore
+) -> None:
+    """`document.text_extracted` v4 carries the text: classify reads the OCR JSON only when the
+    event holds less than both the whole text and the characters it reads (20,000)."""
+    workflow_id = str(uuid.uuid4())
+    classify = start_docroute_service("classify")
+    reader = topic_reader_factory(rf"^(document\.classified|{re.escape(topics.DEAD_LETTER)})$")
+    _serve_v1(_trainer(blobstore), producer, blobstore, classify, workflow_id)
+    rng = random.Random(11)
+    payslip, invoice = sample_text("payslip", rng), sample_text("invoice", rng)
+
+    def never_written(document_id: str) -> str:
+        return store_ocr_text(blobstore, document_id, "").replace(f"ocr/{document_id}", "ocr/never-written")
+
+    whole, budget, cut, older = (str(uuid.uuid4()) for _ in range(4))
+    long_invoice = (invoice + "\n") * (20_000 // len(invoice) + 2)
+    producer.send(
+        [
+            # The whole text: its OCR JSON was never written, and none is read.
+            _text_extracted(whole, workflow_id, never_written(whole), payslip, len(payslip)),
+            # The first 20,000 characters of a longer text: all the classifier reads.
+            _text_extracted(
+                budget, workflow_id, never_written(budget), long_invoice[:20_000], len(long_invoice)
+            ),
+            # Less than both (an OCR service that carries fewer): the OCR JSON is read, a payslip's.
+            _text_extracted(
+                cut,
+                workflow_id,
+                store_ocr_text(blobstore, cut, payslip),
+                invoice[: len(payslip) // 2],
+                len(payslip),
+            ),
+            # An older OCR service's v3 event carries none: read from S3 as before.
+            _text_extracted(older, workflow_id, store_ocr_text(blobstore, older, invoice)),
+        ]
+    )
+    answers = {
+        d: reader.wait_for(lambda t, e, d=d: e.subject == d, timeout_s=120)
+        for d in (whole, budget, cut, older)
+    }
+    assert {d: t for d, (t, _) in answers.items()} == dict.fromkeys(answers, topics.DOCUMENT_CLASSIFIED)
+    assert {d: e.data.predicted_class for d, (_, e) in answers.items()} == {
+        whole: "payslip",
+        budget: "invoice",
+        cut: "payslip",
+        older: "invoice",
+    }

@@ -57,6 +57,8 @@ def test_engines_text_layer_and_page_selection(
     assert topic == topics.DOCUMENT_TEXT_EXTRACTED and event.data.sources == ["tesseract"]
     ocr = OcrDocument.from_json(blobstore.get(event.data.ocr_ref))
     assert ocr.pages[0].cropped
+    # The text classify reads rides in the event (v4): the whole of it, under the default budget.
+    assert event.version == 4 and event.data.text == ocr.text and event.data.text_chars == len(ocr.text)
     expected = _words(" ".join(photo_lines))
     assert len(expected & _words(ocr.text)) / len(expected) >= 0.8
 

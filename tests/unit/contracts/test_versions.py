@@ -106,3 +106,22 @@ def test_a_part_with_a_boundary_confidence_is_v3_and_one_without_stays_v2() -> N
     event = decode(encode(new_event("document.text_extracted", doubtful, source="ocr")))
     assert event.version == 3 and event.data.boundary_confidence == 0.61
     assert "boundary_confidence" not in load_schemas()[("document.text_extracted", 2)]["properties"]
+
+
+def test_a_text_carried_in_the_event_is_v4_and_one_without_stays_as_it_was() -> None:
+    """The text classify reads rides in v4 only; an OCR service told not to carry it
+    (`DOCROUTE_INLINE_TEXT_CHARS=0`) sends what v1-v3 readers know."""
+    plain = _text(None)
+    assert version_for("document.text_extracted", plain) == 1
+    carried = plain.model_copy(update={"text": "INVOICE\nNo. 42"})
+    event = decode(encode(new_event("document.text_extracted", carried, source="ocr")))
+    assert event.version == 4 and event.data.text == "INVOICE\nNo. 42"
+    assert "text" not in load_schemas()[("document.text_extracted", 3)]["properties"]
+    # Without the text a part's boundary confidence still needs v3 only.
+    part = Part(parent_id=uuid.uuid4(), index=0, count=2, first_page=0, last_page=1)
+    assert (
+        version_for(
+            "document.text_extracted", plain.model_copy(update={"part": part, "boundary_confidence": 0.5})
+        )
+        == 3
+    )
