@@ -56,5 +56,22 @@ def test_missing_is_permanent_and_unreachable_is_transient(blobstore: BlobStore)
     started = time.monotonic()
     with pytest.raises(StorageUnavailableError):
         closed.get("x")
+    with pytest.raises(StorageUnavailableError):
+        closed.put("x", b"one")
+    with pytest.raises(StorageUnavailableError):
+        closed.put_if_absent("x", b"one")
     assert not closed.reachable()
     assert time.monotonic() - started < 30
+
+
+def test_an_object_keeps_its_content_type(blobstore: BlobStore) -> None:
+    """Objects are written by obstore and listed, read back and deleted by boto3: one bucket."""
+    key = f"test/{uuid.uuid4()}.json"
+    blobstore.put(key, b"{}", content_type="application/json")
+    assert blobstore.put_if_absent(key + ".pdf", b"%PDF", content_type="application/pdf")
+    heads = {k: blobstore._client.head_object(Bucket=blobstore.bucket, Key=k) for k in (key, key + ".pdf")}
+    assert {k: h["ContentType"] for k, h in heads.items()} == {
+        key: "application/json",
+        key + ".pdf": "application/pdf",
+    }
+    assert {k: h["ContentLength"] for k, h in heads.items()} == {key: 2, key + ".pdf": 4}
