@@ -683,7 +683,7 @@ class DocumentTextExtracted(BaseModel):
     """
     text: Annotated[str | None, Field(max_length=100000)] = None
     """
-    The text as the classifier reads it: the first characters of the pages read, up to the OCR service's `DOCROUTE_INLINE_TEXT_CHARS` (default 20,000, the classifier's `DOCROUTE_MAX_TEXT_CHARS`), the whole text when `text_chars` is no more. A consumer that needs more than it holds, or the words and boxes, reads `ocr_ref`. Absent or null: not carried (an OCR service with `DOCROUTE_INLINE_TEXT_CHARS=0`, which keeps sending v3 or older for consumers that do not read v4 yet).
+    The text as the classifier reads it: the first characters of the pages read, up to the OCR service's `DOCROUTE_INLINE_TEXT_CHARS` (by default the classifier's `DOCROUTE_MAX_TEXT_CHARS`, 20,000), the whole text when `text_chars` is no more. A consumer that needs more than it holds, or the words and boxes, reads `ocr_ref`. Absent or null: not carried (an OCR service with `DOCROUTE_INLINE_TEXT_CHARS=0`, which keeps sending v3 or older for consumers that do not read v4 yet).
     """
     model_version: Annotated[int | None, Field(ge=1)] = None
     """

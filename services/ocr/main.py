@@ -42,7 +42,7 @@ def run() -> None:
         settings.max_pages,
         escalation,
         text_budget=settings.max_text_chars,
-        inline_text_chars=settings.inline_text_chars,
+        inline_text_chars=settings.carried_text_chars(),
         versions=versions,
     )
     StreamService("ocr", settings, {topics.DOCUMENT_RECEIVED: handler.on_received}).run()

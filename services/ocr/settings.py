@@ -8,6 +8,9 @@ from pydantic import Field
 
 from docroute.settings import ServiceSettings
 
+# `document.text_extracted` v4's `text` maxLength.
+MAX_INLINE_TEXT_CHARS = 100_000
+
 
 class OcrSettings(ServiceSettings):
     """Engines to load at start, where production keeps PaddleOCR's model folders, and when a
@@ -30,5 +33,12 @@ class OcrSettings(ServiceSettings):
     max_text_chars: int = Field(default=20_000, ge=1)
     # DOCROUTE_INLINE_TEXT_CHARS: `document.text_extracted` (v4) carries the first this many
     # characters of the text, so classify reads no OCR JSON from S3 (0: none, events stay v3 for
-    # consumers that do not read v4 yet during a rolling update). The schema's maxLength bounds it.
-    inline_text_chars: int = Field(default=20_000, ge=0, le=100_000)
+    # consumers that do not read v4 yet during a rolling update). Unset: what the classifier reads
+    # (`max_text_chars`), up to the schema's maxLength.
+    inline_text_chars: int | None = Field(default=None, ge=0, le=MAX_INLINE_TEXT_CHARS)
+
+    def carried_text_chars(self) -> int:
+        """Characters of the text `document.text_extracted` carries (0: none)."""
+        if self.inline_text_chars is not None:
+            return self.inline_text_chars
+        return min(self.max_text_chars, MAX_INLINE_TEXT_CHARS)
