@@ -48,6 +48,7 @@ from docroute.classifier.model import softmax
 from docroute.classifier.page_cues import (
     FORM,
     PageNumber,
+    document_numbers,
     edge_number_follows,
     ends_open,
     has_text,
@@ -89,10 +90,15 @@ FEATURES = (
     "references_then_abstract",
     "labelled_start",
     "labelled_goes_on",
+    "new_document_number",
 )
 # The cues of models stored by earlier releases, which load and decide as they did (a cue they
-# lack is not read): before a paper's end and labelled page numbers amid a page (2026-12-02).
-EARLIER_FEATURES = (FEATURES[: FEATURES.index("references_then_abstract")],)
+# lack is not read): before a paper's end and labelled page numbers amid a page (2026-12-02);
+# before a new document number in a page's head (2026-12-03).
+EARLIER_FEATURES = (
+    FEATURES[: FEATURES.index("references_then_abstract")],
+    FEATURES[: FEATURES.index("new_document_number")],
+)
 # Pages of text on each side of a gap that `window_similarities` compares.
 WINDOW_PAGES = 3
 
@@ -228,6 +234,8 @@ def pair_features(
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     labelled = [labelled_page_number(text) for text in texts]
+    named = [document_numbers(text) for text in texts]
+    last_named = named[0]  # the document numbers of the last page before that named any
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
     gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
     # Window similarities over the pages with text: a page without text never starts a
@@ -264,7 +272,9 @@ def pair_features(
             references_then_abstract(texts[previous], texts[page]),
             _labelled_start(labelled[previous], labelled[page]),
             _labelled_goes_on(labelled[previous], labelled[page]),
+            bool(named[page] and last_named and not named[page] & last_named),
         )
+        last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
         if has_text(texts[page]):
             previous = page
@@ -303,13 +313,18 @@ _FOLLOWS = FEATURES.index("number_follows")
 _PAPER_ENDS = FEATURES.index("references_then_abstract")
 _LABELLED_START = FEATURES.index("labelled_start")
 _LABELLED_GOES_ON = FEATURES.index("labelled_goes_on")
+_NEW_NUMBER = FEATURES.index("new_document_number")
 
 
 def _settled_start(features: F64) -> npt.NDArray[np.bool_]:
     """Gaps a cue says begin a new document: the page before says it is the last, a paper ends
-    (`references_then_abstract`), or a labelled number says a document starts."""
+    (`references_then_abstract`), a labelled number says a document starts, or the page's head
+    names a document number other than the last one named (`new_document_number`)."""
     return np.asarray(
-        (features[:, _SAYS_LAST] > 0) | (features[:, _PAPER_ENDS] > 0) | (features[:, _LABELLED_START] > 0)
+        (features[:, _SAYS_LAST] > 0)
+        | (features[:, _PAPER_ENDS] > 0)
+        | (features[:, _LABELLED_START] > 0)
+        | (features[:, _NEW_NUMBER] > 0)
     )
 
 

@@ -154,6 +154,37 @@ def references_then_abstract(before: str, here: str) -> bool:
     return abstract_head(here) and ends_in_references(before)
 
 
+# A document's number on a short line of its head: "Handelsrechnung Nr. TX-471102 vom
+# 30.10.2018", "Invoice No: 2019-114", "Facture n°562044387 du 02 Juillet 2015", "Order #A1234".
+# The label stands alone (not "Rechnungsnummer", "Bestell-Nr"); the number holds a digit.
+_DOCUMENT_NUMBER = re.compile(
+    r"(?i)(?:(?<![\w.-])(?:(?:nr|no|number|nummer|num[ée]ro)(?!\w)\.?|n[°º])|#)\s*[:.]?\s*"
+    r"([A-Z0-9][\w/.-]*\d[\w/.-]*)"
+)
+_LIST_ITEM = re.compile(r"^\[?\d{1,3}[.\]]\s")
+_NUMBER_LINES = 8
+_NUMBER_LINE_CHARS = 90
+_NUMBER_MIN_CHARS = 3
+
+
+def document_numbers(text: str) -> frozenset[str]:
+    """The document numbers a page's head names: on one of its first 8 lines, a short line that
+    is no sentence or list entry (it ends in no full stop, colon or semicolon; a reference list's
+    "Technical Report No. 1822, ... 1981.", "Lieferung Nr. 2018-51112 in Rechnung zu stellen:")
+    and does not go on with a word broken at the line before's end ("Art.-" / "Nr.: TB100A4").
+    An invoice, a letter or a form names its number on its first page; a later page names the
+    same one in its running header, or none."""
+    lines = [line.strip() for line in _body_lines(text)][:_NUMBER_LINES]
+    found: set[str] = set()
+    for n, line in enumerate(lines):
+        if len(line) > _NUMBER_LINE_CHARS or line[-1] in ".:;" or _LIST_ITEM.match(line):
+            continue
+        if n and lines[n - 1].endswith("-") and not lines[n - 1].endswith(" -"):
+            continue
+        found.update(x for x in _DOCUMENT_NUMBER.findall(line) if len(x) >= _NUMBER_MIN_CHARS)
+    return frozenset(found)
+
+
 FORM = (
     "email",
     "web_address",

@@ -24,6 +24,7 @@ from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.page_cues import (
     FORM,
     PageNumber,
+    document_numbers,
     edge_number_follows,
     edge_numbers,
     ends_open,
@@ -208,6 +209,69 @@ def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_
     first, second = _invoice_page("7", "Seite 1/2"), _invoice_page("7", "Seite 2/2")
     assert always.starts([first, second]) == [0]
     assert always.starts([_invoice_page("7", "no number"), second]) == [0]
+
+
+@pytest.mark.parametrize(
+    ("head", "numbers"),
+    [
+        (
+            "Stylesheet zur Lesbarmachung\nHandelsrechnung\xa0Nr.\xa0TX-471102\xa0vom\xa030.10.2018",
+            {"TX-471102"},
+        ),
+        ("ACME Ltd\n1 High Street\nInvoice No: 2019-114\nDate: 4 May 2019", {"2019-114"}),
+        ("Free SAS\nFacture n°562044387 du 02 Juillet 2015", {"562044387"}),
+        ("Order #A1234\nShipped to", {"A1234"}),
+        ("Rechnungsnummer RE-504", set()),  # the label inside a word
+        ("Bestell-Nr : B123456789", set()),
+        ("Unsere Art.-\nNr.: TB100A4\nTrennblätter", set()),  # a word broken at the line's end
+        ("Lieferung Nr. 2018-51112 in Rechnung zu stellen:", set()),  # introduces what follows
+        ("Technical Report No. 1822, Cambridge, Mass., December, 1981.", set()),  # a sentence
+        ("2. Branstad, D.K. AIAA Paper No. 73-427, AIAA", set()),  # a list's entry
+        ("Invoice No. 12", set()),  # too short for a document's number
+        ("Pos Menge Preis\n" * 8 + "Invoice No. 2019-114", set()),  # below the head
+        ("Invoice No. 2019-114 " + "for the goods delivered to your warehouse" * 3, set()),  # a long line
+    ],
+)
+def test_a_pages_head_names_its_documents_number(head: str, numbers: set[str]) -> None:
+    assert document_numbers(head + "\nbody text of the page") == numbers
+
+
+def _numbered_invoice(number: str | None, page: int) -> str:
+    """A page of an invoice of one template: its first page names the invoice's number."""
+    head = f"Stylesheet zur Lesbarmachung\nHandelsrechnung Nr. {number} vom 30.10.2018\n" if number else ""
+    items = "".join(
+        f"{n} Stadtfahrt 2,00 Euro je Kilometer 7 % 13,00\n" for n in range(10 * page, 10 * page + 10)
+    )
+    return f"{head}{items}Rechnungssumme ohne USt. 16,90\nZahlbetrag 18,08"
+
+
+def test_a_new_document_number_in_a_pages_head_settles_a_gap_whatever_the_combiner_says(
+    model: BoundaryModel,
+) -> None:
+    never = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=-10.0)
+    always = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=10.0)
+    # Two invoices of one template, two pages each: the second names another number.
+    stack = [
+        _numbered_invoice("TX-471102", 0),
+        _numbered_invoice(None, 1),
+        _numbered_invoice("TX-471199", 0),
+        _numbered_invoice(None, 1),
+    ]
+    assert never.starts(stack) == [0, 2]
+    # The same number in a running header, or no number before, settles nothing.
+    assert never.starts([_numbered_invoice("TX-471102", 0), _numbered_invoice("TX-471102", 1)]) == [0]
+    assert never.starts([_numbered_invoice(None, 0), _numbered_invoice("TX-471199", 1)]) == [0]
+    # Page numbers saying the document goes on outrank it.
+    going_on = [_numbered_invoice("TX-471102", 0) + "\nSeite 1 von 2", _numbered_invoice("TX-471199", 1)]
+    assert always.starts(going_on) == [0]
+    # A model stored before the cue does not read it: it decides as it did.
+    earlier = EARLIER_FEATURES[-1]
+    keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
+    stored = BoundaryModel.load(
+        dataclasses.replace(never, weights=never.weights[keep], features=earlier).save()
+    )
+    assert stored.features == earlier
+    assert stored.starts(stack) == [0]
 
 
 def _as_an_earlier_release_stored_it(model: BoundaryModel) -> dict[str, bytes]:
