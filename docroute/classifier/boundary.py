@@ -316,16 +316,13 @@ _LABELLED_GOES_ON = FEATURES.index("labelled_goes_on")
 _NEW_NUMBER = FEATURES.index("new_document_number")
 
 
-def _settled_start(features: F64) -> npt.NDArray[np.bool_]:
+def _settled_start(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]:
     """Gaps a cue says begin a new document: the page before says it is the last, a paper ends
-    (`references_then_abstract`), a labelled number says a document starts, or the page's head
-    names a document number other than the last one named (`new_document_number`)."""
-    return np.asarray(
-        (features[:, _SAYS_LAST] > 0)
-        | (features[:, _PAPER_ENDS] > 0)
-        | (features[:, _LABELLED_START] > 0)
-        | (features[:, _NEW_NUMBER] > 0)
-    )
+    (`references_then_abstract`), a labelled number says a document starts, or (`new_numbers`)
+    the page's head names a document number other than the last one named
+    (`new_document_number`)."""
+    says = (features[:, _SAYS_LAST] > 0) | (features[:, _PAPER_ENDS] > 0) | (features[:, _LABELLED_START] > 0)
+    return np.asarray(says | (new_numbers & (features[:, _NEW_NUMBER] > 0)))
 
 
 def _settled_goes_on(features: F64) -> npt.NDArray[np.bool_]:
@@ -335,9 +332,10 @@ def _settled_goes_on(features: F64) -> npt.NDArray[np.bool_]:
     )
 
 
-def settled(features: F64) -> npt.NDArray[np.bool_]:
-    """The gaps that printed page numbers or a paper's end settle (`start_logits`)."""
-    return _settled_start(features) | _settled_goes_on(features)
+def settled(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]:
+    """The gaps that printed page numbers or a paper's end settle (`start_logits`), and with
+    `new_numbers` those a new document number settles."""
+    return _settled_start(features, new_numbers=new_numbers) | _settled_goes_on(features)
 
 
 def start_logits(features: F64, weights: F64, bias: float) -> F64:
