@@ -171,7 +171,8 @@ def document_numbers(text: str) -> frozenset[str]:
     """The document numbers a page's head names: on one of its first 8 lines, a short line that
     is no sentence or list entry (it ends in no full stop, colon or semicolon; a reference list's
     "Technical Report No. 1822, ... 1981.", "Lieferung Nr. 2018-51112 in Rechnung zu stellen:")
-    and does not go on with a word broken at the line before's end ("Art.-" / "Nr.: TB100A4").
+    and does not go on with a word broken at the line before's end ("Art.-" / "Nr.: TB100A4") or
+    with a sentence (it begins in lower case).
     An invoice, a letter or a form names its number on its first page; a later page names the
     same one in its running header, or none."""
     lines = [line.strip() for line in _body_lines(text)][:_NUMBER_LINES]
@@ -181,6 +182,8 @@ def document_numbers(text: str) -> frozenset[str]:
             continue
         if n and lines[n - 1].endswith("-") and not lines[n - 1].endswith(" -"):
             continue
+        if line[0].islower():
+            continue  # a sentence going on from the line before ("number 141 to the next command")
         found.update(x for x in _DOCUMENT_NUMBER.findall(line) if len(x) >= _NUMBER_MIN_CHARS)
     return frozenset(found)
 

@@ -227,6 +227,8 @@ def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_
         ("Lieferung Nr. 2018-51112 in Rechnung zu stellen:", set()),  # introduces what follows
         ("Technical Report No. 1822, Cambridge, Mass., December, 1981.", set()),  # a sentence
         ("2. Branstad, D.K. AIAA Paper No. 73-427, AIAA", set()),  # a list's entry
+        ("of the leader's proposal\nnumber 141 to the next command requested by a client", set()),  # prose
+        ("N° 562044387 du 02 Juillet 2015", {"562044387"}),
         ("Invoice No. 12", set()),  # too short for a document's number
         ("Pos Menge Preis\n" * 8 + "Invoice No. 2019-114", set()),  # below the head
         ("Invoice No. 2019-114 " + "for the goods delivered to your warehouse" * 3, set()),  # a long line

@@ -55,10 +55,11 @@ def test_a_part_shorter_than_the_samples_of_its_class_stays_with_its_document(mo
     rng = random.Random(11)
     texts = _pages("invoice", 1, rng) + _pages("invoice", 1, rng) + _pages("payslip", 3, rng)
     # Every gap reads as a start more likely than not (p = 0.6), as a cover page or a page of
-    # references does.
+    # references does; the second invoice's head names another invoice number, which settles it.
     unsure = replace(model, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)))
     starts, probabilities = unsure.divide(texts)
-    assert probabilities.tolist() == pytest.approx([0.6] * 4)
+    assert probabilities[0] > 0.999
+    assert probabilities[1:].tolist() == pytest.approx([0.6] * 3)
     # One-page invoices are what the samples are; a one-page payslip part is not.
     assert starts == unsure.starts(texts) == [0, 1, 2]
     # A model stored without the samples' lengths decides gap by gap (as before), and so does a
