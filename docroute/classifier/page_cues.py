@@ -172,9 +172,9 @@ def document_numbers(text: str) -> frozenset[str]:
     is no sentence or list entry (it ends in no full stop, colon or semicolon; a reference list's
     "Technical Report No. 1822, ... 1981.", "Lieferung Nr. 2018-51112 in Rechnung zu stellen:")
     and does not go on with a word broken at the line before's end ("Art.-" / "Nr.: TB100A4") or
-    with a sentence (it begins in lower case).
-    An invoice, a letter or a form names its number on its first page; a later page names the
-    same one in its running header, or none."""
+    with a sentence (it begins in lower case). An invoice, a letter or a form names its number on
+    its first page; a later page names the same one in its running header, or none. Only lines of
+    at most 90 characters are searched, which also bounds the pattern's work on hostile text."""
     lines = [line.strip() for line in _body_lines(text)][:_NUMBER_LINES]
     found: set[str] = set()
     for n, line in enumerate(lines):
