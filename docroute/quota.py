@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     ColumnElement,
     Connection,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     case,
     create_engine,
     delete,
@@ -107,6 +109,29 @@ class Refusal:
 
 Charge = tuple[uuid.UUID, int]  # (document id, pages)
 
+# Statements built once: ingest reserves for every document, and building each statement anew,
+# then deriving its cache key, was a quarter of a reservation's CPU (bench/README.md, issue 9).
+_THIS_COUNTER = (COUNTERS.c.workflow_id == bindparam("of_workflow")) & (
+    COUNTERS.c.month == bindparam("of_month")
+)
+_RESERVE = (
+    update(COUNTERS)
+    .where(_THIS_COUNTER)
+    .values(reserved_pages=COUNTERS.c.reserved_pages + bindparam("more_pages", type_=Integer))
+)
+_RESERVE_WITHIN = _RESERVE.where(
+    COUNTERS.c.used_pages + COUNTERS.c.reserved_pages + bindparam("more_pages", type_=Integer)
+    <= bindparam("allowance", type_=Integer)
+)
+_MONTH_FIGURES = select(COUNTERS.c.used_pages, COUNTERS.c.reserved_pages).where(_THIS_COUNTER)
+_RESERVED = insert(RESERVATIONS)
+_IDS: BindParameter[uuid.UUID] = bindparam("ids", expanding=True)
+_CHARGED = union_all(
+    select(RESERVATIONS.c.document_id).where(RESERVATIONS.c.document_id.in_(_IDS)),
+    select(_USAGE_RECORDS.c.document_id).where(_USAGE_RECORDS.c.document_id.in_(_IDS)),
+)
+_PLAN = select(_WORKFLOWS.c.plan).where(_WORKFLOWS.c.id == bindparam("of_workflow"))
+
 
 def reserve(
     conn: Connection,
@@ -130,13 +155,13 @@ def reserve(
     pages = sum(p for _, p in new)
     if not new:
         return None
-    counter = (COUNTERS.c.workflow_id == workflow_id) & (COUNTERS.c.month == month)
-    statement = update(COUNTERS).where(counter).values(reserved_pages=COUNTERS.c.reserved_pages + pages)
-    if allowance is not None:
-        fits = COUNTERS.c.used_pages + COUNTERS.c.reserved_pages + pages <= allowance
-        statement = statement.where(fits)
-    while conn.execute(statement).rowcount != 1:
-        found = conn.execute(select(COUNTERS.c.used_pages, COUNTERS.c.reserved_pages).where(counter)).first()
+    counter = {"of_workflow": workflow_id, "of_month": month}
+    if allowance is None:
+        statement, parameters = _RESERVE, {**counter, "more_pages": pages}
+    else:
+        statement, parameters = _RESERVE_WITHIN, {**counter, "more_pages": pages, "allowance": allowance}
+    while conn.execute(statement, parameters).rowcount != 1:
+        found = conn.execute(_MONTH_FIGURES, counter).first()
         if found is None and counter_known:
             _ensure_counter(conn, workflow_id, month)
             counter_known = False  # once: the row exists now, whoever created it
@@ -145,7 +170,7 @@ def reserve(
         return Refusal(month, allowance or 0, int(used), int(reserved), pages)
     at = now or datetime.now(UTC)
     conn.execute(
-        insert(RESERVATIONS),
+        _RESERVED,
         [
             {"document_id": d, "workflow_id": workflow_id, "month": month, "pages": p, "reserved_at": at}
             for d, p in new
@@ -209,17 +234,13 @@ def _less(pages: int) -> ColumnElement[int]:
 
 def month_figures(conn: Connection, workflow_id: uuid.UUID, month: str) -> tuple[int, int]:
     """(used, reserved) pages of a workflow's month; zeros before its first document."""
-    row = conn.execute(
-        select(COUNTERS.c.used_pages, COUNTERS.c.reserved_pages).where(
-            (COUNTERS.c.workflow_id == workflow_id) & (COUNTERS.c.month == month)
-        )
-    ).first()
+    row = conn.execute(_MONTH_FIGURES, {"of_workflow": workflow_id, "of_month": month}).first()
     return (int(row.used_pages), int(row.reserved_pages)) if row else (0, 0)
 
 
 def plan_of(conn: Connection, workflow_id: uuid.UUID) -> str | None:
     """The plan the API stored for the workflow; None when the database does not know it."""
-    plan = conn.execute(select(_WORKFLOWS.c.plan).where(_WORKFLOWS.c.id == workflow_id)).scalar()
+    plan = conn.execute(_PLAN, {"of_workflow": workflow_id}).scalar()
     return str(plan) if plan is not None else None
 
 
@@ -235,15 +256,7 @@ def _ensure_counter(conn: Connection, workflow_id: uuid.UUID, month: str) -> Non
 
 def _not_yet_charged(conn: Connection, charges: Sequence[Charge]) -> list[Charge]:
     """The charges whose documents are neither reserved nor metered yet (one query)."""
-    ids = [d for d, _ in charges]
-    charged = set(
-        conn.scalars(
-            union_all(
-                select(RESERVATIONS.c.document_id).where(RESERVATIONS.c.document_id.in_(ids)),
-                select(_USAGE_RECORDS.c.document_id).where(_USAGE_RECORDS.c.document_id.in_(ids)),
-            )
-        )
-    )
+    charged = set(conn.scalars(_CHARGED, {"ids": [d for d, _ in charges]}))
     return [(d, max(p, 1)) for d, p in charges if d not in charged]
 
 
