@@ -7,12 +7,15 @@ data (`boundary.safetensors` + `boundary.json`, no pickle).
 Each page is seen through one TF-IDF vocabulary, fitted on the samples' pages: its whole text and
 its head (the first characters, where a letterhead, a title or "Page 2 of 3" sits). Two linear
 models read those rows: a page classifier (the workflow's classes, learnt from every page of
-every sample) and a first-page detector (a sample's first page against its other pages). A
+every sample) and a classifier of page states (a class, first page or later), whose first-page
+states make the first-page detector (a sample's first page against its other pages). A
 third, on a page's form rather than its words (`page_form`: an e-mail or web address, a date,
 short and capitalised lines, a section heading or a reference list at the top), says whether it
 looks like a first page in documents no sample resembles. For each page but the first, a
 small logistic regression (the combiner) weighs the cues that the page starts a new document:
-the first-page scores (words, form), the change of class from the page before, how
+the first-page scores (words, form), the change of class from the page before (the chance
+that the two pages' classes differ, and the distance between their class probabilities, which
+is small for two pages equally unsure between the same classes), how
 alike the two pages are (text, head), how alike the three pages before and the three from it
 are and how deep a dip that is against the gaps around it (TextTiling; once in the samples'
 vocabulary, once in the stack's own words, which holds a document's names and terms no sample
@@ -93,13 +96,16 @@ FEATURES = (
     "labelled_start",
     "labelled_goes_on",
     "new_document_number",
+    "class_distance",
 )
 # The cues of models stored by earlier releases, which load and decide as they did (a cue they
 # lack is not read): before a paper's end and labelled page numbers amid a page (2026-12-02);
-# before a new document number in a page's head (2026-12-03).
+# before a new document number in a page's head (2026-12-03); before the class distance
+# (2026-12-03, models without a class model of their own).
 EARLIER_FEATURES = (
     FEATURES[: FEATURES.index("references_then_abstract")],
     FEATURES[: FEATURES.index("new_document_number")],
+    FEATURES[: FEATURES.index("class_distance")],
 )
 # Pages of text on each side of a gap that `window_similarities` compares.
 WINDOW_PAGES = 3
@@ -177,8 +183,9 @@ class PageModels:
     """The page-level model: a vocabulary and one linear classifier of page states, a state
     being a class and whether the page is a first page ("invoice, first page", "invoice, later
     page", ...). What a first page looks like differs from kind to kind (a paper's title and
-    abstract, an invoice's letterhead); a state per kind learns each, and the same model gives
-    the page's class (its states summed) and its first-page score (the first-page states)."""
+    abstract, an invoice's letterhead); a state per kind learns each and gives the page's
+    first-page score (the first-page states). The page's class comes from a classifier of its
+    own (`page_classes`)."""
 
     labels: tuple[str, ...]
     tfidf: TfidfState
@@ -188,6 +195,10 @@ class PageModels:
     state_first: npt.NDArray[np.bool_]
     form_coef: F64  # (len(FORM),): a page's form -> log-odds that it is a first page
     form_intercept: float
+    # A page's class alone, first page or not: (classes, 2 * vocabulary) and (classes,); None in
+    # a model stored before, whose classes are its states summed (`page_classes`)
+    class_coef: F64 | None = None
+    class_intercept: F64 | None = None
 
     def rows(self, texts: Sequence[str]) -> F64:
         """[whole text | head] TF-IDF rows of the pages."""
@@ -197,10 +208,20 @@ class PageModels:
         return np.asarray(softmax(rows @ self.state_coef.T + self.state_intercept), dtype=np.float64)
 
     def class_probabilities(self, states: F64) -> F64:
+        """Each page's classes as its states summed (a model stored before `class_coef`)."""
         out = np.zeros((len(states), len(self.labels)))
         for state, label in enumerate(self.state_class):
             out[:, label] += states[:, state]
         return out
+
+    def page_classes(self, rows: F64, states: F64) -> F64:
+        """Each page's class probabilities: from the class model where there is one. The states
+        summed read a later page of a class whose samples are mostly one page long as another
+        class's later page (few of its own to learn from), a change of class in mid-document
+        (bench/splitting.py: a workflow's invoices one page, a ZUGFeRD invoice's page 2)."""
+        if self.class_coef is None or self.class_intercept is None:
+            return self.class_probabilities(states)
+        return np.asarray(softmax(rows @ self.class_coef.T + self.class_intercept), dtype=np.float64)
 
     def form_scores(self, texts: Sequence[str]) -> F64:
         """Log-odds that each page is a first page, from its form alone (`page_form`)."""
@@ -230,7 +251,7 @@ def pair_features(
     `pages.state_probabilities(rows)` when the caller has them."""
     rows = pages.rows(texts) if rows is None else rows
     states = pages.state_probabilities(rows) if states is None else states
-    probabilities = pages.class_probabilities(states)
+    probabilities = pages.page_classes(rows, states)
     first = pages.first_scores(states)
     form = pages.form_scores(texts)
     vocabulary = pages.tfidf.size
@@ -275,6 +296,7 @@ def pair_features(
             _labelled_start(labelled[previous], labelled[page]),
             _labelled_goes_on(labelled[previous], labelled[page]),
             bool(named[page] and last_named and not named[page] & last_named),
+            0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
@@ -526,7 +548,7 @@ class BoundaryModel:
         probabilities = np.where(with_text[1:], 1.0 / (1.0 + np.exp(-logits)), 0.0)
         penalties = (
             short_part_penalties(
-                self.pages.class_probabilities(states),
+                self.pages.page_classes(rows, states),
                 with_text,
                 self.lengths,
                 [text_amount(t) for t in texts],
@@ -561,6 +583,9 @@ class BoundaryModel:
         }
         if self.lengths is not None:
             arrays["lengths"] = self.lengths
+        if self.pages.class_coef is not None and self.pages.class_intercept is not None:
+            arrays["class_coef"] = self.pages.class_coef
+            arrays["class_intercept"] = self.pages.class_intercept
         metadata = {
             "format": FORMAT,
             "labels": list(self.pages.labels),
@@ -605,6 +630,9 @@ class BoundaryModel:
                     state_first=np.asarray(arrays["state_first"]).astype(bool),
                     form_coef=np.asarray(arrays["form_coef"], dtype=np.float64),
                     form_intercept=float(meta["form_intercept"]),
+                    # A model stored before reads its classes off its states.
+                    class_coef=_optional(arrays, "class_coef"),
+                    class_intercept=_optional(arrays, "class_intercept"),
                 ),
                 weights=np.asarray(arrays["weights"], dtype=np.float64),
                 bias=float(meta["bias"]),
@@ -648,6 +676,20 @@ class BoundaryModel:
                 )
             )
             and (self.shortest is None or (np.isfinite(self.shortest) and self.shortest >= 0))
+            and (pages.class_coef is None) == (pages.class_intercept is None)
+            and (
+                pages.class_coef is None
+                or pages.class_intercept is None
+                or (
+                    pages.class_coef.shape == (n_classes, width)
+                    and pages.class_intercept.shape == (n_classes,)
+                    and bool(np.isfinite(pages.class_coef).all() and np.isfinite(pages.class_intercept).all())
+                )
+            )
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")
+
+
+def _optional(arrays: Mapping[str, npt.NDArray[Any]], name: str) -> F64 | None:
+    return np.asarray(arrays[name], dtype=np.float64) if name in arrays else None

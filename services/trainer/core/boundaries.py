@@ -117,7 +117,7 @@ def _train_boundary_model(
             states = page_models.state_probabilities(rows)
             features.append(pair_features(page_models, texts, rows, states))
             truth.append(starts[1:])
-            classes = page_models.class_probabilities(states)
+            classes = page_models.page_classes(rows, states)
             amounts = [text_amount(t) for t in texts]
             penalties.append(short_part_penalties(classes, [True] * len(texts), lengths, amounts, shortest))
     # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks,
@@ -156,9 +156,10 @@ def _part_priors(
 def fit_page_models(
     samples: Sequence[Sequence[str]], labels: Sequence[str], counts: PageCounts | None = None
 ) -> PageModels:
-    """Vocabulary and page-state classifier (a page's state: its sample's label, and whether it
-    is the sample's first page), fitted on the samples' pages. `counts` keeps each page's terms
-    across the fits of one training (every fold reads the same pages)."""
+    """Vocabulary, page-state classifier (a page's state: its sample's label, and whether it is
+    the sample's first page) and page classifier (its sample's label), fitted on the samples'
+    pages. `counts` keeps each page's terms across the fits of one training (every fold reads
+    the same pages)."""
     counts = counts or PageCounts()
     texts = [t for pages in samples for t in pages]
     classes = tuple(sorted(set(labels)))
@@ -186,17 +187,13 @@ def fit_page_models(
             form_intercept,
         )
 
-    y = np.array([states.index(s) for s in page_states])
     # The rows `PageModels.rows` gives, kept sparse: a page holds a few hundred of the
     # vocabulary's terms, and dense rows made this fit most of a training's time.
     rows = sparse.hstack([counts.rows(texts, tfidf), counts.rows(heads, tfidf)], format="csr")
-    # A few thousand pages against twice the vocabulary's columns: fitted in the pages' span.
-    coef, intercept = fit_logistic(rows, y, c=10.0, max_iter=2000, class_weight="balanced")
-    if len(states) == 2:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
-        coef, intercept = (
-            np.vstack([-coef[0] / 2, coef[0] / 2]),
-            np.array([-intercept[0] / 2, intercept[0] / 2]),
-        )
+    coef, intercept = _fit_softmax(rows, np.array([states.index(s) for s in page_states]))
+    class_coef, class_intercept = (
+        _fit_softmax(rows, np.array([c for c, _ in page_states])) if len(classes) > 1 else (None, None)
+    )
     return PageModels(
         classes,
         tfidf,
@@ -206,7 +203,20 @@ def fit_page_models(
         state_first,
         form_coef,
         form_intercept,
+        class_coef,
+        class_intercept,
     )
+
+
+def _fit_softmax(rows: sparse.csr_matrix, y: npt.NDArray[np.int64]) -> tuple[F64, F64]:
+    """A linear classifier of the pages' rows into the labels of ``y`` (two or more), one row of
+    weights per label; a few thousand pages against twice the vocabulary's columns: fitted in
+    the pages' span."""
+    coef, intercept = fit_logistic(rows, y, c=10.0, max_iter=2000, class_weight="balanced")
+    if coef.shape[0] == 1:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)
 
 
 def _fit_form(texts: Sequence[str], first: Sequence[bool]) -> tuple[F64, float]:

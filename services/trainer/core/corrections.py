@@ -36,7 +36,8 @@ def corrected_samples(pages: PageModels, stacks: Sequence[Corrected]) -> tuple[l
     documents = [d for stack in stacks for d in documents_of(stack)]
     labels = []
     for document in documents:
-        probabilities = pages.class_probabilities(pages.state_probabilities(pages.rows(document)))
+        rows = pages.rows(document)
+        probabilities = pages.page_classes(rows, pages.state_probabilities(rows))
         labels.append(pages.labels[int(np.argmax(probabilities.sum(axis=0)))])
     return documents, labels
 

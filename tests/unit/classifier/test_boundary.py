@@ -267,7 +267,8 @@ def test_a_new_document_number_in_a_pages_head_settles_a_gap_whatever_the_combin
     going_on = [_numbered_invoice("TX-471102", 0) + "\nSeite 1 von 2", _numbered_invoice("TX-471199", 1)]
     assert always.starts(going_on) == [0]
     # A model stored before the cue does not read it: it decides as it did.
-    earlier = EARLIER_FEATURES[-1]
+    earlier = FEATURES[: FEATURES.index("new_document_number")]
+    assert earlier in EARLIER_FEATURES
     keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
     stored = BoundaryModel.load(
         dataclasses.replace(never, weights=never.weights[keep], features=earlier).save()
@@ -277,12 +278,15 @@ def test_a_new_document_number_in_a_pages_head_settles_a_gap_whatever_the_combin
 
 
 def _as_an_earlier_release_stored_it(model: BoundaryModel) -> dict[str, bytes]:
-    """The model's files as the release before "references_then_abstract" wrote them."""
+    """The model's files as the release before "references_then_abstract" wrote them: its cues,
+    and no class model of its own (its classes were its states summed)."""
     earlier = EARLIER_FEATURES[0]
     keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
-    stored = dataclasses.replace(model, weights=model.weights[keep], features=earlier)
+    pages = dataclasses.replace(model.pages, class_coef=None, class_intercept=None)
+    stored = dataclasses.replace(model, pages=pages, weights=model.weights[keep], features=earlier)
     files = stored.save()
     assert json.loads(files["boundary.json"])["features"] == list(earlier)
+    assert b"class_coef" not in files["boundary.safetensors"]
     return files
 
 
@@ -290,9 +294,18 @@ def test_a_model_stored_by_an_earlier_release_loads_and_decides_as_it_did(model:
     earlier = BoundaryModel.load(_as_an_earlier_release_stored_it(model))
     assert earlier.features == EARLIER_FEATURES[0]
     texts = _two_page("invoice", random.Random(1)) + _two_page("payslip", random.Random(2))
-    # Fitted on gaps the new cue never settled, the model weighs it 0: the same decisions.
-    assert np.allclose(earlier.start_probabilities(texts), model.start_probabilities(texts))
-    assert earlier.starts(texts) == model.starts(texts)
+    # Its classes are its states summed, as that release read them.
+    rows = earlier.pages.rows(texts)
+    states = earlier.pages.state_probabilities(rows)
+    assert earlier.pages.class_coef is None
+    assert np.array_equal(earlier.pages.page_classes(rows, states), earlier.pages.class_probabilities(states))
+    # Read with this release's cues, those it lacks weighed 0: the same decisions.
+    keep = np.tile([cue in earlier.features for cue in FEATURES], 1 + len(model.pages.labels))
+    weights = np.zeros(len(keep))
+    weights[keep] = earlier.weights
+    as_now = dataclasses.replace(earlier, weights=weights, features=FEATURES)
+    assert np.allclose(earlier.start_probabilities(texts), as_now.start_probabilities(texts))
+    assert earlier.starts(texts) == as_now.starts(texts)
     # It does not read the cue it lacks; saved again, it keeps its cues.
     never = dataclasses.replace(earlier, weights=np.zeros_like(earlier.weights), bias=-10.0)
     assert never.starts([_PAPER, _REFERENCES, _TITLE_PAGE, _PAPER]) == [0]
@@ -302,7 +315,7 @@ def test_a_model_stored_by_an_earlier_release_loads_and_decides_as_it_did(model:
     # Cues of no release this code knows are refused.
     meta = json.loads(model.save()["boundary.json"])
     with pytest.raises(ModelArtifactError):
-        read_metadata(json.dumps({**meta, "features": meta["features"][:-2]}).encode())
+        read_metadata(json.dumps({**meta, "features": meta["features"][1:]}).encode())
 
 
 def _two_page(kind: str, rng: random.Random) -> list[str]:
@@ -352,3 +365,41 @@ def test_the_artifact_round_trips_and_a_broken_one_is_refused(model: BoundaryMod
         BoundaryModel.load({**files, "boundary.json": b'{"format": "docroute.boundary/0"}'})
     with pytest.raises(ModelArtifactError):
         BoundaryModel.load({"boundary.json": files["boundary.json"]})
+    # A class model that does not fit the classes is refused.
+    broken = dataclasses.replace(
+        model, pages=dataclasses.replace(model.pages, class_intercept=np.zeros(len(model.pages.labels) + 1))
+    )
+    with pytest.raises(ModelArtifactError):
+        BoundaryModel.load(broken.save())
+
+
+def _pages_of(kind: str, count: int, rng: random.Random) -> list[str]:
+    lines = document_lines(kind, rng)
+    size = len(lines) // count
+    return ["\n".join(lines[n * size : (n + 1) * size if n < count - 1 else None]) for n in range(count)]
+
+
+def test_a_later_page_of_a_class_sampled_in_one_page_documents_reads_as_that_class() -> None:
+    rng = random.Random(3)
+    kinds = ["invoice"] * 8 + ["payslip"] * 8 + ["bank_statement"] * 8
+    trained = train_boundary_model([_pages_of(k, 1 if k == "invoice" else 3, rng) for k in kinds], kinds)
+    assert trained is not None
+    pages = trained[0].pages
+    invoice = pages.labels.index("invoice")
+    # No sample shows an invoice's later page: no state holds one.
+    assert not any(
+        c == invoice and not first for c, first in zip(pages.state_class, pages.state_first, strict=True)
+    )
+    assert pages.class_coef is not None
+    rng = random.Random(99)
+    texts = _pages_of("invoice", 2, rng) + _pages_of("payslip", 3, rng)
+    rows = pages.rows(texts)
+    classes = pages.page_classes(rows, pages.state_probabilities(rows))
+    assert classes.argmax(axis=1).tolist()[:2] == [invoice, invoice]  # the line items too
+    # The class distance: small across the invoice's own gap, large where the payslip begins.
+    distance = pair_features(pages, texts)[:, FEATURES.index("class_distance")]
+    assert distance[0] < 0.2 < 0.8 < distance[1]
+    assert np.allclose(distance, 0.5 * np.abs(np.diff(classes, axis=0)).sum(axis=1))
+    # Stored and loaded, the class model reads the same.
+    loaded = BoundaryModel.load(trained[0].save()).pages
+    assert np.allclose(loaded.page_classes(rows, loaded.state_probabilities(rows)), classes)
