@@ -7,6 +7,7 @@ Run from the repository root once the corpus is built (`bench/README.md`)::
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
         [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
         [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers] [--duplex]
+        [--blas-threads 1|default]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
 ``--max-doc-pages`` pages each, their first pages) are scanned: every page rendered at 200 dpi
@@ -39,7 +40,9 @@ goes on: "3 of 12", mid-sentence); the training documents are the same.
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
 documents and stacks), a row per model (rev | now). ``--auto-scanned N``: the first N stacks of
 the first seed scanned as above and read by Tesseract (1-2 CPU-s a page), split by the same
-models. ``--auto-errors``: each gap today's model gets wrong (a start missed, a split inside a
+models. ``--blas-threads default``: the boundary models run with numpy's BLAS threads as
+OpenBLAS starts them (one a core) instead of one, as a service ran them before
+`docroute.blas`. ``--auto-errors``: each gap today's model gets wrong (a start missed, a split inside a
 document: the documents, pages and how the two pages read), and their count by kind.
 
 Boundaries are the pages where a document begins (but the first); a stack is split exactly
@@ -354,6 +357,8 @@ print(json.dumps({"found": found, "cpu": cpu, "train_cpu": train_cpu, "report": 
 def split_with(tree: Path, job: dict[str, Any]) -> dict[str, Any]:
     """AUTO_WORKER's answer for ``job``, run with the code of ``tree`` (one BLAS thread)."""
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    if job.get("blas_threads") == "default":
+        del env["OMP_NUM_THREADS"], env["OPENBLAS_NUM_THREADS"]
     done = subprocess.run(
         [sys.executable, "-c", AUTO_WORKER],
         cwd=tree,
@@ -435,6 +440,8 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
     seeds = [args.seed + n for n in range(args.auto_seeds)]
     whole = whole_documents(corpus, entries, args.max_doc_pages) if args.whole_docs else None
     jobs = [auto_jobs(texts, entries, args, seed, whole) for seed in seeds]
+    for drawn in jobs:
+        drawn[0]["blas_threads"] = args.blas_threads
     with ExitStack() as stack:
         trees: dict[str, Path] = {}
         if args.baseline:
@@ -602,6 +609,12 @@ def main() -> None:
         "--whole-docs",
         action="store_true",
         help="auto row: stacks of whole documents only (held-out PDFs of at most --max-doc-pages pages)",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        choices=("1", "default"),
+        default="1",
+        help="auto row: numpy's BLAS threads in the boundary models' processes (default: one)",
     )
     parser.add_argument(
         "--auto-errors",

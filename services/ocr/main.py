@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from docroute import topics
+from docroute.blas import one_blas_thread
 from docroute.blobstore import BlobStore
 from docroute.bus import StreamService
 from docroute.logging import configure_logging
@@ -19,6 +20,7 @@ from services.ocr.settings import OcrSettings
 def run() -> None:
     # Tesseract's OpenMP threads fight each other across processes: one thread each, one process per core.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    one_blas_thread()  # the boundary model's and the cropping's numpy
     settings = OcrSettings()
     configure_logging("ocr", settings.log_level)
     engines = EngineSet(
