@@ -595,6 +595,19 @@ def revoke_a_key(page: Page, console: str, api: httpx.Client) -> None:
     page.click("button[data-copy=minted-key]")
     expect(page.locator("button[data-copy=minted-key]")).to_have_text("Copied")  # written
     assert page.evaluate("() => navigator.clipboard.readText()") == key
+    # Where the clipboard API refuses (a page without focus; over plain HTTP it is missing), the
+    # key is selected and copied by the browser's copy command.
+    page.evaluate(
+        """async () => {
+            await navigator.clipboard.writeText("something else");
+            navigator.clipboard.writeText = () => Promise.reject(new Error("Document is not focused."));
+            document.querySelector("button[data-copy=minted-key]").textContent = "Copy the key";
+        }"""
+    )
+    page.click("button[data-copy=minted-key]")
+    expect(page.locator("button[data-copy=minted-key]")).to_have_text("Copied")
+    assert page.evaluate("() => navigator.clipboard.readText()") == key
+    assert page.evaluate("() => window.getSelection().toString().trim()") == key
     assert api.get("/workflows", headers=bearer(key)).status_code == 200
     row = page.locator("main table tr:has-text('short-lived')")
     page.once("dialog", lambda d: d.accept())

@@ -318,13 +318,28 @@
   });
 })();
 
-// Copy buttons (snippets, a minted key).
+// Copy buttons (snippets, a minted key). The clipboard API exists only in a secure context
+// (HTTPS or localhost) and refuses a page without focus; a console served over plain HTTP on an
+// intranet host, or a refusal, falls back to selecting the text and the browser's copy command.
 document.addEventListener("click", function (event) {
   var button = event.target.closest && event.target.closest("button[data-copy]");
   if (!button) return;
   var source = document.getElementById(button.dataset.copy);
-  if (source && navigator.clipboard) {
-    navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
+  if (!source) return;
+  function bySelection() {
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    button.textContent = done ? "Copied" : "Selected: press Ctrl+C";
+  }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; }, bySelection);
+  } else {
+    bySelection();
   }
 });
 
