@@ -2,8 +2,8 @@
 
 numpy's OpenBLAS starts a thread per core and, on small matrices, spins them waiting for work.
 On a 2-core machine whose other core runs the other services, the boundary model of `splitting:
-auto` spent 3.9-4.8 CPU ms a page with the default threads against 1.9-2.0 with one, and took
-longer in wall time too (bench/README.md, splitting.py); classify spent 0.3 ms less a text page
+auto` spent 5.0-5.5 CPU ms a page with the default threads against 1.9-2.0 with one, the same
+decisions (bench/README.md, splitting.py `--blas-threads`); classify spent 0.3 ms less a text page
 with one (bench/text_cpu.py). The trainer limits its fits the same way (`threadpool_limits`
 around them).
 """

@@ -238,7 +238,11 @@ class PageModels:
 
 
 def pair_features(
-    pages: PageModels, texts: Sequence[str], rows: F64 | None = None, states: F64 | None = None
+    pages: PageModels,
+    texts: Sequence[str],
+    rows: F64 | None = None,
+    states: F64 | None = None,
+    classes: F64 | None = None,
 ) -> F64:
     """One row per page but the first: the cues that it starts a new document (FEATURES), then
     for each class the same cues times how likely the two pages are of that class (the mean of
@@ -248,10 +252,11 @@ def pair_features(
     linear model for all kinds: bench/splitting.py 0.617 -> 0.667 of stacks exact). The page
     before a page is the last one with text before it. `rows`: `pages.rows(texts)` when the
     caller has them (a training, from the pages' term counts kept since they arrived); `states`:
-    `pages.state_probabilities(rows)` when the caller has them."""
+    `pages.state_probabilities(rows)` and `classes`: `pages.page_classes(rows, states)`, when the
+    caller has them (it weighs the parts' lengths by the same classes)."""
     rows = pages.rows(texts) if rows is None else rows
     states = pages.state_probabilities(rows) if states is None else states
-    probabilities = pages.page_classes(rows, states)
+    probabilities = pages.page_classes(rows, states) if classes is None else classes
     first = pages.first_scores(states)
     form = pages.form_scores(texts)
     vocabulary = pages.tfidf.size
@@ -542,13 +547,14 @@ class BoundaryModel:
             return [0], np.zeros(0)
         rows = self.pages.rows(texts)
         states = self.pages.state_probabilities(rows)
-        features, weights = self._read(pair_features(self.pages, texts, rows, states))
+        classes = self.pages.page_classes(rows, states)
+        features, weights = self._read(pair_features(self.pages, texts, rows, states, classes))
         logits = start_logits(features, weights, self.bias)
         with_text = [has_text(t) for t in texts]
         probabilities = np.where(with_text[1:], 1.0 / (1.0 + np.exp(-logits)), 0.0)
         penalties = (
             short_part_penalties(
-                self.pages.page_classes(rows, states),
+                classes,
                 with_text,
                 self.lengths,
                 [text_amount(t) for t in texts],
@@ -676,19 +682,21 @@ class BoundaryModel:
                 )
             )
             and (self.shortest is None or (np.isfinite(self.shortest) and self.shortest >= 0))
-            and (pages.class_coef is None) == (pages.class_intercept is None)
-            and (
-                pages.class_coef is None
-                or pages.class_intercept is None
-                or (
-                    pages.class_coef.shape == (n_classes, width)
-                    and pages.class_intercept.shape == (n_classes,)
-                    and bool(np.isfinite(pages.class_coef).all() and np.isfinite(pages.class_intercept).all())
-                )
-            )
+            and _class_model_fits(pages.class_coef, pages.class_intercept, n_classes, width)
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")
+
+
+def _class_model_fits(coef: F64 | None, intercept: F64 | None, classes: int, width: int) -> bool:
+    """No class model (a model stored before), or one row of finite weights per class."""
+    if coef is None or intercept is None:
+        return coef is None and intercept is None
+    return (
+        coef.shape == (classes, width)
+        and intercept.shape == (classes,)
+        and bool(np.isfinite(coef).all() and np.isfinite(intercept).all())
+    )
 
 
 def _optional(arrays: Mapping[str, npt.NDArray[Any]], name: str) -> F64 | None:

@@ -115,9 +115,9 @@ def _train_boundary_model(
             heads = [t[:HEAD_CHARS] for t in texts]
             rows = sparse.hstack([page_rows(texts), page_rows(heads)], format="csr").toarray()
             states = page_models.state_probabilities(rows)
-            features.append(pair_features(page_models, texts, rows, states))
-            truth.append(starts[1:])
             classes = page_models.page_classes(rows, states)
+            features.append(pair_features(page_models, texts, rows, states, classes))
+            truth.append(starts[1:])
             amounts = [text_amount(t) for t in texts]
             penalties.append(short_part_penalties(classes, [True] * len(texts), lengths, amounts, shortest))
     # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks,
