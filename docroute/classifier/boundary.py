@@ -63,6 +63,8 @@ from docroute.classifier.page_cues import (
     references_then_abstract,
     starts_lowercase,
 )
+from docroute.classifier.trees import ARRAY_NAMES as TREE_ARRAYS
+from docroute.classifier.trees import Trees
 
 F64 = npt.NDArray[np.float64]
 ARRAYS_FILE = "boundary.safetensors"
@@ -371,12 +373,24 @@ def settled(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]
     return _settled_start(features, new_numbers=new_numbers) | _settled_goes_on(features)
 
 
-def start_logits(features: F64, weights: F64, bias: float) -> F64:
-    """The combiner's log-odds that each gap begins a new document, printed page numbers that
-    settle a gap (a page saying it is the last, or that more follow, or a next number) and a
-    paper's end (`references_then_abstract`: a new document, unless page numbers say it goes on)
-    applied."""
+# The combiner's log-odds: the linear model's and the boosted trees' (where the model has them),
+# this much of the trees'. Over 18 draws of training samples on the bench's stacks (bench/
+# splitting.py's `auto_jobs`, 1-30 pages, whole documents) 0.761 of stacks were split exactly by
+# the linear model alone, 0.753 by the trees alone, 0.791-0.801 by the two at 0.3-0.7 of the
+# trees'; set at 0.4 there, then on 12 draws looked at by nobody before: 0.668 -> 0.718, no draw
+# lower (bench/README.md).
+TREES_SHARE = 0.4
+
+
+def start_logits(features: F64, weights: F64, bias: float, tree_logits: F64 | None = None) -> F64:
+    """The combiner's log-odds that each gap begins a new document (the linear model's, blended
+    with the trees' log-odds `tree_logits` where the model has trees: TREES_SHARE), printed page
+    numbers that settle a gap (a page saying it is the last, or that more follow, or a next
+    number) and a paper's end (`references_then_abstract`: a new document, unless page numbers
+    say it goes on) applied."""
     logits = features @ weights + bias
+    if tree_logits is not None:
+        logits = (1.0 - TREES_SHARE) * logits + TREES_SHARE * tree_logits
     logits = np.where(_settled_start(features), np.maximum(logits, _SETTLED), logits)
     return np.asarray(
         np.where(_settled_goes_on(features), np.minimum(logits, -_SETTLED), logits), dtype=np.float64
@@ -530,6 +544,9 @@ class BoundaryModel:
     # The cues `weights` weigh: FEATURES, or those of an earlier release (EARLIER_FEATURES), whose
     # model decides as it did then (the cues it lacks are not read)
     features: tuple[str, ...] = FEATURES
+    # Boosted trees over the same cues, blended with the linear combiner (`start_logits`); None in
+    # a model stored before them, which decides by its weights alone
+    trees: Trees | None = None
 
     def start_probabilities(self, texts: Sequence[str]) -> F64:
         """For pages 1..n-1: the probability that the page begins a new document (0 for a page
@@ -548,8 +565,11 @@ class BoundaryModel:
         rows = self.pages.rows(texts)
         states = self.pages.state_probabilities(rows)
         classes = self.pages.page_classes(rows, states)
-        features, weights = self._read(pair_features(self.pages, texts, rows, states, classes))
-        logits = start_logits(features, weights, self.bias)
+        cues = pair_features(self.pages, texts, rows, states, classes)
+        features, weights = self._read(cues)
+        # The trees read the cues in their model's own layout (its release's FEATURES).
+        tree_logits = None if self.trees is None else self.trees.decision(cues[:, self._known()])
+        logits = start_logits(features, weights, self.bias, tree_logits)
         with_text = [has_text(t) for t in texts]
         probabilities = np.where(with_text[1:], 1.0 / (1.0 + np.exp(-logits)), 0.0)
         penalties = (
@@ -571,10 +591,14 @@ class BoundaryModel:
         (stored by an earlier release) set to 0 and weighed 0: it decides as it did."""
         if self.features == FEATURES:
             return features, self.weights
-        known = np.tile([cue in self.features for cue in FEATURES], 1 + len(self.pages.labels))
+        known = self._known()
         weights = np.zeros(len(known), dtype=np.float64)
         weights[known] = self.weights
         return np.where(known, features, 0.0), weights
+
+    def _known(self) -> npt.NDArray[np.bool_]:
+        """The columns of this code's cues (`pair_features`) that the model's release had."""
+        return np.tile([cue in self.features for cue in FEATURES], 1 + len(self.pages.labels))
 
     def save(self) -> dict[str, bytes]:
         """The artifact's files: `boundary.safetensors` (arrays) and `boundary.json`."""
@@ -606,6 +630,9 @@ class BoundaryModel:
         }
         if self.shortest is not None:
             metadata["shortest"] = self.shortest
+        if self.trees is not None:
+            arrays.update(self.trees.arrays())
+            metadata["trees_baseline"] = self.trees.baseline
         return {
             ARRAYS_FILE: safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in arrays.items()}),
             METADATA_FILE: json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
@@ -647,6 +674,8 @@ class BoundaryModel:
                 lengths=np.asarray(arrays["lengths"], dtype=np.float64) if "lengths" in arrays else None,
                 shortest=float(meta["shortest"]) if meta.get("shortest") is not None else None,
                 features=tuple(meta["features"]),
+                # A model stored before the trees decides by its weights alone.
+                trees=_trees(arrays, meta),
             )
         except ModelArtifactError:
             raise
@@ -686,6 +715,17 @@ class BoundaryModel:
         )
         if not ok:
             raise ModelArtifactError("boundary model arrays do not fit its vocabulary, classes or features")
+
+
+def _trees(arrays: Mapping[str, npt.NDArray[np.generic]], meta: Mapping[str, Any]) -> Trees | None:
+    """The model's trees, or None where it has none (stored before them); a model with some of
+    their arrays but not all is malformed."""
+    present = [name in arrays for name in TREE_ARRAYS] + ["trees_baseline" in meta]
+    if not any(present):
+        return None
+    if not all(present):
+        raise ModelArtifactError("boundary model holds some of its trees' arrays but not all")
+    return Trees.load(arrays, meta["trees_baseline"], len(arrays["weights"]))
 
 
 def _class_model_fits(coef: F64 | None, intercept: F64 | None, classes: int, width: int) -> bool:

@@ -10,14 +10,12 @@ the stack's samples. The published model is refitted on every sample.
 from __future__ import annotations
 
 import random
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
@@ -29,12 +27,11 @@ from docroute.classifier.boundary import (
     length_shares,
     pair_features,
     segment,
-    settled,
     short_part_penalties,
-    start_logits,
     text_amount,
 )
 from docroute.classifier.page_cues import FORM, has_text, page_form
+from services.trainer.core.combiner import fit_combiner
 from services.trainer.core.rowspace import fit_logistic
 from services.trainer.core.terms import TermCounts
 
@@ -126,20 +123,25 @@ def _train_boundary_model(
     for fold in range(max(folds) + 1):
         mine = [n for n, (f, _) in enumerate(stacks) if f == fold]
         others = [n for n, (f, _) in enumerate(stacks) if f != fold]
-        weights, bias = _fit_combiner(
-            np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others])
+        combiner = fit_combiner(
+            np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others]), seed
         )
         for n in mine:
-            begun = segment(
-                start_logits(features[n], weights, bias), [True] * (len(truth[n]) + 1), penalties[n]
-            )
+            begun = segment(combiner.logits(features[n]), [True] * (len(truth[n]) + 1), penalties[n])
             found.append(np.isin(np.arange(1, len(truth[n]) + 1), begun))
     order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
     report = _report([truth[n] for n in order], found)
-    weights, bias = _fit_combiner(np.vstack(features), np.concatenate(truth))
+    combiner = fit_combiner(np.vstack(features), np.concatenate(truth), seed)
     pages_model = fit_page_models(samples, labels, counts)
     lengths, shortest = _part_priors(samples, labels, pages_model)
-    model = BoundaryModel(pages=pages_model, weights=weights, bias=bias, lengths=lengths, shortest=shortest)
+    model = BoundaryModel(
+        pages=pages_model,
+        weights=combiner.weights,
+        bias=combiner.bias,
+        lengths=lengths,
+        shortest=shortest,
+        trees=combiner.trees,
+    )
     return model, report
 
 
@@ -248,25 +250,6 @@ class PageCounts(TermCounts):
 
 def _lr(**kwargs: object) -> LogisticRegression:
     return LogisticRegression(max_iter=2000, **kwargs)
-
-
-def _fit_combiner(features: F64, starts: npt.NDArray[np.bool_]) -> tuple[F64, float]:
-    """Weights and bias of the combiner; a single kind of case gives a constant answer. It learns
-    from the gaps page numbers and a paper's end leave open, and from those a new document
-    number settles: in a workflow of invoices these are most boundaries between two of them, and
-    a combiner fitted without them learnt from too few boundaries and joined documents of
-    different kinds (bench/splitting.py, seed 8: 0.80 -> 0.75 of stacks exact)."""
-    open_gaps = ~settled(features, new_numbers=False)
-    features, starts = features[open_gaps], starts[open_gaps]
-    if starts.all() or not starts.any():
-        return np.zeros(features.shape[1]), 10.0 if starts.all() else -10.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        # Weak regularisation: its dozen inputs are on different scales (a similarity moves in
-        # tenths, a score in units), C=1 kept the similarities' weights small (0.39 -> 0.43 of
-        # stacks exact, bench/splitting.py, 200 stacks).
-        lr = _lr(C=10.0).fit(features, starts)
-    return np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0])
 
 
 def _folds(labels: Sequence[str], n_folds: int, seed: int) -> list[int]:

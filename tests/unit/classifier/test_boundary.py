@@ -9,6 +9,7 @@ import random
 
 import numpy as np
 import pytest
+import safetensors.numpy
 
 from docroute.classifier.boundary import (
     EARLIER_FEATURES,
@@ -172,7 +173,7 @@ def test_a_page_ending_in_references_before_one_opening_with_an_abstract_ends_a_
 def test_a_paper_that_ends_in_references_before_an_abstract_is_split_there_whatever_the_combiner_says(
     model: BoundaryModel,
 ) -> None:
-    never = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=-10.0)
+    never = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=-10.0)
     stack = [_PAPER, _REFERENCES, _TITLE_PAGE, _PAPER]
     assert never.starts(stack) == [0, 2]
     # Printed page numbers that say the document goes on still win.
@@ -200,8 +201,8 @@ def test_a_labelled_page_number_is_read_anywhere_on_a_page() -> None:
 def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_says(
     model: BoundaryModel,
 ) -> None:
-    never = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=-10.0)
-    always = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=10.0)
+    never = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=-10.0)
+    always = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=10.0)
     # Two one-page invoices of one template: the first says it is its last page.
     one, two = _invoice_page("20171118/506", "Seite 1/1"), _invoice_page("20151008/504", "Seite 1/1")
     assert never.starts([one, two]) == [0, 1]
@@ -250,8 +251,8 @@ def _numbered_invoice(number: str | None, page: int) -> str:
 def test_a_new_document_number_in_a_pages_head_settles_a_gap_whatever_the_combiner_says(
     model: BoundaryModel,
 ) -> None:
-    never = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=-10.0)
-    always = dataclasses.replace(model, weights=np.zeros_like(model.weights), bias=10.0)
+    never = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=-10.0)
+    always = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=10.0)
     # Two invoices of one template, two pages each: the second names another number.
     stack = [
         _numbered_invoice("TX-471102", 0),
@@ -283,10 +284,13 @@ def _as_an_earlier_release_stored_it(model: BoundaryModel) -> dict[str, bytes]:
     earlier = EARLIER_FEATURES[0]
     keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
     pages = dataclasses.replace(model.pages, class_coef=None, class_intercept=None)
-    stored = dataclasses.replace(model, pages=pages, weights=model.weights[keep], features=earlier)
+    stored = dataclasses.replace(
+        model, pages=pages, weights=model.weights[keep], features=earlier, trees=None
+    )
     files = stored.save()
     assert json.loads(files["boundary.json"])["features"] == list(earlier)
     assert b"class_coef" not in files["boundary.safetensors"]
+    assert b"tree_feature" not in files["boundary.safetensors"]
     return files
 
 
@@ -361,6 +365,18 @@ def test_the_artifact_round_trips_and_a_broken_one_is_refused(model: BoundaryMod
     texts = _two_page("invoice", random.Random(1)) + _two_page("payslip", random.Random(2))
     assert np.allclose(again.start_probabilities(texts), model.start_probabilities(texts))
     assert b"pickle" not in files["boundary.json"]
+    # Its trees travel as arrays; without them (a model stored before) it decides by its weights.
+    assert model.trees is not None and again.trees is not None
+    assert np.array_equal(again.trees.feature, model.trees.feature)
+    linear = dataclasses.replace(model, trees=None)
+    assert b"tree_feature" not in linear.save()["boundary.safetensors"]
+    assert BoundaryModel.load(linear.save()).trees is None
+    assert not np.allclose(linear.start_probabilities(texts), model.start_probabilities(texts))
+    # Some of the trees' arrays but not all: refused.
+    arrays = safetensors.numpy.load(files["boundary.safetensors"])
+    del arrays["tree_right"]
+    with pytest.raises(ModelArtifactError):
+        BoundaryModel.load({**files, "boundary.safetensors": safetensors.numpy.save(arrays)})
     with pytest.raises(ModelArtifactError):
         BoundaryModel.load({**files, "boundary.json": b'{"format": "docroute.boundary/0"}'})
     with pytest.raises(ModelArtifactError):

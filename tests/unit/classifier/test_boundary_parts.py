@@ -56,7 +56,7 @@ def test_a_part_shorter_than_the_samples_of_its_class_stays_with_its_document(mo
     texts = _pages("invoice", 1, rng) + _pages("invoice", 1, rng) + _pages("payslip", 3, rng)
     # Every gap reads as a start more likely than not (p = 0.6), as a cover page or a page of
     # references does; the second invoice's head names another invoice number, which settles it.
-    unsure = replace(model, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)))
+    unsure = replace(model, trees=None, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)))
     starts, probabilities = unsure.divide(texts)
     assert probabilities[0] > 0.999
     assert probabilities[1:].tolist() == pytest.approx([0.6] * 3)
@@ -81,7 +81,9 @@ def test_a_part_with_less_text_than_the_shortest_sample_stays_with_its_document(
     lengths = np.array(
         [[0.96, 0.02, 0.02] if k == "invoice" else [0.01, 0.01, 0.98] for k in model.pages.labels]
     )
-    unsure = replace(model, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)), lengths=lengths)
+    unsure = replace(
+        model, trees=None, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)), lengths=lengths
+    )
     assert unsure.starts(texts) == [0, 1]
     assert replace(unsure, shortest=None).starts(texts) == [0, 1, 4]
 

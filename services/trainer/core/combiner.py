@@ -1,0 +1,98 @@
+"""The boundary model's combiner: from a gap's cues to the log-odds that a new document begins.
+
+Two models over the same cue rows, blended when a stack is divided (`start_logits`,
+TREES_SHARE): a logistic regression, and boosted trees that weigh a cue by the others. The
+trees are fitted by scikit-learn and kept as plain arrays (`docroute.classifier.trees`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from docroute.classifier.boundary import settled, start_logits
+from docroute.classifier.trees import Trees
+
+F64 = npt.NDArray[np.float64]
+# Small trees, many rounds, no early stopping (it would hold out a share of the rows above
+# 10,000 of them, so the fit would change with a workflow's size). Tried on the bench's 18 draws
+# (bench/splitting.py): 4, 8 or 16 leaves, 100-200 rounds, all within 0.01 of each other.
+TREE_ROUNDS = 150
+TREE_LEAVES = 8
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """A fitted combiner: the linear model's weights and bias, and the trees (None where the
+    cases were all of one kind, and the answer a constant)."""
+
+    weights: F64
+    bias: float
+    trees: Trees | None
+
+    def logits(self, features: F64) -> F64:
+        """`start_logits` of these cue rows."""
+        tree_logits = None if self.trees is None else self.trees.decision(features)
+        return start_logits(features, self.weights, self.bias, tree_logits)
+
+
+def fit_combiner(features: F64, starts: npt.NDArray[np.bool_], seed: int = 0) -> Combiner:
+    """The combiner of these cue rows (one a gap) and whether each gap began a document. It
+    learns from the gaps page numbers and a paper's end leave open, and from those a new
+    document number settles: in a workflow of invoices these are most boundaries between two of
+    them, and a combiner fitted without them learnt from too few boundaries and joined documents
+    of different kinds (bench/splitting.py, seed 8: 0.80 -> 0.75 of stacks exact)."""
+    open_gaps = ~settled(features, new_numbers=False)
+    features, starts = features[open_gaps], starts[open_gaps]
+    if starts.all() or not starts.any():
+        return Combiner(np.zeros(features.shape[1]), 10.0 if starts.all() else -10.0, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # Weak regularisation: its dozen inputs are on different scales (a similarity moves in
+        # tenths, a score in units), C=1 kept the similarities' weights small (0.39 -> 0.43 of
+        # stacks exact, bench/splitting.py, 200 stacks).
+        lr = LogisticRegression(C=10.0, max_iter=2000).fit(features, starts)
+    boosted = HistGradientBoostingClassifier(
+        max_iter=TREE_ROUNDS,
+        learning_rate=0.1,
+        max_leaf_nodes=TREE_LEAVES,
+        min_samples_leaf=10,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=seed,
+    ).fit(features, starts)
+    weights = np.asarray(lr.coef_[0], dtype=np.float64)
+    return Combiner(weights, float(lr.intercept_[0]), trees_of(boosted, features.shape[1]))
+
+
+def trees_of(boosted: HistGradientBoostingClassifier, columns: int) -> Trees:
+    """A fitted two-class HistGradientBoostingClassifier's trees as arrays. Its nodes are
+    scikit-learn's own (`_predictors`, `_baseline_prediction`: no public accessor); a test holds
+    `Trees.decision` to its `decision_function`, so a release that moves them fails there."""
+    parts = [predictor.nodes for (predictor,) in boosted._predictors]
+    offsets = np.cumsum([0, *(len(nodes) for nodes in parts[:-1])])
+    leaf = np.concatenate([nodes["is_leaf"].astype(bool) for nodes in parts])
+
+    def children(side: str) -> npt.NDArray[np.int64]:
+        linked = [nodes[side].astype(np.int64) + at for nodes, at in zip(parts, offsets, strict=True)]
+        return np.where(leaf, -1, np.concatenate(linked))
+
+    return Trees.load(
+        {
+            "tree_feature": np.where(leaf, -1, np.concatenate([nodes["feature_idx"] for nodes in parts])),
+            "tree_threshold": np.concatenate([nodes["num_threshold"] for nodes in parts]),
+            "tree_left": children("left"),
+            "tree_right": children("right"),
+            "tree_value": np.where(leaf, np.concatenate([nodes["value"] for nodes in parts]), 0.0),
+            "tree_missing_left": np.concatenate([nodes["missing_go_to_left"] for nodes in parts]),
+            "tree_roots": offsets.astype(np.int64),
+        },
+        float(np.ravel(boosted._baseline_prediction)[0]),
+        columns,
+    )

@@ -1,0 +1,72 @@
+"""The boundary combiner's boosted trees (issue 8): fitted by scikit-learn, served from plain
+arrays (`docroute.classifier.trees`), blended with the linear model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from docroute.classifier.boundary import TREES_SHARE, settled, start_logits
+from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.trees import Trees
+from services.trainer.core.combiner import fit_combiner, trees_of
+
+
+def _interaction(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose label needs two columns at once (an XOR), which no linear model learns."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((rows, 6))
+    return x, (x[:, 0] > 0.5) ^ (x[:, 1] > 0.5)
+
+
+def test_the_trees_as_arrays_answer_what_scikit_learn_answers() -> None:
+    x, y = _interaction(600, 1)
+    x[::7, 2] = np.nan  # a missing value goes where the fit sent missing ones
+    boosted = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=8, early_stopping=False).fit(x, y)
+    trees = trees_of(boosted, x.shape[1])
+    assert len(trees.roots) == 40
+    fresh, _ = _interaction(300, 2)
+    fresh[::5, 2] = np.nan
+    assert np.allclose(trees.decision(fresh), boosted.decision_function(fresh))
+    # Stored as arrays and read back, the same.
+    again = Trees.load(trees.arrays(), trees.baseline, x.shape[1])
+    assert np.array_equal(again.decision(fresh), trees.decision(fresh))
+
+
+def test_trees_that_read_a_column_the_combiner_lacks_or_loop_are_refused() -> None:
+    x, y = _interaction(400, 3)
+    boosted = HistGradientBoostingClassifier(max_iter=5, max_leaf_nodes=4, early_stopping=False).fit(x, y)
+    trees = trees_of(boosted, x.shape[1])
+    with pytest.raises(ModelArtifactError):
+        Trees.load(trees.arrays(), trees.baseline, columns=1)
+    looping = trees.arrays()
+    inner = int(np.flatnonzero(looping["tree_feature"] >= 0)[-1])
+    looping["tree_left"] = looping["tree_left"].copy()
+    looping["tree_left"][inner] = inner  # a node that is its own child: a walk would not end
+    with pytest.raises(ModelArtifactError):
+        Trees.load(looping, trees.baseline, x.shape[1])
+    with pytest.raises(ModelArtifactError):
+        Trees.load({k: v for k, v in trees.arrays().items() if k != "tree_value"}, trees.baseline, x.shape[1])
+    with pytest.raises(ModelArtifactError):
+        Trees.load(trees.arrays(), float("nan"), x.shape[1])
+
+
+def test_the_combiner_blends_the_trees_with_the_linear_model() -> None:
+    x, y = _interaction(800, 4)
+    x = np.hstack([x, np.zeros((len(x), 30))])  # the cue columns `settled` reads stay 0: open gaps
+    assert not settled(x, new_numbers=False).any()
+    combiner = fit_combiner(x, y)
+    assert combiner.trees is not None
+    linear = x @ combiner.weights + combiner.bias
+    blended = (1 - TREES_SHARE) * linear + TREES_SHARE * combiner.trees.decision(x)
+    assert np.allclose(combiner.logits(x), blended)
+    assert np.allclose(start_logits(x, combiner.weights, combiner.bias), linear)
+    # The XOR the linear model cannot learn, the blend gets mostly right.
+    fresh, truth = _interaction(400, 5)
+    fresh = np.hstack([fresh, np.zeros((len(fresh), 30))])
+    assert ((fresh @ combiner.weights + combiner.bias > 0) == truth).mean() < 0.7
+    assert ((combiner.logits(fresh) > 0) == truth).mean() > 0.9
+    # Gaps all of one kind: a constant answer and no trees.
+    constant = fit_combiner(x, np.ones(len(x), dtype=bool))
+    assert constant.trees is None and constant.bias == 10.0
