@@ -11,8 +11,9 @@ every sample) and a classifier of page states (a class, first page or later), wh
 states make the first-page detector (a sample's first page against its other pages). A
 third, on a page's form rather than its words (`page_form`: an e-mail or web address, a date,
 short and capitalised lines, a section heading or a reference list at the top), says whether it
-looks like a first page in documents no sample resembles. For each page but the first, a
-small logistic regression (the combiner) weighs the cues that the page starts a new document:
+looks like a first page in documents no sample resembles. For each page but the first, the
+combiner (a small logistic regression blended with boosted trees, `docroute.classifier.trees`)
+weighs the cues that the page starts a new document:
 the first-page scores (words, form), the change of class from the page before (the chance
 that the two pages' classes differ, and the distance between their class probabilities, which
 is small for two pages equally unsure between the same classes), how
