@@ -226,11 +226,12 @@ class PageModels:
             return self.class_probabilities(states)
         return np.asarray(softmax(rows @ self.class_coef.T + self.class_intercept), dtype=np.float64)
 
-    def form_scores(self, texts: Sequence[str]) -> F64:
-        """Log-odds that each page is a first page, from its form alone (`page_form`)."""
+    def form_scores(self, texts: Sequence[str], forms: F64 | None = None) -> F64:
+        """Log-odds that each page is a first page, from its form alone (`page_form`; `forms`:
+        the pages' forms when the caller has them)."""
         if not texts:
             return np.zeros(0)
-        forms = np.vstack([page_form(t) for t in texts])
+        forms = np.vstack([page_form(t) for t in texts]) if forms is None else forms
         scores = forms @ self.form_coef + self.form_intercept
         return np.asarray(np.clip(scores, -10.0, 10.0), dtype=np.float64)
 
@@ -246,6 +247,7 @@ def pair_features(
     rows: F64 | None = None,
     states: F64 | None = None,
     classes: F64 | None = None,
+    forms: F64 | None = None,
 ) -> F64:
     """One row per page but the first: the cues that it starts a new document (FEATURES), then
     for each class the same cues times how likely the two pages are of that class (the mean of
@@ -256,12 +258,13 @@ def pair_features(
     before a page is the last one with text before it. `rows`: `pages.rows(texts)` when the
     caller has them (a training, from the pages' term counts kept since they arrived); `states`:
     `pages.state_probabilities(rows)` and `classes`: `pages.page_classes(rows, states)`, when the
-    caller has them (it weighs the parts' lengths by the same classes)."""
+    caller has them (it weighs the parts' lengths by the same classes); `forms`: the pages'
+    `page_form` rows, when the caller has them (a training, which reads each page many times)."""
     rows = pages.rows(texts) if rows is None else rows
     states = pages.state_probabilities(rows) if states is None else states
     probabilities = pages.page_classes(rows, states) if classes is None else classes
     first = pages.first_scores(states)
-    form = pages.form_scores(texts)
+    form = pages.form_scores(texts, forms)
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     labelled = [labelled_page_number(text) for text in texts]

@@ -113,7 +113,7 @@ def _train_boundary_model(
             rows = sparse.hstack([page_rows(texts), page_rows(heads)], format="csr").toarray()
             states = page_models.state_probabilities(rows)
             classes = page_models.page_classes(rows, states)
-            features.append(pair_features(page_models, texts, rows, states, classes))
+            features.append(pair_features(page_models, texts, rows, states, classes, counts.forms(texts)))
             truth.append(starts[1:])
             amounts = [text_amount(t) for t in texts]
             penalties.append(short_part_penalties(classes, [True] * len(texts), lengths, amounts, shortest))
@@ -176,7 +176,7 @@ def fit_page_models(
     state_class = np.array([c for c, _ in states], dtype=np.int64)
     state_first = np.array([f for _, f in states], dtype=bool)
     width = 2 * tfidf.size
-    form_coef, form_intercept = _fit_form(texts, [first for _, first in page_states])
+    form_coef, form_intercept = _fit_form(counts.forms(texts), [first for _, first in page_states])
     if len(states) == 1:
         return PageModels(
             classes,
@@ -221,12 +221,11 @@ def _fit_softmax(rows: sparse.csr_matrix, y: npt.NDArray[np.int64]) -> tuple[F64
     return np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)
 
 
-def _fit_form(texts: Sequence[str], first: Sequence[bool]) -> tuple[F64, float]:
+def _fit_form(forms: F64, first: Sequence[bool]) -> tuple[F64, float]:
     """The first-page detector on pages' form (`page_form`): few inputs, strongly regularised,
     every class at once (a first page's form is much the same across kinds)."""
     if all(first) or not any(first):
         return np.zeros(len(FORM)), 0.0
-    forms = np.vstack([page_form(t) for t in texts])
     lr = _lr(C=1.0, class_weight="balanced").fit(forms, np.asarray(first))
     return np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0])
 
@@ -238,6 +237,18 @@ class PageCounts(TermCounts):
 
     def __init__(self) -> None:
         super().__init__(PAGE_TFIDF)
+        self._forms: dict[str, F64] = {}
+
+    def forms(self, texts: Sequence[str]) -> F64:
+        """The pages' `page_form` rows, each page's read once (a training reads a page in every
+        fold and in several composed stacks: 13 % of its CPU before)."""
+        rows = []
+        for text in texts:
+            form = self._forms.get(text)
+            if form is None:
+                form = self._forms[text] = page_form(text)
+            rows.append(form)
+        return np.vstack(rows) if rows else np.zeros((0, len(FORM)))
 
     def add(self, texts: Sequence[str]) -> None:
         super().add([*texts, *(t[:HEAD_CHARS] for t in texts)])
@@ -246,6 +257,7 @@ class PageCounts(TermCounts):
         for text in texts:
             self.forget(text)
             self.forget(text[:HEAD_CHARS])
+            self._forms.pop(text, None)
 
 
 def _lr(**kwargs: object) -> LogisticRegression:

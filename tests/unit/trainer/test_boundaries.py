@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import random
 
-from services.trainer.core.boundaries import train_boundary_model
+import numpy as np
+import pytest
+
+from docroute.classifier.page_cues import FORM, page_form
+from services.trainer.core import boundaries
+from services.trainer.core.boundaries import PageCounts, train_boundary_model
 from tests.factories.documents import document_lines
 
 
@@ -36,3 +41,25 @@ def test_single_page_samples_teach_no_boundaries() -> None:
     kinds = ["invoice", "payslip"] * 5
     assert train_boundary_model([_pages(k, 1, rng) for k in kinds], kinds) is None
     assert train_boundary_model([_pages("invoice", 3, rng)] * 3, ["invoice"] * 3) is None  # too few
+
+
+def test_a_pages_form_is_read_once_a_training_and_forgotten_with_its_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+
+    def counting(text: str) -> np.ndarray:
+        read.append(text)
+        return page_form(text)
+
+    monkeypatch.setattr(boundaries, "page_form", counting)
+    counts = PageCounts()
+    pages = _pages("invoice", 3, random.Random(5))
+    rows = counts.forms(pages)
+    assert np.array_equal(rows, np.vstack([page_form(t) for t in pages]))
+    assert np.array_equal(counts.forms(pages[::-1]), rows[::-1])  # every fold reads them again
+    assert read == pages
+    counts.forget_pages(pages[:1])
+    counts.forms(pages)
+    assert read == [*pages, pages[0]]
+    assert counts.forms([]).shape == (0, len(FORM))
