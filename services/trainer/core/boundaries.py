@@ -32,7 +32,7 @@ from docroute.classifier.boundary import (
 )
 from docroute.classifier.page_cues import FORM, has_text, page_form
 from services.trainer.core.combiner import fit_combiner
-from services.trainer.core.rowspace import fit_logistic
+from services.trainer.core.rowspace import fit_logistic_each
 from services.trainer.core.terms import TermCounts
 
 F64 = npt.NDArray[np.float64]
@@ -192,10 +192,11 @@ def fit_page_models(
     # The rows `PageModels.rows` gives, kept sparse: a page holds a few hundred of the
     # vocabulary's terms, and dense rows made this fit most of a training's time.
     rows = sparse.hstack([counts.rows(texts, tfidf), counts.rows(heads, tfidf)], format="csr")
-    coef, intercept = _fit_softmax(rows, np.array([states.index(s) for s in page_states]))
-    class_coef, class_intercept = (
-        _fit_softmax(rows, np.array([c for c, _ in page_states])) if len(classes) > 1 else (None, None)
-    )
+    targets = [np.array([states.index(s) for s in page_states])]
+    if len(classes) > 1:
+        targets.append(np.array([c for c, _ in page_states]))
+    (coef, intercept), *by_class = _fit_softmax(rows, targets)
+    class_coef, class_intercept = by_class[0] if by_class else (None, None)
     return PageModels(
         classes,
         tfidf,
@@ -210,15 +211,17 @@ def fit_page_models(
     )
 
 
-def _fit_softmax(rows: sparse.csr_matrix, y: npt.NDArray[np.int64]) -> tuple[F64, F64]:
-    """A linear classifier of the pages' rows into the labels of ``y`` (two or more), one row of
-    weights per label; a few thousand pages against twice the vocabulary's columns: fitted in
-    the pages' span."""
-    coef, intercept = fit_logistic(rows, y, c=10.0, max_iter=2000, class_weight="balanced")
-    if coef.shape[0] == 1:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    return np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)
+def _fit_softmax(rows: sparse.csr_matrix, targets: Sequence[npt.NDArray[np.int64]]) -> list[tuple[F64, F64]]:
+    """For each of ``targets`` (labels of the pages, two or more), a linear classifier of the
+    pages' rows into them, one row of weights per label; a few thousand pages against twice the
+    vocabulary's columns: fitted in the pages' span, found once for all."""
+    out = []
+    for coef, intercept in fit_logistic_each(rows, targets, c=10.0, max_iter=2000, class_weight="balanced"):
+        if coef.shape[0] == 1:  # sklearn keeps one row for two classes; +-z/2 gives the softmax
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        out.append((np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)))
+    return out
 
 
 def _fit_form(forms: F64, first: Sequence[bool]) -> tuple[F64, float]:

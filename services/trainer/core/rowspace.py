@@ -14,6 +14,7 @@ mapped back to the columns, so a model's format and use do not change.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -60,15 +61,53 @@ def fit_logistic(
     Separable few-shot data never fully converges at a large C; the weights are then far past
     the point where predictions change, so the convergence warning is not raised.
     """
+    (fitted,) = fit_logistic_each(
+        features,
+        [y],
+        c=c,
+        max_iter=max_iter,
+        sample_weight=sample_weight,
+        class_weight=class_weight,
+        products=products,
+    )
+    return fitted
+
+
+def fit_logistic_each(
+    features: Any,
+    targets: Sequence[npt.NDArray[np.int64]],
+    *,
+    c: float,
+    max_iter: int,
+    sample_weight: npt.NDArray[np.floating] | None = None,
+    class_weight: str | None = None,
+    products: F64 | None = None,
+) -> list[tuple[F64, F64]]:
+    """`fit_logistic` of the same rows for each of ``targets`` (the boundary model's page states
+    and page classes): the rows' span is found once, its eigendecomposition being most of a
+    fit's time on a large training (bench/training_serving.py --profile)."""
     lr = LogisticRegression(C=c, max_iter=max_iter, class_weight=class_weight)
+    out: list[tuple[F64, F64]] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if not spans_fewer(*features.shape):
-            lr.fit(features, y, sample_weight=sample_weight)
-            return np.asarray(lr.coef_, dtype=np.float64), np.asarray(lr.intercept_, dtype=np.float64)
+            for y in targets:
+                lr.fit(features, y, sample_weight=sample_weight)
+                out.append((_coef(lr), _intercept(lr)))
+            return out
         coordinates, to_columns = _span(features, gram(features) if products is None else products)
-        lr.fit(coordinates, y, sample_weight=sample_weight)
-    return to_columns(np.asarray(lr.coef_, dtype=np.float64)), np.asarray(lr.intercept_, dtype=np.float64)
+        for y in targets:
+            lr.fit(coordinates, y, sample_weight=sample_weight)
+            out.append((to_columns(_coef(lr)), _intercept(lr)))
+    return out
+
+
+def _coef(lr: LogisticRegression) -> F64:
+    return np.asarray(lr.coef_, dtype=np.float64)
+
+
+def _intercept(lr: LogisticRegression) -> F64:
+    return np.asarray(lr.intercept_, dtype=np.float64)
 
 
 def _span(features: Any, products: F64) -> tuple[F64, Any]:

@@ -10,7 +10,8 @@ from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
 from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
-from services.trainer.core.rowspace import fit_logistic
+from services.trainer.core import rowspace
+from services.trainer.core.rowspace import fit_logistic, fit_logistic_each
 
 TOPICS = {
     "invoice": "invoice total due amount vat subtotal payment bank",
@@ -87,3 +88,18 @@ def test_duplicate_rows_do_not_break_the_basis() -> None:
 
     assert np.isfinite(coef).all() and np.isfinite(intercept).all()
     assert ((x_train @ coef.T + intercept).argmax(axis=1) == y).all()
+
+
+def test_several_label_sets_on_the_same_rows_fit_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    train, y = _texts(6, seed=6)
+    x_train, _ = _rows(train, [])
+    halves = (y % 2).astype(np.int64)
+    decompositions = []
+    real_span = rowspace._span
+    monkeypatch.setattr(rowspace, "_span", lambda *a: decompositions.append(1) or real_span(*a))
+    both = fit_logistic_each(x_train, [y, halves], c=10.0, max_iter=2000, class_weight="balanced")
+    assert len(decompositions) == 1  # the span found once for both
+    for (coef, intercept), labels in zip(both, [y, halves], strict=True):
+        alone = fit_logistic(x_train, labels, c=10.0, max_iter=2000, class_weight="balanced")
+        assert np.allclose(coef, alone[0]) and np.allclose(intercept, alone[1])
+    assert len(decompositions) == 3
