@@ -572,7 +572,8 @@ class BoundaryModel:
         cues = pair_features(self.pages, texts, rows, states, classes)
         features, weights = self._read(cues)
         # The trees read the cues in their model's own layout (its release's FEATURES).
-        tree_logits = None if self.trees is None else self.trees.decision(cues[:, self._known()])
+        own = cues if self.features == FEATURES else cues[:, self._known()]
+        tree_logits = None if self.trees is None else self.trees.decision(own)
         logits = start_logits(features, weights, self.bias, tree_logits)
         with_text = [has_text(t) for t in texts]
         probabilities = np.where(with_text[1:], 1.0 / (1.0 + np.exp(-logits)), 0.0)
