@@ -84,6 +84,7 @@ class Spec:
     langs: str = "detected"  # 'detected' (langdetect) | 'corpus' (the corpus's lang field)
     lang_mu: float = 0.0  # > 0: a background model per language, smoothed towards the pooled one
     gate_min: int = 1  # the gate passes a language at least this many of the class's samples are in
+    ngrams: tuple[int, int] = (3, 5)  # character n-gram lengths ('chars')
 
 
 ABSTAIN = -1e6  # an abstaining view's gap to its limit: never flagged, at any limit of the curve
@@ -92,11 +93,13 @@ ABSTAIN = -1e6  # an abstaining view's gap to its limit: never flagged, at any l
 class Counts:
     """Token counts of every document of the bench and of the background set, taken once."""
 
-    def __init__(self, texts: list[str], background: list[str], tokens: str) -> None:
+    def __init__(
+        self, texts: list[str], background: list[str], tokens: str, ngrams: tuple[int, int] = (3, 5)
+    ) -> None:
         if tokens == "words":
             vec = CountVectorizer(analyzer=words)
         else:
-            vec = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True)
+            vec = CountVectorizer(analyzer="char_wb", ngram_range=ngrams, lowercase=True)
             texts = [t[:MAX_CHARS] for t in texts]
             background = [t[:MAX_CHARS] for t in background]
         x = vec.fit_transform(list(texts) + list(background)).tocsr().astype(np.float64)
@@ -104,13 +107,13 @@ class Counts:
         self.background = x[len(texts) :]
 
 
-_CACHE: dict[tuple[int, str], Counts] = {}
+_CACHE: dict[tuple[int, str, tuple[int, int]], Counts] = {}
 
 
-def counts_for(bench: Any, tokens: str) -> Counts:
-    key = (id(bench), tokens)
+def counts_for(bench: Any, tokens: str, ngrams: tuple[int, int] = (3, 5)) -> Counts:
+    key = (id(bench), tokens, ngrams)
     if key not in _CACHE:
-        _CACHE[key] = Counts(list(bench.texts), list(load_background().texts), tokens)
+        _CACHE[key] = Counts(list(bench.texts), list(load_background().texts), tokens, ngrams)
     return _CACHE[key]
 
 
@@ -226,7 +229,7 @@ def generative_scores(
 ) -> tuple[F64, F64]:
     """Known and unknown test documents' novelty as a gap to the limit (at `share`, None: the
     spec's), in held-out standard deviations (flagged when > 0)."""
-    counts = counts_for(bench, spec.tokens)
+    counts = counts_for(bench, spec.tokens, spec.ngrams)
     x_all = _view(counts.docs, spec.counts)
     bg = _view(counts.background, spec.counts)
     train = np.asarray(row["train"])

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docroute.classifier.model import ClassifierModel, softmax
-from services.ocr.core.languages import detect_latin_language
+from docroute.languages import detect_latin_language
 
 F32 = npt.NDArray[np.float32]
 DETECT_CHARS = 3000

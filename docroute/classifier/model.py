@@ -26,7 +26,9 @@ from docroute.classifier.openset import (
     UnknownVerdict,
     unknown_ratios,
     verdicts,
+    with_wording,
 )
+from docroute.classifier.wording import WordingRule
 
 F32 = npt.NDArray[np.float32]
 # Term counts per TF-IDF block (in `ClassifierModel.tfidf` order), one Counter per text.
@@ -204,13 +206,14 @@ class ClassifierModel:
             rule, embeddings, rows, classes, self.training_embeddings.astype(np.float32), training_labels
         )
         background = rule.background
-        return verdicts(
+        found = verdicts(
             distances,
             ratios,
             rule.thresholds[:, classes].T,
             background,
             None if background is None else background.probability(embeddings),
         )
+        return with_wording(found, rule.wording, texts, classes)
 
     def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:
         """Return the `k` most similar training samples for each embedding row, closest first."""
@@ -249,6 +252,8 @@ class ClassifierModel:
             if self.unknown_rule.background is not None:
                 arrays["unknown.background.coef"] = self.unknown_rule.background.coef
                 arrays["unknown.background.intercept"] = self.unknown_rule.background.intercept
+            if self.unknown_rule.wording is not None:
+                arrays.update(_wording_arrays(self.unknown_rule.wording))
         metadata = {
             "labels": list(self.labels),
             "embedder_id": self.embedder_id,
@@ -272,6 +277,7 @@ class ClassifierModel:
                 "k": self.unknown_rule.k,
                 "tfidf_block": self.unknown_rule.tfidf_block,
                 **_background_settings(self.unknown_rule.background),
+                **_wording_settings(self.unknown_rule.wording),
             },
             "version": self.version,
             "created_at": self.created_at,
@@ -295,7 +301,13 @@ class ClassifierModel:
                 )
                 for i, block in enumerate(meta["tfidf"])
             )
-            extra = sorted(set(arrays) - _array_names(len(tfidf)) - _UNKNOWN_ARRAYS - _BACKGROUND_ARRAYS)
+            extra = sorted(
+                set(arrays)
+                - _array_names(len(tfidf))
+                - _UNKNOWN_ARRAYS
+                - _BACKGROUND_ARRAYS
+                - _WORDING_ARRAYS
+            )
             if extra:
                 raise NewerModelError(f"arrays this release does not know in the artifact: {extra}")
             return cls(
@@ -373,6 +385,7 @@ class ClassifierModel:
                     and 0.0 < background.threshold < 1.0
                 )
             )
+            and (rule.wording is None or rule.wording.fits(len(self.labels)))
             and 0 <= rule.tfidf_block < max(1, len(self.tfidf))
             and _finite_array(rule.thresholds, np.float32, (2, len(self.labels)))
             and isinstance(rule.centroids, np.ndarray)
@@ -407,6 +420,10 @@ def _float64(value: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
 
 _UNKNOWN_ARRAYS = {"unknown.thresholds", "unknown.centroids"}
 _BACKGROUND_ARRAYS = {"unknown.background.coef", "unknown.background.intercept"}
+_WORDING_ARRAYS = {"unknown.wording.vocabulary", "unknown.wording.ratios", "unknown.wording.unseen"}
+# The wording view's n-grams, stored as one UTF-8 array: they hold no line break (n-grams stay
+# inside words), so a line break separates them.
+_SEPARATOR = "\n"
 
 
 def _background_settings(rule: BackgroundRule | None) -> dict[str, Any]:
@@ -416,10 +433,52 @@ def _background_settings(rule: BackgroundRule | None) -> dict[str, Any]:
     return {"background": {"threshold": rule.threshold, "set": rule.background}}
 
 
+def _wording_arrays(rule: WordingRule) -> dict[str, npt.NDArray[Any]]:
+    joined = _SEPARATOR.join(rule.vocabulary).encode("utf-8")
+    return {
+        "unknown.wording.vocabulary": np.frombuffer(joined, dtype=np.uint8),
+        "unknown.wording.ratios": rule.ratios,
+        "unknown.wording.unseen": rule.unseen,
+    }
+
+
+def _wording_settings(rule: WordingRule | None) -> dict[str, Any]:
+    """The wording view's settings in model.json (absent: none, as before it existed)."""
+    if rule is None:
+        return {}
+    return {"wording": {"limit": rule.limit, "languages": [list(langs) for langs in rule.languages]}}
+
+
+def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> WordingRule | None:
+    if (settings is None) != (not _WORDING_ARRAYS & set(arrays)):
+        raise ModelArtifactError("wording arrays and settings must come together")
+    if settings is None:
+        return None
+    if not isinstance(settings, dict) or not set(arrays) >= _WORDING_ARRAYS:
+        raise ModelArtifactError("malformed wording rule")
+    raw = arrays["unknown.wording.vocabulary"]
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelArtifactError("the wording vocabulary must be UTF-8 bytes")
+    joined = raw.tobytes().decode("utf-8")
+    vocabulary = tuple(joined.split(_SEPARATOR)) if joined else ()
+    if list(vocabulary) != sorted(set(vocabulary)):
+        raise ModelArtifactError("the wording vocabulary must be sorted and unique")
+    languages = settings["languages"]
+    if not isinstance(languages, list):
+        raise ModelArtifactError("malformed wording languages")
+    return WordingRule(
+        vocabulary=vocabulary,
+        ratios=arrays["unknown.wording.ratios"],
+        unseen=arrays["unknown.wording.unseen"],
+        languages=tuple(_strings(langs) for langs in languages),
+        limit=float(settings["limit"]),
+    )
+
+
 def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> UnknownRule | None:
     """The per-class unknown rule of an artifact, or None for artifacts that predate it."""
     if meta is None:
-        if (_UNKNOWN_ARRAYS | _BACKGROUND_ARRAYS) & set(arrays):
+        if (_UNKNOWN_ARRAYS | _BACKGROUND_ARRAYS | _WORDING_ARRAYS) & set(arrays):
             raise ModelArtifactError("unknown-rule arrays without their settings")
         return None
     if not isinstance(meta, dict):
@@ -441,6 +500,7 @@ def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> Unkno
         centroids=arrays["unknown.centroids"].astype(np.float32),
         tfidf_block=int(meta["tfidf_block"]),
         background=background,
+        wording=_wording_rule(meta.get("wording"), arrays),
     )
 
 

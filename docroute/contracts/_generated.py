@@ -133,7 +133,7 @@ class Part(BaseModel):
 
 class DocumentClassified(BaseModel):
     """
-    Probabilities per class from one model version. v2 adds `part` (a part of a split stack); v3 adds `boundary_confidence` (a part `splitting: auto` cut). A document that is no part is still sent as v1, a part without `boundary_confidence` as v2.
+    Probabilities per class from one model version. v2 adds `part` (a part of a split stack); v3 adds `boundary_confidence` (a part `splitting: auto` cut); v4 adds `unknown_reason` (why an unknown document is unknown). A document that is no part and not unknown is still sent as v1, a part without `boundary_confidence` as v2, an unknown document without a reason as the version its other fields need.
     """
 
     model_config = ConfigDict(
@@ -198,6 +198,10 @@ class DocumentClassified(BaseModel):
     boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     """
     How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
+    """
+    unknown_reason: Annotated[str | None, Field(max_length=500)] = None
+    """
+    Set when `unknown` is true: why, in words, with the view of the model version's unknown rule that decided and its figure against its limit (the background documents' probability, the wording of the classes' samples in the document's language, or a distance to the predicted class's samples). Absent or null: the document is not unknown, or it was classified before v4.
     """
 
 

@@ -14,6 +14,7 @@ from docroute.batches import outcome
 from docroute.classifier.embedders import Embedder
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import BACKGROUND
+from docroute.classifier.wording import WORDING
 from services.classify.explain import Explanation, explain
 
 
@@ -73,10 +74,10 @@ def predict_embedded(model: ClassifierModel, text: str, embeddings: npt.NDArray[
     best = int(probabilities.argmax())
     verdict = model.unknown_verdicts([text], embeddings, probabilities[None, :].argmax(axis=1), counts)[0]
     novelty, threshold = verdict.distance, verdict.threshold
-    if verdict.view == BACKGROUND:
+    if verdict.view in (BACKGROUND, WORDING):
         # The event's explanation carries a distance (document.classified: `novelty`): the one to
-        # the nearest training samples, with no distance limit (1.0: the background decides).
-        # Why it is unknown, with the background's probability, is `unknown_reason`.
+        # the nearest training samples, with no distance limit (1.0: another view decides).
+        # Why it is unknown, with that view's score and limit, is `unknown_reason`.
         novelty, threshold = float(model.novelty(embeddings)[0]), 1.0
     explanation = explain(
         model, text, embeddings, best, novelty=novelty, unknown_threshold=threshold, counts=counts

@@ -110,6 +110,10 @@ class ClassifyHandler:
             explanation=_explanation(prediction),
             part=doc.part,
             boundary_confidence=doc.boundary_confidence,
+            # Only an unknown document says why: the others keep going out as the versions before.
+            unknown_reason=prediction.unknown_reason[:500]
+            if prediction.unknown and prediction.unknown_reason
+            else None,
         )
         metrics.DOCUMENTS.labels("classify").inc()
         logger.info(

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from docroute.languages import LATIN_LANGUAGES, load_detector
 from docroute.ocr_result import (
     EngineName,
     OcrLanguage,
@@ -30,12 +31,7 @@ from docroute.ocr_result import (
     words_to_text,
 )
 from services.ocr.core.engine import OcrEngine
-from services.ocr.core.languages import (
-    FIRST_PASS,
-    LATIN_LANGUAGES,
-    load_detector,
-    second_pass_languages,
-)
+from services.ocr.core.languages import FIRST_PASS, second_pass_languages
 
 __all__ = [
     "EngineSet",

@@ -37,6 +37,7 @@ from services.trainer.core.evaluation import out_of_fold_record
 from services.trainer.core.gate import GateDecision
 from services.trainer.core.terms import TermCounts
 from services.trainer.core.training import Background
+from services.trainer.core.wording import WordingSamples
 from services.trainer.features import CachedEmbedders
 from services.trainer.guesses import LiveGuesses, predictions_of
 from services.trainer.pages import SamplePages
@@ -71,6 +72,8 @@ class TrainerHandler:
         self._pages = SamplePages(store.store)  # the boundary model's view of the samples
         # Each labelled text's terms for every TF-IDF block, counted at arrival.
         self._terms = [TermCounts(block) for block in self._config.tfidf]
+        # And for the unknown rule's wording view: its n-grams and the text's language.
+        self._wording = WordingSamples()
         self._guesses = LiveGuesses(store, versions, self._embedders.get, self._text)
 
     def on_text_extracted(self, event: Event[DocumentTextExtracted]) -> Sequence[Outgoing]:
@@ -181,6 +184,7 @@ class TrainerHandler:
             config=self._config,
             term_counts=self._terms,
             background=self._background(embedder) if len(texts) else None,
+            wording=self._wording,
         )
         # Published with the classifier, in the same version (`splitting: auto`).
         boundary_files, boundary = self._pages.boundary_files(
@@ -247,7 +251,7 @@ class TrainerHandler:
         if unknown is None or BACKGROUND not in unknown.views:
             return None
         found = load_background()
-        return Background(embedder.embed(list(found.texts)), found.digest)
+        return Background(embedder.embed(list(found.texts)), found.digest, found.texts)
 
     def _predict_unlabelled(
         self, workflow_id: str, labelled: set[str], model: ClassifierModel, embedder: Embedder
@@ -279,6 +283,7 @@ class TrainerHandler:
         self._embedders.get(self._embedder_id).embed([text])
         for terms in self._terms:
             terms.add([text])
+        self._wording.add([text])
         self._pages.keep(ocr_ref, document)
 
     def _forget(self, ocr_ref: str) -> None:
@@ -286,6 +291,7 @@ class TrainerHandler:
         if text is not None:
             for terms in self._terms:
                 terms.forget(text)
+            self._wording.forget(text)
         self._pages.forget(ocr_ref)
 
     def _text(self, ocr_ref: str) -> str:

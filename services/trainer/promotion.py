@@ -89,6 +89,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "background_claims": unknown.get("background_claims", False),
                 # Recipes from before the conformal limit raised it under 10 samples a class.
                 "background_flag_share": unknown.get("background_flag_share", 0.0),
+                # Recipes from before the wording view had none.
+                "wording_flag_share": unknown.get("wording_flag_share", 0.0),
             }
         )
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.ocr.core.languages import LATIN_LANGUAGES
+from docroute.languages import LATIN_LANGUAGES
 from tests.deploy.conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "install-system-deps.sh"

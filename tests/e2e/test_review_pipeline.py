@@ -53,6 +53,8 @@ def test_an_untrained_kind_goes_to_review_as_unknown(pipeline: httpx.Client, tra
     assert result["route"]["route"] == "review" and result["unknown"] is True
     assert "unlike every class seen in training" in result["route"]["reason"]
     assert "unlike every class seen in training" in result["unknown_reason"]
+    # In the classifier's own words (document.classified v4): the view that decided, its figure.
+    assert any(view in result["unknown_reason"] for view in ("worded like none", "looks like none")), result
     queue = pipeline.get(f"/workflows/{trained}/review", params={"unknown": True}).json()
     assert result["document_id"] in [item["document_id"] for item in queue["items"]]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from docroute.languages import LATIN_LANGUAGES
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import TESSDATA, TESSERACT_LANGUAGES, TesseractEngine
-from services.ocr.core.languages import LATIN_LANGUAGES
 from tests.factories.documents import render_scanned_page
 from tests.factories.latin_languages import SAMPLES
 

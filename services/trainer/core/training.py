@@ -26,12 +26,14 @@ from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
 from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_features, softmax
 from docroute.classifier.novelty import novelty_scores
 from docroute.classifier.openset import BACKGROUND, UnknownConfig, fit_unknown_rule
+from docroute.classifier.wording import languages_of, wording_counts
 from docroute.errors import PermanentError
 from services.trainer.core.advice import data_warnings
 from services.trainer.core.evaluation import EvaluationReport, evaluate_predictions
 from services.trainer.core.outlier_exposure import claimed_by_classes, duplicate_folds, fit_background_rule
 from services.trainer.core.rowspace import fit_logistic, gram, spans_fewer
 from services.trainer.core.terms import TermCounts
+from services.trainer.core.wording import WordingSamples, background_counts, fit_wording_rule
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -104,6 +106,7 @@ def train_classifier(
     config: TrainingConfig | None = None,
     term_counts: Sequence[TermCounts] | None = None,
     background: Background | None = None,
+    wording: WordingSamples | None = None,
 ) -> TrainingResult:
     """Train, calibrate and evaluate a classifier; probabilities' columns are sorted labels.
 
@@ -113,6 +116,9 @@ def train_classifier(
 
     `term_counts`: one `TermCounts` per block of `config.tfidf`, when the caller keeps the texts'
     counts (the trainer counts a sample once, at arrival); the TF-IDF is then fitted from them.
+
+    `wording`: the texts' n-grams and languages for the wording view, when the caller keeps
+    them (counted at arrival as `term_counts`); else read from the texts here.
 
     :raises InsufficientDataError: when fewer than 2 classes have at least 2 samples.
     :raises ValueError: when inputs disagree in length or embeddings are not finite.
@@ -128,7 +134,8 @@ def train_classifier(
         result = _train(
             texts, embeddings, labels, sample_ids, embedder_id, version, seed, config, term_counts
         )
-        return _with_background(result, embeddings, config, background, seed)
+        result = _with_background(result, embeddings, config, background, seed)
+        return _with_wording(result, texts, embeddings, config, background, seed, wording)
 
 
 def _train(
@@ -206,10 +213,12 @@ def _train(
 
 
 class Background(NamedTuple):
-    """The background set (docroute.classifier.background) as the trainer fits it."""
+    """The background set (docroute.classifier.background) as the trainer fits it: its
+    embeddings, its digest, and its texts for the wording view (none: no wording view)."""
 
     embeddings: npt.NDArray[np.floating]
     digest: str
+    texts: tuple[str, ...] = ()
 
 
 def _with_background(
@@ -242,6 +251,42 @@ def _with_background(
         folds=background_folds(embeddings, y, config.max_folds, unknown, seed),
     )
     return replace(result, model=replace(model, unknown_rule=replace(model.unknown_rule, background=rule)))
+
+
+def _with_wording(
+    result: TrainingResult,
+    texts: Sequence[str],
+    embeddings: npt.NDArray[np.floating],
+    config: TrainingConfig,
+    background: Background | None,
+    seed: int,
+    kept: WordingSamples | None,
+) -> TrainingResult:
+    """The result with the wording view in its unknown rule, when the recipe asks for it and
+    the background's texts are at hand (the view beside outlier exposure, as measured)."""
+    model, unknown = result.model, config.unknown
+    rule = model.unknown_rule
+    if (
+        unknown is None
+        or unknown.wording_flag_share <= 0
+        or background is None
+        or not background.texts
+        or rule is None
+        or rule.background is None
+    ):
+        return result
+    y = np.array([model.labels.index(label) for label in model.training_labels], dtype=np.int64)
+    wording = fit_wording_rule(
+        wording_counts(texts) if kept is None else kept.counts(texts),
+        y,
+        len(model.labels),
+        languages_of(texts) if kept is None else kept.languages(texts),
+        background_counts(background.texts),
+        background_folds(embeddings, y, config.max_folds, unknown, seed),
+        flag_share=unknown.wording_flag_share,
+        mu=unknown.wording_mu,
+    )
+    return replace(result, model=replace(model, unknown_rule=replace(rule, wording=wording)))
 
 
 def background_folds(

@@ -134,9 +134,9 @@ def test_a_training_after_arrival_reads_embeds_and_counts_nothing(watched: dict[
     refs = [ref for _, ref in samples.values()]
     assert all(watched["reads"][ref] == 1 for ref in refs)  # each OCR result read once
     assert len(embedder.texts) == len(samples)
-    # Each of the recipe's TF-IDF blocks once per text, and each page's text and head for the
-    # boundary model.
-    assert watched["analysed"] == len(samples) * (len(training.TrainingConfig().tfidf) + 2 * 2)
+    # Each of the recipe's TF-IDF blocks and the wording view's n-grams once per text, and each
+    # page's text and head for the boundary model.
+    assert watched["analysed"] == len(samples) * (len(training.TrainingConfig().tfidf) + 1 + 2 * 2)
     analysed, embedded = watched["analysed"], len(embedder.texts)
 
     published = versions.feed(handler.on_training_requested(_request(workflow_id)))
@@ -156,9 +156,10 @@ def test_a_training_after_arrival_reads_embeds_and_counts_nothing(watched: dict[
         sample_ids=sorted(samples),
         embedder_id="usem3",
         version="1",
-        background=Background(model.embed(list(shipped.texts)), shipped.digest),
+        background=Background(model.embed(list(shipped.texts)), shipped.digest, shipped.texts),
     )
     assert published.metrics.accuracy == scratch.report.accuracy
+    assert scratch.model.unknown_rule is not None and scratch.model.unknown_rule.wording is not None
     model_file = store.get(f"models/{workflow_id}/v1/model.safetensors")
     assert model_file == scratch.model.save()["model.safetensors"]
 
@@ -220,7 +221,7 @@ def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
     handler.on_sample_labelled(_labelled(workflow_id, changed, samples[changed][0], new_ref))
     assert watched["reads"][new_ref] == 1
     assert len(embedder.texts) == embedded + 1
-    assert watched["analysed"] == analysed + len(training.TrainingConfig().tfidf) + 2 * 2
+    assert watched["analysed"] == analysed + len(training.TrainingConfig().tfidf) + 1 + 2 * 2
     analysed, embedded = watched["analysed"], len(embedder.texts)
 
     published = versions.feed(handler.on_training_requested(_request(workflow_id)))
@@ -233,6 +234,6 @@ def test_relabelled_and_changed_samples(watched: dict[str, Any]) -> None:
     # Removed: its features leave memory; labelled again later, they are computed once more.
     handler.on_sample_labelled(_labelled(workflow_id, changed, None, new_ref))
     handler.on_sample_labelled(_labelled(workflow_id, changed, samples[changed][0], new_ref))
-    assert watched["analysed"] == analysed + len(training.TrainingConfig().tfidf) + 2 * 2
+    assert watched["analysed"] == analysed + len(training.TrainingConfig().tfidf) + 1 + 2 * 2
     assert len(embedder.texts) == embedded  # its vector is kept under its text's digest
     assert len(trained) == len(samples)

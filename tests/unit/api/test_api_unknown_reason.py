@@ -32,3 +32,13 @@ def test_unknown_within_every_distance_limit_is_the_background_view() -> None:
 
 def test_a_known_document_has_no_reason() -> None:
     assert unknown_reason(Document(unknown=False, explanation=None)) is None
+
+
+def test_the_classifiers_own_reason_is_given_when_the_event_carried_it() -> None:
+    """`document.classified` v4 carries why the version's unknown rule flagged the document (the
+    wording view's verdict, which no distance in the explanation shows); the projector keeps it
+    beside the explanation."""
+    stated = "worded like none of the classes in its language: novelty 0.81 ..., above the limit 0.42"
+    document = _document(0.31, 1.0)
+    document.explanation = {**(document.explanation or {}), "unknown_reason": stated}
+    assert unknown_reason(document) == f"unlike every class seen in training: {stated}"

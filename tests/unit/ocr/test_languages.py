@@ -6,12 +6,8 @@ import unicodedata
 
 import pytest
 
-from services.ocr.core.languages import (
-    FIRST_PASS,
-    LATIN_LANGUAGES,
-    detect_latin_language,
-    second_pass_languages,
-)
+from docroute.languages import LATIN_LANGUAGES, detect_latin_language
+from services.ocr.core.languages import FIRST_PASS, second_pass_languages
 from tests.factories.latin_languages import SAMPLES
 
 

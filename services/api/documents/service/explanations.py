@@ -36,6 +36,10 @@ def unknown_reason(document: Document) -> str | None:
     explanation = explanation_view(document)
     if explanation is None:
         return "unlike every class seen in training"
+    stated = (document.explanation or {}).get("unknown_reason")
+    if isinstance(stated, str) and stated:
+        # The classifier's own words (document.classified v4): the view that decided, its figure.
+        return f"unlike every class seen in training: {stated}"
     closest = ""
     if explanation.nearest_samples:
         nearest = explanation.nearest_samples[0]

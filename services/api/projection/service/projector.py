@@ -152,6 +152,9 @@ def on_classified(session: Session, data: DocumentClassified) -> list[Outgoing]:
     doc.embedder_id = data.embedder_id[:300] if data.embedder_id else None
     doc.unknown = data.unknown
     doc.explanation = data.explanation.model_dump(mode="json") if data.explanation else None
+    if doc.explanation is not None and data.unknown_reason:
+        # Kept beside the explanation: why the version's unknown rule flagged it (v4 on).
+        doc.explanation["unknown_reason"] = data.unknown_reason
     doc.status = advance(doc.status, "classified")
     return []
 

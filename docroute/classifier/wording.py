@@ -1,0 +1,122 @@
+"""The unknown rule's wording view: is a document worded like a class's samples in its language?
+
+Per class, a language model of the character 3-5-grams (within words) of its training samples,
+smoothed towards a background model (the shipped background documents and all the workflow's
+samples). A document's score under a class is its length-normalised log-likelihood ratio,
+class model over background:
+
+    llr_c(d) = 1/|d| sum_{w in d} log p_c(w) / p_bg(w),   p_c(w) = (n_c(w) + mu p_bg(w)) / (N_c + mu)
+
+and its novelty minus the best class's score. It reads thousands of n-grams a document where
+the embedding is one vector, so it tells a kind from its look-alikes (minutes from papers,
+receipts from invoices) that every embedding view put inside the class (docs/quality.md).
+
+But n-grams are a language's: a trained kind in another language is as novel to it as an unknown
+kind. So the view **speaks only on a document whose language (langdetect) is one its predicted
+class's samples are written in**; elsewhere the rest of the rule decides alone (a German-trained
+class keeps recognising its kind in Italian through the multilingual embedding). Its limit is the
+conformal share of the workflow's own samples' held-out novelties, over those it speaks on
+(services/trainer/core/wording.py).
+
+Measured on real documents at 15 samples a class (bench/unknown_fewshot.py, docs/quality.md,
+2026-12-03): a left-out kind sent to review 0.815 -> 0.874 at 3.5 -> 3.7 % of known documents
+flagged (seeds 2-5), 0.768 -> 0.857 at 4.2 -> 4.6 % (6-9), 0.774 -> 0.836 at 3.3 -> 3.7 %
+(14-17); the another-language slices unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from docroute.classifier.features import TfidfConfig, count_terms
+from docroute.languages import detect_latin_language
+
+F32 = npt.NDArray[np.float32]
+WORDING = "wording"
+# The n-grams the view reads: character 3-5-grams within words of the first 20,000 characters
+# (2-4-grams, the classifier's own char block, caught 0.823 against 0.866 on seeds 0-1).
+NGRAMS = TfidfConfig(analyzer="char_wb", ngram_range=(3, 5), max_chars=20_000)
+# The language is told from the document's start, as the bench measured it.
+LANGUAGE_CHARS = 3_000
+
+
+def wording_counts(texts: Sequence[str]) -> list[Counter[str]]:
+    """Each text's n-gram counts, as the view reads them."""
+    return count_terms(texts, NGRAMS)
+
+
+def languages_of(texts: Sequence[str]) -> list[str | None]:
+    """Each text's language (one of the 16 Latin ones), or None where it cannot be told."""
+    return [detect_latin_language(text[:LANGUAGE_CHARS]) for text in texts]
+
+
+@dataclass(frozen=True, eq=False)
+class WordingRule:
+    """The class language models as log-ratios over the background, and the view's limit.
+
+    ``ratios[i, c]`` is log p_c(w) / p_bg(w) for ``vocabulary[i]`` less ``unseen[c]``, the score
+    of an n-gram class c never used (the same whatever the n-gram), so only n-grams some class
+    used are stored."""
+
+    vocabulary: tuple[str, ...]  # sorted
+    ratios: F32  # (len(vocabulary), n_classes)
+    unseen: F32  # (n_classes,)
+    languages: tuple[tuple[str, ...], ...]  # per class, the languages of its samples
+    limit: float
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {term: i for i, term in enumerate(self.vocabulary)})
+
+    def fits(self, n_classes: int) -> bool:
+        """Whether the arrays are whole and match `n_classes` (checked when a model loads)."""
+        return (
+            isinstance(self.ratios, np.ndarray)
+            and self.ratios.dtype == np.float32
+            and self.ratios.shape == (len(self.vocabulary), n_classes)
+            and bool(np.isfinite(self.ratios).all())
+            and isinstance(self.unseen, np.ndarray)
+            and self.unseen.dtype == np.float32
+            and self.unseen.shape == (n_classes,)
+            and bool(np.isfinite(self.unseen).all())
+            and len(self._index) == len(self.vocabulary)
+            and len(self.languages) == n_classes
+            and bool(np.isfinite(self.limit))
+        )
+
+    def scores(self, counts: Sequence[Counter[str]]) -> F32:
+        """Each document's llr under each class (documents x classes); 0 for an empty text."""
+        out = np.zeros((len(counts), len(self.unseen)), dtype=np.float32)
+        for row, doc in enumerate(counts):
+            length = sum(doc.values())
+            if not length:
+                continue
+            hits = [(self._index[t], c) for t, c in doc.items() if t in self._index]
+            total = self.unseen * np.float32(length)
+            if hits:
+                cols = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))
+                weights = np.fromiter((c for _, c in hits), dtype=np.float32, count=len(hits))
+                total = total + weights @ self.ratios[cols]
+            out[row] = total / np.float32(length)
+        return out
+
+    def novelty(self, counts: Sequence[Counter[str]]) -> F32:
+        """Minus the best class's llr: above `limit`, worded like no class."""
+        return np.asarray(-self.scores(counts).max(axis=1), dtype=np.float32)
+
+    def speaks(
+        self, languages: Sequence[str | None], classes: npt.NDArray[np.integer]
+    ) -> npt.NDArray[np.bool_]:
+        """Whether the view decides: the document's language is one its class's samples are in."""
+        return np.array(
+            [
+                lang is not None and lang in self.languages[int(c)]
+                for lang, c in zip(languages, classes, strict=True)
+            ],
+            dtype=bool,
+        )

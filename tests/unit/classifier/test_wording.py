@@ -1,0 +1,222 @@
+"""The unknown rule's wording view: class language models of character n-grams over a background
+one, speaking only in the languages a class was trained in, stored as plain arrays."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.model import ClassifierModel
+from docroute.classifier.openset import BACKGROUND, UnknownConfig
+from docroute.classifier.wording import WORDING, WordingRule, languages_of, wording_counts
+from services.trainer.core.outlier_exposure import conformal_limit
+from services.trainer.core.training import Background, TrainingConfig, train_classifier
+from services.trainer.core.wording import WordingSamples, fit_wording_rule
+
+DIM = 16
+ENGLISH = {
+    "invoice": "Invoice number {n}. Total amount due {n} EUR, VAT included, payable within thirty days.",
+    "letter": "Dear Madam, thank you for your letter of {n} May. We shall reply to you soon. Kind regards.",
+}
+GERMAN_INVOICE = (
+    "Rechnung Nummer {n}. Gesamtbetrag {n} EUR inklusive Mehrwertsteuer, zahlbar innerhalb von dreißig Tagen."
+)
+BACKGROUND_TEXTS = (
+    "The committee reviewed the annual budget and the statistical tables of the survey.",
+    "Population estimates by county, household income and employment figures for the year.",
+    "Guidance for applicants: eligibility, deadlines and the documents required for a grant.",
+)
+
+
+def _samples() -> tuple[list[str], np.ndarray, list[str], Background]:
+    rng = np.random.default_rng(3)
+    texts = [ENGLISH[k].format(n=rng.integers(100, 999)) for k in ENGLISH for _ in range(10)]
+    labels = [k for k in ENGLISH for _ in range(10)]
+    centers = {"invoice": np.eye(DIM)[0], "letter": np.eye(DIM)[1]}
+    rows = np.vstack([centers[k] + 0.05 * rng.normal(size=DIM) for k in labels])
+    background = np.vstack([np.eye(DIM)[4 + i % 10] + 0.3 * rng.normal(size=DIM) for i in range(30)])
+    unit = lambda x: (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)  # noqa: E731
+    return texts, unit(rows), labels, Background(unit(background), "test-set", BACKGROUND_TEXTS)
+
+
+def _train(background: Background, unknown: UnknownConfig | None = None) -> ClassifierModel:
+    texts, emb, labels, _ = _samples()
+    return train_classifier(
+        texts, emb, labels, sample_ids=[str(i) for i in range(len(texts))], embedder_id="usem3",
+        version="1", background=background, config=TrainingConfig(unknown=unknown or UnknownConfig()),
+    ).model  # fmt: skip
+
+
+def test_a_document_scores_its_class_model_over_the_background() -> None:
+    """llr_c(d) = 1/|d| sum_w count_d(w) log p_c(w) / p_bg(w), p_c smoothed towards p_bg with mu."""
+    counts = [Counter({"aaa": 3, "bbb": 1}), Counter({"aaa": 1, "ccc": 2}), Counter({"ddd": 4})]
+    y = np.array([0, 0, 1])
+    background = [Counter({"aaa": 1, "eee": 5})]
+    mu = 7.0
+    rule = fit_wording_rule(
+        counts, y, 2, ["eng"] * 3, background, np.array([0, 1, 2]), flag_share=0.02, mu=mu
+    )
+    pooled = Counter()
+    for doc in [*counts, *background]:
+        pooled.update(doc)
+    total, seen = sum(pooled.values()), len(pooled)
+
+    def expected(doc: Counter[str], c: int) -> float:
+        n_c = Counter()
+        for d, label in zip(counts, y, strict=True):
+            if label == c:
+                n_c.update(d)
+        size = sum(n_c.values())
+        score = 0.0
+        for w, k in doc.items():
+            p_bg = (pooled.get(w, 0) + 1.0) / (total + seen + 1.0)
+            score += k * math.log((n_c.get(w, 0) + mu * p_bg) / ((size + mu) * p_bg))
+        return score / sum(doc.values())
+
+    # "zzz" is in no sample and no background document: it costs what any unseen n-gram does.
+    docs = [Counter({"aaa": 2, "ddd": 1}), Counter({"eee": 3, "zzz": 1}), Counter({"ccc": 1})]
+    got = rule.scores(docs)
+    want = np.array([[expected(d, c) for c in range(2)] for d in docs])
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    np.testing.assert_allclose(rule.novelty(docs), -want.max(axis=1), rtol=1e-5)
+    # Only n-grams some class used are stored; "eee" scores the unseen cost.
+    assert rule.vocabulary == ("aaa", "bbb", "ccc", "ddd")
+
+
+def test_the_limit_is_taken_over_the_held_out_samples_it_speaks_on() -> None:
+    """A held-out sample whose language no other sample of its class is in does not set the limit:
+    the view would be silent on such a document."""
+    counts = [Counter({f"w{i}": 2, "aaa": 3}) for i in range(8)] + [Counter({"zzz": 9})]
+    y = np.zeros(9, dtype=np.int64)
+    folds = np.arange(9)
+    langs: list[str | None] = ["eng"] * 8 + ["ita"]
+    background = [Counter({"bbb": 1})]
+    rule = fit_wording_rule(counts, y, 1, langs, background, folds, flag_share=0.02, mu=10.0)
+    # Each English sample held out, scored by the model of the other eight (the Italian among them).
+    held = []
+    for i in range(8):
+        rest = [j for j in range(9) if j != i]
+        others = fit_wording_rule(
+            [counts[j] for j in rest], y[rest], 1, [langs[j] for j in rest], background, folds[rest],
+            flag_share=0.02, mu=10.0,
+        )  # fmt: skip
+        held.append(float(others.novelty([counts[i]])[0]))
+    assert rule.limit == pytest.approx(conformal_limit(np.array(held), 0.02))
+    # The Italian sample is the most novel of all: counted, it would raise the limit.
+    everyone = fit_wording_rule(counts, y, 1, ["eng"] * 9, background, folds, flag_share=0.02, mu=10.0)
+    assert everyone.limit > rule.limit
+    assert rule.languages == (("eng", "ita"),)
+
+
+def test_it_decides_in_its_classes_languages_and_is_silent_elsewhere() -> None:
+    texts, emb, _, background = _samples()
+    model = _train(background)
+    assert model.unknown_rule is not None and model.unknown_rule.wording is not None
+    wording = model.unknown_rule.wording
+    assert wording.languages == (("eng",), ("eng",))
+    known = model.unknown_verdicts(texts, emb)
+    assert {v.view for v in known} == {WORDING} and not any(v.unknown for v in known), [
+        v.reason for v in known
+    ]
+    assert known[0].reason.startswith("worded like a trained class in its language: novelty ")
+    # An English text worded like no class, near a class in the embedding: the wording view flags it.
+    stranger = "The recipe: whisk three eggs with flour and sugar, bake forty minutes, serve with cream."
+    verdict = model.unknown_verdicts([stranger], emb[:1])[0]
+    assert verdict.unknown and verdict.view == WORDING and verdict.distance > verdict.threshold, (
+        verdict.reason
+    )
+    assert verdict.reason.startswith("worded like none of the classes in its language: novelty ")
+    # A German invoice: no class has German samples, so the other views decide (the embedding
+    # here puts it inside the invoices, as a multilingual embedder would).
+    german = GERMAN_INVOICE.format(n=417)
+    assert languages_of([german]) == ["deu"]
+    verdict = model.unknown_verdicts([german], emb[:1])[0]
+    assert verdict.view == BACKGROUND and not verdict.unknown, verdict.reason
+
+
+def test_a_recipe_without_it_or_without_the_background_texts_trains_none() -> None:
+    _, _, _, background = _samples()
+    off = _train(background, UnknownConfig(wording_flag_share=0.0))
+    assert off.unknown_rule is not None and off.unknown_rule.wording is None
+    no_texts = _train(background._replace(texts=()))
+    assert no_texts.unknown_rule is not None and no_texts.unknown_rule.wording is None
+    assert no_texts.unknown_rule.background is not None
+
+
+def test_the_samples_kept_at_arrival_give_the_same_rule() -> None:
+    texts, emb, labels, background = _samples()
+    kept = WordingSamples()
+    kept.add(texts)
+    assert kept.counts(texts) == wording_counts(texts)
+    assert kept.languages(texts) == languages_of(texts)
+    from_kept = train_classifier(
+        texts, emb, labels, sample_ids=[str(i) for i in range(len(texts))], embedder_id="usem3",
+        version="1", background=background, wording=kept,
+    ).model  # fmt: skip
+    assert from_kept.save() == _train(background).save()
+    kept.forget(texts[0])
+    assert kept.languages(texts[:1]) == ["eng"]  # told again when asked after being forgotten
+
+
+def test_the_rule_is_stored_as_arrays_and_read_back() -> None:
+    _, emb, _, background = _samples()
+    model = _train(background)
+    files = model.save()
+    again = ClassifierModel.load(files)
+    rule, read = model.unknown_rule.wording, again.unknown_rule.wording  # type: ignore[union-attr]
+    assert read is not None and rule is not None
+    assert read.vocabulary == rule.vocabulary and read.languages == rule.languages
+    assert read.limit == rule.limit
+    np.testing.assert_array_equal(read.ratios, rule.ratios)
+    np.testing.assert_array_equal(read.unseen, rule.unseen)
+    texts = ["Invoice number 5, total due 12 EUR", "Dear Madam, kind regards"]
+    assert [v.reason for v in again.unknown_verdicts(texts, emb[[0, 10]])] == [
+        v.reason for v in model.unknown_verdicts(texts, emb[[0, 10]])
+    ]
+    assert again.save() == files
+
+
+def _resaved(model: ClassifierModel, **changes: object) -> dict[str, bytes]:
+    rule = model.unknown_rule
+    assert rule is not None and rule.wording is not None
+    wording = replace(rule.wording, **changes)  # type: ignore[arg-type]
+    return replace(model, unknown_rule=replace(rule, wording=wording)).save()
+
+
+def test_a_malformed_rule_is_refused() -> None:
+    _, _, _, background = _samples()
+    model = _train(background)
+    rule = model.unknown_rule.wording  # type: ignore[union-attr]
+    assert rule is not None
+    with pytest.raises(ModelArtifactError, match="wording vocabulary must be sorted"):
+        ClassifierModel.load(_resaved(model, vocabulary=tuple(reversed(rule.vocabulary))))
+    with pytest.raises(ModelArtifactError, match="unknown_rule does not fit"):
+        ClassifierModel.load(_resaved(model, ratios=rule.ratios[:-1]))
+    nan = rule.unseen.copy()
+    nan[0] = np.nan
+    with pytest.raises(ModelArtifactError, match="unknown_rule does not fit"):
+        ClassifierModel.load(_resaved(model, unseen=nan))
+    with pytest.raises(ModelArtifactError, match="unknown_rule does not fit"):
+        ClassifierModel.load(_resaved(model, languages=rule.languages[:1]))
+    # Arrays without their settings, or settings without their arrays.
+    files = model.save()
+    without = ClassifierModel.load(files)
+    plain = replace(without, unknown_rule=replace(without.unknown_rule, wording=None)).save()  # type: ignore[arg-type]
+    mixed = {**files, "model.json": plain["model.json"]}
+    with pytest.raises(ModelArtifactError, match="wording arrays and settings must come together"):
+        ClassifierModel.load(mixed)
+    assert ClassifierModel.load(plain).unknown_rule.wording is None  # type: ignore[union-attr]
+
+
+def test_a_rule_is_checked_when_built() -> None:
+    rule = WordingRule(
+        ("aaa",), np.zeros((1, 2), dtype=np.float32), np.zeros(2, dtype=np.float32), ((), ()), 0.1
+    )
+    assert rule.fits(2) and not rule.fits(3)
+    assert not replace(rule, ratios=np.zeros((1, 2), dtype=np.float64)).fits(2)
+    assert not replace(rule, limit=float("nan")).fits(2)
