@@ -52,6 +52,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from bench._language_view import detect
 from bench.corpus.build import DEFAULT_OUT
 from docroute.classifier.background import load_background
+from docroute.classifier.features import TfidfConfig, analyze
 from services.trainer.core.outlier_exposure import conformal_limit, duplicate_folds
 
 F64 = npt.NDArray[np.float64]
@@ -74,13 +75,14 @@ class Spec:
     predicted class's llr over the best other class's, not the background's), the limit
     ('pooled' | 'z': each class's novelties as z-scores of its own held-out ones) at `share`."""
 
-    tokens: str = "words"
+    tokens: str = "words"  # 'words' | 'chars' | 'shape' (the text's shape's character n-grams)
     counts: str = "tf"
     mu: float = 1000.0
     read: str = "pred"
     limit: str = "z"
     share: float = 0.05  # the conformal limit's share of held-out samples above it
-    gate: str = "none"  # 'pred' | 'best': abstain on a language the gate class's samples lack
+    # 'pred' | 'best' | 'any': abstain on a language the gate class's (any class's) samples lack
+    gate: str = "none"
     langs: str = "detected"  # 'detected' (langdetect) | 'corpus' (the corpus's lang field)
     lang_mu: float = 0.0  # > 0: a background model per language, smoothed towards the pooled one
     gate_min: int = 1  # the gate passes a language at least this many of the class's samples are in
@@ -98,6 +100,9 @@ class Counts:
     ) -> None:
         if tokens == "words":
             vec = CountVectorizer(analyzer=words)
+        elif tokens == "shape":  # the classifier's shape block's n-grams (letters "a", digits "0")
+            config = TfidfConfig(analyzer="shape", ngram_range=ngrams)
+            vec = CountVectorizer(analyzer=lambda text: analyze(text, config))
         else:
             vec = CountVectorizer(analyzer="char_wb", ngram_range=ngrams, lowercase=True)
             texts = [t[:MAX_CHARS] for t in texts]
@@ -266,6 +271,8 @@ def generative_scores(
         for c in range(n):
             found = Counter(x_langs[keep & (y == c)])
             own.append({code for code, k in found.items() if code is not None and k >= spec.gate_min})
+        if spec.gate == "any":  # a language any class's samples are in
+            own = [set().union(*own)] * n
         return np.array(
             [lang is not None and lang in own[c] for lang, c in zip(doc_langs, classes, strict=True)],
             dtype=bool,

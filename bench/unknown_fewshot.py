@@ -150,6 +150,18 @@ GENERATIVE: dict[str, Spec] = {
     "gen: chars, 2 %, language gate (corpus lang)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "corpus"
     ),
+    # The text's shape (letters "a", digits "0": the classifier's shape block's 3-6-grams), a view
+    # that reads no language, for where the wording view is silent (2026-12-04)
+    "shape: mu 3000, best class, 2 %": Spec("shape", "tf", 3000.0, "max", "pooled", 0.02, ngrams=(3, 6)),
+    "shape: mu 3000, best class, 5 %": Spec("shape", "tf", 3000.0, "max", "pooled", 0.05, ngrams=(3, 6)),
+    "shape: mu 1000, best class, 2 %": Spec("shape", "tf", 1000.0, "max", "pooled", 0.02, ngrams=(3, 6)),
+    "shape: mu 3000, predicted class, 2 %": Spec(
+        "shape", "tf", 3000.0, "pred", "pooled", 0.02, ngrams=(3, 6)
+    ),
+    # The gate open to a language any class's samples are in (2026-12-04)
+    "gen: chars, 2 %, language gate any class (langdetect)": Spec(
+        "chars", "tf", 3000.0, "max", "pooled", 0.02, "any", "detected"
+    ),
     # 2-4-grams: the n-grams the classifier's char_wb block already counts (2026-12-03 ~22:45)
     "gen: chars 2-4, 2 %, language gate (langdetect)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected", ngrams=(2, 4)
@@ -567,6 +579,22 @@ def _default_where_silent(name: str) -> Callable[[Scores, int], F64]:
     return fn
 
 
+# The product's wording view (its gate's silence marks where the default decides alone).
+WORDING = "gen: chars, 2 %, language gate (langdetect)"
+
+
+def _wording_else(name: str, with_default: bool) -> Callable[[Scores, int], F64]:
+    """The wording view where it speaks; where it is silent, view `name` (with the default beside
+    it, flagged by either, when `with_default`)."""
+
+    def fn(s: Scores, side: int) -> F64:
+        wording, other = s[WORDING][side], as_ratio(name, s[name][side])
+        silent = other if not with_default else np.maximum(s["default"][side], other)
+        return np.asarray(np.where(wording <= ABSTAIN / 2, silent, wording + 1.0))
+
+    return fn
+
+
 def report(
     rows: list[dict[str, Any]],
     scored: list[Scores],
@@ -590,9 +618,14 @@ def report(
         methods[f"default | {name}"] = _beside_default(name)
     for name in [m for m in scored[picked[0]] if "gate" in m]:
         methods[f"{name}, default where silent"] = _default_where_silent(name)
+    if WORDING in scored[picked[0]]:
+        for name in [m for m in scored[picked[0]] if m.startswith("shape:")]:
+            methods[f"wording, else default | {name}"] = _wording_else(name, with_default=True)
+            methods[f"wording, else {name}"] = _wording_else(name, with_default=False)
     per_kind: dict[str, list[str]] = {}
     shown = [m for m in ("default", "meta: all", "default | meta: all") if m in methods]
-    shown += [m for m in methods if m.startswith(("gen:", "default | gen:", "win:", "default | win:"))]
+    prefixes = ("gen:", "default | gen:", "win:", "default | win:", "wording,")
+    shown += [m for m in methods if m.startswith(prefixes)]
     shown = [m for m in shown if "words" not in m and "5 %" not in m]
     for name, fn in methods.items():
         sk = np.concatenate([fn(scored[i], 0) for i in picked])

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +28,7 @@ from docroute.classifier.openset import (
     verdicts,
     with_wording,
 )
-from docroute.classifier.wording import WordingRule
+from docroute.classifier.wording import WORDING_GATES, WordingGate, WordingRule
 
 F32 = npt.NDArray[np.float32]
 # Term counts per TF-IDF block (in `ClassifierModel.tfidf` order), one Counter per text.
@@ -446,7 +446,10 @@ def _wording_settings(rule: WordingRule | None) -> dict[str, Any]:
     """The wording view's settings in model.json (absent: none, as before it existed)."""
     if rule is None:
         return {}
-    return {"wording": {"limit": rule.limit, "languages": [list(langs) for langs in rule.languages]}}
+    settings: dict[str, Any] = {"limit": rule.limit, "languages": [list(langs) for langs in rule.languages]}
+    if rule.gate != "class":  # absent: the class gate, all there was before the setting
+        settings["gate"] = rule.gate
+    return {"wording": settings}
 
 
 def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> WordingRule | None:
@@ -466,12 +469,18 @@ def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> W
     languages = settings["languages"]
     if not isinstance(languages, list):
         raise ModelArtifactError("malformed wording languages")
+    gate = settings.get("gate", "class")
+    if not isinstance(gate, str):
+        raise ModelArtifactError("malformed wording gate")
+    if gate not in WORDING_GATES:
+        raise NewerModelError(f"wording gate {gate!r} is not known to this release")
     return WordingRule(
         vocabulary=vocabulary,
         ratios=arrays["unknown.wording.ratios"],
         unseen=arrays["unknown.wording.unseen"],
         languages=tuple(_strings(langs) for langs in languages),
         limit=float(settings["limit"]),
+        gate=cast(WordingGate, gate),
     )
 
 

@@ -47,7 +47,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from docroute.classifier.novelty import unit_rows
-from docroute.classifier.wording import WORDING, WordingRule, languages_of, wording_counts
+from docroute.classifier.wording import WORDING, WordingGate, WordingRule, languages_of, wording_counts
 
 F32 = npt.NDArray[np.float32]
 VIEWS = ("embedding", "tfidf")  # the distance views, rows of `UnknownRule.thresholds`
@@ -122,6 +122,10 @@ class UnknownConfig:
     # Its class models' Dirichlet smoothing towards the background, in n-grams (1,000 and
     # 10,000 measured beside 3,000 on seeds 0-1).
     wording_mu: float = 3000.0
+    # Where the wording view speaks: "class", a language the predicted class's samples are in;
+    # "workflow", a language any of the workflow's samples are in (the workflow's setting
+    # `wording_languages`, taken by the trainer per workflow; docroute.classifier.wording).
+    wording_gate: WordingGate = "class"
 
 
 @dataclass(frozen=True, eq=False)

@@ -1112,7 +1112,7 @@ class Routing(BaseModel):
 
 class WorkflowUpdated(BaseModel):
     """
-    The full current settings of a workflow (last event per key wins). v2 adds `splitting`. v3 adds `auto` to `splitting`; an update whose splitting is not `auto` is still sent as v2 (or v1).
+    The full current settings of a workflow (last event per key wins). v2 adds `splitting`. v3 adds `auto` to `splitting`; an update whose splitting is not `auto` is still sent as v2 (or v1). v4 adds `wording_languages`; an update whose wording_languages is `class` (or absent) is still sent as v3 (or older).
     """
 
     model_config = ConfigDict(
@@ -1157,4 +1157,8 @@ class WorkflowUpdated(BaseModel):
     splitting: Literal["none", "separator", "every_page", "auto"] | None = None
     """
     How a file holding several documents (a scanned stack) is divided into them before classification: `separator` at separator sheets (blank pages, or barcode sheets, which alone count when a stack has any), `every_page` one document per page, `auto` where the boundary model of the live version (learnt from the samples, published with the classifier) sees a document begin. Absent or null: `none`, one file is one document (what every workflow did before); such an update is still sent as v1.
+    """
+    wording_languages: Literal["class", "workflow"] | None = None
+    """
+    Where the unknown rule's wording view (per-class character n-gram models) judges a document: `class`, only in a language its predicted class's samples are in (a class is recognised by meaning in languages it has no samples in); `workflow`, in any language of the workflow's samples (more documents of untrained kinds caught, but a class arriving in a language only other classes have samples in goes to review). Taken by the next training. Absent or null: `class`, what every workflow did before; such an update is still sent as v3 (or older).
     """

@@ -36,6 +36,8 @@ def workflow_updated(workflow: Workflow) -> Outgoing:
         routing=Routing.model_validate(workflow.routing) if workflow.routing else None,
         # Absent while `none`: the update goes out as v1, which readers from before it read.
         splitting=workflow.splitting if workflow.splitting not in (None, "none") else None,
+        # Absent while `class`: the update goes out as v3 or older, which readers from before it read.
+        wording_languages=workflow.wording_languages if workflow.wording_languages == "workflow" else None,
     )
     key = str(workflow.id)
     return emit(topics.WORKFLOW_UPDATED, "workflow.updated", data, source=SOURCE, key=key, step=None)

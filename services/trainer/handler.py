@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -174,6 +175,7 @@ class TrainerHandler:
         # No samples: an empty matrix, so training refuses with InsufficientDataError (its reason).
         embeddings = embedder.embed(texts) if texts else np.empty((0, 0), dtype=np.float32)
         labels, sample_ids = [s.label for s in samples], [s.sample_id for s in samples]
+        config = self._config_for(workflow_id)
         result = train_classifier(  # InsufficientDataError: a PermanentError with its reason
             texts,
             embeddings,
@@ -181,7 +183,7 @@ class TrainerHandler:
             sample_ids=sample_ids,
             embedder_id=embedder.id,
             version=str(self._store.latest_version(workflow_id) + 1),
-            config=self._config,
+            config=config,
             term_counts=self._terms,
             background=self._background(embedder) if len(texts) else None,
             wording=self._wording,
@@ -191,7 +193,7 @@ class TrainerHandler:
             [s.ocr_ref for s in samples], labels, self._store.corrected_stacks(workflow_id)
         )
         seconds = time.perf_counter() - started
-        candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, self._config))
+        candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, config))
         decision = self._gate.decide(workflow_id, candidate)
         report: dict[str, Any] = result.report.to_dict()
         if self._workflows.get(workflow_id).splitting == "auto":
@@ -243,6 +245,15 @@ class TrainerHandler:
         ready: the background set embedded (6-9 CPU-s the first time in a bucket: a first
         version took 11 s instead of 3 at 100 samples), then read back from S3."""
         self._background(self._embedders.get(self._embedder_id))
+
+    def _config_for(self, workflow_id: str) -> TrainingConfig:
+        """The trainer's recipe with the workflow's own settings in it (where its unknown rule's
+        wording view speaks), so that the version's recipe says how it was trained."""
+        unknown = self._config.unknown
+        gate = self._workflows.get(workflow_id).wording_languages or "class"
+        if unknown is None or unknown.wording_flag_share <= 0 or unknown.wording_gate == gate:
+            return self._config
+        return replace(self._config, unknown=replace(unknown, wording_gate=gate))
 
     def _background(self, embedder: Embedder) -> Background | None:
         """The shipped background set by this embedder, when the recipe's unknown rule uses it:

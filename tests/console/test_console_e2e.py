@@ -103,6 +103,7 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
     page.fill("#retrain_every", "1000")  # only the train button trains
     page.fill("#class_thresholds", "payslip: 0.995")
     page.select_option("#routing", "per_workflow")
+    page.select_option("#wording_languages", "workflow")
     page.click("#wizard-steps button[data-step='1']")  # back to the start: all still there
     expect(page.locator("#name")).to_have_value("mailroom")
     expect(page.locator("#step-4")).to_be_hidden()
@@ -122,6 +123,7 @@ def create_workflow(page: Page, console: str, problems: list[str]) -> str:
     expect(page.locator("#summary-labels")).to_have_text(", ".join(KINDS))
     expect(page.locator("#summary-cropping")).to_have_text("yes")
     expect(page.locator("#summary-splitting")).to_contain_text("where a new document begins")
+    expect(page.locator("#summary-wording_languages")).to_contain_text("go to review")
     page.click("#wizard-save")
     page.wait_for_url(re.compile(r"/workflows/[0-9a-f-]+/data$"))
     return page.url.split("/workflows/")[1].split("/")[0]
@@ -636,9 +638,12 @@ def test_the_classifier_workflow_in_the_browser(
     sign_in(page, console, admin_api_key)
     wf = create_workflow(page, console, problems)
     with httpx.Client(base_url=stack["api"], headers=bearer(admin_api_key), timeout=30) as api:
-        assert api.get(f"/workflows/{wf}").json()["splitting"] == "auto"  # as chosen in the wizard
-        # Changeable later; back to one file, one document, so the tried two-page document stays whole.
-        api.patch(f"/workflows/{wf}", json={"splitting": "none"}).raise_for_status()
+        chosen = api.get(f"/workflows/{wf}").json()
+        assert (chosen["splitting"], chosen["wording_languages"]) == ("auto", "workflow")  # as in the wizard
+        # Changeable later; back to one file, one document, so the tried two-page document stays
+        # whole, and to the default wording gate, which the rest of this test was written for.
+        back = {"splitting": "none", "wording_languages": "class"}
+        api.patch(f"/workflows/{wf}", json=back).raise_for_status()
     upload_zip(page, tmp_path / "samples.zip")
     grouped = label_groups(page, console, wf, loose, problems)
     last = label_by_keyboard(page, console, wf, loose, grouped, problems)

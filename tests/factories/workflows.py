@@ -23,6 +23,7 @@ def workflow_settings(
     relevant_pages: str | None = None,
     splitting: Literal["none", "separator", "every_page", "auto"] | None = None,
     archived: bool = False,
+    wording_languages: Literal["class", "workflow"] | None = None,
 ) -> WorkflowUpdated:
     """The `workflow.updated` of a new workflow (its own random key)."""
     workflow_id = str(uuid.uuid4())
@@ -42,6 +43,7 @@ def workflow_settings(
         retrain_every=20,
         archived=archived,
         splitting=splitting,
+        wording_languages=wording_languages,
     )
 
 

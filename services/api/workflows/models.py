@@ -39,6 +39,8 @@ class Workflow(Base):
     routing: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # How a file holding several documents is divided (`separator`, `every_page`, `auto`); None: `none`.
     splitting: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Where the unknown rule's wording view judges a document (`workflow`); None: `class`.
+    wording_languages: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -72,6 +72,7 @@ async def create_workflow(
     class_thresholds: Annotated[str, Form(max_length=5000)] = "",
     routing: Annotated[str, Form(pattern="^(shared|per_workflow)$")] = "shared",
     splitting: Annotated[str, Form(pattern="^(none|separator|auto|every_page)$")] = "none",
+    wording_languages: Annotated[str, Form(pattern="^(class|workflow)$")] = "class",
     thumbnail: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """POST /workflows; a refusal is shown above the form, every field kept as typed."""
@@ -91,6 +92,7 @@ async def create_workflow(
         "retrain_every": retrain_every,
         "routing": {"naming": routing},
         "splitting": splitting,
+        "wording_languages": wording_languages,
     }
     try:
         created = await api.json(user.api_key, "POST", "/workflows", json=body)

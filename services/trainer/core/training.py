@@ -285,6 +285,7 @@ def _with_wording(
         background_folds(embeddings, y, config.max_folds, unknown, seed),
         flag_share=unknown.wording_flag_share,
         mu=unknown.wording_mu,
+        gate=unknown.wording_gate,
     )
     return replace(result, model=replace(model, unknown_rule=replace(rule, wording=wording)))
 

@@ -12,7 +12,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from docroute.classifier.wording import NGRAMS, WordingRule, languages_of, wording_counts
+from docroute.classifier.wording import (
+    NGRAMS,
+    WordingGate,
+    WordingRule,
+    gate_speaks,
+    languages_of,
+    wording_counts,
+)
 from services.trainer.core.outlier_exposure import conformal_limit
 from services.trainer.core.terms import TermCounts
 
@@ -29,6 +36,7 @@ def fit_wording_rule(
     *,
     flag_share: float,
     mu: float,
+    gate: WordingGate = "class",
 ) -> WordingRule:
     """The wording rule of samples with these n-gram `counts`, `labels` (0..n_classes-1) and
     `languages`, over the `background` documents' counts.
@@ -36,7 +44,8 @@ def fit_wording_rule(
     The limit is the conformal `flag_share` quantile of the samples' held-out novelties (each
     fold scored by the models of the others: `folds` hold near-duplicates together, so a held-out
     sample is as new as a new document), taken over the held-out samples the view speaks on: those
-    in a language their class's samples in the other folds are written in.
+    in a language their class's samples in the other folds are written in (`gate` "workflow": any
+    sample in the other folds).
     """
     vocabulary = sorted(set().union(*counts, *background))
     index = {term: i for i, term in enumerate(vocabulary)}
@@ -52,9 +61,7 @@ def fit_wording_rule(
         llr = np.asarray(x[test] @ ratios) / lengths[test, None] + unseen
         held[test] = -llr.max(axis=1)
         known = _class_languages(langs[~test], labels[~test], n_classes)
-        speaks[test] = [
-            lang is not None and lang in known[c] for lang, c in zip(langs[test], labels[test], strict=True)
-        ]
+        speaks[test] = gate_speaks(known, list(langs[test]), labels[test], gate)
     limit = conformal_limit(held[speaks] if speaks.any() else held, flag_share)
     ratios, unseen = _class_ratios(x, labels, n_classes, bg, mu)
     # An n-gram no class used scores each class's unseen cost, which `unseen` already holds.
@@ -65,6 +72,7 @@ def fit_wording_rule(
         unseen=np.asarray(unseen, dtype=np.float32),
         languages=_class_languages(langs, labels, n_classes),
         limit=float(limit),
+        gate=gate,
     )
 
 

@@ -206,3 +206,34 @@ def test_splitting_is_shown_changed_and_published(api: httpx.Client, topic_reade
     assert created.status_code == 201 and created.json()["splitting"] == "every_page"
     auto_created = api.post("/workflows", json={"name": "stacks", "labels": LABELS, "splitting": "auto"})
     assert auto_created.status_code == 201 and auto_created.json()["splitting"] == "auto"
+
+
+def test_wording_languages_is_shown_changed_and_published(api: httpx.Client, topic_reader_factory) -> None:
+    """`wording_languages` (issue 13): `class` by default and left out of the update (sent as v3
+    or older, as before it); `workflow` goes out as v4; any other value is refused."""
+    key = create_workflow(api)
+    assert api.get(f"/workflows/{key}").json()["wording_languages"] == "class"
+    reader = topic_reader_factory(r"^workflow\.updated$")
+    response = api.patch(f"/workflows/{key}", json={"wording_languages": "workflow"})
+    assert response.status_code == 200, response.text
+    assert response.json()["wording_languages"] == "workflow"
+    _, event = reader.wait_for(
+        lambda t, e: str(e.data.workflow_id) == key and e.data.wording_languages, timeout_s=30
+    )
+    assert (event.data.wording_languages, event.version) == ("workflow", 4)
+    for bad in ("everywhere", None, 1):
+        assert api.patch(f"/workflows/{key}", json={"wording_languages": bad}).status_code == 422
+    assert api.get(f"/workflows/{key}").json()["wording_languages"] == "workflow"
+
+    back = api.patch(f"/workflows/{key}", json={"wording_languages": "class", "name": "by class"})
+    assert back.json()["wording_languages"] == "class"
+    _, event = reader.wait_for(
+        lambda t, e: str(e.data.workflow_id) == key and e.data.name == "by class", timeout_s=30
+    )
+    assert event.data.wording_languages is None and event.version == 1
+    created = api.post(
+        "/workflows", json={"name": "strict", "labels": LABELS, "wording_languages": "workflow"}
+    )
+    assert created.status_code == 201 and created.json()["wording_languages"] == "workflow"
+    refused = api.post("/workflows", json={"name": "strict", "labels": LABELS, "wording_languages": "any"})
+    assert refused.status_code == 422

@@ -1,6 +1,7 @@
 """The trainer's advice for `splitting: auto`, on the real S3 and the real embedder: a version of
 a workflow that divides stacks names the class whose samples are all one page long (its documents
-may be divided at each page); a workflow that does not split gets no such line."""
+may be divided at each page); a workflow that does not split gets no such line. And a workflow's
+own setting reaches its version: `wording_languages` gates the unknown rule's wording view."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Literal
 import pytest
 
 from docroute.blobstore import BlobStore
+from docroute.classifier.model import ClassifierModel
 from docroute.contracts._generated import SampleLabelled, TrainingRequested, WorkflowUpdated
 from docroute.events import new_event
 from services.trainer.adapters import TrainingStore
@@ -46,9 +48,15 @@ def store(settings: Any) -> BlobStore:
     return store
 
 
-def _warnings(store: BlobStore, splitting: Literal["none", "auto"]) -> list[str]:
-    """The warnings of version 1 of a workflow whose invoices have one page, payslips two."""
-    workflow = workflow_settings(labels=["invoice", "payslip"], splitting=splitting)
+def _version(
+    store: BlobStore,
+    splitting: Literal["none", "auto"],
+    wording_languages: Literal["class", "workflow"] | None = None,
+) -> tuple[dict[str, Any], ClassifierModel]:
+    """The metrics and model of version 1 of a workflow whose invoices have one page, payslips two."""
+    workflow = workflow_settings(
+        labels=["invoice", "payslip"], splitting=splitting, wording_languages=wording_languages
+    )
     workflow_id, rng = str(workflow.workflow_id), random.Random(3)
     training = TrainingStore(store)
     handler = TrainerHandler(training, _Workflows(workflow), "usem3", 20_000, _NoVersions())  # type: ignore[arg-type]
@@ -62,8 +70,14 @@ def _warnings(store: BlobStore, splitting: Literal["none", "auto"]) -> list[str]
     request = TrainingRequested(workflow_id=workflow_id, request_id=uuid.uuid4())
     [published] = handler.on_training_requested(new_event("training.requested", request, source="test"))
     assert published.event.data.version == 1
-    prefix = training.artifact_ref(workflow_id, 1).split("/", 3)[3]
-    warnings: list[str] = store.get_json(prefix + "metrics.json")["warnings"]
+    ref = training.artifact_ref(workflow_id, 1)
+    prefix = ref.split("/", 3)[3]
+    files = {name: store.get(prefix + name) for name in ("model.safetensors", "model.json")}
+    return store.get_json(prefix + "metrics.json"), ClassifierModel.load(files)
+
+
+def _warnings(store: BlobStore, splitting: Literal["none", "auto"]) -> list[str]:
+    warnings: list[str] = _version(store, splitting)[0]["warnings"]
     return warnings
 
 
@@ -74,3 +88,10 @@ def test_an_auto_workflow_is_told_which_class_has_only_one_page_samples(store: B
 
 def test_a_workflow_that_does_not_split_gets_no_page_advice(store: BlobStore) -> None:
     assert not [w for w in _warnings(store, "none") if "page" in w]
+
+
+def test_a_workflow_s_wording_languages_reach_its_version(store: BlobStore) -> None:
+    _, by_class = _version(store, "none")
+    _, by_workflow = _version(store, "none", "workflow")
+    gates = [m.unknown_rule.wording.gate for m in (by_class, by_workflow)]  # type: ignore[union-attr]
+    assert gates == ["class", "workflow"]

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import BACKGROUND, UnknownConfig
 from docroute.classifier.wording import WORDING, WordingRule, languages_of, wording_counts
@@ -220,3 +220,58 @@ def test_a_rule_is_checked_when_built() -> None:
     assert rule.fits(2) and not rule.fits(3)
     assert not replace(rule, ratios=np.zeros((1, 2), dtype=np.float64)).fits(2)
     assert not replace(rule, limit=float("nan")).fits(2)
+
+
+GERMAN_LETTER = (
+    "Sehr geehrte Frau Weber, vielen Dank für Ihren Brief vom {n}. Mai. Wir werden Ihnen bald "
+    "antworten. Mit freundlichen Grüßen."
+)
+
+
+def _two_languages(gate: str) -> tuple[ClassifierModel, np.ndarray]:
+    """English invoices and German letters, the wording view gated by `gate`."""
+    rng = np.random.default_rng(5)
+    texts = [ENGLISH["invoice"].format(n=rng.integers(100, 999)) for _ in range(10)]
+    texts += [GERMAN_LETTER.format(n=rng.integers(1, 28)) for _ in range(10)]
+    labels = ["invoice"] * 10 + ["letter"] * 10
+    _, emb, _, background = _samples()  # invoices near axis 0, letters near axis 1
+    model = train_classifier(
+        texts, emb, labels, sample_ids=[str(i) for i in range(20)], embedder_id="usem3", version="1",
+        background=background, config=TrainingConfig(unknown=UnknownConfig(wording_gate=gate)),  # type: ignore[arg-type]
+    ).model  # fmt: skip
+    return model, emb
+
+
+def test_the_workflow_gate_judges_every_language_of_the_samples() -> None:
+    """A German invoice read as the English-trained invoice class: the class gate leaves it to the
+    other views (a class is recognised across languages); the workflow gate judges it against the
+    German letters too, and it is worded like no class."""
+    german_invoice = GERMAN_INVOICE.format(n=417)
+    by_class, emb = _two_languages("class")
+    by_workflow, _ = _two_languages("workflow")
+    assert by_workflow.unknown_rule.wording.gate == "workflow"  # type: ignore[union-attr]
+    assert by_class.predict_proba([german_invoice], emb[:1]).argmax() == 0  # read as the invoice class
+    silent = by_class.unknown_verdicts([german_invoice], emb[:1])[0]
+    assert silent.view == BACKGROUND and not silent.unknown, silent.reason
+    judged = by_workflow.unknown_verdicts([german_invoice], emb[:1])[0]
+    assert judged.view == WORDING and judged.unknown, judged.reason
+    # The workflow's own samples stay known under either gate.
+    texts = [ENGLISH["invoice"].format(n=250), GERMAN_LETTER.format(n=3)]
+    assert not any(v.unknown for v in by_workflow.unknown_verdicts(texts, emb[[0, 10]]))
+    # A language no sample is in: silent under either gate.
+    italian = "Fattura numero 417. Importo totale dovuto 250 EUR, IVA inclusa, pagabile entro trenta giorni."
+    assert by_workflow.unknown_verdicts([italian], emb[:1])[0].view == BACKGROUND
+
+
+def test_the_gate_is_stored_and_a_newer_one_refused() -> None:
+    model, _ = _two_languages("workflow")
+    files = model.save()
+    assert ClassifierModel.load(files).unknown_rule.wording.gate == "workflow"  # type: ignore[union-attr]
+    # Written only when not the class gate: an artifact of the class gate reads as before it.
+    by_class, _ = _two_languages("class")
+    assert b'"gate"' not in by_class.save()["model.json"]
+    assert ClassifierModel.load(by_class.save()).unknown_rule.wording.gate == "class"  # type: ignore[union-attr]
+    newer = files["model.json"].replace(b'"gate": "workflow"', b'"gate": "everywhere"')
+    assert newer != files["model.json"]
+    with pytest.raises(NewerModelError, match="wording gate 'everywhere'"):
+        ClassifierModel.load({**files, "model.json": newer})

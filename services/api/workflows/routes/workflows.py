@@ -88,8 +88,8 @@ def update_workflow(
     resources: ResourcesDep,
     principal: CurrentKey,
 ) -> WorkflowPublic:
-    """Change name, description, thresholds, retrain_every, the document spec, the splitting or
-    (admin key only) the routing.
+    """Change name, description, thresholds, retrain_every, the document spec, the splitting, the
+    wording languages (taken by the next training) or (admin key only) the routing.
 
     Fixed after creation (409 naming the field): document_spec.character_set, text_style,
     ocr_engine and cropping; relevant_pages once the workflow has a training sample. Every

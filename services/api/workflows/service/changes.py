@@ -93,6 +93,9 @@ def apply_update(session: Session, workflow: Workflow, body: WorkflowUpdate) -> 
         changed.append("routing")
     if "splitting" in fields:
         fields["splitting"] = None if fields["splitting"] == "none" else fields["splitting"]
+    if "wording_languages" in fields:
+        gate = fields["wording_languages"]
+        fields["wording_languages"] = None if gate == "class" else gate
     for name, value in fields.items():
         if getattr(workflow, name) != value:
             setattr(workflow, name, value)
@@ -153,4 +156,5 @@ def new_workflow(body: WorkflowCreate) -> Workflow:
         retrain_every=body.retrain_every,
         archived=False,
         splitting=None if body.splitting == "none" else body.splitting,
+        wording_languages=None if body.wording_languages == "class" else body.wording_languages,
     )
