@@ -54,6 +54,7 @@ from bench.corpus.build import DEFAULT_OUT
 from docroute.classifier.background import load_background
 from docroute.classifier.features import TfidfConfig, analyze
 from services.trainer.core.outlier_exposure import conformal_limit, duplicate_folds
+from services.trainer.core.wording import class_ratios
 
 F64 = npt.NDArray[np.float64]
 MAX_CHARS = 20_000  # the classifier reads this much of a document
@@ -151,7 +152,9 @@ def _view(x: sparse.csr_matrix, counts: str) -> sparse.csr_matrix:
 
 
 class ClassLMs:
-    """The class language models over the background one: llr per class of any count rows."""
+    """The class language models over the background one: llr per class of any count rows. The
+    pooled background's models are the product's (`class_ratios`, services/trainer/core/wording.py);
+    `lang_mu` > 0 adds the per-language backgrounds tried on 2026-12-03 (bench only)."""
 
     def __init__(
         self,
@@ -164,46 +167,46 @@ class ClassLMs:
         x_langs: npt.NDArray[np.object_] | None = None,
         bg_langs: npt.NDArray[np.object_] | None = None,
     ):
-        pooled = np.asarray(x.sum(0)).ravel() + np.asarray(bg.sum(0)).ravel()
-        self.seen = pooled > 0
-        total = pooled.sum()
-        p_bg = (pooled + 1.0) / (total + self.seen.sum() + 1.0)
-        self.mu = mu
-        self.n_c = [np.asarray(x[y == c].sum(0)).ravel() for c in range(n)]
-        self.unseen = np.array([np.log(mu / (n_c.sum() + mu)) for n_c in self.n_c])
-        self.ratios = self._ratios(p_bg)  # V x n
+        bg_counts = np.asarray(bg.sum(0)).ravel()
+        # log p_c / p_bg less each class's unseen cost (0 where the class never used the token)
+        self.ratios, self.unseen = class_ratios(sparse.csr_array(x), y, n, bg_counts, mu)
         # A background per language (the language's background texts and samples, smoothed
         # towards the pooled background with lang_mu tokens): a document is read over its own.
         self.by_lang: dict[str, F64] = {}  # the language's background distribution
         if lang_mu > 0 and x_langs is not None and bg_langs is not None:
+            pooled = np.asarray(x.sum(0)).ravel() + bg_counts
+            self.seen = pooled > 0
+            p_bg = (pooled + 1.0) / (pooled.sum() + self.seen.sum() + 1.0)
+            self.mu = mu
+            self.n_c = [np.asarray(x[y == c].sum(0)).ravel() for c in range(n)]
             for code in sorted({c for c in x_langs if c is not None}):
                 n_l = np.asarray(x[x_langs == code].sum(0)).ravel()
                 if (bg_langs == code).any():
                     n_l = n_l + np.asarray(bg[bg_langs == code].sum(0)).ravel()
                 self.by_lang[code] = (n_l + lang_mu * p_bg) / (n_l.sum() + lang_mu)
 
-    def _ratios(self, p_ref: F64, cols: npt.NDArray[np.int64] | None = None) -> F64:
-        """log p_c / p_ref per token (the columns `cols` only, when given) and class."""
-        pick = slice(None) if cols is None else cols
-        p = p_ref[pick]
+    def _lang_ratios(self, p_ref: F64, cols: npt.NDArray[np.int64]) -> F64:
+        """log p_c / p_ref per token of `cols` and class (a per-language background)."""
+        p = p_ref[cols]
         ratios = np.stack(
-            [np.log((n_c[pick] + self.mu * p) / ((n_c.sum() + self.mu) * p)) for n_c in self.n_c], axis=1
+            [np.log((n_c[cols] + self.mu * p) / ((n_c.sum() + self.mu) * p)) for n_c in self.n_c], axis=1
         )
         # Tokens no training sample nor background row holds: the unseen cost of each class.
-        ratios[~self.seen[pick]] = self.unseen[None, :]
+        ratios[~self.seen[cols]] = self.unseen[None, :]
         return ratios
 
     def llr(self, rows: sparse.csr_matrix, langs: npt.NDArray[np.object_] | None = None) -> F64:
         length = np.maximum(np.asarray(rows.sum(1)).ravel(), 1.0)
-        out = np.asarray(rows @ self.ratios, dtype=np.float64)
+        out = np.asarray(rows @ self.ratios, dtype=np.float64) / length[:, None] + self.unseen[None, :]
         if self.by_lang and langs is not None:
             for code, p_lang in self.by_lang.items():
                 mask = langs == code
                 if mask.any():
                     sub = rows[np.flatnonzero(mask)]
                     cols = np.unique(sub.indices)
-                    out[mask] = np.asarray(sub[:, cols] @ self._ratios(p_lang, cols), dtype=np.float64)
-        return out / length[:, None]
+                    read = np.asarray(sub[:, cols] @ self._lang_ratios(p_lang, cols), dtype=np.float64)
+                    out[mask] = read / length[mask, None]
+        return out
 
 
 def _read(

@@ -61,10 +61,12 @@ from docroute.classifier.openset import (
     fit_unknown_rule,
     unknown_ratios,
 )
+from docroute.classifier.wording import WordingRule
 from services.router.core import choose_route
 from services.trainer.core import train_classifier
 from services.trainer.core.outlier_exposure import claimed_by_classes, conformal_limit, fit_background_rule
 from services.trainer.core.training import Background, TrainingConfig, background_folds
+from services.trainer.core.wording import WordingSamples, background_counts, fit_wording_rule
 
 THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workflows/schemas.py)
 TEST_CAP = 40
@@ -361,6 +363,18 @@ def m_product(
     )
 
 
+def m_verdicts(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The product's rule as the trained model decides it (`unknown_verdicts`: the wording view
+    where it speaks, outlier exposure or the embedding distance elsewhere), as a score flagged
+    above 1: 1 plus the deciding view's figure's gap to its limit, relative to the limit."""
+    found = run.model.unknown_verdicts([bench.texts[i] for i in idx], bench.emb[idx], probs.argmax(1))
+    return np.array(
+        [1.0 + (v.distance - v.threshold) / max(abs(v.threshold), 1e-6) for v in found], dtype=np.float32
+    )
+
+
 def m_softmax(
     bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
@@ -594,16 +608,57 @@ CANDIDATES: dict[str, Candidate] = {
 }
 
 
+# The product's rule with the wording view open to every language of the samples (the workflow
+# setting `wording_languages: workflow`), its wording rule refitted as the trainer fits it.
+WORKFLOW_GATE = "wording_languages: workflow"
+
+
 def candidates(bench: Bench) -> list[str]:
     """The candidates this run can fit (the generic set's only when it is built)."""
     if not bench.use_candidates:
         return []
-    return [name for name, c in CANDIDATES.items() if bench.generic is not None or not c.generic]
+    found = [name for name, c in CANDIDATES.items() if bench.generic is not None or not c.generic]
+    return [*found, WORKFLOW_GATE]
+
+
+def workflow_gate_model(bench: Bench, model: ClassifierModel) -> ClassifierModel:
+    """The model with its wording rule fitted under the workflow gate (the trainer's fit on the
+    same samples, background and folds; the classifier is not trained again)."""
+    rule = model.unknown_rule
+    assert rule is not None and bench.background is not None
+    key = (WORKFLOW_GATE, model.training_sample_ids, model.labels)
+    if key not in _WORDING_CACHE:
+        idx = [int(i) for i in model.training_sample_ids]
+        texts = [bench.texts[i] for i in idx]
+        y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
+        unknown = TrainingConfig().unknown or UnknownConfig()
+        _WORDING_SAMPLES.add(texts)
+        _WORDING_CACHE[key] = fit_wording_rule(
+            _WORDING_SAMPLES.counts(texts),
+            y,
+            len(model.labels),
+            _WORDING_SAMPLES.languages(texts),
+            background_counts(bench.background.texts),
+            background_folds(
+                bench.emb[idx], y, TrainingConfig().max_folds, unknown, bench.seeds[model.training_sample_ids]
+            ),
+            flag_share=unknown.wording_flag_share,
+            mu=unknown.wording_mu,
+            gate="workflow",
+        )
+    return replace(model, unknown_rule=replace(rule, wording=_WORDING_CACHE[key]))
+
+
+_WORDING_CACHE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], WordingRule] = {}
+_WORDING_SAMPLES = WordingSamples()
 
 
 def candidate_model(bench: Bench, model: ClassifierModel, name: str) -> ClassifierModel:
     """The model with its background rule refitted on candidate `name`'s set and limit (the
-    trainer's fit and C, its folds of the model's training seed)."""
+    trainer's fit and C, its folds of the model's training seed), or with its wording rule
+    under the workflow gate."""
+    if name == WORKFLOW_GATE:
+        return workflow_gate_model(bench, model)
     rule = model.unknown_rule
     assert rule is not None
     # The fit depends only on the training samples and the set: the same samples, the same rule.
@@ -652,7 +707,8 @@ def m_candidate(name: str) -> Method:
         bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
     ) -> npt.NDArray[np.float32]:
         model = candidate_model(bench, run.model, name)
-        return m_product(bench, replace(run, model=model), idx, probs)
+        scored = m_verdicts if name == WORKFLOW_GATE else m_product
+        return scored(bench, replace(run, model=model), idx, probs)
 
     return method
 
@@ -733,7 +789,8 @@ def routing_extras(bench: Bench) -> dict[str, Method]:
 
 METHODS: dict[str, Method] = {
     "global kNN (before)": m_global,
-    "OE | embedding x2.0 (default)": m_product,
+    "the product's rule (default)": m_verdicts,
+    "OE | embedding x2.0 (before the wording view)": m_product,
     "outlier exposure alone, P(bg) > 0.2m": m_background,
     "per-class kNN, embedding (before)": m_embedding,
     "per-class centroid, char TF-IDF": m_tfidf,
@@ -1133,7 +1190,7 @@ def main() -> None:
         chosen = methods(bench)
         if args.methods:
             wanted = set(args.methods.split(";"))
-            chosen = {k: v for k, v in chosen.items() if k in wanted or k in CANDIDATES}
+            chosen = {k: v for k, v in chosen.items() if k in wanted or k in CANDIDATES or k == WORKFLOW_GATE}
         for name, method in chosen.items():
             scores = [
                 (method(bench, run, run.known, pk), method(bench, run, run.unknown, pu), pk, pu, run)
@@ -1167,7 +1224,12 @@ def main() -> None:
                 f"  {'':<40} limit set on these draws, known flagged <= "
                 + "  ".join(f"{p.budget:.0%}: review {p.review:.2f}" for p in points)
             )
-            if name.endswith(("(default)", "(before)")) or name in CANDIDATES or name in ROUTING_EXTRAS:
+            if (
+                name.endswith(("(default)", "(before)", "(before the wording view)"))
+                or name in CANDIDATES
+                or name == WORKFLOW_GATE
+                or name in ROUTING_EXTRAS
+            ):
                 for kind in bench.kinds:
                     picked = [(su, pu) for _, su, _, pu, run in scores if run.left_out == kind]
                     review = np.concatenate([(su > 1.0) | (pu.max(1) < THRESHOLD) for su, pu in picked])
@@ -1179,7 +1241,8 @@ def main() -> None:
         per_kind.update(readings_left_out(bench, loo, curves, tradeoffs, n))
         for name in (
             "per-class kNN, embedding (before)",
-            "OE | embedding x2.0 (default)",
+            "the product's rule (default)",
+            "OE | embedding x2.0 (before the wording view)",
             *(candidates(bench)),
             *routing_extras(bench),
             *READINGS,

@@ -57,13 +57,13 @@ def fit_wording_rule(
     speaks = np.zeros(len(labels), dtype=bool)
     for fold in np.unique(folds):
         test = folds == fold
-        ratios, unseen = _class_ratios(x[~test], labels[~test], n_classes, bg, mu)
+        ratios, unseen = class_ratios(x[~test], labels[~test], n_classes, bg, mu)
         llr = np.asarray(x[test] @ ratios) / lengths[test, None] + unseen
         held[test] = -llr.max(axis=1)
         known = _class_languages(langs[~test], labels[~test], n_classes)
         speaks[test] = gate_speaks(known, list(langs[test]), labels[test], gate)
     limit = conformal_limit(held[speaks] if speaks.any() else held, flag_share)
-    ratios, unseen = _class_ratios(x, labels, n_classes, bg, mu)
+    ratios, unseen = class_ratios(x, labels, n_classes, bg, mu)
     # An n-gram no class used scores each class's unseen cost, which `unseen` already holds.
     used = np.flatnonzero(np.abs(ratios).max(axis=1) > 0)
     return WordingRule(
@@ -132,7 +132,7 @@ def _rows(counts: Sequence[Counter[str]], index: dict[str, int]) -> sparse.csr_a
     )
 
 
-def _class_ratios(
+def class_ratios(
     x: sparse.csr_array, labels: npt.NDArray[np.int64], n_classes: int, bg: F64, mu: float
 ) -> tuple[F64, F64]:
     """log p_c(w) / p_bg(w) less each class's unseen cost (vocabulary x classes), and that cost.
