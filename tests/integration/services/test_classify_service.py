@@ -44,6 +44,7 @@ class _NoLiveVersion:
 class _Workflow:
     retrain_every = 1000  # training only when asked
     splitting = None
+    wording_languages = None
 
 
 class _Workflows:
