@@ -27,8 +27,9 @@ Measured on real documents at 15 samples a class (bench/unknown_fewshot.py, docs
 flagged (seeds 2-5), 0.768 -> 0.857 at 4.2 -> 4.6 % (6-9), 0.774 -> 0.836 at 3.3 -> 3.7 %
 (14-17); the another-language slices unchanged. Gate ``workflow`` (2026-12-04, seeds 0-1 / 2-5 /
 6-9 / 14-17 against the class gate): 0.866 -> 0.931, 0.874 -> 0.916, 0.857 -> 0.935, 0.836 ->
-0.940 at 3.1 -> 3.8, 3.7 -> 4.5, 4.6 -> 5.2, 3.7 -> 4.2 % of known documents flagged; but German-trained manual pages read in the
-workflow's other languages are routed right 0.922 -> 0.716 (seeds 0-3).
+0.940 at 3.1 -> 3.8, 3.7 -> 4.5, 4.6 -> 5.2, 3.7 -> 4.2 % of known documents flagged; but
+German-trained manual pages read in the workflow's other languages are routed right 0.922 ->
+0.716 (seeds 0-3).
 """
 
 from __future__ import annotations
