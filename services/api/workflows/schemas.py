@@ -152,7 +152,7 @@ WORDING_LANGUAGES_HELP = (
     "flagged), but a class arriving in a language "
     "only other classes have samples in goes to review too (German-trained manual pages read in "
     "English or French: 0.92 -> 0.72 routed). Choose `workflow` when every class has samples in "
-    "each language it arrives in. Taken by the next training."
+    "each language it arrives in. Taken by the next training (`POST /workflows/{key}/train` to take it now)."
 )
 
 
