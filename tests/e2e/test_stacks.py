@@ -140,7 +140,11 @@ def test_a_redelivered_stack_does_not_produce_parts_twice(
 ) -> None:
     stack = _process(pipeline, stacked, _stack(2))
     part_ids = [p["document_id"] for p in stack["members"]]
-    assert len(part_ids) == 3 and stack["status"] == "routed"
+    # Each part ends in one place: its extraction topic, or review where the unknown rule's
+    # wording view puts this stack's one-page invoice (at its limit, which moves with the folds
+    # the samples' random keys make; a conformal 2 % of known documents are flagged by design).
+    assert len(part_ids) == 3 and stack["status"] in ("routed", "review"), stack["status"]
+    assert {p["status"] for p in stack["members"]} <= {"routed", "review"}
     received = topic_reader_factory(r"^document\.received$")
     _, original = received.wait_for(lambda t, e: str(e.data.document_id) == stack["document_id"])
     handled = _processed(services["router"])
