@@ -53,6 +53,7 @@ from bench._language_view import detect
 from bench.corpus.build import DEFAULT_OUT
 from docroute.classifier.background import load_background
 from docroute.classifier.features import TfidfConfig, analyze
+from docroute.classifier.wording import gate_speaks
 from services.trainer.core.outlier_exposure import conformal_limit, duplicate_folds
 from services.trainer.core.wording import class_ratios
 
@@ -273,13 +274,9 @@ def generative_scores(
         own = []
         for c in range(n):
             found = Counter(x_langs[keep & (y == c)])
-            own.append({code for code, k in found.items() if code is not None and k >= spec.gate_min})
-        if spec.gate == "any":  # a language any class's samples are in
-            own = [set().union(*own)] * n
-        return np.array(
-            [lang is not None and lang in own[c] for lang, c in zip(doc_langs, classes, strict=True)],
-            dtype=bool,
-        )
+            own.append(tuple(code for code, k in found.items() if code is not None and k >= spec.gate_min))
+        # The product's gate: "any" is its "workflow" (a language any class's samples are in).
+        return gate_speaks(own, list(doc_langs), classes, "workflow" if spec.gate == "any" else "class")
 
     # Held-out novelty of the workflow's own samples, each under its own class.
     folds = duplicate_folds(bench.emb[train].astype(np.float64), y, n_folds, row["seed"], duplicate)

@@ -61,12 +61,11 @@ from docroute.classifier.openset import (
     fit_unknown_rule,
     unknown_ratios,
 )
-from docroute.classifier.wording import WordingRule
 from services.router.core import choose_route
 from services.trainer.core import train_classifier
 from services.trainer.core.outlier_exposure import claimed_by_classes, conformal_limit, fit_background_rule
-from services.trainer.core.training import Background, TrainingConfig, background_folds
-from services.trainer.core.wording import WordingSamples, background_counts, fit_wording_rule
+from services.trainer.core.training import Background, TrainingConfig, background_folds, with_wording_rule
+from services.trainer.core.wording import WordingSamples
 
 THRESHOLD = 0.8  # the workflow's default routing threshold (services/api/workflows/schemas.py)
 TEST_CAP = 40
@@ -622,34 +621,26 @@ def candidates(bench: Bench) -> list[str]:
 
 
 def workflow_gate_model(bench: Bench, model: ClassifierModel) -> ClassifierModel:
-    """The model with its wording rule fitted under the workflow gate (the trainer's fit on the
-    same samples, background and folds; the classifier is not trained again)."""
-    rule = model.unknown_rule
-    assert rule is not None and bench.background is not None
+    """The model with its wording rule fitted under the workflow gate (the trainer's
+    `with_wording_rule` on the same samples, background and folds; the classifier is not
+    trained again)."""
     key = (WORKFLOW_GATE, model.training_sample_ids, model.labels)
     if key not in _WORDING_CACHE:
         idx = [int(i) for i in model.training_sample_ids]
-        texts = [bench.texts[i] for i in idx]
-        y = np.array([model.labels.index(x) for x in model.training_labels], dtype=np.int64)
-        unknown = TrainingConfig().unknown or UnknownConfig()
-        _WORDING_SAMPLES.add(texts)
-        _WORDING_CACHE[key] = fit_wording_rule(
-            _WORDING_SAMPLES.counts(texts),
-            y,
-            len(model.labels),
-            _WORDING_SAMPLES.languages(texts),
-            background_counts(bench.background.texts),
-            background_folds(
-                bench.emb[idx], y, TrainingConfig().max_folds, unknown, bench.seeds[model.training_sample_ids]
-            ),
-            flag_share=unknown.wording_flag_share,
-            mu=unknown.wording_mu,
-            gate="workflow",
+        unknown = replace(TrainingConfig().unknown or UnknownConfig(), wording_gate="workflow")
+        _WORDING_CACHE[key] = with_wording_rule(
+            model,
+            [bench.texts[i] for i in idx],
+            bench.emb[idx],
+            TrainingConfig(unknown=unknown),
+            bench.background,
+            bench.seeds[model.training_sample_ids],
+            _WORDING_SAMPLES,
         )
-    return replace(model, unknown_rule=replace(rule, wording=_WORDING_CACHE[key]))
+    return _WORDING_CACHE[key]
 
 
-_WORDING_CACHE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], WordingRule] = {}
+_WORDING_CACHE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], ClassifierModel] = {}
 _WORDING_SAMPLES = WordingSamples()
 
 

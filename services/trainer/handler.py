@@ -27,6 +27,7 @@ from docroute.contracts._generated import (
     ModelPublished,
     SampleLabelled,
     TrainingRequested,
+    WorkflowUpdated,
 )
 from docroute.events import Event, Outgoing, emit
 from docroute.ocr_result import OcrDocument
@@ -175,7 +176,8 @@ class TrainerHandler:
         # No samples: an empty matrix, so training refuses with InsufficientDataError (its reason).
         embeddings = embedder.embed(texts) if texts else np.empty((0, 0), dtype=np.float32)
         labels, sample_ids = [s.label for s in samples], [s.sample_id for s in samples]
-        config = self._config_for(workflow_id)
+        workflow = self._workflows.get(workflow_id)
+        config = self._config_for(workflow)
         result = train_classifier(  # InsufficientDataError: a PermanentError with its reason
             texts,
             embeddings,
@@ -196,7 +198,7 @@ class TrainerHandler:
         candidate = Candidate(sample_ids, labels, texts, result, recipe(embedder.id, config))
         decision = self._gate.decide(workflow_id, candidate)
         report: dict[str, Any] = result.report.to_dict()
-        if self._workflows.get(workflow_id).splitting == "auto":
+        if workflow.splitting == "auto":
             page_counts = self._pages.text_page_counts([s.ocr_ref for s in samples])
             report["warnings"] += splitting_warnings(page_counts, labels)
         manifest = {
@@ -246,11 +248,11 @@ class TrainerHandler:
         version took 11 s instead of 3 at 100 samples), then read back from S3."""
         self._background(self._embedders.get(self._embedder_id))
 
-    def _config_for(self, workflow_id: str) -> TrainingConfig:
+    def _config_for(self, workflow: WorkflowUpdated) -> TrainingConfig:
         """The trainer's recipe with the workflow's own settings in it (where its unknown rule's
         wording view speaks), so that the version's recipe says how it was trained."""
         unknown = self._config.unknown
-        gate = self._workflows.get(workflow_id).wording_languages or "class"
+        gate = workflow.wording_languages or "class"
         if unknown is None or unknown.wording_flag_share <= 0 or unknown.wording_gate == gate:
             return self._config
         return replace(self._config, unknown=replace(unknown, wording_gate=gate))

@@ -262,9 +262,25 @@ def _with_wording(
     seed: int,
     kept: WordingSamples | None,
 ) -> TrainingResult:
-    """The result with the wording view in its unknown rule, when the recipe asks for it and
-    the background's texts are at hand (the view beside outlier exposure, as measured)."""
-    model, unknown = result.model, config.unknown
+    """The result with the wording view in its unknown rule (`with_wording_rule`)."""
+    model = with_wording_rule(result.model, texts, embeddings, config, background, seed, kept)
+    return result if model is result.model else replace(result, model=model)
+
+
+def with_wording_rule(
+    model: ClassifierModel,
+    texts: Sequence[str],
+    embeddings: npt.NDArray[np.floating],
+    config: TrainingConfig,
+    background: Background | None,
+    seed: int,
+    kept: WordingSamples | None = None,
+) -> ClassifierModel:
+    """The model with the wording view in its unknown rule, fitted on its training `texts`, when
+    the recipe asks for it and the background's texts are at hand (the view beside outlier
+    exposure, as measured); the model as it is otherwise. `kept`: the texts' n-grams and
+    languages taken at arrival."""
+    unknown = config.unknown
     rule = model.unknown_rule
     if (
         unknown is None
@@ -274,7 +290,7 @@ def _with_wording(
         or rule is None
         or rule.background is None
     ):
-        return result
+        return model
     y = np.array([model.labels.index(label) for label in model.training_labels], dtype=np.int64)
     wording = fit_wording_rule(
         wording_counts(texts) if kept is None else kept.counts(texts),
@@ -287,7 +303,7 @@ def _with_wording(
         mu=unknown.wording_mu,
         gate=unknown.wording_gate,
     )
-    return replace(result, model=replace(model, unknown_rule=replace(rule, wording=wording)))
+    return replace(model, unknown_rule=replace(rule, wording=wording))
 
 
 def background_folds(
