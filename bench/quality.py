@@ -137,6 +137,8 @@ class Bench:
     ) -> None:
         self.docs = docs
         self.kinds = sorted({d.kind for d in docs})
+        # The trainer's recipe every model of the run is trained with (a bench may vary it).
+        self.config = TrainingConfig()
         self.texts = [d.text for d in docs]
         embedder = load_embedder(embedder_id)
         self.embedder_id = embedder.id
@@ -232,6 +234,7 @@ class Bench:
             embedder_id=self.embedder_id,
             version="1",
             seed=seed,
+            config=self.config,
             background=self.background,
         ).model
         self.seeds[model.training_sample_ids] = seed  # the candidates' folds are the trainer's
@@ -624,15 +627,22 @@ def workflow_gate_model(bench: Bench, model: ClassifierModel) -> ClassifierModel
     """The model with its wording rule fitted under the workflow gate (the trainer's
     `with_wording_rule` on the same samples, background and folds; the classifier is not
     trained again)."""
-    key = (WORKFLOW_GATE, model.training_sample_ids, model.labels)
+    return wording_model(
+        bench, model, replace(bench.config.unknown or UnknownConfig(), wording_gate="workflow")
+    )
+
+
+def wording_model(bench: Bench, model: ClassifierModel, unknown: UnknownConfig) -> ClassifierModel:
+    """The model with its wording rule refitted under `unknown`'s wording settings (the trainer's
+    `with_wording_rule`, the model's own samples and folds)."""
+    key = (model.training_sample_ids, model.labels, unknown)
     if key not in _WORDING_CACHE:
         idx = [int(i) for i in model.training_sample_ids]
-        unknown = replace(TrainingConfig().unknown or UnknownConfig(), wording_gate="workflow")
         _WORDING_CACHE[key] = with_wording_rule(
             model,
             [bench.texts[i] for i in idx],
             bench.emb[idx],
-            TrainingConfig(unknown=unknown),
+            replace(bench.config, unknown=unknown),
             bench.background,
             bench.seeds[model.training_sample_ids],
             _WORDING_SAMPLES,
@@ -640,7 +650,7 @@ def workflow_gate_model(bench: Bench, model: ClassifierModel) -> ClassifierModel
     return _WORDING_CACHE[key]
 
 
-_WORDING_CACHE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], ClassifierModel] = {}
+_WORDING_CACHE: dict[tuple[tuple[str, ...], tuple[str, ...], UnknownConfig], ClassifierModel] = {}
 _WORDING_SAMPLES = WordingSamples()
 
 

@@ -1,9 +1,9 @@
-"""CPU ms a text page of each process of the pipeline, text bursts only, optionally profiled
-(prints one JSON line; not a test).
+"""CPU ms a page of each process of the pipeline, text bursts (or scan bursts) only, optionally
+profiled (prints one JSON line; not a test).
 
-Run from the repository root (about 80 s on 2 cores)::
+Run from the repository root (about 80 s on 2 cores; with `--scans` about 40 s a burst)::
 
-    .venv/bin/python -m bench.text_cpu [--bursts 6] [--env NAME=VALUE] [--profile DIR]
+    .venv/bin/python -m bench.text_cpu [--bursts 6] [--scans 12] [--env NAME=VALUE] [--profile DIR]
 
 The phases of bench/pipeline.py cut down to what a change of per-message cost moves: the stack
 up (`bench._stack.Stack`, the working tree's code), v1 trained on the 30 samples, one warm-up
@@ -47,12 +47,17 @@ def main() -> int:
         "--env", action="append", default=[], metavar="NAME=VALUE", help="a setting for every service"
     )
     parser.add_argument("--profile", type=Path, help="py-spy each service into this folder")
+    parser.add_argument("--scans", type=int, default=0, help="bursts of this many scans, not text PDFs")
     args = parser.parse_args()
     os.chdir(ROOT)
     rng = random.Random(7)
     samples = _corpus.training_samples(6, rng)
     probe = _corpus.text_docs(1, 1, rng, prefix="probe")[0]
-    texts = _corpus.text_docs(BURST_DOCS * (args.bursts + 1), 2, rng)
+    size = args.scans or BURST_DOCS
+    if args.scans:
+        texts = _corpus.scan_docs(size * (args.bursts + 1), rng)
+    else:
+        texts = _corpus.text_docs(size * (args.bursts + 1), 2, rng)
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="docroute-text-cpu-")),
         service_env=dict(e.split("=", 1) for e in args.env),
@@ -68,14 +73,14 @@ def main() -> int:
             mailroom = Mailroom(stack.kafka, key)
             _phases.load_samples(log, mailroom, stack, key, samples)
             _phases.measure_training(api, log, mailroom, key, 1, probe)
-            _phases.measure_burst(log, mailroom, stack, texts[:BURST_DOCS], timeout_s=300)
+            _phases.measure_burst(log, mailroom, stack, texts[:size], timeout_s=300)
             spies = _start_profiles(stack, args.profile) if args.profile else []
             system_before = _system_seconds(stack)
             cpu: dict[str, float] = {}
             pages = 0
             rates = []
             for i in range(1, args.bursts + 1):
-                docs = texts[i * BURST_DOCS : (i + 1) * BURST_DOCS]
+                docs = texts[i * size : (i + 1) * size]
                 burst = _phases.measure_burst(log, mailroom, stack, docs, timeout_s=300)
                 pages += burst.pages
                 rates.append(round(burst.pages / burst.seconds, 1))
@@ -99,6 +104,7 @@ def main() -> int:
         json.dumps(
             {
                 "env": args.env,
+                "documents": "scans" if args.scans else "text",
                 "load": [round(x, 1) for x in os.getloadavg()],
                 "pages_per_s": rates,
                 "four_stages_ms": round(sum(per_page.get(n, 0.0) for n in STAGES), 1),

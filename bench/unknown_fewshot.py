@@ -134,6 +134,7 @@ MIXED: dict[str, tuple[int, bool]] = {
     "mixtures alone (200)": (200, False),
 }
 # The generative novelty score (bench/_generative.py): class language models over a background one.
+ANY = " any class"
 GENERATIVE: dict[str, Spec] = {
     # chosen on seeds 0-1: character 3-5-grams, mu 3000, the best class, limit at 2 % of the
     # held-out samples (at 5 % "default | gen" flags 8.3 % of known documents on seeds 0-1, at 2 %
@@ -162,6 +163,15 @@ GENERATIVE: dict[str, Spec] = {
     "gen: chars, 2 %, language gate any class (langdetect)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "any", "detected"
     ),
+    # A language counts for a class once this many of its samples are in it (the trainer's
+    # `wording_language_samples`; bench/language_healing.py, 2026-12-04)
+    **{
+        f"gen: chars, 2 %, language gate{ANY if gate == 'any' else ''} (langdetect), {m} samples": Spec(
+            "chars", "tf", 3000.0, "max", "pooled", 0.02, gate, "detected", gate_min=m
+        )
+        for gate in ("pred", "any")
+        for m in (2, 3)
+    },
     # 2-4-grams: the n-grams the classifier's char_wb block already counts (2026-12-03 ~22:45)
     "gen: chars 2-4, 2 %, language gate (langdetect)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected", ngrams=(2, 4)
@@ -216,6 +226,16 @@ GENERATIVE_GRID: dict[str, Spec] = (
             "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected", 0.0, k
         )
         for k in (2, 3, 5, 8)
+    }
+    | {
+        # The view deciding where it speaks (the product's combination since 2026-12-03), a
+        # language counting once that many of the class's samples are in it, at a wider limit
+        # (2026-12-04: the false flags it spares leave room in the 5 % budget)
+        f"gen: chars, limit {share:g}, language gate (langdetect), {k} samples": Spec(
+            "chars", "tf", 3000.0, "max", "pooled", share, "pred", "detected", gate_min=k
+        )
+        for k in (1, 2, 3)
+        for share in (0.02, 0.03, 0.04)
     }
 )
 FEATURES = ("bg", "bg_gap", "energy", "pmax", "dist", "contrast", "to_bg", "nn1")

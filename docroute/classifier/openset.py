@@ -126,6 +126,16 @@ class UnknownConfig:
     # "workflow", a language any of the workflow's samples are in (the workflow's setting
     # `wording_languages`, taken by the trainer per workflow; docroute.classifier.wording).
     wording_gate: WordingGate = "class"
+    # Under the class gate a language is one the view speaks on for a class once at least this
+    # many of the class's samples are in it. With one, a reviewer's first document in a new
+    # language made the class's next documents in it be judged by that one document's wording:
+    # German-trained manual pages read in languages no sample was in went from 0.92 routed right
+    # to 0.66 after one reviewed page joined the samples, against 0.95 with three; and a class's
+    # lone samples in a language drew most of the view's false flags: known documents flagged
+    # 3.1 -> 1.8 % (seeds 0-1) and 3.7 -> 2.8 % (2-5, held out) at 0.866 -> 0.856 and 0.874 ->
+    # 0.882 of left-out kinds to review (bench/language_healing.py, bench/unknown_fewshot.py,
+    # docs/quality.md, 2026-12-04). 1: the rule of recipes stored before it.
+    wording_language_samples: int = 3
 
 
 @dataclass(frozen=True, eq=False)

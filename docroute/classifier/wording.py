@@ -13,10 +13,12 @@ receipts from invoices) that every embedding view put inside the class (docs/qua
 
 But n-grams are a language's: a trained kind in another language is as novel to it as an unknown
 kind. So by default (gate ``class``) the view **speaks only on a document whose language
-(langdetect) is one its predicted class's samples are written in**; elsewhere the rest of the rule
-decides alone (a German-trained class keeps recognising its kind in Italian through the
-multilingual embedding). A workflow whose classes each have samples in every language they arrive
-in can open the gate to every language of its samples (gate ``workflow``, the workflow setting
+(langdetect) is one its predicted class's samples are written in** (at least three of them, the
+trainer's ``wording_language_samples``: one reviewed document in a new language is too thin a
+model of the class's wording there); elsewhere the rest of the rule decides alone (a
+German-trained class keeps recognising its kind in Italian through the multilingual embedding).
+A workflow whose classes each have samples in every language they arrive in can open the gate
+to every language any of its samples is in (gate ``workflow``, the workflow setting
 ``wording_languages``): a German invoice the classifier reads as an English-trained receipt class
 is then judged against the German samples too, and caught; but a class arriving in a language only
 other classes have samples in goes to review. Its limit is the conformal share of the workflow's

@@ -91,6 +91,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "background_flag_share": unknown.get("background_flag_share", 0.0),
                 # Recipes from before the wording view had none.
                 "wording_flag_share": unknown.get("wording_flag_share", 0.0),
+                # Recipes from before the language's sample count spoke on any one sample.
+                "wording_language_samples": unknown.get("wording_language_samples", 1),
             }
         )
     )

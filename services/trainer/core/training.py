@@ -302,6 +302,7 @@ def with_wording_rule(
         flag_share=unknown.wording_flag_share,
         mu=unknown.wording_mu,
         gate=unknown.wording_gate,
+        language_samples=unknown.wording_language_samples,
     )
     return replace(model, unknown_rule=replace(rule, wording=wording))
 

