@@ -237,6 +237,14 @@ GENERATIVE_GRID: dict[str, Spec] = (
         for k in (1, 2, 3)
         for share in (0.02, 0.03, 0.04)
     }
+    | {
+        # The workflow gate, a language counting once that many of a class's samples are in it
+        # (2026-12-04; not kept: the product's workflow gate reads every language any sample is in)
+        f"gen: chars, limit 0.02, language gate{ANY} (langdetect), {k} samples": Spec(
+            "chars", "tf", 3000.0, "max", "pooled", 0.02, "any", "detected", gate_min=k
+        )
+        for k in (1, 3)
+    }
 )
 FEATURES = ("bg", "bg_gap", "energy", "pmax", "dist", "contrast", "to_bg", "nn1")
 
