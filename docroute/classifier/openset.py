@@ -131,10 +131,12 @@ class UnknownConfig:
     # language made the class's next documents in it be judged by that one document's wording:
     # German-trained manual pages read in languages no sample was in went from 0.92 routed right
     # to 0.66 after one reviewed page joined the samples, against 0.95 with three; and a class's
-    # lone samples in a language drew most of the view's false flags: known documents flagged
-    # 3.1 -> 1.8 % (seeds 0-1) and 3.7 -> 2.8 % (2-5, held out) at 0.866 -> 0.856 and 0.874 ->
-    # 0.882 of left-out kinds to review (bench/language_healing.py, bench/unknown_fewshot.py,
-    # docs/quality.md, 2026-12-04). 1: the rule of recipes stored before it.
+    # lone samples in a language drew a third of the view's false flags: known documents flagged
+    # 1.3-1.6 points less in four groups of draws (3.1 -> 1.8 % on seeds 0-1), left-out kinds to
+    # review -0.028 to +0.008 (left-out receipts read as an invoice class with one or two
+    # English invoices are what it misses more; bench/language_healing.py,
+    # bench/unknown_fewshot.py, docs/quality.md, 2026-12-04). 1: the rule of recipes stored
+    # before it.
     wording_language_samples: int = 3
 
 
