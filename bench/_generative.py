@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,7 @@ from docroute.classifier.background import load_background
 from docroute.classifier.features import TfidfConfig, analyze
 from docroute.classifier.wording import gate_speaks
 from services.trainer.core.outlier_exposure import conformal_limit, duplicate_folds
-from services.trainer.core.wording import class_ratios
+from services.trainer.core.wording import class_languages, class_ratios
 
 F64 = npt.NDArray[np.float64]
 MAX_CHARS = 20_000  # the classifier reads this much of a document
@@ -271,10 +270,7 @@ def generative_scores(
         """Whether the view speaks: the document's language is one of the gate class's samples'."""
         if spec.gate == "none" or doc_langs is None or x_langs is None:
             return np.ones(len(classes), dtype=bool)
-        own = []
-        for c in range(n):
-            found = Counter(x_langs[keep & (y == c)])
-            own.append(tuple(code for code, k in found.items() if code is not None and k >= spec.gate_min))
+        own = class_languages(x_langs[keep], y[keep], n, spec.gate_min)
         # The product's gate: "any" is its "workflow" (a language any class's samples are in).
         return gate_speaks(own, list(doc_langs), classes, "workflow" if spec.gate == "any" else "class")
 

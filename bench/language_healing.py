@@ -64,6 +64,7 @@ def main() -> None:
     ]
     for seed in seeds:
         for kind, main_lang, train, test in another_language_slices(bench, args.size, seed):
+            key = f"{kind} ({main_lang} -> others)"
             held = {bench.docs[i].lang for i in train if bench.docs[i].kind != kind}
             base = bench.train(train, seed)
             for lang in sorted({bench.docs[i].lang for i in test}):
@@ -78,7 +79,6 @@ def main() -> None:
                     model = base if count == 0 else bench.train(train + added[:count], seed)
                     probs = bench.predict(model, scored)
                     right = probs.argmax(1) == model.labels.index(kind)
-                    key = f"{kind} ({main_lang} -> others)"
                     for setting, config in settings:
                         ok = right & routed(wording_model(bench, model, config), bench, scored, probs)
                         cells[(key, lang, lang in held, count, setting)].extend(bool(x) for x in ok)

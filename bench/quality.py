@@ -137,8 +137,6 @@ class Bench:
     ) -> None:
         self.docs = docs
         self.kinds = sorted({d.kind for d in docs})
-        # The trainer's recipe every model of the run is trained with (a bench may vary it).
-        self.config = TrainingConfig()
         self.texts = [d.text for d in docs]
         embedder = load_embedder(embedder_id)
         self.embedder_id = embedder.id
@@ -234,7 +232,6 @@ class Bench:
             embedder_id=self.embedder_id,
             version="1",
             seed=seed,
-            config=self.config,
             background=self.background,
         ).model
         self.seeds[model.training_sample_ids] = seed  # the candidates' folds are the trainer's
@@ -627,9 +624,7 @@ def workflow_gate_model(bench: Bench, model: ClassifierModel) -> ClassifierModel
     """The model with its wording rule fitted under the workflow gate (the trainer's
     `with_wording_rule` on the same samples, background and folds; the classifier is not
     trained again)."""
-    return wording_model(
-        bench, model, replace(bench.config.unknown or UnknownConfig(), wording_gate="workflow")
-    )
+    return wording_model(bench, model, replace(UnknownConfig(), wording_gate="workflow"))
 
 
 def wording_model(bench: Bench, model: ClassifierModel, unknown: UnknownConfig) -> ClassifierModel:
@@ -642,7 +637,7 @@ def wording_model(bench: Bench, model: ClassifierModel, unknown: UnknownConfig) 
             model,
             [bench.texts[i] for i in idx],
             bench.emb[idx],
-            replace(bench.config, unknown=unknown),
+            TrainingConfig(unknown=unknown),
             bench.background,
             bench.seeds[model.training_sample_ids],
             _WORDING_SAMPLES,

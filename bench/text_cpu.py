@@ -55,9 +55,9 @@ def main() -> int:
     probe = _corpus.text_docs(1, 1, rng, prefix="probe")[0]
     size = args.scans or BURST_DOCS
     if args.scans:
-        texts = _corpus.scan_docs(size * (args.bursts + 1), rng)
+        sent = _corpus.scan_docs(size * (args.bursts + 1), rng)
     else:
-        texts = _corpus.text_docs(size * (args.bursts + 1), 2, rng)
+        sent = _corpus.text_docs(size * (args.bursts + 1), 2, rng)
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="docroute-text-cpu-")),
         service_env=dict(e.split("=", 1) for e in args.env),
@@ -73,14 +73,14 @@ def main() -> int:
             mailroom = Mailroom(stack.kafka, key)
             _phases.load_samples(log, mailroom, stack, key, samples)
             _phases.measure_training(api, log, mailroom, key, 1, probe)
-            _phases.measure_burst(log, mailroom, stack, texts[:size], timeout_s=300)
+            _phases.measure_burst(log, mailroom, stack, sent[:size], timeout_s=300)
             spies = _start_profiles(stack, args.profile) if args.profile else []
             system_before = _system_seconds(stack)
             cpu: dict[str, float] = {}
             pages = 0
             rates = []
             for i in range(1, args.bursts + 1):
-                docs = texts[i * size : (i + 1) * size]
+                docs = sent[i * size : (i + 1) * size]
                 burst = _phases.measure_burst(log, mailroom, stack, docs, timeout_s=300)
                 pages += burst.pages
                 rates.append(round(burst.pages / burst.seconds, 1))

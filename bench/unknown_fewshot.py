@@ -134,7 +134,6 @@ MIXED: dict[str, tuple[int, bool]] = {
     "mixtures alone (200)": (200, False),
 }
 # The generative novelty score (bench/_generative.py): class language models over a background one.
-ANY = " any class"
 GENERATIVE: dict[str, Spec] = {
     # chosen on seeds 0-1: character 3-5-grams, mu 3000, the best class, limit at 2 % of the
     # held-out samples (at 5 % "default | gen" flags 8.3 % of known documents on seeds 0-1, at 2 %
@@ -163,15 +162,6 @@ GENERATIVE: dict[str, Spec] = {
     "gen: chars, 2 %, language gate any class (langdetect)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "any", "detected"
     ),
-    # A language counts for a class once this many of its samples are in it (the trainer's
-    # `wording_language_samples`; bench/language_healing.py, 2026-12-04)
-    **{
-        f"gen: chars, 2 %, language gate{ANY if gate == 'any' else ''} (langdetect), {m} samples": Spec(
-            "chars", "tf", 3000.0, "max", "pooled", 0.02, gate, "detected", gate_min=m
-        )
-        for gate in ("pred", "any")
-        for m in (2, 3)
-    },
     # 2-4-grams: the n-grams the classifier's char_wb block already counts (2026-12-03 ~22:45)
     "gen: chars 2-4, 2 %, language gate (langdetect)": Spec(
         "chars", "tf", 3000.0, "max", "pooled", 0.02, "pred", "detected", ngrams=(2, 4)
@@ -239,8 +229,9 @@ GENERATIVE_GRID: dict[str, Spec] = (
     }
     | {
         # The workflow gate, a language counting once that many of a class's samples are in it
-        # (2026-12-04; not kept: the product's workflow gate reads every language any sample is in)
-        f"gen: chars, limit 0.02, language gate{ANY} (langdetect), {k} samples": Spec(
+        # (2026-12-04, `--gen-grid "language gate any class (langdetect), "`; not kept: the
+        # product's workflow gate reads every language any sample is in)
+        f"gen: chars, limit 0.02, language gate any class (langdetect), {k} samples": Spec(
             "chars", "tf", 3000.0, "max", "pooled", 0.02, "any", "detected", gate_min=k
         )
         for k in (1, 3)

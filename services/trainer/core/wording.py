@@ -65,7 +65,7 @@ def fit_wording_rule(
         ratios, unseen = class_ratios(x[~test], labels[~test], n_classes, bg, mu)
         llr = np.asarray(x[test] @ ratios) / lengths[test, None] + unseen
         held[test] = -llr.max(axis=1)
-        known = _class_languages(langs[~test], labels[~test], n_classes, minimum)
+        known = class_languages(langs[~test], labels[~test], n_classes, minimum)
         speaks[test] = gate_speaks(known, list(langs[test]), labels[test], gate)
     limit = conformal_limit(held[speaks] if speaks.any() else held, flag_share)
     ratios, unseen = class_ratios(x, labels, n_classes, bg, mu)
@@ -75,7 +75,7 @@ def fit_wording_rule(
         vocabulary=tuple(vocabulary[i] for i in used),
         ratios=np.asarray(ratios[used], dtype=np.float32),
         unseen=np.asarray(unseen, dtype=np.float32),
-        languages=_class_languages(langs, labels, n_classes, minimum),
+        languages=class_languages(langs, labels, n_classes, minimum),
         limit=float(limit),
         gate=gate,
     )
@@ -160,7 +160,7 @@ def class_ratios(
     return ratios, unseen
 
 
-def _class_languages(
+def class_languages(
     langs: npt.NDArray[np.object_], labels: npt.NDArray[np.int64], n_classes: int, minimum: int
 ) -> tuple[tuple[str, ...], ...]:
     """Per class, the languages at least `minimum` of its samples are in."""
