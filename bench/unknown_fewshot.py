@@ -358,6 +358,27 @@ def _embedding_ratio(bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[
     return np.asarray(distance / rule.thresholds[0, pred], dtype=np.float64)
 
 
+def _rest_ratios(model: Any, bench: Bench, idx: list[int], probs: npt.NDArray[np.float32]) -> dict[str, F64]:
+    """The default's two views as ratios to their limits: outlier exposure ("oe") and the
+    embedding distance ("embedding"), as `m_product` reads them."""
+    rule = model.unknown_rule
+    assert rule is not None
+    labels = np.array([model.labels.index(x) for x in model.training_labels])
+    pred = probs.argmax(1)
+    distance = class_knn_distance(
+        bench.emb[idx], model.training_embeddings.astype(np.float32), labels, pred, rule.k
+    )
+    oe = (
+        np.zeros(len(idx))
+        if rule.background is None
+        else rule.background.probability(bench.emb[idx]) / rule.background.threshold
+    )
+    return {
+        "oe": np.asarray(oe, dtype=np.float64),
+        "embedding": np.asarray(distance / rule.thresholds[0, pred], dtype=np.float64),
+    }
+
+
 def claimed(
     emb: F64, y: npt.NDArray[np.int64], n_classes: int, background: F64, k: int, quantile: float
 ) -> npt.NDArray[np.bool_]:
@@ -526,6 +547,8 @@ def score_row(bench: Bench, row: dict[str, Any], duplicate: float, only_generati
             np.array([kinds.index(x) for x in row["pred_u"]], dtype=np.int64),
         )
     out: Scores = {"default": (np.array(row["default_k"]), np.array(row["default_u"]))}
+    out["oe"] = (np.array(row["bg_k"]) - 1.0, np.array(row["bg_u"]) - 1.0)
+    out["embedding"] = (np.array(row["emb_k"]) - 1.0, np.array(row["emb_u"]) - 1.0)
     for name, spec in GENERATIVE.items():
         out[name] = generative_scores(bench, row, y, predicted, spec, None, N_FOLDS, duplicate)
     for name, wspec in WINDOWS.items():
@@ -614,6 +637,38 @@ def _wording_else(name: str, with_default: bool) -> Callable[[Scores, int], F64]
     return fn
 
 
+# The product's wording view (class gate, a language counting at three samples) and the same
+# view under the workflow gate (every language any sample is in), for `corroborated`.
+CLASS_GATE = "gen: chars, limit 0.02, language gate (langdetect), 3 samples"
+ANY_GATE = "gen: chars, limit 0.02, language gate any class (langdetect), 1 samples"
+# How far towards its own limit the rest of the rule must lean for the workflow gate's verdict
+# to count where the class gate is silent (2026-12-04, issue 13).
+CORROBORATION = (0.25, 0.4, 0.45, 0.5, 0.55, 0.7, 0.85)
+CORROBORATING = {"default": "default", "oe": "oe", "embedding": "embedding"}
+
+
+def corroborated(wording: F64, any_gate: F64, rest: F64, lean: F64, share: float) -> F64:
+    """The class gate's view where it speaks; where it is silent and the workflow gate's speaks,
+    its verdict only where the rest of the rule (`lean`, a ratio to its own limit) is past
+    `share` of its limit (a known class met in a new language sits inside its class's
+    embedding; a kind no class is, worded like none of the language's samples, seldom does);
+    elsewhere the rest of the rule alone (`rest`). Flagged above 1."""
+    hybrid = np.maximum(rest, np.minimum(any_gate + 1.0, lean / share))
+    return np.asarray(
+        np.where(wording > ABSTAIN / 2, wording + 1.0, np.where(any_gate > ABSTAIN / 2, hybrid, rest)),
+        dtype=np.float64,
+    )
+
+
+def _corroborated(lean: str, share: float) -> Callable[[Scores, int], F64]:
+    def fn(s: Scores, side: int) -> F64:
+        return corroborated(
+            s[CLASS_GATE][side], s[ANY_GATE][side], s["default"][side], as_ratio(lean, s[lean][side]), share
+        )
+
+    return fn
+
+
 def report(
     rows: list[dict[str, Any]],
     scored: list[Scores],
@@ -641,6 +696,10 @@ def report(
         for name in [m for m in scored[picked[0]] if m.startswith("shape:")]:
             methods[f"wording, else default | {name}"] = _wording_else(name, with_default=True)
             methods[f"wording, else {name}"] = _wording_else(name, with_default=False)
+    if CLASS_GATE in scored[picked[0]] and ANY_GATE in scored[picked[0]]:
+        for lean in CORROBORATING:
+            for share in CORROBORATION:
+                methods[f"wording, workflow gate where {lean} > {share:g}"] = _corroborated(lean, share)
     per_kind: dict[str, list[str]] = {}
     shown = [m for m in ("default", "meta: all", "default | meta: all") if m in methods]
     prefixes = ("gen:", "default | gen:", "win:", "default | win:", "wording,")
@@ -767,10 +826,12 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
             verdicts = model.unknown_verdicts(texts, bench.emb[test], probs.argmax(1))
             default_unknown = np.array([v.unknown for v in verdicts], dtype=bool)
             confident = probs.max(1) >= THRESHOLD
+            gaps: dict[str, F64] = {}
             for name, spec in GENERATIVE.items():
                 gk, _ = generative_scores(
                     bench, row, y, (pred, np.zeros(0, dtype=np.int64)), spec, None, N_FOLDS, duplicate
                 )
+                gaps[name] = gk
                 flag = gk > 0
                 kept = right & go & ~flag
                 cells[key][f"default | {name}"].append(float(kept.mean()))
@@ -783,6 +844,18 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
                     cells[key][f"{name}, default where silent"].append(float(kept.mean()))
                     for lang, ok in zip(doc_langs, kept, strict=True):
                         per_lang[f"{kind} {lang}"][f"{name}, default where silent"].append(bool(ok))
+            if CLASS_GATE in gaps and ANY_GATE in gaps:
+                leans = _rest_ratios(model, bench, test, probs)
+                rest = np.maximum(leans["oe"], leans["embedding"])
+                leans["default"] = rest
+                for lean in CORROBORATING:
+                    for share in CORROBORATION:
+                        unknown = corroborated(gaps[CLASS_GATE], gaps[ANY_GATE], rest, leans[lean], share) > 1
+                        kept = right & confident & ~unknown
+                        name = f"wording, workflow gate where {lean} > {share:g}"
+                        cells[key][name].append(float(kept.mean()))
+                        for lang, ok in zip(doc_langs, kept, strict=True):
+                            per_lang[f"{kind} {lang}"][name].append(bool(ok))
             print(f"  seed {seed}, {key}: {time.perf_counter() - started:.0f} s", flush=True)
     print(
         f"\n## another language (bench/quality.py's slices), seeds {', '.join(map(str, seeds))}, {size}/class"

@@ -206,14 +206,10 @@ class ClassifierModel:
             rule, embeddings, rows, classes, self.training_embeddings.astype(np.float32), training_labels
         )
         background = rule.background
-        found = verdicts(
-            distances,
-            ratios,
-            rule.thresholds[:, classes].T,
-            background,
-            None if background is None else background.probability(embeddings),
-        )
-        return with_wording(found, rule.wording, texts, classes)
+        probabilities = None if background is None else background.probability(embeddings)
+        found = verdicts(distances, ratios, rule.thresholds[:, classes].T, background, probabilities)
+        leans = None if background is None or probabilities is None else probabilities / background.threshold
+        return with_wording(found, rule.wording, texts, classes, leans)
 
     def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:
         """Return the `k` most similar training samples for each embedding row, closest first."""
@@ -449,6 +445,12 @@ def _wording_settings(rule: WordingRule | None) -> dict[str, Any]:
     settings: dict[str, Any] = {"limit": rule.limit, "languages": [list(langs) for langs in rule.languages]}
     if rule.gate != "class":  # absent: the class gate, all there was before the setting
         settings["gate"] = rule.gate
+    if rule.lean > 0:  # absent: no corroborated view, as before it (a release before it ignores it)
+        settings["corroboration"] = {
+            "languages": list(rule.wider_languages),
+            "limit": rule.wider_limit,
+            "lean": rule.lean,
+        }
     return {"wording": settings}
 
 
@@ -474,6 +476,9 @@ def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> W
         raise ModelArtifactError("malformed wording gate")
     if gate not in WORDING_GATES:
         raise NewerModelError(f"wording gate {gate!r} is not known to this release")
+    corroboration = settings.get("corroboration", {"languages": [], "limit": 0.0, "lean": 0.0})
+    if not isinstance(corroboration, dict) or not isinstance(corroboration.get("languages"), list):
+        raise ModelArtifactError("malformed wording corroboration")
     return WordingRule(
         vocabulary=vocabulary,
         ratios=arrays["unknown.wording.ratios"],
@@ -481,6 +486,9 @@ def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> W
         languages=tuple(_strings(langs) for langs in languages),
         limit=float(settings["limit"]),
         gate=cast(WordingGate, gate),
+        wider_languages=_strings(corroboration["languages"]),
+        wider_limit=float(corroboration["limit"]),
+        lean=float(corroboration["lean"]),
     )
 
 

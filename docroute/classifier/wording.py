@@ -17,6 +17,13 @@ kind. So by default (gate ``class``) the view **speaks only on a document whose 
 trainer's ``wording_language_samples``: one reviewed document in a new language is too thin a
 model of the class's wording there); elsewhere the rest of the rule decides alone (a
 German-trained class keeps recognising its kind in Italian through the multilingual embedding).
+Where the class gate is silent but the document's language is one some other class's samples are
+in, the view may still speak, corroborated: the document is worded like none of the workflow's
+samples there (past the limit taken over every held-out sample in a language of the other
+folds) **and** outlier exposure leans towards the background (its probability at least
+``lean`` of its limit). A known class met in a new language sits inside its class's embedding
+and is left to the rest of the rule; a kind no class is, read as a look-alike trained in another
+language (a German invoice read as an English-trained receipt class), is caught.
 A workflow whose classes each have samples in every language they arrive in can open the gate
 to every language any of its samples is in (gate ``workflow``, the workflow setting
 ``wording_languages``): a German invoice the classifier reads as an English-trained receipt class
@@ -36,6 +43,7 @@ German-trained manual pages read in the workflow's other languages are routed ri
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -84,6 +92,12 @@ class WordingRule:
     languages: tuple[tuple[str, ...], ...]  # per class, the languages of its samples
     limit: float
     gate: WordingGate = "class"
+    # The corroborated view where the class gate is silent: the languages any sample is in, the
+    # limit over every held-out sample in one of them, and how far outlier exposure must lean
+    # (its probability over its limit) for the view's verdict to count; 0: off (before it).
+    wider_languages: tuple[str, ...] = ()
+    wider_limit: float = 0.0
+    lean: float = 0.0
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +118,8 @@ class WordingRule:
             and len(self.languages) == n_classes
             and bool(np.isfinite(self.limit))
             and self.gate in WORDING_GATES
+            and bool(np.isfinite(self.wider_limit))
+            and 0.0 <= self.lean < math.inf
         )
 
     def scores(self, counts: Sequence[Counter[str]]) -> F32:
@@ -132,6 +148,17 @@ class WordingRule:
         """Whether the view decides: the document's language is one its class's samples are in
         (gate "workflow": one any class's samples are in)."""
         return gate_speaks(self.languages, languages, classes, self.gate)
+
+    def corroborates(
+        self, languages: Sequence[str | None], classes: npt.NDArray[np.integer]
+    ) -> npt.NDArray[np.bool_]:
+        """Where the view may speak corroborated: the class gate is silent on the document and its
+        language is one some of the workflow's samples are in (none when `lean` is 0)."""
+        if self.gate != "class" or self.lean <= 0:
+            return np.zeros(len(languages), dtype=bool)
+        every = set(self.wider_languages)
+        wider = np.array([lang is not None and lang in every for lang in languages], dtype=bool)
+        return wider & ~self.speaks(languages, classes)
 
 
 def gate_speaks(

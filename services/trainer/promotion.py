@@ -93,6 +93,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "wording_flag_share": unknown.get("wording_flag_share", 0.0),
                 # Recipes from before the language's sample count spoke on any one sample.
                 "wording_language_samples": unknown.get("wording_language_samples", 1),
+                # Recipes from before the corroborated view had none.
+                "wording_corroboration": unknown.get("wording_corroboration", 0.0),
             }
         )
     )

@@ -303,6 +303,7 @@ def with_wording_rule(
         mu=unknown.wording_mu,
         gate=unknown.wording_gate,
         language_samples=unknown.wording_language_samples,
+        corroboration=unknown.wording_corroboration,
     )
     return replace(model, unknown_rule=replace(rule, wording=wording))
 

@@ -38,6 +38,7 @@ def fit_wording_rule(
     mu: float,
     gate: WordingGate = "class",
     language_samples: int = 1,
+    corroboration: float = 0.0,
 ) -> WordingRule:
     """The wording rule of samples with these n-gram `counts`, `labels` (0..n_classes-1) and
     `languages`, over the `background` documents' counts.
@@ -50,6 +51,10 @@ def fit_wording_rule(
     `language_samples` of its samples are in it; the workflow gate reads every language any
     sample is in (with two, it caught 0.868 of left-out kinds on seeds 0-1 instead of 0.931: a
     language few samples are in is what it is there to judge).
+
+    Under the class gate with `corroboration` > 0 the rule also holds the corroborated view:
+    every language any sample is in, and its own limit, the same quantile over the held-out
+    samples in a language some sample of the other folds is in (the workflow gate's limit).
     """
     minimum = language_samples if gate == "class" else 1
     vocabulary = sorted(set().union(*counts, *background))
@@ -60,6 +65,7 @@ def fit_wording_rule(
     langs = np.array(languages, dtype=object)
     held = np.zeros(len(labels))
     speaks = np.zeros(len(labels), dtype=bool)
+    wider = np.zeros(len(labels), dtype=bool)
     for fold in np.unique(folds):
         test = folds == fold
         ratios, unseen = class_ratios(x[~test], labels[~test], n_classes, bg, mu)
@@ -67,7 +73,11 @@ def fit_wording_rule(
         held[test] = -llr.max(axis=1)
         known = class_languages(langs[~test], labels[~test], n_classes, minimum)
         speaks[test] = gate_speaks(known, list(langs[test]), labels[test], gate)
+        every = class_languages(langs[~test], labels[~test], n_classes, 1)
+        wider[test] = gate_speaks(every, list(langs[test]), labels[test], "workflow")
     limit = conformal_limit(held[speaks] if speaks.any() else held, flag_share)
+    corroborated = gate == "class" and corroboration > 0
+    wider_limit = conformal_limit(held[wider] if wider.any() else held, flag_share) if corroborated else 0.0
     ratios, unseen = class_ratios(x, labels, n_classes, bg, mu)
     # An n-gram no class used scores each class's unseen cost, which `unseen` already holds.
     used = np.flatnonzero(np.abs(ratios).max(axis=1) > 0)
@@ -78,6 +88,9 @@ def fit_wording_rule(
         languages=class_languages(langs, labels, n_classes, minimum),
         limit=float(limit),
         gate=gate,
+        wider_languages=tuple(sorted({str(v) for v in langs if v is not None})) if corroborated else (),
+        wider_limit=float(wider_limit),
+        lean=corroboration if corroborated else 0.0,
     )
 
 

