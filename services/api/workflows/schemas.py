@@ -143,12 +143,14 @@ SPLITTING_HELP = (
 WordingLanguages = Literal["class", "workflow"]
 WORDING_LANGUAGES_HELP = (
     "Where the unknown rule judges a document by its wording (per-class models of the character "
-    "n-grams of the samples, against real documents of other kinds): `class` (default), only "
+    "n-grams of the samples, against real documents of other kinds): `class` (default), "
     "when the document is in a language its predicted class's samples are in, so that a class "
-    "is still recognised, by meaning, in a language it has no samples in; `workflow`, whenever "
+    "is still recognised, by meaning, in a language it has no samples in (in a language only "
+    "other classes have samples in, only when its embedding also leans towards the background "
+    "documents); `workflow`, whenever "
     "the document is in a language any of the workflow's samples are in: more documents of "
     "kinds no class was trained on go to review (real documents, 15 samples a class, four "
-    "groups of draws: 0.84-0.87 -> 0.92-0.94 of them, 3.1-4.6 -> 3.8-5.2 % of known documents "
+    "groups of draws: 0.87-0.93 -> 0.92-0.94 of them, 2.6-4.1 -> 3.8-5.2 % of known documents "
     "flagged), but a class arriving in a language "
     "only other classes have samples in goes to review too (German-trained manual pages read in "
     "English or French: 0.92 -> 0.72 routed). Choose `workflow` when every class has samples in "
