@@ -330,25 +330,19 @@ def m_conformal(
     return np.asarray(0.05 / p, dtype=np.float32)
 
 
-def m_background(
-    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
-) -> npt.NDArray[np.float32]:
-    """Outlier exposure alone: the background class's probability over the model's limit (0.2,
-    raised to the conformal limit of the held-out samples), so margin m flags P(background) > m x
-    the limit."""
-    rule = run.model.unknown_rule
+def background_ratio(bench: Bench, model: ClassifierModel, idx: list[int]) -> npt.NDArray[np.float32]:
+    """Outlier exposure: the background class's probability over the model's limit."""
+    rule = model.unknown_rule
     assert rule is not None
     if rule.background is None:  # the classes claimed the whole set: nothing was fitted as background
         return np.zeros(len(idx), dtype=np.float32)
     return rule.background.probability(bench.emb[idx]) / rule.background.threshold
 
 
-def m_product(
-    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+def embedding_ratio(
+    bench: Bench, model: ClassifierModel, idx: list[int], probs: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
-    """The trainer's default: outlier exposure, or the per-class embedding distance past its
-    threshold at x2.0; the larger of the two ratios to their limits (what `unknown_verdicts` flags)."""
-    model = run.model
+    """The embedding view: kNN distance to the predicted class over its threshold (x2.0)."""
     rule = model.unknown_rule
     assert rule is not None
     labels = np.array([model.labels.index(x) for x in model.training_labels])
@@ -356,8 +350,25 @@ def m_product(
     distance = class_knn_distance(
         bench.emb[idx], model.training_embeddings.astype(np.float32), labels, pred, rule.k
     )
+    return np.asarray(distance / rule.thresholds[0, pred], dtype=np.float32)
+
+
+def m_background(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Outlier exposure alone: the background class's probability over the model's limit (0.2,
+    raised to the conformal limit of the held-out samples), so margin m flags P(background) > m x
+    the limit."""
+    return background_ratio(bench, run.model, idx)
+
+
+def m_product(
+    bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The trainer's default: outlier exposure, or the per-class embedding distance past its
+    threshold at x2.0; the larger of the two ratios to their limits (what `unknown_verdicts` flags)."""
     return np.asarray(
-        np.maximum(m_background(bench, run, idx, probs), distance / rule.thresholds[0, pred]),
+        np.maximum(background_ratio(bench, run.model, idx), embedding_ratio(bench, run.model, idx, probs)),
         dtype=np.float32,
     )
 

@@ -82,9 +82,10 @@ from bench.quality import (
     MIN_CHARS,
     THRESHOLD,
     Bench,
-    Run,
     another_language_slices,
+    background_ratio,
     budget_points,
+    embedding_ratio,
     goal_reached,
     leave_one_out,
     m_background,
@@ -92,7 +93,7 @@ from bench.quality import (
     routed,
 )
 from docroute.classifier.novelty import unit_rows
-from docroute.classifier.openset import BackgroundRule, UnknownConfig, class_knn_distance
+from docroute.classifier.openset import BackgroundRule, UnknownConfig
 from services.trainer.core.outlier_exposure import (
     _fit,
     _out_of_fold,
@@ -346,39 +347,6 @@ class Meta:
         return np.asarray(self.lr.decision_function(z), dtype=np.float64)
 
 
-def _embedding_ratio(bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]) -> F64:
-    """The default's embedding view: kNN distance to the predicted class over its threshold (x2.0)."""
-    model = run.model
-    rule = model.unknown_rule
-    assert rule is not None
-    labels = np.array([model.labels.index(x) for x in model.training_labels])
-    pred = probs.argmax(1)
-    train = model.training_embeddings.astype(np.float32)
-    distance = class_knn_distance(bench.emb[idx], train, labels, pred, rule.k)
-    return np.asarray(distance / rule.thresholds[0, pred], dtype=np.float64)
-
-
-def _rest_ratios(model: Any, bench: Bench, idx: list[int], probs: npt.NDArray[np.float32]) -> dict[str, F64]:
-    """The default's two views as ratios to their limits: outlier exposure ("oe") and the
-    embedding distance ("embedding"), as `m_product` reads them."""
-    rule = model.unknown_rule
-    assert rule is not None
-    labels = np.array([model.labels.index(x) for x in model.training_labels])
-    pred = probs.argmax(1)
-    distance = class_knn_distance(
-        bench.emb[idx], model.training_embeddings.astype(np.float32), labels, pred, rule.k
-    )
-    oe = (
-        np.zeros(len(idx))
-        if rule.background is None
-        else rule.background.probability(bench.emb[idx]) / rule.background.threshold
-    )
-    return {
-        "oe": np.asarray(oe, dtype=np.float64),
-        "embedding": np.asarray(distance / rule.thresholds[0, pred], dtype=np.float64),
-    }
-
-
 def claimed(
     emb: F64, y: npt.NDArray[np.int64], n_classes: int, background: F64, k: int, quantile: float
 ) -> npt.NDArray[np.bool_]:
@@ -523,8 +491,8 @@ def collect(bench: Bench, seeds: Sequence[int], out: Path | None, size: int = SI
                     "default_u": m_product(bench, run, run.unknown, pu).tolist(),
                     "bg_k": m_background(bench, run, run.known, pk).tolist(),
                     "bg_u": m_background(bench, run, run.unknown, pu).tolist(),
-                    "emb_k": _embedding_ratio(bench, run, run.known, pk).tolist(),
-                    "emb_u": _embedding_ratio(bench, run, run.unknown, pu).tolist(),
+                    "emb_k": embedding_ratio(bench, run.model, run.known, pk).tolist(),
+                    "emb_u": embedding_ratio(bench, run.model, run.unknown, pu).tolist(),
                 }
             )
             print(f"  seed {seed} without {run.left_out}: {time.perf_counter() - started:.0f} s", flush=True)
@@ -845,7 +813,10 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
                     for lang, ok in zip(doc_langs, kept, strict=True):
                         per_lang[f"{kind} {lang}"][f"{name}, default where silent"].append(bool(ok))
             if CLASS_GATE in gaps and ANY_GATE in gaps:
-                leans = _rest_ratios(model, bench, test, probs)
+                leans = {
+                    "oe": background_ratio(bench, model, test).astype(np.float64),
+                    "embedding": embedding_ratio(bench, model, test, probs).astype(np.float64),
+                }
                 rest = np.maximum(leans["oe"], leans["embedding"])
                 leans["default"] = rest
                 for lean in CORROBORATING:
