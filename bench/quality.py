@@ -621,6 +621,14 @@ CANDIDATES: dict[str, Candidate] = {
 # The product's rule with the wording view open to every language of the samples (the workflow
 # setting `wording_languages: workflow`), its wording rule refitted as the trainer fits it.
 WORKFLOW_GATE = "wording_languages: workflow"
+# The product's rule as before the corroborated wording view (2026-12-04): silent wherever the
+# class gate is.
+NO_CORROBORATION = "without the corroborated wording view (before)"
+# Wording settings scored beside the default on the same models, each refitted as the trainer fits it.
+WORDING_VARIANTS: dict[str, UnknownConfig] = {
+    WORKFLOW_GATE: replace(UnknownConfig(), wording_gate="workflow"),
+    NO_CORROBORATION: replace(UnknownConfig(), wording_corroboration=0.0),
+}
 
 
 def candidates(bench: Bench) -> list[str]:
@@ -628,14 +636,14 @@ def candidates(bench: Bench) -> list[str]:
     if not bench.use_candidates:
         return []
     found = [name for name, c in CANDIDATES.items() if bench.generic is not None or not c.generic]
-    return [*found, WORKFLOW_GATE]
+    return [*found, *WORDING_VARIANTS]
 
 
 def workflow_gate_model(bench: Bench, model: ClassifierModel) -> ClassifierModel:
     """The model with its wording rule fitted under the workflow gate (the trainer's
     `with_wording_rule` on the same samples, background and folds; the classifier is not
     trained again)."""
-    return wording_model(bench, model, replace(UnknownConfig(), wording_gate="workflow"))
+    return wording_model(bench, model, WORDING_VARIANTS[WORKFLOW_GATE])
 
 
 def wording_model(bench: Bench, model: ClassifierModel, unknown: UnknownConfig) -> ClassifierModel:
@@ -664,8 +672,8 @@ def candidate_model(bench: Bench, model: ClassifierModel, name: str) -> Classifi
     """The model with its background rule refitted on candidate `name`'s set and limit (the
     trainer's fit and C, its folds of the model's training seed), or with its wording rule
     under the workflow gate."""
-    if name == WORKFLOW_GATE:
-        return workflow_gate_model(bench, model)
+    if name in WORDING_VARIANTS:
+        return wording_model(bench, model, WORDING_VARIANTS[name])
     rule = model.unknown_rule
     assert rule is not None
     # The fit depends only on the training samples and the set: the same samples, the same rule.
@@ -714,7 +722,7 @@ def m_candidate(name: str) -> Method:
         bench: Bench, run: Run, idx: list[int], probs: npt.NDArray[np.float32]
     ) -> npt.NDArray[np.float32]:
         model = candidate_model(bench, run.model, name)
-        scored = m_verdicts if name == WORKFLOW_GATE else m_product
+        scored = m_verdicts if name in WORDING_VARIANTS else m_product
         return scored(bench, replace(run, model=model), idx, probs)
 
     return method
@@ -1197,7 +1205,8 @@ def main() -> None:
         chosen = methods(bench)
         if args.methods:
             wanted = set(args.methods.split(";"))
-            chosen = {k: v for k, v in chosen.items() if k in wanted or k in CANDIDATES or k == WORKFLOW_GATE}
+            kept = wanted | set(CANDIDATES) | set(WORDING_VARIANTS)
+            chosen = {k: v for k, v in chosen.items() if k in kept}
         for name, method in chosen.items():
             scores = [
                 (method(bench, run, run.known, pk), method(bench, run, run.unknown, pu), pk, pu, run)
@@ -1234,7 +1243,7 @@ def main() -> None:
             if (
                 name.endswith(("(default)", "(before)", "(before the wording view)"))
                 or name in CANDIDATES
-                or name == WORKFLOW_GATE
+                or name in WORDING_VARIANTS
                 or name in ROUTING_EXTRAS
             ):
                 for kind in bench.kinds:

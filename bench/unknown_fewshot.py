@@ -628,10 +628,21 @@ def corroborated(wording: F64, any_gate: F64, rest: F64, lean: F64, share: float
     )
 
 
-def _corroborated(lean: str, share: float) -> Callable[[Scores, int], F64]:
+# The class gate counting one sample: silent only where the predicted class has no sample in the
+# document's language (`_corroborated`'s `absent`).
+ONE_SAMPLE_GATE = "gen: chars, limit 0.02, language gate (langdetect), 1 samples"
+
+
+def _corroborated(lean: str, share: float, absent: bool = False) -> Callable[[Scores, int], F64]:
+    """`corroborated` on the scores; `absent`: only where the predicted class has no sample in the
+    document's language (its one or two samples there leave it to the rest of the rule)."""
+
     def fn(s: Scores, side: int) -> F64:
+        any_gate = s[ANY_GATE][side]
+        if absent:
+            any_gate = np.where(s[ONE_SAMPLE_GATE][side] > ABSTAIN / 2, ABSTAIN, any_gate)
         return corroborated(
-            s[CLASS_GATE][side], s[ANY_GATE][side], s["default"][side], as_ratio(lean, s[lean][side]), share
+            s[CLASS_GATE][side], any_gate, s["default"][side], as_ratio(lean, s[lean][side]), share
         )
 
     return fn
@@ -668,6 +679,10 @@ def report(
         for lean in CORROBORATING:
             for share in CORROBORATION:
                 methods[f"wording, workflow gate where {lean} > {share:g}"] = _corroborated(lean, share)
+        if ONE_SAMPLE_GATE in scored[picked[0]]:
+            for share in CORROBORATION:
+                name = f"wording, workflow gate where oe > {share:g}, class absent"
+                methods[name] = _corroborated("oe", share, absent=True)
     per_kind: dict[str, list[str]] = {}
     shown = [m for m in ("default", "meta: all", "default | meta: all") if m in methods]
     prefixes = ("gen:", "default | gen:", "win:", "default | win:", "wording,")
