@@ -612,7 +612,8 @@ ANY_GATE = "gen: chars, limit 0.02, language gate any class (langdetect), 1 samp
 # How far towards its own limit the rest of the rule must lean for the workflow gate's verdict
 # to count where the class gate is silent (2026-12-04, issue 13).
 CORROBORATION = (0.25, 0.4, 0.45, 0.5, 0.55, 0.7, 0.85)
-CORROBORATING = {"default": "default", "oe": "oe", "embedding": "embedding"}
+# What the lean is read from: the default's two views together, or either alone (`Scores` names).
+CORROBORATING = ("default", "oe", "embedding")
 
 
 def corroborated(wording: F64, any_gate: F64, rest: F64, lean: F64, share: float) -> F64:

@@ -206,9 +206,12 @@ class ClassifierModel:
             rule, embeddings, rows, classes, self.training_embeddings.astype(np.float32), training_labels
         )
         background = rule.background
-        probabilities = None if background is None else background.probability(embeddings)
+        probabilities: npt.NDArray[np.float32] | None = None
+        leans: npt.NDArray[np.float32] | None = None  # towards the background: corroborates the wording view
+        if background is not None:
+            probabilities = background.probability(embeddings)
+            leans = probabilities / np.float32(background.threshold)
         found = verdicts(distances, ratios, rule.thresholds[:, classes].T, background, probabilities)
-        leans = None if background is None or probabilities is None else probabilities / background.threshold
         return with_wording(found, rule.wording, texts, classes, leans)
 
     def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:

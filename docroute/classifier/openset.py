@@ -413,19 +413,16 @@ def with_wording(
         return found
     languages = languages_of(texts)
     speaks = rule.speaks(languages, classes)
-    wider = rule.corroborates(languages, classes)
-    if leans is None:
-        wider[:] = False
-    else:
-        wider &= np.asarray(leans) >= rule.lean
-    if not (speaks | wider).any():
+    lean = np.zeros(len(found)) if leans is None else np.asarray(leans, dtype=np.float64)
+    wider = rule.corroborates(languages, classes) & (lean >= rule.lean)
+    picked = np.flatnonzero(speaks | wider)
+    if not len(picked):
         return found
-    picked = [i for i in range(len(found)) if speaks[i] or wider[i]]
     novelty = rule.novelty(wording_counts([texts[i] for i in picked]))
     out = list(found)
     for i, n in zip(picked, novelty, strict=True):
         if speaks[i]:
             out[i] = UnknownVerdict(bool(n > rule.limit), WORDING, float(n), rule.limit)
-        elif n > rule.wider_limit and leans is not None:
-            out[i] = UnknownVerdict(True, WORDING, float(n), rule.wider_limit, float(leans[i]))
+        elif n > rule.wider_limit:
+            out[i] = UnknownVerdict(True, WORDING, float(n), rule.wider_limit, float(lean[i]))
     return out
