@@ -113,6 +113,7 @@ class Stack:
         database: str = "postgres",
         durable_broker: bool = False,
         service_env: dict[str, str] | None = None,
+        one_service_env: dict[str, dict[str, str]] | None = None,
         code_dir: Path | None = None,
     ) -> None:
         self.run_dir = run_dir
@@ -121,6 +122,8 @@ class Stack:
         self.code_dir = code_dir or ROOT
         # Settings for every service (DOCROUTE_...=...), e.g. to compare one knob's values.
         self.service_env = dict(service_env or {})
+        # Settings for one service only ({"ocr": {...}}), over those above.
+        self.one_service_env = {name: dict(env) for name, env in (one_service_env or {}).items()}
         self.database = database
         self.durable_broker = durable_broker
         self.dev = DevStack(run_dir)
@@ -171,7 +174,7 @@ class Stack:
         self._sampler.start()
         for name in SERVICES:
             port = self.ports[name] = free_port()
-            self._track(self.dev.start_service(name, port=port))
+            self._track(self.dev.start_service(name, port=port, **self.one_service_env.get(name, {})))
 
     def restart(self, name: str, sig: signal.Signals, stop_timeout_s: float = 60.0) -> float:
         """Stop `name` with `sig` (SIGKILL after `stop_timeout_s`) and start it again as it was;

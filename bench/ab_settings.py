@@ -45,7 +45,12 @@ from bench._stack import ROOT, Stack
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--compare", default="DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500", metavar="NAME=VALUE")
+    parser.add_argument(
+        "--compare",
+        default="DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500",
+        metavar="[SERVICE:]NAME=VALUE",
+        help="the setting for every service, or for one (ocr:DOCROUTE_STREAM_CONCURRENCY=2)",
+    )
     parser.add_argument("--text", type=int, default=10, help="one-page text PDFs per stack")
     parser.add_argument("--scans", type=int, default=3, help="one-page PNG scans per stack")
     parser.add_argument("--bursts", type=int, default=0, help="rounds of throughput bursts (0: none)")
@@ -54,7 +59,8 @@ def main() -> int:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.chdir(ROOT)
-    name, value = args.compare.split("=", 1)
+    setting, value = args.compare.split("=", 1)
+    service, _, name = setting.rpartition(":")
     rng = random.Random(7)
     docs = {
         "text": _corpus.text_docs(2 * args.text, 1, rng, prefix="alone"),
@@ -67,10 +73,14 @@ def main() -> int:
         "text": _corpus.text_docs(2 * sizes.text_docs * args.bursts, sizes.text_pages, rng),
         "scans": _corpus.scan_docs(2 * sizes.scans * args.bursts, rng),
     }
-    variants = {f"{name}={value}": {name: value}, "defaults": {}}
+    variants = {args.compare: {name: value}, "defaults": {}}
     load_before = [round(v, 2) for v in os.getloadavg()]
     run_dirs = {v: Path(tempfile.mkdtemp(prefix="docroute-lone-")) for v in variants}
-    stacks = {v: Stack(run_dirs[v], service_env=env) for v, env in variants.items()}
+    per_service = {v: {service: env} if service else {} for v, env in variants.items()}
+    stacks = {
+        v: Stack(run_dirs[v], service_env={} if service else env, one_service_env=per_service[v])
+        for v, env in variants.items()
+    }
     logs: dict[str, EventLog] = {}
     mailrooms: dict[str, Mailroom] = {}
     results: dict[str, Any] = {}

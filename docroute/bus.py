@@ -45,10 +45,14 @@ MAX_BACKOFF_S = 30.0
 # The services that run this loop: the `stage` their dead letters name (document.failed v1 also has "api").
 StreamName = Literal["ingest", "ocr", "classify", "router", "trainer"]
 # Messages handled at once per input topic (`docroute.lanes`; DOCROUTE_STREAM_CONCURRENCY overrides).
-# 1 everywhere: on the 2-core bench machine 2-4 at once gave no more pages/s (text 0.89x, scans
-# 0.92x of one at a time, bench/ab_settings.py, README): with the fetch wait gone the stages are
-# CPU-bound there. Raise it where a stage waits on slower S3 or brokers; the trainer stays at 1.
-DEFAULT_CONCURRENCY: dict[StreamName, int] = {"ingest": 1, "ocr": 1, "classify": 1, "router": 1, "trainer": 1}
+# 1 where a stage is CPU-bound: on the 2-core bench machine 2-4 at once everywhere gave no more
+# pages/s (text 0.89x, scans 0.92x of one at a time, bench/ab_settings.py, README). OCR takes 2:
+# Tesseract reads one page at a time per language list (its engine's lock), and a second message
+# meanwhile fetches and decodes its original, looks at its pages and stores its reading, work
+# that one at a time added to every scan: scan bursts 1.91 -> 2.02 pages/s, text the same
+# (`bench.ab_settings --compare ocr:DOCROUTE_STREAM_CONCURRENCY=2 --bursts 6`, 2026-12-04).
+# Raise the others where a stage waits on slower S3 or brokers; the trainer stays at 1.
+DEFAULT_CONCURRENCY: dict[StreamName, int] = {"ingest": 1, "ocr": 2, "classify": 1, "router": 1, "trainer": 1}
 
 
 class StreamService:
