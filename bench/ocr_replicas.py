@@ -57,6 +57,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of one burst per replica count")
     parser.add_argument("--receipts", action="store_true", help="the corpus's real receipt scans")
     parser.add_argument("--json", type=Path, help="also save the figures to this file")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="a setting for every service"
+    )
     args = parser.parse_args()
     receipts = iter(_receipts()) if args.receipts else None
     load_before = os.getloadavg()
@@ -65,7 +68,7 @@ def main() -> int:
     # Receipts escalate to PaddleOCR: every replica loads it before it is ready, so a replica
     # started for a burst does not load it during the burst.
     warm = {"DOCROUTE_WARM_ENGINES": '["tesseract", "paddle"]'} if args.receipts else {}
-    stack = Stack(run_dir, service_env=warm)
+    stack = Stack(run_dir, service_env=warm | dict(pair.split("=", 1) for pair in args.env))
     log: EventLog | None = None
     mailroom: BalancedMailroom | None = None
     results: dict[str, Any] = {"bursts": []}
