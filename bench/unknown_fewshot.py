@@ -634,12 +634,20 @@ def corroborated(wording: F64, any_gate: F64, rest: F64, lean: F64, share: float
 ONE_SAMPLE_GATE = "gen: chars, limit 0.02, language gate (langdetect), 1 samples"
 
 
-def _corroborated(lean: str, share: float, absent: bool = False) -> Callable[[Scores, int], F64]:
+# The workflow gate counting a language once some class has three samples in it (a language one
+# or two samples are in leaves the document to the rest of the rule; `_corroborated`'s `wider`).
+ANY_GATE_COUNTED = "gen: chars, limit 0.02, language gate any class (langdetect), 3 samples"
+
+
+def _corroborated(
+    lean: str, share: float, absent: bool = False, wider: str = ANY_GATE
+) -> Callable[[Scores, int], F64]:
     """`corroborated` on the scores; `absent`: only where the predicted class has no sample in the
-    document's language (its one or two samples there leave it to the rest of the rule)."""
+    document's language (its one or two samples there leave it to the rest of the rule); `wider`:
+    the workflow gate's view read where the class gate is silent."""
 
     def fn(s: Scores, side: int) -> F64:
-        any_gate = s[ANY_GATE][side]
+        any_gate = s[wider][side]
         if absent:
             any_gate = np.where(s[ONE_SAMPLE_GATE][side] > ABSTAIN / 2, ABSTAIN, any_gate)
         return corroborated(
@@ -684,6 +692,10 @@ def report(
             for share in CORROBORATION:
                 name = f"wording, workflow gate where oe > {share:g}, class absent"
                 methods[name] = _corroborated("oe", share, absent=True)
+        if ANY_GATE_COUNTED in scored[picked[0]]:
+            for share in CORROBORATION:
+                name = f"wording, workflow gate (3 samples) where oe > {share:g}"
+                methods[name] = _corroborated("oe", share, wider=ANY_GATE_COUNTED)
     per_kind: dict[str, list[str]] = {}
     shown = [m for m in ("default", "meta: all", "default | meta: all") if m in methods]
     prefixes = ("gen:", "default | gen:", "win:", "default | win:", "wording,")
