@@ -6,6 +6,7 @@ Run from the repository root (about 3 minutes on 2 cores; with --bursts 3 about 
 
     .venv/bin/python -m bench.ab_settings [--compare DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500] \
         [--text 10] [--scans 3] [--bursts 3] [--json PATH]
+    .venv/bin/python -m bench.ab_settings --compare ocr:DOCROUTE_STREAM_CONCURRENCY=2  # one service's setting
 
 Two whole stacks run at once (`bench._stack.Stack`: localbucket, Tansu, PostgreSQL or SQLite,
 the six services as separate processes), one with the setting given by --compare, one with the
