@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -50,6 +50,11 @@ POSTGRES_ADMIN_URL = os.environ.get("DOCROUTE_TEST_POSTGRES", devstack.POSTGRES_
 BUCKET = "docroute-bench"
 # What the services load at run time: their code, the shared package, the event contracts.
 RUNTIME_CODE = ("docroute", "services", "schemas")
+
+
+def settings_of(pairs: Sequence[str]) -> dict[str, str]:
+    """Service settings from a bench's NAME=VALUE arguments (`--env`, `--service-env`)."""
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 def _histogram_totals(port: int, family_name: str) -> tuple[float, float]:

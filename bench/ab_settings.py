@@ -77,11 +77,14 @@ def main() -> int:
     variants = {args.compare: {name: value}, "defaults": {}}
     load_before = [round(v, 2) for v in os.getloadavg()]
     run_dirs = {v: Path(tempfile.mkdtemp(prefix="docroute-lone-")) for v in variants}
-    per_service = {v: {service: env} if service else {} for v, env in variants.items()}
-    stacks = {
-        v: Stack(run_dirs[v], service_env={} if service else env, one_service_env=per_service[v])
-        for v, env in variants.items()
-    }
+
+    def stack(variant: str, env: dict[str, str]) -> Stack:
+        """A stack with the setting for one service (SERVICE:NAME=VALUE), or for every one."""
+        if service:
+            return Stack(run_dirs[variant], one_service_env={service: env})
+        return Stack(run_dirs[variant], service_env=env)
+
+    stacks = {v: stack(v, env) for v, env in variants.items()}
     logs: dict[str, EventLog] = {}
     mailrooms: dict[str, Mailroom] = {}
     results: dict[str, Any] = {}

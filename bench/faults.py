@@ -48,7 +48,7 @@ from bench._faults import (
     stream_with_faults,
     trained_workflow,
 )
-from bench._stack import Stack, freeze_code
+from bench._stack import Stack, freeze_code, settings_of
 
 SIGNALS = {"kill": signal.SIGKILL, "term": signal.SIGTERM}
 
@@ -209,7 +209,7 @@ def main() -> int:
         help="a setting for every service (repeatable), e.g. DOCROUTE_KAFKA__FETCH_MAX_WAIT_MS=1500",
     )
     args = parser.parse_args()
-    service_env = dict(item.split("=", 1) for item in args.service_env)
+    service_env = settings_of(args.service_env)
     results = []
     for name in args.signals.split(","):
         print(f"{name}: {args.documents} documents", flush=True)

@@ -40,7 +40,7 @@ if __package__ in (None, ""):  # run as a script: make `bench`, `docroute`, `ser
 from bench import _corpus, _phases
 from bench._events import EventLog, Mailroom, Submitted
 from bench._phases import STAGE_SPANS, outcome
-from bench._stack import ROOT, Stack, freeze_code
+from bench._stack import ROOT, Stack, freeze_code, settings_of
 
 # Per document: submit -> routed less its OCR stage (the goal for scans: OCR + 0.3 s).
 BEYOND_OCR = "end-to-end less ocr"
@@ -57,7 +57,7 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="working tree only")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    env = dict(item.split("=", 1) for item in args.env)
+    env = settings_of(args.env)
     os.chdir(ROOT)
     rng = random.Random(7)
     rows = {

@@ -43,7 +43,7 @@ from bench import _corpus, _phases
 from bench._corpus import Doc
 from bench._events import EventLog, Mailroom, Submitted
 from bench._realdocs import load_manifest
-from bench._stack import Stack, handled_on
+from bench._stack import Stack, handled_on, settings_of
 from bench.corpus.build import DEFAULT_OUT
 from docroute.intake import mail_document_id
 from docroute.processes import ManagedProcess, free_port, start_service
@@ -68,7 +68,7 @@ def main() -> int:
     # Receipts escalate to PaddleOCR: every replica loads it before it is ready, so a replica
     # started for a burst does not load it during the burst.
     warm = {"DOCROUTE_WARM_ENGINES": '["tesseract", "paddle"]'} if args.receipts else {}
-    stack = Stack(run_dir, service_env=warm | dict(pair.split("=", 1) for pair in args.env))
+    stack = Stack(run_dir, service_env=warm | settings_of(args.env))
     log: EventLog | None = None
     mailroom: BalancedMailroom | None = None
     results: dict[str, Any] = {"bursts": []}

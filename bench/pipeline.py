@@ -55,7 +55,7 @@ from bench._corpus import Sizes
 from bench._events import EventLog, Mailroom
 from bench._inprocess import InProcessPipeline, summary
 from bench._report import render
-from bench._stack import ROOT, Stack
+from bench._stack import ROOT, Stack, settings_of
 
 
 def main() -> int:
@@ -96,7 +96,7 @@ def main() -> int:
     print("generating documents", flush=True)
     corpus = _make_corpus(sizes)
     run_dir = Path(tempfile.mkdtemp(prefix="docroute-bench-"))
-    service_env = dict(item.split("=", 1) for item in args.service_env)
+    service_env = settings_of(args.service_env)
     stack = Stack(
         run_dir, database=args.database, durable_broker=args.durable_broker, service_env=service_env
     )

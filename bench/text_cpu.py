@@ -33,7 +33,7 @@ import httpx
 
 from bench import _corpus, _phases
 from bench._events import EventLog, Mailroom
-from bench._stack import ROOT, SERVICES, Stack
+from bench._stack import ROOT, SERVICES, Stack, settings_of
 
 STAGES = ("ingest", "ocr", "classify", "router")
 BURST_DOCS = 40
@@ -60,7 +60,7 @@ def main() -> int:
         sent = _corpus.text_docs(size * (args.bursts + 1), 2, rng)
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="docroute-text-cpu-")),
-        service_env=dict(e.split("=", 1) for e in args.env),
+        service_env=settings_of(args.env),
     )
     log: EventLog | None = None
     mailroom: Mailroom | None = None

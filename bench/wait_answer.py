@@ -31,7 +31,7 @@ import httpx
 
 from bench import _corpus, _phases
 from bench._events import EventLog
-from bench._stack import ROOT, Stack, freeze_code
+from bench._stack import ROOT, Stack, freeze_code, settings_of
 
 VARIANTS = {"last commit": True, "working tree": False}
 
@@ -41,7 +41,7 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=20, help="one-page text PDFs per stack")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="working tree only")
     args = parser.parse_args()
-    env = dict(item.split("=", 1) for item in args.env)
+    env = settings_of(args.env)
     os.chdir(ROOT)
     docs = _corpus.text_docs(2 * args.documents, 1, random.Random(7), prefix="wait")
     load_before = [round(v, 2) for v in os.getloadavg()]
