@@ -26,6 +26,11 @@ cost a walk, a stat per batch and an XML document that grow with the partition (
 437 batches on the 2-core bench machine; a 1,000-document fault run spent its drain waiting on
 them). The server must then be the only writer of its data folder.
 
+A listing of a partition's record batches stops before a batch whose offset Tansu has taken
+(its watermark swapped) but whose object is not stored yet: two produces can store their batches
+in the other order, and a fetch that saw the later one alone moved its reader past the earlier
+one for good (`docroute.tansu_batches`).
+
 Run: `python -m docroute.s3_localbucket DATA_DIR --host 127.0.0.1 --port PORT`.
 """
 
@@ -49,6 +54,8 @@ from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 import localbucket
+
+from docroute.tansu_batches import PendingBatches, batch_of, high_of, watermark_partition
 
 # Striped locks: a lock per key would grow with every record batch ever written.
 _KEY_LOCKS = tuple(threading.Lock() for _ in range(64))
@@ -135,6 +142,8 @@ def _folders_above(key: str) -> list[str]:
 
 
 LISTINGS = ListingCache()
+# Record batches Tansu took an offset for and has not stored yet: listings stop before them.
+PENDING = PendingBatches()
 
 
 def iso_timestamp(epoch: float) -> str:
@@ -204,6 +213,8 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
     def _list_cached(self, bucket: str, list_objects: Callable[[str], None]) -> None:
         prefix, query = self.query.get("prefix", ""), urlsplit(self.path).query
         generation = LISTINGS.generation(bucket, prefix)
+        if "/records" in prefix and PENDING.any_missing(f"{bucket}/"):
+            generation = None  # what it may show changes without a write: build it anew
         body = LISTINGS.get(bucket, query, generation) if generation is not None else None
         if body is not None:
             self._send(HTTPStatus.OK, body, {"Content-Type": "application/xml"})
@@ -229,7 +240,21 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
                     )
                 if not localbucket.etag_matches(if_match, object_etag(target)):
                     raise self._precondition_failed_error()
+            partition = watermark_partition(key)
+            before = high_of(target.read_bytes()) if partition and target.is_file() else 0
             etag: str = super()._write_object(bucket, key, write)
+            if partition is not None:
+                # Under the watermark's lock: no produce reads the new watermark before this.
+                PENDING.taken(
+                    f"{bucket}/{partition}",
+                    before,
+                    high_of(target.read_bytes()),
+                    lambda offset: self._object_path(
+                        bucket, f"{partition}/records/{offset:020d}.batch"
+                    ).is_file(),
+                )
+            elif (batch := batch_of(key)) is not None:
+                PENDING.stored(f"{bucket}/{batch[0]}", batch[1])
             return etag
 
     def _read_body(self) -> bytes:
@@ -272,6 +297,26 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
             super()._get(bucket, key, include_body)
 
     def _list_entries(
+        self,
+        bucket_dir: Path,
+        prefix: str,
+        delimiter: str,
+        marker: str,
+        marker_is_prefix: bool,
+        max_keys: int,
+    ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
+        """The folder's listing, stopping before a record batch Tansu took an offset for and has
+        not stored yet (`docroute.tansu_batches`)."""
+        contents, common, truncated, last = self._list_folder(
+            bucket_dir, prefix, delimiter, marker, marker_is_prefix, max_keys
+        )
+        bucket = self._bucket_and_key()[0]
+        shown = [(key, path) for key, path in contents if PENDING.visible(f"{bucket}/{key}")]
+        if len(shown) < len(contents):  # the rest sorts after a batch not stored yet
+            return shown, common, False, ""
+        return contents, common, truncated, last
+
+    def _list_folder(
         self,
         bucket_dir: Path,
         prefix: str,

@@ -263,3 +263,28 @@ def test_listings_racing_writes_never_miss_an_acknowledged_batch(s3: BaseClient,
 
     assert not stale, stale[:3]
     assert len(_listed(s3, bucket, Prefix="r/records/")[0]) == 60
+
+
+def test_a_listing_stops_before_a_batch_taken_and_not_stored(s3: BaseClient, bucket: str) -> None:
+    """Tansu takes offsets 0 and 1 by two swaps of the watermark; batch 1 is stored first."""
+    partition = "clusters/c/topics/t/partitions/0000000000"
+    records = f"{partition}/records/"
+
+    def listed() -> list[str]:
+        return [item["Key"] for item in s3.list_objects_v2(Bucket=bucket, Prefix=records).get("Contents", [])]
+
+    etag = s3.put_object(Bucket=bucket, Key=f"{partition}/watermark.json", Body=b'{"low":null,"high":0}')[
+        "ETag"
+    ]
+    for high in (1, 2):
+        body = json.dumps({"low": None, "high": high}).encode()
+        etag = s3.put_object(Bucket=bucket, Key=f"{partition}/watermark.json", Body=body, IfMatch=etag)[
+            "ETag"
+        ]
+    s3.put_object(Bucket=bucket, Key=f"{records}{1:020d}.batch", Body=b"one", IfNoneMatch="*")
+
+    assert listed() == []  # batch 1 waits for batch 0
+
+    s3.put_object(Bucket=bucket, Key=f"{records}{0:020d}.batch", Body=b"zero", IfNoneMatch="*")
+
+    assert listed() == [f"{records}{0:020d}.batch", f"{records}{1:020d}.batch"]
