@@ -305,27 +305,9 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
         marker_is_prefix: bool,
         max_keys: int,
     ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
-        """The folder's listing, stopping before a record batch Tansu took an offset for and has
-        not stored yet (`docroute.tansu_batches`)."""
-        contents, common, truncated, last = self._list_folder(
-            bucket_dir, prefix, delimiter, marker, marker_is_prefix, max_keys
-        )
-        bucket = self._bucket_and_key()[0]
-        shown = [(key, path) for key, path in contents if PENDING.visible(f"{bucket}/{key}")]
-        if len(shown) < len(contents):  # the rest sorts after a batch not stored yet
-            return shown, common, False, ""
-        return contents, common, truncated, last
-
-    def _list_folder(
-        self,
-        bucket_dir: Path,
-        prefix: str,
-        delimiter: str,
-        marker: str,
-        marker_is_prefix: bool,
-        max_keys: int,
-    ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
-        """localbucket's listing, over the folder named by the prefix's part up to its last `/`.
+        """localbucket's listing, over the folder named by the prefix's part up to its last `/`,
+        stopping before a record batch Tansu took an offset for and has not stored yet
+        (`docroute.tansu_batches`).
 
         Every key there shares that folder's path, so the relative keys sort, page and group
         under the delimiter as the whole keys do; keys anywhere else cannot match the prefix.
@@ -333,7 +315,9 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
         folder, slash, rest = prefix.rpartition("/")
         root = (bucket_dir / folder).resolve()
         if not slash or not root.is_relative_to(bucket_dir.resolve()):
-            return self._list_bucket(bucket_dir, prefix, delimiter, marker, marker_is_prefix, max_keys)
+            return self._shown(
+                self._list_bucket(bucket_dir, prefix, delimiter, marker, marker_is_prefix, max_keys)
+            )
         base = folder + slash
         if marker.startswith(base):
             marker = marker[len(base) :]
@@ -346,12 +330,25 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
         contents, common, truncated, last = self._list_bucket(
             root, rest, delimiter, marker, marker_is_prefix, max_keys
         )
-        return (
-            [(base + key, path) for key, path in contents],
-            [base + prefix for prefix in common],
-            truncated,
-            last[:2] + base + last[2:] if last else "",
+        return self._shown(
+            (
+                [(base + key, path) for key, path in contents],
+                [base + prefix for prefix in common],
+                truncated,
+                last[:2] + base + last[2:] if last else "",
+            )
         )
+
+    def _shown(
+        self, listed: tuple[list[tuple[str, Path]], list[str], bool, str]
+    ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
+        """`listed` without the record batches at or after one Tansu has not stored yet."""
+        contents, common = listed[0], listed[1]
+        bucket = self._bucket_and_key()[0]
+        shown = [(key, path) for key, path in contents if PENDING.visible(f"{bucket}/{key}")]
+        if len(shown) < len(contents):  # the rest sorts after a batch not stored yet
+            return shown, common, False, ""
+        return listed
 
     def _list_bucket(
         self,
