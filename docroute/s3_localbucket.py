@@ -343,8 +343,10 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
         self, listed: tuple[list[tuple[str, Path]], list[str], bool, str]
     ) -> tuple[list[tuple[str, Path]], list[str], bool, str]:
         """`listed` without the record batches at or after one Tansu has not stored yet."""
-        contents, common = listed[0], listed[1]
         bucket = self._bucket_and_key()[0]
+        if not PENDING.any_missing(f"{bucket}/"):
+            return listed
+        contents, common = listed[0], listed[1]
         shown = [(key, path) for key, path in contents if PENDING.visible(f"{bucket}/{key}")]
         if len(shown) < len(contents):  # the rest sorts after a batch not stored yet
             return shown, common, False, ""
