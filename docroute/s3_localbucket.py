@@ -347,7 +347,8 @@ class ConditionalS3Handler(localbucket.S3Handler):  # type: ignore[misc]  # loca
         if not PENDING.any_missing(f"{bucket}/"):
             return listed
         contents, common = listed[0], listed[1]
-        shown = [(key, path) for key, path in contents if PENDING.visible(f"{bucket}/{key}")]
+        visible = PENDING.visible([f"{bucket}/{key}" for key, _ in contents])
+        shown = [entry for entry, show in zip(contents, visible, strict=True) if show]
         if len(shown) < len(contents):  # the rest sorts after a batch not stored yet
             return shown, common, False, ""
         return listed

@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 # Longer than any produce's two writes take, short enough that a reader waits little at a gap
 # a killed broker left.
@@ -75,27 +75,30 @@ class PendingBatches:
 
     def first_missing(self, partition: str) -> int | None:
         """The lowest offset of `partition` taken and not stored (given up ones dropped)."""
-        now = self._clock()
-        with self._lock:
-            taken = self._taken.get(partition)
-            if not taken:
-                return None
-            for offset in [o for o, at in taken.items() if now - at > self._give_up_s]:
-                del taken[offset]
-            if not taken:
-                del self._taken[partition]
-                return None
-            return min(taken)
+        return self._firsts().get(partition)
 
     def any_missing(self, partitions_under: str) -> bool:
         """Whether a partition whose name starts with `partitions_under` waits for a batch."""
-        with self._lock:
-            return any(partition.startswith(partitions_under) for partition in self._taken)
+        return any(partition.startswith(partitions_under) for partition in self._firsts())
 
-    def visible(self, key: str) -> bool:
-        """Whether a listing may show `key`: not a batch at or after its partition's first missing one."""
-        batch = batch_of(key)
-        if batch is None:
-            return True
-        missing = self.first_missing(batch[0])
-        return missing is None or batch[1] < missing
+    def visible(self, keys: Sequence[str]) -> list[bool]:
+        """Per key, whether a listing may show it: not a batch at or after its partition's first
+        missing one."""
+        firsts = self._firsts()
+        shown = []
+        for key in keys:
+            batch = batch_of(key) if firsts else None
+            shown.append(batch is None or batch[0] not in firsts or batch[1] < firsts[batch[0]])
+        return shown
+
+    def _firsts(self) -> dict[str, int]:
+        """Each waiting partition's lowest offset taken and not stored, once the offsets past
+        `give_up_s` are dropped."""
+        now = self._clock()
+        with self._lock:
+            for partition, taken in list(self._taken.items()):
+                for offset in [o for o, at in taken.items() if now - at > self._give_up_s]:
+                    del taken[offset]
+                if not taken:
+                    del self._taken[partition]
+            return {partition: min(taken) for partition, taken in self._taken.items()}
