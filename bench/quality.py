@@ -46,7 +46,7 @@ import numpy.typing as npt
 
 from bench import _conformal_views as views
 from bench._language_view import READINGS, detect, read
-from bench._realdocs import RealDoc, load_corpus
+from bench._realdocs import RealDoc, readable_corpus
 from bench.corpus.background import PACKAGE_FILE as GENERIC_BACKGROUND
 from bench.corpus.build import DEFAULT_OUT, MANIFEST
 from docroute.classifier.background import BackgroundSet, load_background
@@ -77,7 +77,6 @@ GOAL_REVIEW = 0.90
 GOAL_KNOWN_FLAGGED = 0.05
 # Shares of known documents flagged at which each method's whole curve is read off.
 BUDGETS = (0.01, 0.02, 0.05, 0.10, 0.20)
-MIN_CHARS = 50
 
 
 @dataclass(frozen=True)
@@ -139,6 +138,7 @@ class Bench:
         self.kinds = sorted({d.kind for d in docs})
         self.texts = [d.text for d in docs]
         embedder = load_embedder(embedder_id)
+        self.embedder = embedder  # kept: a bench may embed other texts the same way (label_names)
         self.embedder_id = embedder.id
         key = hashlib.sha256("\n".join(d.text for d in docs).encode()).hexdigest()[:16]
         cached = cache / f"embeddings-{embedder.id.replace('/', '_').replace(':', '_')}-{key}.npy"
@@ -1151,7 +1151,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.perf_counter()
-    docs = [d for d in load_corpus(args.corpus) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus(args.corpus)
     bench = Bench(docs, args.embedder, args.corpus, args.background_generic)
     if args.kinds:
         bench.restrict(args.kinds.split(","))

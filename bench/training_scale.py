@@ -71,9 +71,9 @@ def _samples(n: int, rng: random.Random) -> tuple[list[str], list[str]]:
 def _real_samples(n: int, rng: random.Random) -> tuple[list[str], list[str]]:
     """`n` real corpus documents of its 7 largest kinds, dealt round-robin over the kinds, read as
     the trainer reads them (the first `MAX_TEXT_CHARS` characters of the OCR text)."""
-    from bench._realdocs import load_corpus
+    from bench._realdocs import readable_corpus
 
-    docs = [d for d in load_corpus(verbose=False) if len(d.text.strip()) >= 50]
+    docs = readable_corpus(verbose=False)
     by_kind: dict[str, list[str]] = {}
     for doc in docs:
         by_kind.setdefault(doc.kind, []).append(doc.text[:MAX_TEXT_CHARS])

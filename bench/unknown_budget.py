@@ -46,10 +46,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import beta
 
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.build import DEFAULT_OUT
 from bench.quality import (
-    MIN_CHARS,
     THRESHOLD,
     Bench,
     Run,
@@ -419,12 +418,12 @@ def main() -> None:
     if args.load:
         rows = [r for path in args.load for r in json.loads(path.read_text())]
         if args.refold:
-            docs = [d for d in load_corpus(DEFAULT_OUT) if len(d.text.strip()) >= MIN_CHARS]
+            docs = readable_corpus()
             add_fold_variants(Bench(docs, args.embedder, DEFAULT_OUT), rows)
             if args.json:
                 args.json.write_text(json.dumps(rows))
     else:
-        docs = [d for d in load_corpus(DEFAULT_OUT) if len(d.text.strip()) >= MIN_CHARS]
+        docs = readable_corpus()
         bench = Bench(docs, args.embedder, DEFAULT_OUT)
         seeds = range(args.first_seed, args.first_seed + args.seeds)
         sizes = [int(s) for s in args.sizes.split(",")]

@@ -76,10 +76,9 @@ from threadpoolctl import threadpool_limits
 
 from bench._chunks import ChunkSpec, window_scores
 from bench._generative import ABSTAIN, Spec, generative_scores
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.build import DEFAULT_OUT
 from bench.quality import (
-    MIN_CHARS,
     THRESHOLD,
     Bench,
     another_language_slices,
@@ -904,7 +903,7 @@ def main() -> None:
         GENERATIVE.clear()
         GENERATIVE.update({k: v for k, v in GENERATIVE_GRID.items() if args.gen_grid in k})
     print(f"# bench/unknown_fewshot.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    docs = [d for d in load_corpus(DEFAULT_OUT, verbose=False) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus(verbose=False)
     bench = Bench(docs, args.embedder, DEFAULT_OUT)
     if args.another_language:
         with threadpool_limits(limits=1, user_api="blas"):

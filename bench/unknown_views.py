@@ -63,12 +63,11 @@ from scipy.stats import chi2
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from bench._realdocs import load_corpus
+from bench._realdocs import readable_corpus
 from bench.corpus.background import background_documents, deb_digests
 from bench.corpus.build import DEFAULT_OUT
 from bench.quality import (
     LOO_KNOWN_CAP,
-    MIN_CHARS,
     TEST_CAP,
     THRESHOLD,
     Bench,
@@ -424,7 +423,7 @@ def main() -> None:
             print(f"\n## {n} samples per class, {runs['seeds']} seed(s) (from {args.load})")
             summarise(scored, cross)
         return
-    docs = [d for d in load_corpus(DEFAULT_OUT) if len(d.text.strip()) >= MIN_CHARS]
+    docs = readable_corpus()
     bench = Bench(docs, args.embedder, DEFAULT_OUT)
     background = background_documents()
     extra = Extra(
