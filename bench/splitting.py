@@ -6,7 +6,7 @@ Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
         [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
-        [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers] [--duplex]
+        [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers] [--duplex] [--covers]
         [--blas-threads 1|default]
 
 Stacks of 2-10 real multi-page PDFs of the corpus (invoices, papers, tax forms; 1 to
@@ -23,6 +23,12 @@ one or the other at random per document, and a separator sheet two pages (its fr
 ``--page-numbers`` adds a row of an experiment (not the product's rule): a blank sheet stays in a
 document when Tesseract reads page numbers that go on across it in the header and footer strips
 of the pages either side.
+``--covers``: a workflow's boundary model, trained by the trainer's code on ``--auto-train``
+PDFs per kind (whole manifest groups, drawn with the seed), in none of the stacks, which are
+drawn from the other PDFs; row "blank, covers" is the product with that model (OCR's
+`_covers`: a lone blank sheet after a single page is that page's back when the page alone would
+cost a division more than COVER_COST; the page read by Tesseract, its CPU counted in the
+detection's), row "blank" the product without one, on the same stacks.
 ``--only-separators``: these rows without the auto row.
 
 The `auto` row: stacks of 2-10 other corpus PDFs of the same kinds, without separator sheets,
@@ -78,13 +84,21 @@ from PIL import Image
 
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
+from docroute.classifier.boundary import COVER_COST, BoundaryModel
 from docroute.classifier.page_cues import PageNumber, labelled_page_number, page_number
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import OcrEngine, build_engine
 from services.ocr.core.errors import OcrInputError
 from services.ocr.core.legibility import garbled_reason
 from services.ocr.core.pdf import PdfFile, has_text_layer
-from services.ocr.core.splitting import Separator, find_separator, plan_parts, separators_in_use
+from services.ocr.core.splitting import (
+    Separator,
+    find_separator,
+    plan_parts,
+    separators_in_use,
+    sheets_after_lone_pages,
+)
+from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.stacks import barcode_sheet, blank_sheet
 
 KINDS = ("invoice", "paper", "tax_form")
@@ -140,14 +154,20 @@ def sides(doc: list[Image.Image], seed: int) -> list[Image.Image]:
 
 
 def run_stack(
-    docs: list[list[Image.Image]], sheet: str, seed: int, rule: str = "product", duplex: bool = False
+    docs: list[list[Image.Image]],
+    sheet: str,
+    seed: int,
+    rule: str = "product",
+    duplex: bool = False,
+    model: BoundaryModel | None = None,
 ) -> tuple[set[int], set[int], bool, float, int]:
     """Compose, detect, plan: (true, found boundaries, exact, detection CPU s, pages looked at).
     ``rule``: ``product`` (`separators_in_use`), ``every blank`` (the rule before 2026-12-02:
     every blank page a sheet where no barcode sheet is found), ``page numbers``
     (``--page-numbers``): also blank sheets whose neighbours print page numbers that go on
     across them are a document's own (`blank_sheets_kept`: the neighbours' header and footer
-    strips read by Tesseract; their CPU counted in the detection's). ``duplex``: each sheet
+    strips read by Tesseract; their CPU counted in the detection's), ``covers`` (``--covers``):
+    the product with the workflow's boundary ``model`` (`covers_kept`). ``duplex``: each sheet
     scanned on both sides (`sides`; a separator sheet is its front and its blank back)."""
     if duplex:
         docs = [sides(doc, seed + number) for number, doc in enumerate(docs)]
@@ -172,6 +192,8 @@ def run_stack(
         in_use = [s for s in found_sheets if s.kind == "barcode"] or found_sheets
     if rule == "page numbers":
         in_use = blank_sheets_kept(in_use, len(pages), functools.partial(edge_text, pages))
+    if rule == "covers" and model is not None:
+        in_use = covers_kept(in_use, pages, model)
     cpu = time.process_time() - started
     parts = plan_parts(len(pages), "separator", {s.page for s in in_use})
     # Document-page numbering: a page's index among the pages that are no sheet.
@@ -253,6 +275,48 @@ def blank_sheets_kept(
         if not inside:
             kept.append(sheet)
     return kept
+
+
+def covers_kept(
+    separators: list[Separator], pages: list[Image.Image], model: BoundaryModel
+) -> list[Separator]:
+    """The separators less the blank sheets OCR takes for a cover's back (`StackSplitter._covers`,
+    which reads the page with the workflow's engine; here Tesseract, as OCR reads a scan)."""
+    backs = set()
+    for sheet, page in sheets_after_lone_pages(separators, len(pages)).items():
+        text = words_to_text(tesseract().recognize(pages[page], "latin"))
+        if model.alone_cost(text) < -COVER_COST:
+            backs.add(sheet)
+    return [s for s in separators if s.page not in backs]
+
+
+def cover_model(
+    corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace
+) -> tuple[BoundaryModel, list[dict[str, Any]]]:
+    """``--covers``: the boundary model of ``--auto-train`` PDFs per kind (whole manifest groups,
+    drawn with the seed; read as `page_texts`), and the PDFs left for the stacks."""
+    rng = random.Random(args.seed + 1)
+    texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if texts[entry["id"]]:
+            by_group.setdefault(entry["group"], []).append(entry)
+    groups = sorted(by_group)
+    rng.shuffle(groups)
+    train: list[dict[str, Any]] = []
+    per_kind = dict.fromkeys(KINDS, 0)
+    for group in groups:
+        kind = by_group[group][0]["kind"]
+        if per_kind[kind] < args.auto_train:
+            train += by_group[group]
+            per_kind[kind] += len(by_group[group])
+    trained = train_boundary_model(
+        [texts[e["id"]] for e in train], [e["kind"] for e in train], seed=args.seed
+    )
+    if trained is None:
+        sys.exit("the training documents taught no boundary model")
+    print(f"covers: boundary model trained on {', '.join(f'{k} {n}' for k, n in per_kind.items())} PDFs")
+    return trained[0], [e for e in entries if e not in train]
 
 
 def edge_text(pages: list[Image.Image], index: int) -> str:
@@ -606,6 +670,11 @@ def main() -> None:
         help="separator rows: every sheet scanned on both sides (documents printed on one side or both)",
     )
     parser.add_argument(
+        "--covers",
+        action="store_true",
+        help="separator rows: also the product with a workflow's boundary model (a cover's blank back)",
+    )
+    parser.add_argument(
         "--whole-docs",
         action="store_true",
         help="auto row: stacks of whole documents only (held-out PDFs of at most --max-doc-pages pages)",
@@ -640,24 +709,28 @@ def main() -> None:
             + f" vs text layer {1000 * layer:.1f} ms"
         )
         return
-    chosen_sets = [rng.sample(range(len(entries)), rng.randint(2, 10)) for _ in range(args.stacks)]
-    scans = {i: scan(args.corpus, entries[i], args.max_doc_pages, i) for i in set().union(*chosen_sets)}
+    # --covers: the stacks hold none of the documents the workflow's samples are.
+    model, pool = cover_model(args.corpus, entries, args) if args.covers else (None, entries)
+    chosen_sets = [rng.sample(range(len(pool)), rng.randint(2, 10)) for _ in range(args.stacks)]
+    scans = {i: scan(args.corpus, pool[i], args.max_doc_pages, i) for i in set().union(*chosen_sets)}
     stacks = [[scans[i] for i in chosen if scans[i]] for chosen in chosen_sets]
     stacks = [stack for stack in stacks if len(stack) >= 2]
     pages_in = sum(len(doc) for stack in stacks for doc in stack)
     print(
-        f"{len(stacks)} stacks of 2-10 real PDFs ({len(scans)} of the corpus's {len(entries)}, their first"
+        f"{len(stacks)} stacks of 2-10 real PDFs ({len(scans)} of the corpus's {len(pool)}, their first"
         f" 1-{args.max_doc_pages} pages: {pages_in} pages), scanned at {SCAN_DPI} dpi"
         f" in {time.perf_counter() - started:.0f} s"
     )
     print(f"{'separator sheets':<18} {'precision':>9} {'recall':>7} {'exact':>7} {'ms/page':>8}")
     detect_s_per_page = {}
     rows = [("blank", "every blank"), ("blank", "product"), ("barcode", "product"), ("none", "product")]
-    for sheet, rule in [*rows, ("blank", "page numbers")] if args.page_numbers else rows:
+    rows += [("blank", "page numbers")] if args.page_numbers else []
+    rows += [("blank", "covers")] if args.covers else []
+    for sheet, rule in rows:
         tp = fp = fn = exact = pages = 0
         cpu = 0.0
         for number, stack in enumerate(stacks):
-            truth, found, ok, seconds, count = run_stack(stack, sheet, number * 100, rule, args.duplex)
+            truth, found, ok, seconds, count = run_stack(stack, sheet, number * 100, rule, args.duplex, model)
             tp, fp, fn = tp + len(truth & found), fp + len(found - truth), fn + len(truth - found)
             exact, cpu, pages = exact + ok, cpu + seconds, pages + count
         precision = tp / (tp + fp) if tp + fp else float("nan")

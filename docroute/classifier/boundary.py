@@ -437,6 +437,16 @@ def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequen
     return np.asarray(counts / counts.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
+# A lone blank page in a stack split at blank sheets is taken for a sheet unless the page before
+# it, a part of its own, would cost a division more than this (`short_part_penalties`, in
+# log-odds): a report's cover and its empty back, scanned on one side, look like a sheet after a
+# one-page document (bench/splitting.py `--covers`). The cost has to outweigh the odds that a
+# blank page in such a stack is a sheet (here 20:1): a missed sheet joins two documents, worse
+# than a report cut after its cover. Set on seeds 1-4 of that bench, where -1 to -3 gave the
+# same divisions but one stack; covers cost -3.1 to -5.3, one-page invoices read as papers -0.9.
+COVER_COST = float(np.log(20.0))
+
+
 def short_part_penalties(
     classes: F64,
     has_page_text: Sequence[bool],
@@ -590,6 +600,18 @@ class BoundaryModel:
         )
         cut = float(np.log(self.threshold / (1.0 - self.threshold)))
         return segment(logits - cut, with_text, penalties), np.asarray(probabilities, dtype=np.float64)
+
+    def alone_cost(self, text: str) -> float:
+        """What a division would take off for a part of this one page (`short_part_penalties`:
+        how seldom the samples of its class are one page long, and whether it holds less text
+        than the shortest sample), in log-odds, 0 or less; 0 for a model stored without the
+        samples' lengths or a page without text."""
+        if self.lengths is None or not has_text(text):
+            return 0.0
+        rows = self.pages.rows([text])
+        classes = self.pages.page_classes(rows, self.pages.state_probabilities(rows))
+        costs = short_part_penalties(classes, [True], self.lengths, [text_amount(text)], self.shortest)
+        return costs[(0, 1)]
 
     def _read(self, features: F64) -> tuple[F64, F64]:
         """The cues (`pair_features`) and weights in this code's layout, a cue the model lacks

@@ -97,6 +97,7 @@ class OcrHandler:
             as_of=event.time,
             separators=looked.separators,
             blank=looked.blank,
+            read_page=partial(self._read_page, doc, original),
         )
         if parts is not None:
             return self._decided.keep(doc, parts) if divisible and parts else parts
@@ -146,10 +147,21 @@ class OcrHandler:
             )
         ]
 
-    def _read(self, doc: DocumentReceived, original: Callable[[], bytes], *, whole: bool = False) -> Reading:
+    def _read_page(self, doc: DocumentReceived, original: Callable[[], bytes], page: int) -> Reading:
+        """Page ``page`` (0-based) of a stack, read as its part will be when it is one of its own."""
+        return self._read(doc, original, pages=str(page + 1))
+
+    def _read(
+        self,
+        doc: DocumentReceived,
+        original: Callable[[], bytes],
+        *,
+        whole: bool = False,
+        pages: str | None = None,
+    ) -> Reading:
         """A document (its ``original``'s bytes) read with its workflow's spec, and its photos'
         cut-outs; ``whole``: every page (a stack the boundary model divides: a part's pages are
-        its own business)."""
+        its own business); ``pages``: these pages (1-based, `relevant_pages`' syntax) instead."""
         spec = self._workflows.get(str(doc.workflow_id)).document_spec
         engine = self._engines.get(reading_engine(spec.ocr_engine, spec.text_style))
         crops: dict[int, Image.Image] = {}
@@ -158,7 +170,7 @@ class OcrHandler:
                 original(),
                 doc.blob.media_type,
                 document_id=str(doc.document_id),
-                relevant_pages=None if whole else spec.relevant_pages,
+                relevant_pages=pages or (None if whole else spec.relevant_pages),
                 cropping=spec.cropping,
                 language=spec.character_set,
                 engine=engine,
@@ -166,7 +178,7 @@ class OcrHandler:
                 fallback=self._fallback if engine.name == "tesseract" else None,
                 rule=self._escalation,
                 # A workflow that names its pages gets them all ("1-": the whole document).
-                text_budget=None if whole or spec.relevant_pages else self._text_budget,
+                text_budget=None if whole or pages or spec.relevant_pages else self._text_budget,
                 keep_crop=crops.__setitem__,
             )
         except OcrInputError as exc:

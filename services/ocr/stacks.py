@@ -16,6 +16,7 @@ from datetime import datetime
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
+from docroute.classifier.boundary import COVER_COST
 from docroute.contracts._generated import (
     Blob,
     DivisionItem,
@@ -41,6 +42,7 @@ from services.ocr.core.splitting import (
     is_blank,
     plan_parts,
     separators_in_use,
+    sheets_after_lone_pages,
     tiff_pages,
 )
 
@@ -76,6 +78,7 @@ class StackSplitter:
         as_of: datetime | None = None,
         separators: Sequence[Separator] | None = None,
         blank: Collection[int] | None = None,
+        read_page: Callable[[int], Reading] | None = None,
     ) -> Sequence[Outgoing] | None:
         """The events that divide ``doc`` (its ``original``'s bytes) into its parts; None when it
         is read as one document (no splitting, a part already, one page, no separator found, one
@@ -83,7 +86,8 @@ class StackSplitter:
         ``read`` reads the whole stack (`auto`); a stack `auto` finds one document in keeps that
         reading for itself; ``as_of``: the time of its event (`auto` divides it with the version
         live then); ``separators``: the separator sheets in use, ``blank``: the blank pages,
-        where every page was looked at for them already (`services.ocr.photos`). A stack that
+        where every page was looked at for them already (`services.ocr.photos`); ``read_page``
+        reads one page (0-based), where a blank sheet may be a cover's back (`_covers`). A stack that
         comes with a person's `division` (review) is cut as it says, whatever the workflow's
         splitting is now."""
         if doc.division is not None:
@@ -98,6 +102,7 @@ class StackSplitter:
             return []
         mode: SplitMode = "separator" if splitting == "separator" else "every_page"
         data = original()
+        readings: dict[int, Reading] = {}
         if splitting == "auto":
             return self._split_auto(doc, data, read, as_of) if read and self._boundaries else None
         try:
@@ -109,12 +114,62 @@ class StackSplitter:
             else:
                 if separators is None:
                     separators = _separators(data, doc.blob.media_type, doc.page_count)
+                separators, readings = self._covers(doc, separators, read_page, as_of)
                 parts = plan_parts(doc.page_count, mode, {s.page for s in separators})
             if not parts or parts == [PageRange(0, doc.page_count - 1)]:
                 return None  # one document, or nothing but separators: read as it is
+            self._keep_read(doc, parts, readings)
             return self._divide(doc, data, mode, parts, separators)
         except OcrInputError:
             return None
+
+    def _covers(
+        self,
+        doc: DocumentReceived,
+        separators: Sequence[Separator],
+        read_page: Callable[[int], Reading] | None,
+        as_of: datetime | None,
+    ) -> tuple[list[Separator], dict[int, Reading]]:
+        """The separators less the blank pages that are a cover's empty back, and the pages read
+        to tell (page -> its reading). A lone blank sheet after a single page
+        (`sheets_after_lone_pages`) is a cover's back when that page alone would cost a division
+        more than COVER_COST by the boundary model of the version serving the workflow: its class's
+        samples are seldom one page long and hold more text. Without such a model every sheet
+        separates, as without ``read_page``; a page that cannot be read leaves its sheet one."""
+        lone = sheets_after_lone_pages(separators, doc.page_count)
+        if not lone or read_page is None or self._boundaries is None:
+            return list(separators), {}
+        _, model = self._boundaries.live(str(doc.workflow_id), as_of)
+        if model is None:
+            return list(separators), {}
+        readings: dict[int, Reading] = {}
+        backs = set()
+        for sheet, page in lone.items():
+            try:
+                readings[page] = read_page(page)
+            except PermanentError:
+                continue
+            cost = model.alone_cost(readings[page][0].text)
+            if cost < -COVER_COST:
+                backs.add(sheet)
+                logger.info(
+                    "blank page %d kept as the back of page %d (alone it would cost %.1f)",
+                    sheet + 1,
+                    page + 1,
+                    cost,
+                    extra={"document_id": str(doc.document_id), "workflow_id": str(doc.workflow_id)},
+                )
+        return [s for s in separators if s.page not in backs], readings
+
+    def _keep_read(
+        self, doc: DocumentReceived, parts: Sequence[PageRange], readings: dict[int, Reading]
+    ) -> None:
+        """The pages `_covers` read that are parts of their own, kept for those parts to take up
+        (a page is OCR'd once)."""
+        stack_id = str(doc.document_id)
+        for pages in parts:
+            if pages.first == pages.last and pages.first in readings:
+                keep_readings(self._store, [part_id(stack_id, pages)], [pages], readings[pages.first])
 
     def _split_auto(
         self, doc: DocumentReceived, data: bytes, read: Callable[[], Reading], as_of: datetime | None

@@ -24,6 +24,7 @@ from docroute.boundary_samples import corrected_stack_key
 from docroute.classifier.boundary import ARRAYS_FILE, METADATA_FILE, BoundaryModel
 from docroute.events import Outgoing
 from docroute.processes import ManagedProcess
+from services.ocr.boundaries import kept_key
 from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import PageRange, boundary_confidences, parts_from_starts
 from services.trainer.adapters import TrainingStore
@@ -203,6 +204,42 @@ def test_every_page_keeps_each_pages_blank_back_with_it(pipeline: httpx.Client) 
     stack = _process(pipeline, str(response.json()["key"]), data)
     assert _pages(stack["members"]) == [(0, 1), (2, 3), (4, 4)]
     assert [p["page_count"] for p in stack["members"]] == [2, 2, 1]
+
+
+def test_a_reports_cover_keeps_its_blank_back_where_the_samples_are_never_one_page_long(
+    pipeline: httpx.Client, blobstore: BlobStore
+) -> None:
+    """Scanned on one side, a cover's empty back is a blank page after a single page, as a blank
+    sheet after a one-page letter is. A workflow whose live version learnt from two-page samples
+    knows that a payslip's title alone is no document of its own: its back stays in its document,
+    the sheet after the payslip still separates, and the one-page invoice after it, read to tell,
+    is not read twice."""
+    response = pipeline.post(
+        "/workflows",
+        json={"name": "covers", "labels": list(CLASSES), "retrain_every": 1000, "splitting": "separator"},
+    )
+    assert response.status_code == 201, response.text
+    key = str(response.json()["key"])
+    train_through_api(pipeline, blobstore, key, CLASSES, 8, random.Random(29), pages=2)
+    rng = random.Random(9)
+    payslip, invoice, other = (document_lines(kind, rng) for kind in ("payslip", "invoice", "invoice"))
+    cover = ["EARNINGS STATEMENTS 2026"]
+    # Cover | its back | payslip (2 pages) | sheet | invoice | sheet | invoice
+    data = make_stack_pdf([[cover, [], payslip[:7], payslip[7:]], [invoice], [other]], separator="blank")
+
+    stack = _process(pipeline, key, data)
+    assert stack["split"]["separators"] == [
+        {"page": 4, "kind": "blank", "code": None},
+        {"page": 6, "kind": "blank", "code": None},
+    ]
+    parts = stack["members"]
+    assert _pages(parts) == [(0, 3), (5, 5), (7, 7)]
+    assert [p["page_count"] for p in parts] == [4, 1, 1]
+    assert {p["status"] for p in parts} <= {"routed", "review"}
+    assert parts[0]["route"] is not None and parts[0]["route"]["topic"] == "extract.payslip"
+    # The invoice before a sheet was read with its stack, and its part took that reading up.
+    assert blobstore.exists(kept_key(parts[1]["document_id"]))
+    assert [page["index"] for page in parts[1]["ocr"]["pages"]] == [0]
 
 
 @pytest.fixture(scope="module")

@@ -198,6 +198,23 @@ def separators_in_use(found: Sequence[Separator], page_count: int) -> list[Separ
     return [s for s in found if s.page in blank and separates(s.page)]
 
 
+def sheets_after_lone_pages(separators: Sequence[Separator], page_count: int) -> dict[int, int]:
+    """The lone blank sheets in use (`separators_in_use`) that follow a part of a single page,
+    each with that page (sheet -> page). Scanned on one side, a report's cover and its empty
+    back are such a page and sheet, which no look at the pages tells from a one-page document
+    and a separator (bench/README.md); what the workflow's samples say of that page alone can
+    (`services.ocr.stacks`). A sheet of two pages (both sides scanned) or a barcode sheet is no
+    such place, nor a sheet the last page of the stack."""
+    at = {s.page for s in separators}
+    found: dict[int, int] = {}
+    for sheet in separators:
+        page = sheet.page - 1
+        lone = sheet.kind == "blank" and page >= 0 and sheet.page + 1 < page_count
+        if lone and page not in at and sheet.page + 1 not in at and (page == 0 or page - 1 in at):
+            found[sheet.page] = page
+    return found
+
+
 def scanned_duplex(blank: Collection[int], page_count: int) -> bool:
     """Whether a stack whose pages ``blank`` (0-based) are blank was scanned on both sides of each
     sheet: an even number of pages, a sheet blank on both sides (a separator sheet), and fewer

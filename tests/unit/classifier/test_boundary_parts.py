@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from docroute.classifier.boundary import (
+    COVER_COST,
     SHORT_PARTS,
     BoundaryModel,
     length_shares,
@@ -86,6 +87,26 @@ def test_a_part_with_less_text_than_the_shortest_sample_stays_with_its_document(
     )
     assert unsure.starts(texts) == [0, 1]
     assert replace(unsure, shortest=None).starts(texts) == [0, 1, 4]
+
+
+def test_a_cover_alone_costs_more_than_a_blank_sheet_weighs_and_a_one_page_invoice_nothing(
+    model: BoundaryModel,
+) -> None:
+    rng = random.Random(17)
+    invoice = _pages("invoice", 1, rng)[0]
+    payslip = _pages("payslip", 3, rng)[0]
+    cover = "EARNINGS STATEMENTS 2026"
+    assert model.shortest is not None and text_amount(cover) < model.shortest / 4
+    # One-page invoices are what the samples are.
+    assert model.alone_cost(invoice) == pytest.approx(0.0, abs=0.05)
+    # A payslip's first page alone: its class is seldom one page long, but it holds as much text
+    # as a sample does and reads a little like an invoice: not enough to outweigh a blank sheet.
+    assert model.alone_cost(payslip) > -COVER_COST
+    # A payslip's cover: a title alone, less text than any sample.
+    assert model.alone_cost(cover) < -COVER_COST
+    # A model stored without the samples' lengths, or a page without text, weighs nothing.
+    assert replace(model, lengths=None).alone_cost(cover) == 0.0
+    assert model.alone_cost("  ") == 0.0
 
 
 def test_without_penalties_the_division_is_the_decision_gap_by_gap() -> None:

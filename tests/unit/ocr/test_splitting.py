@@ -24,6 +24,7 @@ from services.ocr.core.splitting import (
     plan_parts,
     scanned_duplex,
     separators_in_use,
+    sheets_after_lone_pages,
     tiff_pages,
 )
 from tests.factories.documents import make_scanned_tiff, render_scanned_page
@@ -194,6 +195,31 @@ def test_a_stack_scanned_on_both_sides_is_split_at_blank_sheets_not_at_blank_bac
     assert _planned(blank, 8) == ({4, 5}, parts)
     # Every blank page a sheet cuts letters at their backs, or takes a blank page from them.
     assert plan_parts(8, "separator", blank) != [PageRange(*part) for part in parts]
+
+
+@pytest.mark.parametrize(
+    ("blank", "page_count", "found"),
+    [
+        # A cover and its back first, a report, a sheet, a letter: the first sheet follows a part
+        # of one page, the second a part of three.
+        ({1, 5}, 8, {1: 0}),
+        # Two one-page letters, each before a sheet, then a report's cover and its back.
+        ({1, 3, 5}, 8, {1: 0, 3: 2, 5: 4}),
+        # Blank pages in a row: the last is the sheet and the part before it holds the others.
+        ({2, 3}, 6, {}),
+        # Scanned on both sides: a sheet is two pages, a blank back no sheet.
+        ({1, 3, 4, 5, 7}, 8, {}),
+        # A blank page after the last document is its own, and a leading sheet follows nothing.
+        ({0, 5}, 6, {}),
+    ],
+)
+def test_the_blank_sheets_after_a_lone_page_are_where_a_cover_may_be(
+    blank: set[int], page_count: int, found: dict[int, int]
+) -> None:
+    in_use = separators_in_use([Separator(page, "blank") for page in sorted(blank)], page_count)
+    assert sheets_after_lone_pages(in_use, page_count) == found
+    # A barcode sheet is put in on purpose: never a cover's back.
+    assert sheets_after_lone_pages([Separator(1, "barcode", "DOCSEP")], 6) == {}
 
 
 def test_parts_from_starts_put_every_page_in_exactly_one_part() -> None:
