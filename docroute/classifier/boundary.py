@@ -442,8 +442,9 @@ def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequen
 # log-odds): a report's cover and its empty back, scanned on one side, look like a sheet after a
 # one-page document (bench/splitting.py `--covers`). The cost has to outweigh the odds that a
 # blank page in such a stack is a sheet (here 20:1): a missed sheet joins two documents, worse
-# than a report cut after its cover. Set on seeds 1-4 of that bench, where -1 to -3 gave the
-# same divisions but one stack; covers cost -3.1 to -5.3, one-page invoices read as papers -0.9.
+# than a report cut after its cover. Set on seeds 1-4 of that bench's draws (bench/README.md):
+# covers cost -0.5 to -7.7 there, one-page documents down to -2.85 (an unseen vendor's invoice
+# read as a paper), and -2 joined such invoices to the next document on seed 5.
 COVER_COST = float(np.log(20.0))
 
 
