@@ -290,26 +290,34 @@ def covers_kept(
     return [s for s in separators if s.page not in backs]
 
 
-def cover_model(
-    corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace
-) -> tuple[BoundaryModel, list[dict[str, Any]]]:
-    """``--covers``: the boundary model of ``--auto-train`` PDFs per kind (whole manifest groups,
-    drawn with the seed; read as `page_texts`), and the PDFs left for the stacks."""
-    rng = random.Random(args.seed + 1)
-    texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
+def training_draw(
+    readable: list[dict[str, Any]], per_kind_wanted: int, rng: random.Random
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """A workflow's samples: whole manifest groups in ``rng``'s order until each kind has
+    ``per_kind_wanted`` PDFs or more (a group's near-copies all on one side), and the count a kind."""
     by_group: dict[str, list[dict[str, Any]]] = {}
-    for entry in entries:
-        if texts[entry["id"]]:
-            by_group.setdefault(entry["group"], []).append(entry)
+    for entry in readable:
+        by_group.setdefault(entry["group"], []).append(entry)
     groups = sorted(by_group)
     rng.shuffle(groups)
     train: list[dict[str, Any]] = []
     per_kind = dict.fromkeys(KINDS, 0)
     for group in groups:
         kind = by_group[group][0]["kind"]
-        if per_kind[kind] < args.auto_train:
+        if per_kind[kind] < per_kind_wanted:
             train += by_group[group]
             per_kind[kind] += len(by_group[group])
+    return train, per_kind
+
+
+def cover_model(
+    corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace
+) -> tuple[BoundaryModel, list[dict[str, Any]]]:
+    """``--covers``: the boundary model of ``--auto-train`` PDFs per kind (whole manifest groups,
+    drawn with the seed; read as `page_texts`), and the PDFs left for the stacks."""
+    texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
+    readable = [e for e in entries if texts[e["id"]]]
+    train, per_kind = training_draw(readable, args.auto_train, random.Random(args.seed + 1))
     trained = train_boundary_model(
         [texts[e["id"]] for e in train], [e["kind"] for e in train], seed=args.seed
     )
@@ -471,18 +479,7 @@ def auto_jobs(
     ``whole`` when given: ``--whole-docs``)."""
     rng = random.Random(seed + 1)
     readable = [e for e in entries if texts[e["id"]]]
-    by_group: dict[str, list[dict[str, Any]]] = {}
-    for e in readable:
-        by_group.setdefault(e["group"], []).append(e)
-    groups = sorted(by_group)
-    rng.shuffle(groups)
-    train: list[dict[str, Any]] = []
-    per_kind = dict.fromkeys(KINDS, 0)
-    for group in groups:
-        kind = by_group[group][0]["kind"]
-        if per_kind[kind] < args.auto_train:
-            train += by_group[group]
-            per_kind[kind] += len(by_group[group])
+    train, per_kind = training_draw(readable, args.auto_train, rng)
     held = [e for e in readable if e not in train and (whole is None or e["id"] in whole)]
     stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.auto_stacks)]
     job = {
