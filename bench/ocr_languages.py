@@ -25,32 +25,17 @@ import argparse
 import json
 import os
 import time
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+from bench.ocr_real_scans import distance, normalise
 from docroute.languages import LATIN_LANGUAGES
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import TESSDATA, TesseractEngine
 from tests.factories.documents import render_scanned_page
 from tests.factories.latin_languages import SAMPLES
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def _special_recall(reference: str, read: str) -> tuple[int, int]:
@@ -90,22 +75,22 @@ def main() -> None:
     )
     for language, lines in SAMPLES.items():
         image = render_scanned_page(lines, background=False, font_px=32, seed=3)
-        reference = _norm("\n".join(lines))
+        reference = normalise("\n".join(lines))
         row: dict[str, Any] = {"language": language}
         cells = []
         for name, langs in configs.items():
             started = time.perf_counter()
             if langs == "":
-                read = _norm(words_to_text(engine.recognize(image, "latin")))
+                read = normalise(words_to_text(engine.recognize(image, "latin")))
             else:
                 langs = langs or language
                 if langs not in apis:
                     apis[langs] = tesserocr.PyTessBaseAPI(path=TESSDATA, lang=langs)
                     started = time.perf_counter()
                 apis[langs].SetImage(image)
-                read = _norm(apis[langs].GetUTF8Text())
+                read = normalise(apis[langs].GetUTF8Text())
             seconds = time.perf_counter() - started
-            cer = _distance(reference, read) / len(reference)
+            cer = distance(reference, read) / len(reference)
             found, wanted = _special_recall(reference, read)
             row[name] = {
                 "cer": round(cer, 4),
@@ -168,7 +153,7 @@ def _manuals(folder: Path, pages: int) -> dict[str, dict[str, float]]:
             body = [" ".join(line.split()) for line in path.read_text(encoding="utf-8").splitlines()[2:]]
             lines = [line[:70] for line in body if len(line) > 20][:30]
             image = render_scanned_page(lines, background=False, font_px=28, seed=5)
-            reference = _norm("\n".join(lines))
+            reference = normalise("\n".join(lines))
             chars += len(reference)
             for name in errors:
                 started = time.perf_counter()
@@ -178,7 +163,7 @@ def _manuals(folder: Path, pages: int) -> dict[str, dict[str, float]]:
                     else engine.recognize(image, "latin")
                 )
                 errors[name][1] += time.perf_counter() - started
-                errors[name][0] += _distance(reference, _norm(words_to_text(words)))
+                errors[name][0] += distance(reference, normalise(words_to_text(words)))
         out[code] = {name: round(e / chars, 4) for name, (e, _) in errors.items()}
         out[code] |= {f"{name}_s": round(t / len(files), 2) for name, (_, t) in errors.items()}
         print(
