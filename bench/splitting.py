@@ -84,7 +84,7 @@ from PIL import Image
 
 from bench._realdocs import load_manifest
 from bench.corpus.build import DEFAULT_OUT
-from docroute.classifier.boundary import COVER_COST, BoundaryModel
+from docroute.classifier.boundary import BoundaryModel
 from docroute.classifier.page_cues import PageNumber, labelled_page_number, page_number
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import OcrEngine, build_engine
@@ -93,10 +93,10 @@ from services.ocr.core.legibility import garbled_reason
 from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.splitting import (
     Separator,
+    cover_backs,
     find_separator,
     plan_parts,
     separators_in_use,
-    sheets_after_lone_pages,
 )
 from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.stacks import barcode_sheet, blank_sheet
@@ -280,13 +280,13 @@ def blank_sheets_kept(
 def covers_kept(
     separators: list[Separator], pages: list[Image.Image], model: BoundaryModel
 ) -> list[Separator]:
-    """The separators less the blank sheets OCR takes for a cover's back (`StackSplitter._covers`,
-    which reads the page with the workflow's engine; here Tesseract, as OCR reads a scan)."""
-    backs = set()
-    for sheet, page in sheets_after_lone_pages(separators, len(pages)).items():
-        text = words_to_text(tesseract().recognize(pages[page], "latin"))
-        if model.alone_cost(text) < -COVER_COST:
-            backs.add(sheet)
+    """The separators less the blank sheets OCR takes for a cover's back (`cover_backs`, as
+    `StackSplitter._covers` asks it; the page read by Tesseract, as OCR reads a scan)."""
+
+    def page_text(page: int) -> str:
+        return words_to_text(tesseract().recognize(pages[page], "latin"))
+
+    backs = cover_backs(separators, len(pages), page_text, model.alone_cost)
     return [s for s in separators if s.page not in backs]
 
 

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from docroute import metrics, topics
 from docroute.blobstore import BlobStore
-from docroute.classifier.boundary import COVER_COST
 from docroute.contracts._generated import (
     Blob,
     DivisionItem,
@@ -37,6 +36,7 @@ from services.ocr.core.splitting import (
     PageRange,
     Separator,
     SplitMode,
+    cover_backs,
     every_page_parts,
     find_separator,
     is_blank,
@@ -137,28 +137,28 @@ class StackSplitter:
         samples are seldom one page long and hold more text. Without such a model every sheet
         separates, as without ``read_page``; a page that cannot be read leaves its sheet one."""
         lone = sheets_after_lone_pages(separators, doc.page_count)
-        if not lone or read_page is None or self._boundaries is None:
+        if read_page is None or self._boundaries is None or not lone:
             return list(separators), {}
         _, model = self._boundaries.live(str(doc.workflow_id), as_of)
         if model is None:
             return list(separators), {}
         readings: dict[int, Reading] = {}
-        backs = set()
-        for sheet, page in lone.items():
+
+        def page_text(page: int) -> str | None:
             try:
                 readings[page] = read_page(page)
             except PermanentError:
-                continue
-            cost = model.alone_cost(readings[page][0].text)
-            if cost < -COVER_COST:
-                backs.add(sheet)
-                logger.info(
-                    "blank page %d kept as the back of page %d (alone it would cost %.1f)",
-                    sheet + 1,
-                    page + 1,
-                    cost,
-                    extra={"document_id": str(doc.document_id), "workflow_id": str(doc.workflow_id)},
-                )
+                return None
+            return readings[page][0].text
+
+        backs = cover_backs(separators, doc.page_count, page_text, model.alone_cost)
+        for sheet in sorted(backs):
+            logger.info(
+                "blank page %d kept as the back of page %d, which alone is no document of its class",
+                sheet + 1,
+                sheet,
+                extra={"document_id": str(doc.document_id), "workflow_id": str(doc.workflow_id)},
+            )
         return [s for s in separators if s.page not in backs], readings
 
     def _keep_read(

@@ -42,13 +42,27 @@ PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 @pytest.fixture(scope="module")
 def stacked(pipeline: httpx.Client, blobstore: BlobStore) -> str:
     """A trained workflow that splits its files at separator sheets."""
+    return _trained(pipeline, blobstore, "stacks", "separator", SAMPLES_PER_CLASS, 17)
+
+
+def _trained(
+    pipeline: httpx.Client,
+    blobstore: BlobStore,
+    name: str,
+    splitting: str,
+    samples: int,
+    seed: int,
+    pages: int = 1,
+) -> str:
+    """The key of a new workflow splitting as ``splitting``, trained on ``samples`` generated
+    samples a class of ``pages`` pages each."""
     response = pipeline.post(
         "/workflows",
-        json={"name": "stacks", "labels": list(CLASSES), "retrain_every": 1000, "splitting": "separator"},
+        json={"name": name, "labels": list(CLASSES), "retrain_every": 1000, "splitting": splitting},
     )
     assert response.status_code == 201, response.text
     key = str(response.json()["key"])
-    train_through_api(pipeline, blobstore, key, CLASSES, SAMPLES_PER_CLASS, random.Random(17))
+    train_through_api(pipeline, blobstore, key, CLASSES, samples, random.Random(seed), pages=pages)
     return key
 
 
@@ -214,13 +228,7 @@ def test_a_reports_cover_keeps_its_blank_back_where_the_samples_are_never_one_pa
     knows that a payslip's title alone is no document of its own: its back stays in its document,
     the sheet after the payslip still separates, and the one-page invoice after it, read to tell,
     is not read twice."""
-    response = pipeline.post(
-        "/workflows",
-        json={"name": "covers", "labels": list(CLASSES), "retrain_every": 1000, "splitting": "separator"},
-    )
-    assert response.status_code == 201, response.text
-    key = str(response.json()["key"])
-    train_through_api(pipeline, blobstore, key, CLASSES, 8, random.Random(29), pages=2)
+    key = _trained(pipeline, blobstore, "covers", "separator", 8, 29, pages=2)
     rng = random.Random(9)
     payslip, invoice, other = (document_lines(kind, rng) for kind in ("payslip", "invoice", "invoice"))
     cover = ["EARNINGS STATEMENTS 2026"]
@@ -246,14 +254,7 @@ def test_a_reports_cover_keeps_its_blank_back_where_the_samples_are_never_one_pa
 def auto_stacks(pipeline: httpx.Client, blobstore: BlobStore) -> str:
     """A workflow that splits with `auto`, its live version's boundary model learnt from
     two-page samples."""
-    response = pipeline.post(
-        "/workflows",
-        json={"name": "auto stacks", "labels": list(CLASSES), "retrain_every": 1000, "splitting": "auto"},
-    )
-    assert response.status_code == 201, response.text
-    key = str(response.json()["key"])
-    train_through_api(pipeline, blobstore, key, CLASSES, 8, random.Random(23), pages=2)
-    return key
+    return _trained(pipeline, blobstore, "auto stacks", "auto", 8, 23, pages=2)
 
 
 def test_auto_splits_a_stack_of_two_kinds_into_two_routed_parts(

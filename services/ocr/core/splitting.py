@@ -10,7 +10,7 @@ separators belong to no part.
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +18,7 @@ import numpy as np
 import zxingcpp
 from PIL import Image
 
+from docroute.classifier.boundary import COVER_COST
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.patch_codes import read_patch_code
 
@@ -213,6 +214,24 @@ def sheets_after_lone_pages(separators: Sequence[Separator], page_count: int) ->
         if lone and page not in at and sheet.page + 1 not in at and (page == 0 or page - 1 in at):
             found[sheet.page] = page
     return found
+
+
+def cover_backs(
+    separators: Sequence[Separator],
+    page_count: int,
+    page_text: Callable[[int], str | None],
+    alone_cost: Callable[[str], float],
+) -> set[int]:
+    """The lone blank sheets (`sheets_after_lone_pages`) that are the back of the page before
+    them: that page (``page_text``; None where it cannot be read) alone would cost a division more
+    than COVER_COST (``alone_cost``: the workflow's boundary model's `alone_cost`), as a report's
+    cover does where its class's samples are never one page long."""
+    backs = set()
+    for sheet, page in sheets_after_lone_pages(separators, page_count).items():
+        text = page_text(page)
+        if text is not None and alone_cost(text) < -COVER_COST:
+            backs.add(sheet)
+    return backs
 
 
 def scanned_duplex(blank: Collection[int], page_count: int) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from docroute.classifier.boundary import COVER_COST
 from services.ocr.core.images import count_image_pages
 from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import (
@@ -14,6 +15,7 @@ from services.ocr.core.splitting import (
     Separator,
     SplitMode,
     boundary_confidences,
+    cover_backs,
     every_page_parts,
     find_separator,
     ink_share,
@@ -220,6 +222,25 @@ def test_the_blank_sheets_after_a_lone_page_are_where_a_cover_may_be(
     assert sheets_after_lone_pages(in_use, page_count) == found
     # A barcode sheet is put in on purpose: never a cover's back.
     assert sheets_after_lone_pages([Separator(1, "barcode", "DOCSEP")], 6) == {}
+
+
+def test_a_lone_sheet_is_a_covers_back_where_its_page_alone_costs_more_than_a_sheet_weighs() -> None:
+    # Letter | sheet | cover | back | report | sheet | letter
+    in_use = separators_in_use([Separator(page, "blank") for page in (1, 3, 6)], 8)
+    texts = {0: "a one-page letter", 2: "REPORT 2026"}
+    read: list[int] = []
+
+    def page_text(page: int) -> str | None:
+        read.append(page)
+        return texts.get(page)
+
+    def alone_cost(text: str) -> float:
+        return -(COVER_COST + 1) if text.isupper() else -(COVER_COST - 1)
+
+    assert cover_backs(in_use, 8, page_text, alone_cost) == {3}
+    assert read == [0, 2]  # only the single pages before a lone sheet are read
+    # A page that cannot be read leaves its sheet a separator.
+    assert cover_backs(in_use, 8, lambda page: None, alone_cost) == set()
 
 
 def test_parts_from_starts_put_every_page_in_exactly_one_part() -> None:
