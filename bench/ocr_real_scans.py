@@ -3,7 +3,8 @@
 Run from the repository root (the scans come from pinned public git mirrors; ``fetch`` brings
 them to /work/.mirror; about 20 minutes on 2 busy cores with the defaults)::
 
-    nice .venv/bin/python -m bench.ocr_real_scans [--mirrors /work/.mirror] [--max-pages 12] [--json PATH]
+    nice .venv/bin/python -m bench.ocr_real_scans [--mirrors /work/.mirror] [--max-pages 12]
+        [--json PATH] [--paddle]
 
 The scans and their transcriptions (ALTO v4 exported by eScriptorium, one ``String`` per
 ``TextLine`` holding the whole line, with the line's box), read at the commits pinned below:
@@ -59,7 +60,13 @@ Seconds: CPU seconds a page (``time.process_time``, Tesseract single-threaded as
 service), language data loaded; docroute's include the escalation check below, as the service's
 do. Also counted: the pages a Tesseract workflow's default escalation (mean confidence < 0.75 or
 words covering < 0.5 of the ink, `services/ocr/core/escalation.py`) would read again with
-PaddleOCR; the figures are Tesseract's reads of them all the same (PaddleOCR is not run here).
+PaddleOCR; without ``--paddle`` the figures are Tesseract's reads of them all the same.
+
+``--paddle`` adds two ways for pages (not lines): ``paddle``, PaddleOCR (PP-OCRv5 mobile, the
+service's ``PaddleEngine``, one thread) alone through ``ocr_page``; ``escalation``, what a
+Tesseract workflow keeps: docroute's read, or PaddleOCR's where the default rule reads the page
+again and PaddleOCR found words (``as_escalation_keeps``; its CPU docroute's plus PaddleOCR's on
+those pages). PaddleOCR takes 10-40 CPU-s on these large pages: about an hour more for all.
 """
 
 from __future__ import annotations
@@ -80,8 +87,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 from bench.corpus.build import GitSource, _spread
-from docroute.ocr_result import EngineName, OcrLanguage, OcrWord
-from services.ocr.adapters import TESSDATA, TesseractEngine
+from docroute.ocr_result import EngineName, OcrLanguage, OcrPage, OcrWord
+from services.ocr.adapters import TESSDATA, PaddleEngine, TesseractEngine
 from services.ocr.core.engine import OcrEngine
 from services.ocr.core.escalation import NEVER, EscalationRule
 from services.ocr.core.extract import ocr_page
@@ -95,6 +102,10 @@ FONDUE_ES = ("FoNDUE-HTR/FONDUE-ES-PRINT-19", "52b7912ef919d1dcc65ae25dc4fa62a33
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff"})
 EDF = "+".join(FIRST_PASS)
 WAYS = ("eng+deu+fra", "own", "docroute")
+# With --paddle, pages (not lines) are also read by PaddleOCR alone, and as a Tesseract workflow
+# reads them: docroute's read, and PaddleOCR's where the default escalation rule reads it again.
+ENGINE_WAYS = ("paddle", "escalation")
+PAGE_WAYS = WAYS + ENGINE_WAYS
 LINE_BORDER = 10
 # Cyrillic letters that look like Latin ones, typed into Latin transcriptions (NFD: marks apart).
 _CYRILLIC_LOOKALIKES = str.maketrans(
@@ -291,9 +302,9 @@ class GroupResult:
     lines: int = 0
     missing: int = 0
     line_tally: dict[str, Tally] = field(default_factory=lambda: {way: Tally() for way in WAYS})
-    page_tally: dict[str, Tally] = field(default_factory=lambda: {way: Tally() for way in WAYS})
+    page_tally: dict[str, Tally] = field(default_factory=lambda: {way: Tally() for way in PAGE_WAYS})
     # The pages against their ALTO lines in the file's order (not sorted top to bottom).
-    file_order: dict[str, Tally] = field(default_factory=lambda: {way: Tally() for way in WAYS})
+    file_order: dict[str, Tally] = field(default_factory=lambda: {way: Tally() for way in PAGE_WAYS})
     escalated: int = 0
     second_pass: Counter[str] = field(default_factory=Counter)
     kept: Counter[str] = field(default_factory=Counter)
@@ -364,6 +375,13 @@ def group_pages(group: Group, mirrors: Path, max_pages: int) -> tuple[GitSource,
     return git, _spread(present, max_pages), len(images) - len(present)
 
 
+def as_escalation_keeps(first: OcrPage, strong: OcrPage) -> OcrPage:
+    """The page a Tesseract workflow keeps, from Tesseract's read under the default rule (with a
+    fallback that read nothing) and the strong engine's read of the same image: what
+    ``ocr_page`` does with that engine as the fallback, without reading the page twice."""
+    return strong if first.escalation is not None and strong.words else first
+
+
 @dataclass
 class PageRead:
     """One page read the three ways: (reference, read) of the page and of each line, CPU seconds."""
@@ -378,9 +396,15 @@ class PageRead:
 
 
 def measure_page(
-    git: GitSource, path: str, language: str, engine: TesseractEngine, lines_reader: LineReader
+    git: GitSource,
+    path: str,
+    language: str,
+    engine: TesseractEngine,
+    lines_reader: LineReader,
+    paddle: OcrEngine | None = None,
 ) -> PageRead:
-    """Read the page at ``path`` each way, whole (``ocr_page``) and line by line."""
+    """Read the page at ``path`` each way, whole (``ocr_page``) and line by line; with ``paddle``
+    the page also by PaddleOCR alone and as escalation keeps it."""
     (image,) = load_image_pages(git.read(path), [0])
     size, lines = alto_lines(git.read(str(Path(path).with_suffix(".xml"))))
     scale = image.width / size[0] if size else 1.0
@@ -399,13 +423,19 @@ def measure_page(
         )
         out.cpu_s[way] = time.process_time() - started
     out.escalated = reads["docroute"].escalation is not None
+    if paddle is not None:
+        started = time.process_time()
+        reads["paddle"] = ocr_page(0, image, cropping=False, language="latin", engine=paddle)
+        out.cpu_s["paddle"] = time.process_time() - started
+        reads["escalation"] = as_escalation_keeps(reads["docroute"], reads["paddle"])
+        out.cpu_s["escalation"] = out.cpu_s["docroute"] + (out.cpu_s["paddle"] if out.escalated else 0.0)
     # Which pass the rule kept: the languages it read again with, and whether its words are those.
     again = second_pass_languages(reads["eng+deu+fra"].text)
     out.second_pass = again or "-"
     if again is not None and reads["docroute"].words != reads["eng+deu+fra"].words:
         out.kept = again
     page_reference = normalise("\n".join(reference(line.text) for line in reading_order(lines)))
-    out.page = {way: (page_reference, normalise(reads[way].text)) for way in WAYS}
+    out.page = {way: (page_reference, normalise(read.text)) for way, read in reads.items()}
     out.file_order_reference = normalise("\n".join(reference(line.text) for line in lines))
     lists = {"eng+deu+fra": EDF, "own": language, "docroute": out.kept}
     for line in lines:
@@ -422,13 +452,18 @@ def measure_page(
 
 
 def run_group(
-    group: Group, mirrors: Path, max_pages: int, engine: TesseractEngine, lines_reader: LineReader
+    group: Group,
+    mirrors: Path,
+    max_pages: int,
+    engine: TesseractEngine,
+    lines_reader: LineReader,
+    paddle: OcrEngine | None = None,
 ) -> GroupResult:
     """Read the group's pages drawn and sum their errors."""
     git, paths, missing = group_pages(group, mirrors, max_pages)
     result = GroupResult(group, missing=missing)
     for path in paths:
-        read = measure_page(git, path, group.language, engine, lines_reader)
+        read = measure_page(git, path, group.language, engine, lines_reader, paddle)
         page: dict[str, Any] = {
             "path": path,
             "lines": len(read.lines[WAYS[0]]),
@@ -437,11 +472,11 @@ def run_group(
             "kept": read.kept,
             "escalated": read.escalated,
         }
-        for way in WAYS:
+        for way in read.page:
             result.page_tally[way].add(*read.page[way])
             result.page_tally[way].cpu_s += read.cpu_s[way]
             result.file_order[way].add(read.file_order_reference, read.page[way][1])
-            for pair in read.lines[way]:
+            for pair in read.lines.get(way, []):
                 result.line_tally[way].add(*pair)
             wanted, text = read.page[way]
             page[f"{way}_page_cer"] = round(distance(wanted, text) / max(len(wanted), 1), 4)
@@ -454,8 +489,8 @@ def run_group(
         result.per_page.append(page)
         print(
             f"  {path}: {page['lines']} lines, page CER "
-            + " / ".join(f"{page[f'{way}_page_cer']:.1%}" for way in WAYS)
-            + f", CPU-s {' / '.join(f'{read.cpu_s[way]:.1f}' for way in WAYS)}"
+            + " / ".join(f"{page[f'{way}_page_cer']:.1%}" for way in read.page)
+            + f", CPU-s {' / '.join(f'{read.cpu_s[way]:.1f}' for way in read.page)}"
             + f", second pass {read.second_pass} -> kept {read.kept}"
             + (", escalated" if read.escalated else ""),
             flush=True,
@@ -472,6 +507,14 @@ def _row(result: GroupResult) -> str:
     return f"{g.language:4} {g.kind:15} {counts} | {lines} | {pages} | {seconds}"
 
 
+def _engine_row(result: GroupResult) -> str:
+    """Pages by Tesseract (docroute's rule), PaddleOCR alone and escalation: CER and CPU-s a page."""
+    ways = ("docroute", *ENGINE_WAYS)
+    pages = " ".join(f"{result.page_tally[w].cer:7.1%}" for w in ways)
+    seconds = " ".join(f"{result.page_tally[w].cpu_s / max(result.pages, 1):6.2f}" for w in ways)
+    return f"{result.group.language:4} {result.group.kind:15} {result.pages:3d} | {pages} | {seconds}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
@@ -480,6 +523,11 @@ def main() -> None:
         "--only", default="", help="comma-separated group keys (eng-typewritten, ita-print, ...)"
     )
     parser.add_argument("--json", help="also write the figures and every page's to this file")
+    parser.add_argument(
+        "--paddle",
+        action="store_true",
+        help="also read each page with PaddleOCR alone and as the default escalation keeps it",
+    )
     args = parser.parse_args()
     only = {key for key in args.only.split(",") if key}
     # As the OCR service: set before tesserocr is first imported (OpenMP reads it once).
@@ -487,12 +535,13 @@ def main() -> None:
     engine = TesseractEngine()
     engine.load("latin")
     lines_reader = LineReader()
+    paddle = PaddleEngine() if args.paddle else None
     results = []
     for group in GROUPS:
         if only and group.key not in only:
             continue
         print(f"{group.language} {group.kind} ({group.repo}@{group.commit[:10]})", flush=True)
-        results.append(run_group(group, args.mirrors, args.max_pages, engine, lines_reader))
+        results.append(run_group(group, args.mirrors, args.max_pages, engine, lines_reader, paddle))
     engine.close()
     lines_reader.close()
     print("\nCER lines (PSM 7) and pages, and CPU-s a page, each as eng+deu+fra / own language / docroute")
@@ -506,7 +555,12 @@ def main() -> None:
         )
         file_order = " / ".join(f"{result.file_order[w].cer:.1%}" for w in WAYS)
         print(f"{'':20} page CER against the lines in the ALTO file's order: {file_order}")
+    if paddle is not None:
+        print("\nPages: CER and CPU-s a page, Tesseract (docroute's rule) / PaddleOCR alone / escalation")
+        for result in results:
+            print(_engine_row(result))
     if args.json:
+        ways = PAGE_WAYS if paddle is not None else WAYS
         out = [
             {
                 "language": r.group.language,
@@ -518,9 +572,9 @@ def main() -> None:
                 "line_chars": r.line_tally[WAYS[0]].chars,
                 "page_chars": r.page_tally[WAYS[0]].chars,
                 "line_cer": {w: round(r.line_tally[w].cer, 4) for w in WAYS},
-                "page_cer": {w: round(r.page_tally[w].cer, 4) for w in WAYS},
-                "page_cer_file_order": {w: round(r.file_order[w].cer, 4) for w in WAYS},
-                "cpu_s_per_page": {w: round(r.page_tally[w].cpu_s / max(r.pages, 1), 2) for w in WAYS},
+                "page_cer": {w: round(r.page_tally[w].cer, 4) for w in ways},
+                "page_cer_file_order": {w: round(r.file_order[w].cer, 4) for w in ways},
+                "cpu_s_per_page": {w: round(r.page_tally[w].cpu_s / max(r.pages, 1), 2) for w in ways},
                 "second_pass": dict(r.second_pass),
                 "kept": dict(r.kept),
                 "escalated": r.escalated,

@@ -6,17 +6,23 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from PIL import Image
+import pytest
+from PIL import Image, ImageDraw
 
 from bench.ocr_real_scans import (
     AltoLine,
+    _Unread,
     alto_lines,
+    as_escalation_keeps,
     distance,
     line_image,
     normalise,
     reading_order,
     reference,
 )
+from docroute.ocr_result import EngineName, OcrLanguage, OcrWord
+from services.ocr.core.escalation import EscalationRule
+from services.ocr.core.extract import ocr_page
 
 ALTO = b"""<?xml version="1.0" encoding="UTF-8"?>
 <alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">
@@ -111,3 +117,40 @@ def test_line_image_whitens_what_lies_outside_the_line_polygon() -> None:
     assert crop is not None
     assert crop.getpixel((10 + 20, 10 + 20)) == (128, 128, 128)
     assert crop.getpixel((10 + 150, 10 + 50)) == (255, 255, 255)
+
+
+class _Reads:
+    """An engine that reads every page as the same words."""
+
+    def __init__(self, name: EngineName, words: list[OcrWord]) -> None:
+        self.name, self._words = name, words
+
+    def recognize(self, image: Image.Image, language: OcrLanguage) -> list[OcrWord]:
+        return list(self._words)
+
+
+def _word(text: str, confidence: float) -> OcrWord:
+    return OcrWord(text=text, confidence=confidence, box=(40, 40, 360, 90))
+
+
+@pytest.mark.parametrize(
+    ("first_confidence", "strong_words"),
+    [(0.95, [_word("strong", 0.9)]), (0.40, [_word("strong", 0.9)]), (0.40, [])],
+    ids=["read well: kept", "read poorly: replaced", "read poorly, strong read nothing: kept"],
+)
+def test_the_escalation_way_keeps_what_ocr_page_with_the_strong_fallback_keeps(
+    first_confidence: float, strong_words: list[OcrWord]
+) -> None:
+    page = Image.new("L", (400, 200), 255)
+    ImageDraw.Draw(page).rectangle((50, 50, 350, 80), fill=0)  # ink inside the word's box
+    first = _Reads("tesseract", [_word("first", first_confidence)])
+    strong = _Reads("paddle", strong_words)
+    product = ocr_page(
+        0, page, cropping=False, language="latin", engine=first, fallback=strong, rule=EscalationRule()
+    )
+    tesseract_read = ocr_page(
+        0, page, cropping=False, language="latin", engine=first, fallback=_Unread(), rule=EscalationRule()
+    )
+    strong_alone = ocr_page(0, page, cropping=False, language="latin", engine=strong)
+    kept = as_escalation_keeps(tesseract_read, strong_alone)
+    assert (kept.text, kept.source) == (product.text, product.source)
