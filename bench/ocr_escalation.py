@@ -21,6 +21,17 @@ engine reads every page once; each escalation rule is then computed from those r
 Tesseract's read stands when its confidence and ink coverage pass the rule, else Paddle's (time:
 both). `--photos N` adds N generated phone photos (tests/factories: a page on a table, tilted,
 uncropped) of the five document kinds, their lines as the transcription.
+
+`--wildreceipt REPO -m N` adds N real phone photos of receipts (WildReceipt's test split, mostly
+handheld photos of US shop receipts, some Spanish, Italian, Croatian, Scandinavian; images
+338x450 to 2448x3264), taken evenly over its `test.txt` from a local mirror of
+jenashauryasikt/SD_internship at commit 5ba211ec23f54e6694e776a50da071e633e64577
+(`wildreceipt/`, mmocr's KIE format; the repository states no licence for the data, mmocr lists
+it as "N/A": read locally for measurement, not redistributed). Its transcription is per text box
+with the spaces inside a box removed ("KOREANRESTAURANT"), so "words found" there counts boxes
+(3+ characters) found in the text read with spaces removed, "numbers found" boxes with digits
+(prices, dates, totals), and word recall means nothing. `--crop` cuts each such photo's page out
+first (`crop_document`), as a workflow with cropping on reads it.
 """
 
 from __future__ import annotations
@@ -39,15 +50,18 @@ from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageOps
 
 from docroute.ocr_result import mean_confidence, words_to_text
 from services.ocr.adapters import PaddleEngine, TesseractEngine
+from services.ocr.core.crop import crop_document
 from services.ocr.core.escalation import EscalationRule, ink_covered
 from services.ocr.core.extract import MAX_OCR_SIDE
 from tests.factories.documents import DOCUMENT_KINDS, document_lines, render_scanned_page
 
 COMMIT = "27be4271b251c256f695acbade9a801bffe85994"
+WILDRECEIPT_COMMIT = "5ba211ec23f54e6694e776a50da071e633e64577"
 # (min_confidence, min_ink_covered) of the escalation rules tried, besides each engine alone.
 RULES = ((0.75, 0.0), (0.8, 0.0), (0.85, 0.0), (0.0, 0.5), (0.7, 0.5), (0.75, 0.5), (0.8, 0.5), (0.8, 0.7))
 
@@ -131,10 +145,35 @@ def _line(engine: str, read: dict[str, Any]) -> str:
     )
 
 
+def wildreceipt_photos(repo: Path, count: int, crop: bool) -> list[tuple[str, str, Image.Image, str]]:
+    """``count`` photos of WildReceipt's test split, evenly over its list, each with its boxes'
+    texts as the transcription (a photo whose file the mirror lacks is skipped)."""
+    listed = _git(repo, "show", f"{WILDRECEIPT_COMMIT}:wildreceipt/test.txt").decode("utf-8").splitlines()
+    entries = [json.loads(line) for line in listed if line.strip()]
+    out = []
+    for entry in entries[:: max(len(entries) // count, 1)][:count]:
+        path = f"{WILDRECEIPT_COMMIT}:wildreceipt/{entry['file_name']}"
+        try:
+            raw = _git(repo, "show", path)
+        except subprocess.CalledProcessError:
+            continue
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert("RGB")
+        if crop:
+            image = Image.fromarray(crop_document(np.asarray(image)).image)
+        truth = "\n".join(box["text"] for box in entry["annotations"] if box["text"].strip())
+        out.append(("wildreceipt", Path(entry["file_name"]).stem[:9], image, truth))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sroie", type=Path, required=True, help="a clone of zzzDavid/ICDAR-2019-SROIE")
     parser.add_argument("-n", type=int, default=20, help="receipts to read")
+    parser.add_argument("--wildreceipt", type=Path, help="a mirror of jenashauryasikt/SD_internship")
+    parser.add_argument("-m", type=int, default=60, help="WildReceipt photos to read")
+    parser.add_argument(
+        "--crop", action="store_true", help="cut the page out of each WildReceipt photo first"
+    )
     parser.add_argument("--photos", type=int, default=0, help="generated phone photos to read too")
     parser.add_argument("--json", help="also write every figure to this file")
     args = parser.parse_args()
@@ -143,16 +182,18 @@ def main() -> None:
         for line in _git(args.sroie, "ls-tree", "--name-only", f"{COMMIT}:data/img/").decode().split()
         if line.endswith(".jpg")
     )
-    chosen = names[:: max(len(names) // args.n, 1)][: args.n]
+    chosen = names[:: max(len(names) // args.n, 1)][: args.n] if args.n else []
     tesseract, paddle = TesseractEngine(), PaddleEngine()
     tesseract.load("latin")
     paddle.load()
     pages: list[tuple[str, str, Image.Image, str]] = []  # (set, name, image, transcription)
     for name in chosen:
-        image = Image.open(io.BytesIO(_git(args.sroie, "show", f"{COMMIT}:data/img/{name}.jpg")))
+        scan = Image.open(io.BytesIO(_git(args.sroie, "show", f"{COMMIT}:data/img/{name}.jpg")))
         box = _git(args.sroie, "show", f"{COMMIT}:data/box/{name}.csv").decode("utf-8", "replace")
         truth = "\n".join(line.split(",", 8)[-1] for line in box.splitlines() if line.count(",") >= 8)
-        pages.append(("sroie", name, image.convert("RGB"), truth))
+        pages.append(("sroie", name, scan.convert("RGB"), truth))
+    if args.wildreceipt:
+        pages += wildreceipt_photos(args.wildreceipt, args.m, args.crop)
     rng = random.Random(7)
     for i in range(args.photos):
         lines = document_lines(DOCUMENT_KINDS[i % len(DOCUMENT_KINDS)], rng)
@@ -161,7 +202,7 @@ def main() -> None:
     rows = []
     for kind, name, image, truth in pages:
         image.thumbnail((MAX_OCR_SIDE, MAX_OCR_SIDE), Image.Resampling.LANCZOS)  # as the service does
-        row = {
+        row: dict[str, Any] = {
             "set": kind,
             "page": name,
             "tesseract": _read(tesseract, image, truth),
@@ -172,7 +213,10 @@ def main() -> None:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for kind in sorted({row["set"] for row in rows}):
         subset = [row for row in rows if row["set"] == kind]
-        what = "SROIE receipts, real scans" if kind == "sroie" else "generated photos"
+        what = {
+            "sroie": "SROIE receipts, real scans",
+            "wildreceipt": f"WildReceipt, real phone photos{', cropped' if args.crop else ''}",
+        }.get(kind, "generated photos")
         print(f"\n{len(subset)} pages: {what}")
         print(
             f"{'reading':34} {'word recall':>11} {'words found':>11} {'numbers found':>13}"
