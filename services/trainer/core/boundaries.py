@@ -23,8 +23,10 @@ from docroute.classifier.boundary import (
     HEAD_CHARS,
     PAGE_TFIDF,
     BoundaryModel,
+    LongParts,
     PageModels,
     length_shares,
+    length_survival,
     pair_features,
     segment,
     short_part_penalties,
@@ -89,6 +91,8 @@ def _train_boundary_model(
     samples = [[t for t in p[:MAX_PAGES_PER_SAMPLE] if has_text(t)] for p in pages]
     keep = [i for i, p in enumerate(samples) if p]
     samples, labels = [samples[i] for i in keep], [labels[i] for i in keep]
+    # Whole lengths (pages with text), of which a sample teaches only its first pages.
+    whole = [sum(has_text(t) for t in pages[i]) for i in keep]
     if len(samples) < 4 or sum(len(p) > 1 for p in samples) < 2:
         return None
     folds = _folds(labels, min(MAX_FOLDS, len(samples) // 2), seed)
@@ -101,11 +105,13 @@ def _train_boundary_model(
     features: list[F64] = []
     truth: list[npt.NDArray[np.bool_]] = []
     penalties: list[dict[tuple[int, int], float]] = []
+    long_parts: list[LongParts] = []
     for fold in range(max(folds) + 1):
         train = [i for i, f in enumerate(folds) if f != fold]
         page_models = fit_page_models([samples[i] for i in train], [labels[i] for i in train], counts)
         page_rows = counts.row_maker(page_models.tfidf)
         lengths, shortest = _part_priors([samples[i] for i in train], [labels[i] for i in train], page_models)
+        survival = length_survival([whole[i] for i in train], [labels[i] for i in train], page_models.labels)
         for _, stack in (s for s in stacks if s[0] == fold):
             texts, starts = _stack_pages(samples, stack)
             # The rows `PageModels.rows` gives, from the pages' counts: no page is analysed again.
@@ -117,6 +123,7 @@ def _train_boundary_model(
             truth.append(starts[1:])
             amounts = [text_amount(t) for t in texts]
             penalties.append(short_part_penalties(classes, [True] * len(texts), lengths, amounts, shortest))
+            long_parts.append(LongParts(classes, [True] * len(texts), survival))
     # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks,
     # divided as the model divides a stack (`segment`).
     found: list[npt.NDArray[np.bool_]] = []
@@ -127,7 +134,8 @@ def _train_boundary_model(
             np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others]), seed
         )
         for n in mine:
-            begun = segment(combiner.logits(features[n]), [True] * (len(truth[n]) + 1), penalties[n])
+            gains, text = combiner.logits(features[n]), [True] * (len(truth[n]) + 1)
+            begun = segment(gains, text, penalties[n], long_parts[n])
             found.append(np.isin(np.arange(1, len(truth[n]) + 1), begun))
     order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
     report = _report([truth[n] for n in order], found)
@@ -140,6 +148,7 @@ def _train_boundary_model(
         bias=combiner.bias,
         lengths=lengths,
         shortest=shortest,
+        survival=length_survival(whole, labels, pages_model.labels),
         trees=combiner.trees,
     )
     return model, report

@@ -14,7 +14,9 @@ from docroute.classifier.boundary import (
     COVER_COST,
     SHORT_PARTS,
     BoundaryModel,
+    LongParts,
     length_shares,
+    length_survival,
     segment,
     short_part_penalties,
     text_amount,
@@ -82,8 +84,15 @@ def test_a_part_with_less_text_than_the_shortest_sample_stays_with_its_document(
     lengths = np.array(
         [[0.96, 0.02, 0.02] if k == "invoice" else [0.01, 0.01, 0.98] for k in model.pages.labels]
     )
+    # Without the long parts' rule: the payslip and its tail are four pages, longer than every
+    # payslip sample, which that rule weighs against (the test below).
     unsure = replace(
-        model, trees=None, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)), lengths=lengths
+        model,
+        trees=None,
+        weights=np.zeros_like(model.weights),
+        bias=float(np.log(1.5)),
+        lengths=lengths,
+        survival=None,
     )
     assert unsure.starts(texts) == [0, 1]
     assert replace(unsure, shortest=None).starts(texts) == [0, 1, 4]
@@ -142,13 +151,64 @@ def test_the_division_is_the_best_of_all_divisions() -> None:
 
 
 def _score(
-    starts: list[int], gains: np.ndarray, penalties: dict[tuple[int, int], float], pages: int
+    starts: list[int],
+    gains: np.ndarray,
+    penalties: dict[tuple[int, int], float],
+    pages: int,
+    long_parts: LongParts | None = None,
 ) -> float:
-    """A division's score: its starts' gains and its parts' penalties."""
+    """A division's score: its starts' gains and its parts' penalties, short and long."""
     ends = [*starts[1:], pages]
     return float(sum(gains[s - 1] for s in starts[1:])) + sum(
-        penalties.get((s, e), 0.0) for s, e in zip(starts, ends, strict=True)
+        penalties.get((s, e), 0.0) + (float(long_parts.costs(e)[s]) if long_parts else 0.0)
+        for s, e in zip(starts, ends, strict=True)
     )
+
+
+def test_the_division_is_the_best_of_all_divisions_also_weighing_long_parts() -> None:
+    rng = np.random.default_rng(8)
+    for _ in range(150):
+        pages = int(rng.integers(1, 10))
+        gains = rng.normal(-0.5, 2, pages - 1)
+        text = (rng.random(pages) > 0.2).tolist()
+        classes = rng.dirichlet(np.ones(3), pages)
+        penalties = short_part_penalties(classes, text, rng.dirichlet(np.ones(SHORT_PARTS + 1), 3))
+        lengths = rng.integers(1, 6, 12).tolist()
+        survival = length_survival(lengths, [str(n % 3) for n in range(12)], ["0", "1", "2"])
+        long_parts = LongParts(classes, text, survival)
+
+        found = segment(gains, text, penalties, long_parts)
+        assert found[0] == 0 and all(text[s] for s in found[1:])
+        candidates = [page for page in range(1, pages) if text[page]]
+        best = max(
+            _score([0, *chosen], gains, penalties, pages, long_parts)
+            for size in range(len(candidates) + 1)
+            for chosen in itertools.combinations(candidates, size)
+        )
+        assert _score(found, gains, penalties, pages, long_parts) == pytest.approx(best)
+
+
+def test_the_samples_whole_lengths_are_kept_per_class_as_the_share_at_least_that_long() -> None:
+    survival = length_survival([1, 3, 3, 2], ["a", "a", "a", "b"], ["a", "b"])
+    # Add-one smoothed over (samples + 2): a length no sample reaches keeps 1 / (samples + 2).
+    assert np.allclose(survival, [[4 / 5, 3 / 5, 3 / 5, 1 / 5], [2 / 3, 2 / 3, 1 / 3, 1 / 3]])
+
+
+def test_a_part_longer_than_every_sample_of_its_class_is_divided_at_its_likeliest_start() -> None:
+    # Twenty papers of 8-12 pages; a stack of 20 pages of one class whose cues all say "goes on",
+    # page 11 least firmly (a title page read weakly: log-odds -1).
+    survival = length_survival(list(range(8, 13)) * 4, ["paper"] * 20, ["paper"])
+    gains = np.full(19, -4.0)
+    gains[10 - 1] = -1.0
+    text = [True] * 20
+    classes = np.ones((20, 1))
+    assert segment(gains, text, {}) == [0]
+    assert segment(gains, text, {}, LongParts(classes, text, survival)) == [0, 10]
+    # Ten pages are as long as most samples: no cost, whatever the cues.
+    assert LongParts(classes, text, survival).costs(10)[0] == 0.0
+    # A firmer "goes on" outweighs the length (20 pages cost 4 x log((1 / 22) / 0.1) = -3.15).
+    gains[10 - 1] = -3.5
+    assert segment(gains, text, {}, LongParts(classes, text, survival)) == [0]
 
 
 def test_the_samples_lengths_round_trip_and_a_model_stored_without_them_loads(model: BoundaryModel) -> None:
@@ -156,7 +216,9 @@ def test_the_samples_lengths_round_trip_and_a_model_stored_without_them_loads(mo
     assert again.lengths is not None and model.lengths is not None
     assert np.allclose(again.lengths, model.lengths)
     assert again.shortest == model.shortest
-    before = BoundaryModel.load(replace(model, lengths=None, shortest=None).save())
-    assert before.lengths is None and before.shortest is None
+    assert again.survival is not None and model.survival is not None
+    assert np.allclose(again.survival, model.survival)
+    before = BoundaryModel.load(replace(model, lengths=None, shortest=None, survival=None).save())
+    assert before.lengths is None and before.shortest is None and before.survival is None
     texts = _pages("payslip", 3, random.Random(2)) + _pages("invoice", 1, random.Random(3))
     assert np.allclose(before.start_probabilities(texts), model.start_probabilities(texts))
