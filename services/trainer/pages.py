@@ -35,6 +35,8 @@ class SamplePages:
     def __init__(self, store: BlobStore) -> None:
         self._store = store
         self._pages: dict[str, list[str]] = {}
+        # Each sample's whole length in pages with text, of which `_pages` keeps the first ones.
+        self._lengths: dict[str, int] = {}
         self.counts = PageCounts()
 
     def keep(self, ocr_ref: str, document: OcrDocument | None = None) -> None:
@@ -45,12 +47,22 @@ class SamplePages:
     def forget(self, ocr_ref: str) -> None:
         """A sample removed or changed: its pages leave memory."""
         self.counts.forget_pages(self._pages.pop(ocr_ref, []))
+        self._lengths.pop(ocr_ref, None)
 
     def pages(self, ocr_ref: str, document: OcrDocument | None = None) -> list[str]:
         if ocr_ref not in self._pages:
             result = document or OcrDocument.from_json(self._store.get(ocr_ref))
             self._pages[ocr_ref] = [page.text for page in result.pages[:MAX_PAGES_PER_SAMPLE]]
+            # Pages beyond those OCR read (the page cap) are counted as pages with text.
+            unread = max(result.page_count - len(result.pages), 0)
+            self._lengths[ocr_ref] = sum(has_text(page.text) for page in result.pages) + unread
         return self._pages[ocr_ref]
+
+    def whole_length(self, ocr_ref: str) -> int:
+        """The sample's pages with text, all of them (the long parts' rule weighs a part against
+        these), where `pages` keeps the first MAX_PAGES_PER_SAMPLE."""
+        self.pages(ocr_ref)
+        return self._lengths[ocr_ref]
 
     def text_page_counts(self, ocr_refs: Sequence[str]) -> list[int]:
         """Each sample's pages with text, as the boundary model reads them (up to its cap)."""
@@ -71,7 +83,10 @@ class SamplePages:
             )
             chosen = list(range(len(ocr_refs)))
         trained = train_boundary_model(
-            [self.pages(ocr_refs[i]) for i in chosen], [labels[i] for i in chosen], counts=self.counts
+            [self.pages(ocr_refs[i]) for i in chosen],
+            [labels[i] for i in chosen],
+            counts=self.counts,
+            lengths=[self.whole_length(ocr_refs[i]) for i in chosen],
         )
         if trained is None:
             logger.info("no boundary model: fewer than two samples with several pages of text")
@@ -88,6 +103,9 @@ class SamplePages:
         documents, guessed = learnt_documents([self.pages(ref) for ref in ocr_refs], labels, stacks)
         keys = [f"corrected/{n}" for n in range(len(documents))]
         self._pages.update(zip(keys, documents, strict=True))
+        self._lengths.update(
+            (key, sum(map(has_text, texts))) for key, texts in zip(keys, documents, strict=True)
+        )
         logger.info("%d documents of %d corrected stacks learnt from", len(documents), len(corrected))
         return [*ocr_refs, *keys], [*labels, *guessed]
 

@@ -76,23 +76,31 @@ def train_boundary_model(
     *,
     seed: int = 0,
     counts: PageCounts | None = None,
+    lengths: Sequence[int] | None = None,
 ) -> tuple[BoundaryModel, BoundaryReport] | None:
     """The boundary model of samples given as their pages' texts, and its out-of-fold report;
     None when the samples cannot teach one (fewer than two samples with two pages of text, or
-    fewer than four samples). `counts`: the pages' term counts kept from their arrival."""
+    fewer than four samples). `counts`: the pages' term counts kept from their arrival;
+    `lengths`: each sample's whole length in pages with text where `pages` holds only its first
+    pages (else counted in `pages`)."""
     # Small matrices: extra BLAS threads only spin (on 2 busy cores they made this 3.5x the CPU).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _train_boundary_model(pages, labels, seed, counts or PageCounts())
+        whole = lengths if lengths is not None else [sum(map(has_text, p)) for p in pages]
+        return _train_boundary_model(pages, labels, seed, counts or PageCounts(), whole)
 
 
 def _train_boundary_model(
-    pages: Sequence[Sequence[str]], labels: Sequence[str], seed: int, counts: PageCounts
+    pages: Sequence[Sequence[str]],
+    labels: Sequence[str],
+    seed: int,
+    counts: PageCounts,
+    whole_lengths: Sequence[int],
 ) -> tuple[BoundaryModel, BoundaryReport] | None:
     samples = [[t for t in p[:MAX_PAGES_PER_SAMPLE] if has_text(t)] for p in pages]
     keep = [i for i, p in enumerate(samples) if p]
     samples, labels = [samples[i] for i in keep], [labels[i] for i in keep]
     # Whole lengths (pages with text), of which a sample teaches only its first pages.
-    whole = [sum(has_text(t) for t in pages[i]) for i in keep]
+    whole = [whole_lengths[i] for i in keep]
     if len(samples) < 4 or sum(len(p) > 1 for p in samples) < 2:
         return None
     folds = _folds(labels, min(MAX_FOLDS, len(samples) // 2), seed)

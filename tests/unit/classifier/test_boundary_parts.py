@@ -222,3 +222,18 @@ def test_the_samples_lengths_round_trip_and_a_model_stored_without_them_loads(mo
     assert before.lengths is None and before.shortest is None and before.survival is None
     texts = _pages("payslip", 3, random.Random(2)) + _pages("invoice", 1, random.Random(3))
     assert np.allclose(before.start_probabilities(texts), model.start_probabilities(texts))
+
+
+def test_the_samples_whole_lengths_count_where_their_pages_are_cut_short() -> None:
+    rng = random.Random(23)
+    kinds = ["invoice", "payslip"] * 6
+    pages = [_pages(k, 1 if k == "invoice" else 3, rng) for k in kinds]
+    counted = train_boundary_model(pages, kinds)
+    told = train_boundary_model(pages, kinds, lengths=[1 if k == "invoice" else 40 for k in kinds])
+    assert counted is not None and told is not None
+    assert counted[0].survival is not None and told[0].survival is not None
+    payslip = told[0].pages.labels.index("payslip")
+    # Three pages read, forty long: a part of 30 pages is as long as every payslip sample.
+    assert told[0].survival.shape[1] == 41
+    assert told[0].survival[payslip, 30 - 1] == pytest.approx(7 / 8)
+    assert counted[0].survival[payslip, -1] == pytest.approx(1 / 8)
