@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.ocr_real_scans import distance
 from docroute.languages import LATIN_LANGUAGES
 from docroute.ocr_result import words_to_text
 from services.ocr.adapters import TESSDATA, TESSERACT_LANGUAGES, TesseractEngine
@@ -58,15 +59,4 @@ def test_a_scanned_page_is_read_with_its_own_letters(tesseract: TesseractEngine,
     wanted = _letters_outside_ascii(expected)
     missing = wanted - _letters_outside_ascii(read)
     assert missing.total() <= wanted.total() // 10, (missing, read)
-    assert _distance(expected, read) <= 0.03 * len(expected), read
-
-
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
+    assert distance(expected, read) <= 0.03 * len(expected), read
