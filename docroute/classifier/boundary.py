@@ -553,12 +553,12 @@ def segment(
     pages = len(has_page_text)
     text = np.asarray(has_page_text, dtype=bool)
     gain = np.concatenate([[0.0], np.where(text[1:], gains, -np.inf)])
-    counted = np.concatenate([[0], np.cumsum(text)])  # pages with text before each page
     best = np.full(pages + 1, -np.inf)
     best[0] = 0.0
     back = np.zeros(pages + 1, dtype=np.int64)
     if long_parts is not None:
         return _segment_every_part(best, back, gain, penalties, long_parts)
+    counted = np.concatenate([[0], np.cumsum(text)])  # pages with text before each page
     # Parts of more than SHORT_PARTS pages with text cost nothing: the best way to have begun one
     # at any page far enough back, kept as `end` moves on.
     free_best, free_at, free_until = -np.inf, 0, 0
@@ -573,11 +573,7 @@ def segment(
             opened = best[first] + gain[first] + penalties.get((first, end), 0.0)
             if opened > best[end]:
                 best[end], back[end] = opened, first
-    starts, end = [], pages
-    while end > 0:
-        end = int(back[end])
-        starts.append(end)
-    return sorted(starts)
+    return _starts(back)
 
 
 def _segment_every_part(
@@ -598,7 +594,13 @@ def _segment_every_part(
             opened[first] += cost
         back[end] = int(np.argmax(opened))
         best[end] = opened[back[end]]
-    starts, end = [], len(best) - 1
+    return _starts(back)
+
+
+def _starts(back: npt.NDArray[np.int64]) -> list[int]:
+    """The pages that begin a part, traced back from the last page (`back[end]`: where the best
+    part ending there begins)."""
+    starts, end = [], len(back) - 1
     while end > 0:
         end = int(back[end])
         starts.append(end)
