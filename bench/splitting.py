@@ -39,6 +39,12 @@ kind, as a workflow's samples). Pages are read as OCR reads a digital PDF: the t
 Tesseract where a page has none or its layer is mojibake; a document whose first page has no
 text layer (a scan) is left out of the auto row. Its
 extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
+Below each auto row, what the router does with the parts at a workflow's default threshold
+(0.8): a part whose boundary confidence (`boundary_confidences`, as OCR sends it) is lower goes to
+review, the others are routed. It prints the share of stacks with no wrong part routed (a part
+whose pages are not exactly one document's, sent on as if right), the share split exactly with no
+part held, the share of parts held, and how often a part is right against how sure the model was
+(`reliability`: per bin of confidence, and the expected calibration error).
 ``--whole-docs``: the stacks hold only held-out PDFs of at most ``--max-doc-pages`` pages, each
 whole (by default a longer PDF's first pages are one of its documents, which ends on a page that
 goes on: "3 of 12", mid-sentence); the training documents are the same.
@@ -61,6 +67,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import os
 import random
@@ -71,6 +78,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +101,10 @@ from services.ocr.core.legibility import garbled_reason
 from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.splitting import (
     Separator,
+    boundary_confidences,
     cover_backs,
     find_separator,
+    parts_from_starts,
     plan_parts,
     separators_in_use,
 )
@@ -416,13 +426,15 @@ if trained is None:
 train_cpu = time.process_time() - started
 model, report = trained
 model.starts(job["stacks"][0])  # warm up
-found, cpu = [], 0.0
+found, probabilities, cpu = [], [], 0.0
 for texts in job["stacks"]:
     begun = time.process_time()
-    starts = model.starts(texts)
+    starts, chances = model.divide(texts)
     cpu += time.process_time() - begun
     found.append(sorted(set(starts) - {0}))
-print(json.dumps({"found": found, "cpu": cpu, "train_cpu": train_cpu, "report": report.to_dict()}))
+    probabilities.append([round(float(p), 4) for p in chances])
+answer = {"found": found, "probabilities": probabilities, "cpu": cpu, "train_cpu": train_cpu}
+print(json.dumps({**answer, "report": report.to_dict()}))
 """
 
 
@@ -544,27 +556,106 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
     return cpu_per_page
 
 
+# A workflow's threshold by default (services/api/workflows/schemas.py): a part whose boundaries
+# the model is less sure of goes to review with its stack instead of being routed.
+REVIEW_THRESHOLD = 0.8
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What the router does with one stack's parts at a threshold: how many parts it holds for
+    review (boundary in doubt), and how many it routes though their pages are not one document's
+    (a wrong part sent on as if it were right)."""
+
+    parts: int
+    in_review: int
+    wrong_routed: int
+    # Each part's boundary confidence and whether its pages are exactly one document's
+    sure: tuple[tuple[float, bool], ...] = ()
+
+
+def routing(
+    true: set[int], found: set[int], probabilities: Sequence[float], threshold: float = REVIEW_THRESHOLD
+) -> Routing:
+    """The stack's parts as the model divided it (pages starting at ``found``; the probability
+    that each page but the first begins a document), against its documents (``true`` starts)."""
+    pages = len(probabilities) + 1
+    documents = set(parts_from_starts(pages, true))
+    parts = parts_from_starts(pages, found)
+    sure = boundary_confidences(parts, probabilities)
+    held = [confidence < threshold for confidence in sure]
+    wrong = [part not in documents and not hold for part, hold in zip(parts, held, strict=True)]
+    right = tuple((confidence, part in documents) for part, confidence in zip(parts, sure, strict=True))
+    return Routing(len(parts), sum(held), sum(wrong), right)
+
+
+# Bins of a part's boundary confidence for the reliability table (`reliability`).
+CONFIDENCE_BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0)
+
+
+def reliability(parts: Sequence[tuple[float, bool]]) -> str:
+    """How often a part is right (exactly one document's pages) against how sure the model was,
+    per bin of CONFIDENCE_BINS, and the expected calibration error over the bins."""
+    cells, gap = [], 0.0
+    for low, high in itertools.pairwise(CONFIDENCE_BINS):
+        inside = [(c, r) for c, r in parts if low <= c < high or (high == 1.0 and c == 1.0)]
+        if inside:
+            mean, right = np.mean([c for c, _ in inside]), np.mean([r for _, r in inside])
+            gap += len(inside) * abs(mean - right)
+            cells.append(f"[{low}, {high}) {len(inside)} parts, sure {mean:.3f}, right {right:.3f}")
+    return "; ".join(cells) + f"; ECE {gap / max(len(parts), 1):.3f}"
+
+
+# Thresholds a workflow may set, for the trade-off between parts held and wrong parts routed.
+TRADE_OFF_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def trade_off(stacks: Sequence[Sequence[tuple[float, bool]]], threshold: float) -> str:
+    """At ``threshold``, over stacks of parts (boundary confidence, right): the share of stacks
+    with no wrong part routed, the share of parts held for review, and the share of the routed
+    parts that are wrong."""
+    parts = [part for stack in stacks for part in stack]
+    routed = [right for confidence, right in parts if confidence >= threshold]
+    safe = sum(all(right or confidence < threshold for confidence, right in stack) for stack in stacks)
+    return (
+        f"{threshold}: no wrong part routed {safe / max(len(stacks), 1):.2f}, parts held"
+        f" {1 - len(routed) / max(len(parts), 1):.2f}, wrong among routed"
+        f" {1 - sum(routed) / max(len(routed), 1):.3f}"
+    )
+
+
 def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) -> float:
     """Print one model's row over ``jobs`` (with ``errors``, each wrong gap and a census of them
     first); its CPU seconds per page."""
     tp = fp = fn = exact = pages = stacks = 0
+    safe = exact_routed = parts = in_review = 0
+    sure: list[tuple[float, bool]] = []
+    stack_parts: list[tuple[tuple[float, bool], ...]] = []
     cpu = train_cpu = 0.0
-    per_seed, reports = [], []
+    per_seed, safe_per_seed, reports = [], [], []
     census: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
     for draw, (job, truth, _, _, chosen) in enumerate(jobs):
         answer = split_with(tree, job)
-        seed_exact = 0
-        for number, (true, found) in enumerate(zip(truth, (set(f) for f in answer["found"]), strict=True)):
+        seed_exact = seed_safe = 0
+        found_sets = [set(f) for f in answer["found"]]
+        for number, (true, found) in enumerate(zip(truth, found_sets, strict=True)):
             tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
             seed_exact += found == true
+            routed = routing(true, found, answer["probabilities"][number])
+            seed_safe += routed.wrong_routed == 0
+            exact_routed += found == true and routed.in_review == 0
+            parts, in_review = parts + routed.parts, in_review + routed.in_review
+            sure.extend(routed.sure)
+            stack_parts.append(routed.sure)
             if errors and found != true:
                 wrong = print_errors(
                     f"{label} draw {draw} stack {number}", job["stacks"][number], chosen[number], true, found
                 )
                 census.update(what for what, _ in wrong)
                 gaps.update(gap for _, gap in wrong)
-        exact, stacks = exact + seed_exact, stacks + len(truth)
+        exact, stacks, safe = exact + seed_exact, stacks + len(truth), safe + seed_safe
+        safe_per_seed.append(seed_safe / len(truth))
         pages += sum(len(t) for t in job["stacks"])
         cpu, train_cpu = cpu + answer["cpu"], train_cpu + answer["train_cpu"]
         per_seed.append(seed_exact / len(truth))
@@ -580,6 +671,14 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
         f" training {train_cpu / len(jobs):.1f} CPU-s; own out-of-fold exact"
         f" {' '.join(str(r['exact']) for r in reports)}"
     )
+    print(
+        f"{'':18} at the threshold {REVIEW_THRESHOLD}: stacks with no wrong part routed"
+        f" {safe / stacks:.2f} (split exactly with no part in review {exact_routed / stacks:.2f});"
+        f" parts held for review {in_review / max(parts, 1):.2f}; per seed no wrong part routed"
+        f" {' '.join(f'{e:.2f}' for e in safe_per_seed)}"
+    )
+    print(f"{'':18} parts right by boundary confidence: {reliability(sure)}")
+    print(f"{'':18} at a threshold " + "; ".join(trade_off(stack_parts, t) for t in TRADE_OFF_THRESHOLDS))
     return cpu / pages
 
 

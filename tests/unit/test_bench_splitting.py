@@ -1,0 +1,56 @@
+"""bench/splitting.py's account of what the router does with the parts `auto` makes: a part whose
+boundaries the model doubts is held for review, a wrong part it is sure of is routed."""
+
+from __future__ import annotations
+
+from bench.splitting import Routing, reliability, routing, trade_off
+
+
+def _counts(routed: Routing) -> tuple[int, int, int]:
+    return routed.parts, routed.in_review, routed.wrong_routed
+
+
+def test_parts_split_right_and_surely_are_routed() -> None:
+    # Two documents, pages 0-2 and 3-4, found where they begin.
+    routed = routing({3}, {3}, [0.01, 0.02, 0.99, 0.01])
+    assert _counts(routed) == (2, 0, 0)
+    assert routed.sure == ((0.98, True), (0.99, True))
+
+
+def test_a_missed_start_the_model_doubts_holds_the_joined_part_for_review() -> None:
+    routed = routing({3}, set(), [0.01, 0.02, 0.4, 0.01])
+    assert _counts(routed) == (1, 1, 0)
+    assert routed.sure == ((0.6, False),)
+
+
+def test_a_missed_start_the_model_is_sure_of_is_a_wrong_part_routed() -> None:
+    assert _counts(routing({3}, set(), [0.01, 0.02, 0.05, 0.01])) == (1, 0, 1)
+
+
+def test_a_split_inside_a_document_counts_each_wrong_part_the_threshold_lets_through() -> None:
+    # One document of five pages split at page 2: 0.9 sure there, 0.15 at page 3.
+    assert _counts(routing(set(), {2}, [0.01, 0.9, 0.15, 0.01])) == (2, 0, 2)
+    # At 0.7 the model doubts the split: both parts are held, none routed.
+    assert _counts(routing(set(), {2}, [0.01, 0.7, 0.15, 0.01])) == (2, 2, 0)
+    # A right part beside a doubtful boundary is held too (a part's end is the next one's start).
+    assert _counts(routing({2}, {2}, [0.01, 0.7, 0.01, 0.01])) == (2, 2, 0)
+
+
+def test_reliability_sets_how_often_parts_are_right_against_how_sure_the_model_was() -> None:
+    parts = [(0.97, True)] * 9 + [(0.97, False)] + [(0.6, True), (0.6, False)]
+    table = reliability(parts)
+    assert "[0.95, 0.99) 10 parts, sure 0.970, right 0.900" in table
+    assert "[0.5, 0.8) 2 parts, sure 0.600, right 0.500" in table
+    # |0.97 - 0.9| over 10 parts and |0.6 - 0.5| over 2, of 12
+    assert table.endswith(f"ECE {(10 * 0.07 + 2 * 0.1) / 12:.3f}")
+
+
+def test_the_trade_off_counts_stacks_held_parts_and_wrong_parts_routed_at_a_threshold() -> None:
+    stacks = [
+        ((0.99, True), (0.99, True)),
+        ((0.85, False), (0.99, True)),  # a wrong part at 0.85: routed at 0.8, held at 0.9
+        ((0.6, False),),
+    ]
+    at_08 = "0.8: no wrong part routed 0.67, parts held 0.20, wrong among routed 0.250"
+    at_09 = "0.9: no wrong part routed 1.00, parts held 0.40, wrong among routed 0.000"
+    assert (trade_off(stacks, 0.8), trade_off(stacks, 0.9)) == (at_08, at_09)
