@@ -40,7 +40,7 @@ Tesseract where a page has none or its layer is mojibake; a document whose first
 text layer (a scan) is left out of the auto row. Its
 extra time per page: the boundary model's CPU per page against Tesseract's and the text layer's.
 Below each auto row, what the router does with the parts at a workflow's default threshold
-(0.8): a part whose boundary confidence (`boundary_confidences`, as OCR sends it) is lower goes to
+(0.8): a part whose boundary confidence (`BoundaryModel.division`, as OCR sends it) is lower goes to
 review, the others are routed. It prints the share of stacks with no wrong part routed (a part
 whose pages are not exactly one document's, sent on as if right), the share split exactly with no
 part held, the share of parts held, and how often a part is right against how sure the model was
@@ -101,7 +101,6 @@ from services.ocr.core.legibility import garbled_reason
 from services.ocr.core.pdf import PdfFile, has_text_layer
 from services.ocr.core.splitting import (
     Separator,
-    boundary_confidences,
     cover_backs,
     find_separator,
     parts_from_starts,
@@ -426,14 +425,20 @@ if trained is None:
 train_cpu = time.process_time() - started
 model, report = trained
 model.starts(job["stacks"][0])  # warm up
-found, probabilities, cpu = [], [], 0.0
+found, confidences, cpu = [], [], 0.0
 for texts in job["stacks"]:
     begun = time.process_time()
-    starts, chances = model.divide(texts)
+    if hasattr(model, "division"):
+        division = model.division(texts)
+        starts, sure = division.starts, division.confidences
+    else:  # a rev before 2026-12-05: the lowest of the part's gap probabilities
+        from services.ocr.core.splitting import boundary_confidences, parts_from_starts
+        starts, chances = model.divide(texts)
+        sure = boundary_confidences(parts_from_starts(len(texts), starts), chances.tolist())
     cpu += time.process_time() - begun
     found.append(sorted(set(starts) - {0}))
-    probabilities.append([round(float(p), 4) for p in chances])
-answer = {"found": found, "probabilities": probabilities, "cpu": cpu, "train_cpu": train_cpu}
+    confidences.append(sure)
+answer = {"found": found, "confidences": confidences, "cpu": cpu, "train_cpu": train_cpu}
 print(json.dumps({**answer, "report": report.to_dict()}))
 """
 
@@ -575,14 +580,17 @@ class Routing:
 
 
 def routing(
-    true: set[int], found: set[int], probabilities: Sequence[float], threshold: float = REVIEW_THRESHOLD
+    true: set[int],
+    found: set[int],
+    pages: int,
+    confidences: Sequence[float],
+    threshold: float = REVIEW_THRESHOLD,
 ) -> Routing:
-    """The stack's parts as the model divided it (pages starting at ``found``; the probability
-    that each page but the first begins a document), against its documents (``true`` starts)."""
-    pages = len(probabilities) + 1
+    """The parts of a stack of ``pages`` as the model divided it (pages starting at ``found``,
+    each part's boundary confidence), against its documents (``true`` starts)."""
     documents = set(parts_from_starts(pages, true))
     parts = parts_from_starts(pages, found)
-    sure = boundary_confidences(parts, probabilities)
+    sure = list(confidences)
     held = [confidence < threshold for confidence in sure]
     wrong = [part not in documents and not hold for part, hold in zip(parts, held, strict=True)]
     right = tuple((confidence, part in documents) for part, confidence in zip(parts, sure, strict=True))
@@ -642,7 +650,7 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
         for number, (true, found) in enumerate(zip(truth, found_sets, strict=True)):
             tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
             seed_exact += found == true
-            routed = routing(true, found, answer["probabilities"][number])
+            routed = routing(true, found, len(job["stacks"][number]), answer["confidences"][number])
             seed_safe += routed.wrong_routed == 0
             exact_routed += found == true and routed.in_review == 0
             parts, in_review = parts + routed.parts, in_review + routed.in_review

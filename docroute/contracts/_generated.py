@@ -197,7 +197,7 @@ class DocumentClassified(BaseModel):
     """
     boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     """
-    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the probability, over the stack's divisions as the model weighs them, that exactly these pages make one part (its first page begins a document, the page after its last begins the next one, no page inside it begins one, and a part of its length is as likely as the workflow's samples of its class make it). The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
     unknown_reason: Annotated[str | None, Field(max_length=500)] = None
     """
@@ -391,7 +391,7 @@ class DocumentReceived(BaseModel):
     """
     boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     """
-    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the probability, over the stack's divisions as the model weighs them, that exactly these pages make one part (its first page begins a document, the page after its last begins the next one, no page inside it begins one, and a part of its length is as likely as the workflow's samples of its class make it). The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
     division: Annotated[list[DivisionItem] | None, Field(max_length=1000)] = None
     """
@@ -465,7 +465,7 @@ class DocumentRouted(BaseModel):
     """
     boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     """
-    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. A part below the workflow's `threshold` was sent to review (boundary in doubt), whatever its class's confidence; one at or above it was routed by its class. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the probability, over the stack's divisions as the model weighs them, that exactly these pages make one part (its first page begins a document, the page after its last begins the next one, no page inside it begins one, and a part of its length is as likely as the workflow's samples of its class make it). A part below the workflow's `threshold` was sent to review (boundary in doubt), whatever its class's confidence; one at or above it was routed by its class. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
 
 
@@ -699,7 +699,7 @@ class DocumentTextExtracted(BaseModel):
     """
     boundary_confidence: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     """
-    How sure the boundary model of `splitting: auto` was of this part's boundaries: the lowest of the probability that its first page begins a document, that the page after its last begins the next one, and that each page inside it continues it (1 - its start probability); 1 for a stack's first page and last page. The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
+    How sure the boundary model of `splitting: auto` was of this part's boundaries: the probability, over the stack's divisions as the model weighs them, that exactly these pages make one part (its first page begins a document, the page after its last begins the next one, no page inside it begins one, and a part of its length is as likely as the workflow's samples of its class make it). The router sends a part below the workflow's `threshold` to review (boundary in doubt), whatever its class's confidence. Absent or null: not a part, or a part whose boundaries no model guessed (separator sheets, every page, a person's division).
     """
 
 

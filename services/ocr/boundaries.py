@@ -31,7 +31,7 @@ from docroute.contracts._generated import DocumentReceived
 from docroute.errors import BlobNotFoundError
 from docroute.model_versions import ModelVersions
 from docroute.ocr_result import OcrDocument, crop_key
-from services.ocr.core.splitting import PageRange, boundary_confidences, parts_from_starts
+from services.ocr.core.splitting import PageRange, parts_from_starts
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def auto_parts(
     as_of: datetime | None = None,
 ) -> tuple[list[PageRange], list[float] | None, Reading] | None:
     """The parts the boundary model finds in a stack, how sure it was of each part's boundaries
-    (services.ocr.core.splitting.boundary_confidences) and the stack's reading; None when the
+    (`docroute.classifier.boundary.part_probabilities`) and the stack's reading; None when the
     workflow's version has no boundary model (the stack is then read as one document).
 
     The first division of a stack is recorded (written only if absent) and a redelivered stack
@@ -114,10 +114,10 @@ def auto_parts(
     reading = read()
     texts = {page.index: page.text for page in reading[0].pages}
     # Pages past the page cap were not read: no text, so they stay with the part before them.
-    starts, probabilities = model.divide([texts.get(i, "") for i in range(doc.page_count)])
-    parts = parts_from_starts(doc.page_count, starts)
-    confidences: list[float] | None = boundary_confidences(parts, probabilities.tolist())
-    record = {"version": version, "starts": starts, "confidences": confidences}
+    division = model.division([texts.get(i, "") for i in range(doc.page_count)])
+    parts = parts_from_starts(doc.page_count, division.starts)
+    confidences: list[float] | None = division.confidences
+    record = {"version": version, "starts": division.starts, "confidences": confidences}
     key = split_key(str(doc.document_id))
     if not store.put_if_absent(key, json.dumps(record).encode(), content_type="application/json"):
         found = store.get_json(key)

@@ -26,7 +26,7 @@ from docroute.events import Outgoing
 from docroute.processes import ManagedProcess
 from services.ocr.boundaries import kept_key
 from services.ocr.core.pdf import PdfFile
-from services.ocr.core.splitting import PageRange, boundary_confidences, parts_from_starts
+from services.ocr.core.splitting import PageRange, parts_from_starts
 from services.trainer.adapters import TrainingStore
 from tests.factories.documents import document_lines
 from tests.factories.stacks import make_stack_pdf
@@ -312,10 +312,10 @@ def _stack_missing_a_boundary(model: BoundaryModel, threshold: float) -> tuple[b
         pages = [[first[:9], first[9:]], [second[:9], second[9:]], [third[:8], third[8:]]]
         data = make_stack_pdf(pages, separator="none")
         texts = _page_texts(data)
-        probabilities = model.start_probabilities(texts)
-        found = parts_from_starts(len(texts), model.starts(texts))
+        division = model.division(texts)
+        found = parts_from_starts(len(texts), division.starts)
         missed = found == [PageRange(0, 1), PageRange(2, len(texts) - 1)]
-        if missed and boundary_confidences(found, probabilities.tolist())[1] < threshold:
+        if missed and division.confidences[1] < threshold:
             return data, texts
     pytest.fail("no generated stack in which the boundary model misses a boundary, in doubt")
 

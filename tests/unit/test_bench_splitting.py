@@ -1,5 +1,5 @@
 """bench/splitting.py's account of what the router does with the parts `auto` makes: a part whose
-boundaries the model doubts is held for review, a wrong part it is sure of is routed."""
+boundary confidence is below the threshold is held for review, a wrong part above it is routed."""
 
 from __future__ import annotations
 
@@ -12,28 +12,29 @@ def _counts(routed: Routing) -> tuple[int, int, int]:
 
 def test_parts_split_right_and_surely_are_routed() -> None:
     # Two documents, pages 0-2 and 3-4, found where they begin.
-    routed = routing({3}, {3}, [0.01, 0.02, 0.99, 0.01])
+    routed = routing({3}, {3}, 5, [0.98, 0.99])
     assert _counts(routed) == (2, 0, 0)
     assert routed.sure == ((0.98, True), (0.99, True))
 
 
 def test_a_missed_start_the_model_doubts_holds_the_joined_part_for_review() -> None:
-    routed = routing({3}, set(), [0.01, 0.02, 0.4, 0.01])
+    routed = routing({3}, set(), 5, [0.6])
     assert _counts(routed) == (1, 1, 0)
     assert routed.sure == ((0.6, False),)
 
 
 def test_a_missed_start_the_model_is_sure_of_is_a_wrong_part_routed() -> None:
-    assert _counts(routing({3}, set(), [0.01, 0.02, 0.05, 0.01])) == (1, 0, 1)
+    assert _counts(routing({3}, set(), 5, [0.95])) == (1, 0, 1)
 
 
 def test_a_split_inside_a_document_counts_each_wrong_part_the_threshold_lets_through() -> None:
-    # One document of five pages split at page 2: 0.9 sure there, 0.15 at page 3.
-    assert _counts(routing(set(), {2}, [0.01, 0.9, 0.15, 0.01])) == (2, 0, 2)
-    # At 0.7 the model doubts the split: both parts are held, none routed.
-    assert _counts(routing(set(), {2}, [0.01, 0.7, 0.15, 0.01])) == (2, 2, 0)
-    # A right part beside a doubtful boundary is held too (a part's end is the next one's start).
-    assert _counts(routing({2}, {2}, [0.01, 0.7, 0.01, 0.01])) == (2, 2, 0)
+    # One document of five pages split at page 2, both parts sure: two wrong parts routed.
+    assert _counts(routing(set(), {2}, 5, [0.9, 0.85])) == (2, 0, 2)
+    # Both in doubt: held, none routed; one in doubt: the other is a wrong part routed.
+    assert _counts(routing(set(), {2}, 5, [0.7, 0.6])) == (2, 2, 0)
+    assert _counts(routing(set(), {2}, 5, [0.7, 0.9])) == (2, 1, 1)
+    # A right part in doubt is held all the same.
+    assert _counts(routing({2}, {2}, 5, [0.7, 0.95])) == (2, 1, 0)
 
 
 def test_reliability_sets_how_often_parts_are_right_against_how_sure_the_model_was() -> None:

@@ -335,17 +335,3 @@ def parts_from_starts(page_count: int, starts: Collection[int]) -> list[PageRang
         PageRange(first, (firsts[n + 1] if n + 1 < len(firsts) else page_count) - 1)
         for n, first in enumerate(firsts)
     ]
-
-
-def boundary_confidences(parts: Sequence[PageRange], start_probabilities: Sequence[float]) -> list[float]:
-    """How sure a boundary model was of each part's boundaries, given the probability that each
-    page but the first begins a document: the lowest of its first page's start probability, the
-    next part's first page's (the part's end) and each inner page's probability of continuing
-    it (1 - its start probability). A stack's first page and its end are certain (1)."""
-    begins = [1.0, *(float(p) for p in start_probabilities)]
-    found = []
-    for part in parts:
-        end = begins[part.last + 1] if part.last + 1 < len(begins) else 1.0
-        inside = [1.0 - begins[page] for page in range(part.first + 1, part.last + 1)]
-        found.append(round(min([begins[part.first], end, *inside]), 4))
-    return found

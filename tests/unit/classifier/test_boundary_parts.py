@@ -17,6 +17,8 @@ from docroute.classifier.boundary import (
     LongParts,
     length_shares,
     length_survival,
+    part_costs,
+    part_probabilities,
     segment,
     short_part_penalties,
     text_amount,
@@ -237,3 +239,77 @@ def test_the_samples_whole_lengths_count_where_their_pages_are_cut_short() -> No
     assert told[0].survival.shape[1] == 41
     assert told[0].survival[payslip, 30 - 1] == pytest.approx(7 / 8)
     assert counted[0].survival[payslip, -1] == pytest.approx(1 / 8)
+
+
+def test_without_part_costs_a_parts_probability_is_the_product_of_its_gaps() -> None:
+    gain = np.array([0.0, 1.0, -2.0])
+    begins = [1 / (1 + np.exp(-g)) for g in gain[1:]]
+    found = part_probabilities(gain, part_costs(3, {}), [(0, 1), (0, 2), (0, 3), (1, 3)])
+    expected = [
+        begins[0],
+        (1 - begins[0]) * begins[1],
+        (1 - begins[0]) * (1 - begins[1]),
+        begins[0] * (1 - begins[1]),
+    ]
+    assert found == pytest.approx(expected)
+
+
+def test_a_parts_probability_weighs_every_division_as_the_division_scores_it() -> None:
+    """The weights of the divisions that hold a part over all divisions' weights, each weighed
+    by the exponent of `_score` (starts' gains, short and long parts' costs), counted by hand."""
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        pages = int(rng.integers(1, 8))
+        gains = rng.normal(0.0, 2, pages - 1)
+        text = [True, *(rng.random(pages - 1) > 0.2).tolist()]
+        classes = rng.dirichlet(np.ones(3), pages)
+        penalties = short_part_penalties(classes, text, rng.dirichlet(np.ones(SHORT_PARTS + 1), 3))
+        lengths = rng.integers(1, 6, 12).tolist()
+        long_parts = LongParts(
+            classes, text, length_survival(lengths, [str(n % 3) for n in range(12)], ["0", "1", "2"])
+        )
+        candidates = [page for page in range(1, pages) if text[page]]
+        divisions = [
+            [0, *chosen]
+            for size in range(len(candidates) + 1)
+            for chosen in itertools.combinations(candidates, size)
+        ]
+        weights = [np.exp(_score(d, gains, penalties, pages, long_parts)) for d in divisions]
+        parts = [(first, end) for first in range(pages) for end in range(first + 1, pages + 1)]
+        by_hand = [
+            sum(
+                w
+                for d, w in zip(divisions, weights, strict=True)
+                if (first, end) in zip(d, [*d[1:], pages], strict=True)
+            )
+            / sum(weights)
+            for first, end in parts
+        ]
+        gain = np.concatenate([[0.0], np.where(text[1:], gains, -np.inf)])
+        found = part_probabilities(gain, part_costs(pages, penalties, long_parts), parts)
+        assert found == pytest.approx(by_hand, abs=1e-9)
+
+
+def test_a_stacks_division_says_how_likely_each_of_its_parts_is(model: BoundaryModel) -> None:
+    rng = random.Random(3)
+    stack = _pages("payslip", 3, rng) + _pages("invoice", 1, rng) + _pages("payslip", 3, rng)
+    division = model.division(stack)
+    assert (division.starts, division.probabilities.tolist()) == (
+        model.divide(stack)[0],
+        model.divide(stack)[1].tolist(),
+    )
+    assert len(division.confidences) == len(division.starts)
+    assert all(0.0 <= c <= 1.0 for c in division.confidences)
+    # Without the samples' lengths (a model stored before them) a part is as likely as its
+    # start, its end and each page inside it going on, together.
+    plain = replace(model, lengths=None, shortest=None, survival=None)
+    division = plain.division(stack)
+    begins = [1.0, *division.probabilities.tolist(), 1.0]
+    ends = [*division.starts[1:], len(stack)]
+    expected = [
+        begins[first] * begins[end] * float(np.prod([1 - begins[page] for page in range(first + 1, end)]))
+        for first, end in zip(division.starts, ends, strict=True)
+    ]
+    assert division.confidences == pytest.approx(expected, abs=1e-4)
+    # One page alone is one part, certain.
+    assert model.division(stack[:1]).confidences == [1.0]

@@ -14,7 +14,6 @@ from services.ocr.core.splitting import (
     PageRange,
     Separator,
     SplitMode,
-    boundary_confidences,
     cover_backs,
     every_page_parts,
     find_separator,
@@ -250,18 +249,6 @@ def test_parts_from_starts_put_every_page_in_exactly_one_part() -> None:
         PageRange(2, 2),
     ]  # page 0 always begins one
     assert parts_from_starts(4, []) == [PageRange(0, 3)]
-
-
-def test_a_part_is_as_sure_as_its_least_sure_boundary() -> None:
-    """Start probabilities of pages 1-5: page 2 begins a part for sure, page 4 barely; page 3
-    leans towards continuing. Each part counts its start, its end (the next part's start) and
-    the pages inside it (1 - their start probability)."""
-    probabilities = [0.1, 0.99, 0.3, 0.55, 0.05]
-    parts = [PageRange(0, 1), PageRange(2, 3), PageRange(4, 5)]
-    assert boundary_confidences(parts, probabilities) == [0.9, 0.55, 0.55]
-    # The stack's first page and its end are certain; one part alone is as sure as its pages.
-    assert boundary_confidences([PageRange(0, 2)], [0.2, 0.1]) == [0.8]
-    assert boundary_confidences([PageRange(0, 0), PageRange(1, 1)], [1.0]) == [1.0, 1.0]
 
 
 @pytest.mark.parametrize(
