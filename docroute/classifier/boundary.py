@@ -730,7 +730,7 @@ class BoundaryModel:
     def division(self, texts: Sequence[str]) -> Division:
         """`divide`'s answer, and how sure the model is of each part it makes (`Division`)."""
         if len(texts) < 2:
-            return Division([0], np.zeros(0), [1.0] * len(texts))
+            return Division([0], np.zeros(0), [1.0])  # one part, page 0 alone (or nothing)
         rows = self.pages.rows(texts)
         states = self.pages.state_probabilities(rows)
         classes = self.pages.page_classes(rows, states)
