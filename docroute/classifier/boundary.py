@@ -544,54 +544,35 @@ def segment(
 ) -> list[int]:
     """The pages that begin a part (page 0 and others) in the division of a stack that scores
     best: the sum of the start log-odds (`gains`, one per page but the first, against the
-    threshold) of the pages it begins a part at, plus each part's penalty ([first, end) -> a
-    value <= 0, for parts of at most SHORT_PARTS pages with text; others cost nothing). A page
-    without text begins none. With no penalties this is every page with text whose gain is
-    positive, the decision gap by gap; a penalty weighs a whole part, which no gap sees.
-    Dynamic programming over where the last part begins, O(pages x SHORT_PARTS); with
-    `long_parts` every part is weighed, O(pages^2)."""
-    pages = len(has_page_text)
+    threshold) of the pages it begins a part at, plus each part's cost (`part_costs`: the short
+    parts' `penalties`, with `long_parts` the longer ones' too). A page without text begins
+    none. With no costs this is every page with text whose gain is positive, the decision gap
+    by gap; a cost weighs a whole part, which no gap sees."""
+    return best_division(
+        start_gains(gains, has_page_text), part_costs(len(has_page_text), penalties, long_parts)
+    )
+
+
+def start_gains(gains: F64, has_page_text: Sequence[bool]) -> F64:
+    """What beginning a part at each page adds to a division's score: 0 at page 0 (every division
+    begins one there), `gains` at a later page with text, -inf at a page without (it begins none)."""
     text = np.asarray(has_page_text, dtype=bool)
-    gain = np.concatenate([[0.0], np.where(text[1:], gains, -np.inf)])
+    if not len(text):
+        return np.zeros(0)
+    return np.concatenate([[0.0], np.where(text[1:], gains, -np.inf)])
+
+
+def best_division(gain: F64, cost: F64) -> list[int]:
+    """The pages that begin a part in the division that scores best: the `gain` of each page it
+    begins a part at plus the `cost` of each part [first, end) (`part_costs`). Dynamic
+    programming over where the last part begins, O(pages^2): `part_probabilities`' forward pass
+    keeping the best division where that sums over all."""
+    pages = len(gain)
     best = np.full(pages + 1, -np.inf)
     best[0] = 0.0
     back = np.zeros(pages + 1, dtype=np.int64)
-    if long_parts is not None:
-        return _segment_every_part(best, back, gain, penalties, long_parts)
-    counted = np.concatenate([[0], np.cumsum(text)])  # pages with text before each page
-    # Parts of more than SHORT_PARTS pages with text cost nothing: the best way to have begun one
-    # at any page far enough back, kept as `end` moves on.
-    free_best, free_at, free_until = -np.inf, 0, 0
     for end in range(1, pages + 1):
-        while free_until < end and counted[end] - counted[free_until] > SHORT_PARTS:
-            opened = best[free_until] + gain[free_until]
-            if opened > free_best:
-                free_best, free_at = opened, free_until
-            free_until += 1
-        best[end], back[end] = free_best, free_at
-        for first in range(free_until, end):
-            opened = best[first] + gain[first] + penalties.get((first, end), 0.0)
-            if opened > best[end]:
-                best[end], back[end] = opened, first
-    return _starts(back)
-
-
-def _segment_every_part(
-    best: F64,
-    back: npt.NDArray[np.int64],
-    gain: F64,
-    penalties: Mapping[tuple[int, int], float],
-    long_parts: LongParts,
-) -> list[int]:
-    """`segment`'s recursion with every part weighed: the short ones by `penalties`, the others
-    by `long_parts`."""
-    short: dict[int, list[tuple[int, float]]] = {}
-    for (first, end), cost in penalties.items():
-        short.setdefault(end, []).append((first, cost))
-    for end in range(1, len(best)):
-        opened = best[:end] + gain[:end] + long_parts.costs(end)
-        for first, cost in short.get(end, []):
-            opened[first] += cost
+        opened = best[:end] + gain[:end] + cost[:end, end]
         back[end] = int(np.argmax(opened))
         best[end] = opened[back[end]]
     return _starts(back)
@@ -755,13 +736,12 @@ class BoundaryModel:
         )
         long_parts = None if self.survival is None else LongParts(classes, with_text, self.survival)
         cut = float(np.log(self.threshold / (1.0 - self.threshold)))
-        starts = segment(logits - cut, with_text, penalties, long_parts)
-        ends = [*starts[1:], len(texts)]
-        sure = part_probabilities(
-            np.concatenate([[0.0], np.where(with_text[1:], logits - cut, -np.inf)]),
-            part_costs(len(texts), penalties, long_parts),
-            list(zip(starts, ends, strict=True)),
-        )
+        # One score for the division and for how sure it is of each part: its starts' gains and
+        # its parts' costs.
+        gain = start_gains(logits - cut, with_text)
+        cost = part_costs(len(texts), penalties, long_parts)
+        starts = best_division(gain, cost)
+        sure = part_probabilities(gain, cost, list(zip(starts, [*starts[1:], len(texts)], strict=True)))
         return Division(starts, np.asarray(probabilities, dtype=np.float64), [round(p, 4) for p in sure])
 
     def alone_cost(self, text: str) -> float:
