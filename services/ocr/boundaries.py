@@ -95,7 +95,7 @@ def auto_parts(
     as_of: datetime | None = None,
 ) -> tuple[list[PageRange], list[float] | None, Reading] | None:
     """The parts the boundary model finds in a stack, how sure it was of each part's boundaries
-    (`docroute.classifier.boundary.part_probabilities`) and the stack's reading; None when the
+    (`docroute.classifier.division.part_probabilities`) and the stack's reading; None when the
     workflow's version has no boundary model (the stack is then read as one document).
 
     The first division of a stack is recorded (written only if absent) and a redelivered stack

@@ -18,7 +18,7 @@ import numpy as np
 import zxingcpp
 from PIL import Image
 
-from docroute.classifier.boundary import COVER_COST
+from docroute.classifier.division import COVER_COST
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.patch_codes import read_patch_code
 

@@ -19,15 +19,11 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from docroute.classifier.boundary import (
-    HEAD_CHARS,
-    PAGE_TFIDF,
-    BoundaryModel,
+from docroute.classifier.boundary import HEAD_CHARS, PAGE_TFIDF, BoundaryModel, PageModels, pair_features
+from docroute.classifier.division import (
     LongParts,
-    PageModels,
     length_shares,
     length_survival,
-    pair_features,
     segment,
     short_part_penalties,
     text_amount,

@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from docroute.classifier.boundary import (
+from docroute.classifier.boundary import BoundaryModel
+from docroute.classifier.division import (
     COVER_COST,
     SHORT_PARTS,
-    BoundaryModel,
     LongParts,
     length_shares,
     length_survival,

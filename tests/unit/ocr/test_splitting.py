@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docroute.classifier.boundary import COVER_COST
+from docroute.classifier.division import COVER_COST
 from services.ocr.core.images import count_image_pages
 from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import (
