@@ -436,9 +436,10 @@ class BoundaryModel:
         starts = model.starts(page_texts)                       # 0 and every page that begins one
         starts, probabilities = model.divide(page_texts)        # both at once
 
-    A stack is divided as a whole (`segment`): the pages whose start probability is at or
-    above the threshold, unless that leaves a part of one or two pages that the samples of
-    its class seldom are (`lengths`; a model without them, stored before, decides gap by gap).
+    A stack is divided as a whole (`docroute.classifier.division`): the pages whose start
+    probability is at or above the threshold, unless that leaves a part of one or two pages
+    that the samples of its class seldom are, or one longer than most of them (`lengths`,
+    `survival`; a model stored without them decides gap by gap).
     """
 
     pages: PageModels
