@@ -78,7 +78,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -566,42 +565,36 @@ def auto_rows(corpus: Path, entries: list[dict[str, Any]], args: argparse.Namesp
 REVIEW_THRESHOLD = 0.8
 
 
-@dataclass(frozen=True)
-class Routing:
-    """What the router does with one stack's parts at a threshold: how many parts it holds for
-    review (boundary in doubt), and how many it routes though their pages are not one document's
-    (a wrong part sent on as if it were right)."""
-
-    parts: int
-    in_review: int
-    wrong_routed: int
-    # Each part's boundary confidence and whether its pages are exactly one document's
-    sure: tuple[tuple[float, bool], ...] = ()
+# A part as the router meets it: its boundary confidence, and whether its pages are exactly one
+# document's (a wrong part sent on is one that is not).
+Part = tuple[float, bool]
 
 
-def routing(
-    true: set[int],
-    found: set[int],
-    pages: int,
-    confidences: Sequence[float],
-    threshold: float = REVIEW_THRESHOLD,
-) -> Routing:
+def stack_parts(
+    true: set[int], found: set[int], pages: int, confidences: Sequence[float]
+) -> tuple[Part, ...]:
     """The parts of a stack of ``pages`` as the model divided it (pages starting at ``found``,
     each part's boundary confidence), against its documents (``true`` starts)."""
     documents = set(parts_from_starts(pages, true))
     parts = parts_from_starts(pages, found)
-    sure = list(confidences)
-    held = [confidence < threshold for confidence in sure]
-    wrong = [part not in documents and not hold for part, hold in zip(parts, held, strict=True)]
-    right = tuple((confidence, part in documents) for part, confidence in zip(parts, sure, strict=True))
-    return Routing(len(parts), sum(held), sum(wrong), right)
+    return tuple((confidence, part in documents) for part, confidence in zip(parts, confidences, strict=True))
+
+
+def held(parts: Sequence[Part], threshold: float) -> int:
+    """How many parts the router holds for review: their boundary confidence is below the threshold."""
+    return sum(confidence < threshold for confidence, _ in parts)
+
+
+def wrong_routed(parts: Sequence[Part], threshold: float) -> int:
+    """How many wrong parts the router sends on: sure enough to pass, though not one document."""
+    return sum(not right and confidence >= threshold for confidence, right in parts)
 
 
 # Bins of a part's boundary confidence for the reliability table (`reliability`).
 CONFIDENCE_BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0)
 
 
-def reliability(parts: Sequence[tuple[float, bool]]) -> str:
+def reliability(parts: Sequence[Part]) -> str:
     """How often a part is right (exactly one document's pages) against how sure the model was,
     per bin of CONFIDENCE_BINS, and the expected calibration error over the bins."""
     cells, gap = [], 0.0
@@ -618,17 +611,16 @@ def reliability(parts: Sequence[tuple[float, bool]]) -> str:
 TRADE_OFF_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
 
-def trade_off(stacks: Sequence[Sequence[tuple[float, bool]]], threshold: float) -> str:
-    """At ``threshold``, over stacks of parts (boundary confidence, right): the share of stacks
-    with no wrong part routed, the share of parts held for review, and the share of the routed
-    parts that are wrong."""
+def trade_off(stacks: Sequence[Sequence[Part]], threshold: float) -> str:
+    """At ``threshold``, over stacks of parts: the share of stacks with no wrong part routed, the
+    share of parts held for review, and the share of the routed parts that are wrong."""
     parts = [part for stack in stacks for part in stack]
-    routed = [right for confidence, right in parts if confidence >= threshold]
-    safe = sum(all(right or confidence < threshold for confidence, right in stack) for stack in stacks)
+    routed = len(parts) - held(parts, threshold)
+    safe = sum(wrong_routed(stack, threshold) == 0 for stack in stacks)
     return (
         f"{threshold}: no wrong part routed {safe / max(len(stacks), 1):.2f}, parts held"
-        f" {1 - len(routed) / max(len(parts), 1):.2f}, wrong among routed"
-        f" {1 - sum(routed) / max(len(routed), 1):.3f}"
+        f" {1 - routed / max(len(parts), 1):.2f}, wrong among routed"
+        f" {wrong_routed(parts, threshold) / max(routed, 1):.3f}"
     )
 
 
@@ -637,8 +629,7 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
     first); its CPU seconds per page."""
     tp = fp = fn = exact = pages = stacks = 0
     safe = exact_routed = parts = in_review = 0
-    sure: list[tuple[float, bool]] = []
-    stack_parts: list[tuple[tuple[float, bool], ...]] = []
+    every_stack: list[tuple[Part, ...]] = []
     cpu = train_cpu = 0.0
     per_seed, safe_per_seed, reports = [], [], []
     census: Counter[str] = Counter()
@@ -650,12 +641,11 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
         for number, (true, found) in enumerate(zip(truth, found_sets, strict=True)):
             tp, fp, fn = tp + len(true & found), fp + len(found - true), fn + len(true - found)
             seed_exact += found == true
-            routed = routing(true, found, len(job["stacks"][number]), answer["confidences"][number])
-            seed_safe += routed.wrong_routed == 0
-            exact_routed += found == true and routed.in_review == 0
-            parts, in_review = parts + routed.parts, in_review + routed.in_review
-            sure.extend(routed.sure)
-            stack_parts.append(routed.sure)
+            stack = stack_parts(true, found, len(job["stacks"][number]), answer["confidences"][number])
+            seed_safe += wrong_routed(stack, REVIEW_THRESHOLD) == 0
+            exact_routed += found == true and held(stack, REVIEW_THRESHOLD) == 0
+            parts, in_review = parts + len(stack), in_review + held(stack, REVIEW_THRESHOLD)
+            every_stack.append(stack)
             if errors and found != true:
                 wrong = print_errors(
                     f"{label} draw {draw} stack {number}", job["stacks"][number], chosen[number], true, found
@@ -685,8 +675,8 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
         f" parts held for review {in_review / max(parts, 1):.2f}; per seed no wrong part routed"
         f" {' '.join(f'{e:.2f}' for e in safe_per_seed)}"
     )
-    print(f"{'':18} parts right by boundary confidence: {reliability(sure)}")
-    print(f"{'':18} at a threshold " + "; ".join(trade_off(stack_parts, t) for t in TRADE_OFF_THRESHOLDS))
+    print(f"{'':18} parts right by boundary confidence: {reliability([p for st in every_stack for p in st])}")
+    print(f"{'':18} at a threshold " + "; ".join(trade_off(every_stack, t) for t in TRADE_OFF_THRESHOLDS))
     return cpu / pages
 
 

@@ -3,38 +3,39 @@ boundary confidence is below the threshold is held for review, a wrong part abov
 
 from __future__ import annotations
 
-from bench.splitting import Routing, reliability, routing, trade_off
+from bench.splitting import Part, held, reliability, stack_parts, trade_off, wrong_routed
 
 
-def _counts(routed: Routing) -> tuple[int, int, int]:
-    return routed.parts, routed.in_review, routed.wrong_routed
+def _counts(parts: tuple[Part, ...]) -> tuple[int, int, int]:
+    """Parts, held for review, wrong parts routed, at the default threshold 0.8."""
+    return len(parts), held(parts, 0.8), wrong_routed(parts, 0.8)
 
 
 def test_parts_split_right_and_surely_are_routed() -> None:
     # Two documents, pages 0-2 and 3-4, found where they begin.
-    routed = routing({3}, {3}, 5, [0.98, 0.99])
-    assert _counts(routed) == (2, 0, 0)
-    assert routed.sure == ((0.98, True), (0.99, True))
+    parts = stack_parts({3}, {3}, 5, [0.98, 0.99])
+    assert _counts(parts) == (2, 0, 0)
+    assert parts == ((0.98, True), (0.99, True))
 
 
 def test_a_missed_start_the_model_doubts_holds_the_joined_part_for_review() -> None:
-    routed = routing({3}, set(), 5, [0.6])
-    assert _counts(routed) == (1, 1, 0)
-    assert routed.sure == ((0.6, False),)
+    parts = stack_parts({3}, set(), 5, [0.6])
+    assert _counts(parts) == (1, 1, 0)
+    assert parts == ((0.6, False),)
 
 
 def test_a_missed_start_the_model_is_sure_of_is_a_wrong_part_routed() -> None:
-    assert _counts(routing({3}, set(), 5, [0.95])) == (1, 0, 1)
+    assert _counts(stack_parts({3}, set(), 5, [0.95])) == (1, 0, 1)
 
 
 def test_a_split_inside_a_document_counts_each_wrong_part_the_threshold_lets_through() -> None:
     # One document of five pages split at page 2, both parts sure: two wrong parts routed.
-    assert _counts(routing(set(), {2}, 5, [0.9, 0.85])) == (2, 0, 2)
+    assert _counts(stack_parts(set(), {2}, 5, [0.9, 0.85])) == (2, 0, 2)
     # Both in doubt: held, none routed; one in doubt: the other is a wrong part routed.
-    assert _counts(routing(set(), {2}, 5, [0.7, 0.6])) == (2, 2, 0)
-    assert _counts(routing(set(), {2}, 5, [0.7, 0.9])) == (2, 1, 1)
+    assert _counts(stack_parts(set(), {2}, 5, [0.7, 0.6])) == (2, 2, 0)
+    assert _counts(stack_parts(set(), {2}, 5, [0.7, 0.9])) == (2, 1, 1)
     # A right part in doubt is held all the same.
-    assert _counts(routing({2}, {2}, 5, [0.7, 0.95])) == (2, 1, 0)
+    assert _counts(stack_parts({2}, {2}, 5, [0.7, 0.95])) == (2, 1, 0)
 
 
 def test_reliability_sets_how_often_parts_are_right_against_how_sure_the_model_was() -> None:
