@@ -5,7 +5,8 @@ a test).
 Run from the repository root once the corpus is built (`bench/README.md`)::
 
     nice -n 10 .venv/bin/python -m bench.splitting [--stacks 20] [--max-doc-pages 10] [--seed 1]
-        [--only-auto] [--auto-stacks 100] [--auto-seeds 3] [--auto-scanned 0] [--baseline REV]
+        [--only-auto] [--auto-train 20] [--auto-held-from N] [--auto-stacks 100] [--auto-seeds 3]
+        [--auto-scanned 0] [--baseline REV]
         [--auto-errors] [--whole-docs] [--only-separators] [--page-numbers] [--duplex] [--covers]
         [--blas-threads 1|default]
 
@@ -48,6 +49,10 @@ part held, the share of parts held, and how often a part is right against how su
 ``--whole-docs``: the stacks hold only held-out PDFs of at most ``--max-doc-pages`` pages, each
 whole (by default a longer PDF's first pages are one of its documents, which ends on a page that
 goes on: "3 of 12", mid-sentence); the training documents are the same.
+``--auto-held-from N``: the stacks are drawn from the PDFs outside a draw of N per kind, whose
+first ``--auto-train`` per kind train the model (whole groups in the seed's order), so runs at
+different ``--auto-train`` up to N meet the same stacks: how `auto` grows with a workflow's
+samples.
 ``--auto-seeds`` draws of training documents and ``--auto-stacks`` stacks each; ``--baseline
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
 documents and stacks), a row per model (rev | now). ``--auto-scanned N``: the first N stacks of
@@ -495,8 +500,15 @@ def auto_jobs(
     ``whole`` when given: ``--whole-docs``)."""
     rng = random.Random(seed + 1)
     readable = [e for e in entries if texts[e["id"]]]
+    drawn = rng.getstate()
     train, per_kind = training_draw(readable, args.auto_train, rng)
-    held = [e for e in readable if e not in train and (whole is None or e["id"] in whole)]
+    kept_out = train
+    if args.auto_held_from:
+        # The same groups in the same order: the training documents are the first of these, so
+        # training sizes compared over one --auto-held-from see the same stacks.
+        rng.setstate(drawn)
+        kept_out, _ = training_draw(readable, max(args.auto_held_from, args.auto_train), rng)
+    held = [e for e in readable if e not in kept_out and (whole is None or e["id"] in whole)]
     stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.auto_stacks)]
     job = {
         "train": [texts[e["id"]] for e in train],
@@ -741,6 +753,13 @@ def main() -> None:
     parser.add_argument("--max-doc-pages", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--auto-train", type=int, default=20, help="training PDFs per kind, auto row")
+    parser.add_argument(
+        "--auto-held-from",
+        type=int,
+        default=0,
+        help="auto row: stacks drawn from the PDFs outside a draw of this many per kind (of which"
+        " the --auto-train first are the training documents), the same stacks at every --auto-train",
+    )
     parser.add_argument("--auto-stacks", type=int, default=100, help="stacks per seed, auto row")
     parser.add_argument("--auto-seeds", type=int, default=3, help="seeds (training/stack draws), auto row")
     parser.add_argument(
