@@ -1,6 +1,7 @@
 """The trainer's advice for `splitting: auto`, on the real S3 and the real embedder: a version of
 a workflow that divides stacks names the class whose samples are all one page long (its documents
-may be divided at each page); a workflow that does not split gets no such line. And a workflow's
+may be divided at each page) and the classes with fewer samples than `auto` splits well from; a
+workflow that does not split gets no such line. And a workflow's
 own setting reaches its version: `wording_languages` gates the unknown rule's wording view."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from docroute.classifier.model import ClassifierModel
 from docroute.contracts._generated import SampleLabelled, TrainingRequested, WorkflowUpdated
 from docroute.events import new_event
 from services.trainer.adapters import TrainingStore
+from services.trainer.core.advice import AUTO_SAMPLES
 from services.trainer.handler import TrainerHandler
 from tests.factories.document_texts import document_lines
 from tests.factories.samples import store_ocr_pages
@@ -86,8 +88,15 @@ def test_an_auto_workflow_is_told_which_class_has_only_one_page_samples(store: B
     assert warning.startswith("class 'invoice': its 6 samples have one page each")
 
 
+def test_an_auto_workflow_is_told_its_classes_have_fewer_samples_than_it_splits_well_from(
+    store: BlobStore,
+) -> None:
+    [warning] = [w for w in _warnings(store, "auto") if "fewer than" in w]
+    assert warning.startswith(f"classes 'invoice' (6), 'payslip' (6) have fewer than {AUTO_SAMPLES} samples")
+
+
 def test_a_workflow_that_does_not_split_gets_no_page_advice(store: BlobStore) -> None:
-    assert not [w for w in _warnings(store, "none") if "page" in w]
+    assert not [w for w in _warnings(store, "none") if "page" in w or "fewer than" in w]
 
 
 def test_a_workflow_s_wording_languages_reach_its_version(store: BlobStore) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.trainer.core.advice import data_warnings, splitting_warnings
+from services.trainer.core.advice import AUTO_SAMPLES, data_warnings, splitting_warnings
 
 DIM = 64
 
@@ -47,9 +47,9 @@ def test_a_single_sample_class_is_named() -> None:
 
 def test_auto_splitting_names_each_class_whose_samples_are_all_one_page_long() -> None:
     labels = ["invoice", "invoice", "payslip", "payslip", "receipt"]
-    [warning] = splitting_warnings([1, 1, 1, 3, 1], [*labels[:4], "invoice"])
+    [warning, _] = splitting_warnings([1, 1, 1, 3, 1], [*labels[:4], "invoice"])
     assert warning.startswith("class 'invoice': its 3 samples have one page each")
-    warnings = splitting_warnings([1, 1, 2, 1, 1], labels)
+    *warnings, _ = splitting_warnings([1, 1, 2, 1, 1], labels)
     assert [w.split(":")[0] for w in warnings] == ["class 'invoice'", "class 'receipt'"]
     assert "its 1 sample has one page" in warnings[1]
 
@@ -57,4 +57,15 @@ def test_auto_splitting_names_each_class_whose_samples_are_all_one_page_long() -
 def test_auto_splitting_without_a_sample_of_several_pages_says_stacks_stay_whole() -> None:
     [warning] = splitting_warnings([1, 1, 0, 1], ["invoice", "invoice", "payslip", "payslip"])
     assert "no boundary model" in warning and "read as one document" in warning
-    assert splitting_warnings([2, 3], ["invoice", "payslip"]) == ()
+    assert not any("one page each" in w for w in splitting_warnings([2, 3], ["invoice", "payslip"]))
+
+
+def test_auto_splitting_names_the_classes_with_fewer_samples_than_it_splits_well_from() -> None:
+    labels = ["invoice"] * AUTO_SAMPLES + ["payslip"] * (AUTO_SAMPLES - 1) + ["letter"] * 3
+    [warning] = splitting_warnings([2] * len(labels), labels)
+    assert warning.startswith(f"classes 'letter' (3), 'payslip' ({AUTO_SAMPLES - 1}) have fewer than")
+    assert "'invoice'" not in warning
+    enough = ["invoice"] * AUTO_SAMPLES + ["payslip"] * AUTO_SAMPLES
+    assert splitting_warnings([2] * len(enough), enough) == ()
+    [one] = splitting_warnings([2, 2], ["invoice", "invoice"])
+    assert one.startswith("class 'invoice' (2) has fewer than")
