@@ -52,7 +52,7 @@ goes on: "3 of 12", mid-sentence); the training documents are the same.
 ``--auto-held-from N``: the stacks are drawn from the PDFs outside a draw of N per kind, whose
 first ``--auto-train`` per kind train the model (whole groups in the seed's order), so runs at
 different ``--auto-train`` up to N meet the same stacks: how `auto` grows with a workflow's
-samples.
+samples (with ``--covers`` too).
 ``--auto-seeds`` draws of training documents and ``--auto-stacks`` stacks each; ``--baseline
 REV`` also trains and applies the boundary model as committed at REV (a git worktree, the same
 documents and stacks), a row per model (rev | now). ``--auto-scanned N``: the first N stacks of
@@ -323,21 +323,37 @@ def training_draw(
     return train, per_kind
 
 
+def samples_draw(
+    readable: list[dict[str, Any]], args: argparse.Namespace, rng: random.Random
+) -> tuple[list[dict[str, Any]], dict[str, int], list[dict[str, Any]]]:
+    """The training documents (``--auto-train`` per kind, `training_draw`), the count a kind, and
+    the documents kept out of the stacks: the training ones, or with ``--auto-held-from N`` a draw
+    of N per kind of the same groups in the same order, whose first documents are the training
+    ones, so runs at different ``--auto-train`` meet the same stacks."""
+    drawn = rng.getstate()
+    train, per_kind = training_draw(readable, args.auto_train, rng)
+    if not args.auto_held_from:
+        return train, per_kind, train
+    rng.setstate(drawn)
+    kept_out, _ = training_draw(readable, max(args.auto_held_from, args.auto_train), rng)
+    return train, per_kind, kept_out
+
+
 def cover_model(
     corpus: Path, entries: list[dict[str, Any]], args: argparse.Namespace
 ) -> tuple[BoundaryModel, list[dict[str, Any]]]:
     """``--covers``: the boundary model of ``--auto-train`` PDFs per kind (whole manifest groups,
-    drawn with the seed; read as `page_texts`), and the PDFs left for the stacks."""
+    drawn with the seed; read as `page_texts`), and the PDFs left for the stacks (`samples_draw`)."""
     texts = {e["id"]: page_texts(corpus, e, args.max_doc_pages) for e in entries}
     readable = [e for e in entries if texts[e["id"]]]
-    train, per_kind = training_draw(readable, args.auto_train, random.Random(args.seed + 1))
+    train, per_kind, kept_out = samples_draw(readable, args, random.Random(args.seed + 1))
     trained = train_boundary_model(
         [texts[e["id"]] for e in train], [e["kind"] for e in train], seed=args.seed
     )
     if trained is None:
         sys.exit("the training documents taught no boundary model")
     print(f"covers: boundary model trained on {', '.join(f'{k} {n}' for k, n in per_kind.items())} PDFs")
-    return trained[0], [e for e in entries if e not in train]
+    return trained[0], [e for e in entries if e not in kept_out]
 
 
 def edge_text(pages: list[Image.Image], index: int) -> str:
@@ -500,14 +516,7 @@ def auto_jobs(
     ``whole`` when given: ``--whole-docs``)."""
     rng = random.Random(seed + 1)
     readable = [e for e in entries if texts[e["id"]]]
-    drawn = rng.getstate()
-    train, per_kind = training_draw(readable, args.auto_train, rng)
-    kept_out = train
-    if args.auto_held_from:
-        # The same groups in the same order: the training documents are the first of these, so
-        # training sizes compared over one --auto-held-from see the same stacks.
-        rng.setstate(drawn)
-        kept_out, _ = training_draw(readable, max(args.auto_held_from, args.auto_train), rng)
+    train, per_kind, kept_out = samples_draw(readable, args, rng)
     held = [e for e in readable if e not in kept_out and (whole is None or e["id"] in whole)]
     stacks = [rng.sample(held, rng.randint(2, min(10, len(held)))) for _ in range(args.auto_stacks)]
     job = {
@@ -757,8 +766,8 @@ def main() -> None:
         "--auto-held-from",
         type=int,
         default=0,
-        help="auto row: stacks drawn from the PDFs outside a draw of this many per kind (of which"
-        " the --auto-train first are the training documents), the same stacks at every --auto-train",
+        help="auto row and --covers: stacks drawn from the PDFs outside a draw of this many per kind (of"
+        " which the --auto-train first are the training documents), the same stacks at every --auto-train",
     )
     parser.add_argument("--auto-stacks", type=int, default=100, help="stacks per seed, auto row")
     parser.add_argument("--auto-seeds", type=int, default=3, help="seeds (training/stack draws), auto row")
