@@ -648,8 +648,7 @@ def trade_off(stacks: Sequence[Sequence[Part]], threshold: float) -> str:
 def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) -> float:
     """Print one model's row over ``jobs`` (with ``errors``, each wrong gap and a census of them
     first); its CPU seconds per page."""
-    tp = fp = fn = exact = pages = stacks = 0
-    safe = exact_routed = parts = in_review = 0
+    tp = fp = fn = exact = pages = stacks = exact_routed = 0
     every_stack: list[tuple[Part, ...]] = []
     cpu = train_cpu = 0.0
     per_seed, safe_per_seed, reports = [], [], []
@@ -665,7 +664,6 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
             stack = stack_parts(true, found, len(job["stacks"][number]), answer["confidences"][number])
             seed_safe += wrong_routed(stack, REVIEW_THRESHOLD) == 0
             exact_routed += found == true and held(stack, REVIEW_THRESHOLD) == 0
-            parts, in_review = parts + len(stack), in_review + held(stack, REVIEW_THRESHOLD)
             every_stack.append(stack)
             if errors and found != true:
                 wrong = print_errors(
@@ -673,7 +671,7 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
                 )
                 census.update(what for what, _ in wrong)
                 gaps.update(gap for _, gap in wrong)
-        exact, stacks, safe = exact + seed_exact, stacks + len(truth), safe + seed_safe
+        exact, stacks = exact + seed_exact, stacks + len(truth)
         safe_per_seed.append(seed_safe / len(truth))
         pages += sum(len(t) for t in job["stacks"])
         cpu, train_cpu = cpu + answer["cpu"], train_cpu + answer["train_cpu"]
@@ -690,13 +688,15 @@ def auto_row(label: str, tree: Path, jobs: list[AutoJob], errors: bool = False) 
         f" training {train_cpu / len(jobs):.1f} CPU-s; own out-of-fold exact"
         f" {' '.join(str(r['exact']) for r in reports)}"
     )
+    every_part = [part for stack in every_stack for part in stack]
+    safe = sum(wrong_routed(stack, REVIEW_THRESHOLD) == 0 for stack in every_stack)
     print(
         f"{'':18} at the threshold {REVIEW_THRESHOLD}: stacks with no wrong part routed"
         f" {safe / stacks:.2f} (split exactly with no part in review {exact_routed / stacks:.2f});"
-        f" parts held for review {in_review / max(parts, 1):.2f}; per seed no wrong part routed"
-        f" {' '.join(f'{e:.2f}' for e in safe_per_seed)}"
+        f" parts held for review {held(every_part, REVIEW_THRESHOLD) / max(len(every_part), 1):.2f};"
+        f" per seed no wrong part routed {' '.join(f'{e:.2f}' for e in safe_per_seed)}"
     )
-    print(f"{'':18} parts right by boundary confidence: {reliability([p for st in every_stack for p in st])}")
+    print(f"{'':18} parts right by boundary confidence: {reliability(every_part)}")
     print(f"{'':18} at a threshold " + "; ".join(trade_off(every_stack, t) for t in TRADE_OFF_THRESHOLDS))
     return cpu / pages
 
