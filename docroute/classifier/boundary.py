@@ -13,10 +13,11 @@ third, on a page's form rather than its words (`page_form`: an e-mail or web add
 short and capitalised lines, a section heading or a reference list at the top), says whether it
 looks like a first page in documents no sample resembles. For each page but the first, the
 combiner (a small logistic regression blended with boosted trees, `docroute.classifier.trees`)
-weighs the cues that the page starts a new document:
-the first-page scores (words, form), the change of class from the page before (the chance
-that the two pages' classes differ, and the distance between their class probabilities, which
-is small for two pages equally unsure between the same classes), how
+weighs the cues that the page starts a new document, each in the direction it points
+(`CUE_DIRECTIONS`): the first-page scores (words, form) and how far they rise from the page
+before (the words' only as far as the two pages are of one class), the change of class from
+the page before (the chance that the two pages' classes differ, and the distance between their
+class probabilities, which is small for two pages equally unsure between the same classes), how
 alike the two pages are (text, head), how alike the three pages before and the three from it
 are and how deep a dip that is against the gaps around it (TextTiling; once in the samples'
 vocabulary, once in the stack's own words, which holds a document's names and terms no sample
@@ -111,16 +112,73 @@ FEATURES = (
     "labelled_goes_on",
     "new_document_number",
     "class_distance",
+    "first_page_rise_in_class",
 )
 # The cues of models stored by earlier releases, which load and decide as they did (a cue they
 # lack is not read): before a paper's end and labelled page numbers amid a page (2026-12-02);
 # before a new document number in a page's head (2026-12-03); before the class distance
-# (2026-12-03, models without a class model of their own).
+# (2026-12-03, models without a class model of their own); before the rise read within a class
+# (2026-12-05).
 EARLIER_FEATURES = (
     FEATURES[: FEATURES.index("references_then_abstract")],
     FEATURES[: FEATURES.index("new_document_number")],
     FEATURES[: FEATURES.index("class_distance")],
+    FEATURES[: FEATURES.index("first_page_rise_in_class")],
 )
+# Cues still read for the models stored before that weigh them, but given no weight by a model
+# trained now (`weighed_cues`): the rise read across two kinds compares unlike detectors (an
+# invoice's letterhead scores far above a paper's title page, so the gap between them read as a
+# fall: -4.6 log-odds against a class change's +4.0, bench/splitting.py seed 4); its successor
+# `first_page_rise_in_class` reads it only as far as the two pages are of one class.
+RETIRED_FEATURES = ("first_page_rise",)
+# Which way each cue moves the odds that a page begins a document (+1 up, -1 down). A combiner
+# learns how much a cue weighs from the samples, never its direction (`cue_directions`): fitted
+# freely on a workflow's few samples, it learnt that a page shaped like a first page is less
+# likely one (`form_first_page` weighed -0.66, seed 7: the words' detector already knew the
+# samples' own first pages), and split no invoice of a template no sample had, where the form
+# alone knew their first pages.
+CUE_DIRECTIONS: dict[str, int] = {
+    "first_page": 1,
+    "first_page_rise": 1,
+    "class_change": 1,
+    "similarity": -1,
+    "head_similarity": -1,
+    "numbered_first": 1,
+    "numbered_later": -1,
+    "previous_numbered_last": 1,
+    "previous_numbered_before_last": -1,
+    "number_follows": -1,
+    "starts_lowercase": -1,
+    "previous_ends_open": -1,
+    "window_similarity": -1,
+    "similarity_depth": 1,
+    "stack_window_similarity": -1,
+    "stack_similarity_depth": 1,
+    "edge_number_follows": -1,
+    "form_first_page": 1,
+    "form_first_rise": 1,
+    "references_then_abstract": 1,
+    "labelled_start": 1,
+    "labelled_goes_on": -1,
+    "new_document_number": 1,
+    "class_distance": 1,
+    "first_page_rise_in_class": 1,
+}
+
+
+def cue_directions(classes: int) -> npt.NDArray[np.int64]:
+    """CUE_DIRECTIONS for each column of `pair_features`' rows (the cues, then their copies for
+    each of `classes` classes: a copy is the cue times a probability, so it points the same way)."""
+    return np.tile(np.array([CUE_DIRECTIONS[cue] for cue in FEATURES], dtype=np.int64), 1 + classes)
+
+
+def weighed_cues(features: F64) -> F64:
+    """`pair_features`' rows as a combiner is fitted on them: RETIRED_FEATURES (and their class
+    copies) set to 0, so a model trained now gives them no weight and its trees never read them."""
+    retired = np.tile([cue in RETIRED_FEATURES for cue in FEATURES], features.shape[1] // len(FEATURES))
+    return np.asarray(np.where(retired, 0.0, features), dtype=np.float64)
+
+
 # Pages of text on each side of a gap that `window_similarities` compares.
 WINDOW_PAGES = 3
 
@@ -319,6 +377,7 @@ def pair_features(
             _labelled_goes_on(labelled[previous], labelled[page]),
             bool(named[page] and last_named and not named[page] & last_named),
             0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
+            (first[page] - first[previous]) * float(probabilities[previous] @ probabilities[page]),
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2

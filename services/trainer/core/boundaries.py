@@ -19,7 +19,15 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from docroute.classifier.boundary import HEAD_CHARS, PAGE_TFIDF, BoundaryModel, PageModels, pair_features
+from docroute.classifier.boundary import (
+    HEAD_CHARS,
+    PAGE_TFIDF,
+    BoundaryModel,
+    PageModels,
+    cue_directions,
+    pair_features,
+    weighed_cues,
+)
 from docroute.classifier.division import (
     LongParts,
     length_shares,
@@ -123,11 +131,13 @@ def _train_boundary_model(
             rows = sparse.hstack([page_rows(texts), page_rows(heads)], format="csr").toarray()
             states = page_models.state_probabilities(rows)
             classes = page_models.page_classes(rows, states)
-            features.append(pair_features(page_models, texts, rows, states, classes, counts.forms(texts)))
+            cues = pair_features(page_models, texts, rows, states, classes, counts.forms(texts))
+            features.append(weighed_cues(cues))
             truth.append(starts[1:])
             amounts = [text_amount(t) for t in texts]
             penalties.append(short_part_penalties(classes, [True] * len(texts), lengths, amounts, shortest))
             long_parts.append(LongParts(classes, [True] * len(texts), survival))
+    directions = cue_directions(len(set(labels)))
     # Out-of-fold decisions: each fold's stacks by a combiner fitted on the other folds' stacks,
     # divided as the model divides a stack (`segment`).
     found: list[npt.NDArray[np.bool_]] = []
@@ -135,7 +145,10 @@ def _train_boundary_model(
         mine = [n for n, (f, _) in enumerate(stacks) if f == fold]
         others = [n for n, (f, _) in enumerate(stacks) if f != fold]
         combiner = fit_combiner(
-            np.vstack([features[n] for n in others]), np.concatenate([truth[n] for n in others]), seed
+            np.vstack([features[n] for n in others]),
+            np.concatenate([truth[n] for n in others]),
+            seed,
+            directions,
         )
         for n in mine:
             gains, text = combiner.logits(features[n]), [True] * (len(truth[n]) + 1)
@@ -143,7 +156,7 @@ def _train_boundary_model(
             found.append(np.isin(np.arange(1, len(truth[n]) + 1), begun))
     order = [n for fold in range(max(folds) + 1) for n, (f, _) in enumerate(stacks) if f == fold]
     report = _report([truth[n] for n in order], found)
-    combiner = fit_combiner(np.vstack(features), np.concatenate(truth), seed)
+    combiner = fit_combiner(np.vstack(features), np.concatenate(truth), seed, directions)
     pages_model = fit_page_models(samples, labels, counts)
     lengths, shortest = _part_priors(samples, labels, pages_model)
     model = BoundaryModel(

@@ -1,20 +1,21 @@
 """The boundary model's combiner: from a gap's cues to the log-odds that a new document begins.
 
 Two models over the same cue rows, blended when a stack is divided (`start_logits`,
-TREES_SHARE): a logistic regression, and boosted trees that weigh a cue by the others. The
-trees are fitted by scikit-learn and kept as plain arrays (`docroute.classifier.trees`).
+TREES_SHARE): a logistic regression, and boosted trees that weigh a cue by the others. Given
+each cue's direction (`docroute.classifier.boundary.cue_directions`), both keep to it: the
+regression's weight has its sign, the trees are monotone in it. The regression is fitted by
+scipy's bounded L-BFGS, the trees by scikit-learn and kept as plain arrays
+(`docroute.classifier.trees`).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 
 from docroute.classifier.boundary import settled, start_logits
 from docroute.classifier.trees import Trees
@@ -42,22 +43,28 @@ class Combiner:
         return start_logits(features, self.weights, self.bias, tree_logits)
 
 
-def fit_combiner(features: F64, starts: npt.NDArray[np.bool_], seed: int = 0) -> Combiner:
-    """The combiner of these cue rows (one a gap) and whether each gap began a document. It
-    learns from the gaps page numbers and a paper's end leave open, and from those a new
-    document number settles: in a workflow of invoices these are most boundaries between two of
-    them, and a combiner fitted without them learnt from too few boundaries and joined documents
-    of different kinds (bench/splitting.py, seed 8: 0.80 -> 0.75 of stacks exact)."""
+def fit_combiner(
+    features: F64,
+    starts: npt.NDArray[np.bool_],
+    seed: int = 0,
+    directions: npt.NDArray[np.int64] | None = None,
+) -> Combiner:
+    """The combiner of these cue rows (one a gap) and whether each gap began a document, each
+    column kept to its direction where `directions` gives one (+1: it may only raise the odds,
+    -1: only lower them, 0: free). It learns from the gaps page numbers and a paper's end leave
+    open, and from those a new document number settles: in a workflow of invoices these are
+    most boundaries between two of them, and a combiner fitted without them learnt from too
+    few boundaries and joined documents of different kinds (bench/splitting.py, seed 8: 0.80 ->
+    0.75 of stacks exact)."""
     open_gaps = ~settled(features, new_numbers=False)
     features, starts = features[open_gaps], starts[open_gaps]
     if starts.all() or not starts.any():
         return Combiner(np.zeros(features.shape[1]), 10.0 if starts.all() else -10.0, None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        # Weak regularisation: its dozen inputs are on different scales (a similarity moves in
-        # tenths, a score in units), C=1 kept the similarities' weights small (0.39 -> 0.43 of
-        # stacks exact, bench/splitting.py, 200 stacks).
-        lr = LogisticRegression(C=10.0, max_iter=2000).fit(features, starts)
+    directions = np.zeros(features.shape[1], dtype=np.int64) if directions is None else directions
+    # Weak regularisation: its dozen inputs are on different scales (a similarity moves in
+    # tenths, a score in units), C=1 kept the similarities' weights small (0.39 -> 0.43 of
+    # stacks exact, bench/splitting.py, 200 stacks).
+    weights, bias = signed_logistic(features, starts, directions, c=10.0)
     boosted = HistGradientBoostingClassifier(
         max_iter=TREE_ROUNDS,
         learning_rate=0.1,
@@ -66,9 +73,36 @@ def fit_combiner(features: F64, starts: npt.NDArray[np.bool_], seed: int = 0) ->
         l2_regularization=1.0,
         early_stopping=False,
         random_state=seed,
+        monotonic_cst=directions.tolist(),
     ).fit(features, starts)
-    weights = np.asarray(lr.coef_[0], dtype=np.float64)
-    return Combiner(weights, float(lr.intercept_[0]), trees_of(boosted, features.shape[1]))
+    return Combiner(weights, bias, trees_of(boosted, features.shape[1]))
+
+
+def signed_logistic(
+    features: F64, labels: npt.NDArray[np.bool_], directions: npt.NDArray[np.int64], c: float
+) -> tuple[F64, float]:
+    """L2-regularised logistic regression (scikit-learn's objective: `c` x the log-loss summed,
+    plus half the squared weights; the bias free) whose weight on each column has the sign of
+    its direction (0: any sign); its weights and bias."""
+    signs = np.where(labels, 1.0, -1.0)
+
+    def objective(theta: F64) -> tuple[float, F64]:
+        weights, bias = theta[:-1], theta[-1]
+        margins = signs * (features @ weights + bias)
+        loss = c * float(np.logaddexp(0.0, -margins).sum()) + 0.5 * float(weights @ weights)
+        slopes = -c * signs * np.exp(-np.logaddexp(0.0, margins))  # d loss / d score
+        return loss, np.concatenate([features.T @ slopes + weights, [slopes.sum()]])
+
+    bounds = [(0.0, None) if d > 0 else (None, 0.0) if d < 0 else (None, None) for d in directions]
+    found = minimize(
+        objective,
+        np.zeros(features.shape[1] + 1),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds, (None, None)],
+        options={"maxiter": 2000},
+    )
+    return np.asarray(found.x[:-1], dtype=np.float64), float(found.x[-1])
 
 
 def trees_of(boosted: HistGradientBoostingClassifier, columns: int) -> Trees:

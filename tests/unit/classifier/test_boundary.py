@@ -12,9 +12,12 @@ import pytest
 import safetensors.numpy
 
 from docroute.classifier.boundary import (
+    CUE_DIRECTIONS,
     EARLIER_FEATURES,
     FEATURES,
+    RETIRED_FEATURES,
     BoundaryModel,
+    cue_directions,
     pair_features,
     read_metadata,
     similarity_depths,
@@ -419,3 +422,36 @@ def test_a_later_page_of_a_class_sampled_in_one_page_documents_reads_as_that_cla
     # Stored and loaded, the class model reads the same.
     loaded = BoundaryModel.load(trained[0].save()).pages
     assert np.allclose(loaded.page_classes(rows, loaded.state_probabilities(rows)), classes)
+
+
+def test_every_cue_has_a_direction_and_its_class_copies_share_it() -> None:
+    assert set(CUE_DIRECTIONS) == set(FEATURES)
+    assert set(CUE_DIRECTIONS.values()) <= {-1, 1}
+    directions = cue_directions(2)
+    assert directions.shape == (3 * len(FEATURES),)
+    assert (directions.reshape(3, len(FEATURES)) == directions[: len(FEATURES)]).all()
+
+
+def test_a_model_trained_now_weighs_each_cue_in_its_direction_and_the_retired_rise_not_at_all(
+    model: BoundaryModel,
+) -> None:
+    directions = cue_directions(len(model.pages.labels))
+    assert (model.weights * directions >= 0).all()
+    retired = np.tile([cue in RETIRED_FEATURES for cue in FEATURES], 1 + len(model.pages.labels))
+    assert (model.weights[retired] == 0).all()
+    assert model.trees is not None
+    assert not np.isin(model.trees.feature, np.flatnonzero(retired)).any()
+
+
+def test_the_first_page_rise_is_read_within_a_class(model: BoundaryModel) -> None:
+    rng = random.Random(4)
+    texts = _two_page("invoice", rng) + _two_page("payslip", rng)
+    features = pair_features(model.pages, texts)
+    rise = features[:, FEATURES.index("first_page_rise")]
+    within = features[:, FEATURES.index("first_page_rise_in_class")]
+    same_class = 1.0 - features[:, FEATURES.index("class_change")]
+    assert np.allclose(within, rise * same_class)
+    # Between the invoice and the payslip (the second gap) the two pages' detectors are of two kinds:
+    # next to nothing of the rise is read.
+    assert same_class[1] < 0.2 and abs(within[1]) < 0.2 * abs(rise[1]) + 1e-9
+    assert same_class[0] > 0.8 and same_class[2] > 0.8  # within the invoice, within the payslip

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 
 from docroute.classifier.boundary import TREES_SHARE, settled, start_logits
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.trees import Trees
-from services.trainer.core.combiner import fit_combiner, trees_of
+from services.trainer.core.combiner import fit_combiner, signed_logistic, trees_of
 
 
 def _interaction(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,3 +71,36 @@ def test_the_combiner_blends_the_trees_with_the_linear_model() -> None:
     # Gaps all of one kind: a constant answer and no trees.
     constant = fit_combiner(x, np.ones(len(x), dtype=bool))
     assert constant.trees is None and constant.bias == 10.0
+
+
+def test_free_the_signed_regression_is_scikit_learns() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(500, 5))
+    y = x @ np.array([1.5, -2.0, 0.5, 0.0, 1.0]) + rng.normal(size=500) > 0
+    weights, bias = signed_logistic(x, y, np.zeros(5, dtype=np.int64), c=10.0)
+    reference = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
+    assert np.allclose(weights, reference.coef_[0], atol=1e-2)  # two solvers, one optimum
+    assert abs(bias - reference.intercept_[0]) < 1e-2
+
+
+def test_the_combiner_keeps_each_column_to_its_direction() -> None:
+    rng = np.random.default_rng(7)
+    x = np.hstack([rng.random((800, 3)), np.zeros((800, 30))])
+    # Starts rise with column 0 and fall with column 1; column 2 is noise.
+    y = x[:, 0] - x[:, 1] + 0.3 * rng.normal(size=800) > 0
+    free = fit_combiner(x, y)
+    assert free.weights[0] > 0 and free.weights[1] < 0
+    # Told column 0 may only lower the odds and column 1 only raise them, neither model goes
+    # against that: the weights are 0 where the data pull the other way, and raising either
+    # column never moves a gap's log-odds the forbidden way.
+    directions = np.zeros(x.shape[1], dtype=np.int64)
+    directions[:2] = (-1, 1)
+    held = fit_combiner(x, y, directions=directions)
+    assert held.trees is not None
+    assert held.weights[0] == 0 and held.weights[1] == 0
+    fresh = np.hstack([rng.random((300, 3)), np.zeros((300, 30))])
+    for column, direction in ((0, -1), (1, 1)):
+        raised = fresh.copy()
+        raised[:, column] += 0.3
+        moved = held.trees.decision(raised) - held.trees.decision(fresh)
+        assert (direction * moved >= -1e-12).all()
