@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,10 +172,16 @@ def cue_directions(classes: int) -> npt.NDArray[np.int64]:
     return np.tile(np.array([CUE_DIRECTIONS[cue] for cue in FEATURES], dtype=np.int64), 1 + classes)
 
 
+def cue_columns(cues: Collection[str], classes: int) -> npt.NDArray[np.bool_]:
+    """Which columns of `pair_features`' rows (FEATURES, then a copy for each of `classes`
+    classes) hold one of `cues`."""
+    return np.tile([cue in cues for cue in FEATURES], 1 + classes)
+
+
 def weighed_cues(features: F64) -> F64:
     """`pair_features`' rows as a combiner is fitted on them: RETIRED_FEATURES (and their class
     copies) set to 0, so a model trained now gives them no weight and its trees never read them."""
-    retired = np.tile([cue in RETIRED_FEATURES for cue in FEATURES], features.shape[1] // len(FEATURES))
+    retired = cue_columns(RETIRED_FEATURES, features.shape[1] // len(FEATURES) - 1)
     return np.asarray(np.where(retired, 0.0, features), dtype=np.float64)
 
 
@@ -352,10 +358,12 @@ def pair_features(
     previous = 0
     for page in range(1, len(texts)):
         before, here = numbers[previous], numbers[page]
+        # The chance that the two pages are of one class.
+        same_class = float(probabilities[previous] @ probabilities[page])
         out[page - 1] = (
             first[page],
             first[page] - first[previous],
-            1.0 - float(probabilities[previous] @ probabilities[page]),
+            1.0 - same_class,
             float(rows[previous, :vocabulary] @ rows[page, :vocabulary]),
             float(rows[previous, vocabulary:] @ rows[page, vocabulary:]),
             here is not None and here.number == 1,
@@ -377,7 +385,7 @@ def pair_features(
             _labelled_goes_on(labelled[previous], labelled[page]),
             bool(named[page] and last_named and not named[page] & last_named),
             0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
-            (first[page] - first[previous]) * float(probabilities[previous] @ probabilities[page]),
+            (first[page] - first[previous]) * same_class,
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
@@ -594,7 +602,7 @@ class BoundaryModel:
 
     def _known(self) -> npt.NDArray[np.bool_]:
         """The columns of this code's cues (`pair_features`) that the model's release had."""
-        return np.tile([cue in self.features for cue in FEATURES], 1 + len(self.pages.labels))
+        return cue_columns(self.features, len(self.pages.labels))
 
     def save(self) -> dict[str, bytes]:
         """The artifact's files: `boundary.safetensors` (arrays) and `boundary.json`."""

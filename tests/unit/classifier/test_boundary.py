@@ -17,6 +17,7 @@ from docroute.classifier.boundary import (
     FEATURES,
     RETIRED_FEATURES,
     BoundaryModel,
+    cue_columns,
     cue_directions,
     pair_features,
     read_metadata,
@@ -437,7 +438,8 @@ def test_a_model_trained_now_weighs_each_cue_in_its_direction_and_the_retired_ri
 ) -> None:
     directions = cue_directions(len(model.pages.labels))
     assert (model.weights * directions >= 0).all()
-    retired = np.tile([cue in RETIRED_FEATURES for cue in FEATURES], 1 + len(model.pages.labels))
+    retired = cue_columns(RETIRED_FEATURES, len(model.pages.labels))
+    assert retired.sum() == 1 + len(model.pages.labels)  # the rise and its class copies
     assert (model.weights[retired] == 0).all()
     assert model.trees is not None
     assert not np.isin(model.trees.feature, np.flatnonzero(retired)).any()
