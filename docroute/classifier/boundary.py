@@ -455,6 +455,27 @@ def settled(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]
     return _settled_start(features, new_numbers=new_numbers) | _settled_goes_on(features)
 
 
+# The cues that settle a gap whatever the others say (`_settled_start`, `_settled_goes_on`),
+# a new document number aside: the combiner learns what it says beside the others.
+SETTLING_CUES = (
+    "previous_numbered_last",
+    "previous_numbered_before_last",
+    "number_follows",
+    "references_then_abstract",
+    "labelled_start",
+    "labelled_goes_on",
+)
+
+
+def unsettled(features: F64) -> F64:
+    """`pair_features`' rows with SETTLING_CUES (and their class copies) set to 0: what the other
+    cues say of each gap, as a combiner is fitted on them. A gap that page numbers settle still
+    shows what a start or a continuation looks like to the other cues, which decide the gaps
+    no number settles (`fit_combiner`)."""
+    columns = cue_columns(SETTLING_CUES, features.shape[1] // len(FEATURES) - 1)
+    return np.asarray(np.where(columns, 0.0, features), dtype=np.float64)
+
+
 # The combiner's log-odds: the linear model's and the boosted trees' (where the model has them),
 # this much of the trees'. Over 18 draws of training samples on the bench's stacks (bench/
 # splitting.py's `auto_jobs`, 1-30 pages, whole documents) 0.761 of stacks were split exactly by

@@ -84,8 +84,11 @@ def _warnings(store: BlobStore, splitting: Literal["none", "auto"]) -> list[str]
 
 
 def test_an_auto_workflow_is_told_which_class_has_only_one_page_samples(store: BlobStore) -> None:
-    [warning] = [w for w in _warnings(store, "auto") if "one page each" in w]
+    warnings = _warnings(store, "auto")
+    [warning] = [w for w in warnings if "one page each" in w]
     assert warning.startswith("class 'invoice': its 6 samples have one page each")
+    [few] = [w for w in warnings if "several pages:" in w]
+    assert few.startswith("class 'payslip': 6 of its 6 samples have several pages")
 
 
 def test_an_auto_workflow_is_told_its_classes_have_fewer_samples_than_it_splits_well_from(

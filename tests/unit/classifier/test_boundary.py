@@ -16,13 +16,16 @@ from docroute.classifier.boundary import (
     EARLIER_FEATURES,
     FEATURES,
     RETIRED_FEATURES,
+    SETTLING_CUES,
     BoundaryModel,
     cue_columns,
     cue_directions,
     pair_features,
     read_metadata,
+    settled,
     similarity_depths,
     stack_term_rows,
+    unsettled,
     window_similarities,
 )
 from docroute.classifier.errors import ModelArtifactError
@@ -457,3 +460,14 @@ def test_the_first_page_rise_is_read_within_a_class(model: BoundaryModel) -> Non
     # next to nothing of the rise is read.
     assert same_class[1] < 0.2 and abs(within[1]) < 0.2 * abs(rise[1]) + 1e-9
     assert same_class[0] > 0.8 and same_class[2] > 0.8  # within the invoice, within the payslip
+
+
+def test_the_settling_cues_are_those_that_settle_a_gap() -> None:
+    """`unsettled` clears the cues that settle a gap and keeps every other (a new document number,
+    which the combiner weighs beside the others, among them), in the cues and their class copies."""
+    for n, cue in enumerate(FEATURES):
+        row = np.zeros((1, 3 * len(FEATURES)))  # the cues, then two classes' copies
+        row[0, [n, len(FEATURES) + n, 2 * len(FEATURES) + n]] = 1.0
+        assert bool(settled(row, new_numbers=False)[0]) == (cue in SETTLING_CUES), cue
+        kept = unsettled(row)
+        assert (kept == 0).all() if cue in SETTLING_CUES else np.array_equal(kept, row), cue

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.trainer.core.advice import AUTO_SAMPLES, data_warnings, splitting_warnings
+from services.trainer.core.advice import AUTO_SAMPLES, MULTI_PAGE_SAMPLES, data_warnings, splitting_warnings
 
 DIM = 64
 
@@ -47,11 +47,13 @@ def test_a_single_sample_class_is_named() -> None:
 
 def test_auto_splitting_names_each_class_whose_samples_are_all_one_page_long() -> None:
     labels = ["invoice", "invoice", "payslip", "payslip", "receipt"]
-    [warning, _] = splitting_warnings([1, 1, 1, 3, 1], [*labels[:4], "invoice"])
+    [warning, payslip, _] = splitting_warnings([1, 1, 1, 3, 1], [*labels[:4], "invoice"])
     assert warning.startswith("class 'invoice': its 3 samples have one page each")
+    assert payslip.startswith("class 'payslip': 1 of its 2 samples has several pages")
     *warnings, _ = splitting_warnings([1, 1, 2, 1, 1], labels)
-    assert [w.split(":")[0] for w in warnings] == ["class 'invoice'", "class 'receipt'"]
-    assert "its 1 sample has one page" in warnings[1]
+    one_page = [w.split(":")[0] for w in warnings if "one page each" in w]
+    assert one_page == ["class 'invoice'", "class 'receipt'"]
+    assert "its 1 sample has one page" in warnings[2]
 
 
 def test_auto_splitting_without_a_sample_of_several_pages_says_stacks_stay_whole() -> None:
@@ -61,11 +63,27 @@ def test_auto_splitting_without_a_sample_of_several_pages_says_stacks_stay_whole
 
 
 def test_auto_splitting_names_the_classes_with_fewer_samples_than_it_splits_well_from() -> None:
-    labels = ["invoice"] * AUTO_SAMPLES + ["payslip"] * (AUTO_SAMPLES - 1) + ["letter"] * 3
+    labels = ["invoice"] * AUTO_SAMPLES + ["payslip"] * (AUTO_SAMPLES - 1) + ["letter"] * MULTI_PAGE_SAMPLES
     [warning] = splitting_warnings([2] * len(labels), labels)
-    assert warning.startswith(f"classes 'letter' (3), 'payslip' ({AUTO_SAMPLES - 1}) have fewer than")
+    assert warning.startswith(
+        f"classes 'letter' ({MULTI_PAGE_SAMPLES}), 'payslip' ({AUTO_SAMPLES - 1}) have fewer than"
+    )
     assert "'invoice'" not in warning
     enough = ["invoice"] * AUTO_SAMPLES + ["payslip"] * AUTO_SAMPLES
     assert splitting_warnings([2] * len(enough), enough) == ()
-    [one] = splitting_warnings([2, 2], ["invoice", "invoice"])
+    [several, one] = splitting_warnings([2, 2], ["invoice", "invoice"])
+    assert several.startswith("class 'invoice': 2 of its 2 samples have several pages")
     assert one.startswith("class 'invoice' (2) has fewer than")
+
+
+def test_auto_splitting_names_a_class_with_few_samples_of_several_pages() -> None:
+    """A class with some samples of several pages, but fewer than MULTI_PAGE_SAMPLES, is named
+    with its count; one with that many is not, however many of its samples are one page."""
+    few = MULTI_PAGE_SAMPLES - 1
+    counts = [3] * few + [1] * 20 + [2] * MULTI_PAGE_SAMPLES + [1] * 20
+    labels = ["invoice"] * (few + 20) + ["letter"] * (MULTI_PAGE_SAMPLES + 20)
+    [warning, _] = splitting_warnings(counts, labels)
+    assert warning.startswith(f"class 'invoice': {few} of its {few + 20} samples have several pages")
+    assert f"under {MULTI_PAGE_SAMPLES} such samples" in warning
+    [_, alone, _] = splitting_warnings([2, 1, 1, 3], ["invoice", "invoice", "letter", "letter"])
+    assert alone.startswith("class 'letter': 1 of its 2 samples has several pages")

@@ -8,10 +8,13 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from docroute.classifier.boundary import TREES_SHARE, settled, start_logits
+from docroute.classifier.boundary import FEATURES, TREES_SHARE, settled, start_logits
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.trees import Trees
 from services.trainer.core.combiner import fit_combiner, signed_logistic, trees_of
+
+# Cue rows of a workflow of no class copies: a test's columns first, the other cues 0.
+PAD = len(FEATURES) - 6
 
 
 def _interaction(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +58,7 @@ def test_trees_that_read_a_column_the_combiner_lacks_or_loop_are_refused() -> No
 
 def test_the_combiner_blends_the_trees_with_the_linear_model() -> None:
     x, y = _interaction(800, 4)
-    x = np.hstack([x, np.zeros((len(x), 30))])  # the cue columns `settled` reads stay 0: open gaps
+    x = np.hstack([x, np.zeros((len(x), PAD))])  # the cue columns `settled` reads stay 0: open gaps
     assert not settled(x, new_numbers=False).any()
     combiner = fit_combiner(x, y)
     assert combiner.trees is not None
@@ -65,7 +68,7 @@ def test_the_combiner_blends_the_trees_with_the_linear_model() -> None:
     assert np.allclose(start_logits(x, combiner.weights, combiner.bias), linear)
     # The XOR the linear model cannot learn, the blend gets mostly right.
     fresh, truth = _interaction(400, 5)
-    fresh = np.hstack([fresh, np.zeros((len(fresh), 30))])
+    fresh = np.hstack([fresh, np.zeros((len(fresh), PAD))])
     assert ((fresh @ combiner.weights + combiner.bias > 0) == truth).mean() < 0.7
     assert ((combiner.logits(fresh) > 0) == truth).mean() > 0.9
     # Gaps all of one kind: a constant answer and no trees.
@@ -85,7 +88,7 @@ def test_free_the_signed_regression_is_scikit_learns() -> None:
 
 def test_the_combiner_keeps_each_column_to_its_direction() -> None:
     rng = np.random.default_rng(7)
-    x = np.hstack([rng.random((800, 3)), np.zeros((800, 30))])
+    x = np.hstack([rng.random((800, 3)), np.zeros((800, len(FEATURES) - 3))])
     # Starts rise with column 0 and fall with column 1; column 2 is noise.
     y = x[:, 0] - x[:, 1] + 0.3 * rng.normal(size=800) > 0
     free = fit_combiner(x, y)
@@ -98,9 +101,28 @@ def test_the_combiner_keeps_each_column_to_its_direction() -> None:
     held = fit_combiner(x, y, directions=directions)
     assert held.trees is not None
     assert held.weights[0] == 0 and held.weights[1] == 0
-    fresh = np.hstack([rng.random((300, 3)), np.zeros((300, 30))])
+    fresh = np.hstack([rng.random((300, 3)), np.zeros((300, len(FEATURES) - 3))])
     for column, direction in ((0, -1), (1, 1)):
         raised = fresh.copy()
         raised[:, column] += 0.3
         moved = held.trees.decision(raised) - held.trees.decision(fresh)
         assert (direction * moved >= -1e-12).all()
+
+
+def test_the_combiner_learns_from_the_gaps_page_numbers_settle_what_the_other_cues_say() -> None:
+    """A workflow whose samples print "1/1" on every page: each boundary between two samples is
+    settled by its page numbers, the gaps left open are all inside documents. The first-page
+    score still tells the starts, and a stack of documents that print no number needs it."""
+    rng = np.random.default_rng(8)
+    first, labelled = FEATURES.index("first_page"), FEATURES.index("labelled_start")
+    x = np.zeros((600, len(FEATURES)))
+    starts = np.arange(600) % 3 == 0
+    x[:, first] = np.where(starts, 2.0, -2.0) + rng.normal(size=600)
+    x[starts, labelled] = 1.0  # "1/1" before and after every boundary
+    assert settled(x, new_numbers=False)[starts].all() and not settled(x, new_numbers=False)[~starts].any()
+    combiner = fit_combiner(x, starts)
+    assert combiner.weights[labelled] == 0  # learnt from the other cues, never from the number
+    unnumbered = np.zeros((2, len(FEATURES)))
+    unnumbered[:, first] = (2.0, -2.0)
+    start, goes_on = combiner.logits(unnumbered)
+    assert start > 2.0 and goes_on < -2.0
