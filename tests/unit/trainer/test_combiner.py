@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from docroute.classifier.boundary import FEATURES, TREES_SHARE, settled, start_logits
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.trees import Trees
-from services.trainer.core.combiner import fit_combiner, signed_logistic, trees_of
+from services.trainer.core.combiner import SETTLED_ROWS, fit_combiner, signed_logistic, trees_of
 
 # Cue rows of a workflow of no class copies: a test's columns first, the other cues 0.
 PAD = len(FEATURES) - 6
@@ -125,4 +125,22 @@ def test_the_combiner_learns_from_the_gaps_page_numbers_settle_what_the_other_cu
     unnumbered = np.zeros((2, len(FEATURES)))
     unnumbered[:, first] = (2.0, -2.0)
     start, goes_on = combiner.logits(unnumbered)
+    assert start > 2.0 and goes_on < -2.0
+
+
+def test_a_combiner_of_settled_gaps_only_learns_from_a_draw_of_them() -> None:
+    """Every gap settled (each page numbered, "n of n" before each boundary): SETTLED_ROWS of them
+    are drawn, and they still teach the first-page score."""
+    rng = np.random.default_rng(9)
+    first, says_last, follows = (
+        FEATURES.index(c) for c in ("first_page", "previous_numbered_last", "number_follows")
+    )
+    x = np.zeros((3 * SETTLED_ROWS, len(FEATURES)))
+    starts = np.arange(len(x)) % 3 == 0
+    x[:, first] = np.where(starts, 2.0, -2.0) + rng.normal(size=len(x))
+    x[starts, says_last], x[~starts, follows] = 1.0, 1.0
+    assert settled(x, new_numbers=False).all()
+    unnumbered = np.zeros((2, len(FEATURES)))
+    unnumbered[:, first] = (2.0, -2.0)
+    start, goes_on = fit_combiner(x, starts).logits(unnumbered)
     assert start > 2.0 and goes_on < -2.0
