@@ -178,11 +178,16 @@ def cue_columns(cues: Collection[str], classes: int) -> npt.NDArray[np.bool_]:
     return np.tile([cue in cues for cue in FEATURES], 1 + classes)
 
 
+def without_cues(features: F64, cues: Collection[str]) -> F64:
+    """`pair_features`' rows with `cues` (and their class copies) set to 0."""
+    cleared = cue_columns(cues, features.shape[1] // len(FEATURES) - 1)
+    return np.asarray(np.where(cleared, 0.0, features), dtype=np.float64)
+
+
 def weighed_cues(features: F64) -> F64:
     """`pair_features`' rows as a combiner is fitted on them: RETIRED_FEATURES (and their class
     copies) set to 0, so a model trained now gives them no weight and its trees never read them."""
-    retired = cue_columns(RETIRED_FEATURES, features.shape[1] // len(FEATURES) - 1)
-    return np.asarray(np.where(retired, 0.0, features), dtype=np.float64)
+    return without_cues(features, RETIRED_FEATURES)
 
 
 # Pages of text on each side of a gap that `window_similarities` compares.
@@ -457,13 +462,8 @@ def settled(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]
 
 # The cues that settle a gap whatever the others say (`_settled_start`, `_settled_goes_on`),
 # a new document number aside: the combiner learns what it says beside the others.
-SETTLING_CUES = (
-    "previous_numbered_last",
-    "previous_numbered_before_last",
-    "number_follows",
-    "references_then_abstract",
-    "labelled_start",
-    "labelled_goes_on",
+SETTLING_CUES = tuple(
+    FEATURES[n] for n in (_SAYS_LAST, _SAYS_MORE, _FOLLOWS, _PAPER_ENDS, _LABELLED_START, _LABELLED_GOES_ON)
 )
 
 
@@ -472,8 +472,7 @@ def unsettled(features: F64) -> F64:
     cues say of each gap, as a combiner is fitted on them. A gap that page numbers settle still
     shows what a start or a continuation looks like to the other cues, which decide the gaps
     no number settles (`fit_combiner`)."""
-    columns = cue_columns(SETTLING_CUES, features.shape[1] // len(FEATURES) - 1)
-    return np.asarray(np.where(columns, 0.0, features), dtype=np.float64)
+    return without_cues(features, SETTLING_CUES)
 
 
 # The combiner's log-odds: the linear model's and the boosted trees' (where the model has them),

@@ -81,10 +81,10 @@ def splitting_warnings(page_counts: Sequence[int], labels: Sequence[str]) -> tup
     pages_by_class: dict[str, list[int]] = {}
     for label, count in zip(labels, page_counts, strict=True):
         pages_by_class.setdefault(label, []).append(count)
-    one_page = tuple(
-        _few_pages_warning(label, counts)
+    few_pages = tuple(
+        warning
         for label, counts in sorted(pages_by_class.items())
-        if counts and sum(count > 1 for count in counts) < MULTI_PAGE_SAMPLES
+        if (warning := _few_pages_warning(label, counts)) is not None
     )
     few = [
         f"{label!r} ({len(counts)})"
@@ -92,10 +92,10 @@ def splitting_warnings(page_counts: Sequence[int], labels: Sequence[str]) -> tup
         if len(counts) < AUTO_SAMPLES
     ]
     if not few:
-        return one_page
+        return few_pages
     named = f"classes {', '.join(few)} have" if len(few) > 1 else f"class {few[0]} has"
     return (
-        *one_page,
+        *few_pages,
         f"{named} fewer than "
         f"{AUTO_SAMPLES} samples: `auto` splitting learns where documents begin from the samples, and on "
         "stacks of real documents of other senders it split 0.83 exactly at 20 samples a kind, 0.87 at "
@@ -104,9 +104,12 @@ def splitting_warnings(page_counts: Sequence[int], labels: Sequence[str]) -> tup
     )
 
 
-def _few_pages_warning(label: str, counts: Sequence[int]) -> str:
-    """The advice for a class with fewer than MULTI_PAGE_SAMPLES samples of several pages."""
+def _few_pages_warning(label: str, counts: Sequence[int]) -> str | None:
+    """The advice for a class with fewer than MULTI_PAGE_SAMPLES samples of several pages; None
+    for one with that many."""
     several = sum(count > 1 for count in counts)
+    if several >= MULTI_PAGE_SAMPLES:
+        return None
     if not several:
         return (
             f"class {label!r}: its {len(counts)} sample{'s' if len(counts) > 1 else ''} "
