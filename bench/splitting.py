@@ -299,7 +299,7 @@ def covers_kept(
     def page_text(page: int) -> str:
         return words_to_text(tesseract().recognize(pages[page], "latin"))
 
-    backs = cover_backs(separators, len(pages), page_text, model.alone_cost)
+    backs = cover_backs(separators, len(pages), page_text, model.alone_cost, model.goes_on)
     return [s for s in separators if s.page not in backs]
 
 

@@ -598,6 +598,13 @@ class BoundaryModel:
         sure = part_probabilities(gain, cost, list(zip(starts, [*starts[1:], len(texts)], strict=True)))
         return Division(starts, np.asarray(probabilities, dtype=np.float64), [round(p, 4) for p in sure])
 
+    def goes_on(self, before: str, after: str) -> float | None:
+        """The probability that page ``after`` goes on from page ``before`` (the gap between two
+        pages read alone); None where ``after`` has no text, which tells nothing."""
+        if not has_text(after):
+            return None
+        return 1.0 - float(self.division([before, after]).probabilities[0])
+
     def alone_cost(self, text: str) -> float:
         """What a division would take off for a part of this one page (`short_part_penalties`:
         how seldom the samples of its class are one page long, and whether it holds less text

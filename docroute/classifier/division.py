@@ -60,6 +60,15 @@ def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequen
 # covers cost -0.5 to -7.7 there, one-page documents down to -2.85 (an unseen vendor's invoice
 # read as a paper), and -2 joined such invoices to the next document on seed 5.
 COVER_COST = float(np.log(20.0))
+# A page that alone costs less than that, but more than half as much, is a cover still where the
+# boundary model holds that the page after the sheet goes on from it at the other half's odds
+# (sqrt(20):1, COVER_GOES_ON): a report's title page repeats its cover's title. Each cue carries
+# half the sheet's weight, neither alone: on a draw of that bench the model held an invoice after
+# a sheet going on from the one-page invoice before it at 900:1 (that page's cost -0.15). Read on
+# seeds 1-4, 7 and 8 of its draws (bench/README.md): the covers it keeps cost -1.8 to -3 with the
+# page after going on at 0.94-1.00; the one sheet after a page of such a cost, -2.85, went on at 0.
+COVER_HALF_COST = COVER_COST / 2
+COVER_GOES_ON = float(1.0 / (1.0 + np.exp(-COVER_HALF_COST)))
 
 
 def short_part_penalties(

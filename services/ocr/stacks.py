@@ -133,8 +133,9 @@ class StackSplitter:
         """The separators less the blank pages that are a cover's empty back, and the pages read
         to tell (page -> its reading). A lone blank sheet after a single page
         (`sheets_after_lone_pages`) is a cover's back when that page alone would cost a division
-        more than COVER_COST by the boundary model of the version serving the workflow: its class's
-        samples are seldom one page long and hold more text. Without such a model every sheet
+        more than COVER_COST by the boundary model of the version serving the workflow (its class's
+        samples are seldom one page long and hold more text), or costs something and that model
+        holds that the page after the sheet goes on from it (`cover_backs`). Without such a model every sheet
         separates, as without ``read_page``; a page that cannot be read leaves its sheet one."""
         lone = sheets_after_lone_pages(separators, doc.page_count)
         if read_page is None or self._boundaries is None or not lone:
@@ -151,7 +152,7 @@ class StackSplitter:
                 return None
             return readings[page][0].text
 
-        backs = cover_backs(separators, doc.page_count, page_text, model.alone_cost)
+        backs = cover_backs(separators, doc.page_count, page_text, model.alone_cost, model.goes_on)
         for sheet in sorted(backs):
             logger.info(
                 "blank page %d kept as the back of page %d, which alone is no document of its class",

@@ -18,7 +18,7 @@ import numpy as np
 import zxingcpp
 from PIL import Image
 
-from docroute.classifier.division import COVER_COST
+from docroute.classifier.division import COVER_COST, COVER_GOES_ON, COVER_HALF_COST
 from services.ocr.core.images import load_image_pages
 from services.ocr.core.patch_codes import read_patch_code
 
@@ -221,16 +221,26 @@ def cover_backs(
     page_count: int,
     page_text: Callable[[int], str | None],
     alone_cost: Callable[[str], float],
+    goes_on: Callable[[str, str], float | None],
 ) -> set[int]:
     """The lone blank sheets (`sheets_after_lone_pages`) that are the back of the page before
     them: that page (``page_text``; None where it cannot be read) alone would cost a division more
     than COVER_COST (``alone_cost``: the workflow's boundary model's `alone_cost`), as a report's
-    cover does where its class's samples are never one page long."""
+    cover does where its class's samples are never one page long; or more than COVER_HALF_COST
+    and the page after the sheet goes on from it at COVER_GOES_ON or more (``goes_on``: the
+    boundary model's `goes_on`), as a report's title page does from its cover. The page after is
+    read only for a page of such a cost: a one-page document of a kind the samples hold costs none."""
     backs = set()
     for sheet, page in sheets_after_lone_pages(separators, page_count).items():
         text = page_text(page)
-        if text is not None and alone_cost(text) < -COVER_COST:
+        cost = 0.0 if text is None else alone_cost(text)
+        if cost < -COVER_COST:
             backs.add(sheet)
+        elif text is not None and cost < -COVER_HALF_COST:
+            after = page_text(sheet + 1)
+            going_on = None if after is None else goes_on(text, after)
+            if going_on is not None and going_on >= COVER_GOES_ON:
+                backs.add(sheet)
     return backs
 
 

@@ -120,6 +120,20 @@ def test_a_cover_alone_costs_more_than_a_blank_sheet_weighs_and_a_one_page_invoi
     assert model.alone_cost("  ") == 0.0
 
 
+def test_a_page_goes_on_from_the_page_of_its_document_before_it_not_from_another_document(
+    model: BoundaryModel,
+) -> None:
+    rng = random.Random(19)
+    first, second, third = _pages("payslip", 3, rng)
+    invoice = _pages("invoice", 1, rng)[0]
+    going_on = model.goes_on(first, second)
+    assert going_on is not None and going_on > 0.9
+    new_document = model.goes_on(third, invoice)
+    assert new_document is not None and new_document < 0.1
+    # The page after without text tells nothing (a blank page belongs to the page before).
+    assert model.goes_on(first, " ") is None
+
+
 def test_without_penalties_the_division_is_the_decision_gap_by_gap() -> None:
     rng = np.random.default_rng(3)
     for _ in range(200):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docroute.classifier.division import COVER_COST
+from docroute.classifier.division import COVER_COST, COVER_GOES_ON, COVER_HALF_COST
 from services.ocr.core.images import count_image_pages
 from services.ocr.core.pdf import PdfFile
 from services.ocr.core.splitting import (
@@ -234,12 +234,48 @@ def test_a_lone_sheet_is_a_covers_back_where_its_page_alone_costs_more_than_a_sh
         return texts.get(page)
 
     def alone_cost(text: str) -> float:
-        return -(COVER_COST + 1) if text.isupper() else -(COVER_COST - 1)
+        return -(COVER_COST + 1) if text.isupper() else -(COVER_HALF_COST - 0.5)
 
-    assert cover_backs(in_use, 8, page_text, alone_cost) == {3}
+    def goes_on(before: str, after: str) -> float | None:
+        raise AssertionError("a page that costs nothing or more than a sheet weighs asks nothing more")
+
+    assert cover_backs(in_use, 8, page_text, alone_cost, goes_on) == {3}
     assert read == [0, 2]  # only the single pages before a lone sheet are read
     # A page that cannot be read leaves its sheet a separator.
-    assert cover_backs(in_use, 8, lambda page: None, alone_cost) == set()
+    assert cover_backs(in_use, 8, lambda page: None, alone_cost, goes_on) == set()
+
+
+@pytest.mark.parametrize(
+    ("cost", "going_on", "back"),
+    [
+        # A cover that reads a little like a one-page kind: the title page after it goes on.
+        (-(COVER_HALF_COST + 0.5), COVER_GOES_ON, True),
+        # The same page, the page after as likely a new document as not: a sheet.
+        (-(COVER_HALF_COST + 0.5), 0.5, False),
+        # Held going on, but a page alone costs less than half a sheet's weight: a sheet (a
+        # model can read two invoices of one vendor as one).
+        (-(COVER_HALF_COST - 0.5), 1.0, False),
+        (0.0, 1.0, False),
+        # The page after has no text: nothing to tell by.
+        (-(COVER_HALF_COST + 0.5), None, False),
+    ],
+)
+def test_a_page_that_costs_less_than_a_sheet_weighs_is_a_cover_where_the_page_after_goes_on(
+    cost: float, going_on: float | None, back: bool
+) -> None:
+    # Cover | back | title page | 2nd page | sheet | letter
+    in_use = separators_in_use([Separator(page, "blank") for page in (1, 4)], 6)
+    texts = {0: "A Technical Report", 2: "A Technical Report: its title page"}
+    asked: list[tuple[str, str]] = []
+
+    def goes_on(before: str, after: str) -> float | None:
+        asked.append((before, after))
+        return going_on
+
+    found = cover_backs(in_use, 6, texts.get, lambda text: cost, goes_on)
+    assert found == ({1} if back else set())
+    # The page after is read only where the page before costs something.
+    assert asked == ([(texts[0], texts[2])] if cost < -COVER_HALF_COST else [])
 
 
 def test_parts_from_starts_put_every_page_in_exactly_one_part() -> None:
