@@ -28,8 +28,9 @@ of the pages either side.
 PDFs per kind (whole manifest groups, drawn with the seed), in none of the stacks, which are
 drawn from the other PDFs; row "blank, covers" is the product with that model (OCR's
 `_covers`: a lone blank sheet after a single page is that page's back when the page alone would
-cost a division more than COVER_COST; the page read by Tesseract, its CPU counted in the
-detection's), row "blank" the product without one, on the same stacks.
+cost a division more than COVER_COST, or more than half that and the page after the sheet goes on
+from it (`cover_backs`); the pages read by Tesseract, their CPU counted in the detection's), row
+"blank" the product without one, on the same stacks.
 ``--only-separators``: these rows without the auto row.
 
 The `auto` row: stacks of 2-10 other corpus PDFs of the same kinds, without separator sheets,
