@@ -603,7 +603,7 @@ class BoundaryModel:
         pages read alone); None where ``after`` has no text, which tells nothing."""
         if not has_text(after):
             return None
-        return 1.0 - float(self.division([before, after]).probabilities[0])
+        return 1.0 - float(self.start_probabilities([before, after])[0])
 
     def alone_cost(self, text: str) -> float:
         """What a division would take off for a part of this one page (`short_part_penalties`:

@@ -132,12 +132,11 @@ class StackSplitter:
     ) -> tuple[list[Separator], dict[int, Reading]]:
         """The separators less the blank pages that are a cover's empty back, and the pages read
         to tell (page -> its reading). A lone blank sheet after a single page
-        (`sheets_after_lone_pages`) is a cover's back when that page alone would cost a division
-        more than COVER_COST by the boundary model of the version serving the workflow (its class's
-        samples are seldom one page long and hold more text), or more than half that and the model
-        holds that the page after the sheet goes on from it (`cover_backs`; that page read too).
-        Without such a model every sheet separates, as without ``read_page``; a page that cannot
-        be read leaves its sheet one."""
+        (`sheets_after_lone_pages`) is a cover's back where the boundary model of the version
+        serving the workflow says so (`cover_backs`: what that page alone would cost a division,
+        and where it costs only some, whether the page after the sheet goes on from it). Without
+        such a model every sheet separates, as without ``read_page``; a page that cannot be read
+        leaves its sheet one."""
         lone = sheets_after_lone_pages(separators, doc.page_count)
         if read_page is None or self._boundaries is None or not lone:
             return list(separators), {}

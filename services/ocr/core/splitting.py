@@ -233,10 +233,12 @@ def cover_backs(
     backs = set()
     for sheet, page in sheets_after_lone_pages(separators, page_count).items():
         text = page_text(page)
-        cost = 0.0 if text is None else alone_cost(text)
+        if text is None:
+            continue
+        cost = alone_cost(text)
         if cost < -COVER_COST:
             backs.add(sheet)
-        elif text is not None and cost < -COVER_HALF_COST:
+        elif cost < -COVER_HALF_COST:
             after = page_text(sheet + 1)
             going_on = None if after is None else goes_on(text, after)
             if going_on is not None and going_on >= COVER_GOES_ON:
