@@ -624,10 +624,13 @@ WORKFLOW_GATE = "wording_languages: workflow"
 # The product's rule as before the corroborated wording view (2026-12-04): silent wherever the
 # class gate is.
 NO_CORROBORATION = "without the corroborated wording view (before)"
+# The corroborated view leaning by outlier exposure's probability, as before 2026-12-06.
+OE_LEAN = "the corroborated view leaning by outlier exposure (before)"
 # Wording settings scored beside the default on the same models, each refitted as the trainer fits it.
 WORDING_VARIANTS: dict[str, UnknownConfig] = {
     WORKFLOW_GATE: replace(UnknownConfig(), wording_gate="workflow"),
     NO_CORROBORATION: replace(UnknownConfig(), wording_corroboration=0.0),
+    OE_LEAN: replace(UnknownConfig(), wording_nearest_lean=0.0),
 }
 
 

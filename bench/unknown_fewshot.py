@@ -46,7 +46,12 @@ embedding view at x2.0 unless said:
   `--gen-grid=gate` / `--gen-grid=samples` for the variants tried on seeds 0-1;
   `--another-language 0,1` scores bench/quality.py's another-language slices (a kind trained in
   its main language, routed right in its others) with each generative view beside the default;
-- each variant beside the whole default ("default | x"): flagged by either.
+- each variant beside the whole default ("default | x"): flagged by either;
+- what the corroborated wording view's lean is read from (`CORROBORATING`): the default's two views,
+  outlier exposure, the embedding distance, or the nearest background document ("bg-nn k": its
+  cosine over the mean cosine of the k nearest samples of the predicted class, the product's since
+  2026-12-06 at k 1 and 0.6; "unclaimed": the rows a class claims dropped first), each at the
+  shares of `CORROBORATION`.
 
 Printed per seed group (those the variants were designed on, `--design`, and the others): the
 left-out kinds' share sent to review / known documents flagged at each method's own limit, the
@@ -520,6 +525,9 @@ def score_row(bench: Bench, row: dict[str, Any], duplicate: float, only_generati
         out[name] = generative_scores(bench, row, y, predicted, spec, None, N_FOLDS, duplicate)
     for name, wspec in WINDOWS.items():
         out[name] = window_scores(bench, row, y, predicted, wspec, N_FOLDS, duplicate)
+    if predicted is not None:
+        for name, (k_nn, claimed_off) in NEAREST_BACKGROUND.items():
+            out[name] = nearest_background(bench, row, y, predicted, k_nn, claimed_off)
     if only_generative:
         return out
     train = emb[row["train"]]
@@ -610,9 +618,41 @@ CLASS_GATE = "gen: chars, limit 0.02, language gate (langdetect), 3 samples"
 ANY_GATE = "gen: chars, limit 0.02, language gate any class (langdetect), 1 samples"
 # How far towards its own limit the rest of the rule must lean for the workflow gate's verdict
 # to count where the class gate is silent (2026-12-04, issue 13).
-CORROBORATION = (0.25, 0.4, 0.45, 0.5, 0.55, 0.7, 0.85)
+CORROBORATION = (0.25, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.85)
 # What the lean is read from: the default's two views together, or either alone (`Scores` names).
-CORROBORATING = ("default", "oe", "embedding")
+CORROBORATING = ("default", "oe", "embedding", "bg-nn 1", "bg-nn 3", "bg-nn 1 unclaimed")
+# The nearest background document against the predicted class's nearest samples: (k, whether the
+# background rows inside a class's spread are dropped first, as outlier exposure fits).
+NEAREST_BACKGROUND = {"bg-nn 1": (1, False), "bg-nn 3": (3, False), "bg-nn 1 unclaimed": (1, True)}
+
+
+def nearest_background(
+    bench: Bench,
+    row: dict[str, Any],
+    y: npt.NDArray[np.int64],
+    predicted: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    k: int,
+    claimed_off: bool,
+) -> tuple[F64, F64]:
+    """Per document: cosine to the nearest background document over the mean cosine to the k
+    nearest samples of its predicted class, minus 1 (as the scores' gaps)."""
+    emb = unit_rows(bench.emb.astype(np.float64))
+    train = emb[row["train"]]
+    background = unit_rows(np.asarray(bench.background.embeddings, dtype=np.float64))
+    if claimed_off:
+        keep = ~claimed(train, y, int(y.max()) + 1, background, UnknownConfig().k, 1.0)
+        background = background[keep] if keep.any() else background
+    out = []
+    for side, key in enumerate(("known", "unknown")):
+        docs = emb[row[key]]
+        to_bg = (docs @ background.T).max(1) if len(docs) else np.zeros(0)
+        sims = docs @ train.T
+        near = np.array(
+            [np.sort(sims[i, y == c])[::-1][:k].mean() for i, c in enumerate(predicted[side])],
+            dtype=np.float64,
+        )
+        out.append(np.asarray(to_bg / np.maximum(near, 1e-6) - 1.0, dtype=np.float64))
+    return out[0], out[1]
 
 
 def corroborated(wording: F64, any_gate: F64, rest: F64, lean: F64, share: float) -> F64:
@@ -846,6 +886,11 @@ def another_language(bench: Bench, seeds: Sequence[int], size: int, duplicate: f
                 }
                 rest = np.maximum(leans["oe"], leans["embedding"])
                 leans["default"] = rest
+                for name, (k_nn, claimed_off) in NEAREST_BACKGROUND.items():
+                    near, _ = nearest_background(
+                        bench, row, y, (pred, np.zeros(0, dtype=np.int64)), k_nn, claimed_off
+                    )
+                    leans[name] = near + 1.0
                 for lean in CORROBORATING:
                     for share in CORROBORATION:
                         unknown = corroborated(gaps[CLASS_GATE], gaps[ANY_GATE], rest, leans[lean], share) > 1

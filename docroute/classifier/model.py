@@ -24,6 +24,7 @@ from docroute.classifier.openset import (
     BackgroundRule,
     UnknownRule,
     UnknownVerdict,
+    nearest_background_lean,
     unknown_ratios,
     verdicts,
     with_wording,
@@ -211,6 +212,11 @@ class ClassifierModel:
         if background is not None:
             probabilities = background.probability(embeddings)
             leans = probabilities / np.float32(background.threshold)
+            nearest = rule.wording is not None and rule.wording.nearest_lean > 0
+            if nearest and background.documents is not None:
+                leans = nearest_background_lean(
+                    embeddings, background.documents, self.training_embeddings, training_labels, classes
+                )
         found = verdicts(distances, ratios, rule.thresholds[:, classes].T, background, probabilities)
         return with_wording(found, rule.wording, texts, classes, leans)
 
@@ -251,6 +257,9 @@ class ClassifierModel:
             if self.unknown_rule.background is not None:
                 arrays["unknown.background.coef"] = self.unknown_rule.background.coef
                 arrays["unknown.background.intercept"] = self.unknown_rule.background.intercept
+                if self.unknown_rule.background.documents is not None:
+                    documents = self.unknown_rule.background.documents.astype(np.float16)
+                    arrays[_BACKGROUND_DOCUMENTS] = documents
             if self.unknown_rule.wording is not None:
                 arrays.update(_wording_arrays(self.unknown_rule.wording))
         metadata = {
@@ -305,6 +314,7 @@ class ClassifierModel:
                 - _array_names(len(tfidf))
                 - _UNKNOWN_ARRAYS
                 - _BACKGROUND_ARRAYS
+                - {_BACKGROUND_DOCUMENTS}
                 - _WORDING_ARRAYS
             )
             if extra:
@@ -382,6 +392,14 @@ class ClassifierModel:
                     _finite_array(background.coef, np.float32, (len(self.labels) + 1, dim))
                     and _finite_array(background.intercept, np.float32, (len(self.labels) + 1,))
                     and 0.0 < background.threshold < 1.0
+                    and (
+                        background.documents is None
+                        or (
+                            background.documents.ndim == 2
+                            and background.documents.shape[1] == dim
+                            and bool(np.isfinite(background.documents).all())
+                        )
+                    )
                 )
             )
             and (rule.wording is None or rule.wording.fits(len(self.labels)))
@@ -419,6 +437,9 @@ def _float64(value: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
 
 _UNKNOWN_ARRAYS = {"unknown.thresholds", "unknown.centroids"}
 _BACKGROUND_ARRAYS = {"unknown.background.coef", "unknown.background.intercept"}
+# Only in models whose wording view leans by the nearest background document (since 2026-12-06):
+# a release before it refuses such a model (NewerModelError) and serves the version it has.
+_BACKGROUND_DOCUMENTS = "unknown.background.documents"
 _WORDING_ARRAYS = {"unknown.wording.vocabulary", "unknown.wording.ratios", "unknown.wording.unseen"}
 # The wording view's n-grams, stored as one UTF-8 array: they hold no line break (n-grams stay
 # inside words), so a line break separates them.
@@ -454,6 +475,8 @@ def _wording_settings(rule: WordingRule | None) -> dict[str, Any]:
             "limit": rule.wider_limit,
             "lean": rule.lean,
         }
+        if rule.nearest_lean > 0:  # absent: outlier exposure's lean (a release before it reads that)
+            settings["corroboration"]["nearest_lean"] = rule.nearest_lean
     return {"wording": settings}
 
 
@@ -492,13 +515,14 @@ def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> W
         wider_languages=_strings(corroboration["languages"]),
         wider_limit=float(corroboration["limit"]),
         lean=float(corroboration["lean"]),
+        nearest_lean=float(corroboration.get("nearest_lean", 0.0)),
     )
 
 
 def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> UnknownRule | None:
     """The per-class unknown rule of an artifact, or None for artifacts that predate it."""
     if meta is None:
-        if (_UNKNOWN_ARRAYS | _BACKGROUND_ARRAYS | _WORDING_ARRAYS) & set(arrays):
+        if (_UNKNOWN_ARRAYS | _BACKGROUND_ARRAYS | {_BACKGROUND_DOCUMENTS} | _WORDING_ARRAYS) & set(arrays):
             raise ModelArtifactError("unknown-rule arrays without their settings")
         return None
     if not isinstance(meta, dict):
@@ -508,19 +532,27 @@ def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> Unkno
         raise ModelArtifactError("outlier-exposure arrays and settings must come together")
     background = None
     if settings is not None:
+        documents = arrays.get(_BACKGROUND_DOCUMENTS)
         background = BackgroundRule(
             coef=arrays["unknown.background.coef"],
             intercept=arrays["unknown.background.intercept"],
             threshold=float(settings["threshold"]),
             background=str(settings["set"]),
+            documents=None if documents is None else documents.astype(np.float32),
         )
+    elif _BACKGROUND_DOCUMENTS in arrays:
+        raise ModelArtifactError("background documents without outlier exposure")
+    wording = _wording_rule(meta.get("wording"), arrays)
+    unread = background is None or background.documents is None
+    if wording is not None and wording.nearest_lean > 0 and unread:
+        raise ModelArtifactError("the nearest-background lean needs the background documents")
     return UnknownRule(
         k=int(meta["k"]),
         thresholds=arrays["unknown.thresholds"],
         centroids=arrays["unknown.centroids"].astype(np.float32),
         tfidf_block=int(meta["tfidf_block"]),
         background=background,
-        wording=_wording_rule(meta.get("wording"), arrays),
+        wording=wording,
     )
 
 

@@ -20,10 +20,13 @@ German-trained class keeps recognising its kind in Italian through the multiling
 Where the class gate is silent but the document's language is one some other class's samples are
 in, the view may still speak, corroborated: the document is worded like none of the workflow's
 samples there (past the limit taken over every held-out sample in a language of the other
-folds) **and** outlier exposure leans towards the background (its probability at least
-``lean`` of its limit). A known class met in a new language sits inside its class's embedding
-and is left to the rest of the rule; a kind no class is, read as a look-alike trained in another
-language (a German invoice read as an English-trained receipt class), is caught.
+folds) **and** it leans towards the background documents: the most similar of them is at least
+``nearest_lean`` as similar to it as its most similar sample of its predicted class (models
+trained before 2026-12-06: outlier exposure's probability at least ``lean`` of its limit). A
+known class met in a new language sits inside its class's embedding, its nearest samples far
+nearer than any background document, and is left to the rest of the rule; a kind no class is,
+read as a look-alike trained in another language (a German invoice read as an English-trained
+receipt class), is caught.
 A workflow whose classes each have samples in every language they arrive in can open the gate
 to every language any of its samples is in (gate ``workflow``, the workflow setting
 ``wording_languages``): a German invoice the classifier reads as an English-trained receipt class
@@ -98,6 +101,10 @@ class WordingRule:
     wider_languages: tuple[str, ...] = ()
     wider_limit: float = 0.0
     lean: float = 0.0
+    # The lean read instead where above 0: the nearest background document's similarity over the
+    # nearest sample's of the predicted class (openset.nearest_background_lean); `lean` is then
+    # outlier exposure's for a release before it, which reads that alone.
+    nearest_lean: float = 0.0
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +127,7 @@ class WordingRule:
             and self.gate in WORDING_GATES
             and bool(np.isfinite(self.wider_limit))
             and 0.0 <= self.lean < math.inf
+            and 0.0 <= self.nearest_lean < math.inf
         )
 
     def scores(self, counts: Sequence[Counter[str]]) -> F32:

@@ -95,6 +95,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "wording_language_samples": unknown.get("wording_language_samples", 1),
                 # Recipes from before the corroborated view had none.
                 "wording_corroboration": unknown.get("wording_corroboration", 0.0),
+                # Recipes from before the nearest-background lean read outlier exposure's.
+                "wording_nearest_lean": unknown.get("wording_nearest_lean", 0.0),
             }
         )
     )

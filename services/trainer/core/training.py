@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from docroute.classifier.features import TfidfConfig, count_terms, fit_counts
 from docroute.classifier.model import ClassifierModel, FeatureLayout, assemble_features, softmax
-from docroute.classifier.novelty import novelty_scores
+from docroute.classifier.novelty import novelty_scores, unit_rows
 from docroute.classifier.openset import BACKGROUND, UnknownConfig, fit_unknown_rule
 from docroute.classifier.wording import languages_of, wording_counts
 from docroute.errors import PermanentError
@@ -305,6 +305,11 @@ def with_wording_rule(
         language_samples=unknown.wording_language_samples,
         corroboration=unknown.wording_corroboration,
     )
+    if wording.lean > 0 and unknown.wording_nearest_lean > 0:
+        # The corroborated view leans by the nearest background document: the model keeps the set.
+        wording = replace(wording, nearest_lean=unknown.wording_nearest_lean)
+        documents = unit_rows(np.asarray(background.embeddings, dtype=np.float32)).astype(np.float32)
+        rule = replace(rule, background=replace(rule.background, documents=documents))
     return replace(model, unknown_rule=replace(rule, wording=wording))
 
 

