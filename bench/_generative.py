@@ -82,7 +82,8 @@ class Spec:
     read: str = "pred"
     limit: str = "z"
     share: float = 0.05  # the conformal limit's share of held-out samples above it
-    # 'pred' | 'best' | 'any': abstain on a language the gate class's (any class's) samples lack
+    # 'pred' | 'best' | 'any' | 'other': abstain on a language the gate class's (any class's, any
+    # other class's) samples lack
     gate: str = "none"
     langs: str = "detected"  # 'detected' (langdetect) | 'corpus' (the corpus's lang field)
     lang_mu: float = 0.0  # > 0: a background model per language, smoothed towards the pooled one
@@ -271,6 +272,9 @@ def generative_scores(
         if spec.gate == "none" or doc_langs is None or x_langs is None:
             return np.ones(len(classes), dtype=bool)
         own = class_languages(x_langs[keep], y[keep], n, spec.gate_min)
+        if spec.gate == "other":  # a language some other class's samples are in
+            others = [tuple(sorted(set().union(*(own[d] for d in range(n) if d != c)))) for c in range(n)]
+            return gate_speaks(others, list(doc_langs), classes, "class")
         # The product's gate: "any" is its "workflow" (a language any class's samples are in).
         return gate_speaks(own, list(doc_langs), classes, "workflow" if spec.gate == "any" else "class")
 
@@ -297,7 +301,8 @@ def generative_scores(
         llr = lms.llr(x_all[idx], side_langs)
         classes = predicted[side] if spec.read != "max" and predicted is not None else None
         sides.append(_read(llr, classes, spec.read == "margin"))
-        gate_class = predicted[side] if spec.gate == "pred" and predicted is not None else sides[-1][1]
+        by_prediction = spec.gate in ("pred", "other") and predicted is not None
+        gate_class = predicted[side] if by_prediction and predicted is not None else sides[-1][1]
         gates.append(speaks(side_langs, gate_class, np.ones(len(y), dtype=bool)))
     if spec.limit == "z":  # each class's novelties against its own held-out ones
         mean = np.array(

@@ -187,6 +187,7 @@ WINDOWS: dict[str, ChunkSpec] = {
 # Left-out kinds whose own curve is printed (the ones the default lets through).
 CURVE_KINDS = ("invoice", "minutes")
 # Every generative variant tried on seeds 0-1 (--gen-grid).
+OTHER_GATE = "gen: chars, limit 0.02, language gate other classes (langdetect)"
 GENERATIVE_GRID: dict[str, Spec] = (
     {
         f"gen: {t} {c} mu {mu:g} {r} {lim}": Spec(t, c, mu, r, lim)
@@ -240,6 +241,11 @@ GENERATIVE_GRID: dict[str, Spec] = (
             "chars", "tf", 3000.0, "max", "pooled", 0.02, "any", "detected", gate_min=k
         )
         for k in (1, 3)
+    }
+    | {
+        # The corroborated view's gate read from the other classes' languages only: a class's own
+        # one or two samples in a language do not open it (2026-12-06, not in the product).
+        OTHER_GATE: Spec("chars", "tf", 3000.0, "max", "pooled", 0.02, "other", "detected")
     }
 )
 FEATURES = ("bg", "bg_gap", "energy", "pmax", "dist", "contrast", "to_bg", "nn1")
@@ -731,6 +737,11 @@ def report(
             for share in CORROBORATION:
                 name = f"wording, workflow gate where oe > {share:g}, class absent"
                 methods[name] = _corroborated("oe", share, absent=True)
+        if OTHER_GATE in scored[picked[0]]:
+            for lean in ("oe", "bg-nn 1"):
+                for share in (0.5, 0.6):
+                    name = f"wording, other classes' gate where {lean} > {share:g}"
+                    methods[name] = _corroborated(lean, share, wider=OTHER_GATE)
         if ANY_GATE_COUNTED in scored[picked[0]]:
             for share in CORROBORATION:
                 name = f"wording, workflow gate (3 samples) where oe > {share:g}"
