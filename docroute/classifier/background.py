@@ -4,7 +4,9 @@ with the product.
 The trainer fits them as one more class beside a workflow's own (outlier exposure, see
 docroute.classifier.openset), without the documents that lie inside a class's own spread
 (services/trainer/core/outlier_exposure.claimed_by_classes: a workflow may train a kind the set
-holds): a document the model finds more like them than like any trained class is unknown. 45
+holds): a document the model finds more like them than like any trained class is unknown; and
+the wording view, where it speaks corroborated, reads how near the nearest of them lies
+(docroute.classifier.openset.nearest_background_lean; the model keeps their embeddings). 45
 statistical reports, notices, budget and expenditure tables, guidance and surveys, works of the
 US federal government (public domain), read from the test-PDF folders of two PDF libraries
 pinned at a commit; built by ``bench/corpus/background_documents.py --write`` with repository,
