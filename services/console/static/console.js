@@ -337,7 +337,22 @@ document.addEventListener("click", function (event) {
     button.textContent = done ? "Copied" : "Selected: press Ctrl+C";
   }
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; }, bySelection);
+    // A clipboard write that neither succeeds nor fails within a second (seen in a headless
+    // browser under load) falls back to the selection too, so the button always answers.
+    var settled = false;
+    var settle = function (then) {
+      return function () {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        then();
+      };
+    };
+    var timer = setTimeout(settle(bySelection), 1000);
+    navigator.clipboard.writeText(source.textContent.trim()).then(
+      settle(function () { button.textContent = "Copied"; }),
+      settle(bySelection)
+    );
   } else {
     bySelection();
   }
