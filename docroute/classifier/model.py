@@ -7,7 +7,7 @@ A model is plain data. `save()` writes two files, `model.safetensors` (arrays) a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -208,17 +208,20 @@ class ClassifierModel:
         )
         background = rule.background
         probabilities: npt.NDArray[np.float32] | None = None
-        leans: npt.NDArray[np.float32] | None = None  # towards the background: corroborates the wording view
+        lean_of: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.floating]] | None = None
         if background is not None:
             probabilities = background.probability(embeddings)
-            leans = probabilities / np.float32(background.threshold)
-            nearest = rule.wording is not None and rule.wording.nearest_lean > 0
-            if nearest and background.documents is not None:
-                leans = nearest_background_lean(
-                    embeddings, background.documents, self.training_embeddings, training_labels, classes
-                )
+            lean_of = _lean_of(
+                rule,
+                background,
+                probabilities,
+                embeddings,
+                self.training_embeddings,
+                training_labels,
+                classes,
+            )
         found = verdicts(distances, ratios, rule.thresholds[:, classes].T, background, probabilities)
-        return with_wording(found, rule.wording, texts, classes, leans)
+        return with_wording(found, rule.wording, texts, classes, lean_of)
 
     def nearest_samples(self, embeddings: npt.NDArray[np.floating], k: int = 5) -> list[list[Neighbour]]:
         """Return the `k` most similar training samples for each embedding row, closest first."""
@@ -554,6 +557,26 @@ def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> Unkno
         background=background,
         wording=wording,
     )
+
+
+def _lean_of(
+    rule: UnknownRule,
+    background: BackgroundRule,
+    probabilities: npt.NDArray[np.float32],
+    embeddings: npt.NDArray[np.floating],
+    training_embeddings: npt.NDArray[np.floating],
+    training_labels: npt.NDArray[np.int64],
+    classes: npt.NDArray[np.int64],
+) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.floating]]:
+    """How far given rows lean towards the background, read only where the wording view may speak
+    corroborated: the nearest background document's similarity over the nearest sample's where
+    the rule reads it, else outlier exposure's probability over its limit."""
+    documents = background.documents
+    if rule.wording is not None and rule.wording.nearest_lean > 0 and documents is not None:
+        return lambda rows: nearest_background_lean(
+            embeddings[rows], documents, training_embeddings, training_labels, classes[rows]
+        )
+    return lambda rows: probabilities[rows] / np.float32(background.threshold)
 
 
 def _array_names(n_tfidf: int) -> set[str]:

@@ -38,7 +38,7 @@ languages) sets it so high that a tight class (receipts) never flags anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -446,19 +446,25 @@ def with_wording(
     rule: WordingRule | None,
     texts: Sequence[str],
     classes: npt.NDArray[np.integer],
-    leans: npt.NDArray[np.floating] | None = None,
+    lean_of: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.floating]] | None = None,
 ) -> list[UnknownVerdict]:
     """`found` with the wording view's verdict wherever it speaks (the document's language is one
     its predicted class's samples are in), and its flag where it speaks corroborated (another
-    class's language, `leans` at least the rule's lean: the nearest background document's
-    similarity over the nearest sample's where the rule reads it, `nearest_lean`, else outlier
-    exposure's probability over its limit); the other views' verdicts stand elsewhere."""
+    class's language, the lean of those rows, `lean_of`, at least the rule's lean: the nearest
+    background document's similarity over the nearest sample's where the rule reads it,
+    `nearest_lean`, else outlier exposure's probability over its limit); the other views'
+    verdicts stand elsewhere. The lean is read only for the rows where the view may speak
+    corroborated."""
     if rule is None or not len(found):
         return found
     languages = languages_of(texts)
     speaks = rule.speaks(languages, classes)
-    lean = np.zeros(len(found)) if leans is None else np.asarray(leans, dtype=np.float64)
-    wider = rule.corroborates(languages, classes) & (lean >= (rule.nearest_lean or rule.lean))
+    may = rule.corroborates(languages, classes)
+    lean = np.zeros(len(found), dtype=np.float64)
+    if lean_of is not None and may.any():
+        rows = np.flatnonzero(may)
+        lean[rows] = lean_of(rows)
+    wider = may & (lean >= (rule.nearest_lean or rule.lean))
     picked = np.flatnonzero(speaks | wider)
     if not len(picked):
         return found

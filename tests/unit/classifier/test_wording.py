@@ -13,7 +13,7 @@ import pytest
 
 from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.model import ClassifierModel
-from docroute.classifier.openset import BACKGROUND, UnknownConfig
+from docroute.classifier.openset import BACKGROUND, UnknownConfig, UnknownVerdict, with_wording
 from docroute.classifier.wording import WORDING, WordingRule, languages_of, wording_counts
 from services.trainer.core.outlier_exposure import conformal_limit
 from services.trainer.core.training import Background, TrainingConfig, train_classifier
@@ -449,6 +449,18 @@ def test_the_corroborated_view_leans_by_the_nearest_background_document() -> Non
     loaded = ClassifierModel.load(near.save())
     assert loaded.unknown_rule.wording.nearest_lean == 0.6  # type: ignore[union-attr]
     assert loaded.unknown_verdicts([german_invoice], row)[0].unknown
+    # The lean is read only for the rows where the view may speak corroborated: not for an
+    # English invoice (the class gate speaks), for the German one.
+    read: list[list[int]] = []
+
+    def lean_of(rows: np.ndarray) -> np.ndarray:
+        read.append(rows.tolist())
+        return np.full(len(rows), 0.75)
+
+    english = ENGLISH["invoice"].format(n=250)
+    let_pass = [UnknownVerdict(False, BACKGROUND, 0.0, 1.0)] * 2
+    judged_two = with_wording(let_pass, rule.wording, [english, german_invoice], np.array([0, 0]), lean_of)
+    assert read == [[1]] and not judged_two[0].unknown and judged_two[1].unknown and judged_two[1].nearest
     # Under outlier exposure's lean the model keeps no documents, and lets the row through.
     by_oe, _ = _two_languages_corroborated(0.5)
     assert by_oe.unknown_rule.background.documents is None  # type: ignore[union-attr]
