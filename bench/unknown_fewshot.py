@@ -97,7 +97,7 @@ from bench.quality import (
     routed,
 )
 from docroute.classifier.novelty import unit_rows
-from docroute.classifier.openset import BackgroundRule, UnknownConfig
+from docroute.classifier.openset import BackgroundRule, UnknownConfig, nearest_background_lean
 from services.trainer.core.outlier_exposure import (
     _fit,
     _out_of_fold,
@@ -651,6 +651,10 @@ def nearest_background(
     out = []
     for side, key in enumerate(("known", "unknown")):
         docs = emb[row[key]]
+        if k == 1:  # the product's lean
+            lean = nearest_background_lean(docs, background, train, y, predicted[side])
+            out.append(np.asarray(lean, dtype=np.float64) - 1.0)
+            continue
         to_bg = (docs @ background.T).max(1) if len(docs) else np.zeros(0)
         sims = docs @ train.T
         near = np.array(
