@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from docroute.classifier.artifact import decode_artifact, encode_artifact
 from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import BACKGROUND, UnknownConfig, UnknownVerdict, with_wording
@@ -477,6 +478,14 @@ def test_the_nearest_lean_is_read_only_with_its_documents() -> None:
     del meta["unknown_rule"]["wording"]["corroboration"]["nearest_lean"]
     as_before = ClassifierModel.load({**files, "model.json": json.dumps(meta).encode()})
     assert as_before.unknown_rule.wording.nearest_lean == 0.0  # type: ignore[union-attr]
+    # Documents of another width than the embedding's, or not finite, are refused.
+    arrays, stored = decode_artifact(files)
+    for bad in (
+        arrays["unknown.background.documents"][:, :-1],
+        np.full_like(arrays["unknown.background.documents"], np.nan),
+    ):
+        with pytest.raises(ModelArtifactError, match="unknown_rule does not fit"):
+            ClassifierModel.load(encode_artifact({**arrays, "unknown.background.documents": bad}, stored))
     # The lean without the documents it reads is refused.
     off, _ = _two_languages_corroborated(0.5)
     off_meta = json.loads(off.save()["model.json"])
