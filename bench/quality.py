@@ -626,11 +626,15 @@ WORKFLOW_GATE = "wording_languages: workflow"
 NO_CORROBORATION = "without the corroborated wording view (before)"
 # The corroborated view leaning by outlier exposure's probability, as before 2026-12-06.
 OE_LEAN = "the corroborated view leaning by outlier exposure (before)"
+# The corroborated view opened by any sample's languages, a class's own one or two included, as
+# before 2026-12-06 ~05:00 UTC.
+ANY_SAMPLE_LANGUAGES = "the corroborated view opened by any sample's languages (before)"
 # Wording settings scored beside the default on the same models, each refitted as the trainer fits it.
 WORDING_VARIANTS: dict[str, UnknownConfig] = {
     WORKFLOW_GATE: replace(UnknownConfig(), wording_gate="workflow"),
     NO_CORROBORATION: replace(UnknownConfig(), wording_corroboration=0.0),
-    OE_LEAN: replace(UnknownConfig(), wording_nearest_lean=0.0),
+    OE_LEAN: replace(UnknownConfig(), wording_nearest_lean=0.0, wording_corroboration_languages="workflow"),
+    ANY_SAMPLE_LANGUAGES: replace(UnknownConfig(), wording_corroboration_languages="workflow"),
 }
 
 

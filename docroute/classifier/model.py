@@ -480,6 +480,8 @@ def _wording_settings(rule: WordingRule | None) -> dict[str, Any]:
         }
         if rule.nearest_lean > 0:  # absent: outlier exposure's lean (a release before it reads that)
             settings["corroboration"]["nearest_lean"] = rule.nearest_lean
+        if rule.wider_by_class:  # absent: `languages` for every class (a release before it reads that)
+            settings["corroboration"]["by_class"] = [list(langs) for langs in rule.wider_by_class]
     return {"wording": settings}
 
 
@@ -508,6 +510,9 @@ def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> W
     corroboration = settings.get("corroboration", {"languages": [], "limit": 0.0, "lean": 0.0})
     if not isinstance(corroboration, dict) or not isinstance(corroboration.get("languages"), list):
         raise ModelArtifactError("malformed wording corroboration")
+    by_class = corroboration.get("by_class", [])
+    if not isinstance(by_class, list):
+        raise ModelArtifactError("malformed wording corroboration languages")
     return WordingRule(
         vocabulary=vocabulary,
         ratios=arrays["unknown.wording.ratios"],
@@ -519,6 +524,7 @@ def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> W
         wider_limit=float(corroboration["limit"]),
         lean=float(corroboration["lean"]),
         nearest_lean=float(corroboration.get("nearest_lean", 0.0)),
+        wider_by_class=tuple(_strings(langs) for langs in by_class),
     )
 
 

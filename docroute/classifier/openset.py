@@ -47,7 +47,14 @@ import numpy.typing as npt
 from scipy import sparse
 
 from docroute.classifier.novelty import unit_rows
-from docroute.classifier.wording import WORDING, WordingGate, WordingRule, languages_of, wording_counts
+from docroute.classifier.wording import (
+    WORDING,
+    CorroborationLanguages,
+    WordingGate,
+    WordingRule,
+    languages_of,
+    wording_counts,
+)
 
 F32 = npt.NDArray[np.float32]
 VIEWS = ("embedding", "tfidf")  # the distance views, rows of `UnknownRule.thresholds`
@@ -160,6 +167,12 @@ class UnknownConfig:
     # -> 0.913 / 0.033 on three held-out groups; German-trained manual pages in other languages
     # routed right 0.922 as before. 0: outlier exposure's lean, the rule of recipes stored before.
     wording_nearest_lean: float = 0.6
+    # The languages that open the corroborated view on a class: "other", those of the other
+    # classes' samples; "workflow", those of any sample, the class's own one or two included (the
+    # rule of recipes stored before 2026-12-06). A reviewer's first answer in a new language
+    # joins the samples: under "workflow" it opened the view on the class's next documents in
+    # that language, and sent some of them to review that the rest of the rule let through.
+    wording_corroboration_languages: CorroborationLanguages = "other"
 
 
 @dataclass(frozen=True, eq=False)

@@ -64,6 +64,11 @@ WORDING = "wording"
 # sample of the workflow is in ("workflow").
 WordingGate = Literal["class", "workflow"]
 WORDING_GATES: tuple[str, ...] = get_args(WordingGate)
+# Where the corroborated view may speak: a language any of the workflow's samples are in
+# ("workflow", before 2026-12-06), or one some other class's samples are in ("other": a class's
+# own few samples in a language, a reviewer's first answers there, do not open it on the class).
+CorroborationLanguages = Literal["workflow", "other"]
+CORROBORATION_LANGUAGES: tuple[str, ...] = get_args(CorroborationLanguages)
 # The n-grams the view reads: character 3-5-grams within words of the first 20,000 characters
 # (2-4-grams, the classifier's own char block, caught 0.823 against 0.866 on seeds 0-1).
 NGRAMS = TfidfConfig(analyzer="char_wb", ngram_range=(3, 5), max_chars=20_000)
@@ -105,6 +110,10 @@ class WordingRule:
     # nearest sample's of the predicted class (openset.nearest_background_lean); `lean` is then
     # outlier exposure's for a release before it, which reads that alone.
     nearest_lean: float = 0.0
+    # Per class, the languages the corroborated view may speak in on it, where they are not every
+    # language of `wider_languages` (those of the other classes' samples); () for every class:
+    # `wider_languages` (before it; a release before it reads that).
+    wider_by_class: tuple[tuple[str, ...], ...] = ()
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -128,6 +137,7 @@ class WordingRule:
             and bool(np.isfinite(self.wider_limit))
             and 0.0 <= self.lean < math.inf
             and 0.0 <= self.nearest_lean < math.inf
+            and (not self.wider_by_class or len(self.wider_by_class) == n_classes)
         )
 
     def scores(self, counts: Sequence[Counter[str]]) -> F32:
@@ -161,11 +171,12 @@ class WordingRule:
         self, languages: Sequence[str | None], classes: npt.NDArray[np.integer]
     ) -> npt.NDArray[np.bool_]:
         """Where the view may speak corroborated: the class gate is silent on the document and its
-        language is one some of the workflow's samples are in (none when `lean` is 0)."""
+        language is one some of the workflow's samples are in (`wider_by_class`: some of the other
+        classes' samples; none when `lean` is 0)."""
         if self.gate != "class" or self.lean <= 0:
             return np.zeros(len(languages), dtype=bool)
-        every = set(self.wider_languages)
-        wider = np.array([lang is not None and lang in every for lang in languages], dtype=bool)
+        by_class = self.wider_by_class or (self.wider_languages,) * len(self.unseen)
+        wider = gate_speaks(by_class, languages, classes, "class")
         return wider & ~self.speaks(languages, classes)
 
 

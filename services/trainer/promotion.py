@@ -97,6 +97,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "wording_corroboration": unknown.get("wording_corroboration", 0.0),
                 # Recipes from before the nearest-background lean read outlier exposure's.
                 "wording_nearest_lean": unknown.get("wording_nearest_lean", 0.0),
+                # Recipes from before the other classes' languages opened it read any sample's.
+                "wording_corroboration_languages": unknown.get("wording_corroboration_languages", "workflow"),
             }
         )
     )

@@ -14,6 +14,7 @@ from scipy import sparse
 
 from docroute.classifier.wording import (
     NGRAMS,
+    CorroborationLanguages,
     WordingGate,
     WordingRule,
     gate_speaks,
@@ -39,6 +40,7 @@ def fit_wording_rule(
     gate: WordingGate = "class",
     language_samples: int = 1,
     corroboration: float = 0.0,
+    corroboration_languages: CorroborationLanguages = "workflow",
 ) -> WordingRule:
     """The wording rule of samples with these n-gram `counts`, `labels` (0..n_classes-1) and
     `languages`, over the `background` documents' counts.
@@ -54,7 +56,10 @@ def fit_wording_rule(
 
     Under the class gate with `corroboration` > 0 the rule also holds the corroborated view:
     every language any sample is in, and its own limit, the same quantile over the held-out
-    samples in a language some sample of the other folds is in (the workflow gate's limit).
+    samples in a language some sample of the other folds is in (the workflow gate's limit);
+    `corroboration_languages` "other": per class, the languages of the other classes' samples,
+    the limit over the held-out samples in a language some other class's samples of the other
+    folds are in.
     """
     minimum = language_samples if gate == "class" else 1
     vocabulary = sorted(set().union(*counts, *background))
@@ -74,13 +79,17 @@ def fit_wording_rule(
         known = class_languages(langs[~test], labels[~test], n_classes, minimum)
         speaks[test] = gate_speaks(known, list(langs[test]), labels[test], gate)
         every = class_languages(langs[~test], labels[~test], n_classes, 1)
-        wider[test] = gate_speaks(every, list(langs[test]), labels[test], "workflow")
+        if corroboration_languages == "other":
+            wider[test] = gate_speaks(others_languages(every), list(langs[test]), labels[test], "class")
+        else:
+            wider[test] = gate_speaks(every, list(langs[test]), labels[test], "workflow")
     limit = conformal_limit(held[speaks] if speaks.any() else held, flag_share)
     corroborated = gate == "class" and corroboration > 0
     wider_limit = conformal_limit(held[wider] if wider.any() else held, flag_share) if corroborated else 0.0
     ratios, unseen = class_ratios(x, labels, n_classes, bg, mu)
     # An n-gram no class used scores each class's unseen cost, which `unseen` already holds.
     used = np.flatnonzero(np.abs(ratios).max(axis=1) > 0)
+    by_class = corroborated and corroboration_languages == "other"
     return WordingRule(
         vocabulary=tuple(vocabulary[i] for i in used),
         ratios=np.asarray(ratios[used], dtype=np.float32),
@@ -91,6 +100,7 @@ def fit_wording_rule(
         wider_languages=tuple(sorted({str(v) for v in langs if v is not None})) if corroborated else (),
         wider_limit=float(wider_limit),
         lean=corroboration if corroborated else 0.0,
+        wider_by_class=others_languages(class_languages(langs, labels, n_classes, 1)) if by_class else (),
     )
 
 
@@ -171,6 +181,14 @@ def class_ratios(
         # Exactly 0 where the class never used the n-gram (the log is unseen[c] up to rounding).
         ratios[n_c == 0, c] = 0.0
     return ratios, unseen
+
+
+def others_languages(class_languages: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    """Per class, the languages the other classes' samples are in (of `class_languages`)."""
+    return tuple(
+        tuple(sorted({lang for d, langs in enumerate(class_languages) if d != c for lang in langs}))
+        for c in range(len(class_languages))
+    )
 
 
 def class_languages(

