@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Protocol
 
 import numpy as np
 
 from docroute.blobstore import BlobRef
 from docroute.classifier.embedders import Embedder, load_embedder
-from docroute.classifier.errors import ModelArtifactError
+from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.features import TfidfConfig
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import VIEWS, UnknownConfig
@@ -70,7 +70,12 @@ def recipe(embedder_id: str, config: TrainingConfig) -> dict[str, Any]:
 
 
 def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
+    """The configuration a recipe was trained with. A recipe a newer release wrote, naming
+    settings this one does not know, raises NewerModelError (during a rolling update the live
+    version may be a newer replica's): re-running it without them would not be that recipe."""
     settings = dict(data["config"])
+    _refuse_newer(settings, TrainingConfig)
+    _refuse_newer(settings.get("unknown") or {}, UnknownConfig)
     settings["tfidf"] = tuple(TfidfConfig.from_dict(block) for block in settings["tfidf"])
     settings["tfidf_weights"] = tuple(settings["tfidf_weights"])
     # Recipes of versions trained before the per-class unknown rule have no "unknown": they keep
@@ -103,6 +108,12 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
         )
     )
     return TrainingConfig(**settings)
+
+
+def _refuse_newer(settings: dict[str, Any], config: type) -> None:
+    newer = sorted(set(settings) - {f.name for f in fields(config)})
+    if newer:
+        raise NewerModelError(f"recipe settings {', '.join(newer)} are not known to this release")
 
 
 class PromotionGate:
@@ -174,6 +185,22 @@ class PromotionGate:
                     ),
                 }
             )
+        try:
+            config = config_from_recipe(live_recipe)
+        except NewerModelError as exc:  # as an unreadable live artifact is, in `decide`
+            logger.warning(
+                "live v%d's recipe unreadable, not compared: %s",
+                live_version,
+                exc,
+                extra={"workflow_id": workflow_id},
+            )
+            return GateDecision(
+                True,
+                f"the live v{live_version}'s recipe cannot be re-run here ({exc}): goes live",
+                "first_version",
+                live_version=live_version,
+                n_samples=len(candidate.sample_ids),
+            )
         embeddings = self._embedder_for(live_recipe["embedder_id"]).embed(list(candidate.texts))
         rerun = train_classifier(
             candidate.texts,
@@ -182,7 +209,7 @@ class PromotionGate:
             sample_ids=candidate.sample_ids,
             embedder_id=live_recipe["embedder_id"],
             version="gate",
-            config=config_from_recipe(live_recipe),
+            config=config,
         )
         best = np.asarray(rerun.oof_probabilities).argmax(axis=1)
         theirs = [rerun.model.labels[int(j)] for j in best]

@@ -3,6 +3,7 @@ worse than the live one on the same evaluation stays a candidate, with the reaso
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Sequence
@@ -156,3 +157,23 @@ def test_a_worse_version_is_not_promoted(store: BlobStore) -> None:
     candidate, live = _accuracies(better)
     assert candidate >= live
     assert versions.live_version(workflow_id) == 5
+
+
+def test_a_live_recipe_from_a_newer_release_is_not_re_run(store: BlobStore) -> None:
+    """During a rolling update the live version may come from a newer trainer whose recipe names
+    settings this release does not know: the gate says so and does not re-run it without them."""
+    workflow_id, rng = str(uuid.uuid4()), random.Random(6)
+    versions, workflows, training = _Versions(), _Workflows(workflow_id), TrainingStore(store)
+    good = TrainerHandler(training, workflows, "usem3", 20_000, versions)  # type: ignore[arg-type]
+    blind = TrainerHandler(training, workflows, "usem3", 20_000, versions, config=BLIND)  # type: ignore[arg-type]
+    _label(good, store, workflow_id, rng, per_kind=10)
+    assert versions.feed(good.on_training_requested(_request(workflow_id))).version == 1
+    key = f"models/{workflow_id}/v1/manifest.json"
+    manifest = training.manifest(workflow_id, 1)
+    manifest["recipe"]["config"]["unknown"]["wording_from_the_future"] = 1.0
+    store.put(key, json.dumps(manifest).encode())
+
+    published = versions.feed(blind.on_training_requested(_request(workflow_id)))
+    assert (published.version, published.live) == (2, True)
+    assert "wording_from_the_future are not known to this release" in (published.reason or "")
+    assert "cannot be re-run here" in (published.reason or "")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from docroute.classifier.errors import NewerModelError
 from services.trainer.core import TrainingConfig
 from services.trainer.promotion import config_from_recipe, recipe
 
@@ -86,3 +89,19 @@ def test_a_recipe_from_before_the_conformal_limit_keeps_the_few_samples_raise() 
     unknown = config_from_recipe(stored).unknown
     assert unknown is not None and unknown.background_flag_share == 0.0
     assert unknown.background_few_samples == 10
+
+
+def test_a_recipe_naming_settings_this_release_does_not_know_is_refused_as_newer() -> None:
+    """A newer trainer's recipe (a rolling update) is not re-run without what it adds."""
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    stored["config"]["unknown"]["wording_from_the_future"] = 1.0
+    with pytest.raises(NewerModelError, match="wording_from_the_future are not known"):
+        config_from_recipe(stored)
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    stored["config"]["layout_weight"] = 0.5
+    with pytest.raises(NewerModelError, match="layout_weight"):
+        config_from_recipe(stored)
+    stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+    stored["config"]["tfidf"][0]["analyzer"] = "glyph"
+    with pytest.raises(NewerModelError, match="analyzer 'glyph'"):
+        config_from_recipe(stored)
