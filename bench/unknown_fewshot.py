@@ -244,7 +244,8 @@ GENERATIVE_GRID: dict[str, Spec] = (
     }
     | {
         # The corroborated view's gate read from the other classes' languages only: a class's own
-        # one or two samples in a language do not open it (2026-12-06, not in the product).
+        # one or two samples in a language do not open it (2026-12-06; the product's since ~04:10
+        # UTC, `wording_corroboration_languages` "other").
         OTHER_GATE: Spec("chars", "tf", 3000.0, "max", "pooled", 0.02, "other", "detected")
     }
 )
@@ -741,6 +742,11 @@ def report(
             for share in CORROBORATION:
                 name = f"wording, workflow gate where oe > {share:g}, class absent"
                 methods[name] = _corroborated("oe", share, absent=True)
+            for wider in (ANY_GATE, OTHER_GATE):  # the product's lean, with and without the class absent
+                if wider in scored[picked[0]]:
+                    gate = "other classes'" if wider == OTHER_GATE else "workflow"
+                    name = f"wording, {gate} gate where bg-nn 1 > 0.6, class absent"
+                    methods[name] = _corroborated("bg-nn 1", 0.6, absent=True, wider=wider)
         if OTHER_GATE in scored[picked[0]]:
             for lean in ("oe", "bg-nn 1"):
                 for share in (0.5, 0.6):
