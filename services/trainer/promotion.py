@@ -20,6 +20,7 @@ from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.features import TfidfConfig
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import VIEWS, UnknownConfig
+from docroute.classifier.wording import CORROBORATION_LANGUAGES
 from docroute.model_versions import LiveModel
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import TrainingConfig, TrainingResult, train_classifier
@@ -76,6 +77,9 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
     settings = dict(data["config"])
     _refuse_newer(settings, TrainingConfig)
     _refuse_newer(settings.get("unknown") or {}, UnknownConfig)
+    opened_by = (settings.get("unknown") or {}).get("wording_corroboration_languages", "workflow")
+    if opened_by not in CORROBORATION_LANGUAGES:
+        raise NewerModelError(f"recipe's corroboration languages {opened_by!r} are not known to this release")
     settings["tfidf"] = tuple(TfidfConfig.from_dict(block) for block in settings["tfidf"])
     settings["tfidf_weights"] = tuple(settings["tfidf_weights"])
     # Recipes of versions trained before the per-class unknown rule have no "unknown": they keep
