@@ -629,12 +629,20 @@ OE_LEAN = "the corroborated view leaning by outlier exposure (before)"
 # The corroborated view opened by any sample's languages, a class's own one or two included, as
 # before 2026-12-06 ~05:00 UTC.
 ANY_SAMPLE_LANGUAGES = "the corroborated view opened by any sample's languages (before)"
+# The class gate's limit over the languages the trained view speaks on (measured 2026-12-06
+# ~06:10 UTC, not the default), with the count at three and five.
+COUNT_OVER_SAMPLES = "wording_language_count_over: samples"
+COUNT_FIVE_OVER_SAMPLES = "wording_language_count_over: samples, count 5"
 # Wording settings scored beside the default on the same models, each refitted as the trainer fits it.
 WORDING_VARIANTS: dict[str, UnknownConfig] = {
     WORKFLOW_GATE: replace(UnknownConfig(), wording_gate="workflow"),
     NO_CORROBORATION: replace(UnknownConfig(), wording_corroboration=0.0),
     OE_LEAN: replace(UnknownConfig(), wording_nearest_lean=0.0, wording_corroboration_languages="workflow"),
     ANY_SAMPLE_LANGUAGES: replace(UnknownConfig(), wording_corroboration_languages="workflow"),
+    COUNT_OVER_SAMPLES: replace(UnknownConfig(), wording_language_count_over="samples"),
+    COUNT_FIVE_OVER_SAMPLES: replace(
+        UnknownConfig(), wording_language_count_over="samples", wording_language_samples=5
+    ),
 }
 
 

@@ -69,6 +69,10 @@ WORDING_GATES: tuple[str, ...] = get_args(WordingGate)
 # own few samples in a language, a reviewer's first answers there, do not open it on the class).
 CorroborationLanguages = Literal["workflow", "other"]
 CORROBORATION_LANGUAGES: tuple[str, ...] = get_args(CorroborationLanguages)
+# Where the trainer counts a held-out sample's language for its class when it sets the view's
+# limit: in the class's samples of the other folds ("folds", before 2026-12-06), or in all of
+# them ("samples": the languages the trained view speaks on).
+LanguageCountOver = Literal["folds", "samples"]
 # The n-grams the view reads: character 3-5-grams within words of the first 20,000 characters
 # (2-4-grams, the classifier's own char block, caught 0.823 against 0.866 on seeds 0-1).
 NGRAMS = TfidfConfig(analyzer="char_wb", ngram_range=(3, 5), max_chars=20_000)

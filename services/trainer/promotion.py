@@ -108,6 +108,8 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
                 "wording_nearest_lean": unknown.get("wording_nearest_lean", 0.0),
                 # Recipes from before the other classes' languages opened it read any sample's.
                 "wording_corroboration_languages": unknown.get("wording_corroboration_languages", "workflow"),
+                # Recipes from before counted a held-out sample's language in the other folds.
+                "wording_language_count_over": unknown.get("wording_language_count_over", "folds"),
             }
         )
     )

@@ -305,6 +305,7 @@ def with_wording_rule(
         language_samples=unknown.wording_language_samples,
         corroboration=unknown.wording_corroboration,
         corroboration_languages=unknown.wording_corroboration_languages,
+        count_over=unknown.wording_language_count_over,
     )
     if wording.lean > 0 and unknown.wording_nearest_lean > 0:
         # The corroborated view leans by the nearest background document: the model keeps the set.

