@@ -20,7 +20,8 @@ each model's wording rule is refitted for each value, the classifier trained onc
 `--corroboration` likewise varies the class gate's `wording_corroboration` (0: the view silent
 wherever the class gate is; the trainer's: corroborated where another class holds the language),
 and `--corroboration-languages` the languages that open it (`workflow`: any sample's, the class's
-own reviewed ones included; `other`: the other classes' samples').
+own reviewed ones included; `other`: the other classes' samples'); `--count-over` where a held-out
+sample's language is counted for the class gate's limit.
 """
 
 from __future__ import annotations
@@ -58,10 +59,17 @@ def main() -> None:
         default="workflow,other",
         help="wording_corroboration_languages values where corroborated (default: both)",
     )
+    parser.add_argument(
+        "--count-over",
+        default="",
+        help="wording_language_count_over (folds | samples; default: the trainer's)",
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     counts = sorted({int(k) for k in args.added.split(",")})
     unknown = UnknownConfig()
+    if args.count_over:
+        unknown = replace(unknown, wording_language_count_over=args.count_over)
     minimums = (
         [int(m) for m in args.language_samples.split(",")]
         if args.language_samples
