@@ -28,6 +28,7 @@ from services.trainer.core.gate import (
     GateDecision,
     compare,
     first_version,
+    not_compared,
     pinned,
     unseen_indexes,
 )
@@ -151,13 +152,7 @@ class PromotionGate:
             logger.warning(
                 "live v%d unreadable, not compared: %s", live.version, exc, extra={"workflow_id": workflow_id}
             )
-            return GateDecision(
-                True,
-                f"the live v{live.version} cannot be read ({exc}): goes live",
-                "first_version",
-                live_version=live.version,
-                n_samples=n,
-            )
+            return not_compared(live.version, f" cannot be read ({exc})", n)
         trained_on = dict(zip(model.training_sample_ids, model.training_labels, strict=True))
         rows = unseen_indexes(candidate.sample_ids, candidate.labels, trained_on)
         if rows:
@@ -200,12 +195,8 @@ class PromotionGate:
                 exc,
                 extra={"workflow_id": workflow_id},
             )
-            return GateDecision(
-                True,
-                f"the live v{live_version}'s recipe cannot be re-run here ({exc}): goes live",
-                "first_version",
-                live_version=live_version,
-                n_samples=len(candidate.sample_ids),
+            return not_compared(
+                live_version, f"'s recipe cannot be re-run here ({exc})", len(candidate.sample_ids)
             )
         embeddings = self._embedder_for(live_recipe["embedder_id"]).embed(list(candidate.texts))
         rerun = train_classifier(

@@ -71,6 +71,19 @@ def first_version(n_samples: int) -> GateDecision:
     )
 
 
+def not_compared(live_version: int, why: str, n_samples: int) -> GateDecision:
+    """The live version cannot be compared with (`why`, read after "the live vN": its artifact
+    or recipe is unreadable here, e.g. a newer release's during a rolling update): the candidate
+    goes live, as a first version would."""
+    return GateDecision(
+        True,
+        f"the live v{live_version}{why}: goes live",
+        "first_version",
+        live_version=live_version,
+        n_samples=n_samples,
+    )
+
+
 def pinned(live_version: int) -> GateDecision:
     return GateDecision(
         False,

@@ -7,6 +7,7 @@ from services.trainer.core.gate import (
     compare,
     first_version,
     macro_f1,
+    not_compared,
     pinned,
     unseen_indexes,
 )
@@ -44,3 +45,10 @@ def test_decisions_round_trip_and_say_why() -> None:
         assert GateDecision.from_dict(decision.to_dict()) == decision
     assert first_version(12).live and not pinned(4).live
     assert pinned(4).evaluation()["method"] == "pinned"
+
+
+def test_a_live_version_that_cannot_be_compared_lets_the_candidate_go_live_and_says_why() -> None:
+    decision = not_compared(3, "'s recipe cannot be re-run here (settings x unknown)", 12)
+    assert decision.live and decision.live_version == 3 and decision.n_samples == 12
+    assert decision.reason == "the live v3's recipe cannot be re-run here (settings x unknown): goes live"
+    assert GateDecision.from_dict(decision.to_dict()) == decision
