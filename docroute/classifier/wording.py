@@ -73,6 +73,7 @@ CORROBORATION_LANGUAGES: tuple[str, ...] = get_args(CorroborationLanguages)
 # limit: in the class's samples of the other folds ("folds", before 2026-12-06), or in all of
 # them ("samples": the languages the trained view speaks on).
 LanguageCountOver = Literal["folds", "samples"]
+LANGUAGE_COUNTS_OVER: tuple[str, ...] = get_args(LanguageCountOver)
 # The n-grams the view reads: character 3-5-grams within words of the first 20,000 characters
 # (2-4-grams, the classifier's own char block, caught 0.823 against 0.866 on seeds 0-1).
 NGRAMS = TfidfConfig(analyzer="char_wb", ngram_range=(3, 5), max_chars=20_000)

