@@ -29,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 
 from docroute.events import stable_id
 from docroute.filetypes import DocumentMediaType, detect_media_type
+from docroute.pdfium_lock import PDFIUM_LOCK
 
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>")
 _CLUTTER = ("__MACOSX/", ".DS_Store", "Thumbs.db")
@@ -140,16 +141,17 @@ class _UnreadableError(Exception):
 
 def _count_pages(data: bytes, media_type: str, limits: IntakeLimits) -> int:
     if media_type == "application/pdf":
-        try:
-            pdf = pypdfium2.PdfDocument(data)
-        except pypdfium2.PdfiumError as exc:
-            if "password" in str(exc).lower():
-                raise _UnreadableError("encrypted_file", "the PDF is password-protected") from exc
-            raise _UnreadableError("corrupt_file", f"the PDF cannot be read: {_said(exc)}") from exc
-        try:
-            return len(pdf)
-        finally:
-            pdf.close()
+        with PDFIUM_LOCK:
+            try:
+                pdf = pypdfium2.PdfDocument(data)
+            except pypdfium2.PdfiumError as exc:
+                if "password" in str(exc).lower():
+                    raise _UnreadableError("encrypted_file", "the PDF is password-protected") from exc
+                raise _UnreadableError("corrupt_file", f"the PDF cannot be read: {_said(exc)}") from exc
+            try:
+                return len(pdf)
+            finally:
+                pdf.close()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -1,6 +1,6 @@
 """PDF pages with pypdfium2: page count, text layer (text and word boxes) and rendering.
 
-PDFium is not thread-safe, so every call into it holds one process-wide lock.
+PDFium is not thread-safe, so every call into it holds the process-wide `PDFIUM_LOCK`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import ctypes
 import io
 import math
-import threading
 import unicodedata
 from dataclasses import dataclass
 from types import TracebackType
@@ -18,6 +17,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from docroute.ocr_result import OcrWord
+from docroute.pdfium_lock import PDFIUM_LOCK
 from services.ocr.core.errors import CorruptDocumentError, EncryptedDocumentError
 
 RENDER_DPI = 200
@@ -27,7 +27,6 @@ MIN_TEXT_LAYER_CHARS = 32
 # Caps rendering of oversized pages (posters, CAD sheets) at ~75 MB of RGB pixels.
 MAX_RENDER_PIXELS = 25_000_000
 _POINTS_PER_INCH = 72
-_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class PdfFile:
         :raises EncryptedDocumentError: for a password-protected PDF.
         :raises CorruptDocumentError: when ``data`` is not a readable PDF.
         """
-        with _LOCK:
+        with PDFIUM_LOCK:
             try:
                 self._doc = pdfium.PdfDocument(data)
                 self.page_count = len(self._doc)
@@ -89,7 +88,7 @@ class PdfFile:
 
     def close(self) -> None:
         """Release the document."""
-        with _LOCK:
+        with PDFIUM_LOCK:
             self._doc.close()
 
     def _page(self, index: int) -> pdfium.PdfPage:
@@ -110,7 +109,7 @@ class PdfFile:
 
     def text_layer(self, index: int, dpi: int = RENDER_DPI) -> TextLayer:
         """Text and words of page ``index``; boxes in pixels of the page rendered at ``dpi``."""
-        with _LOCK:
+        with PDFIUM_LOCK:
             page = self._page(index)
             try:
                 width_pt, height_pt = page.get_size()
@@ -127,7 +126,7 @@ class PdfFile:
 
     def extract(self, indexes: range) -> bytes:
         """A new PDF of pages ``indexes`` (the part of a stack, see ``core.splitting``)."""
-        with _LOCK:
+        with PDFIUM_LOCK:
             part = pdfium.PdfDocument.new()
             try:
                 part.import_pages(self._doc, list(indexes))
@@ -143,7 +142,7 @@ class PdfFile:
 
     def render(self, index: int, dpi: int = RENDER_DPI) -> Image.Image:
         """Page ``index`` as an RGB image at ``dpi`` (less for oversized pages)."""
-        with _LOCK:
+        with PDFIUM_LOCK:
             page = self._page(index)
             try:
                 bitmap = page.render(scale=self._scale(page, dpi))

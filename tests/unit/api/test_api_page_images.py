@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from PIL import Image
 
+from docroute.intake import AcceptedFile, IntakeLimits, take_in
 from services.api.documents.service.pages import page_png
 from services.api.errors import NotFoundError, UnsupportedError
 from tests.factories.documents import make_scanned_tiff, make_text_pdf
@@ -37,3 +39,35 @@ def test_a_page_past_the_end_and_a_non_document_are_refused() -> None:
         page_png(make_text_pdf(["one"]), "application/pdf", 2, 300)
     with pytest.raises(UnsupportedError):
         page_png(b"plain text, not a page", "text/plain", 1, 300)
+
+
+def test_pages_asked_for_at_once_while_uploads_are_counted_all_come_out_right() -> None:
+    """A browser asks for a document's pages at once and the API renders them on its thread pool,
+    beside uploads whose pages are counted: PDFium is not thread-safe, and without one lock such
+    requests failed ("Failed to load page", a 3-page file read as one) or crashed the API."""
+    pdf = make_text_pdf(["Invoice number 123 total 45.00 EUR"] * 40, pages=3)
+    wrong: list[str] = []
+
+    def render() -> None:
+        for _ in range(40):
+            for page in (1, 2, 3):
+                try:
+                    width = _image(page_png(pdf, "application/pdf", page, 500)).width
+                except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                    wrong.append(f"page {page}: {exc!r}")
+                    continue
+                if width != 500:
+                    wrong.append(f"page {page}: {width} pixels wide")
+
+    def count() -> None:
+        for _ in range(30):
+            [accepted] = take_in("upload.pdf", pdf, IntakeLimits())
+            if not isinstance(accepted, AcceptedFile) or accepted.page_count != 3:
+                wrong.append(f"counted {accepted}")
+
+    threads = [threading.Thread(target=render) for _ in range(8)] + [threading.Thread(target=count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

@@ -8,6 +8,7 @@ import io
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
+from docroute.pdfium_lock import PDFIUM_LOCK
 from services.api.errors import InvalidError, NotFoundError, UnsupportedError
 
 MAX_WIDTH = 2000
@@ -35,18 +36,28 @@ def page_png(data: bytes, media_type: str | None, page: int, width: int) -> byte
 
 
 def _pdf_page(data: bytes, page: int, width: int) -> Image.Image:
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise UnsupportedError(f"the PDF cannot be opened: {exc}") from exc
-    try:
-        if page > len(pdf):
-            raise NotFoundError(f"the document has {len(pdf)} page(s), not {page}")
-        pdf_page = pdf[page - 1]
-        scale = width / max(pdf_page.get_width(), 1.0)
-        return pdf_page.render(scale=min(scale, 4.0)).to_pil()  # type: ignore[no-any-return]
-    finally:
-        pdf.close()
+    # A browser asks for a document's pages at once, on the thread pool: PDFium takes one.
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise UnsupportedError(f"the PDF cannot be opened: {exc}") from exc
+        try:
+            if page > len(pdf):
+                raise NotFoundError(f"the document has {len(pdf)} page(s), not {page}")
+            pdf_page = pdf[page - 1]
+            try:
+                scale = width / max(pdf_page.get_width(), 1.0)
+                bitmap = pdf_page.render(scale=min(scale, 4.0))
+                try:
+                    # to_pil() shares the bitmap's buffer: copied before the bitmap is freed.
+                    return bitmap.to_pil().copy()  # type: ignore[no-any-return]
+                finally:
+                    bitmap.close()
+            finally:
+                pdf_page.close()
+        finally:
+            pdf.close()
 
 
 def _image_page(data: bytes, page: int) -> Image.Image:
