@@ -629,20 +629,22 @@ OE_LEAN = "the corroborated view leaning by outlier exposure (before)"
 # The corroborated view opened by any sample's languages, a class's own one or two included, as
 # before 2026-12-06 ~05:00 UTC.
 ANY_SAMPLE_LANGUAGES = "the corroborated view opened by any sample's languages (before)"
-# The class gate's limit over the languages the trained view speaks on (measured 2026-12-06
-# ~06:10 UTC, not the default), with the count at three and five.
-COUNT_OVER_SAMPLES = "wording_language_count_over: samples"
-COUNT_FIVE_OVER_SAMPLES = "wording_language_count_over: samples, count 5"
+# A language counting for a class at three samples, the class gate's limit over the held-out
+# samples whose class holds theirs three times in the other folds: the product's rule before
+# 2026-12-06 ~08:30 UTC (now five, over the languages the trained view speaks on); and the
+# count of three over those languages (measured beside it, not kept).
+COUNT_THREE_OVER_FOLDS = "a language counting at three samples, in the other folds (before)"
+COUNT_THREE_OVER_SAMPLES = "a language counting at three samples, over the samples"
 # Wording settings scored beside the default on the same models, each refitted as the trainer fits it.
 WORDING_VARIANTS: dict[str, UnknownConfig] = {
     WORKFLOW_GATE: replace(UnknownConfig(), wording_gate="workflow"),
     NO_CORROBORATION: replace(UnknownConfig(), wording_corroboration=0.0),
     OE_LEAN: replace(UnknownConfig(), wording_nearest_lean=0.0, wording_corroboration_languages="workflow"),
     ANY_SAMPLE_LANGUAGES: replace(UnknownConfig(), wording_corroboration_languages="workflow"),
-    COUNT_OVER_SAMPLES: replace(UnknownConfig(), wording_language_count_over="samples"),
-    COUNT_FIVE_OVER_SAMPLES: replace(
-        UnknownConfig(), wording_language_count_over="samples", wording_language_samples=5
+    COUNT_THREE_OVER_FOLDS: replace(
+        UnknownConfig(), wording_language_count_over="folds", wording_language_samples=3
     ),
+    COUNT_THREE_OVER_SAMPLES: replace(UnknownConfig(), wording_language_samples=3),
 }
 
 

@@ -619,8 +619,9 @@ def _wording_else(name: str, with_default: bool) -> Callable[[Scores, int], F64]
     return fn
 
 
-# The product's wording view (class gate, a language counting at three samples) and the same
-# view under the workflow gate (every language any sample is in), for `corroborated`.
+# The product's wording view (class gate, a language counting at three samples: the product's
+# count until 2026-12-06) and the same view under the workflow gate (every language any sample
+# is in), for `corroborated`.
 CLASS_GATE = "gen: chars, limit 0.02, language gate (langdetect), 3 samples"
 ANY_GATE = "gen: chars, limit 0.02, language gate any class (langdetect), 1 samples"
 # How far towards its own limit the rest of the rule must lean for the workflow gate's verdict
