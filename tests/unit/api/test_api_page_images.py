@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import threading
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
 from docroute.intake import AcceptedFile, IntakeLimits, take_in
-from services.api.documents.service.pages import page_png
+from services.api.documents.service.pages import MAX_RENDER_PIXELS, page_png
 from services.api.errors import NotFoundError, UnsupportedError
 from tests.factories.documents import make_scanned_tiff, make_text_pdf
 
@@ -71,3 +72,16 @@ def test_pages_asked_for_at_once_while_uploads_are_counted_all_come_out_right() 
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+def test_a_very_long_pdf_page_is_rendered_within_the_pixel_cap() -> None:
+    """A tiny file of one 500 x 14,400 pt page, asked for 2,000 pixels wide, rendered at that width
+    took 115 million pixels (1.3 GB); it is drawn smaller instead, its shape kept."""
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(500, 14_400)
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    image = _image(page_png(out.getvalue(), "application/pdf", 1, 2000))
+    assert image.width * image.height <= MAX_RENDER_PIXELS * 1.01  # pdfium rounds each side up
+    assert image.height / image.width == pytest.approx(14_400 / 500, rel=0.01)

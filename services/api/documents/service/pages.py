@@ -4,6 +4,7 @@ panes): PDF pages rendered with pdfium, images (TIFF frames too) scaled; width c
 from __future__ import annotations
 
 import io
+import math
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -14,6 +15,9 @@ from services.api.errors import InvalidError, NotFoundError, UnsupportedError
 MAX_WIDTH = 2000
 # A page is never larger than this many pixels before scaling (decompression bombs).
 MAX_SOURCE_PIXELS = 80_000_000
+# A PDF page is rendered at most this large (~48 MB of pixels): a 500 x 14,400 pt page asked for
+# 2,000 pixels wide was 115 million pixels, 1.3 GB of the API's memory for a blank page.
+MAX_RENDER_PIXELS = 12_000_000
 
 
 def page_png(data: bytes, media_type: str | None, page: int, width: int) -> bytes:
@@ -47,8 +51,10 @@ def _pdf_page(data: bytes, page: int, width: int) -> Image.Image:
                 raise NotFoundError(f"the document has {len(pdf)} page(s), not {page}")
             pdf_page = pdf[page - 1]
             try:
-                scale = width / max(pdf_page.get_width(), 1.0)
-                bitmap = pdf_page.render(scale=min(scale, 4.0))
+                page_width, page_height = pdf_page.get_size()
+                area = max(page_width * page_height, 1.0)
+                scale = min(width / max(page_width, 1.0), 4.0, math.sqrt(MAX_RENDER_PIXELS / area))
+                bitmap = pdf_page.render(scale=scale)
                 try:
                     # to_pil() shares the bitmap's buffer: copied before the bitmap is freed.
                     return bitmap.to_pil().copy()  # type: ignore[no-any-return]
