@@ -85,3 +85,17 @@ def test_a_very_long_pdf_page_is_rendered_within_the_pixel_cap() -> None:
     image = _image(page_png(out.getvalue(), "application/pdf", 1, 2000))
     assert image.width * image.height <= MAX_RENDER_PIXELS * 1.01  # pdfium rounds each side up
     assert image.height / image.width == pytest.approx(14_400 / 500, rel=0.01)
+
+
+def test_a_photo_is_shown_at_the_asked_width_in_its_colours() -> None:
+    """A phone photo is decoded reduced (JPEG's draft) and scaled the rest of the way."""
+    photo = Image.new("RGB", (4000, 3000), (200, 30, 30))
+    photo.paste((20, 40, 220), (0, 0, 2000, 3000))  # left half blue
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=90)
+    for width in (900, 2000):
+        image = _image(page_png(out.getvalue(), "image/jpeg", 1, width)).convert("RGB")
+        assert image.size == (width, width * 3 // 4)
+        blue, red = image.getpixel((width // 4, 10)), image.getpixel((width * 3 // 4, 10))
+        assert isinstance(blue, tuple) and isinstance(red, tuple)
+        assert blue[2] > 180 > blue[0] and red[0] > 180 > red[2]
