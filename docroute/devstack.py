@@ -120,6 +120,8 @@ class DevStack:
         self.env = clean_environment() if env is None else env
         self.env.setdefault("HF_HUB_OFFLINE", "1")
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        # A native crash (PDFium, Paddle, torch) prints every thread's Python stack to its log.
+        self.env.setdefault("PYTHONFAULTHANDLER", "1")
         self.supervisor = supervisor or Supervisor()
         self.s3: S3Settings | None = None
         self.kafka: KafkaSettings | None = None
