@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+from contextlib import closing
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -46,24 +47,16 @@ def _pdf_page(data: bytes, page: int, width: int) -> Image.Image:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:
             raise UnsupportedError(f"the PDF cannot be opened: {exc}") from exc
-        try:
+        with closing(pdf):
             if page > len(pdf):
                 raise NotFoundError(f"the document has {len(pdf)} page(s), not {page}")
-            pdf_page = pdf[page - 1]
-            try:
+            with closing(pdf[page - 1]) as pdf_page:
                 page_width, page_height = pdf_page.get_size()
                 area = max(page_width * page_height, 1.0)
                 scale = min(width / max(page_width, 1.0), 4.0, math.sqrt(MAX_RENDER_PIXELS / area))
-                bitmap = pdf_page.render(scale=scale)
-                try:
+                with closing(pdf_page.render(scale=scale)) as bitmap:
                     # to_pil() shares the bitmap's buffer: copied before the bitmap is freed.
                     return bitmap.to_pil().copy()  # type: ignore[no-any-return]
-                finally:
-                    bitmap.close()
-            finally:
-                pdf_page.close()
-        finally:
-            pdf.close()
 
 
 def _image_page(data: bytes, page: int, width: int) -> Image.Image:
