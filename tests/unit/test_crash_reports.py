@@ -24,12 +24,12 @@ def test_a_crashed_service_is_reported_with_its_stacks(tmp_path: Path) -> None:
 
 
 def test_a_service_stopped_killed_or_exited_is_not_a_crash(tmp_path: Path) -> None:
-    sleeping = spawn("ocr", [sys.executable, "-c", "import time; time.sleep(60)"], log_dir=tmp_path)
-    assert crash_report(sleeping) is None  # running
-    sleeping.process.send_signal(signal.SIGKILL)
-    sleeping.process.wait(30)
-    assert crash_report(sleeping) is None
-    sleeping.stop()
+    waiting = spawn("ocr", [sys.executable, "-c", "import signal; signal.pause()"], log_dir=tmp_path)
+    assert crash_report(waiting) is None  # running, until a signal ends it
+    waiting.process.send_signal(signal.SIGKILL)
+    waiting.process.wait(30)
+    assert crash_report(waiting) is None
+    waiting.stop()
     done = spawn("router", [sys.executable, "-c", "raise SystemExit(3)"], log_dir=tmp_path)
     done.process.wait(30)
     assert crash_report(done) is None
