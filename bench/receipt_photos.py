@@ -21,8 +21,8 @@ shadows or backgrounds.
 Images holding one document, where nothing may be split: the original SROIE scans (one receipt
 each, as the flatbed returned it, most on white), single receipts laid on the same backgrounds,
 and full pages (invoices and papers of the corpus mirrors rendered at 100 dpi, as a scan of a
-page); real ones beside them (see REAL_SCANS, REAL_PHOTO, REAL_MULTI, HELD_OUT_SCANS and HELD_OUT_MULTI: `fetch`
-their repositories to /work/.mirror first). Every image goes through
+page); real ones beside them (see REAL_SCANS, REAL_PHOTO, REAL_MULTI, HELD_OUT_SCANS and
+HELD_OUT_MULTI: `fetch` their repositories to /work/.mirror first). Every image goes through
 `services.ocr.core.regions.find_documents`, as OCR does for an image of a workflow that splits. A
 receipt is found when one detected region overlaps it with an intersection over union of at least
 0.7.
@@ -508,7 +508,9 @@ def main() -> None:
             quads = detect(photo.image)
             hits = receipts_found(photo, quads)
             totals[name] += hits
-            cells.append(f"{hits} found, {len(quads)} regions")
+            stray = sum(max((_iou(q, d, photo.image.shape[:2]) for d in photo.receipts), default=0) < MIN_IOU
+                        for q in quads)  # fmt: skip
+            cells.append(f"{hits} found, {len(quads)} regions ({stray} matching none)")
         print(
             f"REAL held-out photo of {len(photo.receipts)} documents wholly in view "
             f"({HELD_OUT_MULTI[0]} {where}): {' | '.join(cells)}"
@@ -516,7 +518,8 @@ def main() -> None:
     if held_out_multi:
         documents = sum(len(photo.receipts) for _, photo in held_out_multi)
         shares = " | ".join(f"{totals[name] / documents:.3f}" for name in detectors)
-        print(f"  REAL held-out photos of several documents: found (IoU >= {MIN_IOU}) {shares} of {documents}")
+        found = f"found (IoU >= {MIN_IOU}) {shares} of {documents}"
+        print(f"  REAL held-out photos of several documents: {found}")
     for name in detectors:
         times = results[name]["times"]
         print(

@@ -58,6 +58,15 @@ NOTCH_FILL = 0.9
 # A blob filling less of its rotated rectangle than this may be two sheets even when it passes
 # as one; a single sheet (flat, torn or slightly curled) fills more, and never falls apart anyway.
 SPLIT_BELOW = 0.92
+# A sheet's outline departs from its convex hull by at most this share of its side (the square
+# root of its area): a torn edge, a curl (real sheets on photos: under 0.04), a receipt's part left
+# in view by another lying on it (0.1-0.15 on the composed photos). Sheets joined into one blob
+# leave a notch where one's edge meets the other's (0.2 and deeper), though the hull of their
+# union may be near-rectangular enough to pass as one sheet.
+MAX_NOTCH = 0.15
+# Sheets lying a few pixels apart on the copy are joined by the closing that erases print; a
+# closing this small (px) still erases a stroke but leaves the dark seam between them open.
+SEAM_CLOSE = 5
 # A sheet's corners lie within this many degrees of a right angle: a rectangle photographed from
 # roughly above (as one photographs a receipt to read it) stays near-rectangular (real receipts:
 # within 15 degrees); a wedge of light table cut off a blob (a streak running off the frame, 28
@@ -125,7 +134,8 @@ def _bright_sheets(paper: PaperMask, blurred: np.ndarray) -> list[np.ndarray]:
     the image's pixels; none when print on paper lies outside them (a sheet not found)."""
     # Opening cuts the thin bright bridges (a glare, a shared shadow's edge) between two sheets.
     mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
-    sheets, on_paper = _sheets_of(mask, paper.closed)
+    seams = cv2.morphologyEx(blurred, cv2.MORPH_CLOSE, np.ones((SEAM_CLOSE, SEAM_CLOSE), np.uint8))
+    sheets, on_paper = _sheets_of(mask, paper.closed, seams > paper.threshold)
     # Dividing the image drops what lies outside its sheets: a receipt missed among found ones
     # would be lost, so the image is read whole instead. Only print on paper counts (the grain
     # of the table, dark or lighter, is no print).
@@ -204,13 +214,16 @@ def _brighter_than_around(blurred: np.ndarray, quad: np.ndarray, table: np.ndarr
     return float(np.percentile(window[core], 90) - np.median(window[ring])) >= OUTLINE_STEP
 
 
-def _sheets_of(mask: np.ndarray, tones: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+def _sheets_of(
+    mask: np.ndarray, tones: np.ndarray | None = None, open_paper: np.ndarray | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """The sheets among the blobs of ``mask`` (255 where paper), touching ones cut apart, each
     pulled in by REGION_INSET, in ``mask``'s pixels; a blob spanning the frame is none. With
     ``tones`` (the copy ``mask`` was read from), a blob that neither is one sheet nor cuts into
-    sheets is split once more by its own tones (`_paper_within`): its dimmer part is table. Also
-    returns ``mask`` less that table."""
-    quads, paper = _sheets_in(mask, tones, retone=tones is not None)
+    sheets is split once more by its own tones (`_paper_within`): its dimmer part is table; with
+    ``open_paper`` (true where the copy closed only SEAM_CLOSE px is paper), by the seams between
+    sheets that lie a few pixels apart (`_split_at_seams`). Also returns ``mask`` less that table."""
+    quads, paper = _sheets_in(mask, tones, retone=tones is not None, open_paper=open_paper)
     insets = []
     for quad in quads:
         if spans_frame(quad, mask.shape[:2]):
@@ -221,27 +234,35 @@ def _sheets_of(mask: np.ndarray, tones: np.ndarray | None = None) -> tuple[list[
 
 
 def _sheets_in(
-    mask: np.ndarray, tones: np.ndarray | None, retone: bool
+    mask: np.ndarray, tones: np.ndarray | None, retone: bool, open_paper: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """`_sheets_of` without the inset; ``retone``: whether a blob may be split by its tones."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     frame = float(mask.shape[0] * mask.shape[1])
+    # What is left of a blob split by its tones carries specks of light table on its edge, which
+    # notch it: the depth of a notch tells nothing there.
+    notch = np.inf if tones is not None and not retone else MAX_NOTCH
     paper = mask
     quads = []
     for contour in contours:
         area = cv2.contourArea(contour)
         if area < MIN_REGION * frame:
             continue
-        quad = _sheet(contour)
+        quad = _sheet(contour, max_notch=notch)
         (_, _), (width, height), _ = cv2.minAreaRect(contour)
         # Two touching sheets can fill their joint rectangle well enough to pass as one sheet.
         found = []
         if quad is None or area < SPLIT_BELOW * width * height:
             # A blob left after a split by tones may carry specks of light table on its edge.
-            found = _split(contour, mask.shape, MIN_REGION * frame, trim=tones is not None and not retone)
+            found = _split(contour, mask.shape, MIN_REGION * frame, trim=notch == np.inf, max_notch=notch)
+            blob = np.zeros(mask.shape[:2], np.uint8)
+            cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
+            if not found and open_paper is not None:
+                found = _split_at_seams(blob, open_paper, MIN_REGION * frame)
+            if len(found) > 1 and open_paper is not None:
+                # The seams between the sheets (bridged by the closing) are table, not print.
+                paper = np.where((blob > 0) & ~open_paper, 0, paper).astype(np.uint8)
             if not found and retone and tones is not None:
-                blob = np.zeros(mask.shape[:2], np.uint8)
-                cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
                 within = _paper_within(blob, tones)
                 if within is not None:
                     found, _ = _sheets_in(within, tones, retone=False)
@@ -253,7 +274,11 @@ def _sheets_in(
 
 
 def _split(
-    contour: np.ndarray, shape: tuple[int, ...], min_area: float, trim: bool = False
+    contour: np.ndarray,
+    shape: tuple[int, ...],
+    min_area: float,
+    trim: bool = False,
+    max_notch: float = MAX_NOTCH,
 ) -> list[np.ndarray]:
     """The sheets of a blob that is not sheet-shaped itself: two or three touching or overlapping
     sheets. The blob is eroded (a rising cut of its distance transform) until it falls apart into
@@ -261,7 +286,7 @@ def _split(
     sheet-shaped and no speck; otherwise nothing (an odd blob is not a document)."""
     blob = np.zeros(shape[:2], np.uint8)
     cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
-    sheets = _cut_at_notches(contour, blob, min_area, trim)
+    sheets = _cut_at_notches(contour, blob, min_area, trim, max_notch)
     if sheets:
         return sheets
     distance = cv2.distanceTransform(blob, cv2.DIST_L2, 5)
@@ -283,7 +308,9 @@ def _split(
             part = np.where((parts == core) & (blob > 0), 255, 0).astype(np.uint8)
             outlines, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             outline = max(outlines, key=cv2.contourArea, default=None)
-            sheet = None if outline is None or cv2.contourArea(outline) < min_area else _sheet(outline)
+            sheet = None
+            if outline is not None and cv2.contourArea(outline) >= min_area:
+                sheet = _sheet(outline, max_notch=max_notch)
             if sheet is None:
                 break
             sheets.append(sheet)
@@ -292,10 +319,14 @@ def _split(
     return []
 
 
-def _sheet(contour: np.ndarray, min_fill: float = MIN_FILL) -> np.ndarray | None:
+def _sheet(
+    contour: np.ndarray, min_fill: float = MIN_FILL, max_notch: float = MAX_NOTCH
+) -> np.ndarray | None:
     """The quadrilateral of a sheet-shaped ``contour``: its 4-corner outline when it has one (a
     sheet seen at an angle), else its rotated rectangle; None when the blob fills neither."""
     area = cv2.contourArea(contour)
+    if _deepest_notch(contour) > max_notch * np.sqrt(area):
+        return None
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, closed=True)
     for epsilon in (0.02, 0.04):
@@ -309,6 +340,31 @@ def _sheet(contour: np.ndarray, min_fill: float = MIN_FILL) -> np.ndarray | None
     if width * height <= 0 or area < min_fill * width * height:
         return None
     return cv2.boxPoints(rect).astype(np.float32)
+
+
+def _deepest_notch(contour: np.ndarray) -> float:
+    """How far (px) ``contour`` departs from its convex hull at its deepest point."""
+    hull = cv2.convexHull(contour, returnPoints=False)
+    try:
+        defects = cv2.convexityDefects(contour, hull)
+    except cv2.error:  # a self-touching outline
+        return 0.0
+    return 0.0 if defects is None else float(defects[:, 0, 3].max()) / 256
+
+
+def _split_at_seams(blob: np.ndarray, open_paper: np.ndarray, min_area: float) -> list[np.ndarray]:
+    """The sheets of ``blob`` (255 inside) that lie a few pixels apart (a dark seam the closing
+    bridged): its paper on a copy closed only SEAM_CLOSE px (print inside a sheet leaves holes,
+    which its outline encloses). They stand only when the blob falls into two or more parts that
+    are all sheets and together hold most of it; else none."""
+    paper = np.where((blob > 0) & open_paper, 255, 0).astype(np.uint8)
+    parts = cv2.morphologyEx(paper, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    outlines, _ = cv2.findContours(parts, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    outlines = [o for o in outlines if cv2.contourArea(o) >= min_area]
+    if len(outlines) < 2 or sum(cv2.contourArea(o) for o in outlines) < SPLIT_BELOW * (blob > 0).sum():
+        return []
+    sheets = [sheet for o in outlines if (sheet := _sheet(o)) is not None]
+    return sheets if len(sheets) == len(outlines) else []
 
 
 def _skew(quad: np.ndarray) -> float:
@@ -328,7 +384,7 @@ def _reading_order(quads: list[np.ndarray], height: int) -> list[np.ndarray]:
 
 
 def _cut_at_notches(
-    contour: np.ndarray, blob: np.ndarray, min_area: float, trim: bool = False
+    contour: np.ndarray, blob: np.ndarray, min_area: float, trim: bool = False, max_notch: float = MAX_NOTCH
 ) -> list[np.ndarray]:
     """Two sheets lying side by side along a shared edge: erosion cannot part them, but their
     union has a notch at each end of the seam. Cut along the line between two deep notches and
@@ -353,7 +409,7 @@ def _cut_at_notches(
             outlines = [o for o in outlines if cv2.contourArea(o) >= min_area]
             if len(outlines) != 2 and not (trim and len(outlines) == 1):
                 continue
-            sheets = [sheet for o in outlines if (sheet := _sheet(o, NOTCH_FILL)) is not None]
+            sheets = [sheet for o in outlines if (sheet := _sheet(o, NOTCH_FILL, max_notch)) is not None]
             if len(sheets) == len(outlines):
                 return sheets
     return []

@@ -201,3 +201,48 @@ def test_a_photo_with_a_receipt_that_is_no_sheet_is_read_whole(two_receipts: np.
     folded = cols / right.shape[1] + rows / right.shape[0] < 1.0
     photo[80 : 80 + right.shape[0], x : x + right.shape[1]][folded] = right[folded]
     assert find_documents(photo) == []
+
+
+def _sheets_on_a_table(sheets: list[tuple[np.ndarray, int, int]], size: tuple[int, int]) -> np.ndarray:
+    """Drawn: ``sheets`` (image, left, top) on a dark table of ``size`` (width, height)."""
+    table = 45 + np.random.default_rng(1).normal(0, 3, (size[1], size[0]))
+    photo = np.repeat(np.clip(table, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+    for sheet, left, top in sheets:
+        photo[top : top + sheet.shape[0], left : left + sheet.shape[1]] = sheet
+    return photo
+
+
+def _fit(quads: list[np.ndarray], sheets: list[tuple[int, int]]) -> bool:
+    """Whether ``quads`` are, in some order, regions of the sides of ``sheets`` (within 15 px: a
+    region is pulled in from the paper's edge a little)."""
+    sides = sorted(tuple(sorted(cv2.minAreaRect(quad)[1])) for quad in quads)
+    return len(sides) == len(sheets) and all(
+        abs(got[0] - want[0]) < 15 and abs(got[1] - want[1]) < 15
+        for got, want in zip(sides, sorted(tuple(sorted(sheet)) for sheet in sheets), strict=True)
+    )
+
+
+@pytest.mark.parametrize("seam", [6, 10])
+def test_two_sheets_a_few_pixels_apart_are_two_documents(two_receipts: np.ndarray, seam: int) -> None:
+    """The closing that erases print bridges a seam this narrow (on a ~1000 px image): the two
+    receipts, one above the other, were one blob that no rule could cut (one notch only), and the
+    photo was read whole. The seam, still dark on a copy closed less, parts them."""
+    left, right = (flatten(two_receipts, quad, max_side=420) for quad in find_documents(two_receipts))
+    top, bottom = cv2.resize(left, (300, 420)), cv2.resize(right, (430, 290))
+    photo = _sheets_on_a_table([(top, 60, 60), (bottom, 60, 480 + seam)], (550, 830 + seam))
+    assert _fit(find_documents(photo), [(300, 420), (430, 290)])
+
+
+def test_sheets_joined_into_one_blob_are_never_one_region(two_receipts: np.ndarray) -> None:
+    """Drawn after a real photo (tmonseigne/HoloDoc's G.jpg): a page, a smaller page beside it and a
+    wide page below both, a few pixels apart. Their union's hull is near-rectangular, so a part of it
+    passed as one sheet and the photo was divided into a region straddling two pages (their print
+    cut at its edges). A sheet's outline has no deep notch: each page is found where the seams part
+    them, and the photo is read whole where they do not."""
+    left, right = (flatten(two_receipts, quad, max_side=420) for quad in find_documents(two_receipts))
+    page, beside = cv2.resize(left, (300, 426)), cv2.resize(right, (215, 305))
+    below = cv2.resize(left, (430, 290))
+    parted = _sheets_on_a_table([(page, 60, 60), (beside, 370, 190), (below, 123, 502)], (745, 832))
+    assert _fit(find_documents(parted), [(300, 426), (215, 305), (430, 290)])
+    joined = _sheets_on_a_table([(page, 60, 60), (beside, 370, 190), (below, 123, 494)], (745, 824))
+    assert find_documents(joined) == []
