@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -99,3 +102,47 @@ def test_a_photo_is_shown_at_the_asked_width_in_its_colours() -> None:
         blue, red = image.getpixel((width // 4, 10)), image.getpixel((width * 3 // 4, 10))
         assert isinstance(blue, tuple) and isinstance(red, tuple)
         assert blue[2] > 180 > blue[0] and red[0] > 180 > red[2]
+
+
+# A child process asks for the page image of one large PNG from `threads` threads at once and
+# prints how far its peak memory rose (KiB) and the images' sizes.
+_LARGE_PAGES_AT_ONCE = """
+import io, re, sys, threading
+from PIL import Image
+from services.api.documents.service.pages import page_png
+
+def peak_kib():  # this process's own high-water mark (ru_maxrss would carry the parent's over exec)
+    return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+
+data, threads = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+sizes = []
+before = peak_kib()
+def show():
+    sizes.append(Image.open(io.BytesIO(page_png(data, "image/png", 1, 900))).size)
+
+pool = [threading.Thread(target=show) for _ in range(threads)]
+for thread in pool:
+    thread.start()
+for thread in pool:
+    thread.join()
+print(peak_kib() - before, sorted(set(sizes)), len(sizes))
+"""
+
+
+def test_large_images_asked_for_at_once_are_decoded_one_at_a_time(tmp_path: Path) -> None:
+    """A PNG has no reduced decode: four 30-megapixel pages asked for at once held four whole
+    decodes (and their copies) in the API's memory at the same moment, 1 GB for 40-megapixel
+    pages, the API's whole limit. One large decode at a time: four cost about what one does."""
+    big = tmp_path / "scan.png"
+    Image.linear_gradient("L").resize((6000, 5000)).convert("RGB").save(big)
+    peaks = {}
+    for threads in (1, 4):
+        out = subprocess.run(
+            [sys.executable, "-c", _LARGE_PAGES_AT_ONCE, str(big), str(threads)],
+            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[3],
+        ).stdout.split(" ", 1)  # fmt: skip
+        peaks[threads] = int(out[0])
+        assert out[1].strip() == f"[(900, 750)] {threads}"
+    one_decode = 6000 * 5000 * 3 // 1024
+    assert peaks[1] > one_decode // 2  # the measure sees a whole decode at all
+    assert peaks[4] < peaks[1] + one_decode

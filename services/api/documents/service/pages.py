@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import closing
+import threading
+from contextlib import AbstractContextManager, closing, nullcontext
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -19,6 +20,11 @@ MAX_SOURCE_PIXELS = 80_000_000
 # A PDF page is rendered at most this large (~48 MB of pixels): a 500 x 14,400 pt page asked for
 # 2,000 pixels wide was 115 million pixels, 1.3 GB of the API's memory for a blank page.
 MAX_RENDER_PIXELS = 12_000_000
+# An image larger than MAX_RENDER_PIXELS is decoded whole before it is scaled (a PNG or TIFF has no
+# reduced decode): 40 megapixels held 305 MB at its peak, and the console asks for a document's
+# pages at once (four such pages: 1 GB, the API's memory limit in deploy/k8s). One such decode
+# at a time; the smaller ones, and JPEGs decoded reduced, go on beside it.
+LARGE_DECODE = threading.BoundedSemaphore(1)
 
 
 def page_png(data: bytes, media_type: str | None, page: int, width: int) -> bytes:
@@ -60,6 +66,7 @@ def _pdf_page(data: bytes, page: int, width: int) -> Image.Image:
 
 
 def _image_page(data: bytes, page: int, width: int) -> Image.Image:
+    """The image's frame ``page``, at most ``width`` pixels wide."""
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError) as exc:
@@ -74,5 +81,11 @@ def _image_page(data: bytes, page: int, width: int) -> Image.Image:
     if page > frames:
         raise NotFoundError(f"the document has {frames} page(s), not {page}")
     frame = ImageSequence.Iterator(image)[page - 1]
-    frame.load()
-    return frame.copy()
+    large = frame.width * frame.height > MAX_RENDER_PIXELS
+    guard: AbstractContextManager[object] = LARGE_DECODE if large else nullcontext()
+    with guard:
+        frame.load()
+        if frame.width <= width:
+            return frame.copy()  # a frame of a TIFF is the file's object, seeked: detached
+        # Scaled inside the guard: the whole decode is freed before the next one starts.
+        return frame.resize((width, max(1, round(frame.height * width / frame.width))))
