@@ -104,6 +104,10 @@ HELD_OUT_SCANS = (
 # carries an MIT file), so they are read from the fetched mirror, never copied here. Only the
 # documents wholly in view are scored (none under another sheet, none cut by the frame): each one's
 # corners marked by hand on a 1000 px wide copy, as shares of the image's width and height.
+# Photos B and C are one scene (C: a fifth sheet laid over B's two on the left): the two sheets on
+# the right lie in both.
+HOLODOC_UPPER_RIGHT = ((0.508, 0.133), (0.662, 0.063), (0.752, 0.367), (0.592, 0.447))
+HOLODOC_LOWER_RIGHT = ((0.523, 0.567), (0.864, 0.560), (0.870, 0.848), (0.528, 0.853))
 HELD_OUT_MULTI = (
     "tmonseigne/HoloDoc",
     "656448151fbd328775ca14ef7c5fe53007b047c2",
@@ -116,14 +120,14 @@ HELD_OUT_MULTI = (
         ),
         "B.jpg": (
             ((0.235, 0.140), (0.450, 0.291), (0.338, 0.576), (0.115, 0.427)),
-            ((0.508, 0.133), (0.662, 0.063), (0.752, 0.367), (0.592, 0.447)),
+            HOLODOC_UPPER_RIGHT,
             ((0.113, 0.632), (0.458, 0.667), (0.438, 0.952), (0.095, 0.909)),
-            ((0.523, 0.567), (0.864, 0.560), (0.870, 0.848), (0.528, 0.853)),
+            HOLODOC_LOWER_RIGHT,
         ),
         "C.jpg": (
             ((0.265, 0.396), (0.480, 0.544), (0.370, 0.829), (0.152, 0.680)),
-            ((0.508, 0.133), (0.662, 0.063), (0.752, 0.367), (0.592, 0.447)),
-            ((0.523, 0.567), (0.864, 0.560), (0.870, 0.848), (0.528, 0.853)),
+            HOLODOC_UPPER_RIGHT,
+            HOLODOC_LOWER_RIGHT,
         ),
         "D.jpg": (
             ((0.175, 0.063), (0.522, 0.200), (0.358, 0.883), (0.018, 0.731)),
@@ -484,42 +488,28 @@ def main() -> None:
             found.append(f"{receipts_found(real_photo, quads)} of 2 found, {len(quads)} regions")
         print(f"REAL phone photo of 2 receipts on a light table ({REAL_PHOTO[0]}): {' | '.join(found)}")
     multi = load_real_multi(args.mirrors)
-    totals = dict.fromkeys(detectors, 0)
-    for where, photo in multi:
-        cells = []
-        for name, detect in detectors.items():
-            quads = detect(photo.image)
-            hits = receipts_found(photo, quads)
-            totals[name] += hits
-            cells.append(f"{hits} found, {len(quads)} regions")
-        print(f"REAL photo of {len(photo.receipts)} receipts ({REAL_PHOTO[0]} {where}): {' | '.join(cells)}")
     if multi:
+        shares = _real_rows(
+            detectors, multi, lambda where, n: f"REAL photo of {n} receipts ({REAL_PHOTO[0]} {where})"
+        )
         receipts = sum(len(photo.receipts) for _, photo in multi)
-        shares = " | ".join(f"{totals[name] / receipts:.3f}" for name in detectors)
         print(
             f"  REAL multi-receipt photos: receipts found (IoU >= {MIN_IOU} with Mindee's boxes) "
             f"{shares} of {receipts}"
         )
     held_out_multi = load_held_out_multi(args.mirrors)
-    totals = dict.fromkeys(detectors, 0)
-    for where, photo in held_out_multi:
-        cells = []
-        for name, detect in detectors.items():
-            quads = detect(photo.image)
-            hits = receipts_found(photo, quads)
-            totals[name] += hits
-            stray = sum(max((_iou(q, d, photo.image.shape[:2]) for d in photo.receipts), default=0) < MIN_IOU
-                        for q in quads)  # fmt: skip
-            cells.append(f"{hits} found, {len(quads)} regions ({stray} matching none)")
-        print(
-            f"REAL held-out photo of {len(photo.receipts)} documents wholly in view "
-            f"({HELD_OUT_MULTI[0]} {where}): {' | '.join(cells)}"
-        )
     if held_out_multi:
+        shares = _real_rows(
+            detectors,
+            held_out_multi,
+            lambda where, n: (
+                f"REAL held-out photo of {n} documents wholly in view ({HELD_OUT_MULTI[0]} {where})"
+            ),
+        )
         documents = sum(len(photo.receipts) for _, photo in held_out_multi)
-        shares = " | ".join(f"{totals[name] / documents:.3f}" for name in detectors)
-        found = f"found (IoU >= {MIN_IOU}) {shares} of {documents}"
-        print(f"  REAL held-out photos of several documents: {found}")
+        print(
+            f"  REAL held-out photos of several documents: found (IoU >= {MIN_IOU}) {shares} of {documents}"
+        )
     for name in detectors:
         times = results[name]["times"]
         print(
@@ -531,6 +521,31 @@ def main() -> None:
         f"  the same photos at 12 MP (4000x3000, now): median {np.median(large) * 1000:.0f} ms over "
         f"{len(large)}; load {os.getloadavg()[0]:.1f} at the end"
     )
+
+
+def _real_rows(
+    detectors: dict[str, Callable[[np.ndarray], list[np.ndarray]]],
+    photos: list[tuple[str, Photo]],
+    title: Callable[[str, int], str],
+) -> str:
+    """Prints a row per photo (``title(name, documents marked)``: each detector's documents found,
+    regions, and regions matching no marked document) and returns each detector's share of the
+    marked documents found, joined by " | "."""
+    totals = dict.fromkeys(detectors, 0)
+    for where, photo in photos:
+        cells = []
+        for name, detect in detectors.items():
+            quads = detect(photo.image)
+            hits = receipts_found(photo, quads)
+            totals[name] += hits
+            shape = photo.image.shape[:2]
+            unmatched = sum(
+                max((_iou(q, d, shape) for d in photo.receipts), default=0.0) < MIN_IOU for q in quads
+            )
+            cells.append(f"{hits} found, {len(quads)} regions ({unmatched} matching none)")
+        print(f"{title(where, len(photo.receipts))}: {' | '.join(cells)}")
+    marked = max(1, sum(len(photo.receipts) for _, photo in photos))
+    return " | ".join(f"{totals[name] / marked:.3f}" for name in detectors)
 
 
 def _committed_detector(rev: str) -> Callable[[np.ndarray], list[np.ndarray]]:
