@@ -6,7 +6,10 @@ closed away, Otsu splits paper from background, and every bright blob that is sh
 document. A blob that is not sheet-shaped, or fills its rotated rectangle loosely, may be two or
 three touching sheets: it is cut between two deep notches of its outline (sheets side by side) or
 eroded until it falls apart (sheets touching at a corner), and the cut stands only when every part
-is a sheet. A sheet's corners are near right angles (a wedge cut off a blob is none). A blob that
+is a sheet. A sheet's corners are near right angles (a wedge cut off a blob is none), and its
+outline has no deep notch (two sheets joined into one blob have one where their edges meet, even
+when the hull of their union passes for a rectangle). Sheets lying a few pixels apart, which the
+closing joins, are parted by the dark seam between them on a copy closed less. A blob that
 neither is a sheet nor cuts into sheets may be sheets joined by a streak of table lighter than the
 rest of the table (light wood grain running off the frame): split by its own tones, its brighter
 part is the paper. When print on paper lies outside every sheet found, a sheet was missed and the

@@ -21,9 +21,9 @@ MAX_SOURCE_PIXELS = 80_000_000
 # 2,000 pixels wide was 115 million pixels, 1.3 GB of the API's memory for a blank page.
 MAX_RENDER_PIXELS = 12_000_000
 # An image larger than MAX_RENDER_PIXELS is decoded whole before it is scaled (a PNG or TIFF has no
-# reduced decode): 40 megapixels held 305 MB at its peak, and the console asks for a document's
-# pages at once (four such pages: 1 GB, the API's memory limit in deploy/k8s). One such decode
-# at a time; the smaller ones, and JPEGs decoded reduced, go on beside it.
+# reduced decode): 40 megapixels held 306 MB at its peak, and the console asks for a document's
+# pages at once (four such pages: 1.1 GB, over the API's memory limit in deploy/k8s). One such
+# decode at a time; the smaller ones, and JPEGs decoded reduced, go on beside it.
 LARGE_DECODE = threading.BoundedSemaphore(1)
 
 
