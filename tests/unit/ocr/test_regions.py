@@ -246,3 +246,17 @@ def test_sheets_joined_into_one_blob_are_never_one_region(two_receipts: np.ndarr
     assert _fit(find_documents(parted), [(300, 426), (215, 305), (430, 290)])
     joined = _sheets_on_a_table([(page, 60, 60), (beside, 370, 190), (below, 123, 494)], (745, 824))
     assert find_documents(joined) == []
+
+
+@pytest.mark.parametrize("table", [60, 120])
+def test_a_receipt_half_in_shadow_stays_one_document(two_receipts: np.ndarray, table: int) -> None:
+    """Drawn after WildReceipt's real photos of one receipt held half in shadow: the shadowed band
+    fell with the table in the split of paper from table, and the two lit parts passed for two
+    sheets (the photo divided in two). The print in the shadow lies between them: read whole."""
+    receipt = flatten(two_receipts, find_documents(two_receipts)[1], max_side=800).astype(np.float32)
+    height, width = receipt.shape[:2]
+    photo = np.full((height + 160, width + 300, 3), table, np.float32)
+    photo[80 : 80 + height, 150 : 150 + width] = receipt
+    assert len(find_documents(np.clip(photo, 0, 255).astype(np.uint8))) == 1
+    photo[80 + int(height * 0.4) : 80 + int(height * 0.6), 150 : 150 + width] *= 0.5
+    assert find_documents(np.clip(photo, 0, 255).astype(np.uint8)) == []
