@@ -163,7 +163,7 @@ def _print_between(blurred: np.ndarray, closed: np.ndarray, sheets: list[np.ndar
     """Whether print lies between ``sheets`` (on the copy): glyph-sized marks in their convex hull
     off every sheet and its ring, denser than on the table around the hull by BETWEEN_INK_FACTOR
     and BETWEEN_INK_SHARE. Print on a table is a sheet's, wherever the paper's tone fell."""
-    marks = _print_marks(closed.astype(np.int16) - blurred > INK)
+    marks = _print_marks(_ink(blurred, closed))
     hull = np.zeros(closed.shape, np.uint8)
     cv2.fillConvexPoly(hull, np.round(cv2.convexHull(np.concatenate(sheets))).astype(np.int32), (1,))
     ring = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
@@ -223,11 +223,17 @@ def _stray_ink(
     """The share of the print on the copy (``blurred`` far below ``closed``; only ``where`` it is
     true, when given) that lies outside every one of ``sheets`` (and a ring of OUTLINE_RING px
     around each); 0.0 without print."""
-    ink = closed.astype(np.int16) - blurred > INK
+    ink = _ink(blurred, closed)
     if where is not None:
         ink &= where
     covered = cv2.dilate(_inside(sheets, closed.shape), np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0
     return float((ink & ~covered).sum() / max(1, ink.sum()))
+
+
+def _ink(blurred: np.ndarray, closed: np.ndarray) -> np.ndarray:
+    """Where the copy holds print: ``blurred`` far below ``closed``, its strokes closed away."""
+    ink: np.ndarray = closed.astype(np.int16) - blurred > INK
+    return ink
 
 
 def _inside(quads: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
@@ -281,8 +287,10 @@ def _sheets_in(
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     frame = float(mask.shape[0] * mask.shape[1])
     # What is left of a blob split by its tones carries specks of light table on its edge, which
-    # notch it: the depth of a notch tells nothing there.
-    notch = np.inf if tones is not None and not retone else MAX_NOTCH
+    # notch it: the depth of a notch tells nothing there, and a cut leaving one sheet and specks
+    # stands.
+    after_tones = tones is not None and not retone
+    notch = np.inf if after_tones else MAX_NOTCH
     paper = mask
     quads = []
     for contour in contours:
@@ -294,8 +302,7 @@ def _sheets_in(
         # Two touching sheets can fill their joint rectangle well enough to pass as one sheet.
         found = []
         if quad is None or area < SPLIT_BELOW * width * height:
-            # A blob left after a split by tones may carry specks of light table on its edge.
-            found = _split(contour, mask.shape, MIN_REGION * frame, trim=notch == np.inf, max_notch=notch)
+            found = _split(contour, mask.shape, MIN_REGION * frame, trim=after_tones, max_notch=notch)
             blob = np.zeros(mask.shape[:2], np.uint8)
             cv2.drawContours(blob, [contour], -1, (255,), cv2.FILLED)
             if not found and open_paper is not None:

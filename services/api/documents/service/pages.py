@@ -39,8 +39,7 @@ def page_png(data: bytes, media_type: str | None, page: int, width: int) -> byte
         image = _pdf_page(data, page, width)
     else:
         image = _image_page(data, page, width)
-    if image.width > width:
-        image = image.resize((width, max(1, round(image.height * width / image.width))))
+    image = _to_width(image, width)
     out = io.BytesIO()
     image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode).save(out, "PNG", optimize=False)
     return out.getvalue()
@@ -88,4 +87,11 @@ def _image_page(data: bytes, page: int, width: int) -> Image.Image:
         if frame.width <= width:
             return frame.copy()  # a frame of a TIFF is the file's object, seeked: detached
         # Scaled inside the guard: the whole decode is freed before the next one starts.
-        return frame.resize((width, max(1, round(frame.height * width / frame.width))))
+        return _to_width(frame, width)
+
+
+def _to_width(image: Image.Image, width: int) -> Image.Image:
+    """``image`` scaled down to ``width`` pixels wide, its shape kept; as it is when narrower."""
+    if image.width <= width:
+        return image
+    return image.resize((width, max(1, round(image.height * width / image.width))))
