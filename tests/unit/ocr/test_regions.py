@@ -260,3 +260,44 @@ def test_a_receipt_half_in_shadow_stays_one_document(two_receipts: np.ndarray, t
     assert len(find_documents(np.clip(photo, 0, 255).astype(np.uint8))) == 1
     photo[80 + int(height * 0.4) : 80 + int(height * 0.6), 150 : 150 + width] *= 0.5
     assert find_documents(np.clip(photo, 0, 255).astype(np.uint8)) == []
+
+
+def _receipt_and(two_receipts: np.ndarray, beside: np.ndarray, left: int, top: int) -> np.ndarray:
+    """Drawn after WildReceipt's real photos of one receipt: the receipt (300 x 700 px) on a dark
+    table 760 x 860 px, and ``beside`` at (``left``, ``top``)."""
+    receipt = cv2.resize(flatten(two_receipts, find_documents(two_receipts)[1], max_side=800), (300, 700))
+    return _sheets_on_a_table([(receipt, 60, 80), (beside, left, top)], (760, 860))
+
+
+def _printed_card(two_receipts: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A piece of the other receipt's printed middle, ``size`` (width, height) px."""
+    other = flatten(two_receipts, find_documents(two_receipts)[0], max_side=800)
+    height = other.shape[0]
+    return np.ascontiguousarray(other[height // 3 : height // 3 + size[1], : size[0]])
+
+
+def test_a_small_bare_scrap_beside_a_receipt_is_no_document(two_receipts: np.ndarray) -> None:
+    """A fingertip or a bright patch of table (about a tenth of the receipt, no print) passed for
+    a second sheet and the photo was divided."""
+    scrap = np.full((120, 130, 3), 205, np.uint8)
+    assert len(find_documents(_receipt_and(two_receipts, scrap, 500, 400))) <= 1
+
+
+def test_a_sliver_cut_by_the_frame_beside_a_receipt_is_no_document(two_receipts: np.ndarray) -> None:
+    """Another sheet mostly out of view, its printed edge in it: no document to read apart."""
+    sliver = _printed_card(two_receipts, (70, 300))
+    assert len(find_documents(_receipt_and(two_receipts, sliver, 690, 300))) <= 1
+
+
+def test_a_coin_beside_a_receipt_is_no_document(two_receipts: np.ndarray) -> None:
+    """A coin's face, bright and marked by its relief, fills its square as well as a sheet does."""
+    coin = np.full((130, 130, 3), 45, np.uint8)
+    cv2.circle(coin, (65, 65), 62, (200, 200, 200), -1)
+    cv2.putText(coin, "1 CENT", (18, 72), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (60, 60, 60), 2)
+    assert len(find_documents(_receipt_and(two_receipts, coin, 500, 400))) <= 1
+
+
+def test_a_small_printed_card_wholly_in_view_stays_a_document(two_receipts: np.ndarray) -> None:
+    """As small as the scraps above, but printed and wholly in view: a ticket stub, a card."""
+    card = _printed_card(two_receipts, (130, 120))
+    assert _fit(find_documents(_receipt_and(two_receipts, card, 500, 400)), [(300, 700), (130, 120)])
