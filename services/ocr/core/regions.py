@@ -165,6 +165,8 @@ def _bright_sheets(paper: PaperMask, blurred: np.ndarray) -> list[np.ndarray]:
     mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
     seams = cv2.morphologyEx(blurred, cv2.MORPH_CLOSE, np.ones((SEAM_CLOSE, SEAM_CLOSE), np.uint8))
     sheets, on_paper = _sheets_of(mask, paper.closed, seams > paper.threshold)
+    # A scrap's print (a sliver of a sheet out of view) counts as print outside the sheets below.
+    sheets = _without_scraps(sheets, blurred, paper.closed)
     # Dividing the image drops what lies outside its sheets: a receipt missed among found ones
     # would be lost, so the image is read whole instead. Only print on paper counts (the grain
     # of the table, dark or lighter, is no print).
@@ -172,7 +174,7 @@ def _bright_sheets(paper: PaperMask, blurred: np.ndarray) -> list[np.ndarray]:
         return []
     if len(sheets) > 1 and _print_between(blurred, paper.closed, sheets):
         return []
-    return [quad / paper.scale for quad in _without_scraps(sheets, blurred, paper.closed)]
+    return [quad / paper.scale for quad in sheets]
 
 
 def _print_between(blurred: np.ndarray, closed: np.ndarray, sheets: list[np.ndarray]) -> bool:
@@ -228,9 +230,10 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
     band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
     table = cv2.dilate(_inside(candidates, closed.shape), band) == 0
     sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, table)]
+    sheets = _without_scraps(sheets, blurred, closed)
     if _stray_ink(blurred, closed, sheets) > MAX_STRAY_INK:
         return []
-    return [quad / scale for quad in _without_scraps(sheets, blurred, closed)]
+    return [quad / scale for quad in sheets]
 
 
 def _without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:

@@ -301,3 +301,22 @@ def test_a_small_printed_card_wholly_in_view_stays_a_document(two_receipts: np.n
     """As small as the scraps above, but printed and wholly in view: a ticket stub, a card."""
     card = _printed_card(two_receipts, (130, 120))
     assert _fit(find_documents(_receipt_and(two_receipts, card, 500, 400)), [(300, 700), (130, 120)])
+
+
+def test_beside_two_receipts_a_bare_scrap_goes_and_a_printed_sliver_reads_the_photo_whole(
+    two_receipts: np.ndarray,
+) -> None:
+    """Dropping a scrap must lose no text: a bare one leaves the two receipts as they are; a
+    sliver whose print is more than a twentieth of the photo's would be lost with it, so the
+    photo is read whole, as where a sheet is missed."""
+    left, right = (
+        cv2.resize(flatten(two_receipts, quad, max_side=800), (280, 650))
+        for quad in find_documents(two_receipts)
+    )
+    receipts = [(left, 60, 80), (right, 420, 100)]
+    scrap = np.full((110, 120, 3), 205, np.uint8)
+    bare = _sheets_on_a_table([*receipts, (scrap, 770, 400)], (960, 820))
+    assert _fit(find_documents(bare), [(280, 650), (280, 650)])
+    sliver = _printed_card(two_receipts, (70, 380))
+    printed = _sheets_on_a_table([*receipts, (sliver, 890, 200)], (960, 820))
+    assert find_documents(printed) == []
