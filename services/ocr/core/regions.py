@@ -239,9 +239,9 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
 def _without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:
     """``sheets`` (on the copy) less the scraps among them: each under SCRAP_SIZE of the largest
     one's area, cut by the frame or with under SCRAP_PRINT of its core in print."""
-    if len(sheets) < 2:
-        return sheets
     areas = [cv2.contourArea(quad) for quad in sheets]
+    if len(sheets) < 2 or min(areas) >= SCRAP_SIZE * max(areas):
+        return sheets
     marks = _print_marks(_ink(blurred, closed))
     core = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
     height, width = closed.shape[:2]
