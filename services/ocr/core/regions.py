@@ -125,6 +125,13 @@ SCRAP_PRINT = 0.01
 # 0.785) is a coin, a cup or a lid, which fills its rectangle as a sheet does. A crumpled, nearly
 # square receipt on Mindee's real photo: 0.885; a coin on WildReceipt's: 0.94.
 MAX_ROUNDNESS = 0.92
+# Two sheets this close (px on the copy) whose joint hull they fill this well are the parts of one
+# sheet cut at a fold, a crease or a shadow's edge. WildReceipt's receipts so cut: 0-9 px apart,
+# filling 0.92-0.96 of their hull; two sheets a few pixels apart side by side or one above the
+# other are of other sizes or not in line (the composed seams: under 0.86; real photos of several
+# documents: the nearest 27 px apart).
+FOLD_GAP = 10
+FOLD_FILL = 0.9
 # Pixels of the copy (WORK_SIDE) from its edge within which a region is cut by the frame.
 FRAME_CUT = 2
 
@@ -165,6 +172,7 @@ def _bright_sheets(paper: PaperMask, blurred: np.ndarray) -> list[np.ndarray]:
     mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
     seams = cv2.morphologyEx(blurred, cv2.MORPH_CLOSE, np.ones((SEAM_CLOSE, SEAM_CLOSE), np.uint8))
     sheets, on_paper = _sheets_of(mask, paper.closed, seams > paper.threshold)
+    sheets = _joined_at_folds(sheets, paper.closed.shape)
     # A scrap's print (a sliver of a sheet out of view) counts as print outside the sheets below.
     sheets = _without_scraps(sheets, blurred, paper.closed)
     # Dividing the image drops what lies outside its sheets: a receipt missed among found ones
@@ -230,10 +238,43 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
     band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
     table = cv2.dilate(_inside(candidates, closed.shape), band) == 0
     sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, table)]
-    sheets = _without_scraps(sheets, blurred, closed)
+    sheets = _without_scraps(_joined_at_folds(sheets, closed.shape), blurred, closed)
     if _stray_ink(blurred, closed, sheets) > MAX_STRAY_INK:
         return []
     return [quad / scale for quad in sheets]
+
+
+def _joined_at_folds(sheets: list[np.ndarray], shape: tuple[int, ...]) -> list[np.ndarray]:
+    """``sheets`` (on a copy of ``shape``) with each two that lie within FOLD_GAP px of each other
+    and fill FOLD_FILL of their joint hull made one, where that hull is a sheet: the parts of a
+    sheet cut at a fold."""
+    sheets = list(sheets)
+    joined = True
+    while joined and len(sheets) > 1:
+        joined = False
+        for first in range(len(sheets)):
+            for second in range(first + 1, len(sheets)):
+                whole = _one_sheet(sheets[first], sheets[second], shape)
+                if whole is not None:
+                    sheets[first] = whole
+                    del sheets[second]
+                    joined = True
+                    break
+            if joined:
+                break
+    return sheets
+
+
+def _one_sheet(first: np.ndarray, second: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The sheet that ``first`` and ``second`` are parts of (its corners on the copy), or None."""
+    inside_first, inside_second = _inside([first], shape), _inside([second], shape)
+    gap = cv2.distanceTransform((1 - inside_first).astype(np.uint8), cv2.DIST_L2, 3)
+    if float(gap[inside_second > 0].min()) > FOLD_GAP:
+        return None
+    hull = cv2.convexHull(np.concatenate([first, second]))
+    if float((inside_first | inside_second).sum()) < FOLD_FILL * cv2.contourArea(hull):
+        return None
+    return _sheet(np.round(hull).astype(np.int32))
 
 
 def _without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:

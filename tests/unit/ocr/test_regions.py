@@ -320,3 +320,23 @@ def test_beside_two_receipts_a_bare_scrap_goes_and_a_printed_sliver_reads_the_ph
     sliver = _printed_card(two_receipts, (70, 380))
     printed = _sheets_on_a_table([*receipts, (sliver, 890, 200)], (960, 820))
     assert find_documents(printed) == []
+
+
+@pytest.mark.parametrize(("crease", "bend"), [(6, -4.0), (9, -2.0)])
+def test_a_receipt_cut_at_a_fold_stays_one_document(
+    two_receipts: np.ndarray, crease: int, bend: float
+) -> None:
+    """Drawn after WildReceipt's real photos of a folded receipt: the fold's shadow, as dark as the
+    table, parts the receipt, and its lower part is turned a few degrees by the bend. The two
+    parts were two sheets (the photo divided); in line and a few pixels apart, they are one.
+    Two sheets as near but out of line (one shifted along the other) stay two."""
+    receipt = cv2.resize(flatten(two_receipts, find_documents(two_receipts)[1], max_side=800), (300, 700))
+    top, bottom = receipt[:320], receipt[320 + crease :]
+    folded = _sheets_on_a_table([(top, 80, 60)], (500, 820))
+    turn = cv2.getRotationMatrix2D((0, 0), bend, 1.0)
+    turn[:, 2] += (80, 380 + crease)
+    lower = cv2.warpAffine(np.full(bottom.shape[:2], 255, np.uint8), turn, (500, 820)) > 0
+    folded[lower] = cv2.warpAffine(bottom, turn, (500, 820))[lower]
+    assert len(find_documents(folded)) == 1
+    shifted = _sheets_on_a_table([(top, 60, 60), (bottom, 160, 380 + crease)], (560, 820))
+    assert _fit(find_documents(shifted), [(300, 320), (300, 700 - 320 - crease)])
