@@ -12,10 +12,12 @@ when the hull of their union passes for a rectangle). Sheets lying a few pixels 
 closing joins, are parted by the dark seam between them on a copy closed less. A blob that neither
 is a sheet nor cuts into sheets may be sheets joined by a streak of table lighter than the rest of
 the table (light wood grain running off the frame): split by its own tones, its brighter part is
-the paper. Nor is every bright blob a document: a round one is a coin or a cup, and one much
-smaller than the largest sheet is a scrap (a fingertip, a patch of table, a sliver of a sheet out
-of view) when it holds no print or is cut by the frame. When print on paper lies outside every
-sheet found, a sheet was missed and the image is read whole (dividing it would lose that sheet).
+the paper. Two sheets in line a few pixels apart, filling their joint hull, are the parts of one
+sheet cut at a fold or a shadow's edge. Nor is every bright blob a document: a round one is a coin
+or a cup, and one much smaller than the largest sheet is a scrap (a fingertip, a patch of table, a
+sliver of a sheet out of view) when it holds no print or is cut by the frame. When print on paper
+lies outside every sheet found, a sheet was missed and the image is read whole (dividing it would
+lose that sheet).
 
 When paper and background are too close in tone for one brightness split (white receipts on a
 light grey table: 15-35 grey levels apart, while light falls off across the table by as much), the
