@@ -269,9 +269,12 @@ def _joined_at_folds(sheets: list[np.ndarray], shape: tuple[int, ...]) -> list[n
 
 def _one_sheet(first: np.ndarray, second: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     """The sheet that ``first`` and ``second`` are parts of (its corners on the copy), or None."""
+    apart = np.maximum(first.min(axis=0) - second.max(axis=0), second.min(axis=0) - first.max(axis=0))
+    if float(apart.max()) > FOLD_GAP:
+        return None  # their bounding boxes alone are too far apart
     inside_first, inside_second = _inside([first], shape), _inside([second], shape)
     gap = cv2.distanceTransform((1 - inside_first).astype(np.uint8), cv2.DIST_L2, 3)
-    if float(gap[inside_second > 0].min()) > FOLD_GAP:
+    if not inside_second.any() or float(gap[inside_second > 0].min()) > FOLD_GAP:
         return None
     hull = cv2.convexHull(np.concatenate([first, second]))
     if float((inside_first | inside_second).sum()) < FOLD_FILL * cv2.contourArea(hull):
