@@ -37,6 +37,8 @@ more documents are found.
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import cv2
 import numpy as np
 
@@ -250,20 +252,11 @@ def _joined_at_folds(sheets: list[np.ndarray], shape: tuple[int, ...]) -> list[n
     """``sheets`` (on a copy of ``shape``) with each two that lie within FOLD_GAP px of each other
     and fill FOLD_FILL of their joint hull made one, where that hull is a sheet: the parts of a
     sheet cut at a fold."""
-    sheets = list(sheets)
-    joined = True
-    while joined and len(sheets) > 1:
-        joined = False
-        for first in range(len(sheets)):
-            for second in range(first + 1, len(sheets)):
-                whole = _one_sheet(sheets[first], sheets[second], shape)
-                if whole is not None:
-                    sheets[first] = whole
-                    del sheets[second]
-                    joined = True
-                    break
-            if joined:
-                break
+    for first, second in combinations(range(len(sheets)), 2):
+        whole = _one_sheet(sheets[first], sheets[second], shape)
+        if whole is not None:
+            rest = [sheet for n, sheet in enumerate(sheets) if n not in (first, second)]
+            return _joined_at_folds([whole, *rest], shape)
     return sheets
 
 
@@ -279,7 +272,8 @@ def _one_sheet(first: np.ndarray, second: np.ndarray, shape: tuple[int, ...]) ->
     hull = cv2.convexHull(np.concatenate([first, second]))
     if float((inside_first | inside_second).sum()) < FOLD_FILL * cv2.contourArea(hull):
         return None
-    return _sheet(np.round(hull).astype(np.int32))
+    whole = _sheet(np.round(hull).astype(np.int32))
+    return None if whole is None else order_corners(whole)
 
 
 def _without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:

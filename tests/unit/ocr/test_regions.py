@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.ocr.core.crop import flatten
+from services.ocr.core.crop import flatten, order_corners
 from services.ocr.core.regions import find_documents
 from tests.factories.documents import render_scanned_page
 
@@ -337,6 +337,8 @@ def test_a_receipt_cut_at_a_fold_stays_one_document(
     turn[:, 2] += (80, 380 + crease)
     lower = cv2.warpAffine(np.full(bottom.shape[:2], 255, np.uint8), turn, (500, 820)) > 0
     folded[lower] = cv2.warpAffine(bottom, turn, (500, 820))[lower]
-    assert len(find_documents(folded)) == 1
+    (quad,) = find_documents(folded)
+    assert np.array_equal(quad, order_corners(quad))  # top-left first, as every region's
+    assert quad[:, 1].min() < 80 and quad[:, 1].max() > 700  # from the top part to the bottom one
     shifted = _sheets_on_a_table([(top, 60, 60), (bottom, 160, 380 + crease)], (560, 820))
     assert _fit(find_documents(shifted), [(300, 320), (300, 700 - 320 - crease)])
