@@ -499,7 +499,8 @@ def main() -> None:
     total = sum(len(photo.receipts) for _, _, photo in photos)
 
     def row(key: str) -> str:
-        return " | ".join(f"{results[name][key]:.3f}" for name in detectors)
+        # A background or count no photo drew (fewer --photos than backgrounds) has no figure.
+        return " | ".join(f"{results[name][key]:.3f}" if key in results[name] else "-" for name in detectors)
 
     print(f"photos of 2-3 receipts: {args.photos}, receipts {total}")
     print(f"  receipts found (IoU >= {MIN_IOU}): {row('found')} (goal >= 0.90)")
