@@ -176,9 +176,8 @@ def _bright_sheets(paper: PaperMask, blurred: np.ndarray) -> list[np.ndarray]:
     mask = cv2.morphologyEx(paper.mask, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
     seams = cv2.morphologyEx(blurred, cv2.MORPH_CLOSE, np.ones((SEAM_CLOSE, SEAM_CLOSE), np.uint8))
     sheets, on_paper = _sheets_of(mask, paper.closed, seams > paper.threshold)
-    sheets = _joined_at_folds(sheets, paper.closed.shape)
     # A scrap's print (a sliver of a sheet out of view) counts as print outside the sheets below.
-    sheets = _without_scraps(sheets, blurred, paper.closed)
+    sheets = _documents_among(sheets, blurred, paper.closed)
     # Dividing the image drops what lies outside its sheets: a receipt missed among found ones
     # would be lost, so the image is read whole instead. Only print on paper counts (the grain
     # of the table, dark or lighter, is no print).
@@ -242,10 +241,16 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
     band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
     table = cv2.dilate(_inside(candidates, closed.shape), band) == 0
     sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, table)]
-    sheets = _without_scraps(_joined_at_folds(sheets, closed.shape), blurred, closed)
+    sheets = _documents_among(sheets, blurred, closed)
     if _stray_ink(blurred, closed, sheets) > MAX_STRAY_INK:
         return []
     return [quad / scale for quad in sheets]
+
+
+def _documents_among(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:
+    """The documents among ``sheets`` found on the copy, whichever way they were found: the parts
+    of a sheet cut at a fold made one, the scraps left out."""
+    return _without_scraps(_joined_at_folds(sheets, closed.shape), blurred, closed)
 
 
 def _joined_at_folds(sheets: list[np.ndarray], shape: tuple[int, ...]) -> list[np.ndarray]:
