@@ -31,6 +31,10 @@ receipt is found when one detected region overlaps it with an intersection over 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import io
 import json
 import os
@@ -38,6 +42,7 @@ import random
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -585,15 +590,49 @@ def _real_rows(
 
 
 def _committed_detector(rev: str) -> Callable[[np.ndarray], list[np.ndarray]]:
-    """``find_documents`` as committed at ``rev`` (git), beside today's crop module."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:services/ocr/core/regions.py"], capture_output=True, text=True, check=True
-    ).stdout
-    namespace: dict = {"__name__": f"regions_{rev}"}
-    exec(
-        compile(source, f"{rev}:services/ocr/core/regions.py", "exec"), namespace
-    )  # our own history, not data
-    return namespace["find_documents"]
+    """``find_documents`` as committed at ``rev`` (git): that revision's OCR core modules (regions
+    and the modules it imports beside it) loaded from git under their own names for as long as
+    the import takes, then today's put back; the functions keep the revision's modules."""
+    package = "services.ocr.core"
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", f"{rev}:services/ocr/core"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    names = {f"{package}.{name[:-3]}" for name in listed if name.endswith(".py") and name != "__init__.py"}
+    today = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+    finder = _RevisionFinder(rev, names)
+    sys.meta_path.insert(0, finder)
+    try:
+        return importlib.import_module(f"{package}.regions").find_documents  # type: ignore[no-any-return]
+    finally:
+        sys.meta_path.remove(finder)
+        parent = sys.modules[package]
+        for name in names:
+            sys.modules.pop(name, None)
+            if name in today:
+                sys.modules[name] = today[name]
+                setattr(parent, name.rsplit(".", 1)[1], today[name])
+
+
+class _RevisionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``names`` (modules of one package) as committed at ``rev``: our own history, not data."""
+
+    def __init__(self, rev: str, names: set[str]) -> None:
+        self.rev, self.names = rev, names
+
+    def find_spec(
+        self, name: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        return importlib.util.spec_from_loader(name, self) if name in self.names else None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        where = f"{module.__name__.replace('.', '/')}.py"
+        source = subprocess.run(
+            ["git", "show", f"{self.rev}:{where}"], capture_output=True, text=True, check=True
+        ).stdout
+        exec(compile(source, f"{self.rev}:{where}", "exec"), module.__dict__)
 
 
 def _measure(
