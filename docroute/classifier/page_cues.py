@@ -1,5 +1,5 @@
 """What a page's text says about where it lies in its document: the cues of the boundary model
-(`docroute.classifier.boundary`) read off one page or a pair of pages, whatever the workflow's
+(`docroute.classifier.boundary_cues`) read off one page or a pair of pages, whatever the workflow's
 samples are. Printed page numbers ("Page 2 of 3", "2/3", a bare "4", a running header's "6"),
 the text's flow (a page starting in lower case, the page before ending mid-sentence), a paper's
 end and the next one's abstract, and a page's form (an address block, a title, a heading).

@@ -1,6 +1,6 @@
 """Boundary models this release cannot read: each retrained once, when the trainer starts.
 
-A release that changes the boundary model's cues (`docroute.classifier.boundary.FEATURES`)
+A release that changes the boundary model's cues (`docroute.classifier.boundary_cues.FEATURES`)
 cannot read the boundary models earlier releases published (unless it still reads their cues:
 `EARLIER_FEATURES`, cues added since are left unread), and OCR then reads an `auto`
 workflow's stacks as one document (services/ocr/boundaries.py) until the workflow trains again,
@@ -23,7 +23,8 @@ from typing import Protocol
 
 from docroute import topics
 from docroute.blobstore import BlobRef, BlobStore
-from docroute.classifier.boundary import FEATURES, FORMAT, METADATA_FILE, read_metadata
+from docroute.classifier.boundary import FORMAT, METADATA_FILE, read_metadata
+from docroute.classifier.boundary_cues import FEATURES
 from docroute.classifier.errors import ModelArtifactError
 from docroute.contracts._generated import TrainingRequested, WorkflowUpdated
 from docroute.errors import BlobNotFoundError, TransientError

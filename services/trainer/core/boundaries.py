@@ -19,10 +19,10 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from docroute.classifier.boundary import (
+from docroute.classifier.boundary import BoundaryModel
+from docroute.classifier.boundary_cues import (
     HEAD_CHARS,
     PAGE_TFIDF,
-    BoundaryModel,
     PageModels,
     cue_directions,
     pair_features,

@@ -2,7 +2,7 @@
 
 Two models over the same cue rows, blended when a stack is divided (`start_logits`,
 TREES_SHARE): a logistic regression, and boosted trees that weigh a cue by the others. Given
-each cue's direction (`docroute.classifier.boundary.cue_directions`), both keep to it: the
+each cue's direction (`docroute.classifier.boundary_cues.cue_directions`), both keep to it: the
 regression's weight has its sign, the trees are monotone in it. The regression is fitted by
 scipy's bounded L-BFGS, the trees by scikit-learn and kept as plain arrays
 (`docroute.classifier.trees`).
@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from docroute.classifier.boundary import settled, start_logits, unsettled
+from docroute.classifier.boundary_cues import settled, start_logits, unsettled
 from docroute.classifier.trees import Trees
 
 F64 = npt.NDArray[np.float64]

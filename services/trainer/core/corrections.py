@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from docroute.classifier.boundary import PageModels
+from docroute.classifier.boundary_cues import PageModels
 from docroute.classifier.page_cues import has_text
 from services.trainer.core.boundaries import fit_page_models
 

@@ -18,7 +18,7 @@ import pytest
 from docroute.blobstore import BlobStore
 from docroute.classifier import features as classifier_features
 from docroute.classifier.background import load_background
-from docroute.classifier.boundary import HEAD_CHARS
+from docroute.classifier.boundary_cues import HEAD_CHARS
 from docroute.classifier.embedders import Embedder, Embeddings, load_embedder
 from docroute.classifier.features import TfidfConfig, count_terms
 from docroute.contracts._generated import SampleLabelled, TrainingRequested

@@ -11,22 +11,18 @@ import numpy as np
 import pytest
 import safetensors.numpy
 
-from docroute.classifier.boundary import (
+from docroute.classifier.boundary import BoundaryModel, read_metadata
+from docroute.classifier.boundary_cues import (
     CUE_DIRECTIONS,
     EARLIER_FEATURES,
     FEATURES,
     RETIRED_FEATURES,
     SETTLING_CUES,
-    BoundaryModel,
     cue_columns,
     cue_directions,
     pair_features,
-    read_metadata,
     settled,
-    similarity_depths,
-    stack_term_rows,
     unsettled,
-    window_similarities,
 )
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.page_cues import (
@@ -43,6 +39,7 @@ from docroute.classifier.page_cues import (
     references_then_abstract,
     starts_lowercase,
 )
+from docroute.classifier.page_similarity import similarity_depths, stack_term_rows, window_similarities
 from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.documents import document_lines
 

@@ -8,7 +8,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from docroute.classifier.boundary import FEATURES, TREES_SHARE, settled, start_logits
+from docroute.classifier.boundary_cues import FEATURES, TREES_SHARE, settled, start_logits
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.trees import Trees
 from services.trainer.core.combiner import SETTLED_ROWS, fit_combiner, signed_logistic, trees_of
