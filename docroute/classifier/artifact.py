@@ -54,3 +54,20 @@ def decode_artifact(
     except (SafetensorError, ValueError, TypeError) as exc:
         raise ModelArtifactError(f"{ARRAYS_FILE} is not a safetensors file: {exc}") from exc
     return arrays, metadata
+
+
+def finite_array(value: object, dtype: type[np.generic], shape: tuple[int, ...]) -> bool:
+    """True if `value` is a finite ndarray of exactly this dtype and shape."""
+    return (
+        isinstance(value, np.ndarray)
+        and value.dtype == dtype
+        and value.shape == shape
+        and bool(np.isfinite(value).all())
+    )
+
+
+def string_list(value: object) -> tuple[str, ...]:
+    """Return a JSON list of strings as a tuple; anything else is malformed."""
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ModelArtifactError(f"expected a list of strings, got {type(value).__name__}")
+    return tuple(value)

@@ -10,13 +10,13 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from docroute.classifier.artifact import decode_artifact, encode_artifact
+from docroute.classifier.artifact import decode_artifact, encode_artifact, finite_array, string_list
 from docroute.classifier.errors import ModelArtifactError, NewerModelError
 from docroute.classifier.features import TfidfConfig, TfidfState, count_terms
 from docroute.classifier.novelty import cosine_similarities, novelty_scores
@@ -29,7 +29,13 @@ from docroute.classifier.openset import (
     verdicts,
     with_wording,
 )
-from docroute.classifier.wording import WORDING_GATES, WordingGate, WordingRule
+from docroute.classifier.unknown_storage import (
+    UNKNOWN_RULE_ARRAYS,
+    read_unknown_rule,
+    unknown_rule_arrays,
+    unknown_rule_fits,
+    unknown_rule_settings,
+)
 
 F32 = npt.NDArray[np.float32]
 # Term counts per TF-IDF block (in `ClassifierModel.tfidf` order), one Counter per text.
@@ -255,16 +261,7 @@ class ClassifierModel:
         }
         arrays.update({f"tfidf.{i}.idf": state.idf for i, state in enumerate(self.tfidf)})
         if self.unknown_rule is not None:
-            arrays["unknown.thresholds"] = self.unknown_rule.thresholds
-            arrays["unknown.centroids"] = self.unknown_rule.centroids.astype(np.float16)
-            if self.unknown_rule.background is not None:
-                arrays["unknown.background.coef"] = self.unknown_rule.background.coef
-                arrays["unknown.background.intercept"] = self.unknown_rule.background.intercept
-                if self.unknown_rule.background.documents is not None:
-                    documents = self.unknown_rule.background.documents.astype(np.float16)
-                    arrays[_BACKGROUND_DOCUMENTS] = documents
-            if self.unknown_rule.wording is not None:
-                arrays.update(_wording_arrays(self.unknown_rule.wording))
+            arrays.update(unknown_rule_arrays(self.unknown_rule))
         metadata = {
             "labels": list(self.labels),
             "embedder_id": self.embedder_id,
@@ -282,14 +279,7 @@ class ClassifierModel:
             "training_labels": list(self.training_labels),
             "unknown_threshold": self.unknown_threshold,
             "novelty_k": self.novelty_k,
-            "unknown_rule": None
-            if self.unknown_rule is None
-            else {
-                "k": self.unknown_rule.k,
-                "tfidf_block": self.unknown_rule.tfidf_block,
-                **_background_settings(self.unknown_rule.background),
-                **_wording_settings(self.unknown_rule.wording),
-            },
+            "unknown_rule": None if self.unknown_rule is None else unknown_rule_settings(self.unknown_rule),
             "version": self.version,
             "created_at": self.created_at,
         }
@@ -307,23 +297,16 @@ class ClassifierModel:
             tfidf = tuple(
                 TfidfState(
                     config=TfidfConfig.from_dict(block["config"]),
-                    vocabulary=_strings(block["vocabulary"]),
+                    vocabulary=string_list(block["vocabulary"]),
                     idf=_float64(arrays[f"tfidf.{i}.idf"]),
                 )
                 for i, block in enumerate(meta["tfidf"])
             )
-            extra = sorted(
-                set(arrays)
-                - _array_names(len(tfidf))
-                - _UNKNOWN_ARRAYS
-                - _BACKGROUND_ARRAYS
-                - {_BACKGROUND_DOCUMENTS}
-                - _WORDING_ARRAYS
-            )
+            extra = sorted(set(arrays) - _array_names(len(tfidf)) - UNKNOWN_RULE_ARRAYS)
             if extra:
                 raise NewerModelError(f"arrays this release does not know in the artifact: {extra}")
             return cls(
-                labels=_strings(meta["labels"]),
+                labels=string_list(meta["labels"]),
                 embedder_id=str(meta["embedder_id"]),
                 coef=arrays["coef"],
                 intercept=arrays["intercept"],
@@ -335,13 +318,13 @@ class ClassifierModel:
                     tfidf_weights=tuple(float(w) for w in layout["tfidf_weights"]),
                 ),
                 training_embeddings=arrays["training_embeddings"],
-                training_sample_ids=_strings(meta["training_sample_ids"]),
-                training_labels=_strings(meta["training_labels"]),
+                training_sample_ids=string_list(meta["training_sample_ids"]),
+                training_labels=string_list(meta["training_labels"]),
                 unknown_threshold=float(meta["unknown_threshold"]),
                 version=str(meta["version"]),
                 created_at=str(meta["created_at"]),
                 novelty_k=int(meta["novelty_k"]),
-                unknown_rule=_unknown_rule(meta.get("unknown_rule"), arrays),
+                unknown_rule=read_unknown_rule(meta.get("unknown_rule"), arrays),
             )
         except ModelArtifactError:
             raise
@@ -359,11 +342,11 @@ class ClassifierModel:
             (bool(self.embedder_id), "embedder_id is empty"),
             (dim > 0, "embedding_dim must be positive"),
             (len(self.layout.tfidf_weights) == len(self.tfidf), "one weight per TF-IDF block"),
-            (_finite_array(self.coef, np.float32, (n_classes, self.n_features)), "bad coef"),
-            (_finite_array(self.intercept, np.float32, (n_classes,)), "bad intercept"),
+            (finite_array(self.coef, np.float32, (n_classes, self.n_features)), "bad coef"),
+            (finite_array(self.intercept, np.float32, (n_classes,)), "bad intercept"),
             (np.isfinite(self.temperature) and self.temperature > 0, "temperature must be > 0"),
             (
-                _finite_array(self.training_embeddings, np.float16, (n_train, dim)),
+                finite_array(self.training_embeddings, np.float16, (n_train, dim)),
                 "bad training_embeddings",
             ),
             (len(self.training_labels) == n_train, "one training label per sample"),
@@ -371,7 +354,10 @@ class ClassifierModel:
             (len(set(self.training_sample_ids)) == n_train, "training sample ids not unique"),
             (bool(np.isfinite(self.unknown_threshold)), "unknown_threshold is not finite"),
             (self.novelty_k >= 1, "novelty_k must be >= 1"),
-            (self._unknown_rule_fits(), "unknown_rule does not fit the labels or TF-IDF blocks"),
+            (
+                unknown_rule_fits(self.unknown_rule, n_classes, [state.size for state in self.tfidf], dim),
+                "unknown_rule does not fit the labels or TF-IDF blocks",
+            ),
             (_is_timestamp(self.created_at), "created_at is not an ISO 8601 timestamp"),
             (bool(self.version), "version is empty"),
         ]
@@ -379,190 +365,12 @@ class ClassifierModel:
             if not ok:
                 raise ModelArtifactError(f"invalid classifier model: {message}")
 
-    def _unknown_rule_fits(self) -> bool:
-        """True without a rule, or when its arrays match the labels and its TF-IDF block."""
-        rule = self.unknown_rule
-        if rule is None:
-            return True
-        terms = self.tfidf[rule.tfidf_block].size if rule.tfidf_block < len(self.tfidf) else 1
-        background = rule.background
-        dim = self.layout.embedding_dim
-        return (
-            rule.k >= 1
-            and (
-                background is None
-                or (
-                    _finite_array(background.coef, np.float32, (len(self.labels) + 1, dim))
-                    and _finite_array(background.intercept, np.float32, (len(self.labels) + 1,))
-                    and 0.0 < background.threshold < 1.0
-                    and (
-                        background.documents is None
-                        or (
-                            background.documents.ndim == 2
-                            and background.documents.shape[1] == dim
-                            and bool(np.isfinite(background.documents).all())
-                        )
-                    )
-                )
-            )
-            and (rule.wording is None or rule.wording.fits(len(self.labels)))
-            and 0 <= rule.tfidf_block < max(1, len(self.tfidf))
-            and _finite_array(rule.thresholds, np.float32, (2, len(self.labels)))
-            and isinstance(rule.centroids, np.ndarray)
-            and rule.centroids.shape == (len(self.labels), terms)
-            and bool(np.isfinite(rule.centroids).all())
-        )
-
-
-def _finite_array(value: object, dtype: type[np.generic], shape: tuple[int, ...]) -> bool:
-    """True if `value` is a finite ndarray of exactly this dtype and shape."""
-    return (
-        isinstance(value, np.ndarray)
-        and value.dtype == dtype
-        and value.shape == shape
-        and bool(np.isfinite(value).all())
-    )
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    """Return a JSON list of strings as a tuple; anything else is malformed."""
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise ModelArtifactError(f"expected a list of strings, got {type(value).__name__}")
-    return tuple(value)
-
 
 def _float64(value: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     """Return idf as float64, refusing other dtypes rather than silently converting."""
     if value.dtype != np.float64 or value.ndim != 1 or not np.isfinite(value).all():
         raise ModelArtifactError(f"idf must be finite 1-D float64, got {value.dtype}{value.shape}")
     return value
-
-
-_UNKNOWN_ARRAYS = {"unknown.thresholds", "unknown.centroids"}
-_BACKGROUND_ARRAYS = {"unknown.background.coef", "unknown.background.intercept"}
-# Only in models whose wording view leans by the nearest background document (since 2026-12-06):
-# a release before it refuses such a model (NewerModelError) and serves the version it has.
-_BACKGROUND_DOCUMENTS = "unknown.background.documents"
-_WORDING_ARRAYS = {"unknown.wording.vocabulary", "unknown.wording.ratios", "unknown.wording.unseen"}
-# The wording view's n-grams, stored as one UTF-8 array: they hold no line break (n-grams stay
-# inside words), so a line break separates them.
-_SEPARATOR = "\n"
-
-
-def _background_settings(rule: BackgroundRule | None) -> dict[str, Any]:
-    """The outlier-exposure rule's settings in model.json (absent: none, as before it existed)."""
-    if rule is None:
-        return {}
-    return {"background": {"threshold": rule.threshold, "set": rule.background}}
-
-
-def _wording_arrays(rule: WordingRule) -> dict[str, npt.NDArray[Any]]:
-    joined = _SEPARATOR.join(rule.vocabulary).encode("utf-8")
-    return {
-        "unknown.wording.vocabulary": np.frombuffer(joined, dtype=np.uint8),
-        "unknown.wording.ratios": rule.ratios,
-        "unknown.wording.unseen": rule.unseen,
-    }
-
-
-def _wording_settings(rule: WordingRule | None) -> dict[str, Any]:
-    """The wording view's settings in model.json (absent: none, as before it existed)."""
-    if rule is None:
-        return {}
-    settings: dict[str, Any] = {"limit": rule.limit, "languages": [list(langs) for langs in rule.languages]}
-    if rule.gate != "class":  # absent: the class gate, all there was before the setting
-        settings["gate"] = rule.gate
-    if rule.lean > 0:  # absent: no corroborated view, as before it (a release before it ignores it)
-        settings["corroboration"] = {
-            "languages": list(rule.wider_languages),
-            "limit": rule.wider_limit,
-            "lean": rule.lean,
-        }
-        if rule.nearest_lean > 0:  # absent: outlier exposure's lean (a release before it reads that)
-            settings["corroboration"]["nearest_lean"] = rule.nearest_lean
-        if rule.wider_by_class:  # absent: `languages` for every class (a release before it reads that)
-            settings["corroboration"]["by_class"] = [list(langs) for langs in rule.wider_by_class]
-    return {"wording": settings}
-
-
-def _wording_rule(settings: object, arrays: Mapping[str, npt.NDArray[Any]]) -> WordingRule | None:
-    if (settings is None) != (not _WORDING_ARRAYS & set(arrays)):
-        raise ModelArtifactError("wording arrays and settings must come together")
-    if settings is None:
-        return None
-    if not isinstance(settings, dict) or not set(arrays) >= _WORDING_ARRAYS:
-        raise ModelArtifactError("malformed wording rule")
-    raw = arrays["unknown.wording.vocabulary"]
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ModelArtifactError("the wording vocabulary must be UTF-8 bytes")
-    joined = raw.tobytes().decode("utf-8")
-    vocabulary = tuple(joined.split(_SEPARATOR)) if joined else ()
-    if list(vocabulary) != sorted(set(vocabulary)):
-        raise ModelArtifactError("the wording vocabulary must be sorted and unique")
-    languages = settings["languages"]
-    if not isinstance(languages, list):
-        raise ModelArtifactError("malformed wording languages")
-    gate = settings.get("gate", "class")
-    if not isinstance(gate, str):
-        raise ModelArtifactError("malformed wording gate")
-    if gate not in WORDING_GATES:
-        raise NewerModelError(f"wording gate {gate!r} is not known to this release")
-    corroboration = settings.get("corroboration", {"languages": [], "limit": 0.0, "lean": 0.0})
-    if not isinstance(corroboration, dict) or not isinstance(corroboration.get("languages"), list):
-        raise ModelArtifactError("malformed wording corroboration")
-    by_class = corroboration.get("by_class", [])
-    if not isinstance(by_class, list):
-        raise ModelArtifactError("malformed wording corroboration languages")
-    return WordingRule(
-        vocabulary=vocabulary,
-        ratios=arrays["unknown.wording.ratios"],
-        unseen=arrays["unknown.wording.unseen"],
-        languages=tuple(_strings(langs) for langs in languages),
-        limit=float(settings["limit"]),
-        gate=cast(WordingGate, gate),
-        wider_languages=_strings(corroboration["languages"]),
-        wider_limit=float(corroboration["limit"]),
-        lean=float(corroboration["lean"]),
-        nearest_lean=float(corroboration.get("nearest_lean", 0.0)),
-        wider_by_class=tuple(_strings(langs) for langs in by_class),
-    )
-
-
-def _unknown_rule(meta: object, arrays: Mapping[str, npt.NDArray[Any]]) -> UnknownRule | None:
-    """The per-class unknown rule of an artifact, or None for artifacts that predate it."""
-    if meta is None:
-        if (_UNKNOWN_ARRAYS | _BACKGROUND_ARRAYS | {_BACKGROUND_DOCUMENTS} | _WORDING_ARRAYS) & set(arrays):
-            raise ModelArtifactError("unknown-rule arrays without their settings")
-        return None
-    if not isinstance(meta, dict):
-        raise ModelArtifactError(f"malformed unknown_rule: {meta!r}")
-    settings = meta.get("background")
-    if (settings is None) != (not _BACKGROUND_ARRAYS & set(arrays)):
-        raise ModelArtifactError("outlier-exposure arrays and settings must come together")
-    background = None
-    if settings is not None:
-        documents = arrays.get(_BACKGROUND_DOCUMENTS)
-        background = BackgroundRule(
-            coef=arrays["unknown.background.coef"],
-            intercept=arrays["unknown.background.intercept"],
-            threshold=float(settings["threshold"]),
-            background=str(settings["set"]),
-            documents=None if documents is None else documents.astype(np.float32),
-        )
-    elif _BACKGROUND_DOCUMENTS in arrays:
-        raise ModelArtifactError("background documents without outlier exposure")
-    wording = _wording_rule(meta.get("wording"), arrays)
-    unread = background is None or background.documents is None
-    if wording is not None and wording.nearest_lean > 0 and unread:
-        raise ModelArtifactError("the nearest-background lean needs the background documents")
-    return UnknownRule(
-        k=int(meta["k"]),
-        thresholds=arrays["unknown.thresholds"],
-        centroids=arrays["unknown.centroids"].astype(np.float32),
-        tfidf_block=int(meta["tfidf_block"]),
-        background=background,
-        wording=wording,
-    )
 
 
 def _lean_of(
