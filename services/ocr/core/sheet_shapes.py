@@ -50,9 +50,10 @@ MAX_SKEW = 20.0
 MAX_ROUNDNESS = 0.92
 # Corners pulled towards the centre a little more than for one page: neighbours' shadows stay out.
 REGION_INSET = 2 * INSET
-# A candidate's paper must be this many grey levels brighter than the table in a ring OUTLINE_RING
-# px wide around it: the weakest paper-on-table step seen on real photos (white receipts on a
-# light grey table); blank paper beside a printed block of the same sheet is within a few levels.
+# A candidate's paper must be this many grey levels brighter than the table in a ring around it
+# (`sheet_print.OUTLINE_RING` px wide): the weakest paper-on-table step seen on real photos
+# (white receipts on a light grey table); blank paper beside a printed block of the same sheet is
+# within a few levels.
 OUTLINE_STEP = 15
 # Two sheets this close (px on the copy) whose joint hull they fill this well are the parts of one
 # sheet cut at a fold, a crease or a shadow's edge. WildReceipt's receipts so cut: 0-9 px apart,
@@ -70,8 +71,9 @@ def sheets_of(
     pulled in by REGION_INSET, in ``mask``'s pixels; a blob spanning the frame is none. With
     ``tones`` (the copy ``mask`` was read from), a blob that neither is one sheet nor cuts into
     sheets is split once more by its own tones (`_paper_within`): its dimmer part is table; with
-    ``open_paper`` (true where the copy closed only SEAM_CLOSE px is paper), by the seams between
-    sheets that lie a few pixels apart (`_split_at_seams`). Also returns ``mask`` less that table."""
+    ``open_paper`` (true where the copy closed only `regions.SEAM_CLOSE` px is paper), by the
+    seams between sheets that lie a few pixels apart (`_split_at_seams`). Also returns ``mask``
+    less that table."""
     quads, paper = _sheets_in(mask, tones, retone=tones is not None, open_paper=open_paper)
     insets = []
     for quad in quads:
@@ -216,8 +218,8 @@ def _cut_at_notches(
 
 def _split_at_seams(blob: np.ndarray, open_paper: np.ndarray, min_area: float) -> list[np.ndarray]:
     """The sheets of ``blob`` (255 inside) that lie a few pixels apart (a dark seam the closing
-    bridged): its paper on a copy closed only SEAM_CLOSE px (print inside a sheet leaves holes,
-    which its outline encloses). They stand only when the blob falls into two or more parts that
+    bridged): its paper on a copy closed only `regions.SEAM_CLOSE` px (print inside a sheet
+    leaves holes, which its outline encloses). They stand only when the blob falls into two or more parts that
     are all sheets and together hold most of it; else none."""
     paper = np.where((blob > 0) & open_paper, 255, 0).astype(np.uint8)
     parts = cv2.morphologyEx(paper, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
