@@ -49,6 +49,7 @@ from services.ocr.core.crop import (
 from services.ocr.core.sheet_print import (
     MAX_STRAY_INK,
     OUTLINE_RING,
+    RING_KERNEL,
     print_between,
     stray_ink,
     without_scraps,
@@ -131,8 +132,7 @@ def _outlined_sheets(scale: float, blurred: np.ndarray, closed: np.ndarray) -> l
     # The join grew every outline by half its width: shrink the hulls back to the edges.
     hulls = cv2.erode(filled, np.ones((OUTLINE_JOIN,) * 2, np.uint8))
     candidates, _ = sheets_of(hulls)
-    band = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
-    table = cv2.dilate(quad_mask(candidates, closed.shape), band) == 0
+    table = cv2.dilate(quad_mask(candidates, closed.shape), RING_KERNEL) == 0
     sheets = [quad for quad in candidates if _brighter_than_around(blurred, quad, table)]
     sheets = _documents_among(sheets, blurred, closed)
     if stray_ink(blurred, closed, sheets) > MAX_STRAY_INK:
@@ -156,7 +156,7 @@ def _brighter_than_around(blurred: np.ndarray, quad: np.ndarray, table: np.ndarr
     right, bottom = np.ceil(quad.max(axis=0)).astype(int) + reach + 1
     window, table = blurred[top:bottom, left:right], table[top:bottom, left:right]
     inside = quad_mask([quad - np.array([left, top], np.float32)], window.shape)
-    core = cv2.erode(inside, np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0
+    core = cv2.erode(inside, RING_KERNEL) > 0
     ring = (cv2.dilate(inside, np.ones((2 * reach - 1,) * 2, np.uint8)) > 0) & table
     if not core.any() or not ring.any():
         return False

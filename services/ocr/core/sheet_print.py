@@ -41,6 +41,8 @@ FRAME_CUT = 2
 # Around a sheet, this many px of the copy hold its edge, its shadow and the table just beside
 # it: print there is the sheet's, and a candidate's paper is compared with the table there.
 OUTLINE_RING = 9
+# The square that grows a sheet by its ring, or shrinks it to its core (one for every use).
+RING_KERNEL = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
 
 
 def without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.ndarray) -> list[np.ndarray]:
@@ -50,7 +52,6 @@ def without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.nda
     if len(sheets) < 2 or min(areas) >= SCRAP_SIZE * max(areas):
         return sheets
     marks = _print_marks(ink_on(blurred, closed))
-    core = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
     height, width = closed.shape[:2]
     kept = []
     for quad, area in zip(sheets, areas, strict=True):
@@ -58,7 +59,7 @@ def without_scraps(sheets: list[np.ndarray], blurred: np.ndarray, closed: np.nda
             low, high = quad.min(axis=0), quad.max(axis=0)
             if min(low[0], low[1], width - 1 - high[0], height - 1 - high[1]) <= FRAME_CUT:
                 continue
-            inside = cv2.erode(quad_mask([quad], closed.shape), core) > 0
+            inside = cv2.erode(quad_mask([quad], closed.shape), RING_KERNEL) > 0
             if not inside.any() or float(marks[inside].mean()) < SCRAP_PRINT:
                 continue
         kept.append(quad)
@@ -74,7 +75,7 @@ def stray_ink(
     ink = ink_on(blurred, closed)
     if where is not None:
         ink &= where
-    covered = cv2.dilate(quad_mask(sheets, closed.shape), np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0
+    covered = cv2.dilate(quad_mask(sheets, closed.shape), RING_KERNEL) > 0
     return float((ink & ~covered).sum() / max(1, ink.sum()))
 
 
@@ -85,8 +86,7 @@ def print_between(blurred: np.ndarray, closed: np.ndarray, sheets: list[np.ndarr
     marks = _print_marks(ink_on(blurred, closed))
     hull = np.zeros(closed.shape, np.uint8)
     cv2.fillConvexPoly(hull, np.round(cv2.convexHull(np.concatenate(sheets))).astype(np.int32), (1,))
-    ring = np.ones((2 * OUTLINE_RING + 1,) * 2, np.uint8)
-    between = (hull > 0) & ~(cv2.dilate(quad_mask(sheets, closed.shape), ring) > 0)
+    between = (hull > 0) & ~(cv2.dilate(quad_mask(sheets, closed.shape), RING_KERNEL) > 0)
     table = ~(cv2.dilate(hull, np.ones((4 * OUTLINE_RING + 1,) * 2, np.uint8)) > 0)
     if not between.any():
         return False
