@@ -27,6 +27,7 @@ from docroute.classifier.boundary_cues import (
     PageModels,
     cue_columns,
     pair_features,
+    settled,
     start_logits,
 )
 from docroute.classifier.division import (
@@ -34,11 +35,13 @@ from docroute.classifier.division import (
     Division,
     LongParts,
     best_division,
+    held_in_doubt,
     part_costs,
     part_probabilities,
     short_part_penalties,
     start_gains,
     text_amount,
+    unlearnt_gaps,
 )
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.features import TfidfConfig, TfidfState
@@ -155,7 +158,11 @@ class BoundaryModel:
         cost = part_costs(len(texts), penalties, long_parts)
         starts = best_division(gain, cost)
         sure = part_probabilities(gain, cost, list(zip(starts, [*starts[1:], len(texts)], strict=True)))
-        return Division(starts, np.asarray(probabilities, dtype=np.float64), [round(p, 4) for p in sure])
+        confidences = [round(p, 4) for p in sure]
+        if self.survival is not None:
+            doubted = unlearnt_gaps(classes, with_text, self.survival) & ~settled(cues)
+            confidences = held_in_doubt(confidences, starts, doubted)
+        return Division(starts, np.asarray(probabilities, dtype=np.float64), confidences)
 
     def goes_on(self, before: str, after: str) -> float | None:
         """The probability that page ``after`` goes on from page ``before`` (the gap between two

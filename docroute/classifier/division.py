@@ -130,6 +130,66 @@ def length_survival(lengths: Sequence[int], labels: Sequence[str], classes: Sequ
     return np.asarray(survival / totals[:, None], dtype=np.float64)
 
 
+# A class needs this many samples of several pages for the boundary model to learn where its
+# documents go on (services/trainer/core/advice.py advises it): over thirty draws of about 20
+# samples a kind (bench/README.md, "... where `auto` fails: samples of one page") the share of
+# stacks split exactly followed the number of the invoices' samples with more than one page
+# (correlation 0.70): the 7 draws with fewer than 10 split 0.71, the other 23 0.85.
+MULTI_PAGE_SAMPLES = 10
+
+
+def multi_page_samples(survival: F64) -> npt.NDArray[np.int64]:
+    """How many samples of each class had two pages of text or more, read back off its
+    `length_survival` row: the first column is (samples + 1) / (samples + 2), the second
+    (samples of two pages or more + 1) / (samples + 2)."""
+    samples = (2.0 * survival[:, 0] - 1.0) / np.maximum(1.0 - survival[:, 0], 1e-12)
+    return np.asarray(np.rint(survival[:, 1] * (samples + 2.0) - 1.0), dtype=np.int64)
+
+
+# A part the division begins or ends at a gap the samples could not teach is held in doubt: its
+# confidence is at most DOUBTED, below any threshold a workflow sets for routing, so it goes to
+# review with its stack. Such a gap lies between two pages of one class (UNLEARNT_SHARE: the
+# chance that both are of it) whose samples had some documents of several pages, too few to
+# learn where one goes on (MULTI_PAGE_SAMPLES), and nothing printed settles it (page numbers, a
+# new document number: the caller leaves those out). A class of one-page samples alone is taken
+# at its word. On the bench's draw whose invoices were 19 samples of one page and 2 of three
+# (bench/splitting.py seed 39) the model cut ZUGFeRD invoices at every page, and its parts at
+# 0.95-0.99 confidence were right a third of the time.
+DOUBTED = 0.5
+UNLEARNT_SHARE = 0.5
+
+
+def unlearnt_gaps(classes: F64, with_text: Sequence[bool], survival: F64) -> npt.NDArray[np.bool_]:
+    """For each page but the first: whether it and the page with text before it are likely both
+    of one class with some samples of several pages but fewer than MULTI_PAGE_SAMPLES
+    (`multi_page_samples` of `survival`); `classes`: the pages' class probabilities. False for a
+    page without text, which never begins a part."""
+    counts = multi_page_samples(survival)
+    few = (counts >= 1) & (counts < MULTI_PAGE_SAMPLES)
+    out = np.zeros(max(len(with_text) - 1, 0), dtype=bool)
+    previous = 0
+    for page in range(1, len(with_text)):
+        if with_text[page]:
+            out[page - 1] = float((classes[previous] * classes[page])[few].sum()) >= UNLEARNT_SHARE
+            previous = page
+    return out
+
+
+def held_in_doubt(
+    confidences: Sequence[float], starts: Sequence[int], doubted: npt.NDArray[np.bool_]
+) -> list[float]:
+    """The parts' confidences (parts beginning at `starts`, page 0 first), each at most DOUBTED
+    where the part begins or ends at a `doubted` gap (one per page but the first)."""
+    pages = len(doubted) + 1
+    ends = [*starts[1:], pages]
+    return [
+        min(confidence, DOUBTED)
+        if (first > 0 and doubted[first - 1]) or (end < pages and doubted[end - 1])
+        else confidence
+        for confidence, first, end in zip(confidences, starts, ends, strict=True)
+    ]
+
+
 @dataclass(frozen=True)
 class LongParts:
     """What a division takes off a part of more than SHORT_PARTS pages with text that is longer

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from docroute.classifier.division import MULTI_PAGE_SAMPLES
 from docroute.classifier.novelty import unit_rows
 from services.trainer.core.outlier_exposure import near_duplicate_groups
 
@@ -30,12 +31,6 @@ COPIES_EACH = 3
 # with a workflow's samples" and "The combiner learns from the gaps page numbers settle"), where
 # the version's own out-of-fold figure read 0.87 / 0.90 / 0.90.
 AUTO_SAMPLES = 30
-# How many samples of several pages a class needs for `auto` to learn where its documents go on.
-# Over thirty draws of about 20 samples a kind (bench/README.md, "... where `auto` fails: samples
-# of one page"), the share of stacks split exactly followed the number of the invoices' samples
-# with more than one page (correlation 0.70): the 7 draws with fewer than 10 split 0.71, the other
-# 23 0.85. A class of one-page documents needs none; the advice says "if such documents come".
-MULTI_PAGE_SAMPLES = 10
 
 
 def data_warnings(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.trainer.core.advice import AUTO_SAMPLES, MULTI_PAGE_SAMPLES, data_warnings, splitting_warnings
+from docroute.classifier.division import MULTI_PAGE_SAMPLES
+from services.trainer.core.advice import AUTO_SAMPLES, data_warnings, splitting_warnings
 
 DIM = 64
 
