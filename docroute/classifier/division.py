@@ -147,8 +147,8 @@ def multi_page_samples(survival: F64) -> npt.NDArray[np.int64]:
 
 
 # A part the division begins or ends at a gap the samples could not teach is held in doubt: its
-# confidence is at most DOUBTED, below any threshold a workflow sets for routing, so it goes to
-# review with its stack. Such a gap lies between two pages of one class (UNLEARNT_SHARE: the
+# confidence is at most DOUBTED (even odds), below the default threshold 0.8 (a workflow that
+# routes parts at even odds still routes it), so it goes to review with its stack. Such a gap lies between two pages of one class (UNLEARNT_SHARE: the
 # chance that both are of it) whose samples had some documents of several pages, too few to
 # learn where one goes on (MULTI_PAGE_SAMPLES), and nothing printed settles it (page numbers, a
 # new document number: the caller leaves those out). A class of one-page samples alone is taken

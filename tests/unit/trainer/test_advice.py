@@ -86,5 +86,6 @@ def test_auto_splitting_names_a_class_with_few_samples_of_several_pages() -> Non
     [warning, _] = splitting_warnings(counts, labels)
     assert warning.startswith(f"class 'invoice': {few} of its {few + 20} samples have several pages")
     assert f"under {MULTI_PAGE_SAMPLES} such samples" in warning
+    assert "a part cut between two of its pages goes to review" in warning
     [_, alone, _] = splitting_warnings([2, 1, 1, 3], ["invoice", "invoice", "letter", "letter"])
     assert alone.startswith("class 'letter': 1 of its 2 samples has several pages")
