@@ -1,7 +1,8 @@
 """How a stack is divided once the boundary model has scored its gaps: what each part costs (a
 part of one or two pages that the samples of its class seldom are, one holding less text than
 any sample, one longer than most of them), the division that scores best, and how likely each of
-its parts is over all the divisions (the boundary confidence OCR puts on a part). Pure numpy;
+its parts is over all the divisions (the boundary confidence OCR puts on a part), held in doubt
+where a part begins or ends at a gap the samples could not teach (`held_in_doubt`). Pure numpy;
 `docroute.classifier.boundary` scores the gaps and calls this."""
 
 from __future__ import annotations

@@ -428,3 +428,11 @@ def document_lines(kind: str, rng: random.Random, language: Language = "en") -> 
     if language not in _IDX:
         raise ValueError(f"unknown language {language!r}; expected one of {LANGUAGES}")
     return _KINDS[kind](rng, language)
+
+
+def pages_of(kind: str, count: int, rng: random.Random) -> list[str]:
+    """A ``kind`` document of ``count`` pages: its head (first six lines) on the first, its other
+    lines dealt over the others."""
+    lines = document_lines(kind, rng)
+    head, rest = lines[:6], lines[6:]
+    return ["\n".join(head)] + ["\n".join(rest[n :: count - 1] or rest) for n in range(count - 1)]

@@ -36,6 +36,7 @@ from tests.factories.document_texts import (
     LANGUAGES,
     Language,
     document_lines,
+    pages_of,
 )
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "make_scanned_image",
     "make_scanned_tiff",
     "make_text_pdf",
+    "pages_of",
     "render_scanned_page",
 ]
 

@@ -117,6 +117,6 @@ def _few_pages_warning(label: str, counts: Sequence[int]) -> str | None:
         f"{'have' if several > 1 else 'has'} several pages: `auto` splitting learns where its "
         "documents continue from those, and on stacks of real documents it split 0.71 exactly where "
         f"a kind had under {MULTI_PAGE_SAMPLES} such samples, 0.85 with {MULTI_PAGE_SAMPLES} or more. "
-        "Until then a part cut between two of its pages goes to review unless a page number settles "
-        "the cut. Add samples of several pages if such documents come."
+        "Until then a part cut between two of its pages goes to review unless its page numbers or "
+        "document numbers settle the cut. Add samples of several pages if such documents come."
     )

@@ -18,14 +18,7 @@ from docroute.classifier.division import (
     unlearnt_gaps,
 )
 from services.trainer.core.boundaries import train_boundary_model
-from tests.factories.documents import document_lines
-
-
-def _pages(kind: str, count: int, rng: random.Random) -> list[str]:
-    """A sample of ``count`` pages: the document's head on the first, its rest on the others."""
-    lines = document_lines(kind, rng)
-    head, rest = lines[:6], lines[6:]
-    return ["\n".join(head)] + ["\n".join(rest[n :: count - 1] or rest) for n in range(count - 1)]
+from tests.factories.documents import pages_of
 
 
 def _unnumbered(pages: list[str]) -> list[str]:
@@ -40,7 +33,7 @@ def model() -> BoundaryModel:
     rng = random.Random(7)
     kinds = ["invoice"] * 15 + ["payslip"] * (MULTI_PAGE_SAMPLES + 2)
     lengths = [1] * 12 + [3] * 3 + [3] * (MULTI_PAGE_SAMPLES + 2)
-    trained = train_boundary_model([_pages(k, n, rng) for k, n in zip(kinds, lengths, strict=True)], kinds)
+    trained = train_boundary_model([pages_of(k, n, rng) for k, n in zip(kinds, lengths, strict=True)], kinds)
     assert trained is not None
     return trained[0]
 
@@ -97,8 +90,8 @@ def test_a_cut_between_pages_of_a_class_with_few_samples_of_several_pages_goes_t
     model: BoundaryModel,
 ) -> None:
     rng = random.Random(21)
-    invoices = _unnumbered(_pages("invoice", 1, rng) + _pages("invoice", 1, rng))
-    payslip = _pages("payslip", 3, rng)
+    invoices = _unnumbered(pages_of("invoice", 1, rng) + pages_of("invoice", 1, rng))
+    payslip = pages_of("payslip", 3, rng)
     found = model.division(invoices + payslip)
     assert found.starts == [0, 1, 2]
     # The two invoices' parts meet at a gap their samples could not teach; the payslip's part
@@ -106,14 +99,15 @@ def test_a_cut_between_pages_of_a_class_with_few_samples_of_several_pages_goes_t
     assert found.confidences[0] <= DOUBTED and found.confidences[1] <= DOUBTED
     assert found.confidences[2] > 0.8
     # Two payslips cut apart: enough samples of several pages, the model is trusted.
-    payslips = model.division(_pages("payslip", 3, rng) + _pages("payslip", 3, rng))
+    payslips = model.division(pages_of("payslip", 3, rng) + pages_of("payslip", 3, rng))
     assert payslips.starts == [0, 3] and min(payslips.confidences) > DOUBTED
 
 
 def test_a_cut_that_page_numbers_settle_keeps_its_confidence(model: BoundaryModel) -> None:
     rng = random.Random(21)
     invoices = [
-        page + "\nPage 1 of 1" for page in _unnumbered(_pages("invoice", 1, rng) + _pages("invoice", 1, rng))
+        page + "\nPage 1 of 1"
+        for page in _unnumbered(pages_of("invoice", 1, rng) + pages_of("invoice", 1, rng))
     ]
     found = model.division(invoices)
     assert found.starts == [0, 1] and min(found.confidences) > 0.8

@@ -24,14 +24,7 @@ from docroute.classifier.division import (
     text_amount,
 )
 from services.trainer.core.boundaries import train_boundary_model
-from tests.factories.documents import document_lines
-
-
-def _pages(kind: str, count: int, rng: random.Random) -> list[str]:
-    """A sample of ``count`` pages: the document's head on the first, its rest on the others."""
-    lines = document_lines(kind, rng)
-    head, rest = lines[:6], lines[6:]
-    return ["\n".join(head)] + ["\n".join(rest[n :: count - 1] or rest) for n in range(count - 1)]
+from tests.factories.documents import pages_of
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +32,7 @@ def model() -> BoundaryModel:
     """Trained on one-page invoices and three-page payslips."""
     rng = random.Random(7)
     kinds = ["invoice", "payslip"] * 12
-    trained = train_boundary_model([_pages(k, 1 if k == "invoice" else 3, rng) for k in kinds], kinds)
+    trained = train_boundary_model([pages_of(k, 1 if k == "invoice" else 3, rng) for k in kinds], kinds)
     assert trained is not None
     return trained[0]
 
@@ -58,7 +51,7 @@ def test_the_samples_lengths_are_kept_per_class(model: BoundaryModel) -> None:
 
 def test_a_part_shorter_than_the_samples_of_its_class_stays_with_its_document(model: BoundaryModel) -> None:
     rng = random.Random(11)
-    texts = _pages("invoice", 1, rng) + _pages("invoice", 1, rng) + _pages("payslip", 3, rng)
+    texts = pages_of("invoice", 1, rng) + pages_of("invoice", 1, rng) + pages_of("payslip", 3, rng)
     # Every gap reads as a start more likely than not (p = 0.6), as a cover page or a page of
     # references does; the second invoice's head names another invoice number, which settles it.
     unsure = replace(model, trees=None, weights=np.zeros_like(model.weights), bias=float(np.log(1.5)))
@@ -79,7 +72,7 @@ def test_a_part_with_less_text_than_the_shortest_sample_stays_with_its_document(
     # A last page of two total lines that reads as an invoice: one-page invoices are what the
     # samples are, so its length does not hold it, but no sample has so little text.
     tail = "Total due: 1,204.50 EUR\nThank you for your order"
-    texts = [*_pages("invoice", 1, rng), *_pages("payslip", 3, rng), tail]
+    texts = [*pages_of("invoice", 1, rng), *pages_of("payslip", 3, rng), tail]
     assert model.shortest is not None and model.shortest > 2 * text_amount(tail)
     # Invoices one page long, payslips three: the lengths alone hold the payslip together
     # (its first page read as 6 % invoice, the samples' smoothed shares let a one-page part by).
@@ -104,8 +97,8 @@ def test_a_cover_alone_costs_more_than_a_blank_sheet_weighs_and_a_one_page_invoi
     model: BoundaryModel,
 ) -> None:
     rng = random.Random(17)
-    invoice = _pages("invoice", 1, rng)[0]
-    payslip = _pages("payslip", 3, rng)[0]
+    invoice = pages_of("invoice", 1, rng)[0]
+    payslip = pages_of("payslip", 3, rng)[0]
     cover = "EARNINGS STATEMENTS 2026"
     assert model.shortest is not None and text_amount(cover) < model.shortest / 4
     # One-page invoices are what the samples are.
@@ -124,8 +117,8 @@ def test_a_page_goes_on_from_the_page_of_its_document_before_it_not_from_another
     model: BoundaryModel,
 ) -> None:
     rng = random.Random(19)
-    first, second, third = _pages("payslip", 3, rng)
-    invoice = _pages("invoice", 1, rng)[0]
+    first, second, third = pages_of("payslip", 3, rng)
+    invoice = pages_of("invoice", 1, rng)[0]
     going_on = model.goes_on(first, second)
     assert going_on is not None and going_on > 0.9
     new_document = model.goes_on(third, invoice)
@@ -236,14 +229,14 @@ def test_the_samples_lengths_round_trip_and_a_model_stored_without_them_loads(mo
     assert np.allclose(again.survival, model.survival)
     before = BoundaryModel.load(replace(model, lengths=None, shortest=None, survival=None).save())
     assert before.lengths is None and before.shortest is None and before.survival is None
-    texts = _pages("payslip", 3, random.Random(2)) + _pages("invoice", 1, random.Random(3))
+    texts = pages_of("payslip", 3, random.Random(2)) + pages_of("invoice", 1, random.Random(3))
     assert np.allclose(before.start_probabilities(texts), model.start_probabilities(texts))
 
 
 def test_the_samples_whole_lengths_count_where_their_pages_are_cut_short() -> None:
     rng = random.Random(23)
     kinds = ["invoice", "payslip"] * 6
-    pages = [_pages(k, 1 if k == "invoice" else 3, rng) for k in kinds]
+    pages = [pages_of(k, 1 if k == "invoice" else 3, rng) for k in kinds]
     counted = train_boundary_model(pages, kinds)
     told = train_boundary_model(pages, kinds, lengths=[1 if k == "invoice" else 40 for k in kinds])
     assert counted is not None and told is not None
@@ -306,7 +299,7 @@ def test_a_parts_probability_weighs_every_division_as_the_division_scores_it() -
 
 def test_a_stacks_division_says_how_likely_each_of_its_parts_is(model: BoundaryModel) -> None:
     rng = random.Random(3)
-    stack = _pages("payslip", 3, rng) + _pages("invoice", 1, rng) + _pages("payslip", 3, rng)
+    stack = pages_of("payslip", 3, rng) + pages_of("invoice", 1, rng) + pages_of("payslip", 3, rng)
     division = model.division(stack)
     assert (division.starts, division.probabilities.tolist()) == (
         model.divide(stack)[0],

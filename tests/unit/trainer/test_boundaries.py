@@ -11,20 +11,13 @@ import pytest
 from docroute.classifier.page_cues import FORM, page_form
 from services.trainer.core import boundaries
 from services.trainer.core.boundaries import PageCounts, train_boundary_model
-from tests.factories.documents import document_lines
-
-
-def _pages(kind: str, count: int, rng: random.Random) -> list[str]:
-    """A sample of ``count`` pages: the document's head on the first, its rest on the others."""
-    lines = document_lines(kind, rng)
-    head, rest = lines[:6], lines[6:]
-    return ["\n".join(head)] + ["\n".join(rest[n :: count - 1] or rest) for n in range(count - 1)]
+from tests.factories.documents import pages_of
 
 
 def test_multi_page_samples_teach_where_documents_begin_out_of_fold() -> None:
     rng = random.Random(3)
     kinds = ["invoice", "payslip", "bank_statement"] * 8
-    pages = [_pages(kind, rng.randint(1, 3), rng) for kind in kinds]
+    pages = [pages_of(kind, rng.randint(1, 3), rng) for kind in kinds]
     trained = train_boundary_model(pages, kinds)
     assert trained is not None
     model, report = trained
@@ -32,15 +25,15 @@ def test_multi_page_samples_teach_where_documents_begin_out_of_fold() -> None:
     assert report.precision is not None and report.precision >= 0.9
     assert report.recall is not None and report.recall >= 0.9
     # Two invoices in a row: no change of class, the first page alone tells where the second begins.
-    first, second = _pages("invoice", 2, rng), _pages("invoice", 3, rng)
+    first, second = pages_of("invoice", 2, rng), pages_of("invoice", 3, rng)
     assert model.starts(first + second) == [0, 2]
 
 
 def test_single_page_samples_teach_no_boundaries() -> None:
     rng = random.Random(4)
     kinds = ["invoice", "payslip"] * 5
-    assert train_boundary_model([_pages(k, 1, rng) for k in kinds], kinds) is None
-    assert train_boundary_model([_pages("invoice", 3, rng)] * 3, ["invoice"] * 3) is None  # too few
+    assert train_boundary_model([pages_of(k, 1, rng) for k in kinds], kinds) is None
+    assert train_boundary_model([pages_of("invoice", 3, rng)] * 3, ["invoice"] * 3) is None  # too few
 
 
 def test_a_pages_form_is_read_once_a_training_and_forgotten_with_its_sample(
@@ -54,7 +47,7 @@ def test_a_pages_form_is_read_once_a_training_and_forgotten_with_its_sample(
 
     monkeypatch.setattr(boundaries, "page_form", counting)
     counts = PageCounts()
-    pages = _pages("invoice", 3, random.Random(5))
+    pages = pages_of("invoice", 3, random.Random(5))
     rows = counts.forms(pages)
     assert np.array_equal(rows, np.vstack([page_form(t) for t in pages]))
     assert np.array_equal(counts.forms(pages[::-1]), rows[::-1])  # every fold reads them again
