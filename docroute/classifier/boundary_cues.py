@@ -50,6 +50,7 @@ from docroute.classifier.page_cues import (
     labelled_page_number,
     page_form,
     page_number,
+    pages_before,
     references_then_abstract,
     starts_lowercase,
 )
@@ -268,8 +269,9 @@ def pair_features(
     own = window_similarities(stack_term_rows([texts[n] for n in with_text]))
     own_depths = similarity_depths(own)
     gap_before = {page: gap for gap, page in enumerate(with_text[1:])}
-    previous = 0
+    compared = pages_before([has_text(text) for text in texts])
     for page in range(1, len(texts)):
+        previous = compared[page - 1]
         before, here = numbers[previous], numbers[page]
         # The chance that the two pages are of one class.
         same_class = float(probabilities[previous] @ probabilities[page])
@@ -302,8 +304,6 @@ def pair_features(
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
-        if has_text(texts[page]):
-            previous = page
     return np.hstack([out] + [out * gates[:, [c]] for c in range(len(pages.labels))])
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from docroute.classifier.page_cues import pages_before
+
 F64 = npt.NDArray[np.float64]
 
 # Parts this short (pages with text) are weighed against how often the workflow's samples of
@@ -170,13 +172,10 @@ def unlearnt_gaps(classes: F64, with_text: Sequence[bool], survival: F64) -> npt
     page without text, which never begins a part."""
     counts = multi_page_samples(survival)
     few = (counts >= 1) & (counts < MULTI_PAGE_SAMPLES)
-    out = np.zeros(max(len(with_text) - 1, 0), dtype=bool)
-    previous = 0
-    for page in range(1, len(with_text)):
-        if with_text[page]:
-            out[page - 1] = float((classes[previous] * classes[page])[few].sum()) >= UNLEARNT_SHARE
-            previous = page
-    return out
+    if len(with_text) < 2:
+        return np.zeros(0, dtype=bool)
+    both = (classes[pages_before(list(with_text))] * classes[1:])[:, few].sum(axis=1)
+    return np.asarray(np.asarray(with_text[1:], dtype=bool) & (both >= UNLEARNT_SHARE), dtype=bool)
 
 
 def held_in_doubt(

@@ -251,3 +251,14 @@ def _capitalised(line: str) -> bool:
 def has_text(text: str) -> bool:
     """Whether a page holds enough text to be read as a page of a document."""
     return len(text.strip()) >= MIN_PAGE_CHARS
+
+
+def pages_before(with_text: list[bool]) -> list[int]:
+    """For each page but the first, the page its gap compares it with: the last one before it
+    with text (`has_text`), page 0 where none has; an empty back of a duplex scan is skipped."""
+    out, previous = [], 0
+    for page in range(1, len(with_text)):
+        out.append(previous)
+        if with_text[page]:
+            previous = page
+    return out

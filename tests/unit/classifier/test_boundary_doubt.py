@@ -17,6 +17,7 @@ from docroute.classifier.division import (
     multi_page_samples,
     unlearnt_gaps,
 )
+from docroute.classifier.page_cues import pages_before
 from services.trainer.core.boundaries import train_boundary_model
 from tests.factories.documents import pages_of
 
@@ -74,6 +75,12 @@ def test_a_gap_between_two_pages_of_a_class_with_few_samples_of_several_pages_is
         False,  # no text: begins nothing
         True,  # 0 | 0, read across the empty page
     ]
+
+
+def test_each_gap_compares_a_page_with_the_last_page_with_text_before_it() -> None:
+    assert pages_before([True, True, False, False, True, True]) == [0, 1, 1, 1, 4]
+    assert pages_before([False, False, True]) == [0, 0]  # nothing with text before: page 0
+    assert pages_before([True]) == []
 
 
 def test_a_part_begun_or_ended_at_an_unlearnt_gap_is_held_in_doubt() -> None:
