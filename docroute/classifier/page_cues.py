@@ -65,7 +65,9 @@ def labelled_page_number(text: str) -> PageNumber | None:
     return None
 
 
-_EDGE_NUMBER = re.compile(r"(?<![\w.,/:-])\d{1,3}(?![\w.,/:%-])")
+# A year's two digits after an apostrophe ("USENIX ATC '15", a cover page's last line) are no
+# page number.
+_EDGE_NUMBER = re.compile(r"(?<![\w.,/:'\u2018\u2019-])\d{1,3}(?![\w.,/:%-])")
 # Lines at each end of a page where a running header or footer prints a page number.
 _EDGE_LINES = 2
 

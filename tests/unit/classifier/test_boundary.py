@@ -68,6 +68,10 @@ def test_running_headers_count_pages_beside_their_title() -> None:
     assert edge_number_follows(before, here)
     # Amounts, dates and codes are no page numbers; nor does a number two on follow.
     assert not edge_numbers("Total 14.00\n2015-10-08 RE-504/1\n50%")
+    # A conference's year on a cover page's last line neither ("USENIX ATC '15", "ATC \u201915").
+    cover_page_end = "Open access is sponsored by USENIX.\n(USENIX ATC '15) and ATC \u201915 \u201814"
+    assert not edge_numbers(cover_page_end)
+    assert not edge_number_follows("the page before ends\n14", cover_page_end)
     assert not edge_number_follows("Report 3\nbody", "Report 5\nbody")
 
 
