@@ -174,7 +174,8 @@ def unlearnt_gaps(classes: F64, with_text: Sequence[bool], survival: F64) -> npt
     few = (counts >= 1) & (counts < MULTI_PAGE_SAMPLES)
     if len(with_text) < 2:
         return np.zeros(0, dtype=bool)
-    both = (classes[pages_before(list(with_text))] * classes[1:])[:, few].sum(axis=1)
+    both = (classes[pages_before(with_text)] * classes[1:])[:, few].sum(axis=1)
+    # mypy reads numpy's `&` as Any; the outer asarray types it.
     return np.asarray(np.asarray(with_text[1:], dtype=bool) & (both >= UNLEARNT_SHARE), dtype=bool)
 
 

@@ -8,6 +8,7 @@ end and the next one's abstract, and a page's form (an address block, a title, a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,7 +256,7 @@ def has_text(text: str) -> bool:
     return len(text.strip()) >= MIN_PAGE_CHARS
 
 
-def pages_before(with_text: list[bool]) -> list[int]:
+def pages_before(with_text: Sequence[bool]) -> list[int]:
     """For each page but the first, the page its gap compares it with: the last one before it
     with text (`has_text`), page 0 where none has; an empty back of a duplex scan is skipped."""
     out, previous = [], 0
