@@ -263,14 +263,14 @@ def pair_features(
     gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
     # Window similarities over the pages with text: a page without text never starts a
     # document, the gap before the next page with text is read without it.
-    has = [has_text(text) for text in texts]
-    with_text = [n for n, text_there in enumerate(has) if text_there]
+    text_on = [has_text(text) for text in texts]
+    with_text = [n for n, on in enumerate(text_on) if on]
     windows = window_similarities(rows[with_text, :vocabulary])
     depths = similarity_depths(windows)
     own = window_similarities(stack_term_rows([texts[n] for n in with_text]))
     own_depths = similarity_depths(own)
     gap_before = {page: gap for gap, page in enumerate(with_text[1:])}
-    compared = pages_before(has)
+    compared = pages_before(text_on)
     for page in range(1, len(texts)):
         previous = compared[page - 1]
         before, here = numbers[previous], numbers[page]
