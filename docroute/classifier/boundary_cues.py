@@ -23,8 +23,9 @@ settles the gap; a running header's "6" beside its title after the page before's
 text flow (a page starting in lower case, the page before ending mid-sentence). A labelled page
 number with its count anywhere on a page ("Seite 1/1" amid an invoice's text) settles a gap as
 one in the head or tail does, a page that opens with an abstract after a page ending in
-references begins a new paper, and a page whose head names a document number other than the last
-one named ("Handelsrechnung Nr. TX-471102", `document_numbers`) begins a new document. A page
+references begins a new paper, a page that opens with references goes on the document before
+it, and a page whose head names a document number other than the last one named
+("Handelsrechnung Nr. TX-471102", `document_numbers`) begins a new document. A page
 with next to no text (the empty back of a duplex scan) never starts a document and the page
 after it is compared with the last page that had text. The cues read off one page or a pair of
 pages are `docroute.classifier.page_cues`; this module weighs them, and
@@ -48,6 +49,7 @@ from docroute.classifier.page_cues import (
     ends_open,
     has_text,
     labelled_page_number,
+    opens_with_references,
     page_form,
     page_number,
     pages_before,
@@ -90,18 +92,20 @@ FEATURES = (
     "new_document_number",
     "class_distance",
     "first_page_rise_in_class",
+    "opens_with_references",
 )
 
 # The cues of models stored by earlier releases, which load and decide as they did (a cue they
 # lack is not read): before a paper's end and labelled page numbers amid a page (2026-12-02);
 # before a new document number in a page's head (2026-12-03); before the class distance
 # (2026-12-03, models without a class model of their own); before the rise read within a class
-# (2026-12-05).
+# (2026-12-05); before a page opening with references (2026-12-07).
 EARLIER_FEATURES = (
     FEATURES[: FEATURES.index("references_then_abstract")],
     FEATURES[: FEATURES.index("new_document_number")],
     FEATURES[: FEATURES.index("class_distance")],
     FEATURES[: FEATURES.index("first_page_rise_in_class")],
+    FEATURES[: FEATURES.index("opens_with_references")],
 )
 
 # Cues still read for the models stored before that weigh them, but given no weight by a model
@@ -143,6 +147,7 @@ CUE_DIRECTIONS: dict[str, int] = {
     "new_document_number": 1,
     "class_distance": 1,
     "first_page_rise_in_class": 1,
+    "opens_with_references": -1,
 }
 
 
@@ -302,6 +307,7 @@ def pair_features(
             bool(named[page] and last_named and not named[page] & last_named),
             0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
             (first[page] - first[previous]) * same_class,
+            opens_with_references(texts[page]),
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
@@ -336,7 +342,12 @@ def _labelled_goes_on(before: PageNumber | None, here: PageNumber | None) -> boo
 # names a document number other than the last one named (`new_document_number`): on the
 # stacks of seeds 1-18 (1-30 pages) 3,689 of its 3,725 gaps are true starts, the other 36 one
 # invoice's "Page 2 / 2", whose page number outranks it; two invoices of one template are where
-# it tells what the samples did not (seed 7: 0.29 -> 0.43 of stacks exact).
+# it tells what the samples did not (seed 7: 0.29 -> 0.43 of stacks exact). A page that opens with
+# references (`opens_with_references`) goes on the document before it: on the corpus's PDFs 50
+# of their 2,142 pages (the first 30 of each) open so, none of them a first page; the combiner,
+# which sees few in a workflow's samples, read such a page's short lines, years and web
+# addresses as a first page's form (bench/splitting.py seeds 43-54: 27 of 317 wrong gaps, 23 of
+# them one paper's references page).
 _SETTLED = 12.0
 
 _SAYS_LAST = FEATURES.index("previous_numbered_last")
@@ -353,6 +364,8 @@ _LABELLED_GOES_ON = FEATURES.index("labelled_goes_on")
 
 _NEW_NUMBER = FEATURES.index("new_document_number")
 
+_OPENS_WITH_REFERENCES = FEATURES.index("opens_with_references")
+
 
 def _settled_start(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]:
     """Gaps a cue says begin a new document: the page before says it is the last, a paper ends
@@ -364,9 +377,13 @@ def _settled_start(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np
 
 
 def _settled_goes_on(features: F64) -> npt.NDArray[np.bool_]:
-    """Gaps page numbers say lie inside one document: more follow, or the next number."""
+    """Gaps page numbers say lie inside one document (more follow, or the next number), and
+    those before a page that opens with references."""
     return np.asarray(
-        (features[:, _SAYS_MORE] > 0) | (features[:, _FOLLOWS] > 0) | (features[:, _LABELLED_GOES_ON] > 0)
+        (features[:, _SAYS_MORE] > 0)
+        | (features[:, _FOLLOWS] > 0)
+        | (features[:, _LABELLED_GOES_ON] > 0)
+        | (features[:, _OPENS_WITH_REFERENCES] > 0)
     )
 
 
@@ -379,7 +396,16 @@ def settled(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np.bool_]
 # The cues that settle a gap whatever the others say (`_settled_start`, `_settled_goes_on`),
 # a new document number aside: the combiner learns what it says beside the others.
 SETTLING_CUES = tuple(
-    FEATURES[n] for n in (_SAYS_LAST, _SAYS_MORE, _FOLLOWS, _PAPER_ENDS, _LABELLED_START, _LABELLED_GOES_ON)
+    FEATURES[n]
+    for n in (
+        _SAYS_LAST,
+        _SAYS_MORE,
+        _FOLLOWS,
+        _PAPER_ENDS,
+        _LABELLED_START,
+        _LABELLED_GOES_ON,
+        _OPENS_WITH_REFERENCES,
+    )
 )
 
 
@@ -404,8 +430,8 @@ def start_logits(features: F64, weights: F64, bias: float, tree_logits: F64 | No
     """The combiner's log-odds that each gap begins a new document (the linear model's, blended
     with the trees' log-odds `tree_logits` where the model has trees: TREES_SHARE), printed page
     numbers that settle a gap (a page saying it is the last, or that more follow, or a next
-    number) and a paper's end (`references_then_abstract`: a new document, unless page numbers
-    say it goes on) applied."""
+    number), a paper's end (`references_then_abstract`: a new document, unless page numbers
+    say it goes on) and a page opening with references (the document goes on) applied."""
     logits = features @ weights + bias
     if tree_logits is not None:
         logits = (1.0 - TREES_SHARE) * logits + TREES_SHARE * tree_logits

@@ -2,7 +2,8 @@
 (`docroute.classifier.boundary_cues`) read off one page or a pair of pages, whatever the workflow's
 samples are. Printed page numbers ("Page 2 of 3", "2/3", a bare "4", a running header's "6"),
 the text's flow (a page starting in lower case, the page before ending mid-sentence), a paper's
-end and the next one's abstract, and a page's form (an address block, a title, a heading).
+end and the next one's abstract, a page opening with references, and a page's form (an address
+block, a title, a heading).
 """
 
 from __future__ import annotations
@@ -145,6 +146,18 @@ def ends_in_references(text: str) -> bool:
     return any(_REFERENCES_HEADING.match(line.strip()) for line in lines) or any(
         _REFERENCE_ENTRY.match(line) for line in lines[-_REFERENCE_LINES:]
     )
+
+
+# Lines at the top of a page read for a references heading or entry (a running header above).
+_OPENING_LINES = 2
+
+
+def opens_with_references(text: str) -> bool:
+    """Whether a page opens with a list of references: a references heading or an entry such as
+    "[12]" among its first two lines (a running header may come first). A document goes on
+    there; none begins with its references."""
+    lines = [line.strip() for line in _body_lines(text)[:_OPENING_LINES]]
+    return any(_REFERENCES_HEADING.match(line) or _REFERENCE_ENTRY.match(line) for line in lines)
 
 
 def references_then_abstract(before: str, here: str) -> bool:

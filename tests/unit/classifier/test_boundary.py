@@ -34,6 +34,7 @@ from docroute.classifier.page_cues import (
     ends_open,
     has_text,
     labelled_page_number,
+    opens_with_references,
     page_form,
     page_number,
     references_then_abstract,
@@ -186,6 +187,38 @@ def test_a_paper_that_ends_in_references_before_an_abstract_is_split_there_whate
     assert never.starts(stack) == [0, 2]
     # Printed page numbers that say the document goes on still win.
     assert never.starts([_PAPER, _REFERENCES + "\n- 7 -", _TITLE_PAGE + "\n- 8 -", _PAPER]) == [0]
+
+
+_REFERENCES_PAGE = (
+    "IDEAL HASH TREES 11\nReferences\n"
+    "Bagwell P. (2000): Fast and space efficient trie searches.\n(http://lampwww.epfl.ch/papers)\n"
+    "Knuth D. (1973): The Art of Computer Programming, vol. 3.\n"
+)
+
+
+def test_a_page_that_opens_with_references_is_read_as_such() -> None:
+    assert opens_with_references(_REFERENCES_PAGE)  # below a running header
+    assert opens_with_references("[12] Pagh, R. Cuckoo hashing. J. Algorithms 51, 2 (2004).\n[13] ...")
+    assert opens_with_references("Bibliography\nKnuth D. (1973)")
+    assert not opens_with_references(_PAPER + _REFERENCES)  # the heading amid the page: a paper ends
+    assert not opens_with_references(_TITLE_PAGE)
+    assert not opens_with_references("References to the order 4711\nInvoice")
+
+
+def test_a_page_that_opens_with_references_goes_on_the_document_whatever_the_combiner_says(
+    model: BoundaryModel,
+) -> None:
+    always = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=10.0)
+    assert always.starts([_PAPER, _PAPER, _REFERENCES_PAGE, _TITLE_PAGE]) == [0, 1, 3]
+    assert always.start_probabilities([_PAPER, _REFERENCES_PAGE])[0] < 0.01
+    # A model stored before the cue decides that gap as its combiner says.
+    earlier = EARLIER_FEATURES[-1]
+    assert "opens_with_references" not in earlier
+    keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
+    stored = BoundaryModel.load(
+        dataclasses.replace(always, weights=always.weights[keep], features=earlier).save()
+    )
+    assert stored.start_probabilities([_PAPER, _REFERENCES_PAGE])[0] > 0.99
 
 
 def _invoice_page(number: str, footer: str) -> str:
