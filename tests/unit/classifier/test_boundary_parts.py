@@ -46,7 +46,26 @@ def test_the_samples_lengths_are_kept_per_class(model: BoundaryModel) -> None:
     assert model.lengths[invoice].tolist() == pytest.approx([13 / 15, 1 / 15, 1 / 15])
     assert model.lengths[payslip].tolist() == pytest.approx([1 / 15, 1 / 15, 13 / 15])
     shares = length_shares([5, 1, 2, 2], ["a", "a", "b", "b"], ["a", "b"])
-    assert np.allclose(shares, [[2 / 5, 1 / 5, 2 / 5], [1 / 5, 3 / 5, 1 / 5]])
+    # Class a: one sample of one page, one of five: two pages lie between them (see below).
+    assert np.allclose(shares, [[2 / 5, 2 / 5, 2 / 5], [1 / 5, 3 / 5, 1 / 5]])
+
+
+def test_a_length_between_two_that_the_samples_hold_is_no_rarer_than_the_rarer_of_them() -> None:
+    # Nineteen one-page invoices and two of three pages, none of two; papers all long.
+    lengths = [1] * 19 + [3, 3] + [9] * 20
+    labels = ["invoice"] * 21 + ["paper"] * 20
+    shares = length_shares(lengths, labels, ["invoice", "paper"])
+    # Add-one smoothed: 20 / 24 one page, 3 / 24 longer, and two pages as often as longer ones,
+    # not 1 / 24; a paper's two pages stay as rare as the samples say (1 / 23).
+    assert shares[0].tolist() == pytest.approx([20 / 24, 3 / 24, 3 / 24])
+    assert shares[1].tolist() == pytest.approx([1 / 23, 1 / 23, 21 / 23])
+    # So a two-page invoice costs its division nothing, a two-page paper what it did.
+    invoice, paper = np.array([[1.0, 0.0]] * 2), np.array([[0.0, 1.0]] * 2)
+    assert short_part_penalties(invoice, [True, True], shares)[(0, 2)] == 0.0
+    assert short_part_penalties(paper, [True, True], shares)[(0, 2)] < -3.0
+    # Invoices all one page long say nothing of two.
+    one_page = length_shares([1] * 21, ["invoice"] * 21, ["invoice"])
+    assert one_page[0].tolist() == pytest.approx([22 / 24, 1 / 24, 1 / 24])
 
 
 def test_a_part_shorter_than_the_samples_of_its_class_stays_with_its_document(model: BoundaryModel) -> None:
