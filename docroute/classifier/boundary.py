@@ -96,6 +96,7 @@ class BoundaryModel:
     bias: float
     threshold: float = 0.5
     # (classes, SHORT_PARTS + 1): the share of each class's samples with 1, 2, more pages of text
+    # (`length_shares`: a length between two that the samples hold no rarer than the rarer of them)
     lengths: F64 | None = None
     # The text of the shortest sample (`text_amount` over its pages); None in a model stored before
     shortest: float | None = None
