@@ -54,10 +54,12 @@ def length_shares(lengths: Sequence[int], labels: Sequence[str], classes: Sequen
     counts = np.ones((len(classes), SHORT_PARTS + 1), dtype=np.float64)
     for length, label in zip(lengths, labels, strict=True):
         counts[list(classes).index(label), min(max(length, 1), SHORT_PARTS + 1) - 1] += 1
-    shares = counts / counts.sum(axis=1, keepdims=True)
+    held = counts / counts.sum(axis=1, keepdims=True)
+    # Each floor read off the samples' own shares, not off a column floored before it.
+    shares = held.copy()
     for column in range(1, SHORT_PARTS):
-        between = np.minimum(shares[:, :column].sum(axis=1), shares[:, column + 1 :].sum(axis=1))
-        shares[:, column] = np.maximum(shares[:, column], between)
+        between = np.minimum(held[:, :column].sum(axis=1), held[:, column + 1 :].sum(axis=1))
+        shares[:, column] = np.maximum(held[:, column], between)
     return np.asarray(shares, dtype=np.float64)
 
 
