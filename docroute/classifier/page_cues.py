@@ -1,9 +1,9 @@
 """What a page's text says about where it lies in its document: the cues of the boundary model
 (`docroute.classifier.boundary_cues`) read off one page or a pair of pages, whatever the workflow's
 samples are. Printed page numbers ("Page 2 of 3", "2/3", a bare "4", a running header's "6"),
-the text's flow (a page starting in lower case, the page before ending mid-sentence), a paper's
-end and the next one's abstract, a page opening with references, and a page's form (an address
-block, a title, a heading).
+the text's flow (a page starting in lower case, the page before ending mid-sentence, a page
+opening with a line of the page before), a paper's end and the next one's abstract, a page
+opening with references, and a page's form (an address block, a title, a heading).
 """
 
 from __future__ import annotations
@@ -108,6 +108,39 @@ def ends_open(text: str) -> bool:
         return False
     last = lines[-1].rstrip()
     return last[-1].isalpha() or last[-1] in ",-–;" if last else False
+
+
+def first_line_goes_on(before: str, here: str) -> bool:
+    """Whether a page opens with a line of the page before, or with the first words of one of
+    its last lines: a table's header repeated, a list of fields or of references running on from
+    the page before ("Qualifizierung der Textart: REG" after "...: AAJ", "[17] Leslie Lamport."
+    after "[16] Leslie Lamport."). Lines are compared in their form (digits as 0, case and
+    spacing folded). Not a line of the page before's head (a letterhead or a sender's line,
+    which the next document of a sender opens with too), nor a line of one word (a town after
+    its postcode) or one of few words (a name alone, which a footer may open with)."""
+    earlier = [key for key in map(_line_key, _body_lines(before)) if len(key) >= 3]
+    opening = next((key for key in map(_line_key, _body_lines(here)) if len(key) >= 3), None)
+    if not earlier or opening is None or opening in earlier[:_HEAD_LINES]:
+        return False
+    words = opening.split()
+    if len(opening) >= 8 and sum(any(c.isalpha() for c in w) for w in words) >= 2 and opening in earlier:
+        return True
+    lead = words[:_RUN_ON_WORDS]
+    if len(words) <= _RUN_ON_WORDS or len(" ".join(lead)) < 16:
+        return False
+    return any(line.split()[:_RUN_ON_WORDS] == lead for line in earlier[-_RUN_ON_LINES:])
+
+
+# A page's head (its first lines), where a letterhead sits; how many of the page before's last
+# lines a page's first words may run on from, and how many first words.
+_HEAD_LINES = 5
+_RUN_ON_LINES = 5
+_RUN_ON_WORDS = 3
+
+
+def _line_key(line: str) -> str:
+    """A line's form for comparing lines across pages: digits as 0, case and spacing folded."""
+    return " ".join(re.sub(r"\d+", "0", line.lower()).split())
 
 
 def _body_lines(text: str) -> list[str]:

@@ -32,6 +32,7 @@ from docroute.classifier.page_cues import (
     edge_number_follows,
     edge_numbers,
     ends_open,
+    first_line_goes_on,
     has_text,
     labelled_page_number,
     opens_with_references,
@@ -212,13 +213,70 @@ def test_a_page_that_opens_with_references_goes_on_the_document_whatever_the_com
     assert always.starts([_PAPER, _PAPER, _REFERENCES_PAGE, _TITLE_PAGE]) == [0, 1, 3]
     assert always.start_probabilities([_PAPER, _REFERENCES_PAGE])[0] < 0.01
     # A model stored before the cue decides that gap as its combiner says.
-    earlier = FEATURES[: FEATURES.index("opens_with_references")]
+    assert _stored_before(always, "opens_with_references").start_probabilities([_PAPER, _REFERENCES_PAGE])[0] > 0.99
+
+
+def _stored_before(model: BoundaryModel, cue: str) -> BoundaryModel:
+    """``model`` as the release before ``cue`` stored it: without the cue's weights."""
+    earlier = FEATURES[: FEATURES.index(cue)]
     assert earlier in EARLIER_FEATURES
-    keep = np.tile([cue in earlier for cue in FEATURES], 1 + len(model.pages.labels))
-    stored = BoundaryModel.load(
-        dataclasses.replace(always, weights=always.weights[keep], features=earlier).save()
+    keep = np.tile([name in earlier for name in FEATURES], 1 + len(model.pages.labels))
+    return BoundaryModel.load(dataclasses.replace(model, weights=model.weights[keep], features=earlier).save())
+
+
+# The ZUGFeRD stylesheet's view of an invoice: page 2 opens with the last field of page 1's list
+# ("Qualifizierung der Textart"), then the seller's address block, which reads as a letterhead.
+_FIELDS_PAGE = (
+    "Handelsrechnung Nr. KR87654321012 vom 06.10.2018\nWährung : EUR\nVerkäufer:\nNummer : 549910\n"
+    "MUSTERLIEFERANT GMBH\nDE 40235 DUESSELDORF\n"
+    "Qualifizierung der Textart: AAK, Qualifizierung des Textes: ST3\n"
+    "Es bestehen Rabatt- oder Bonusvereinbarungen.\n"
+    "Qualifizierung der Textart: AAJ, Qualifizierung des Textes: EEV\n"
+    "Der Verkäufer bleibt Eigentümer der Waren bis zur vollständigen Erfüllung der Kaufpreisforderung.\n"
+)
+_FIELDS_GO_ON = (
+    "Qualifizierung der Textart: REG\nMUSTERLIEFERANT GMBH\nBAHNHOFSTRASSE 99\n99199 MUSTERHAUSEN\n"
+    "Geschäftsführung:\nMax Mustermann\nUSt-IdNr: DE123456789\nwww.musterlieferant.de\n"
+)
+_TABLE_ENDS = (
+    "Pos Artikel Menge Betrag\n"
+    + "".join(f"{n} Kopierpapier A4 10 12,10\n" for n in range(1, 9))
+    + "Zahlungsbedingungen:\nBeschreibung Fälligkeit Teilzahlung\n"
+)
+_TABLE_GOES_ON = "Beschreibung Fälligkeit Teilzahlung\nSkonto 10 Tage 2 %\nBelegsummen:\nZahlbetrag 480,22\n"
+
+
+def test_a_page_that_opens_with_a_line_of_the_page_before_runs_on_from_it() -> None:
+    assert first_line_goes_on(_FIELDS_PAGE, _FIELDS_GO_ON)  # the first words of a last line
+    assert first_line_goes_on(_TABLE_ENDS, _TABLE_GOES_ON)  # a table's header repeated
+    entries = _PAPER + "[16] Leslie Lamport. Composition: A way to make proofs harder. 1998.\n"
+    assert first_line_goes_on(entries, "[17] Leslie Lamport. Specifying Systems. Addison-Wesley, 2002.\n")
+    # Not a letterhead in the page before's head, which the next document of a sender opens with,
+    assert not first_line_goes_on(
+        "ACME Office Supplies GmbH\nInvoice 1\nTotal 12,00\n", "ACME Office Supplies GmbH\nInvoice 2\n"
     )
-    assert stored.start_probabilities([_PAPER, _REFERENCES_PAGE])[0] > 0.99
+    # nor a town that both pages name, nor a name alone that a footer opens with,
+    assert not first_line_goes_on(
+        _PAPER + "\n69100 VILLEURBANNE\n", "69100 VILLEURBANNE\nFacture 562044387\n"
+    )
+    footer = _PAPER + "Stadtwerke München GmbH, Emmy-Noether-Straße 2, 80992 München\n"
+    assert not first_line_goes_on(footer, "Stadtwerke München GmbH\nIhre Rechnung\n")
+    # nor a few common words ("To appear in ...").
+    assert not first_line_goes_on(
+        _PAPER + "To appear in OSDI 2012\n", "To appear in Proceedings of the 10th USENIX Symposium\n"
+    )
+    assert not first_line_goes_on(_PAPER, _TITLE_PAGE)
+
+
+def test_a_page_that_runs_on_from_the_page_before_goes_on_the_document_unless_page_numbers_say_it_begins_one(
+    model: BoundaryModel,
+) -> None:
+    always = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=10.0)
+    assert always.starts([_FIELDS_PAGE, _FIELDS_GO_ON, _TITLE_PAGE]) == [0, 2]
+    # The page before saying it is its document's last outranks the run-on.
+    assert always.starts([_FIELDS_PAGE + "Seite 1 von 1\n", _FIELDS_GO_ON]) == [0, 1]
+    # A model stored before the cue decides that gap as its combiner says.
+    assert _stored_before(always, "first_line_goes_on").start_probabilities([_FIELDS_PAGE, _FIELDS_GO_ON])[0] > 0.99
 
 
 def _invoice_page(number: str, footer: str) -> str:
