@@ -213,7 +213,8 @@ def test_a_page_that_opens_with_references_goes_on_the_document_whatever_the_com
     assert always.starts([_PAPER, _PAPER, _REFERENCES_PAGE, _TITLE_PAGE]) == [0, 1, 3]
     assert always.start_probabilities([_PAPER, _REFERENCES_PAGE])[0] < 0.01
     # A model stored before the cue decides that gap as its combiner says.
-    assert _stored_before(always, "opens_with_references").start_probabilities([_PAPER, _REFERENCES_PAGE])[0] > 0.99
+    stored = _stored_before(always, "opens_with_references")
+    assert stored.start_probabilities([_PAPER, _REFERENCES_PAGE])[0] > 0.99
 
 
 def _stored_before(model: BoundaryModel, cue: str) -> BoundaryModel:
@@ -221,7 +222,8 @@ def _stored_before(model: BoundaryModel, cue: str) -> BoundaryModel:
     earlier = FEATURES[: FEATURES.index(cue)]
     assert earlier in EARLIER_FEATURES
     keep = np.tile([name in earlier for name in FEATURES], 1 + len(model.pages.labels))
-    return BoundaryModel.load(dataclasses.replace(model, weights=model.weights[keep], features=earlier).save())
+    stored = dataclasses.replace(model, weights=model.weights[keep], features=earlier)
+    return BoundaryModel.load(stored.save())
 
 
 # The ZUGFeRD stylesheet's view of an invoice: page 2 opens with the last field of page 1's list
@@ -276,7 +278,8 @@ def test_a_page_that_runs_on_from_the_page_before_goes_on_the_document_unless_pa
     # The page before saying it is its document's last outranks the run-on.
     assert always.starts([_FIELDS_PAGE + "Seite 1 von 1\n", _FIELDS_GO_ON]) == [0, 1]
     # A model stored before the cue decides that gap as its combiner says.
-    assert _stored_before(always, "first_line_goes_on").start_probabilities([_FIELDS_PAGE, _FIELDS_GO_ON])[0] > 0.99
+    stored = _stored_before(always, "first_line_goes_on")
+    assert stored.start_probabilities([_FIELDS_PAGE, _FIELDS_GO_ON])[0] > 0.99
 
 
 def _invoice_page(number: str, footer: str) -> str:
