@@ -361,7 +361,7 @@ def _labelled_goes_on(before: PageNumber | None, here: PageNumber | None) -> boo
 # document's last page before another's first, none. Weighed by the combiner it moved nothing
 # (the samples' stacks show it where other cues already decide); settled it cuts the ZUGFeRD
 # stylesheet's page 2 that opens with the seller's address block after a list of fields running
-# on (bench/splitting.py: 292 -> 180 splits inside invoices over sixty-six draws).
+# on (bench/splitting.py: 292 -> 181 splits inside invoices over sixty-six draws).
 _SETTLED = 12.0
 
 _SAYS_LAST = FEATURES.index("previous_numbered_last")
