@@ -51,6 +51,7 @@ from docroute.classifier.page_cues import (
     first_line_goes_on,
     has_text,
     labelled_page_number,
+    line_keys,
     opens_with_references,
     page_form,
     page_number,
@@ -269,6 +270,7 @@ def pair_features(
     numbers = [page_number(text) for text in texts]
     labelled = [labelled_page_number(text) for text in texts]
     named = [document_numbers(text) for text in texts]
+    lines = [line_keys(text) for text in texts]
     last_named = named[0]  # the document numbers of the last page before that named any
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
     gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
@@ -314,7 +316,7 @@ def pair_features(
             0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
             (first[page] - first[previous]) * same_class,
             opens_with_references(texts[page]),
-            first_line_goes_on(texts[previous], texts[page]),
+            first_line_goes_on(lines[previous], lines[page]),
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2

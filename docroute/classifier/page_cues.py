@@ -110,25 +110,32 @@ def ends_open(text: str) -> bool:
     return last[-1].isalpha() or last[-1] in ",-–;" if last else False
 
 
-def first_line_goes_on(before: str, here: str) -> bool:
+def line_keys(text: str) -> list[str]:
+    """A page's lines in the form `first_line_goes_on` compares them (digits as 0, case and
+    spacing folded; bare page numbers and lines under three characters left out): read once a
+    page, each page being compared with the one before and the one after."""
+    return [key for key in map(_line_key, _body_lines(text)) if len(key) >= 3]
+
+
+def first_line_goes_on(before: Sequence[str], here: Sequence[str]) -> bool:
     """Whether a page opens with a line of the page before, or with the first words of one of
-    its last lines: a table's header repeated, a list of fields or of references running on from
-    the page before ("Qualifizierung der Textart: REG" after "...: AAJ", "[17] Leslie Lamport."
-    after "[16] Leslie Lamport."). Lines are compared in their form (digits as 0, case and
-    spacing folded). Not a line of the page before's head (a letterhead or a sender's line,
-    which the next document of a sender opens with too), nor a line of one word (a town after
-    its postcode) or one of few words (a name alone, which a footer may open with)."""
-    earlier = [key for key in map(_line_key, _body_lines(before)) if len(key) >= 3]
-    opening = next((key for key in map(_line_key, _body_lines(here)) if len(key) >= 3), None)
-    if not earlier or opening is None or opening in earlier[:_HEAD_LINES]:
+    its last lines (both pages as `line_keys`): a table's header repeated, a list of fields or of
+    references running on from the page before ("Qualifizierung der Textart: REG" after "...:
+    AAJ", "[17] Leslie Lamport." after "[16] Leslie Lamport."). Not a line of the page before's
+    head (a letterhead or a sender's line, which the next document of a sender opens with too),
+    nor a line of one word (a town after its postcode) or one of few words (a name alone, which a
+    footer may open with)."""
+    if not before or not here or here[0] in before[:_HEAD_LINES]:
         return False
+    opening = here[0]
     words = opening.split()
-    if len(opening) >= 8 and sum(any(c.isalpha() for c in w) for w in words) >= 2 and opening in earlier:
+    worded = sum(any(c.isalpha() for c in word) for word in words) >= 2
+    if len(opening) >= 8 and worded and opening in before:
         return True
     lead = words[:_RUN_ON_WORDS]
     if len(words) <= _RUN_ON_WORDS or len(" ".join(lead)) < 16:
         return False
-    return any(line.split()[:_RUN_ON_WORDS] == lead for line in earlier[-_RUN_ON_LINES:])
+    return any(line.split()[:_RUN_ON_WORDS] == lead for line in before[-_RUN_ON_LINES:])
 
 
 # A page's head (its first lines), where a letterhead sits; how many of the page before's last
