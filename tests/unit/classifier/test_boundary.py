@@ -40,6 +40,7 @@ from docroute.classifier.page_cues import (
     page_form,
     page_number,
     references_then_abstract,
+    references_then_title,
     starts_lowercase,
 )
 from docroute.classifier.page_similarity import similarity_depths, stack_term_rows, window_similarities
@@ -189,6 +190,42 @@ def test_a_paper_that_ends_in_references_before_an_abstract_is_split_there_whate
     assert never.starts(stack) == [0, 2]
     # Printed page numbers that say the document goes on still win.
     assert never.starts([_PAPER, _REFERENCES + "\n- 7 -", _TITLE_PAGE + "\n- 8 -", _PAPER]) == [0]
+
+
+# A title page without an abstract heading (Lamport's "Paxos Made Simple", Dijkstra's note).
+_TITLE_AND_AUTHORS = (
+    "Self-stabilizing Systems in\nSpite of Distributed Control\nEdsger W. Dijkstra\nBurroughs Corporation\n"
+    "The synchronization task between loosely coupled cyclic sequential processes can be described.\n"
+)
+
+
+def test_a_page_ending_in_references_before_a_title_and_its_authors_ends_a_paper() -> None:
+    assert references_then_title(_REFERENCES, _TITLE_AND_AUTHORS)
+    assert references_then_title(_REFERENCES, "Paxos Made Simple\nLeslie Lamport\n01 Nov 2001")
+    assert not references_then_title(_PAPER, _TITLE_AND_AUTHORS)  # no paper ended before it
+    # Names on the first line alone, no title above them (a running header, the references going on).
+    running_on = "Leslie Lamport\n[3] Lamport, L. Paxos made simple. 2001.\n"
+    assert not references_then_title(_REFERENCES, running_on)
+    # A running header with its page number is no title.
+    assert not references_then_title(_REFERENCES, "Ideal Hash Trees 19\nDonald Knuth\n")
+    # A heading of two capitalised words after the page's prose is no list of authors.
+    prose = "the algorithm keeps every replica of the log in the same order as the leader does.\n"
+    assert not references_then_title(_REFERENCES, "Consensus Made Simple\n" + prose + "Final Reflections\n")
+    # Nor are names below the page's head.
+    assert not references_then_title(_REFERENCES, "Paxos Made Simple\n" + "1 2 3\n" * 8 + "Leslie Lamport\n")
+
+
+def test_a_paper_that_ends_in_references_before_a_title_page_is_split_there_whatever_the_combiner_says(
+    model: BoundaryModel,
+) -> None:
+    never = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=-10.0)
+    assert never.starts([_PAPER, _REFERENCES, _TITLE_AND_AUTHORS, _PAPER]) == [0, 2]
+    # Printed page numbers that say the document goes on still win.
+    numbered = [_PAPER, _REFERENCES + "\n- 7 -", _TITLE_AND_AUTHORS + "\n- 8 -", _PAPER]
+    assert never.starts(numbered) == [0]
+    # A model stored before the cue decides that gap as its combiner says.
+    stored = _stored_before(never, "references_then_title")
+    assert stored.start_probabilities([_REFERENCES, _TITLE_AND_AUTHORS])[0] < 0.01
 
 
 _REFERENCES_PAGE = (
