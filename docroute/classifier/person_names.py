@@ -9,6 +9,7 @@ page_cues.title_and_authors` reads such a line only below a title and above the 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Particles inside a name ("Ludwig van Beethoven"), never its first or last word.
 _PARTICLE = re.compile(r"^(?:van|von|de|der|den|da|di|del|della|la|le|du|dos|das|ter|ten)$")
@@ -18,6 +19,8 @@ _BETWEEN_NAMES = re.compile(r"\s*(?:[,;&]|\band\b|\bAND\b)\s*")
 _BY = re.compile(r"^(?:By|BY)\s+")
 # Marks after a name that point to its author's affiliation or a footnote ("Clark*", "Cidon1").
 _AFFILIATION_MARKS = "*∗†‡§¶0123456789"
+# Accents a PDF's text layer sets apart from their letters ("Jos´e", "Leit˜ao", typeset by TeX).
+_LOOSE_ACCENTS = frozenset(("Sk", "Mn"))
 # A names line longer than this is a sentence or a list of something else.
 _MAX_LINE = 120
 
@@ -41,7 +44,7 @@ def _person_name(chunk: str) -> bool:
 
 def names_line(line: str) -> bool:
     """Whether ``line`` holds nothing but people's names (`_person_name`), one or several."""
-    line = _BY.sub("", line.strip())
+    line = "".join(c for c in _BY.sub("", line.strip()) if unicodedata.category(c) not in _LOOSE_ACCENTS)
     if not line or len(line) > _MAX_LINE:
         return False
     names = [chunk for chunk in _BETWEEN_NAMES.split(line) if chunk.strip()]

@@ -13,6 +13,7 @@ from docroute.classifier.person_names import names_line
         "Michael A. Bender, Martin Farach-Colton, William Jannen, Rob Johnson,",
         "Asaf Cidon1, Robert Escriva2, Sachin Katti1, Mendel Rosenblum1, and Emin Gün Sirer2",
         "Gerth Stølting Brodal∗",
+        "Lu´ıs Rodrigues",  # an accent set apart from its letter by TeX
         "Ludwig van Beethoven & Clara Schumann",
     ],
 )
