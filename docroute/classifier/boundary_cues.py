@@ -21,13 +21,12 @@ words, which holds a document's names and terms no sample has), page numbers ("P
 "2/3", a bare "4" after "3"; one that says the page before was the last, or that more follow,
 settles the gap; a running header's "6" beside its title after the page before's "5"), and the
 text flow (a page starting in lower case, the page before ending mid-sentence). A labelled page
-number with its count anywhere on a page ("Seite 1/1" amid an invoice's text) settles a gap as
-one in the head or tail does, a page that opens with an abstract, or with a title and its
-authors, after a page ending in references begins a new paper, a page that opens with references
-goes on the document before
-it, and so does a page that opens with a line of the page before (a table's header repeated, a
-list running on), and a page whose head names a document number other than the last one named
-("Handelsrechnung Nr. TX-471102", `document_numbers`) begins a new document. A page
+number with its count anywhere on a page ("Seite 1/1" amid an invoice's text) settles a gap as one
+in the head or tail does, a page that opens with an abstract, or with a title and its authors,
+after a page ending in references begins a new paper, a page that opens with references goes on the
+document before it, and so does a page that opens with a line of the page before (a table's header
+repeated, a list running on), and a page whose head names a document number other than the last one
+named ("Handelsrechnung Nr. TX-471102", `document_numbers`) begins a new document. A page
 with next to no text (the empty back of a duplex scan) never starts a document and the page
 after it is compared with the last page that had text. The cues read off one page or a pair of
 pages are `docroute.classifier.page_cues`; this module weighs them, and
@@ -469,9 +468,9 @@ def start_logits(features: F64, weights: F64, bias: float, tree_logits: F64 | No
     """The combiner's log-odds that each gap begins a new document (the linear model's, blended
     with the trees' log-odds `tree_logits` where the model has trees: TREES_SHARE), printed page
     numbers that settle a gap (a page saying it is the last, or that more follow, or a next
-    number), a paper's end (`references_then_abstract`: a new document, unless page numbers
-    say it goes on) and a page opening with references (the document goes on) applied; a page
-    opening with a line of the page before goes on where no cue settles a start."""
+    number), a paper's end (`references_then_abstract`, `references_then_title`: a new document,
+    unless page numbers say it goes on) and a page opening with references (the document goes on)
+    applied; a page opening with a line of the page before goes on where no cue settles a start."""
     logits = features @ weights + bias
     if tree_logits is not None:
         logits = (1.0 - TREES_SHARE) * logits + TREES_SHARE * tree_logits

@@ -1,9 +1,9 @@
 """What a page's text says about where it lies in its document: the cues of the boundary model
 (`docroute.classifier.boundary_cues`) read off one page or a pair of pages, whatever the workflow's
-samples are. Printed page numbers ("Page 2 of 3", "2/3", a bare "4", a running header's "6"),
-the text's flow (a page starting in lower case, the page before ending mid-sentence, a page
-opening with a line of the page before), a paper's end and the next one's abstract, a page
-opening with references, and a page's form (an address block, a title, a heading).
+samples are. Printed page numbers ("Page 2 of 3", "2/3", a bare "4", a running header's "6"), the
+text's flow (a page starting in lower case, the page before ending mid-sentence, a page opening
+with a line of the page before), a paper's end and the next one's abstract or title and authors, a
+page opening with references, and a page's form (an address block, a title, a heading).
 """
 
 from __future__ import annotations
