@@ -45,8 +45,10 @@ from docroute.classifier.features import TfidfConfig, TfidfState
 from docroute.classifier.model import softmax
 from docroute.classifier.page_cues import (
     PageNumber,
+    abstract_head,
     document_numbers,
     edge_number_follows,
+    ends_in_references,
     ends_open,
     first_line_goes_on,
     has_text,
@@ -56,9 +58,8 @@ from docroute.classifier.page_cues import (
     page_form,
     page_number,
     pages_before,
-    references_then_abstract,
-    references_then_title,
     starts_lowercase,
+    title_and_authors,
 )
 from docroute.classifier.page_similarity import similarity_depths, stack_term_rows, window_similarities
 
@@ -275,6 +276,7 @@ def pair_features(
     labelled = [labelled_page_number(text) for text in texts]
     named = [document_numbers(text) for text in texts]
     lines = [line_keys(text) for text in texts]
+    ended = [ends_in_references(text) for text in texts]  # a paper's end, read once a page
     last_named = named[0]  # the document numbers of the last page before that named any
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
     gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
@@ -313,7 +315,7 @@ def pair_features(
             edge_number_follows(texts[previous], texts[page]),
             form[page],
             form[page] - form[previous],
-            references_then_abstract(texts[previous], texts[page]),
+            ended[previous] and abstract_head(texts[page]),
             _labelled_start(labelled[previous], labelled[page]),
             _labelled_goes_on(labelled[previous], labelled[page]),
             bool(named[page] and last_named and not named[page] & last_named),
@@ -321,7 +323,7 @@ def pair_features(
             (first[page] - first[previous]) * same_class,
             opens_with_references(texts[page]),
             first_line_goes_on(lines[previous], lines[page]),
-            references_then_title(texts[previous], texts[page]),
+            ended[previous] and title_and_authors(texts[page]),
         )
         last_named = named[page] or last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2

@@ -177,7 +177,12 @@ _REFERENCE_LINES = 8
 
 def abstract_head(text: str) -> bool:
     """Whether an abstract begins in a page's first lines ("Abstract", "Abstract—", "ABSTRACT:",
-    "Zusammenfassung"): a title page."""
+    "Zusammenfassung"): a title page. After a page that ends in references (`ends_in_references`)
+    one paper ended and another begins: on the corpus's stacks (bench/splitting.py, 1-30 pages,
+    seeds 1-6) that pair holds at 111 of 215 boundaries between two papers and at none of 12,621
+    gaps inside one (18 with "abstract syntax" opening a line of the body counted as an abstract,
+    before `_ABSTRACT` asked for a heading); the combiner, which sees few such pairs in a
+    workflow's samples, let two papers' shared vocabulary outvote it."""
     return any(_ABSTRACT.match(line.strip()) for line in _body_lines(text)[:_ABSTRACT_LINES])
 
 
@@ -202,16 +207,6 @@ def opens_with_references(text: str) -> bool:
     return any(_REFERENCES_HEADING.match(line) or _REFERENCE_ENTRY.match(line) for line in lines)
 
 
-def references_then_abstract(before: str, here: str) -> bool:
-    """Whether a page ends in references and the next opens with an abstract: one paper ended,
-    another begins. On the corpus's stacks (bench/splitting.py, 1-30 pages, seeds 1-6) it holds
-    at 111 of 215 boundaries between two papers and at none of 12,621 gaps inside one (18 with
-    "abstract syntax" opening a line of the body counted as an abstract, before `_ABSTRACT` asked
-    for a heading); the combiner, which sees few such pairs in a workflow's samples, let two
-    papers' shared vocabulary outvote it."""
-    return abstract_head(here) and ends_in_references(before)
-
-
 # Lines of a page's head where a title page names its authors, below its title.
 _TITLE_LINES = 8
 # A line of prose: this many words or more, most of them in lower case.
@@ -224,7 +219,14 @@ def title_and_authors(text: str) -> bool:
     two words or more, no digit: not a running header with its page number), then a line of
     people's names (`names_line`), among its first 8 lines and before any line of prose. A
     section heading of two capitalised words after a paragraph ("Final Reflections") or a
-    figure's labels above a caption are not read as authors."""
+    figure's labels above a caption are not read as authors. After a page that ends in
+    references one paper ended and another begins, whose title page has no abstract heading
+    (Lamport's "Paxos Made Simple", Dijkstra's CACM note): on the corpus's PDFs (up to 200 pages
+    each) a page opens so after references at one of 2,493 pages inside a document (page 72 of a
+    thesis), and 85 of 109 papers' first pages open with a title and authors; on 80 papers of
+    papers-we-love the corpus left out, 57 of 80 first pages and none of 1,288 later ones. Over
+    the sixty-six draws of bench/splitting.py the pair holds at 2,527 gaps between two documents
+    (1,292 of them without an abstract heading) and at none inside one."""
     titled = False
     for line in (line.strip() for line in _body_lines(text)[:_TITLE_LINES]):
         words = line.split()
@@ -232,23 +234,13 @@ def title_and_authors(text: str) -> bool:
             return False
         if titled and names_line(line):
             return True
-        titled = titled or (
-            sum(sum(c.isalpha() for c in w) >= 3 for w in words) >= 2 and not any(c.isdigit() for c in line)
-        )
+        titled = titled or _title_line(line, words)
     return False
 
 
-def references_then_title(before: str, here: str) -> bool:
-    """Whether a page ends in references and the next opens with a title and its authors: one
-    paper ended, another begins (a title page without an abstract heading, which
-    `references_then_abstract` does not see: Lamport's "Paxos Made Simple", Dijkstra's CACM
-    note). On the corpus's PDFs (up to 200 pages each) a page opens so after references at one
-    of 2,493 pages inside a document (page 72 of a thesis), and 85 of 109 papers' first pages open
-    with a title and authors; on 80 papers of papers-we-love the corpus left out, 57 of 80 first
-    pages and none of 1,288 later ones. Over the sixty-six draws of bench/splitting.py it is true
-    at 2,527 gaps between two documents (1,292 of them without an abstract heading) and at none
-    inside one."""
-    return ends_in_references(before) and title_and_authors(here)
+def _title_line(line: str, words: list[str]) -> bool:
+    """Two words of three letters or more, and no digit (a running header has its page number)."""
+    return sum(sum(c.isalpha() for c in w) >= 3 for w in words) >= 2 and not any(c.isdigit() for c in line)
 
 
 # A document's number on a short line of its head: "Handelsrechnung Nr. TX-471102 vom

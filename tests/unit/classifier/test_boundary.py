@@ -28,9 +28,11 @@ from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.page_cues import (
     FORM,
     PageNumber,
+    abstract_head,
     document_numbers,
     edge_number_follows,
     edge_numbers,
+    ends_in_references,
     ends_open,
     first_line_goes_on,
     has_text,
@@ -39,9 +41,8 @@ from docroute.classifier.page_cues import (
     opens_with_references,
     page_form,
     page_number,
-    references_then_abstract,
-    references_then_title,
     starts_lowercase,
+    title_and_authors,
 )
 from docroute.classifier.page_similarity import similarity_depths, stack_term_rows, window_similarities
 from services.trainer.core.boundaries import train_boundary_model
@@ -169,6 +170,16 @@ _TITLE_PAGE = (
     "Ideal Hash Trees\nPhil Bagwell\nEPFL, Lausanne\nAbstract\n"
     "Hash Trees with nearly ideal characteristics are described.\n"
 )
+
+
+def references_then_abstract(before: str, here: str) -> bool:
+    """The paper's-end cue as `pair_features` reads it off two pages."""
+    return ends_in_references(before) and abstract_head(here)
+
+
+def references_then_title(before: str, here: str) -> bool:
+    """The title-page cue as `pair_features` reads it off two pages."""
+    return ends_in_references(before) and title_and_authors(here)
 
 
 def test_a_page_ending_in_references_before_one_opening_with_an_abstract_ends_a_paper() -> None:
