@@ -46,7 +46,7 @@ from docroute.classifier.model import softmax
 from docroute.classifier.page_cues import (
     PageNumber,
     abstract_head,
-    document_numbers,
+    document_head,
     edge_number_follows,
     ends_in_references,
     ends_open,
@@ -274,10 +274,10 @@ def pair_features(
     vocabulary = pages.tfidf.size
     numbers = [page_number(text) for text in texts]
     labelled = [labelled_page_number(text) for text in texts]
-    named = [document_numbers(text) for text in texts]
+    heads = [document_head(text) for text in texts]
     lines = [line_keys(text) for text in texts]
     ended = [ends_in_references(text) for text in texts]  # a paper's end, read once a page
-    last_named = named[0]  # the document numbers of the last page before that named any
+    last_named = heads[0]  # the head of the last page before that named a document number
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
     gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
     # Window similarities over the pages with text: a page without text never starts a
@@ -318,14 +318,14 @@ def pair_features(
             ended[previous] and abstract_head(texts[page]),
             _labelled_start(labelled[previous], labelled[page]),
             _labelled_goes_on(labelled[previous], labelled[page]),
-            bool(named[page] and last_named and not named[page] & last_named),
+            heads[page].names_another(last_named),
             0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
             (first[page] - first[previous]) * same_class,
             opens_with_references(texts[page]),
             first_line_goes_on(lines[previous], lines[page]),
             ended[previous] and title_and_authors(texts[page]),
         )
-        last_named = named[page] or last_named
+        last_named = heads[page] if heads[page].numbers else last_named
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
     return np.hstack([out] + [out * gates[:, [c]] for c in range(len(pages.labels))])
 

@@ -27,8 +27,10 @@ from docroute.classifier.boundary_cues import (
 from docroute.classifier.errors import ModelArtifactError
 from docroute.classifier.page_cues import (
     FORM,
+    DocumentHead,
     PageNumber,
     abstract_head,
+    document_head,
     document_numbers,
     edge_number_follows,
     edge_numbers,
@@ -375,8 +377,14 @@ def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_
         ("ACME Ltd\n1 High Street\nInvoice No: 2019-114\nDate: 4 May 2019", {"2019-114"}),
         ("Free SAS\nFacture n°562044387 du 02 Juillet 2015", {"562044387"}),
         ("Order #A1234\nShipped to", {"A1234"}),
-        ("Rechnungsnummer RE-504", set()),  # the label inside a word
-        ("Bestell-Nr : B123456789", set()),
+        ("Rechnungsersteller\nLieferant GmbH\n80333 München Rechnungsnummer 471102", {"471102"}),
+        ("Beleg-Nr : R87654321012345\nBeleg-Datum : 06.08.2013", {"R87654321012345"}),
+        ("Invoice INV/2023/03/0008\nDescription Quantity", {"INV/2023/03/0008"}),
+        ("Rechnung # RE-20140703/502 vom 03.07.2014", {"RE-20140703/502"}),
+        ("Invoice Date: 04/05/2019\nDue 2019", set()),  # an invoice's word before no number
+        ("Kundennummer GE2020211", set()),  # the label inside another word
+        ("Bestell-Nr : B123456789", set()),  # an order's number, not the document's
+        ("Ursprungsbeleg-Nr : R87654321012345", set()),  # another document's number
         ("Unsere Art.-\nNr.: TB100A4\nTrennblätter", set()),  # a word broken at the line's end
         ("Lieferung Nr. 2018-51112 in Rechnung zu stellen:", set()),  # introduces what follows
         ("Technical Report No. 1822, Cambridge, Mass., December, 1981.", set()),  # a sentence
@@ -392,9 +400,29 @@ def test_a_pages_head_names_its_documents_number(head: str, numbers: set[str]) -
     assert document_numbers(head + "\nbody text of the page") == numbers
 
 
-def _numbered_invoice(number: str | None, page: int) -> str:
+def _head(text: str) -> DocumentHead:
+    return document_head(text + "\nbody text of the page")
+
+
+def test_a_head_names_another_document_by_its_number_or_the_same_number_with_another_date() -> None:
+    first = _head("Handelsrechnung Nr. 471102 vom 13.11.2019")
+    assert first == DocumentHead(frozenset({"471102"}), frozenset({"13.11.2019"}))
+    assert _head("Rechnung Nr. 471199 vom 13.11.2019").names_another(first)
+    assert _head("RECHNUNG Rechnungsnummer 471102\nRechnungsdatum 05.03.2013").names_another(first)
+    # One document's later page: its number again, with its date or with none.
+    assert not _head("Handelsrechnung Nr. 471102 vom 13.11.2019 Seite 2").names_another(first)
+    assert not _head("Rechnungsnummer 471102\nLieferant GmbH").names_another(first)
+    # No number here, or none before: nothing said; a bare year or a date in prose is no date.
+    assert not _head("Lieferant GmbH\nam 05.03.2013").names_another(first)
+    assert not first.names_another(_head("Lieferant GmbH"))
+    assert _head("Handelsrechnung Nr. 471102 von 2019").dates == frozenset()
+    # Dates are read only where a number is named.
+    assert _head("Lieferant GmbH\nDatum 05.03.2013").dates == frozenset()
+
+
+def _numbered_invoice(number: str | None, page: int, date: str = "30.10.2018") -> str:
     """A page of an invoice of one template: its first page names the invoice's number."""
-    head = f"Stylesheet zur Lesbarmachung\nHandelsrechnung Nr. {number} vom 30.10.2018\n" if number else ""
+    head = f"Stylesheet zur Lesbarmachung\nHandelsrechnung Nr. {number} vom {date}\n" if number else ""
     items = "".join(
         f"{n} Stadtfahrt 2,00 Euro je Kilometer 7 % 13,00\n" for n in range(10 * page, 10 * page + 10)
     )
@@ -414,6 +442,9 @@ def test_a_new_document_number_in_a_pages_head_settles_a_gap_whatever_the_combin
         _numbered_invoice(None, 1),
     ]
     assert never.starts(stack) == [0, 2]
+    # The same number with another date is another document (sample invoices of one number).
+    redated = [stack[0], stack[1], _numbered_invoice("TX-471102", 0, "05.03.2020"), stack[3]]
+    assert never.starts(redated) == [0, 2]
     # The same number in a running header, or no number before, settles nothing.
     assert never.starts([_numbered_invoice("TX-471102", 0), _numbered_invoice("TX-471102", 1)]) == [0]
     assert never.starts([_numbered_invoice(None, 0), _numbered_invoice("TX-471199", 1)]) == [0]
