@@ -26,7 +26,8 @@ in the head or tail does, a page that opens with an abstract, or with a title an
 after a page ending in references begins a new paper, a page that opens with references goes on the
 document before it, and so does a page that opens with a line of the page before (a table's header
 repeated, a list running on), and a page whose head names a document number other than the last one
-named ("Handelsrechnung Nr. TX-471102", `document_numbers`) begins a new document. A page
+named ("Handelsrechnung Nr. TX-471102"), or that number with other dates (`document_head`),
+begins a new document. A page
 with next to no text (the empty back of a duplex scan) never starts a document and the page
 after it is compared with the last page that had text. The cues read off one page or a pair of
 pages are `docroute.classifier.page_cues`; this module weighs them, and
@@ -402,7 +403,7 @@ def _settled_start(features: F64, *, new_numbers: bool = True) -> npt.NDArray[np
     """Gaps a cue says begin a new document: the page before says it is the last, a paper ends
     (`references_then_abstract`, `references_then_title`), a labelled number says a document
     starts, or (`new_numbers`) the page's head names a document number other than the last one
-    named (`new_document_number`)."""
+    named, or that number with other dates (`new_document_number`)."""
     says = (
         (features[:, _SAYS_LAST] > 0)
         | (features[:, _PAPER_ENDS] > 0)
