@@ -62,11 +62,30 @@ def page_number(text: str) -> PageNumber | None:
 def labelled_page_number(text: str) -> PageNumber | None:
     """A page number with its count and a label ("Seite 1/1", "Page 2 of 3") anywhere on the
     page: a footer that a PDF's text order puts amid the page (an invoice's "Seite 1/1" before
-    its bank details), which `page_number` reads only in the head and tail."""
+    its bank details), which `page_number` reads only in the head and tail. Without a count, a
+    labelled number on a short line of the page's head ("RECHNUNGS-KORREKTUR Seite 1", a
+    letterhead's "Page 2"), not one a line points to ("Subtotal from page 1"): over
+    bench/splitting.py's sixty-six draws "1" at 863 pages beginning a document and at none
+    inside one, a higher number at 2,362 pages inside one and at none beginning one."""
     for found in _LABELLED.finditer(text):
         if found.group(2) and 1 <= int(found.group(1)) <= int(found.group(2)):
             return PageNumber(int(found.group(1)), int(found.group(2)))
+    for line in (line.strip() for line in _body_lines(text)[:_HEAD_LABEL_LINES]):
+        found = _HEAD_LABEL.search(line) if len(line) <= _HEAD_LABEL_CHARS else None
+        if found and int(found.group(1)) >= 1:
+            return PageNumber(int(found.group(1)))
     return None
+
+
+# A page's own number without its count in its head: the label and the number close the
+# reading (no "/ 3", "of 3", "von 3" after it), and no word before points to another page.
+_HEAD_LABEL = re.compile(
+    r"(?i)(?<!from )(?<!on )(?<!see )(?<!siehe )(?<!von )(?<!auf )"
+    r"(?:\bseite|\bpage|\bpagina|\bpágina|\bblatt)\s*:?\s*(\d{1,3})(?![\d/.,])"
+    r"(?!\s*(?:/|of|von|sur|de|di|aus)\s*\d)"
+)
+_HEAD_LABEL_LINES = 20
+_HEAD_LABEL_CHARS = 60
 
 
 # A year's two digits after an apostrophe ("USENIX ATC '15", a cover page's last line) are no

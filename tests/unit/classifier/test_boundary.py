@@ -353,6 +353,35 @@ def test_a_labelled_page_number_is_read_anywhere_on_a_page() -> None:
     assert labelled_page_number(_invoice_page("1", "Seite 5 von 3")) is None
 
 
+def _headed_invoice(head_label: str) -> str:
+    """A ZUGFeRD stylesheet's invoice page: its own page number below the parties' addresses."""
+    parties = (
+        "Lieferant\nGLN 4333741000005\nMUSTERLIEFERANT GMBH\nBAHNHOFSTRASSE 99\nKäufer\nMUSTER-KUNDE GMBH\n"
+    )
+    items = "".join(f"{n} Trennblätter A4 20 Stk. 9,90 19 %\n" for n in range(25))
+    return f"{parties}{head_label}\nBeleg-Datum : 16.09.2013\n{items}"
+
+
+def test_a_pages_own_number_in_its_head_is_read_without_its_count() -> None:
+    assert labelled_page_number(_headed_invoice("RECHNUNGS-KORREKTUR Seite 1")) == PageNumber(1)
+    assert labelled_page_number(_headed_invoice("Schedule B (Form 1116) Page 2")) == PageNumber(2)
+    # A line pointing to another page, a decimal, or a number below the head is none.
+    assert labelled_page_number(_headed_invoice("Subtotal from page 1")) is None
+    assert labelled_page_number(_headed_invoice("siehe Seite 1")) is None
+    assert labelled_page_number(_headed_invoice("Seite 1.5")) is None
+    assert labelled_page_number(_headed_invoice("Beleg") + "W A R E N R E C H N U N G Seite 1\n") is None
+
+
+def test_a_pages_own_number_in_its_head_settles_a_gap_whatever_the_combiner_says(
+    model: BoundaryModel,
+) -> None:
+    never = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=-10.0)
+    always = dataclasses.replace(model, trees=None, weights=np.zeros_like(model.weights), bias=10.0)
+    first = _headed_invoice("RECHNUNGS-KORREKTUR Seite 1")
+    assert never.starts([first, _headed_invoice("W A R E N R E C H N U N G Seite 1")]) == [0, 1]
+    assert always.starts([first, _headed_invoice("RECHNUNGS-KORREKTUR Seite 2")]) == [0]
+
+
 def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_says(
     model: BoundaryModel,
 ) -> None:
