@@ -355,7 +355,8 @@ def _labelled_goes_on(before: PageNumber | None, here: PageNumber | None) -> boo
 # text, where its PDF's text order puts the footer): on the corpus's stacks (1-30 pages, seeds
 # 1-6) 908 of 908 "n of n" before a new document, 895 of 895 "n of more" inside one, 895 "1 of n"
 # first pages and 909 later ones, each without exception; 27 of the 35 starts of an invoice
-# after an invoice that the model before missed (seeds 1-3) print one. So does a page whose head
+# after an invoice that the model before missed (seeds 1-3) print one; and a page's own number
+# without its count on a short line of its head ("RECHNUNGS-KORREKTUR Seite 1"). So does a page whose head
 # names a document number other than the last one named (`new_document_number`): on the
 # stacks of seeds 1-18 (1-30 pages) 3,689 of its 3,725 gaps are true starts, the other 36 one
 # invoice's "Page 2 / 2", whose page number outranks it; two invoices of one template are where
