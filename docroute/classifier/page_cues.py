@@ -71,9 +71,9 @@ def labelled_page_number(text: str) -> PageNumber | None:
         if found.group(2) and 1 <= int(found.group(1)) <= int(found.group(2)):
             return PageNumber(int(found.group(1)), int(found.group(2)))
     for line in (line.strip() for line in _body_lines(text)[:_HEAD_LABEL_LINES]):
-        found = _HEAD_LABEL.search(line) if len(line) <= _HEAD_LABEL_CHARS else None
-        if found and int(found.group(1)) >= 1:
-            return PageNumber(int(found.group(1)))
+        own = _HEAD_LABEL.search(line) if len(line) <= _HEAD_LABEL_CHARS else None
+        if own and int(own.group(1)) >= 1:
+            return PageNumber(int(own.group(1)))
     return None
 
 
