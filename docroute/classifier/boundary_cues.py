@@ -278,7 +278,7 @@ def pair_features(
     heads = [document_head(text) for text in texts]
     lines = [line_keys(text) for text in texts]
     ended = [ends_in_references(text) for text in texts]  # a paper's end, read once a page
-    last_named = heads[0]  # the head of the last page before that named a document number
+    last_head = heads[0]  # the head of the last page before that named a document number
     out = np.zeros((max(len(texts) - 1, 0), len(FEATURES)), dtype=np.float64)
     gates = np.zeros((max(len(texts) - 1, 0), len(pages.labels)), dtype=np.float64)
     # Window similarities over the pages with text: a page without text never starts a
@@ -319,14 +319,14 @@ def pair_features(
             ended[previous] and abstract_head(texts[page]),
             _labelled_start(labelled[previous], labelled[page]),
             _labelled_goes_on(labelled[previous], labelled[page]),
-            heads[page].names_another(last_named),
+            heads[page].names_another(last_head),
             0.5 * float(np.abs(probabilities[previous] - probabilities[page]).sum()),
             (first[page] - first[previous]) * same_class,
             opens_with_references(texts[page]),
             first_line_goes_on(lines[previous], lines[page]),
             ended[previous] and title_and_authors(texts[page]),
         )
-        last_named = heads[page] if heads[page].numbers else last_named
+        last_head = heads[page] if heads[page].numbers else last_head
         gates[page - 1] = (probabilities[previous] + probabilities[page]) / 2
     return np.hstack([out] + [out * gates[:, [c]] for c in range(len(pages.labels))])
 

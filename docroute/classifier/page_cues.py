@@ -23,9 +23,11 @@ F64 = npt.NDArray[np.float64]
 _EDGE_CHARS = 300
 # Fewer characters than this: a page without text (a blank back side, a scanned photo).
 MIN_PAGE_CHARS = 20
+# The words that label a page's number, and those that join it to the page count.
+_PAGE_WORD = r"\bpage|\bseite|\bpagina|\bpágina|\bblatt|\bfeuille"
+_COUNT_WORD = r"of|/|von|sur|de|di|aus|из"
 _LABELLED = re.compile(
-    r"(?:\bpage|\bp\.|\bseite|\bpagina|\bpágina|\bblatt|\bfeuille)\s*(\d{1,3})"
-    r"(?:\s*(?:of|/|von|sur|de|di|aus|из)\s*(\d{1,3}))?",
+    rf"(?:{_PAGE_WORD}|\bp\.)\s*(\d{{1,3}})(?:\s*(?:{_COUNT_WORD})\s*(\d{{1,3}}))?",
     re.IGNORECASE,
 )
 _FRACTION = re.compile(r"^[\s\-–]*(\d{1,3})\s*/\s*(\d{1,3})[\s\-–]*$", re.MULTILINE)
@@ -81,8 +83,7 @@ def labelled_page_number(text: str) -> PageNumber | None:
 # reading (no "/ 3", "of 3", "von 3" after it), and no word before points to another page.
 _HEAD_LABEL = re.compile(
     r"(?i)(?<!from )(?<!on )(?<!see )(?<!siehe )(?<!von )(?<!auf )"
-    r"(?:\bseite|\bpage|\bpagina|\bpágina|\bblatt)\s*:?\s*(\d{1,3})(?![\d/.,])"
-    r"(?!\s*(?:/|of|von|sur|de|di|aus)\s*\d)"
+    rf"(?:{_PAGE_WORD})\s*:?\s*(\d{{1,3}})(?![\d/.,])(?!\s*(?:{_COUNT_WORD})\s*\d)"
 )
 _HEAD_LABEL_LINES = 20
 _HEAD_LABEL_CHARS = 60
@@ -309,27 +310,22 @@ _FULL_DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{
 
 
 def document_head(text: str) -> DocumentHead:
-    """The document numbers a page's head names (`document_numbers`), and the dates in figures
-    on the head's lines that it reads them from."""
+    """The document numbers a page's head names, and the dates in figures on the lines it names
+    them on and the other lines it reads: on one of its first 8 lines, a short line that is no
+    sentence or list entry (it ends in no full stop, colon or semicolon; a reference list's
+    "Technical Report No. 1822, ... 1981.", "Lieferung Nr. 2018-51112 in Rechnung zu stellen:")
+    and does not go on with a word broken at the line before's end ("Art.-" / "Nr.: TB100A4") or
+    with a sentence (it begins in lower case). An invoice, a letter or a form names its number on
+    its first page; a later page names the same one in its running header, or none. Only lines of
+    at most 90 characters are searched, which also bounds the patterns' work on hostile text."""
     lines = _number_lines(text)
     numbers = {x for line in lines for x in _DOCUMENT_NUMBER.findall(line) if len(x) >= _NUMBER_MIN_CHARS}
     dates = {d for line in lines for d in _FULL_DATE.findall(line)} if numbers else set()
     return DocumentHead(frozenset(numbers), frozenset(dates))
 
 
-def document_numbers(text: str) -> frozenset[str]:
-    """The document numbers a page's head names: on one of its first 8 lines, a short line that
-    is no sentence or list entry (it ends in no full stop, colon or semicolon; a reference list's
-    "Technical Report No. 1822, ... 1981.", "Lieferung Nr. 2018-51112 in Rechnung zu stellen:")
-    and does not go on with a word broken at the line before's end ("Art.-" / "Nr.: TB100A4") or
-    with a sentence (it begins in lower case). An invoice, a letter or a form names its number on
-    its first page; a later page names the same one in its running header, or none. Only lines of
-    at most 90 characters are searched, which also bounds the pattern's work on hostile text."""
-    return document_head(text).numbers
-
-
 def _number_lines(text: str) -> list[str]:
-    """The lines of a page's head that `document_numbers` reads."""
+    """The lines of a page's head that `document_head` reads."""
     lines = [line.strip() for line in _body_lines(text)][:_NUMBER_LINES]
     kept = []
     for n, line in enumerate(lines):

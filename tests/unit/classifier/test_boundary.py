@@ -31,7 +31,6 @@ from docroute.classifier.page_cues import (
     PageNumber,
     abstract_head,
     document_head,
-    document_numbers,
     edge_number_follows,
     edge_numbers,
     ends_in_references,
@@ -426,7 +425,7 @@ def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_
     ],
 )
 def test_a_pages_head_names_its_documents_number(head: str, numbers: set[str]) -> None:
-    assert document_numbers(head + "\nbody text of the page") == numbers
+    assert document_head(head + "\nbody text of the page").numbers == numbers
 
 
 def _head(text: str) -> DocumentHead:
