@@ -21,15 +21,15 @@ words, which holds a document's names and terms no sample has), page numbers ("P
 "2/3", a bare "4" after "3"; one that says the page before was the last, or that more follow,
 settles the gap; a running header's "6" beside its title after the page before's "5"), and the
 text flow (a page starting in lower case, the page before ending mid-sentence). A labelled page
-number with its count anywhere on a page ("Seite 1/1" amid an invoice's text) settles a gap as one
-in the head or tail does, a page that opens with an abstract, or with a title and its authors,
-after a page ending in references begins a new paper, a page that opens with references goes on the
-document before it, and so does a page that opens with a line of the page before (a table's header
-repeated, a list running on), and a page whose head names a document number other than the last one
-named ("Handelsrechnung Nr. TX-471102"), or that number with other dates (`document_head`),
-begins a new document. A page
-with next to no text (the empty back of a duplex scan) never starts a document and the page
-after it is compared with the last page that had text. The cues read off one page or a pair of
+number with its count anywhere on a page ("Seite 1/1" amid an invoice's text), or without it on a
+short line of the page's head ("RECHNUNGS-KORREKTUR Seite 1"), settles a gap as one in the head or
+tail does; a page that opens with an abstract, or with a title and its authors, after a page ending
+in references begins a new paper; a page that opens with references goes on the document before
+it, and so does a page that opens with a line of the page before (a table's header repeated, a
+list running on); and a page whose head names a document number other than the last one named
+("Handelsrechnung Nr. TX-471102"), or that number with other dates (`document_head`), begins a new
+document. A page with next to no text (the empty back of a duplex scan) never starts a document
+and the page after it is compared with the last page that had text. The cues read off one page or a pair of
 pages are `docroute.classifier.page_cues`; this module weighs them, and
 `docroute.classifier.division` divides a stack by the scores.
 """
@@ -356,8 +356,8 @@ def _labelled_goes_on(before: PageNumber | None, here: PageNumber | None) -> boo
 # 1-6) 908 of 908 "n of n" before a new document, 895 of 895 "n of more" inside one, 895 "1 of n"
 # first pages and 909 later ones, each without exception; 27 of the 35 starts of an invoice
 # after an invoice that the model before missed (seeds 1-3) print one; and a page's own number
-# without its count on a short line of its head ("RECHNUNGS-KORREKTUR Seite 1"). So does a page whose head
-# names a document number other than the last one named (`new_document_number`): on the
+# without its count on a short line of its head ("RECHNUNGS-KORREKTUR Seite 1"). So does a page
+# whose head names a document number other than the last one named (`new_document_number`): on the
 # stacks of seeds 1-18 (1-30 pages) 3,689 of its 3,725 gaps are true starts, the other 36 one
 # invoice's "Page 2 / 2", whose page number outranks it; two invoices of one template are where
 # it tells what the samples did not (seed 7: 0.29 -> 0.43 of stacks exact). A page that opens with

@@ -61,6 +61,16 @@ def page_number(text: str) -> PageNumber | None:
     return None
 
 
+# A page's own number without its count in its head: the label and the number close the
+# reading (no "/ 3", "of 3", "von 3" after it), and no word before points to another page.
+_HEAD_LABEL = re.compile(
+    r"(?i)(?<!from )(?<!on )(?<!see )(?<!siehe )(?<!von )(?<!auf )"
+    rf"(?:{_PAGE_WORD})\s*:?\s*(\d{{1,3}})(?![\d/.,])(?!\s*(?:{_COUNT_WORD})\s*\d)"
+)
+_HEAD_LABEL_LINES = 20
+_HEAD_LABEL_CHARS = 60
+
+
 def labelled_page_number(text: str) -> PageNumber | None:
     """A page number with its count and a label ("Seite 1/1", "Page 2 of 3") anywhere on the
     page: a footer that a PDF's text order puts amid the page (an invoice's "Seite 1/1" before
@@ -77,16 +87,6 @@ def labelled_page_number(text: str) -> PageNumber | None:
         if own and int(own.group(1)) >= 1:
             return PageNumber(int(own.group(1)))
     return None
-
-
-# A page's own number without its count in its head: the label and the number close the
-# reading (no "/ 3", "of 3", "von 3" after it), and no word before points to another page.
-_HEAD_LABEL = re.compile(
-    r"(?i)(?<!from )(?<!on )(?<!see )(?<!siehe )(?<!von )(?<!auf )"
-    rf"(?:{_PAGE_WORD})\s*:?\s*(\d{{1,3}})(?![\d/.,])(?!\s*(?:{_COUNT_WORD})\s*\d)"
-)
-_HEAD_LABEL_LINES = 20
-_HEAD_LABEL_CHARS = 60
 
 
 # A year's two digits after an apostrophe ("USENIX ATC '15", a cover page's last line) are no

@@ -425,10 +425,11 @@ def test_a_labelled_page_number_amid_a_page_settles_a_gap_whatever_the_combiner_
     ],
 )
 def test_a_pages_head_names_its_documents_number(head: str, numbers: set[str]) -> None:
-    assert document_head(head + "\nbody text of the page").numbers == numbers
+    assert _head(head).numbers == numbers
 
 
 def _head(text: str) -> DocumentHead:
+    """The head of a page that opens with ``text``."""
     return document_head(text + "\nbody text of the page")
 
 
